@@ -1,0 +1,36 @@
+# Two commands: `make run` and `make test`. Everything else is a helper of theirs.
+PORT ?= 8000
+VENV := .venv
+UV := .tools/bin/uv
+PYTHON ?= python3
+
+.PHONY: run test setup lint bench clean
+
+$(UV):
+	$(PYTHON) -m venv .tools
+	.tools/bin/pip install --quiet uv==0.13.8
+
+setup: $(UV)
+	$(UV) sync --frozen --quiet
+
+## make run: set up, migrate, create the demo company (prints keys and curl examples), serve
+run: setup
+	$(VENV)/bin/leadflow db upgrade
+	PORT=$(PORT) $(VENV)/bin/leadflow demo
+	PORT=$(PORT) $(VENV)/bin/leadflow serve --host 0.0.0.0 --migrate
+
+## make test: set up and run the whole suite on SQLite and PostgreSQL
+test: setup
+	bash scripts/ensure-test-tools.sh
+	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+
+lint: setup
+	$(VENV)/bin/ruff check src tests bench
+	$(VENV)/bin/ruff format --check src tests bench
+	$(VENV)/bin/mypy
+
+bench: setup
+	$(VENV)/bin/python bench/intake.py
+
+clean:
+	rm -rf $(VENV) .tools var

@@ -1,0 +1,88 @@
+"""The application factory. Nothing is built at import time: the engine is made per app."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from leadflow.clock import Clock, SystemClock
+from leadflow.db.engine import create_engine
+from leadflow.db.group_commit import GroupCommitter
+from leadflow.db.session import make_sessionmaker
+from leadflow.kit import handlers
+from leadflow.kit.auth import KeyCache
+from leadflow.kit.errors import TrackDriveError
+from leadflow.leads.owner import OwnerCache
+from leadflow.settings import Settings, get_settings
+from leadflow.worker.jobs import JOBS
+from leadflow.worker.runner import EmbeddedWorker
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+    settings = settings or get_settings()
+    clock = clock or SystemClock()
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        engine = create_engine(settings.database_url, settings.db_pool_size)
+        app.state.engine = engine
+        app.state.sessionmaker = make_sessionmaker(engine)
+        app.state.committer = GroupCommitter(engine)
+        app.state.owner_cache = OwnerCache(engine, settings.token_cache_seconds)
+        worker = EmbeddedWorker(app.state.sessionmaker, clock, settings, JOBS)
+        if settings.embedded_worker:
+            worker.start()
+        try:
+            yield
+        finally:
+            await worker.stop()
+            await engine.dispose()
+
+    app = FastAPI(
+        title="Leadflow",
+        version="0.1.0",
+        description="Lead intake, schedules, outbound dialing and lead submission. "
+        "TrackDrive-compatible company API (Basic auth) and LeadSail-compatible submission "
+        "API (X-API-Key).",
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.clock = clock
+    app.state.key_cache = KeyCache(settings.auth_cache_seconds)
+    handlers.install(app)
+    _include_routers(app)
+    return app
+
+
+def _include_routers(app: FastAPI) -> None:
+    from leadflow.leads.endpoints import router as leads_router
+    from leadflow.numbers.endpoints import router as numbers_router
+    from leadflow.offers.endpoints import router as offers_router
+    from leadflow.schedules.endpoints import router as schedules_router
+    from leadflow.traffic_sources.endpoints import router as traffic_sources_router
+
+    @app.get("/api/v1/ping", tags=["health"])
+    async def ping() -> dict[str, bool]:
+        """Answers without touching the database: the baseline the benchmarks compare with."""
+        return {"ok": True}
+
+    @app.get("/healthz", tags=["health"])
+    async def healthz() -> dict[str, bool]:
+        try:
+            async with app.state.engine.connect() as connection:
+                await connection.execute(text("SELECT 1"))
+        except Exception as exc:
+            raise TrackDriveError(503, {"database": ["unreachable"]}, "unhealthy") from exc
+        return {"ok": True}
+
+    for router in (
+        offers_router,
+        schedules_router,
+        traffic_sources_router,
+        numbers_router,
+        leads_router,
+    ):
+        app.include_router(router)

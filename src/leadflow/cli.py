@@ -1,0 +1,116 @@
+"""The ``leadflow`` command: serve, worker, database upgrades, companies and the demo."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+
+import typer
+import uvicorn
+
+from leadflow.clock import SystemClock
+from leadflow.db.migrate import upgrade
+from leadflow.settings import get_settings
+
+app = typer.Typer(
+    help="Leadflow: lead intake, schedules, dialing and lead submission.", no_args_is_help=True
+)
+db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
+companies_app = typer.Typer(help="Tenants and their key pairs.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(companies_app, name="companies")
+
+
+def _default_port() -> int:
+    return int(os.environ.get("PORT", "8000"))
+
+
+@app.command()
+def serve(
+    host: str = typer.Option("127.0.0.1", help="Interface to listen on."),
+    port: int = typer.Option(None, help="Port; defaults to $PORT, then 8000."),
+    workers: int = typer.Option(1, help="API processes (use PostgreSQL for more than one)."),
+    migrate: bool = typer.Option(True, help="Run `db upgrade` before serving."),
+) -> None:
+    """Serve the API, with the worker embedded in each process."""
+    settings = get_settings()
+    if migrate:
+        upgrade(settings.database_url)
+    uvicorn.run(
+        "leadflow.asgi:app",
+        host=host,
+        port=port or _default_port(),
+        workers=workers,
+        loop="uvloop",
+        http="httptools",
+        access_log=False,
+        log_level="warning",
+    )
+
+
+@app.command()
+def worker() -> None:
+    """Run only the worker (scale-out: as many as you like, on PostgreSQL)."""
+    from leadflow.db.engine import create_engine
+    from leadflow.db.session import make_sessionmaker
+    from leadflow.worker.jobs import JOBS
+    from leadflow.worker.runner import EmbeddedWorker
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+
+    async def main() -> None:
+        engine = create_engine(settings.database_url, settings.db_pool_size)
+        runner = EmbeddedWorker(make_sessionmaker(engine), SystemClock(), settings, JOBS)
+        loop = asyncio.get_running_loop()
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            loop.add_signal_handler(sig, stop.set)
+        runner.start()
+        await stop.wait()
+        await runner.stop()
+        await engine.dispose()
+
+    asyncio.run(main())
+
+
+@db_app.command("upgrade")
+def db_upgrade() -> None:
+    """Apply every migration (safe to run on every deploy)."""
+    upgrade(get_settings().database_url)
+    typer.echo("database is at the latest revision")
+
+
+@companies_app.command("create")
+def companies_create(
+    name: str = typer.Option(..., help="The company's name."),
+    region: str = typer.Option("US", help="Region for numbers written without +country."),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Create a company and its first key pair. The private key is shown only now."""
+    from leadflow.demo import create_company_now
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    created = asyncio.run(create_company_now(settings.database_url, name, region))
+    out = {
+        "id": created.company.id,
+        "name": created.company.name,
+        "public_key": created.keys.public_key,
+        "private_key": created.keys.private_key,
+    }
+    typer.echo(json.dumps(out) if as_json else "\n".join(f"{k}: {v}" for k, v in out.items()))
+
+
+@app.command()
+def demo(
+    port: int = typer.Option(None, help="Port shown in the examples; $PORT, then 8000."),
+) -> None:
+    """Create a demo company (once) and print its keys, a lead token and curl examples."""
+    from leadflow.demo import ensure_demo
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    typer.echo(asyncio.run(ensure_demo(settings.database_url, port or _default_port())))

@@ -1,0 +1,51 @@
+"""Creating tenants and their first key pair (used by the CLI and `leadflow demo`)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from leadflow.clock import Clock
+from leadflow.companies.keys import KeyPair, hash_private_key, new_key_pair
+from leadflow.companies.repository import CompanyRepository
+from leadflow.models import ApiKey, Company
+
+FULL_ACCESS = {"*": ["read", "write"]}
+
+
+@dataclass(frozen=True)
+class NewCompany:
+    company: Company
+    keys: KeyPair
+
+
+async def create_company(
+    repo: CompanyRepository, clock: Clock, name: str, region: str = "US"
+) -> NewCompany:
+    now = clock.now()
+    company = Company(name=name, default_region=region, created_at=now, updated_at=now)
+    repo.add(company)
+    await repo.session.flush()
+    keys = await issue_key_pair(repo, clock, company.id, "default")
+    return NewCompany(company=company, keys=keys)
+
+
+async def issue_key_pair(
+    repo: CompanyRepository, clock: Clock, company_id: int, name: str
+) -> KeyPair:
+    """A new full-access key pair; the caller shows the private key once and forgets it."""
+    now = clock.now()
+    keys = new_key_pair()
+    repo.add(
+        ApiKey(
+            company_id=company_id,
+            name=name,
+            public_key=keys.public_key,
+            private_key_hash=hash_private_key(keys.private_key),
+            permissions=FULL_ACCESS,
+            ip_allowlist=[],
+            created_at=now,
+            updated_at=now,
+        )
+    )
+    await repo.session.flush()
+    return keys

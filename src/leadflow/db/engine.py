@@ -1,0 +1,54 @@
+"""Engine construction for both engines, with the per-connection settings each one needs."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+
+from leadflow.db.url import async_url, ensure_sqlite_directory, is_sqlite
+
+
+def create_engine(database_url: str, pool_size: int = 10) -> AsyncEngine:
+    """One engine per process, built when the app starts, never at import time."""
+    if is_sqlite(database_url):
+        return _sqlite_engine(database_url)
+    return create_async_engine(
+        async_url(database_url),
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_pre_ping=False,
+    )
+
+
+def _sqlite_engine(database_url: str) -> AsyncEngine:
+    """SQLite has one writer: a single connection per process serialises writes without
+    SQLITE_BUSY surprises, and ``BEGIN IMMEDIATE`` makes read-then-write transactions safe
+    against a second process (a separate ``leadflow worker``)."""
+    ensure_sqlite_directory(database_url)
+    engine = create_async_engine(
+        async_url(database_url),
+        pool_size=1,
+        max_overflow=0,
+        pool_timeout=60,
+        connect_args={"check_same_thread": False},
+    )
+
+    @event.listens_for(engine.sync_engine, "connect")
+    def _configure(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        # NORMAL in WAL mode survives a crash of the process (kill -9); only a power cut
+        # can lose the last transactions, which FULL would add an fsync per commit for.
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    return engine

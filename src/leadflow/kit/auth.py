@@ -1,0 +1,135 @@
+"""Company credentials: ``Authorization: Basic base64(public_key:private_key)``.
+
+A verified key is cached for ``auth_cache_seconds`` so that an authenticated request costs no
+query; a revoked key therefore stops working within that time on every process.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import ipaddress
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+
+from fastapi import Request
+
+from leadflow.companies.keys import private_key_matches
+from leadflow.companies.repository import CompanyRepository
+from leadflow.db.session import SessionDep
+from leadflow.kit.errors import TrackDriveError
+
+READ = "read"
+WRITE = "write"
+
+
+@dataclass(frozen=True)
+class Principal:
+    """Who is calling: a company, through one of its key pairs."""
+
+    company_id: int
+    key_id: int
+    permissions: Mapping[str, list[str]]
+    ip_allowlist: tuple[str, ...] = ()
+    default_region: str = "US"
+
+    def may(self, resource: str, action: str) -> bool:
+        granted = set(self.permissions.get(resource, [])) | set(self.permissions.get("*", []))
+        return action in granted
+
+    def allows_ip(self, host: str | None) -> bool:
+        if not self.ip_allowlist:
+            return True
+        if host is None:
+            return False
+        try:
+            address = ipaddress.ip_address(host)
+        except ValueError:
+            return False
+        return any(address in ipaddress.ip_network(net, strict=False) for net in self.ip_allowlist)
+
+
+@dataclass
+class KeyCache:
+    ttl_seconds: float
+    entries: dict[str, tuple[float, Principal]] = field(default_factory=dict)
+
+    def get(self, fingerprint: str) -> Principal | None:
+        hit = self.entries.get(fingerprint)
+        if hit is None or hit[0] < time.monotonic():
+            return None
+        return hit[1]
+
+    def put(self, fingerprint: str, principal: Principal) -> None:
+        if len(self.entries) > 10_000:
+            self.entries.clear()
+        self.entries[fingerprint] = (time.monotonic() + self.ttl_seconds, principal)
+
+    def clear(self) -> None:
+        self.entries.clear()
+
+
+def _basic_credentials(header: str | None) -> tuple[str, str] | None:
+    if not header or not header.lower().startswith("basic "):
+        return None
+    try:
+        decoded = base64.b64decode(header[6:].strip(), validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    public, sep, private = decoded.partition(":")
+    return (public, private) if sep and public and private else None
+
+
+async def authenticate(request: Request, session: SessionDep) -> Principal | None:
+    """The caller's principal, or None when no Basic credentials were sent at all."""
+    header = request.headers.get("authorization")
+    if header is None:
+        return None
+    credentials = _basic_credentials(header)
+    if credentials is None:
+        raise TrackDriveError.unauthorized(
+            "Authorization must be Basic base64(public_key:private_key)"
+        )
+    cache: KeyCache = request.app.state.key_cache
+    fingerprint = hashlib.sha256(header.encode()).hexdigest()
+    principal = cache.get(fingerprint)
+    if principal is None:
+        principal = await _verify(CompanyRepository(session), *credentials)
+        cache.put(fingerprint, principal)
+    if not principal.allows_ip(request.client.host if request.client else None):
+        raise TrackDriveError.forbidden("this key may not be used from your IP address")
+    return principal
+
+
+async def _verify(repo: CompanyRepository, public_key: str, private_key: str) -> Principal:
+    key = await repo.key_by_public(public_key)
+    if key is None or key.revoked_at is not None:
+        raise TrackDriveError.unauthorized("unknown or revoked key pair")
+    if not private_key_matches(private_key, key.private_key_hash):
+        raise TrackDriveError.unauthorized("unknown or revoked key pair")
+    company = await repo.get(key.company_id)
+    return Principal(
+        company_id=key.company_id,
+        key_id=key.id,
+        permissions=dict(key.permissions),
+        ip_allowlist=tuple(key.ip_allowlist),
+        default_region=company.default_region if company else "US",
+    )
+
+
+def require(resource: str, action: str) -> Callable[[Request, SessionDep], Awaitable[Principal]]:
+    """A dependency: the caller must hold ``action`` on ``resource``."""
+
+    async def dependency(request: Request, session: SessionDep) -> Principal:
+        principal = await authenticate(request, session)
+        if principal is None:
+            raise TrackDriveError.unauthorized(
+                "missing credentials: send Authorization: Basic base64(public_key:private_key)"
+            )
+        if not principal.may(resource, action):
+            raise TrackDriveError.forbidden(f"this key may not {action} {resource}")
+        return principal
+
+    return dependency

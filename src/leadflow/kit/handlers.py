@@ -1,0 +1,77 @@
+"""Exception handlers: the only place error bodies are built, per dialect, chosen by route."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.responses import JSONResponse
+
+from leadflow.kit.errors import LeadSailError, TrackDriveError
+
+log = logging.getLogger(__name__)
+
+LEADSAIL = "leadsail"
+
+
+def dialect_of(request: Request) -> str:
+    route = request.scope.get("route")
+    return getattr(route, "dialect", "trackdrive")
+
+
+def _field_name(loc: tuple[Any, ...]) -> str:
+    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
+    return ".".join(parts) or "base"
+
+
+def _trackdrive(error: TrackDriveError) -> JSONResponse:
+    return JSONResponse(error.body(), status_code=error.status)
+
+
+def _leadsail(error: LeadSailError) -> JSONResponse:
+    return JSONResponse(error.body(), status_code=error.status)
+
+
+def validation_error(request: Request, errors: list[dict[str, Any]]) -> JSONResponse:
+    if dialect_of(request) == LEADSAIL:
+        details = [
+            {"field": _field_name(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid")}
+            for e in errors
+        ]
+        return _leadsail(LeadSailError(422, "VALIDATION_ERROR", "Validation failed", details))
+    fields: dict[str, list[str]] = {}
+    for e in errors:
+        fields.setdefault(_field_name(tuple(e.get("loc", ()))), []).append(e.get("msg", "invalid"))
+    return _trackdrive(TrackDriveError.invalid(fields))
+
+
+def install(app: FastAPI) -> None:
+    @app.exception_handler(TrackDriveError)
+    async def _td(request: Request, exc: TrackDriveError) -> JSONResponse:
+        return _trackdrive(exc)
+
+    @app.exception_handler(LeadSailError)
+    async def _ls(request: Request, exc: LeadSailError) -> JSONResponse:
+        return _leadsail(exc)
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        return validation_error(request, list(exc.errors()))
+
+    @app.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        message = str(exc.detail)
+        if dialect_of(request) == LEADSAIL:
+            code = {401: "UNAUTHORIZED", 404: "NOT_FOUND"}.get(exc.status_code, "ERROR")
+            return _leadsail(LeadSailError(exc.status_code, code, message))
+        return _trackdrive(TrackDriveError(exc.status_code, {"base": [message]}))
+
+    @app.exception_handler(Exception)
+    async def _unexpected(request: Request, exc: Exception) -> JSONResponse:
+        log.exception("unhandled error on %s %s", request.method, request.url.path)
+        if dialect_of(request) == LEADSAIL:
+            return _leadsail(LeadSailError(500, "INTERNAL_ERROR", "Internal error"))
+        return _trackdrive(TrackDriveError(500, {"base": ["internal error"]}))

@@ -1,0 +1,221 @@
+"""TrackDrive's lead intake routes. Parse, resolve the token, run one group-committed unit, answer.
+
+The answer is sent only after the batch holding this lead committed: a 2xx is durable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from fastapi import APIRouter, Request
+from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.ext.asyncio import AsyncConnection
+from starlette.responses import Response
+
+from leadflow.db.group_commit import GroupCommitter
+from leadflow.kit import envelope
+from leadflow.kit.auth import WRITE, authenticate
+from leadflow.kit.errors import TrackDriveError
+from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
+from leadflow.leads import caller_operations
+from leadflow.leads.owner import LeadOwner, OwnerCache
+from leadflow.leads.params import collect, parse_intake
+from leadflow.leads.serializer import LeadOut, serialise_lead
+from leadflow.leads.service import IntakeContext, IntakeMode, intake, lock_key
+
+router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
+
+
+class LeadPost(BaseModel):
+    """Any field not listed becomes a lead token; ``data`` holds tokens explicitly.
+
+    The same parameters are accepted on the query string and as form fields."""
+
+    model_config = ConfigDict(extra="allow")
+
+    lead_token: str = Field(description="A schedule's or an offer's leads_api_key.")
+    caller_id: str | None = Field(default=None, examples=["+18004506787"])
+    email: str | None = None
+    traffic_source_id: str | None = None
+    sub_id: str | None = None
+    contact_field_type: str | None = None
+    schedule_callback_at: str | None = Field(default=None, examples=["2021-07-23 14:26:43 +0000"])
+    schedule_callback_in_seconds: int | None = None
+    next_action_at: str | None = None
+    hours_to_expire: int | None = None
+    expires_in: int | None = Field(default=None, description="Minutes.")
+    max_contact_attempts: int | None = None
+    lead_priority: int | None = None
+    apply_to: str | None = Field(default=None, examples=["calls"])
+    update_all_matching_leads: bool | None = None
+    unblock_contact: bool | None = None
+    blocked: bool | None = None
+    assign_trackdrive_number: bool | None = None
+    assign_sms_number: bool | None = None
+    expire_existing: bool | None = None
+    delete_existing: bool | None = None
+    update_only: bool | None = None
+    restart_schedule: bool | None = None
+    auto_format_nested_fields: bool | None = None
+    data: dict[str, Any] | None = None
+
+
+class LeadIntakeEnvelope(BaseModel):
+    status: int = 200
+    errors: dict[str, list[str]] = {}
+    lead: LeadOut
+    dedupe_action: str = Field(description="created or updated")
+    updated_matching_leads: int = 0
+    metadata: dict[str, Any] = {}
+
+
+INTAKE_DOC: dict[str, Any] = {
+    "response_class": Response,
+    "responses": {200: {"model": LeadIntakeEnvelope}, **envelope.ERROR_RESPONSES},
+    "openapi_extra": {
+        "requestBody": {
+            "required": False,
+            "content": {
+                "application/json": {"schema": LeadPost.model_json_schema()},
+                "application/x-www-form-urlencoded": {
+                    "schema": {"type": "object", "additionalProperties": True}
+                },
+            },
+        }
+    },
+}
+CALLER_DOC: dict[str, Any] = {
+    "response_class": Response,
+    "responses": {200: {"model": envelope.one_model("lead", LeadOut)}, **envelope.ERROR_RESPONSES},
+}
+
+
+def _route(path: str, methods: list[str], **kwargs: Any) -> Callable[[Any], Any]:
+    """Register one route per method so each gets its own OpenAPI operation id."""
+
+    def register(endpoint: Any) -> Any:
+        for method in methods:
+            router.add_api_route(
+                path,
+                endpoint,
+                methods=[method],
+                operation_id=f"{endpoint.__name__}_{method.lower()}",
+                **kwargs,
+            )
+        return endpoint
+
+    return register
+
+
+def _remote_ip(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+async def _may_unblock(request: Request, owner: LeadOwner) -> bool:
+    if "authorization" not in request.headers:
+        return False
+    async with request.app.state.sessionmaker() as session:
+        principal = await authenticate(request, session)
+    return (
+        principal is not None
+        and principal.company_id == owner.company_id
+        and principal.may("leads", WRITE)
+    )
+
+
+async def _intake(request: Request, mode: IntakeMode) -> Response:
+    raw = await collect(request)
+    owners: OwnerCache = request.app.state.owner_cache
+    owner = await owners.resolve(_text_or_none(raw.get("lead_token")))
+    params = parse_intake(raw, owner.region)
+    may_unblock = await _may_unblock(request, owner) if params.unblock_contact else False
+    if params.unblock_contact and not may_unblock:
+        raise TrackDriveError.forbidden(
+            "unblock_contact needs company credentials (Basic auth) that may update leads"
+        )
+    ctx = IntakeContext(
+        now=request.app.state.clock.now(),
+        remote_ip=_remote_ip(request),
+        mode=mode,
+        may_unblock=may_unblock,
+    )
+    committer: GroupCommitter = request.app.state.committer
+
+    async def unit(conn: AsyncConnection) -> Any:
+        return await intake(conn, owner, params, ctx)
+
+    result = await committer.run(unit, lock_key(owner, params.caller_id))
+    lead = serialise_lead(
+        result.lead,
+        result.contact,
+        trackdrive_number_plain=result.trackdrive_number_plain,
+        sms_number_plain=result.sms_number_plain,
+    )
+    extra: dict[str, Any] = {"dedupe_action": result.dedupe_action}
+    if params.update_all_matching_leads:
+        extra["updated_matching_leads"] = result.updated_matching_leads
+    if mode is IntakeMode.CAPTURE:
+        extra["schedule_id"] = owner.schedule_id
+    return envelope.one("lead", lead, **extra)
+
+
+def _text_or_none(value: Any) -> str | None:
+    return str(value).strip() or None if isinstance(value, str | int) else None
+
+
+@_route("", ["POST", "PUT"], summary="Submit a lead", **INTAKE_DOC)
+async def submit_lead(request: Request) -> Response:
+    """Enrol a lead in the schedule (or store it on the offer) its ``lead_token`` names."""
+    return await _intake(request, IntakeMode.ENROL)
+
+
+@_route("/capture", ["POST", "PUT"], summary="Capture a lead", **INTAKE_DOC)
+async def capture_lead(request: Request) -> Response:
+    """Store the lead and start no action."""
+    return await _intake(request, IntakeMode.CAPTURE)
+
+
+@_route("/create_or_update", ["POST", "PUT"], summary="Create or update", **INTAKE_DOC)
+async def create_or_update_lead(request: Request) -> Response:
+    """Update the live lead for this caller in the token's scope, or create it."""
+    return await _intake(request, IntakeMode.CREATE_OR_UPDATE)
+
+
+Operation = Callable[[AsyncConnection, LeadOwner, str, Any], Awaitable[dict[str, Any]]]
+
+
+async def _caller_operation(request: Request, caller_id: str, operation: Operation) -> Response:
+    raw = dict(request.query_params)
+    owners: OwnerCache = request.app.state.owner_cache
+    owner = await owners.resolve(_text_or_none(raw.get("lead_token")))
+    try:
+        number = to_e164(caller_id, owner.region)
+    except InvalidPhoneNumberError as exc:
+        raise TrackDriveError.field("caller_id", str(exc)) from exc
+    now = request.app.state.clock.now()
+    committer: GroupCommitter = request.app.state.committer
+
+    async def unit(conn: AsyncConnection) -> dict[str, Any]:
+        return await operation(conn, owner, number, now)
+
+    lead = await committer.run(unit, lock_key(owner, number))
+    return envelope.one("lead", serialise_lead(lead))
+
+
+@_route("/{caller_id}/caller_opt_out", ["PUT", "GET", "POST"], **CALLER_DOC)
+async def caller_opt_out(caller_id: str, request: Request) -> Response:
+    """Opt the number out company-wide: no call, SMS or e-mail from any schedule again."""
+    return await _caller_operation(request, caller_id, caller_operations.opt_out)
+
+
+@_route("/{caller_id}/caller_remove", ["POST", "DELETE", "GET"], **CALLER_DOC)
+async def caller_remove(caller_id: str, request: Request) -> Response:
+    """Stop every further action on this caller's lead in the token's schedule or offer."""
+    return await _caller_operation(request, caller_id, caller_operations.remove)
+
+
+@_route("/{caller_id}/caller_move_to_end_of_schedule", ["PUT", "POST"], **CALLER_DOC)
+async def caller_move_to_end_of_schedule(caller_id: str, request: Request) -> Response:
+    """Skip the lead's remaining actions; its end-of-schedule actions run next."""
+    return await _caller_operation(request, caller_id, caller_operations.move_to_end_of_schedule)

@@ -1,0 +1,366 @@
+"""Lead intake and the per-caller operations: what TrackDrive's ``/api/v1/leads`` family does.
+
+Every function here runs as one unit of a group-commit batch (``db.group_commit``): it reads and
+writes through the connection it is given and never commits; the batch does, before any caller
+sees an answer.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncConnection
+
+from leadflow.contacts import repository as contacts
+from leadflow.kit.errors import TrackDriveError
+from leadflow.leads import repository
+from leadflow.leads.owner import LeadOwner
+from leadflow.leads.params import IntakeParams
+from leadflow.models import LeadStatus
+from leadflow.models.base import new_uuid
+
+
+class IntakeMode(StrEnum):
+    ENROL = "enrol"  # POST /leads: dedupe inside the schedule's timeframe, else create
+    CAPTURE = "capture"  # POST /leads/capture: store only, start no action
+    CREATE_OR_UPDATE = "create_or_update"  # update the live lead in scope whenever there is one
+
+
+@dataclass(frozen=True)
+class IntakeContext:
+    now: datetime
+    remote_ip: str | None
+    mode: IntakeMode = IntakeMode.ENROL
+    may_unblock: bool = False
+
+
+@dataclass
+class IntakeResult:
+    lead: dict[str, Any]
+    dedupe_action: str
+    contact: dict[str, bool]
+    trackdrive_number_plain: str | None = None
+    sms_number_plain: str | None = None
+    updated_matching_leads: int = 0
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+def lock_key(owner: LeadOwner, caller_id: str | None) -> int:
+    """A stable 63-bit key for the (company, owner, caller) duplicate lock."""
+    text = f"{owner.company_id}:{owner.offer_id}:{owner.schedule_id}:{caller_id}"
+    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big") >> 1
+
+
+async def take_duplicate_lock(conn: AsyncConnection, key: int) -> None:
+    """Across processes on PostgreSQL; SQLite's single writer already serialises intake."""
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy import text
+
+        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+
+
+async def intake(
+    conn: AsyncConnection, owner: LeadOwner, params: IntakeParams, ctx: IntakeContext
+) -> IntakeResult:
+    """Create or update the lead a post describes, with every documented side parameter."""
+    if params.caller_id is not None:
+        await take_duplicate_lock(conn, lock_key(owner, params.caller_id))
+    now = ctx.now
+    traffic_source_id = await _traffic_source(conn, owner, params)
+    events: list[tuple[str, dict[str, Any]]] = []
+    contact = await _apply_contact_flags(conn, owner, params, ctx, events)
+
+    existing = await _existing_lead(conn, owner, params, ctx)
+    if existing is None and params.update_only:
+        raise TrackDriveError(
+            404, {"caller_id": ["no active lead matches to update"]}, "no_active_lead"
+        )
+
+    values = _field_values(params, traffic_source_id, now)
+    if existing is None:
+        lead = await _create(conn, owner, params, ctx, values, contact)
+        action = "created"
+        events.insert(0, ("created", {"tokens": sorted(params.tokens), "mode": str(ctx.mode)}))
+    else:
+        lead = await _update(conn, owner, params, existing, values, now, contact)
+        action = "updated"
+        events.insert(0, ("updated", {"tokens": sorted(params.tokens)}))
+        if params.restart_schedule and owner.is_schedule:
+            events.append(("restarted", {}))
+
+    result = IntakeResult(lead=lead, dedupe_action=action, contact=contact)
+    await _assign_numbers(conn, owner, params, lead, result)
+    if params.update_all_matching_leads and params.caller_id:
+        result.updated_matching_leads = await _update_matching(conn, owner, params, lead, now)
+    if params.apply_to_calls and params.tokens:
+        count = await repository.merge_call_tokens(conn, [lead["id"]], params.tokens)
+        events.append(("tokens_applied_to_calls", {"calls": count}))
+    callback = params.callback_at(now)
+    if callback is not None:
+        events.append(("callback_scheduled", {"at": callback.isoformat()}))
+    await repository.add_events(conn, [_event(lead, kind, data, now) for kind, data in events])
+    return result
+
+
+async def _traffic_source(
+    conn: AsyncConnection, owner: LeadOwner, params: IntakeParams
+) -> int | None:
+    if params.traffic_source_ref is None:
+        return None
+    found = await repository.traffic_source_id(conn, owner.company_id, params.traffic_source_ref)
+    if found is None:
+        raise TrackDriveError.field("traffic_source_id", "is not one of your traffic sources")
+    return found
+
+
+async def _apply_contact_flags(
+    conn: AsyncConnection,
+    owner: LeadOwner,
+    params: IntakeParams,
+    ctx: IntakeContext,
+    events: list[tuple[str, dict[str, Any]]],
+) -> dict[str, bool]:
+    state = {"blocked": False, "opt_out": False, "dnc": False}
+    if params.caller_id is None:
+        return state
+    row = await contacts.contact_row(conn, owner.company_id, params.caller_id)
+    if row is not None:
+        state = {"blocked": row["blocked"], "opt_out": row["opt_out"], "dnc": row["dnc"]}
+    if params.unblock_contact:
+        if not ctx.may_unblock:
+            raise TrackDriveError.forbidden(
+                "unblock_contact needs company credentials that may update leads"
+            )
+        await contacts.set_contact_state(
+            conn,
+            owner.company_id,
+            params.caller_id,
+            ctx.now,
+            blocked=False,
+            opt_out=False,
+            blocked_at=None,
+            opt_out_at=None,
+        )
+        state.update(blocked=False, opt_out=False)
+        events.append(("contact_unblocked", {}))
+    if params.blocked and not state["blocked"]:
+        await contacts.set_contact_state(
+            conn, owner.company_id, params.caller_id, ctx.now, blocked=True, blocked_at=ctx.now
+        )
+        state["blocked"] = True
+        events.append(("contact_blocked", {}))
+    return state
+
+
+async def _existing_lead(
+    conn: AsyncConnection, owner: LeadOwner, params: IntakeParams, ctx: IntakeContext
+) -> RowMapping | None:
+    """The live lead this post updates, after ``expire_existing``/``delete_existing`` ran."""
+    if params.caller_id is None:
+        return None
+    scope = (owner.company_id, owner.offer_id, owner.schedule_id, params.caller_id)
+    if params.delete_existing:
+        rows = await repository.leads_in_scope(conn, *scope, live_only=False)
+        await repository.delete_leads(conn, [row["id"] for row in rows])
+        return None
+    if params.expire_existing:
+        for row in await repository.leads_in_scope(conn, *scope):
+            await repository.update_lead(
+                conn,
+                row["id"],
+                {
+                    "status": LeadStatus.EXPIRED,
+                    "ended_at": ctx.now,
+                    "next_action_at": None,
+                    "updated_at": ctx.now,
+                },
+            )
+            await repository.add_events(
+                conn, [_event(row, "expired", {"by": "expire_existing"}, ctx.now)]
+            )
+        return None
+    updating = (
+        ctx.mode is IntakeMode.CREATE_OR_UPDATE
+        or params.update_only
+        or not owner.is_schedule  # an offer keeps one data record per caller
+    )
+    if updating:
+        rows = await repository.leads_in_scope(conn, *scope)
+        return rows[0] if rows else None
+    if owner.duplicate_timeframe > 0:
+        since = ctx.now - timedelta(seconds=owner.duplicate_timeframe)
+        rows = await repository.leads_in_scope(conn, *scope, created_since=since)
+        return rows[0] if rows else None
+    return None
+
+
+def _field_values(
+    params: IntakeParams, traffic_source_id: int | None, now: datetime
+) -> dict[str, Any]:
+    """The columns this post sets explicitly; absent parameters leave a lead as it was."""
+    values: dict[str, Any] = {
+        "email": params.email,
+        "contact_field_type": params.contact_field_type,
+        "traffic_source_id": traffic_source_id,
+        "sub_id": params.sub_id,
+        "lead_priority": params.lead_priority,
+        "max_contact_attempts": params.max_contact_attempts,
+        "expires_at": params.expires_at(now),
+        "schedule_callback_at": params.callback_at(now),
+        "next_action_at": params.next_action_at,
+    }
+    return {name: value for name, value in values.items() if value is not None}
+
+
+def _status_for(owner: LeadOwner, ctx: IntakeContext, contact: dict[str, bool]) -> str:
+    """A suppressed number is still stored (nothing is lost) but never worked."""
+    if contact["blocked"]:
+        return LeadStatus.BLOCKED
+    if contact["opt_out"]:
+        return LeadStatus.OPT_OUT
+    if contact["dnc"]:
+        return LeadStatus.DNC
+    if ctx.mode is IntakeMode.CAPTURE:
+        return LeadStatus.CAPTURED
+    return LeadStatus.SCHEDULED if owner.is_schedule else LeadStatus.WAITING
+
+
+async def _create(
+    conn: AsyncConnection,
+    owner: LeadOwner,
+    params: IntakeParams,
+    ctx: IntakeContext,
+    values: dict[str, Any],
+    contact: dict[str, bool],
+) -> dict[str, Any]:
+    status = _status_for(owner, ctx, contact)
+    working = status == LeadStatus.SCHEDULED
+    lead: dict[str, Any] = {
+        "uuid": new_uuid(),
+        "company_id": owner.company_id,
+        "offer_id": owner.offer_id,
+        "schedule_id": owner.schedule_id,
+        "caller_id": params.caller_id,
+        "remote_ip": ctx.remote_ip,
+        "status": status,
+        "tokens": dict(params.tokens),
+        "action_index": 0,
+        "contact_attempts": 0,
+        "created_at": ctx.now,
+        "updated_at": ctx.now,
+        "email": None,
+        "contact_field_type": None,
+        "traffic_source_id": None,
+        "sub_id": None,
+        "lead_priority": None,
+        "max_contact_attempts": None,
+        "expires_at": None,
+        "schedule_callback_at": None,
+        "trackdrive_number_id": None,
+        "sms_number_id": None,
+        "ended_at": None if status in LeadStatus.LIVE else ctx.now,
+        **values,
+    }
+    lead["next_action_at"] = (
+        values.get("next_action_at") or lead["schedule_callback_at"] or ctx.now if working else None
+    )
+    lead["id"] = await repository.insert_lead(conn, lead)
+    return lead
+
+
+async def _update(
+    conn: AsyncConnection,
+    owner: LeadOwner,
+    params: IntakeParams,
+    existing: RowMapping,
+    values: dict[str, Any],
+    now: datetime,
+    contact: dict[str, bool],
+) -> dict[str, Any]:
+    changes: dict[str, Any] = {**values, "updated_at": now}
+    changes["tokens"] = {**existing["tokens"], **params.tokens}
+    if params.restart_schedule and owner.is_schedule:
+        changes.update(
+            action_index=0, status=LeadStatus.SCHEDULED, next_action_at=now, ended_at=None
+        )
+    elif "schedule_callback_at" in values and "next_action_at" not in values:
+        changes["next_action_at"] = values["schedule_callback_at"]
+    if contact["blocked"] or contact["opt_out"]:
+        changes.update(
+            status=LeadStatus.BLOCKED if contact["blocked"] else LeadStatus.OPT_OUT,
+            next_action_at=None,
+            ended_at=now,
+        )
+    await repository.update_lead(conn, existing["id"], changes)
+    return {**existing, **changes}
+
+
+async def _assign_numbers(
+    conn: AsyncConnection,
+    owner: LeadOwner,
+    params: IntakeParams,
+    lead: dict[str, Any],
+    result: IntakeResult,
+) -> None:
+    """Reuse the lead's number when it has one, so a lead always sees the same caller ID."""
+    wanted = (
+        ("voice", "trackdrive_number_id", "assign_trackdrive_number", "trackdrive_number_plain"),
+        ("sms", "sms_number_id", "assign_sms_number", "sms_number_plain"),
+    )
+    for capability, column, flag, plain in wanted:
+        if lead.get(column) is None and getattr(params, flag):
+            number = await repository.pool_number(conn, owner.company_id, capability)
+            if number is None:
+                raise TrackDriveError.field(flag, f"your company has no {capability} numbers")
+            lead[column] = number["id"]
+            await repository.update_lead(conn, lead["id"], {column: number["id"]})
+        setattr(result, plain, await repository.number_plain(conn, lead.get(column)))
+
+
+async def _update_matching(
+    conn: AsyncConnection,
+    owner: LeadOwner,
+    params: IntakeParams,
+    lead: dict[str, Any],
+    now: datetime,
+) -> int:
+    """Apply this post's data to every lead of the offer with the caller (all its schedules)."""
+    assert params.caller_id is not None
+    others = [
+        row
+        for row in await repository.leads_of_offer(
+            conn, owner.company_id, owner.offer_id, params.caller_id
+        )
+        if row["id"] != lead["id"]
+    ]
+    for row in others:
+        await repository.update_lead(
+            conn, row["id"], {"tokens": {**row["tokens"], **params.tokens}, "updated_at": now}
+        )
+    await repository.add_events(
+        conn,
+        [
+            _event(row, "updated", {"tokens": sorted(params.tokens), "by": "matching"}, now)
+            for row in others
+        ],
+    )
+    if params.apply_to_calls and params.tokens and others:
+        await repository.merge_call_tokens(conn, [row["id"] for row in others], params.tokens)
+    return len(others)
+
+
+def _event(
+    lead: RowMapping | dict[str, Any], kind: str, data: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    return {
+        "company_id": lead["company_id"],
+        "lead_id": lead["id"],
+        "kind": kind,
+        "data": data,
+        "created_at": now,
+    }

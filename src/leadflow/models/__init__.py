@@ -1,0 +1,28 @@
+"""Every ORM model, one file per table, imported here so metadata is complete."""
+
+from leadflow.models.api_key import ApiKey
+from leadflow.models.base import Base
+from leadflow.models.call import Call
+from leadflow.models.company import Company
+from leadflow.models.contact import Contact
+from leadflow.models.lead import Lead, LeadStatus
+from leadflow.models.lead_event import LeadEvent
+from leadflow.models.number import Number
+from leadflow.models.offer import Offer
+from leadflow.models.schedule import Schedule
+from leadflow.models.traffic_source import TrafficSource
+
+__all__ = [
+    "ApiKey",
+    "Base",
+    "Call",
+    "Company",
+    "Contact",
+    "Lead",
+    "LeadEvent",
+    "LeadStatus",
+    "Number",
+    "Offer",
+    "Schedule",
+    "TrafficSource",
+]

@@ -1,0 +1,19 @@
+from __future__ import annotations
+
+from leadflow.companies.keys import new_lead_token
+from leadflow.kit.crud import Resource, crud_router
+from leadflow.offers.repository import OfferRepository
+from leadflow.offers.schemas import OfferCreate, OfferOut, OfferUpdate
+
+router = crud_router(
+    Resource(
+        name="offers",
+        root="offer",
+        roots="offers",
+        repository=OfferRepository,
+        create=OfferCreate,
+        update=OfferUpdate,
+        out=OfferOut,
+        defaults=lambda: {"leads_api_key": new_lead_token()},
+    )
+)

@@ -1,0 +1,35 @@
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from leadflow.companies.keys import new_lead_token
+from leadflow.kit.auth import Principal
+from leadflow.kit.crud import Resource, crud_router
+from leadflow.kit.errors import TrackDriveError
+from leadflow.offers.repository import OfferRepository
+from leadflow.schedules.repository import ScheduleRepository
+from leadflow.schedules.schemas import ScheduleCreate, ScheduleOut, ScheduleUpdate
+
+
+async def offer_is_own(session: AsyncSession, principal: Principal, values: dict[str, Any]) -> None:
+    if "offer_id" in values and (
+        await OfferRepository(session, principal.company_id).get(values["offer_id"]) is None
+    ):
+        raise TrackDriveError.field("offer_id", "must be one of your offers")
+
+
+router = crud_router(
+    Resource(
+        name="schedules",
+        root="schedule",
+        roots="schedules",
+        repository=ScheduleRepository,
+        create=ScheduleCreate,
+        update=ScheduleUpdate,
+        out=ScheduleOut,
+        defaults=lambda: {"leads_api_key": new_lead_token(), "actions": []},
+        checks=[offer_is_own],
+    )
+)

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+ScheduleType = Literal["contact_caller", "lead_distribution"]
+
+
+def _valid_zone(value: str | None) -> str | None:
+    if value is None:
+        return None
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError("must be an IANA time zone such as America/New_York") from None
+    return value
+
+
+class ScheduleFields(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    description: str | None = Field(default=None, max_length=10_000)
+    paused: bool | None = None
+    sortable_order: int | None = None
+    lead_duplicate_timeframe: int | None = Field(
+        default=None, ge=0, description="Seconds; a repeat caller inside it updates the live lead."
+    )
+    schedule_type: ScheduleType | None = None
+    time_zone: str | None = None
+
+    _zone = field_validator("time_zone")(_valid_zone)
+
+
+class ScheduleCreate(ScheduleFields):
+    name: str = Field(min_length=1, max_length=200)
+    offer_id: int
+
+
+class ScheduleUpdate(ScheduleFields):
+    name: str | None = Field(default=None, min_length=1, max_length=200)
+    offer_id: int | None = None
+
+
+class ScheduleOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    uuid: str
+    name: str
+    offer_id: int
+    description: str
+    paused: bool
+    sortable_order: int
+    lead_duplicate_timeframe: int
+    schedule_type: str
+    time_zone: str
+    leads_api_key: str
+    actions: list[dict[str, Any]]
+    created_at: datetime
+    updated_at: datetime

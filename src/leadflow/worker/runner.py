@@ -1,0 +1,64 @@
+"""The background job runner: claims due work, commits its decision, then acts.
+
+In `leadflow serve` it runs inside the API process (embedded); `leadflow worker` runs it alone.
+The jobs themselves arrive with the cadence engine; until then it only keeps its loop alive.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+
+from leadflow.clock import Clock
+from leadflow.settings import Settings
+
+log = logging.getLogger(__name__)
+
+Job = Callable[[async_sessionmaker[AsyncSession], Clock], Awaitable[int]]
+
+
+class EmbeddedWorker:
+    """Runs each registered job in turn, sleeping only when a whole round found nothing to do."""
+
+    def __init__(
+        self,
+        sessionmaker: async_sessionmaker[AsyncSession],
+        clock: Clock,
+        settings: Settings,
+        jobs: list[Job] | None = None,
+    ) -> None:
+        self.sessionmaker = sessionmaker
+        self.clock = clock
+        self.settings = settings
+        self.jobs: list[Job] = jobs or []
+        self._task: asyncio.Task[None] | None = None
+        self._stopping = asyncio.Event()
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self.run(), name="leadflow-worker")
+
+    async def stop(self) -> None:
+        self._stopping.set()
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def run_once(self) -> int:
+        done = 0
+        for job in self.jobs:
+            try:
+                done += await job(self.sessionmaker, self.clock)
+            except Exception:
+                log.exception("job %s failed; it will be retried", getattr(job, "__name__", job))
+        return done
+
+    async def run(self) -> None:
+        while not self._stopping.is_set():
+            if await self.run_once() == 0:
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._stopping.wait(), self.settings.worker_poll_seconds)

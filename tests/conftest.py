@@ -1,0 +1,112 @@
+"""Every database test runs twice: on SQLite and on a throwaway PostgreSQL cluster.
+
+Set ``LEADFLOW_TEST_POSTGRES_URL`` to use a server of your own instead. With
+``LEADFLOW_REQUIRE_POSTGRES=1`` (as CI sets) a PostgreSQL that cannot start fails the run
+instead of skipping its half of the tests.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+
+from leadflow.app import create_app
+from leadflow.clock import FrozenClock
+from leadflow.db.migrate import upgrade
+from leadflow.settings import Settings
+from tests.factories import Factory
+from tests.support.databases import (
+    create_postgres_database,
+    fresh_sqlite,
+    migrated_sqlite_template,
+    truncate_postgres,
+)
+from tests.support.postgres import Cluster, start_cluster
+
+ENGINES = ("sqlite", "postgresql")
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[str | None]:
+    given = os.environ.get("LEADFLOW_TEST_POSTGRES_URL")
+    if given:
+        yield given
+        return
+    cluster: Cluster | None = None
+    try:
+        cluster = start_cluster()
+    except Exception as exc:
+        if os.environ.get("LEADFLOW_REQUIRE_POSTGRES") == "1":
+            pytest.exit(f"PostgreSQL is required but could not start: {exc}", returncode=3)
+        yield None
+        return
+    try:
+        yield cluster.url
+    finally:
+        cluster.stop()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return migrated_sqlite_template(tmp_path_factory.mktemp("sqlite-template"))
+
+
+@pytest.fixture(scope="session")
+async def postgres_database(postgres_server: str | None) -> str | None:
+    if postgres_server is None:
+        return None
+    url = await create_postgres_database(postgres_server, f"leadflow_{uuid.uuid4().hex[:8]}")
+    upgrade(url)
+    return url
+
+
+@pytest.fixture(params=ENGINES)
+async def database_url(
+    request: pytest.FixtureRequest,
+    sqlite_template: Path,
+    postgres_database: str | None,
+    tmp_path: Path,
+) -> AsyncIterator[str]:
+    """A migrated, empty database on each engine in turn."""
+    if request.param == "sqlite":
+        yield fresh_sqlite(sqlite_template, tmp_path)
+        return
+    if postgres_database is None:
+        pytest.skip("PostgreSQL is not available")
+    await truncate_postgres(postgres_database)
+    yield postgres_database
+
+
+@pytest.fixture
+def clock() -> FrozenClock:
+    return FrozenClock()
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(database_url=database_url, embedded_worker=False, db_pool_size=5)
+
+
+@pytest.fixture
+async def app(settings: Settings, clock: FrozenClock) -> AsyncIterator[FastAPI]:
+    application = create_app(settings, clock)
+    async with application.router.lifespan_context(application):
+        yield application
+
+
+@pytest.fixture
+async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
+    transport = httpx.ASGITransport(app=app, client=("203.0.113.7", 4321))
+    async with httpx.AsyncClient(transport=transport, base_url="http://leadflow.test") as http:
+        yield http
+
+
+@pytest.fixture
+def factory(app: FastAPI, clock: FrozenClock) -> Factory:
+    return Factory(app.state.sessionmaker, clock)
