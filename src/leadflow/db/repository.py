@@ -12,6 +12,9 @@ from leadflow.models.base import Base
 
 ModelT = TypeVar("ModelT", bound=Base)
 
+# Ids are BIGINT: a longer number in a URL names no row (and must not reach the driver).
+MAX_ID = 2**63 - 1
+
 
 class CompanyRepository(Generic[ModelT]):
     """Subclasses set ``model``; rows of other companies are invisible through it."""
@@ -30,7 +33,9 @@ class CompanyRepository(Generic[ModelT]):
         column: Any
         value: int | str
         text = str(ref)
-        if text.isdigit():
+        if text.isascii() and text.isdigit():
+            if not 0 < int(text) <= MAX_ID:
+                return None
             column, value = self.model.id, int(text)  # type: ignore[attr-defined]
         elif hasattr(self.model, "uuid"):
             column, value = self.model.uuid, text  # type: ignore[attr-defined]

@@ -2,15 +2,17 @@
 annotations here: FastAPI must see the per-resource dependency types, not their names).
 
 A resource states its schemas, its repository and, where it has them, the defaults a new row
-gets and the references it must check; the routes, envelopes, 404s and permissions are here.
+gets and the rules its values must pass; the routes, envelopes, 404s and permissions are here.
 """
 
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Annotated, Any, Generic, TypeVar
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Request
 from pydantic import BaseModel
+from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -24,7 +26,9 @@ from leadflow.models.base import Base
 
 ModelT = TypeVar("ModelT", bound=Base)
 
-Check = Callable[[AsyncSession, Principal, dict[str, Any]], Awaitable[None]]
+Values = dict[str, Any]
+# A rule sees the values about to be written and returns them, normalised, or raises a 422.
+Rule = Callable[[AsyncSession, Principal, Values], Awaitable[Values]]
 
 
 @dataclass
@@ -36,11 +40,18 @@ class Resource(Generic[ModelT]):
     create: type[BaseModel]
     update: type[BaseModel] | None
     out: type[BaseModel]
-    defaults: Callable[[], dict[str, Any]] = dict
-    checks: Sequence[Check] = field(default_factory=tuple)
+    defaults: Callable[[], Values] = dict
+    rules: Sequence[Rule] = field(default_factory=tuple)
+    # Rows that own a ``leads_api_key``: intake caches token → owner, so a write must drop
+    # that cache or a deleted schedule's token would keep enrolling leads for a while.
+    holds_lead_tokens: bool = False
 
     def serialise(self, row: ModelT) -> BaseModel:
         return self.out.model_validate(row)
+
+    def nullable(self, column: str) -> bool:
+        table = self.repository.model.__table__
+        return bool(table.c[column].nullable)
 
 
 def crud_router(resource: Resource[ModelT]) -> APIRouter:
@@ -57,9 +68,21 @@ def crud_router(resource: Resource[ModelT]) -> APIRouter:
             raise TrackDriveError.not_found(resource.root.replace("_", " "))
         return row
 
-    async def check(session: AsyncSession, principal: Principal, values: dict[str, Any]) -> None:
-        for rule in resource.checks:
-            await rule(session, principal, values)
+    async def apply_rules(session: AsyncSession, principal: Principal, values: Values) -> Values:
+        for rule in resource.rules:
+            values = await rule(session, principal, values)
+        return values
+
+    async def write(request: Request, session: AsyncSession) -> None:
+        """Flush so that the database's own checks answer now, as a 422 and not a 500."""
+        try:
+            await session.flush()
+        except (DBAPIError, OverflowError) as exc:
+            raise TrackDriveError.invalid(
+                {"base": ["a value is out of range or conflicts with another record"]}
+            ) from exc
+        if resource.holds_lead_tokens:
+            forget_lead_owners_after_commit(request, session)
 
     @router.get("", summary=f"List {resource.name}", **many)
     async def list_rows(principal: reader, session: SessionDep) -> Response:
@@ -68,13 +91,13 @@ def crud_router(resource: Resource[ModelT]) -> APIRouter:
 
     @router.post("", summary=f"Create a {resource.root}", **one)
     async def create_row(
+        request: Request,
         body: create_body,
         principal: writer,
         session: SessionDep,
         clock: ClockDep,
     ) -> Response:
-        values = body.model_dump(exclude_none=True)
-        await check(session, principal, values)
+        values = await apply_rules(session, principal, body.model_dump(exclude_none=True))
         now = clock.now()
         row = resource.repository.model(
             company_id=principal.company_id,
@@ -83,7 +106,7 @@ def crud_router(resource: Resource[ModelT]) -> APIRouter:
             **{**resource.defaults(), **values},
         )
         resource.repository(session, principal.company_id).add(row)
-        await session.flush()
+        await write(request, session)
         return envelope.one(resource.root, resource.serialise(row))
 
     @router.get("/{ref}", summary=f"Show a {resource.root}", **one)
@@ -95,6 +118,7 @@ def crud_router(resource: Resource[ModelT]) -> APIRouter:
 
         @router.put("/{ref}", summary=f"Update a {resource.root}", **one)
         async def update_row(
+            request: Request,
             ref: str,
             body: update_body,
             principal: writer,
@@ -102,19 +126,35 @@ def crud_router(resource: Resource[ModelT]) -> APIRouter:
             clock: ClockDep,
         ) -> Response:
             row = await load(session, principal, ref)
-            changes = body.model_dump(exclude_unset=True, exclude_none=True)
-            await check(session, principal, changes)
+            changes = body.model_dump(exclude_unset=True)
+            blank = sorted(k for k, v in changes.items() if v is None and not resource.nullable(k))
+            if blank:
+                raise TrackDriveError.invalid({name: ["can't be blank"] for name in blank})
+            changes = await apply_rules(session, principal, changes)
             for name, value in changes.items():
                 setattr(row, name, value)
             row.updated_at = clock.now()  # type: ignore[attr-defined]
-            await session.flush()
+            await write(request, session)
             return envelope.one(resource.root, resource.serialise(row))
 
     @router.delete("/{ref}", summary=f"Delete a {resource.root}", **one)
-    async def delete_row(ref: str, principal: writer, session: SessionDep) -> Response:
+    async def delete_row(
+        request: Request, ref: str, principal: writer, session: SessionDep
+    ) -> Response:
         row = await load(session, principal, ref)
         out = resource.serialise(row)
         await session.delete(row)
+        await write(request, session)
         return envelope.one(resource.root, out)
 
     return router
+
+
+def forget_lead_owners_after_commit(request: Request, session: AsyncSession) -> None:
+    """Clear this process's token → owner cache once the change is committed (not before: a
+    lead posted in between would cache the old owner again). Other processes catch up within
+    ``token_cache_seconds``."""
+    cache = getattr(request.app.state, "owner_cache", None)
+    if cache is None:
+        return
+    event.listen(session.sync_session, "after_commit", lambda _session: cache.clear(), once=True)

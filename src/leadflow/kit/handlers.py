@@ -22,7 +22,10 @@ def dialect_of(request: Request) -> str:
     return getattr(route, "dialect", "trackdrive")
 
 
-def _field_name(loc: tuple[Any, ...]) -> str:
+def _field_name(loc: tuple[Any, ...], error_type: str = "") -> str:
+    if error_type == "json_invalid":
+        # Its location is a character offset in the body, which names no field.
+        return "base"
     parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
     return ".".join(parts) or "base"
 
@@ -38,13 +41,18 @@ def _leadsail(error: LeadSailError) -> JSONResponse:
 def validation_error(request: Request, errors: list[dict[str, Any]]) -> JSONResponse:
     if dialect_of(request) == LEADSAIL:
         details = [
-            {"field": _field_name(tuple(e.get("loc", ()))), "message": e.get("msg", "invalid")}
+            {
+                "field": _field_name(tuple(e.get("loc", ())), e.get("type", "")),
+                "message": e.get("msg", "invalid"),
+            }
             for e in errors
         ]
         return _leadsail(LeadSailError(422, "VALIDATION_ERROR", "Validation failed", details))
     fields: dict[str, list[str]] = {}
     for e in errors:
-        fields.setdefault(_field_name(tuple(e.get("loc", ()))), []).append(e.get("msg", "invalid"))
+        fields.setdefault(_field_name(tuple(e.get("loc", ())), e.get("type", "")), []).append(
+            e.get("msg", "invalid")
+        )
     return _trackdrive(TrackDriveError.invalid(fields))
 
 

@@ -7,15 +7,22 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from leadflow.kit.auth import Principal
 from leadflow.kit.crud import Resource, crud_router
 from leadflow.kit.errors import TrackDriveError
+from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
 from leadflow.numbers.repository import NumberRepository
 from leadflow.numbers.schemas import NumberCreate, NumberOut
 
 
-async def number_is_new(
+async def number_is_new_e164(
     session: AsyncSession, principal: Principal, values: dict[str, Any]
-) -> None:
-    if await NumberRepository(session, principal.company_id).exists(values["number"]):
+) -> dict[str, Any]:
+    """Stored as E.164, read in the company's region (as intake reads caller IDs), once each."""
+    try:
+        number = to_e164(values["number"], principal.default_region)
+    except InvalidPhoneNumberError as exc:
+        raise TrackDriveError.field("number", str(exc)) from None
+    if await NumberRepository(session, principal.company_id).exists(number):
         raise TrackDriveError.field("number", "is already one of your numbers")
+    return {**values, "number": number}
 
 
 router = crud_router(
@@ -27,6 +34,6 @@ router = crud_router(
         create=NumberCreate,
         update=None,
         out=NumberOut,
-        checks=[number_is_new],
+        rules=[number_is_new_e164],
     )
 )

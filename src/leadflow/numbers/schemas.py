@@ -1,24 +1,22 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Literal
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field
-
-from leadflow.kit.phone import to_e164
+from pydantic import BaseModel, ConfigDict, Field
 
 Capability = Literal["voice", "sms"]
-
-
-def _e164(value: str) -> str:
-    return to_e164(value)
 
 
 class NumberCreate(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    number: Annotated[str, AfterValidator(_e164)] = Field(
-        description="Any format; stored as E.164.", examples=["+17193132645"]
+    number: str = Field(
+        min_length=1,
+        max_length=40,
+        description="Any format; stored as E.164 (numbers without +country are read in the "
+        "company's region).",
+        examples=["+17193132645"],
     )
     capabilities: list[Capability] = Field(
         default_factory=lambda: list[Capability](["voice", "sms"]), min_length=1

@@ -15,5 +15,6 @@ router = crud_router(
         update=OfferUpdate,
         out=OfferOut,
         defaults=lambda: {"leads_api_key": new_lead_token()},
+        holds_lead_tokens=True,
     )
 )

@@ -13,11 +13,15 @@ from leadflow.schedules.repository import ScheduleRepository
 from leadflow.schedules.schemas import ScheduleCreate, ScheduleOut, ScheduleUpdate
 
 
-async def offer_is_own(session: AsyncSession, principal: Principal, values: dict[str, Any]) -> None:
+async def offer_is_own(
+    session: AsyncSession, principal: Principal, values: dict[str, Any]
+) -> dict[str, Any]:
+    """A schedule may only hang under an offer of the same company."""
     if "offer_id" in values and (
         await OfferRepository(session, principal.company_id).get(values["offer_id"]) is None
     ):
         raise TrackDriveError.field("offer_id", "must be one of your offers")
+    return values
 
 
 router = crud_router(
@@ -30,6 +34,7 @@ router = crud_router(
         update=ScheduleUpdate,
         out=ScheduleOut,
         defaults=lambda: {"leads_api_key": new_lead_token(), "actions": []},
-        checks=[offer_is_own],
+        rules=[offer_is_own],
+        holds_lead_tokens=True,
     )
 )
