@@ -7,6 +7,7 @@ from typing import Any
 
 TRUE_WORDS = frozenset({"1", "true", "yes", "on"})
 FALSE_WORDS = frozenset({"0", "false", "no", "off"})
+INVALID_TIME = "must be a valid time like 2021-07-23 14:26:43 +0000"
 TIME_FORMATS = ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S%z", "%Y-%m-%d %H:%M %z")
 
 
@@ -44,15 +45,17 @@ def parse_time(value: Any) -> datetime:
     for fmt in TIME_FORMATS:
         try:
             return datetime.strptime(text, fmt).astimezone(UTC)
+        except OverflowError:  # year 1 or 9999 shifted out of range by its offset
+            raise ValueError(INVALID_TIME) from None
         except ValueError:
             continue
     try:
         parsed = datetime.fromisoformat(str(value).strip().replace("Z", "+00:00"))
-    except ValueError:
-        raise ValueError("must be a valid time like 2021-07-23 14:26:43 +0000") from None
-    if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=UTC)
-    return parsed.astimezone(UTC)
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=UTC)
+        return parsed.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ValueError(INVALID_TIME) from None
 
 
 def format_time(value: datetime | None) -> str | None:

@@ -161,7 +161,10 @@ async def _intake(request: Request, mode: IntakeMode) -> Response:
 
 
 def _text_or_none(value: Any) -> str | None:
-    return str(value).strip() or None if isinstance(value, str | int) else None
+    """The lead token as text; NUL never names a token (and PostgreSQL refuses it)."""
+    if not isinstance(value, str | int):
+        return None
+    return str(value).replace("\x00", "").strip() or None
 
 
 @_route("", ["POST", "PUT"], summary="Submit a lead", **INTAKE_DOC)

@@ -48,6 +48,15 @@ INTEGERS = (
     "lead_priority",
     "schedule_callback_in_seconds",
 )
+# Inclusive bounds: past them a duration overflows a date and a number its column.
+_TEN_YEARS_IN_HOURS = 24 * 366 * 10
+INTEGER_RANGES = {
+    "hours_to_expire": (0, _TEN_YEARS_IN_HOURS),
+    "expires_in": (0, _TEN_YEARS_IN_HOURS * 60),
+    "schedule_callback_in_seconds": (0, _TEN_YEARS_IN_HOURS * 3600),
+    "max_contact_attempts": (0, 2**31 - 1),
+    "lead_priority": (-(2**31), 2**31 - 1),
+}
 TIMES = ("schedule_callback_at", "next_action_at")
 STRINGS = (
     "lead_token",
@@ -58,6 +67,8 @@ STRINGS = (
     "sub_id",
     "apply_to",
 )
+# The width of the column each free-form string is stored in.
+STRING_LIMITS = {"contact_field_type": 100, "sub_id": 200, "traffic_source_id": 200}
 # Credentials are never stored as tokens.
 SECRETS = ("auth_token",)
 RESERVED = frozenset((*BOOLEAN_FLAGS, *INTEGERS, *TIMES, *STRINGS, *SECRETS, "data"))
@@ -160,20 +171,22 @@ def parse_intake(
         setattr(params, name, read(name, parse_int))
     for name in TIMES:
         setattr(params, name, read(name, parse_time))
-    for name in (
-        "hours_to_expire",
-        "expires_in",
-        "max_contact_attempts",
-        "schedule_callback_in_seconds",
-    ):
+    for name, (low, high) in INTEGER_RANGES.items():
         value = getattr(params, name)
-        if value is not None and value < 0:
-            errors.setdefault(name, []).append("must be zero or more")
+        if value is not None and value < low:
+            errors.setdefault(name, []).append(
+                "must be zero or more" if low == 0 else f"must be at least {low}"
+            )
+        elif value is not None and value > high:
+            errors.setdefault(name, []).append(f"must be at most {high}")
 
     for name in STRINGS:
         value = raw.get(name)
         if value is not None and not isinstance(value, str | int | float):
             errors.setdefault(name, []).append("must be a String")
+    for name, limit in STRING_LIMITS.items():
+        if len(_text(raw.get(name)) or "") > limit:
+            errors.setdefault(name, []).append(f"is longer than {limit} characters")
     params.lead_token = _text(raw.get("lead_token"))
     params.contact_field_type = _text(raw.get("contact_field_type"))
     params.traffic_source_ref = _text(raw.get("traffic_source_id"))
@@ -214,9 +227,10 @@ def parse_intake(
 
 
 def _text(value: Any) -> str | None:
+    """A scalar as trimmed text; NUL characters dropped, as PostgreSQL refuses them."""
     if value is None or isinstance(value, dict | list):
         return None
-    text = str(value).strip()
+    text = str(value).replace("\x00", "").strip()
     return text or None
 
 

@@ -26,6 +26,8 @@ leads = cast(Table, Lead.__table__)
 events = cast(Table, LeadEvent.__table__)
 calls = cast(Table, Call.__table__)
 numbers = cast(Table, Number.__table__)
+# Ids are BIGINT: a larger number names no row, and must not reach the driver.
+MAX_ROW_ID = 2**63 - 1
 
 
 async def owner_row(conn: AsyncConnection, lead_token: str) -> RowMapping | None:
@@ -71,7 +73,7 @@ async def company_region(conn: AsyncConnection, company_id: int) -> str:
 async def traffic_source_id(conn: AsyncConnection, company_id: int, ref: str) -> int | None:
     """By our id, or by the publisher's own ``user_traffic_source_id``."""
     scoped = select(TrafficSource.id).where(TrafficSource.company_id == company_id)
-    if ref.isdigit():
+    if ref.isascii() and ref.isdigit() and int(ref) <= MAX_ROW_ID:
         found = await conn.scalar(scoped.where(TrafficSource.id == int(ref)))
         if found is not None:
             return int(found)

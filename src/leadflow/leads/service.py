@@ -184,6 +184,10 @@ async def _existing_lead(
                 conn, [_event(row, "expired", {"by": "expire_existing"}, ctx.now)]
             )
         return None
+    if params.restart_schedule and owner.is_schedule and not params.update_only:
+        # Restarting names the caller's lead on this schedule, finished or not.
+        rows = await repository.leads_in_scope(conn, *scope, live_only=False)
+        return rows[0] if rows else None
     updating = (
         ctx.mode is IntakeMode.CREATE_OR_UPDATE
         or params.update_only

@@ -15,7 +15,8 @@ import orjson
 TokenValue = str | int | float | bool | None
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
-_NON_WORD = re.compile(r"[^0-9a-zA-Z]+")
+# Letters of any script are kept (``prénom`` stays ``prénom``); everything else separates words.
+_NON_WORD = re.compile(r"[\W_]+")
 _BRACKETS = re.compile(r"\[([^\]]*)\]")
 MAX_DEPTH = 8
 
@@ -40,8 +41,8 @@ def flatten(values: Mapping[str, Any], prefix: str = "", depth: int = 0) -> dict
 
 
 def _flatten_value(name: str, value: Any, depth: int) -> dict[str, TokenValue]:
-    if depth >= MAX_DEPTH:
-        return {name: orjson.dumps(value).decode() if not isinstance(value, str) else value}
+    if depth >= MAX_DEPTH and not isinstance(value, str):
+        return {name: orjson.dumps(value).decode()}
     if isinstance(value, Mapping):
         return flatten(value, name, depth + 1)
     if isinstance(value, list | tuple):
@@ -51,7 +52,9 @@ def _flatten_value(name: str, value: Any, depth: int) -> dict[str, TokenValue]:
         for index, item in enumerate(value):
             out.update(_flatten_value(f"{name}_{index}", item, depth + 1))
         return out
-    if value is None or isinstance(value, str | int | float | bool):
+    if isinstance(value, str):
+        return {name: value.replace("\x00", "")}  # PostgreSQL's JSONB refuses NUL
+    if value is None or isinstance(value, int | float | bool):
         return {name: value}
     return {name: str(value)}
 
