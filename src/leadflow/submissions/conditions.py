@@ -11,9 +11,9 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any, Literal, TypeVar
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
-from pydantic.alias_generators import to_camel
+from pydantic import Field, field_validator
 
+from leadflow.submissions.campaign_config import CampaignConfigModel
 from leadflow.submissions.field_paths import MISSING, field_value, is_present
 
 Operator = Literal[
@@ -33,15 +33,7 @@ Operator = Literal[
 Logic = Literal["and", "or"]
 
 
-class RuleModel(BaseModel):
-    """Campaign configuration: camelCase in the API, snake_case in code, nothing unknown."""
-
-    model_config = ConfigDict(
-        extra="forbid", alias_generator=to_camel, validate_by_alias=True, validate_by_name=True
-    )
-
-
-class Condition(RuleModel):
+class Condition(CampaignConfigModel):
     field: str = Field(min_length=1)
     operator: Operator
     value: Any = None
@@ -55,7 +47,7 @@ class Condition(RuleModel):
         return value
 
 
-class ConditionGroup(RuleModel):
+class ConditionGroup(CampaignConfigModel):
     logic: Logic = "and"
     conditions: list[Condition | ConditionGroup] = Field(default_factory=list)
 

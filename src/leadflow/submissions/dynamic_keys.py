@@ -16,7 +16,7 @@ from jinja2 import StrictUndefined
 from jinja2.sandbox import SandboxedEnvironment
 from pydantic import Field, model_validator
 
-from leadflow.submissions.conditions import RuleModel
+from leadflow.submissions.campaign_config import CampaignConfigModel
 from leadflow.submissions.field_paths import MISSING, field_value, is_present, with_field
 from leadflow.submissions.us_states import state_for_zip
 
@@ -25,7 +25,7 @@ DEFAULT_SOURCES: dict[str, str] = {"age": "dateOfBirth", "state_from_zip": "addr
 MAX_TEMPLATE_OUTPUT = 10_000
 
 
-class DynamicKey(RuleModel):
+class DynamicKey(CampaignConfigModel):
     """``key`` is the field path the value is written to (``age``, ``customFields.tier``)."""
 
     key: str = Field(min_length=1)

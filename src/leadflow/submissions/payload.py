@@ -23,7 +23,8 @@ from lxml import etree
 from pydantic import Discriminator, Field, Tag
 
 from leadflow.kit.values import parse_bool
-from leadflow.submissions.conditions import RuleModel, as_number
+from leadflow.submissions.campaign_config import CampaignConfigModel
+from leadflow.submissions.conditions import as_number
 from leadflow.submissions.field_paths import field_value, is_present
 
 BodyFormat = Literal["json", "xml", "form", "multipart"]
@@ -33,7 +34,7 @@ _XML_NAME = re.compile(r"^[A-Za-z_][\w.-]*$")
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
 
 
-class PayloadField(RuleModel):
+class PayloadField(CampaignConfigModel):
     node: Literal["field"] = "field"
     client_key: str = Field(min_length=1)
     source_key: str | None = None
@@ -42,13 +43,13 @@ class PayloadField(RuleModel):
     value: Any = None
 
 
-class PayloadObject(RuleModel):
+class PayloadObject(CampaignConfigModel):
     node: Literal["object"]
     client_key: str = Field(min_length=1)
     children: list[PayloadNode] = Field(default_factory=list)
 
 
-class PayloadArray(RuleModel):
+class PayloadArray(CampaignConfigModel):
     node: Literal["array"]
     client_key: str = Field(min_length=1)
     source_key: str | None = None

@@ -15,7 +15,8 @@ from typing import Any, Literal
 from pydantic import Field
 from rapidfuzz import fuzz, process
 
-from leadflow.submissions.conditions import RuleModel, as_number
+from leadflow.submissions.campaign_config import CampaignConfigModel
+from leadflow.submissions.conditions import as_number
 from leadflow.submissions.field_paths import field_value, is_present
 
 MatchMethod = Literal["exact", "normalized", "synonym", "fuzzy"]
@@ -23,7 +24,7 @@ FieldMethod = Literal[MatchMethod, "unrestricted", "absent", "missing", "unmatch
 FULL_SCORE = 100.0
 
 
-class FieldQualification(RuleModel):
+class FieldQualification(CampaignConfigModel):
     """One delivered field's rule, as configured on the campaign."""
 
     field: str = Field(min_length=1)

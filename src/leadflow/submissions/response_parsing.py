@@ -22,7 +22,7 @@ from jsonpath_ng.ext.parser import parse as parse_json_path
 from lxml import etree
 from pydantic import Field
 
-from leadflow.submissions.conditions import RuleModel
+from leadflow.submissions.campaign_config import CampaignConfigModel
 
 Outcome = Literal["accepted", "rejected", "duplicate", "error"]
 BodyKind = Literal["json", "xml", "text"]
@@ -40,7 +40,7 @@ _XML_PARSER = etree.XMLParser(
 )
 
 
-class ResponseMapping(RuleModel):
+class ResponseMapping(CampaignConfigModel):
     body_format: Literal["auto", "json", "xml", "text"] = "auto"
     status_path: str | None = None
     match: Literal["equals", "contains"] = "equals"
