@@ -14,7 +14,7 @@ def async_url(database_url: str) -> URL:
     if backend == "sqlite":
         return url.set(drivername="sqlite+aiosqlite")
     if backend == "postgresql":
-        return url.set(drivername="postgresql+asyncpg")
+        return _libpq_options_for_asyncpg(url.set(drivername="postgresql+asyncpg"))
     raise ValueError(f"unsupported database URL {database_url!r}: use sqlite:/// or postgresql://")
 
 
@@ -27,3 +27,13 @@ def ensure_sqlite_directory(database_url: str) -> None:
     url = make_url(database_url)
     if url.get_backend_name() == "sqlite" and url.database and url.database != ":memory:":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
+
+
+def _libpq_options_for_asyncpg(url: URL) -> URL:
+    """URLs copied from a hosting panel carry libpq's ``sslmode``; asyncpg calls it ``ssl``
+    (same values: disable, allow, prefer, require, verify-ca, verify-full)."""
+    mode = url.query.get("sslmode")
+    if mode is None:
+        return url
+    url = url.difference_update_query(["sslmode"])
+    return url if "ssl" in url.query else url.update_query_dict({"ssl": mode})

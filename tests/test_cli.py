@@ -1,0 +1,149 @@
+"""The ``leadflow`` command, run as a real process against a real database on each engine."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import httpx
+import pytest
+from sqlalchemy import func, inspect, select
+
+from leadflow.app import create_app
+from leadflow.companies.keys import hash_private_key
+from leadflow.db.engine import create_engine
+from leadflow.models import ApiKey, Base, Company, Schedule
+from leadflow.settings import Settings
+from tests.support.cli import empty_database, run_leadflow
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+async def empty_url(
+    request: pytest.FixtureRequest, tmp_path: Path, postgres_server: str | None
+) -> str:
+    """A database with no tables yet: the state a first `make run` finds."""
+    return await empty_database(request.param, tmp_path, postgres_server)
+
+
+async def _scalar(database_url: str, statement: object) -> object:
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            return await conn.scalar(statement)  # type: ignore[call-overload]
+    finally:
+        await engine.dispose()
+
+
+async def _table_names(database_url: str) -> set[str]:
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            return set(await conn.run_sync(lambda sync: inspect(sync).get_table_names()))
+    finally:
+        await engine.dispose()
+
+
+async def _served(database_url: str) -> AsyncIterator[httpx.AsyncClient]:
+    app = create_app(Settings(database_url=database_url, embedded_worker=False, db_pool_size=2))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="http://leadflow.test") as c:
+            yield c
+
+
+async def test_db_upgrade_creates_every_table_and_can_run_again(empty_url: str) -> None:
+    result = run_leadflow(empty_url, "db", "upgrade")
+    assert "latest revision" in result.stdout
+    assert set(Base.metadata.tables) <= await _table_names(empty_url)
+    run_leadflow(empty_url, "db", "upgrade")
+
+
+async def test_companies_create_prints_the_new_key_pair_as_json(empty_url: str) -> None:
+    result = run_leadflow(empty_url, "companies", "create", "--name", "Acme Leads", "--json")
+    created = json.loads(result.stdout)
+    assert set(created) == {"id", "name", "public_key", "private_key"}
+    assert created["name"] == "Acme Leads"
+    assert await _scalar(empty_url, select(Company.name).where(Company.id == created["id"])) == (
+        "Acme Leads"
+    )
+
+
+async def test_private_keys_are_stored_only_as_hashes(empty_url: str) -> None:
+    made = [
+        json.loads(run_leadflow(empty_url, "companies", "create", "--name", n, "--json").stdout)
+        for n in ("A", "B")
+    ]
+    assert made[0]["private_key"] != made[1]["private_key"]
+    for created in made:
+        stored = await _scalar(
+            empty_url,
+            select(ApiKey.private_key_hash).where(ApiKey.public_key == created["public_key"]),
+        )
+        assert stored == hash_private_key(created["private_key"])
+        assert created["private_key"] not in str(stored)
+
+
+async def test_created_key_pair_opens_the_company_api(empty_url: str) -> None:
+    created = json.loads(
+        run_leadflow(empty_url, "companies", "create", "--name", "Acme", "--json").stdout
+    )
+    auth = (created["public_key"], created["private_key"])
+    async for client in _served(empty_url):
+        response = await client.post("/api/v1/offers", json={"name": "Auto"}, auth=auth)
+        assert response.status_code == 200, response.text
+        wrong = await client.get("/api/v1/offers", auth=(created["public_key"], "nope"))
+        assert wrong.status_code == 401
+
+
+async def test_companies_create_without_json_prints_readable_lines(empty_url: str) -> None:
+    result = run_leadflow(empty_url, "companies", "create", "--name", "Acme")
+    assert re.search(r"^public_key: lfpub_\w+$", result.stdout, re.MULTILINE)
+    assert re.search(r"^private_key: \S+$", result.stdout, re.MULTILINE)
+
+
+def _demo_token(output: str) -> str:
+    match = re.search(r"schedule lead token: (\w+)", output)
+    assert match, output
+    return match.group(1)
+
+
+async def test_demo_prints_keys_a_lead_token_and_curl_examples(empty_url: str) -> None:
+    result = run_leadflow(empty_url, "demo", "--port", "8123")
+    out = result.stdout
+    token = _demo_token(out)
+    assert re.search(r"public key: +lfpub_\w+", out)
+    assert re.search(r"private key: +lfprv_\S+", out)
+    assert f'curl -X POST "http://127.0.0.1:8123/api/v1/leads?lead_token={token}' in out
+    assert 'curl -H "Content-Type: application/json"' in out
+    assert (
+        await _scalar(empty_url, select(Schedule.id).where(Schedule.leads_api_key == token))
+        is not None
+    )
+
+
+async def test_demo_lead_token_enrols_a_lead(empty_url: str) -> None:
+    token = _demo_token(run_leadflow(empty_url, "demo").stdout)
+    async for client in _served(empty_url):
+        response = await client.post(
+            "/api/v1/leads", params={"lead_token": token, "caller_id": "+18004506787"}
+        )
+        assert response.status_code == 200, response.text
+
+
+async def test_demo_runs_again_with_the_same_company_and_fresh_keys(empty_url: str) -> None:
+    first = run_leadflow(empty_url, "demo").stdout
+    second = run_leadflow(empty_url, "demo").stdout
+    assert _demo_token(first) == _demo_token(second)
+    assert await _scalar(empty_url, select(func.count(Company.id))) == 1
+    keys = re.compile(r"public key: +(\S+)\nprivate key: +(\S+)")
+    first_keys, second_keys = keys.search(first), keys.search(second)
+    assert first_keys
+    assert second_keys
+    assert first_keys.groups() != second_keys.groups()
+    async for client in _served(empty_url):
+        for pair in (first_keys.groups(), second_keys.groups()):
+            listed = await client.get("/api/v1/schedules", auth=pair)
+            assert listed.status_code == 200, listed.text
+            assert len(listed.json()["schedules"]) == 1
