@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from leadflow.schedules.actions import ActionList
 
 ScheduleType = Literal["contact_caller", "lead_distribution"]
 
@@ -14,7 +16,7 @@ def _valid_zone(value: str | None) -> str | None:
         return None
     try:
         ZoneInfo(value)
-    except (ZoneInfoNotFoundError, ValueError):
+    except (ZoneInfoNotFoundError, ValueError, OSError):
         raise ValueError("must be an IANA time zone such as America/New_York") from None
     return value
 
@@ -30,6 +32,9 @@ class ScheduleFields(BaseModel):
     )
     schedule_type: ScheduleType | None = None
     time_zone: str | None = None
+    actions: ActionList | None = Field(
+        default=None, description="The ordered actions each lead is worked through."
+    )
 
     _zone = field_validator("time_zone")(_valid_zone)
 
@@ -58,6 +63,6 @@ class ScheduleOut(BaseModel):
     schedule_type: str
     time_zone: str
     leads_api_key: str
-    actions: list[dict[str, Any]]
+    actions: ActionList
     created_at: datetime
     updated_at: datetime

@@ -1,0 +1,166 @@
+"""When a lead may be called or texted: the schedule's hours and the law, in the lead's time.
+
+Where the lead is comes from evidence: the zone(s) of its number's area code, its
+``time_zone`` token, its ``state_province`` token and the state of its area code. The evidence
+may disagree (a Florida mobile carried to California), so the rules hold in *every* zone and
+under *every* state the lead may be in: we call only when it is a lawful hour wherever the
+person turns out to be. With no evidence at all the schedule's own zone applies.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from functools import lru_cache
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import phonenumbers
+from phonenumbers import timezone as number_zones
+
+from leadflow.schedules.area_codes import STATE_OF_AREA_CODE
+from leadflow.schedules.config import CallingHours
+from leadflow.schedules.state_hours import Week, intersect_weeks, legal_week, state_code
+
+_SEARCH_DAYS = 9
+_ZONE_ALIASES = {
+    "eastern": "America/New_York",
+    "eastern time (us & canada)": "America/New_York",
+    "est": "America/New_York",
+    "edt": "America/New_York",
+    "central": "America/Chicago",
+    "central time (us & canada)": "America/Chicago",
+    "cst": "America/Chicago",
+    "cdt": "America/Chicago",
+    "mountain": "America/Denver",
+    "mountain time (us & canada)": "America/Denver",
+    "mst": "America/Denver",
+    "mdt": "America/Denver",
+    "arizona": "America/Phoenix",
+    "pacific": "America/Los_Angeles",
+    "pacific time (us & canada)": "America/Los_Angeles",
+    "pst": "America/Los_Angeles",
+    "pdt": "America/Los_Angeles",
+    "alaska": "America/Anchorage",
+    "hawaii": "Pacific/Honolulu",
+}
+
+
+@dataclass(frozen=True)
+class LeadCallingRules:
+    """Everything needed to answer "may we call now?" for one lead."""
+
+    zones: tuple[str, ...]
+    week: Week
+    """Windows in minutes after midnight, Monday first, applied in each zone's local time."""
+
+
+@lru_cache(maxsize=1024)
+def zone_named(name: str | None) -> ZoneInfo | None:
+    """An IANA zone (or a common US name such as ``Eastern`` or ``PST``), or ``None``."""
+    if not name or not name.strip():
+        return None
+    key = _ZONE_ALIASES.get(name.strip().lower(), name.strip())
+    try:
+        return ZoneInfo(key)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        return None
+
+
+@lru_cache(maxsize=65536)
+def _parsed(caller_id: str) -> phonenumbers.PhoneNumber | None:
+    try:
+        number = phonenumbers.parse(caller_id, "US")
+    except phonenumbers.NumberParseException:
+        return None
+    return number if phonenumbers.is_valid_number(number) else None
+
+
+@lru_cache(maxsize=65536)
+def zones_of_number(caller_id: str | None) -> tuple[str, ...]:
+    """The zones of a geographic number's area code; none for toll-free and the like."""
+    number = _parsed(caller_id) if caller_id else None
+    if number is None or not phonenumbers.is_number_geographical(number):
+        return ()
+    zones = number_zones.time_zones_for_geographical_number(number)
+    return tuple(z for z in zones if zone_named(z) is not None)
+
+
+@lru_cache(maxsize=65536)
+def state_of_number(caller_id: str | None) -> str | None:
+    """The US state of a number's area code (see ``area_codes``)."""
+    number = _parsed(caller_id) if caller_id else None
+    if number is None or phonenumbers.region_code_for_number(number) != "US":
+        return None
+    area_code = int(phonenumbers.national_significant_number(number)[:3])
+    return STATE_OF_AREA_CODE.get(area_code)
+
+
+@lru_cache(maxsize=65536)
+def calling_rules(
+    caller_id: str | None,
+    time_zone: str | None,
+    state_province: str | None,
+    schedule_zone: str,
+    hours: CallingHours,
+) -> LeadCallingRules:
+    """The lead's rules: the schedule's weekly hours narrowed by the law of every state the
+    lead may be in, applied in every zone it may be in."""
+    zones = list(zones_of_number(caller_id))
+    token_zone = zone_named(time_zone)
+    if token_zone is not None and token_zone.key not in zones:
+        zones.append(token_zone.key)
+    if not zones:
+        fallback = zone_named(schedule_zone)
+        zones.append(fallback.key if fallback is not None else "UTC")
+    states = tuple(
+        s for s in {state_of_number(caller_id), state_code(state_province)} if s is not None
+    )
+    week = intersect_weeks(hours.week(), legal_week(tuple(sorted(states))))
+    return LeadCallingRules(zones=tuple(zones), week=week)
+
+
+def _open_in_zone(rules: LeadCallingRules, zone: ZoneInfo, instant: datetime) -> bool:
+    local = instant.astimezone(zone)
+    window = rules.week[local.weekday()]
+    if window is None:
+        return False
+    seconds = local.hour * 3600 + local.minute * 60 + local.second + local.microsecond / 1e6
+    return window[0] * 60 <= seconds < window[1] * 60
+
+
+def is_within_calling_hours(rules: LeadCallingRules, now: datetime) -> bool:
+    """Whether ``now`` is inside the lead's hours in every zone it may be in."""
+    return all(_open_in_zone(rules, ZoneInfo(zone), now) for zone in rules.zones)
+
+
+def next_open_time(rules: LeadCallingRules, now: datetime) -> datetime | None:
+    """The first UTC instant at or after ``now`` when the lead's hours are open, or ``None``
+    when they never open (every day closed once the law is applied).
+
+    Hours open at some zone's local opening time, so the answer is ``now`` or the earliest
+    such opening that is open everywhere. Opening times are built as local wall times, so
+    weeks across a DST change come out right; the law never opens before 08:00, after every
+    DST jump, so no opening falls in a skipped hour.
+    """
+    if is_within_calling_hours(rules, now):
+        return now.astimezone(UTC)
+    candidates: list[datetime] = []
+    for key in rules.zones:
+        zone = ZoneInfo(key)
+        today = now.astimezone(zone).date()
+        for offset in range(_SEARCH_DAYS):
+            opening = _opening(rules, zone, today + timedelta(days=offset))
+            if opening is not None and opening > now:
+                candidates.append(opening)
+    for candidate in sorted(candidates):
+        if is_within_calling_hours(rules, candidate):
+            return candidate
+    return None
+
+
+def _opening(rules: LeadCallingRules, zone: ZoneInfo, day: date) -> datetime | None:
+    window = rules.week[day.weekday()]
+    if window is None:
+        return None
+    local = datetime.combine(day, time(window[0] // 60, window[0] % 60), tzinfo=zone)
+    return local.astimezone(UTC)
