@@ -13,6 +13,7 @@ from leadflow.schedules.calling_hours import (
     zones_of_number,
 )
 from leadflow.schedules.config import CallingHours, DayHours
+from leadflow.schedules.state_hours import state_code
 
 NEW_YORK = "+12125550100"
 MIAMI = "+13055550100"
@@ -149,3 +150,15 @@ def test_never_open_hours_have_no_next_open_time() -> None:
         {day: closed for day in CallingHours.model_fields if day != "sunday"}
     )
     assert next_open_time(rules("+12055550100", hours=sundays), utc(2026, 1, 5, 15)) is None
+
+
+def test_state_token_is_read_in_any_common_form() -> None:
+    assert [
+        state_code(t) for t in ("fl", "Florida", "Miami, FL", "Washington State", "Narnia")
+    ] == [
+        "FL",
+        "FL",
+        "FL",
+        "WA",
+        None,
+    ]
