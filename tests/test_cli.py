@@ -147,3 +147,36 @@ async def test_demo_runs_again_with_the_same_company_and_fresh_keys(empty_url: s
             listed = await client.get("/api/v1/schedules", auth=pair)
             assert listed.status_code == 200, listed.text
             assert len(listed.json()["schedules"]) == 1
+
+
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [("--name", " ", "must not be blank"), ("--region", "USA", "two-letter region")],
+)
+async def test_companies_create_refuses_bad_options_and_creates_nothing(
+    empty_url: str, option: str, value: str, message: str
+) -> None:
+    args = {"--name": "Acme", "--region": "US", option: value}
+    result = run_leadflow(
+        empty_url,
+        "companies",
+        "create",
+        *[part for pair in args.items() for part in pair],
+        expect_success=False,
+    )
+    assert result.returncode == 2
+    assert message in result.stderr
+    run_leadflow(empty_url, "db", "upgrade")
+    assert await _scalar(empty_url, select(func.count(Company.id))) == 0
+
+
+async def test_companies_create_takes_a_region_for_local_numbers(empty_url: str) -> None:
+    created = json.loads(
+        run_leadflow(
+            empty_url, "companies", "create", "--name", "UK", "--region", "gb", "--json"
+        ).stdout
+    )
+    region = await _scalar(
+        empty_url, select(Company.default_region).where(Company.id == created["id"])
+    )
+    assert region == "GB"

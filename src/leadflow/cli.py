@@ -90,11 +90,20 @@ def companies_create(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Create a company and its first key pair. The private key is shown only now."""
+    import phonenumbers
+
     from leadflow.demo import create_company_now
 
+    if not name.strip():
+        raise typer.BadParameter("must not be blank", param_hint="--name")
+    region = region.upper()
+    if region not in phonenumbers.SUPPORTED_REGIONS:
+        raise typer.BadParameter(
+            "must be a two-letter region such as US or GB", param_hint="--region"
+        )
     settings = get_settings()
     upgrade(settings.database_url)
-    created = asyncio.run(create_company_now(settings.database_url, name, region))
+    created = asyncio.run(create_company_now(settings.database_url, name.strip(), region))
     out = {
         "id": created.company.id,
         "name": created.company.name,

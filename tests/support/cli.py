@@ -22,9 +22,10 @@ def leadflow_env(database_url: str, **extra: str) -> dict[str, str]:
 
 
 def run_leadflow(
-    database_url: str, *args: str, timeout: float = 120
+    database_url: str, *args: str, timeout: float = 120, expect_success: bool = True
 ) -> subprocess.CompletedProcess[str]:
-    """Run ``leadflow *args``; fails the test with the command's output if it fails."""
+    """Run ``leadflow *args``; fails the test with the command's output if it fails
+    (unless ``expect_success`` is False)."""
     result = subprocess.run(
         [str(LEADFLOW), *args],
         env=leadflow_env(database_url),
@@ -33,7 +34,8 @@ def run_leadflow(
         timeout=timeout,
         check=False,
     )
-    assert result.returncode == 0, f"leadflow {' '.join(args)} failed:\n{result.stderr}"
+    if expect_success:
+        assert result.returncode == 0, f"leadflow {' '.join(args)} failed:\n{result.stderr}"
     return result
 
 
