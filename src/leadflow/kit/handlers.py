@@ -26,8 +26,10 @@ def _field_name(loc: tuple[Any, ...], error_type: str = "") -> str:
     if error_type == "json_invalid":
         # Its location is a character offset in the body, which names no field.
         return "base"
-    parts = [str(p) for p in loc if p not in ("body", "query", "path", "header", "form")]
-    return ".".join(parts) or "base"
+    # Only the first element says where the value came from; a field may be called "body".
+    if loc and loc[0] in ("body", "query", "path", "header", "form", "cookie"):
+        loc = loc[1:]
+    return ".".join(str(part) for part in loc) or "base"
 
 
 def _trackdrive(error: TrackDriveError) -> JSONResponse:

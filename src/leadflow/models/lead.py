@@ -84,6 +84,8 @@ class Lead(IdMixin, UuidMixin, TimestampsMixin, Base):
     action_index: Mapped[int] = mapped_column(Integer, default=0)
     next_action_at: Mapped[datetime | None] = mapped_column(default=None)
     contact_attempts: Mapped[int] = mapped_column(Integer, default=0)
+    calls_placed: Mapped[int] = mapped_column(Integer, default=0)
+    calls_connected: Mapped[int] = mapped_column(Integer, default=0)
     max_contact_attempts: Mapped[int | None] = mapped_column(Integer, default=None)
     expires_at: Mapped[datetime | None] = mapped_column(default=None)
     schedule_callback_at: Mapped[datetime | None] = mapped_column(default=None)

@@ -34,3 +34,8 @@ class Schedule(IdMixin, UuidMixin, TimestampsMixin, Base):
     # Shown in the UI, so kept as it is; it only enrols leads, it reads nothing.
     leads_api_key: Mapped[str] = mapped_column(String(64), unique=True)
     actions: Mapped[list[dict[str, Any]]] = mapped_column(JSONDict, default=list)
+    # Per weekday {"open": "0800", "close": "2100"} or {"closed": true}; {} = the defaults.
+    calling_hours: Mapped[dict[str, Any]] = mapped_column(JSONDict, default=dict)
+    end_actions: Mapped[list[dict[str, Any]]] = mapped_column(JSONDict, default=list)
+    dial_order: Mapped[str] = mapped_column(String(8), default="fifo")
+    real_time_priority: Mapped[int | None] = mapped_column(Integer, default=None)

@@ -33,7 +33,13 @@ router = crud_router(
         create=ScheduleCreate,
         update=ScheduleUpdate,
         out=ScheduleOut,
-        defaults=lambda: {"leads_api_key": new_lead_token(), "actions": []},
+        defaults=lambda: {
+            "leads_api_key": new_lead_token(),
+            "actions": [],
+            "calling_hours": {},
+            "end_actions": [],
+            "dial_order": "fifo",
+        },
         rules=[offer_is_own],
         holds_lead_tokens=True,
     )

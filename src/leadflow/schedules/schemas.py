@@ -6,7 +6,8 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from leadflow.schedules.actions import ActionList
+from leadflow.schedules.actions import ActionList, EndActionList
+from leadflow.schedules.config import CallingHours, DialOrder
 
 ScheduleType = Literal["contact_caller", "lead_distribution"]
 
@@ -26,14 +27,30 @@ class ScheduleFields(BaseModel):
 
     description: str | None = Field(default=None, max_length=10_000)
     paused: bool | None = None
-    sortable_order: int | None = None
+    sortable_order: int | None = Field(default=None, ge=-2_147_483_648, le=2_147_483_647)
     lead_duplicate_timeframe: int | None = Field(
-        default=None, ge=0, description="Seconds; a repeat caller inside it updates the live lead."
+        default=None,
+        ge=0,
+        le=2_147_483_647,
+        description="Seconds; a repeat caller inside it updates the live lead.",
     )
     schedule_type: ScheduleType | None = None
     time_zone: str | None = None
     actions: ActionList | None = Field(
         default=None, description="The ordered actions each lead is worked through."
+    )
+    calling_hours: CallingHours | None = Field(
+        default=None, description="Per weekday open/close (HHMM) in the lead's local time."
+    )
+    end_actions: EndActionList | None = Field(
+        default=None, description="Run once when a lead ends for any reason."
+    )
+    dial_order: DialOrder | None = None
+    real_time_priority: int | None = Field(
+        default=None,
+        ge=0,
+        le=2_147_483_647,
+        description="Leads whose lead_priority is at or under this go first most of the time.",
     )
 
     _zone = field_validator("time_zone")(_valid_zone)
@@ -64,5 +81,9 @@ class ScheduleOut(BaseModel):
     time_zone: str
     leads_api_key: str
     actions: ActionList
+    calling_hours: CallingHours
+    end_actions: EndActionList
+    dial_order: str
+    real_time_priority: int | None
     created_at: datetime
     updated_at: datetime

@@ -220,6 +220,18 @@ def upgrade() -> None:
             nullable=False,
         ),
         sa.Column(
+            "calling_hours",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "end_actions",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("dial_order", sa.String(length=8), nullable=False),
+        sa.Column("real_time_priority", sa.Integer(), nullable=True),
+        sa.Column(
             "id",
             sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
             autoincrement=True,
@@ -275,6 +287,8 @@ def upgrade() -> None:
         sa.Column("action_index", sa.Integer(), nullable=False),
         sa.Column("next_action_at", leadflow.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("contact_attempts", sa.Integer(), nullable=False),
+        sa.Column("calls_placed", sa.Integer(), nullable=False),
+        sa.Column("calls_connected", sa.Integer(), nullable=False),
         sa.Column("max_contact_attempts", sa.Integer(), nullable=True),
         sa.Column("expires_at", leadflow.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column(
