@@ -5,11 +5,13 @@ from leadflow.models.base import Base
 from leadflow.models.call import Call
 from leadflow.models.company import Company
 from leadflow.models.contact import Contact
+from leadflow.models.distribution import Distribution
 from leadflow.models.lead import Lead, LeadStatus
 from leadflow.models.lead_event import LeadEvent
 from leadflow.models.number import Number
 from leadflow.models.offer import Offer
 from leadflow.models.schedule import Schedule
+from leadflow.models.subscription import Subscription
 from leadflow.models.traffic_source import TrafficSource
 
 __all__ = [
@@ -18,11 +20,13 @@ __all__ = [
     "Call",
     "Company",
     "Contact",
+    "Distribution",
     "Lead",
     "LeadEvent",
     "LeadStatus",
     "Number",
     "Offer",
     "Schedule",
+    "Subscription",
     "TrafficSource",
 ]

@@ -171,6 +171,43 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_offers_company_id"), ["company_id"], unique=False)
 
     op.create_table(
+        "subscriptions",
+        sa.Column(
+            "company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column("target_url", sa.String(length=2000), nullable=False),
+        sa.Column("event", sa.String(length=64), nullable=False),
+        sa.Column(
+            "trigger_fields",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column("secret", sa.String(length=128), nullable=False),
+        sa.Column("active", sa.Boolean(), nullable=False),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("uuid", sa.String(length=36), nullable=False),
+        sa.Column("created_at", leadflow.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", leadflow.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_subscriptions_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_subscriptions")),
+        sa.UniqueConstraint("uuid", name=op.f("uq_subscriptions_uuid")),
+    )
+    with op.batch_alter_table("subscriptions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_subscriptions_company_id"), ["company_id"], unique=False
+        )
+
+    op.create_table(
         "traffic_sources",
         sa.Column(
             "company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
@@ -259,6 +296,65 @@ def upgrade() -> None:
     with op.batch_alter_table("schedules", schema=None) as batch_op:
         batch_op.create_index(batch_op.f("ix_schedules_company_id"), ["company_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_schedules_offer_id"), ["offer_id"], unique=False)
+
+    op.create_table(
+        "distributions",
+        sa.Column(
+            "company_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "schedule_id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), nullable=False
+        ),
+        sa.Column(
+            "target_schedule_id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            nullable=False,
+        ),
+        sa.Column("name", sa.String(length=200), nullable=False),
+        sa.Column("priority", sa.Integer(), nullable=False),
+        sa.Column("weight", sa.Integer(), nullable=False),
+        sa.Column(
+            "conditions",
+            sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
+            nullable=False,
+        ),
+        sa.Column(
+            "id",
+            sa.BigInteger().with_variant(sa.Integer(), "sqlite"),
+            autoincrement=True,
+            nullable=False,
+        ),
+        sa.Column("uuid", sa.String(length=36), nullable=False),
+        sa.Column("created_at", leadflow.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("updated_at", leadflow.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["company_id"],
+            ["companies.id"],
+            name=op.f("fk_distributions_company_id_companies"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["schedule_id"],
+            ["schedules.id"],
+            name=op.f("fk_distributions_schedule_id_schedules"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["target_schedule_id"],
+            ["schedules.id"],
+            name=op.f("fk_distributions_target_schedule_id_schedules"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_distributions")),
+        sa.UniqueConstraint("uuid", name=op.f("uq_distributions_uuid")),
+    )
+    with op.batch_alter_table("distributions", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_distributions_company_id"), ["company_id"], unique=False
+        )
+        batch_op.create_index(
+            batch_op.f("ix_distributions_schedule_id"), ["schedule_id"], unique=False
+        )
 
     op.create_table(
         "leads",
@@ -463,6 +559,11 @@ def downgrade() -> None:
         batch_op.drop_index("ix_leads_company_caller")
 
     op.drop_table("leads")
+    with op.batch_alter_table("distributions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_distributions_schedule_id"))
+        batch_op.drop_index(batch_op.f("ix_distributions_company_id"))
+
+    op.drop_table("distributions")
     with op.batch_alter_table("schedules", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_schedules_offer_id"))
         batch_op.drop_index(batch_op.f("ix_schedules_company_id"))
@@ -472,6 +573,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_traffic_sources_company_id"))
 
     op.drop_table("traffic_sources")
+    with op.batch_alter_table("subscriptions", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_subscriptions_company_id"))
+
+    op.drop_table("subscriptions")
     with op.batch_alter_table("offers", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_offers_company_id"))
 
