@@ -189,7 +189,7 @@ Operation = Callable[[AsyncConnection, LeadOwner, str, Any], Awaitable[dict[str,
 
 
 async def _caller_operation(request: Request, caller_id: str, operation: Operation) -> Response:
-    raw = dict(request.query_params)
+    raw = await collect(request)
     owners: OwnerCache = request.app.state.owner_cache
     owner = await owners.resolve(_text_or_none(raw.get("lead_token")))
     try:

@@ -94,7 +94,7 @@ async def intake(
             events.append(("restarted", {}))
 
     result = IntakeResult(lead=lead, dedupe_action=action, contact=contact)
-    await _assign_numbers(conn, owner, params, lead, result)
+    await _assign_numbers(conn, owner, params, lead, result, events)
     if params.update_all_matching_leads and params.caller_id:
         result.updated_matching_leads = await _update_matching(conn, owner, params, lead, now)
     if params.apply_to_calls and params.tokens:
@@ -310,6 +310,7 @@ async def _assign_numbers(
     params: IntakeParams,
     lead: dict[str, Any],
     result: IntakeResult,
+    events: list[tuple[str, dict[str, Any]]],
 ) -> None:
     """Reuse the lead's number when it has one, so a lead always sees the same caller ID."""
     wanted = (
@@ -323,6 +324,9 @@ async def _assign_numbers(
                 raise TrackDriveError.field(flag, f"your company has no {capability} numbers")
             lead[column] = number["id"]
             await repository.update_lead(conn, lead["id"], {column: number["id"]})
+            events.append(
+                ("number_assigned", {"capability": capability, "number": number["number"]})
+            )
         setattr(result, plain, await repository.number_plain(conn, lead.get(column)))
 
 

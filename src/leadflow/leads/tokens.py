@@ -47,7 +47,8 @@ def _flatten_value(name: str, value: Any, depth: int) -> dict[str, TokenValue]:
         return flatten(value, name, depth + 1)
     if isinstance(value, list | tuple):
         if all(not isinstance(v, Mapping | list | tuple) for v in value):
-            return {name: ", ".join("" if v is None else str(v) for v in value)}
+            joined = ", ".join("" if v is None else str(v) for v in value)
+            return {name: joined.replace("\x00", "")}
         out: dict[str, TokenValue] = {}
         for index, item in enumerate(value):
             out.update(_flatten_value(f"{name}_{index}", item, depth + 1))
