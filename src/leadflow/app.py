@@ -62,6 +62,7 @@ def _include_routers(app: FastAPI) -> None:
     from leadflow.numbers.endpoints import router as numbers_router
     from leadflow.offers.endpoints import router as offers_router
     from leadflow.schedules.endpoints import router as schedules_router
+    from leadflow.subscriptions.endpoints import router as subscriptions_router
     from leadflow.traffic_sources.endpoints import router as traffic_sources_router
 
     @app.get("/api/v1/ping", tags=["health"])
@@ -84,5 +85,6 @@ def _include_routers(app: FastAPI) -> None:
         traffic_sources_router,
         numbers_router,
         leads_router,
+        subscriptions_router,
     ):
         app.include_router(router)

@@ -1,0 +1,120 @@
+"""`/api/v1/subscriptions`: webhook subscriptions of a company.
+
+Listing, showing and deleting are the generic CRUD routes. Creating and updating are written
+here because they need what a generic rule cannot see: the operator's outbound URL policy
+(``Settings.allow_private_urls``) and, on create only, an answer that shows the signing
+secret once.
+"""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends
+from fastapi.routing import APIRoute
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from leadflow.db.session import SessionDep
+from leadflow.kit import envelope
+from leadflow.kit.auth import WRITE, Principal, require
+from leadflow.kit.crud import Resource, crud_router
+from leadflow.kit.dependencies import ClockDep, SettingsDep
+from leadflow.kit.errors import TrackDriveError
+from leadflow.models import Subscription
+from leadflow.subscriptions.repository import SubscriptionRepository
+from leadflow.subscriptions.schemas import (
+    SubscriptionCreate,
+    SubscriptionCreated,
+    SubscriptionOut,
+    SubscriptionUpdate,
+)
+from leadflow.subscriptions.service import check_values, new_signing_secret
+
+RESOURCE = Resource(
+    name="subscriptions",
+    root="subscription",
+    roots="subscriptions",
+    repository=SubscriptionRepository,
+    create=SubscriptionCreate,
+    update=SubscriptionUpdate,
+    out=SubscriptionOut,
+)
+WRITTEN_HERE = {("", "POST"), ("/{ref}", "PUT")}
+Writer = Annotated[Principal, Depends(require(RESOURCE.name, WRITE))]
+
+router = APIRouter(prefix=f"/api/v1/{RESOURCE.name}", tags=[RESOURCE.name])
+
+
+async def _flush(session: AsyncSession) -> None:
+    try:
+        await session.flush()
+    except (DBAPIError, OverflowError) as exc:
+        raise TrackDriveError.invalid(
+            {"base": ["a value is out of range or conflicts with another record"]}
+        ) from exc
+
+
+@router.post(
+    "",
+    summary="Create a subscription (the answer shows its signing secret, once)",
+    **envelope.documented(RESOURCE.root, SubscriptionCreated),
+)
+async def create_subscription(
+    body: Annotated[SubscriptionCreate, Body()],
+    principal: Writer,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> Response:
+    values = body.model_dump(exclude_none=True)
+    await check_values(session, principal.company_id, values, settings.allow_private_urls)
+    now = clock.now()
+    row = Subscription(
+        company_id=principal.company_id,
+        secret=new_signing_secret(),
+        created_at=now,
+        updated_at=now,
+        **values,
+    )
+    SubscriptionRepository(session, principal.company_id).add(row)
+    await _flush(session)
+    return envelope.one(RESOURCE.root, SubscriptionCreated.model_validate(row))
+
+
+@router.put(
+    "/{ref}",
+    summary="Update a subscription",
+    **envelope.documented(RESOURCE.root, SubscriptionOut),
+)
+async def update_subscription(
+    ref: str,
+    body: Annotated[SubscriptionUpdate, Body()],
+    principal: Writer,
+    session: SessionDep,
+    clock: ClockDep,
+    settings: SettingsDep,
+) -> Response:
+    row = await SubscriptionRepository(session, principal.company_id).get(ref)
+    if row is None:
+        raise TrackDriveError.not_found("subscription")
+    changes: dict[str, Any] = body.model_dump(exclude_unset=True)
+    blank = sorted(name for name, value in changes.items() if value is None)
+    if blank:
+        raise TrackDriveError.invalid({name: ["can't be blank"] for name in blank})
+    changes = body.model_dump(exclude_unset=True, exclude_none=True)
+    await check_values(session, principal.company_id, changes, settings.allow_private_urls)
+    for name, value in changes.items():
+        setattr(row, name, value)
+    row.updated_at = clock.now()
+    await _flush(session)
+    return envelope.one(RESOURCE.root, SubscriptionOut.model_validate(row))
+
+
+def _generic(route: object) -> bool:
+    if not isinstance(route, APIRoute):
+        return True
+    path = route.path.removeprefix(router.prefix)
+    return not any((path, method) in WRITTEN_HERE for method in route.methods or ())
+
+
+router.routes.extend(route for route in crud_router(RESOURCE).routes if _generic(route))
