@@ -58,6 +58,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
 
 def _include_routers(app: FastAPI) -> None:
+    from leadflow.api_keys.endpoints import router as api_keys_router
     from leadflow.leads.endpoints import router as leads_router
     from leadflow.numbers.endpoints import router as numbers_router
     from leadflow.offers.endpoints import router as offers_router
@@ -86,5 +87,6 @@ def _include_routers(app: FastAPI) -> None:
         numbers_router,
         leads_router,
         subscriptions_router,
+        api_keys_router,
     ):
         app.include_router(router)

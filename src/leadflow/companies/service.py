@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from leadflow.clock import Clock
@@ -33,19 +34,37 @@ async def issue_key_pair(
     repo: CompanyRepository, clock: Clock, company_id: int, name: str
 ) -> KeyPair:
     """A new full-access key pair; the caller shows the private key once and forgets it."""
+    issued = await issue_api_key(repo, clock, company_id, name, FULL_ACCESS)
+    return issued.keys
+
+
+@dataclass(frozen=True)
+class IssuedKey:
+    row: ApiKey
+    keys: KeyPair
+
+
+async def issue_api_key(
+    repo: CompanyRepository,
+    clock: Clock,
+    company_id: int,
+    name: str,
+    permissions: Mapping[str, list[str]],
+    ip_allowlist: Sequence[str] = (),
+) -> IssuedKey:
+    """A new key pair with the given permissions; only the private key's hash is stored."""
     now = clock.now()
     keys = new_key_pair()
-    repo.add(
-        ApiKey(
-            company_id=company_id,
-            name=name,
-            public_key=keys.public_key,
-            private_key_hash=hash_private_key(keys.private_key),
-            permissions=FULL_ACCESS,
-            ip_allowlist=[],
-            created_at=now,
-            updated_at=now,
-        )
+    row = ApiKey(
+        company_id=company_id,
+        name=name,
+        public_key=keys.public_key,
+        private_key_hash=hash_private_key(keys.private_key),
+        permissions={resource: list(actions) for resource, actions in permissions.items()},
+        ip_allowlist=list(ip_allowlist),
+        created_at=now,
+        updated_at=now,
     )
+    repo.add(row)
     await repo.session.flush()
-    return keys
+    return IssuedKey(row=row, keys=keys)
