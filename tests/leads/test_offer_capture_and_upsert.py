@@ -87,6 +87,15 @@ async def test_capture_deduplicates_inside_the_window(
     assert again["lead"]["id"] == first["lead"]["id"]
 
 
+async def test_a_later_post_starts_the_captured_leads_schedule(publisher: Publisher) -> None:
+    captured = (await publisher.post("/capture", caller_id=CALLER, interest="kittens")).json()
+    response = await publisher.post("/create_or_update", caller_id=CALLER, budget="5")
+    lead = response.json()["lead"]
+    assert lead["id"] == captured["lead"]["id"]
+    assert (lead["status"], lead["next_action_at"]) == ("scheduled", "2026-01-05T15:00:00+00:00")
+    assert lead["data"] == {"interest": "kittens", "budget": "5"}
+
+
 async def test_create_or_update_creates_when_there_is_no_lead(publisher: Publisher) -> None:
     response = await publisher.post("/create_or_update", caller_id=CALLER, interest="kittens")
     assert response.status_code == 200, response.text

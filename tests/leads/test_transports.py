@@ -6,6 +6,7 @@ import httpx
 import orjson
 
 from leadflow.models import Schedule
+from tests.factories import Factory, Tenant
 from tests.leads.conftest import CALLER, Publisher
 
 
@@ -178,3 +179,15 @@ async def test_unknown_lead_token_in_a_json_body_is_401(client: httpx.AsyncClien
     response = await client.post("/api/v1/leads", json={"lead_token": "nope", "caller_id": CALLER})
     assert response.status_code == 401
     assert response.json()["errors"] == {"lead_token": ["is not a valid lead token"]}
+
+
+async def test_huge_numbers_survive_an_update(
+    client: httpx.AsyncClient, factory: Factory, tenant: Tenant
+) -> None:
+    """PostgreSQL hands 1e29 back as a 30-digit integer; the answer must still encode."""
+    schedule = await factory.schedule(tenant, lead_duplicate_timeframe=60)
+    poster = Publisher(client, schedule.leads_api_key)
+    await poster.post_json({"caller_id": CALLER, "amount": 1e29})
+    response = await poster.post_json({"caller_id": CALLER, "other": 1})
+    assert response.status_code == 200, response.text
+    assert response.json()["lead"]["data"] == {"amount": "1e+29", "other": 1}

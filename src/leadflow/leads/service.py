@@ -87,7 +87,7 @@ async def intake(
         action = "created"
         events.insert(0, ("created", {"tokens": sorted(params.tokens), "mode": str(ctx.mode)}))
     else:
-        lead = await _update(conn, owner, params, existing, values, now, contact)
+        lead = await _update(conn, owner, params, existing, values, ctx, contact)
         action = "updated"
         events.insert(0, ("updated", {"tokens": sorted(params.tokens)}))
         if params.restart_schedule and owner.is_schedule:
@@ -283,14 +283,27 @@ async def _update(
     params: IntakeParams,
     existing: RowMapping,
     values: dict[str, Any],
-    now: datetime,
+    ctx: IntakeContext,
     contact: dict[str, bool],
 ) -> dict[str, Any]:
+    now = ctx.now
     changes: dict[str, Any] = {**values, "updated_at": now}
     changes["tokens"] = {**existing["tokens"], **params.tokens}
     if params.restart_schedule and owner.is_schedule:
         changes.update(
             action_index=0, status=LeadStatus.SCHEDULED, next_action_at=now, ended_at=None
+        )
+    elif (
+        existing["status"] == LeadStatus.CAPTURED
+        and ctx.mode is not IntakeMode.CAPTURE
+        and owner.is_schedule
+    ):
+        # A captured lead waits for a real post to start its schedule: this is that post.
+        changes.update(
+            status=LeadStatus.SCHEDULED,
+            next_action_at=values.get("next_action_at")
+            or values.get("schedule_callback_at")
+            or now,
         )
     elif "schedule_callback_at" in values and "next_action_at" not in values:
         changes["next_action_at"] = values["schedule_callback_at"]

@@ -19,6 +19,7 @@ _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 _NON_WORD = re.compile(r"[\W_]+")
 _BRACKETS = re.compile(r"\[([^\]]*)\]")
 MAX_DEPTH = 8
+_LARGEST_EXACT_NUMBER = 2**63
 
 
 def token_name(raw: str) -> str:
@@ -55,6 +56,10 @@ def _flatten_value(name: str, value: Any, depth: int) -> dict[str, TokenValue]:
         return out
     if isinstance(value, str):
         return {name: value.replace("\x00", "")}  # PostgreSQL's JSONB refuses NUL
+    if isinstance(value, int | float) and abs(value) >= _LARGEST_EXACT_NUMBER:
+        # PostgreSQL's JSONB gives 1e29 back as a 30-digit integer, which no 64-bit JSON
+        # encoder can answer; as text it survives both engines unchanged.
+        return {name: str(value)}
     if value is None or isinstance(value, int | float | bool):
         return {name: value}
     return {name: str(value)}
