@@ -63,6 +63,7 @@ def many_model(roots: str, item: type[BaseModel]) -> type[BaseModel]:
 
 
 ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    400: {"model": TrackDriveErrorBody, "description": "The body could not be read (not UTF-8)"},
     401: {"model": TrackDriveErrorBody, "description": "Missing or unknown credentials"},
     403: {"model": TrackDriveErrorBody, "description": "The key lacks the permission"},
     404: {"model": TrackDriveErrorBody, "description": "No such record in this company"},

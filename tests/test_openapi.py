@@ -1,0 +1,115 @@
+"""The published contract: `/openapi.json` names every route, with real answer and error shapes."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import iter_route_contexts
+
+from leadflow.app import create_app
+from leadflow.settings import Settings
+
+DOCS_ROUTES = {"/openapi.json", "/docs", "/docs/oauth2-redirect", "/redoc"}
+# Answer without credentials or parameters: nothing to refuse with a 401 or a 422.
+PUBLIC_WITHOUT_INPUT = {"/api/v1/ping", "/healthz"}
+UNDOCUMENTED_METHODS = {"HEAD", "OPTIONS"}
+
+
+@pytest.fixture(scope="module")
+def built_app() -> FastAPI:
+    """The app as routed; the contract needs no database, so none is opened."""
+    return create_app(Settings(database_url="sqlite:///unused.db", embedded_worker=False))
+
+
+@pytest.fixture(scope="module")
+def contract(built_app: FastAPI) -> dict[str, Any]:
+    return built_app.openapi()
+
+
+def routed_operations(app: FastAPI) -> set[tuple[str, str]]:
+    return {
+        (method, context.path)
+        for context in iter_route_contexts(app.routes)
+        if context.path is not None and context.path not in DOCS_ROUTES
+        for method in (context.methods or set()) - UNDOCUMENTED_METHODS
+    }
+
+
+def documented_operations(contract: dict[str, Any]) -> set[tuple[str, str]]:
+    return {
+        (method.upper(), path)
+        for path, operations in contract["paths"].items()
+        for method in operations
+    }
+
+
+def response_schema(contract: dict[str, Any], operation: dict[str, Any], status: int) -> Any:
+    """The JSON schema an operation documents for ``status``, its ``$ref`` followed."""
+    response = operation.get("responses", {}).get(str(status))
+    if response is None:
+        return None
+    schema = response.get("content", {}).get("application/json", {}).get("schema")
+    if schema and "$ref" in schema:
+        return contract["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def _describes_an_object(schema: Any) -> bool:
+    return bool(schema) and bool(schema.get("properties") or schema.get("additionalProperties"))
+
+
+def is_error_envelope(schema: Any) -> bool:
+    """TrackDrive's ``{status, errors}`` or LeadSail's ``{success, error}``."""
+    properties = set((schema or {}).get("properties", {}))
+    return {"status", "errors"} <= properties or {"success", "error"} <= properties
+
+
+def test_every_route_is_in_the_contract_with_its_methods(
+    built_app: FastAPI, contract: dict[str, Any]
+) -> None:
+    routed = routed_operations(built_app)
+    assert len(routed) > 20
+    assert routed == documented_operations(contract)
+
+
+def test_every_operation_documents_its_200_answer(contract: dict[str, Any]) -> None:
+    missing = [
+        f"{method.upper()} {path}"
+        for path, operations in contract["paths"].items()
+        for method, operation in operations.items()
+        if not _describes_an_object(response_schema(contract, operation, 200))
+    ]
+    assert missing == []
+
+
+@pytest.mark.parametrize("status", [401, 422])
+def test_every_api_operation_documents_the_error_envelope(
+    contract: dict[str, Any], status: int
+) -> None:
+    missing = [
+        f"{method.upper()} {path}"
+        for path, operations in contract["paths"].items()
+        if path not in PUBLIC_WITHOUT_INPUT
+        for method, operation in operations.items()
+        if not is_error_envelope(response_schema(contract, operation, status))
+    ]
+    assert missing == []
+
+
+def test_no_operation_shows_fastapis_own_validation_error_shape(contract: dict[str, Any]) -> None:
+    """Our 422 is the dialect's envelope; FastAPI's ``{"detail": [...]}`` is never answered."""
+    assert "HTTPValidationError" not in contract["components"]["schemas"]
+
+
+async def test_contract_and_docs_are_served(built_app: FastAPI) -> None:
+    transport = httpx.ASGITransport(app=built_app)
+    async with httpx.AsyncClient(transport=transport, base_url="http://leadflow.test") as client:
+        served = await client.get("/openapi.json")
+        docs = await client.get("/docs")
+    assert served.status_code == 200
+    assert served.json()["info"]["title"] == "Leadflow"
+    assert docs.status_code == 200
+    assert "swagger-ui" in docs.text
