@@ -18,10 +18,11 @@ from starlette.responses import Response
 
 from leadflow.db.repository import CompanyRepository
 from leadflow.db.session import SessionDep
-from leadflow.kit import envelope
+from leadflow.kit import envelope, listing
 from leadflow.kit.auth import READ, WRITE, Principal, require
 from leadflow.kit.dependencies import ClockDep
 from leadflow.kit.errors import TrackDriveError
+from leadflow.kit.listing import ListQueryDep, ListSpec
 from leadflow.models.base import Base
 
 ModelT = TypeVar("ModelT", bound=Base)
@@ -45,6 +46,14 @@ class Resource(Generic[ModelT]):
     # Rows that own a ``leads_api_key``: intake caches token → owner, so a write must drop
     # that cache or a deleted schedule's token would keep enrolling leads for a while.
     holds_lead_tokens: bool = False
+    # How the list endpoint sorts, searches and shapes rows; by default: by id, created_at
+    # or updated_at, no full text, one shape (``out``).
+    listing: ListSpec | None = None
+
+    def list_spec(self) -> ListSpec:
+        return self.listing or ListSpec(
+            model=self.repository.model, serializers={self.root: self.out}
+        )
 
     def serialise(self, row: ModelT) -> BaseModel:
         return self.out.model_validate(row)
@@ -59,7 +68,10 @@ def crud_router(resource: Resource[ModelT]) -> APIRouter:
     reader = Annotated[Principal, Depends(require(resource.name, READ))]
     writer = Annotated[Principal, Depends(require(resource.name, WRITE))]
     one = envelope.documented(resource.root, resource.out)
-    many = envelope.documented(resource.roots, resource.out, plural=True)
+    spec = resource.list_spec()
+    many = envelope.documented(
+        resource.roots, listing.listed_item(next(iter(spec.serializers.values()))), plural=True
+    )
     create_body = Annotated[resource.create, Body()]  # type: ignore[name-defined]
 
     async def load(session: AsyncSession, principal: Principal, ref: str) -> ModelT:
@@ -85,9 +97,10 @@ def crud_router(resource: Resource[ModelT]) -> APIRouter:
             forget_lead_owners_after_commit(request, session)
 
     @router.get("", summary=f"List {resource.name}", **many)
-    async def list_rows(principal: reader, session: SessionDep) -> Response:
-        rows = await resource.repository(session, principal.company_id).list()
-        return envelope.many(resource.roots, [resource.serialise(r) for r in rows])
+    async def list_rows(principal: reader, session: SessionDep, query: ListQueryDep) -> Response:
+        scoped = resource.repository(session, principal.company_id).scoped()
+        page = await listing.fetch(session, spec, query, scoped, region=principal.default_region)
+        return envelope.many(resource.roots, page.items, page.metadata)
 
     @router.post("", summary=f"Create a {resource.root}", **one)
     async def create_row(

@@ -7,7 +7,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from leadflow.kit.auth import Principal
 from leadflow.kit.crud import Resource, crud_router
 from leadflow.kit.errors import TrackDriveError
+from leadflow.kit.fulltext import TextColumns
+from leadflow.kit.listing import ListSpec
 from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
+from leadflow.models import Number
 from leadflow.numbers.repository import NumberRepository
 from leadflow.numbers.schemas import NumberCreate, NumberOut
 
@@ -35,5 +38,11 @@ router = crud_router(
         update=None,
         out=NumberOut,
         rules=[number_is_new_e164],
+        listing=ListSpec(
+            model=Number,
+            serializers={"number": NumberOut},
+            sortable=("id", "number", "created_at", "updated_at"),
+            fulltext=TextColumns(("number",)),
+        ),
     )
 )

@@ -8,6 +8,9 @@ from leadflow.companies.keys import new_lead_token
 from leadflow.kit.auth import Principal
 from leadflow.kit.crud import Resource, crud_router
 from leadflow.kit.errors import TrackDriveError
+from leadflow.kit.fulltext import TextColumns
+from leadflow.kit.listing import ListSpec
+from leadflow.models import Schedule
 from leadflow.offers.repository import OfferRepository
 from leadflow.schedules.repository import ScheduleRepository
 from leadflow.schedules.schemas import ScheduleCreate, ScheduleOut, ScheduleUpdate
@@ -42,5 +45,11 @@ router = crud_router(
         },
         rules=[offer_is_own],
         holds_lead_tokens=True,
+        listing=ListSpec(
+            model=Schedule,
+            serializers={"schedule": ScheduleOut},
+            sortable=("id", "name", "offer_id", "sortable_order", "created_at", "updated_at"),
+            fulltext=TextColumns(("name", "description")),
+        ),
     )
 )

@@ -1,6 +1,9 @@
 from __future__ import annotations
 
 from leadflow.kit.crud import Resource, crud_router
+from leadflow.kit.fulltext import TextColumns
+from leadflow.kit.listing import ListSpec
+from leadflow.models import TrafficSource
 from leadflow.traffic_sources.repository import TrafficSourceRepository
 from leadflow.traffic_sources.schemas import (
     TrafficSourceCreate,
@@ -17,5 +20,11 @@ router = crud_router(
         create=TrafficSourceCreate,
         update=TrafficSourceUpdate,
         out=TrafficSourceOut,
+        listing=ListSpec(
+            model=TrafficSource,
+            serializers={"traffic_source": TrafficSourceOut},
+            sortable=("id", "name", "user_traffic_source_id", "created_at", "updated_at"),
+            fulltext=TextColumns(("name", "user_traffic_source_id")),
+        ),
     )
 )
