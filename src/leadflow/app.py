@@ -39,6 +39,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             yield
         finally:
             await worker.stop()
+            await app.state.committer.close()
             await engine.dispose()
 
     app = FastAPI(

@@ -10,6 +10,7 @@ from fastapi import FastAPI
 
 from leadflow.clock import FrozenClock
 from leadflow.db.engine import create_engine
+from leadflow.db.statements import ConnectionSql
 from leadflow.leads.params import parse_intake
 from leadflow.leads.service import IntakeContext, IntakeResult, intake
 from leadflow.models import LeadStatus
@@ -117,11 +118,13 @@ async def test_a_second_process_waits_for_the_first_ones_lead(
     second_process = create_engine(settings.database_url)
     try:
         async with first_process.connect() as first, first.begin() as transaction:
-            created = await intake(first, owner, params, ctx)
+            created = await first.run_sync(lambda c: intake(ConnectionSql(c), owner, params, ctx))
 
             async def post_from_second_process() -> IntakeResult:
                 async with second_process.begin() as second:
-                    return await intake(second, owner, params, ctx)
+                    return await second.run_sync(
+                        lambda c: intake(ConnectionSql(c), owner, params, ctx)
+                    )
 
             waiting = asyncio.create_task(post_from_second_process())
             await asyncio.sleep(0.3)

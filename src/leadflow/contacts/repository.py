@@ -1,18 +1,11 @@
-"""The suppression list, queried on a bare connection so intake can share its batch."""
+"""The suppression list, queried in plain SQL so intake can share its group-commit batch."""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, select
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncConnection
-
-from leadflow.models import Contact
-
-contacts = cast(Table, Contact.__table__)
+from leadflow.db.statements import Row, Sql
 
 _NEW_CONTACT: dict[str, Any] = {
     "blocked": False,
@@ -21,32 +14,41 @@ _NEW_CONTACT: dict[str, Any] = {
     "calls_count": 0,
     "sms_count": 0,
 }
+STATE_COLUMNS = frozenset(
+    {"blocked", "opt_out", "dnc", "blocked_at", "opt_out_at", "sms_opt_out_at"}
+)
 
 
-async def contact_row(conn: AsyncConnection, company_id: int, number: str) -> RowMapping | None:
-    stmt = select(contacts).where(contacts.c.company_id == company_id, contacts.c.number == number)
-    return (await conn.execute(stmt)).mappings().first()
+def contact_row(sql: Sql, company_id: int, number: str) -> Row | None:
+    return sql.one(
+        "SELECT * FROM contacts WHERE company_id = :company AND number = :number",
+        company=company_id,
+        number=number,
+    )
 
 
-async def set_contact_state(
-    conn: AsyncConnection, company_id: int, number: str, now: datetime, **state: Any
-) -> None:
+def set_contact_state(sql: Sql, company_id: int, number: str, now: datetime, **state: Any) -> None:
     """Create the contact if it is new, then apply ``state`` (blocked, opt_out, ...).
 
     One upsert, so two leads for the same number arriving through different schedules (which
     hold different duplicate locks) cannot both try to insert it.
     """
-    insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    stmt = insert(contacts).values(
-        company_id=company_id,
-        number=number,
-        created_at=now,
-        updated_at=now,
-        **{**_NEW_CONTACT, **state},
-    )
-    await conn.execute(
-        stmt.on_conflict_do_update(
-            index_elements=[contacts.c.company_id, contacts.c.number],
-            set_={"updated_at": now, **state},
-        )
+    unknown = set(state) - STATE_COLUMNS
+    if unknown:
+        raise ValueError(f"not contact state: {sorted(unknown)}")
+    values = {
+        **_NEW_CONTACT,
+        **state,
+        "company_id": company_id,
+        "number": number,
+        "created_at": now,
+        "updated_at": now,
+    }
+    columns = list(values)
+    updates = ", ".join(f"{name} = :{name}" for name in ("updated_at", *state))
+    sql.run(
+        f"INSERT INTO contacts ({', '.join(columns)}) "
+        f"VALUES ({', '.join(':' + name for name in columns)}) "
+        f"ON CONFLICT (company_id, number) DO UPDATE SET {updates}",
+        **values,
     )

@@ -9,6 +9,10 @@ from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
 from leadflow.db.url import async_url, ensure_sqlite_directory, is_sqlite
 
+# NORMAL in WAL mode survives a crash of the process (kill -9); only a power cut can lose the
+# last transactions, which FULL would add an fsync per commit for.
+SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=10000")
+
 
 def create_engine(database_url: str, pool_size: int = 10) -> AsyncEngine:
     """One engine per process, built when the app starts, never at import time."""
@@ -39,12 +43,8 @@ def _sqlite_engine(database_url: str) -> AsyncEngine:
     def _configure(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        # NORMAL in WAL mode survives a crash of the process (kill -9); only a power cut
-        # can lose the last transactions, which FULL would add an fsync per commit for.
-        cursor.execute("PRAGMA synchronous=NORMAL")
-        cursor.execute("PRAGMA foreign_keys=ON")
-        cursor.execute("PRAGMA busy_timeout=10000")
+        for pragma in SQLITE_PRAGMAS:
+            cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")

@@ -1,10 +1,15 @@
-"""Group commit: writes that arrive together share one transaction and one commit.
+"""Group commit: writes that arrive together share one transaction, one commit and one hop to
+the database thread.
 
-Each caller hands in a unit of work and awaits its result; the result is released only after
-the commit that contains it, so an acknowledged write is durable. Each unit runs inside its own
-savepoint, so one failing unit is rolled back alone and its caller gets the exception.
-On PostgreSQL a unit may take transaction-scoped advisory locks; units are run in the order of
-their lock keys, so batches in different processes always lock in the same order and cannot
+A caller hands in a unit of work, a plain function over :class:`~leadflow.db.statements.Sql`,
+and awaits its result; results are released only after the commit that contains them, so an
+acknowledged write is durable. Each unit runs inside its own savepoint: a failing unit is rolled
+back alone and its caller gets the exception, the others commit.
+
+SQLite: the whole batch runs on a dedicated ``sqlite3`` connection in one worker thread
+(``BEGIN IMMEDIATE`` makes it the single writer). PostgreSQL: the batch runs through
+``run_sync`` on a pooled asyncpg connection; units take transaction-scoped advisory locks in the
+order of their keys, so batches of different processes lock in the same order and never
 deadlock each other.
 """
 
@@ -12,15 +17,21 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+import sqlite3
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from leadflow.db.engine import SQLITE_PRAGMAS
+from leadflow.db.statements import ConnectionSql, Sql, SqliteSql
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
-Work = Callable[[AsyncConnection], Awaitable[T]]
+Work = Callable[[Sql], T]
 
 
 @dataclass
@@ -32,12 +43,27 @@ class _Unit(Generic[T]):
     error: BaseException | None = None
 
 
-@dataclass
+def _run_units(sql: Sql, batch: list[_Unit[Any]]) -> None:
+    for unit in batch:
+        sql.run("SAVEPOINT unit")
+        try:
+            unit.result = unit.work(sql)
+        except Exception as exc:
+            sql.run("ROLLBACK TO SAVEPOINT unit")
+            unit.error = exc
+        sql.run("RELEASE SAVEPOINT unit")
+
+
 class GroupCommitter:
-    engine: AsyncEngine
-    max_batch: int = 256
-    _queue: list[_Unit[Any]] = field(default_factory=list)
-    _flusher: asyncio.Task[None] | None = None
+    def __init__(self, engine: AsyncEngine, max_batch: int = 256) -> None:
+        self.engine = engine
+        self.max_batch = max_batch
+        self._queue: list[_Unit[Any]] = []
+        self._flusher: asyncio.Task[None] | None = None
+        self._sqlite: sqlite3.Connection | None = None
+        self._thread: ThreadPoolExecutor | None = None
+        if engine.dialect.name == "sqlite":
+            self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="group-commit")
 
     async def run(self, work: Work[T], lock_key: int = 0) -> T:
         """Run ``work`` in the next batch; return its result once the batch is committed."""
@@ -47,43 +73,66 @@ class GroupCommitter:
             self._flusher = asyncio.create_task(self._flush_all())
         return await future
 
+    async def close(self) -> None:
+        if self._flusher is not None:
+            await asyncio.gather(self._flusher, return_exceptions=True)
+        if self._thread is not None:
+            self._thread.submit(self._close_sqlite).result()
+            self._thread.shutdown()
+
     async def _flush_all(self) -> None:
         # Let every request that is already being parsed join the first batch.
         await asyncio.sleep(0)
         while self._queue:
             batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
-            await self._flush(batch)
-
-    async def _flush(self, batch: list[_Unit[Any]]) -> None:
-        batch.sort(key=lambda unit: unit.lock_key)
-        try:
-            async with self.engine.connect() as connection, connection.begin():
+            batch.sort(key=lambda unit: unit.lock_key)
+            try:
+                if self._thread is not None:
+                    loop = asyncio.get_running_loop()
+                    await loop.run_in_executor(self._thread, self._commit_sqlite, batch)
+                else:
+                    await self._commit_postgres(batch)
+            except Exception as exc:  # the commit itself failed: nobody's write is durable
+                log.exception("group commit of %d units failed", len(batch))
                 for unit in batch:
-                    await self._run_unit(connection, unit)
-        except BaseException as exc:  # the commit itself failed: nobody's write is durable
-            log.exception("group commit of %d units failed", len(batch))
+                    unit.error = exc
             for unit in batch:
-                if not unit.future.done():
-                    unit.future.set_exception(
-                        exc if isinstance(exc, Exception) else RuntimeError("commit interrupted")
-                    )
-            if not isinstance(exc, Exception):
-                raise
-            return
-        for unit in batch:
-            if unit.future.done():
-                continue
-            if unit.error is not None:
-                unit.future.set_exception(unit.error)
-            else:
-                unit.future.set_result(unit.result)
+                if unit.future.done():
+                    continue
+                if unit.error is not None:
+                    unit.future.set_exception(unit.error)
+                else:
+                    unit.future.set_result(unit.result)
+
+    def _commit_sqlite(self, batch: list[_Unit[Any]]) -> None:
+        connection = self._sqlite_connection()
+        connection.execute("BEGIN IMMEDIATE")
+        try:
+            _run_units(SqliteSql(connection), batch)
+        except BaseException:
+            connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+
+    async def _commit_postgres(self, batch: list[_Unit[Any]]) -> None:
+        async with self.engine.connect() as connection:
+            await connection.run_sync(self._run_postgres, batch)
+            await connection.commit()
 
     @staticmethod
-    async def _run_unit(connection: AsyncConnection, unit: _Unit[Any]) -> None:
-        if unit.future.cancelled():
-            return
-        try:
-            async with connection.begin_nested():
-                unit.result = await unit.work(connection)
-        except Exception as exc:
-            unit.error = exc
+    def _run_postgres(connection: Connection, batch: list[_Unit[Any]]) -> None:
+        _run_units(ConnectionSql(connection), batch)
+
+    def _sqlite_connection(self) -> sqlite3.Connection:
+        if self._sqlite is None:
+            path = make_url(str(self.engine.url)).database or ":memory:"
+            connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+            for pragma in SQLITE_PRAGMAS:
+                connection.execute(f"PRAGMA {pragma}")
+            self._sqlite = connection
+        return self._sqlite
+
+    def _close_sqlite(self) -> None:
+        if self._sqlite is not None:
+            self._sqlite.close()
+            self._sqlite = None

@@ -6,23 +6,19 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from leadflow.contacts import repository as contacts
+from leadflow.db.statements import Sql
 from leadflow.kit.errors import TrackDriveError
 from leadflow.leads import repository
 from leadflow.leads.owner import LeadOwner
 from leadflow.leads.service import _event, lock_key, take_duplicate_lock
-from leadflow.models import LeadStatus, Schedule
+from leadflow.models import LeadStatus
 
 
-async def _leads_for(
-    conn: AsyncConnection, owner: LeadOwner, caller_id: str
-) -> list[dict[str, Any]]:
-    await take_duplicate_lock(conn, lock_key(owner, caller_id))
-    rows = await repository.leads_in_scope(
-        conn, owner.company_id, owner.offer_id, owner.schedule_id, caller_id, live_only=False
+def _leads_for(sql: Sql, owner: LeadOwner, caller_id: str) -> list[dict[str, Any]]:
+    take_duplicate_lock(sql, lock_key(owner, caller_id))
+    rows = repository.leads_in_scope(
+        sql, owner.company_id, owner.offer_id, owner.schedule_id, caller_id, live_only=False
     )
     if not rows:
         raise TrackDriveError(
@@ -31,15 +27,11 @@ async def _leads_for(
     return [dict(row) for row in rows]
 
 
-async def opt_out(
-    conn: AsyncConnection, owner: LeadOwner, caller_id: str, now: datetime
-) -> dict[str, Any]:
+def opt_out(sql: Sql, owner: LeadOwner, caller_id: str, now: datetime) -> dict[str, Any]:
     """Opt the number out company-wide and end every live lead that has it, on any schedule."""
-    scoped = await _leads_for(conn, owner, caller_id)
-    await contacts.set_contact_state(
-        conn, owner.company_id, caller_id, now, opt_out=True, opt_out_at=now
-    )
-    ended = await repository.live_leads_of_number(conn, owner.company_id, caller_id)
+    scoped = _leads_for(sql, owner, caller_id)
+    contacts.set_contact_state(sql, owner.company_id, caller_id, now, opt_out=True, opt_out_at=now)
+    ended = repository.live_leads_of_number(sql, owner.company_id, caller_id)
     changes = {
         "status": LeadStatus.OPT_OUT,
         "next_action_at": None,
@@ -47,10 +39,10 @@ async def opt_out(
         "updated_at": now,
     }
     for row in ended:
-        await repository.update_lead(conn, row["id"], changes)
+        repository.update_lead(sql, row["id"], changes)
     ended_ids = {row["id"] for row in ended}
-    await repository.add_events(
-        conn, [_event(row, "opted_out", {"by": "caller_opt_out"}, now) for row in ended]
+    repository.add_events(
+        sql, [_event(row, "opted_out", {"by": "caller_opt_out"}, now) for row in ended]
     )
     lead = scoped[0]
     if lead["id"] in ended_ids:
@@ -58,11 +50,9 @@ async def opt_out(
     return lead
 
 
-async def remove(
-    conn: AsyncConnection, owner: LeadOwner, caller_id: str, now: datetime
-) -> dict[str, Any]:
+def remove(sql: Sql, owner: LeadOwner, caller_id: str, now: datetime) -> dict[str, Any]:
     """No further action on the scope's live leads for this caller."""
-    scoped = await _leads_for(conn, owner, caller_id)
+    scoped = _leads_for(sql, owner, caller_id)
     changes = {
         "status": LeadStatus.DISABLED,
         "next_action_at": None,
@@ -71,35 +61,26 @@ async def remove(
     }
     live = [lead for lead in scoped if lead["status"] in LeadStatus.LIVE]
     for lead in live:
-        await repository.update_lead(conn, lead["id"], changes)
+        repository.update_lead(sql, lead["id"], changes)
         lead.update(changes)
-    await repository.add_events(conn, [_event(lead, "removed", {}, now) for lead in live])
+    repository.add_events(sql, [_event(lead, "removed", {}, now) for lead in live])
     return scoped[0]
 
 
-async def move_to_end_of_schedule(
-    conn: AsyncConnection, owner: LeadOwner, caller_id: str, now: datetime
+def move_to_end_of_schedule(
+    sql: Sql, owner: LeadOwner, caller_id: str, now: datetime
 ) -> dict[str, Any]:
     """Skip the remaining actions; the worker then runs the end-of-schedule actions at once."""
-    scoped = await _leads_for(conn, owner, caller_id)
+    scoped = _leads_for(sql, owner, caller_id)
     live = [lead for lead in scoped if lead["status"] in LeadStatus.LIVE]
     if not live:
         raise TrackDriveError(
             404, {"caller_id": [f"no active lead with caller ID {caller_id}"]}, "not_found"
         )
     for lead in live:
-        actions = await _action_count(conn, lead["schedule_id"])
+        actions = repository.schedule_action_count(sql, lead["schedule_id"])
         changes = {"action_index": actions, "next_action_at": now, "updated_at": now}
-        await repository.update_lead(conn, lead["id"], changes)
+        repository.update_lead(sql, lead["id"], changes)
         lead.update(changes)
-    await repository.add_events(
-        conn, [_event(lead, "moved_to_end_of_schedule", {}, now) for lead in live]
-    )
+    repository.add_events(sql, [_event(lead, "moved_to_end_of_schedule", {}, now) for lead in live])
     return live[0]
-
-
-async def _action_count(conn: AsyncConnection, schedule_id: int | None) -> int:
-    if schedule_id is None:
-        return 0
-    actions = await conn.scalar(select(Schedule.actions).where(Schedule.id == schedule_id))
-    return len(actions or [])

@@ -5,15 +5,15 @@ The answer is sent only after the batch holding this lead committed: a 2xx is du
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
-from sqlalchemy.ext.asyncio import AsyncConnection
 from starlette.responses import Response
 
 from leadflow.db.group_commit import GroupCommitter
+from leadflow.db.statements import Sql
 from leadflow.kit import envelope
 from leadflow.kit.auth import WRITE, authenticate
 from leadflow.kit.errors import TrackDriveError
@@ -22,7 +22,7 @@ from leadflow.leads import caller_operations
 from leadflow.leads.owner import LeadOwner, OwnerCache
 from leadflow.leads.params import collect, parse_intake
 from leadflow.leads.serializer import LeadOut, serialise_lead
-from leadflow.leads.service import IntakeContext, IntakeMode, intake, lock_key
+from leadflow.leads.service import IntakeContext, IntakeMode, IntakeResult, intake, lock_key
 
 router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
 
@@ -142,8 +142,8 @@ async def _intake(request: Request, mode: IntakeMode) -> Response:
     )
     committer: GroupCommitter = request.app.state.committer
 
-    async def unit(conn: AsyncConnection) -> Any:
-        return await intake(conn, owner, params, ctx)
+    def unit(sql: Sql) -> IntakeResult:
+        return intake(sql, owner, params, ctx)
 
     result = await committer.run(unit, lock_key(owner, params.caller_id))
     lead = serialise_lead(
@@ -185,7 +185,7 @@ async def create_or_update_lead(request: Request) -> Response:
     return await _intake(request, IntakeMode.CREATE_OR_UPDATE)
 
 
-Operation = Callable[[AsyncConnection, LeadOwner, str, Any], Awaitable[dict[str, Any]]]
+Operation = Callable[[Sql, LeadOwner, str, Any], dict[str, Any]]
 
 
 async def _caller_operation(request: Request, caller_id: str, operation: Operation) -> Response:
@@ -199,8 +199,8 @@ async def _caller_operation(request: Request, caller_id: str, operation: Operati
     now = request.app.state.clock.now()
     committer: GroupCommitter = request.app.state.committer
 
-    async def unit(conn: AsyncConnection) -> dict[str, Any]:
-        return await operation(conn, owner, number, now)
+    def unit(sql: Sql) -> dict[str, Any]:
+        return operation(sql, owner, number, now)
 
     lead = await committer.run(unit, lock_key(owner, number))
     return envelope.one("lead", serialise_lead(lead))

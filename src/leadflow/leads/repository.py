@@ -1,97 +1,79 @@
-"""Lead queries. Intake runs inside a group-commit batch on a bare connection, so these are
-SQLAlchemy Core statements: no identity map, no flush, a few microseconds each."""
+"""Lead queries.
+
+The intake path runs inside a group-commit batch (``db.group_commit``) on a bare connection, so
+its queries are plain SQL over :class:`~leadflow.db.statements.Sql`: a few microseconds each,
+no statement building per call. Only the token look-up, cached per process, uses the engine.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any
 
-from sqlalchemy import Table, and_, delete, func, insert, select, update
+from sqlalchemy import select
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow.models import (
-    Call,
-    Lead,
-    LeadEvent,
-    LeadStatus,
-    Number,
-    Offer,
-    Schedule,
-    TrafficSource,
-)
+from leadflow.db.statements import Row, Sql
+from leadflow.models import Company, LeadStatus, Offer, Schedule
 
-leads = cast(Table, Lead.__table__)
-events = cast(Table, LeadEvent.__table__)
-calls = cast(Table, Call.__table__)
-numbers = cast(Table, Number.__table__)
 # Ids are BIGINT: a larger number names no row, and must not reach the driver.
 MAX_ROW_ID = 2**63 - 1
+_LIVE = ", ".join(f"'{status}'" for status in sorted(LeadStatus.LIVE))
 
 
 async def owner_row(conn: AsyncConnection, lead_token: str) -> RowMapping | None:
     """The schedule, else the offer, whose ``leads_api_key`` is ``lead_token``."""
-    schedule = (
-        (
-            await conn.execute(
-                select(
-                    Schedule.company_id,
-                    Schedule.offer_id,
-                    Schedule.id.label("schedule_id"),
-                    Schedule.schedule_type,
-                    Schedule.paused,
-                    Schedule.lead_duplicate_timeframe,
-                ).where(Schedule.leads_api_key == lead_token)
-            )
-        )
+    schedule_columns = select(
+        Schedule.company_id,
+        Schedule.offer_id,
+        Schedule.id.label("schedule_id"),
+        Schedule.schedule_type,
+        Schedule.paused,
+        Schedule.lead_duplicate_timeframe,
+    )
+    found = (
+        (await conn.execute(schedule_columns.where(Schedule.leads_api_key == lead_token)))
         .mappings()
         .first()
     )
-    if schedule is not None:
-        return schedule
+    if found is not None:
+        return found
+    offer_columns = select(Offer.company_id, Offer.id.label("offer_id"))
     return (
-        (
-            await conn.execute(
-                select(Offer.company_id, Offer.id.label("offer_id")).where(
-                    Offer.leads_api_key == lead_token
-                )
-            )
-        )
+        (await conn.execute(offer_columns.where(Offer.leads_api_key == lead_token)))
         .mappings()
         .first()
     )
 
 
 async def company_region(conn: AsyncConnection, company_id: int) -> str:
-    from leadflow.models import Company
-
     region = await conn.scalar(select(Company.default_region).where(Company.id == company_id))
     return region or "US"
 
 
-async def traffic_source_id(conn: AsyncConnection, company_id: int, ref: str) -> int | None:
+def traffic_source_id(sql: Sql, company_id: int, ref: str) -> int | None:
     """By our id, or by the publisher's own ``user_traffic_source_id``."""
-    scoped = select(TrafficSource.id).where(TrafficSource.company_id == company_id)
     if ref.isascii() and ref.isdigit() and int(ref) <= MAX_ROW_ID:
-        found = await conn.scalar(scoped.where(TrafficSource.id == int(ref)))
+        found = sql.one(
+            "SELECT id FROM traffic_sources WHERE company_id = :company AND id = :id",
+            company=company_id,
+            id=int(ref),
+        )
         if found is not None:
-            return int(found)
-    found = await conn.scalar(scoped.where(TrafficSource.user_traffic_source_id == ref))
-    return int(found) if found is not None else None
-
-
-def _scope(company_id: int, offer_id: int, schedule_id: int | None, caller_id: str) -> Any:
-    owner = (
-        leads.c.schedule_id == schedule_id
-        if schedule_id is not None
-        else and_(leads.c.offer_id == offer_id, leads.c.schedule_id.is_(None))
+            return int(found["id"])
+    found = sql.one(
+        "SELECT id FROM traffic_sources WHERE company_id = :company"
+        " AND user_traffic_source_id = :ref ORDER BY id LIMIT 1",
+        company=company_id,
+        ref=ref,
     )
-    return and_(leads.c.company_id == company_id, leads.c.caller_id == caller_id, owner)
+    return int(found["id"]) if found is not None else None
 
 
-async def leads_in_scope(
-    conn: AsyncConnection,
+def leads_in_scope(
+    sql: Sql,
     company_id: int,
     offer_id: int,
     schedule_id: int | None,
@@ -99,91 +81,112 @@ async def leads_in_scope(
     *,
     live_only: bool = True,
     created_since: datetime | None = None,
-) -> Sequence[RowMapping]:
-    """The owner's leads for this caller, newest first."""
-    stmt = select(leads).where(_scope(company_id, offer_id, schedule_id, caller_id))
-    if live_only:
-        stmt = stmt.where(leads.c.status.in_(LeadStatus.LIVE))
+) -> list[Row]:
+    """The owner's (schedule's, else offer's own) leads for this caller, newest first."""
+    owner = (
+        "schedule_id = :schedule"
+        if schedule_id is not None
+        else ("offer_id = :offer AND schedule_id IS NULL")
+    )
+    statement = (
+        f"SELECT * FROM leads WHERE company_id = :company AND caller_id = :caller AND {owner}"
+        + (f" AND status IN ({_LIVE})" if live_only else "")
+        + (" AND created_at >= :since" if created_since is not None else "")
+        + " ORDER BY id DESC"
+    )
+    params: dict[str, Any] = {"company": company_id, "caller": caller_id}
+    if schedule_id is not None:
+        params["schedule"] = schedule_id
+    else:
+        params["offer"] = offer_id
     if created_since is not None:
-        stmt = stmt.where(leads.c.created_at >= created_since)
-    return (await conn.execute(stmt.order_by(leads.c.id.desc()))).mappings().all()
+        params["since"] = created_since
+    return sql.all(statement, **params)
 
 
-async def leads_of_offer(
-    conn: AsyncConnection, company_id: int, offer_id: int, caller_id: str
-) -> Sequence[RowMapping]:
-    stmt = select(leads).where(
-        leads.c.company_id == company_id,
-        leads.c.offer_id == offer_id,
-        leads.c.caller_id == caller_id,
+def leads_of_offer(sql: Sql, company_id: int, offer_id: int, caller_id: str) -> list[Row]:
+    return sql.all(
+        "SELECT * FROM leads WHERE company_id = :company AND offer_id = :offer"
+        " AND caller_id = :caller ORDER BY id DESC",
+        company=company_id,
+        offer=offer_id,
+        caller=caller_id,
     )
-    return (await conn.execute(stmt.order_by(leads.c.id.desc()))).mappings().all()
 
 
-async def live_leads_of_number(
-    conn: AsyncConnection, company_id: int, caller_id: str
-) -> Sequence[RowMapping]:
-    stmt = select(leads).where(
-        leads.c.company_id == company_id,
-        leads.c.caller_id == caller_id,
-        leads.c.status.in_(LeadStatus.LIVE),
+def live_leads_of_number(sql: Sql, company_id: int, caller_id: str) -> list[Row]:
+    return sql.all(
+        f"SELECT * FROM leads WHERE company_id = :company AND caller_id = :caller"
+        f" AND status IN ({_LIVE}) ORDER BY id",
+        company=company_id,
+        caller=caller_id,
     )
-    return (await conn.execute(stmt)).mappings().all()
 
 
-async def insert_lead(conn: AsyncConnection, values: dict[str, Any]) -> int:
-    result = await conn.execute(insert(leads).values(**values).returning(leads.c.id))
-    return int(result.scalar_one())
+def insert_lead(sql: Sql, values: dict[str, Any]) -> int:
+    columns = [name for name in values if name != "id"]
+    statement = (
+        f"INSERT INTO leads ({', '.join(columns)}) "
+        f"VALUES ({', '.join(':' + name for name in columns)}) RETURNING id"
+    )
+    row = sql.one(statement, **{name: values[name] for name in columns})
+    assert row is not None
+    return int(row["id"])
 
 
-async def update_lead(conn: AsyncConnection, lead_id: int, values: dict[str, Any]) -> None:
-    await conn.execute(update(leads).where(leads.c.id == lead_id).values(**values))
+def update_lead(sql: Sql, lead_id: int, values: dict[str, Any]) -> None:
+    assignments = ", ".join(f"{name} = :{name}" for name in values)
+    sql.run(f"UPDATE leads SET {assignments} WHERE id = :lead_id", lead_id=lead_id, **values)
 
 
-async def delete_leads(conn: AsyncConnection, lead_ids: Sequence[int]) -> None:
-    if lead_ids:
-        await conn.execute(delete(leads).where(leads.c.id.in_(lead_ids)))
+def delete_leads(sql: Sql, lead_ids: Sequence[int]) -> None:
+    for lead_id in lead_ids:
+        sql.run("DELETE FROM leads WHERE id = :id", id=lead_id)
 
 
-async def add_events(conn: AsyncConnection, rows: list[dict[str, Any]]) -> None:
-    if rows:
-        await conn.execute(insert(events), rows)
+def add_events(sql: Sql, rows: list[dict[str, Any]]) -> None:
+    for row in rows:
+        sql.run(
+            "INSERT INTO lead_events (company_id, lead_id, kind, data, created_at)"
+            " VALUES (:company_id, :lead_id, :kind, :data, :created_at)",
+            **row,
+        )
 
 
-async def merge_call_tokens(
-    conn: AsyncConnection, lead_ids: Sequence[int], tokens: dict[str, Any]
-) -> int:
+def merge_call_tokens(sql: Sql, lead_ids: Sequence[int], tokens: dict[str, Any]) -> int:
     """Give the lead's calls the tokens just received (``apply_to=calls``)."""
-    rows = (
-        await conn.execute(select(calls.c.id, calls.c.tokens).where(calls.c.lead_id.in_(lead_ids)))
-    ).all()
-    for call_id, existing in rows:
-        await conn.execute(
-            update(calls).where(calls.c.id == call_id).values(tokens={**existing, **tokens})
-        )
-    return len(rows)
-
-
-async def pool_number(conn: AsyncConnection, company_id: int, capability: str) -> RowMapping | None:
-    """The company's number with ``capability`` carrying the fewest leads."""
-    column = leads.c.trackdrive_number_id if capability == "voice" else leads.c.sms_number_id
-    load = select(func.count()).where(column == numbers.c.id).scalar_subquery()
-    rows = (
-        (
-            await conn.execute(
-                select(numbers.c.id, numbers.c.number, numbers.c.capabilities)
-                .where(numbers.c.company_id == company_id)
-                .order_by(load, numbers.c.id)
+    merged = 0
+    for lead_id in lead_ids:
+        for call in sql.all("SELECT id, tokens FROM calls WHERE lead_id = :lead", lead=lead_id):
+            sql.run(
+                "UPDATE calls SET tokens = :tokens WHERE id = :id",
+                tokens={**call["tokens"], **tokens},
+                id=call["id"],
             )
-        )
-        .mappings()
-        .all()
+            merged += 1
+    return merged
+
+
+def pool_number(sql: Sql, company_id: int, capability: str) -> Row | None:
+    """The company's number with ``capability`` carrying the fewest leads."""
+    column = "trackdrive_number_id" if capability == "voice" else "sms_number_id"
+    rows = sql.all(
+        "SELECT n.id, n.number, n.capabilities FROM numbers n WHERE n.company_id = :company"
+        f" ORDER BY (SELECT count(*) FROM leads l WHERE l.{column} = n.id), n.id",
+        company=company_id,
     )
     return next((row for row in rows if capability in row["capabilities"]), None)
 
 
-async def number_plain(conn: AsyncConnection, number_id: int | None) -> str | None:
+def number_plain(sql: Sql, number_id: int | None) -> str | None:
     if number_id is None:
         return None
-    value = await conn.scalar(select(numbers.c.number).where(numbers.c.id == number_id))
-    return str(value) if value is not None else None
+    row = sql.one("SELECT number FROM numbers WHERE id = :id", id=number_id)
+    return str(row["number"]) if row is not None else None
+
+
+def schedule_action_count(sql: Sql, schedule_id: int | None) -> int:
+    if schedule_id is None:
+        return 0
+    row = sql.one("SELECT actions FROM schedules WHERE id = :id", id=schedule_id)
+    return len(row["actions"] or []) if row is not None else 0

@@ -13,10 +13,8 @@ from datetime import datetime, timedelta
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy.engine import RowMapping
-from sqlalchemy.ext.asyncio import AsyncConnection
-
 from leadflow.contacts import repository as contacts
+from leadflow.db.statements import Row, Sql
 from leadflow.kit.errors import TrackDriveError
 from leadflow.leads import repository
 from leadflow.leads.owner import LeadOwner
@@ -56,26 +54,22 @@ def lock_key(owner: LeadOwner, caller_id: str | None) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big") >> 1
 
 
-async def take_duplicate_lock(conn: AsyncConnection, key: int) -> None:
+def take_duplicate_lock(sql: Sql, key: int) -> None:
     """Across processes on PostgreSQL; SQLite's single writer already serialises intake."""
-    if conn.dialect.name == "postgresql":
-        from sqlalchemy import text
-
-        await conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": key})
+    if sql.dialect == "postgresql":
+        sql.one("SELECT pg_advisory_xact_lock(:key)", key=key)
 
 
-async def intake(
-    conn: AsyncConnection, owner: LeadOwner, params: IntakeParams, ctx: IntakeContext
-) -> IntakeResult:
+def intake(sql: Sql, owner: LeadOwner, params: IntakeParams, ctx: IntakeContext) -> IntakeResult:
     """Create or update the lead a post describes, with every documented side parameter."""
     if params.caller_id is not None:
-        await take_duplicate_lock(conn, lock_key(owner, params.caller_id))
+        take_duplicate_lock(sql, lock_key(owner, params.caller_id))
     now = ctx.now
-    traffic_source_id = await _traffic_source(conn, owner, params)
+    traffic_source_id = _traffic_source(sql, owner, params)
     events: list[tuple[str, dict[str, Any]]] = []
-    contact = await _apply_contact_flags(conn, owner, params, ctx, events)
+    contact = _apply_contact_flags(sql, owner, params, ctx, events)
 
-    existing = await _existing_lead(conn, owner, params, ctx)
+    existing = _existing_lead(sql, owner, params, ctx)
     if existing is None and params.update_only:
         raise TrackDriveError(
             404, {"caller_id": ["no active lead matches to update"]}, "no_active_lead"
@@ -83,43 +77,41 @@ async def intake(
 
     values = _field_values(params, traffic_source_id, now)
     if existing is None:
-        lead = await _create(conn, owner, params, ctx, values, contact)
+        lead = _create(sql, owner, params, ctx, values, contact)
         action = "created"
         events.insert(0, ("created", {"tokens": sorted(params.tokens), "mode": str(ctx.mode)}))
     else:
-        lead = await _update(conn, owner, params, existing, values, ctx, contact)
+        lead = _update(sql, owner, params, existing, values, ctx, contact)
         action = "updated"
         events.insert(0, ("updated", {"tokens": sorted(params.tokens)}))
         if params.restart_schedule and owner.is_schedule:
             events.append(("restarted", {}))
 
     result = IntakeResult(lead=lead, dedupe_action=action, contact=contact)
-    await _assign_numbers(conn, owner, params, lead, result, events)
+    _assign_numbers(sql, owner, params, lead, result, events)
     if params.update_all_matching_leads and params.caller_id:
-        result.updated_matching_leads = await _update_matching(conn, owner, params, lead, now)
+        result.updated_matching_leads = _update_matching(sql, owner, params, lead, now)
     if params.apply_to_calls and params.tokens:
-        count = await repository.merge_call_tokens(conn, [lead["id"]], params.tokens)
+        count = repository.merge_call_tokens(sql, [lead["id"]], params.tokens)
         events.append(("tokens_applied_to_calls", {"calls": count}))
     callback = params.callback_at(now)
     if callback is not None:
         events.append(("callback_scheduled", {"at": callback.isoformat()}))
-    await repository.add_events(conn, [_event(lead, kind, data, now) for kind, data in events])
+    repository.add_events(sql, [_event(lead, kind, data, now) for kind, data in events])
     return result
 
 
-async def _traffic_source(
-    conn: AsyncConnection, owner: LeadOwner, params: IntakeParams
-) -> int | None:
+def _traffic_source(sql: Sql, owner: LeadOwner, params: IntakeParams) -> int | None:
     if params.traffic_source_ref is None:
         return None
-    found = await repository.traffic_source_id(conn, owner.company_id, params.traffic_source_ref)
+    found = repository.traffic_source_id(sql, owner.company_id, params.traffic_source_ref)
     if found is None:
         raise TrackDriveError.field("traffic_source_id", "is not one of your traffic sources")
     return found
 
 
-async def _apply_contact_flags(
-    conn: AsyncConnection,
+def _apply_contact_flags(
+    sql: Sql,
     owner: LeadOwner,
     params: IntakeParams,
     ctx: IntakeContext,
@@ -128,7 +120,7 @@ async def _apply_contact_flags(
     state = {"blocked": False, "opt_out": False, "dnc": False}
     if params.caller_id is None:
         return state
-    row = await contacts.contact_row(conn, owner.company_id, params.caller_id)
+    row = contacts.contact_row(sql, owner.company_id, params.caller_id)
     if row is not None:
         state = {"blocked": row["blocked"], "opt_out": row["opt_out"], "dnc": row["dnc"]}
     if params.unblock_contact:
@@ -136,8 +128,8 @@ async def _apply_contact_flags(
             raise TrackDriveError.forbidden(
                 "unblock_contact needs company credentials that may update leads"
             )
-        await contacts.set_contact_state(
-            conn,
+        contacts.set_contact_state(
+            sql,
             owner.company_id,
             params.caller_id,
             ctx.now,
@@ -149,29 +141,29 @@ async def _apply_contact_flags(
         state.update(blocked=False, opt_out=False)
         events.append(("contact_unblocked", {}))
     if params.blocked and not state["blocked"]:
-        await contacts.set_contact_state(
-            conn, owner.company_id, params.caller_id, ctx.now, blocked=True, blocked_at=ctx.now
+        contacts.set_contact_state(
+            sql, owner.company_id, params.caller_id, ctx.now, blocked=True, blocked_at=ctx.now
         )
         state["blocked"] = True
         events.append(("contact_blocked", {}))
     return state
 
 
-async def _existing_lead(
-    conn: AsyncConnection, owner: LeadOwner, params: IntakeParams, ctx: IntakeContext
-) -> RowMapping | None:
+def _existing_lead(
+    sql: Sql, owner: LeadOwner, params: IntakeParams, ctx: IntakeContext
+) -> Row | None:
     """The live lead this post updates, after ``expire_existing``/``delete_existing`` ran."""
     if params.caller_id is None:
         return None
     scope = (owner.company_id, owner.offer_id, owner.schedule_id, params.caller_id)
     if params.delete_existing:
-        rows = await repository.leads_in_scope(conn, *scope, live_only=False)
-        await repository.delete_leads(conn, [row["id"] for row in rows])
+        rows = repository.leads_in_scope(sql, *scope, live_only=False)
+        repository.delete_leads(sql, [row["id"] for row in rows])
         return None
     if params.expire_existing:
-        for row in await repository.leads_in_scope(conn, *scope):
-            await repository.update_lead(
-                conn,
+        for row in repository.leads_in_scope(sql, *scope):
+            repository.update_lead(
+                sql,
                 row["id"],
                 {
                     "status": LeadStatus.EXPIRED,
@@ -180,13 +172,11 @@ async def _existing_lead(
                     "updated_at": ctx.now,
                 },
             )
-            await repository.add_events(
-                conn, [_event(row, "expired", {"by": "expire_existing"}, ctx.now)]
-            )
+            repository.add_events(sql, [_event(row, "expired", {"by": "expire_existing"}, ctx.now)])
         return None
     if params.restart_schedule and owner.is_schedule and not params.update_only:
         # Restarting names the caller's lead on this schedule, finished or not.
-        rows = await repository.leads_in_scope(conn, *scope, live_only=False)
+        rows = repository.leads_in_scope(sql, *scope, live_only=False)
         return rows[0] if rows else None
     updating = (
         ctx.mode is IntakeMode.CREATE_OR_UPDATE
@@ -194,11 +184,11 @@ async def _existing_lead(
         or not owner.is_schedule  # an offer keeps one data record per caller
     )
     if updating:
-        rows = await repository.leads_in_scope(conn, *scope)
+        rows = repository.leads_in_scope(sql, *scope)
         return rows[0] if rows else None
     if owner.duplicate_timeframe > 0:
         since = ctx.now - timedelta(seconds=owner.duplicate_timeframe)
-        rows = await repository.leads_in_scope(conn, *scope, created_since=since)
+        rows = repository.leads_in_scope(sql, *scope, created_since=since)
         return rows[0] if rows else None
     return None
 
@@ -234,8 +224,8 @@ def _status_for(owner: LeadOwner, ctx: IntakeContext, contact: dict[str, bool]) 
     return LeadStatus.SCHEDULED if owner.is_schedule else LeadStatus.WAITING
 
 
-async def _create(
-    conn: AsyncConnection,
+def _create(
+    sql: Sql,
     owner: LeadOwner,
     params: IntakeParams,
     ctx: IntakeContext,
@@ -255,6 +245,8 @@ async def _create(
         "tokens": dict(params.tokens),
         "action_index": 0,
         "contact_attempts": 0,
+        "calls_placed": 0,
+        "calls_connected": 0,
         "created_at": ctx.now,
         "updated_at": ctx.now,
         "email": None,
@@ -273,15 +265,15 @@ async def _create(
     lead["next_action_at"] = (
         values.get("next_action_at") or lead["schedule_callback_at"] or ctx.now if working else None
     )
-    lead["id"] = await repository.insert_lead(conn, lead)
+    lead["id"] = repository.insert_lead(sql, lead)
     return lead
 
 
-async def _update(
-    conn: AsyncConnection,
+def _update(
+    sql: Sql,
     owner: LeadOwner,
     params: IntakeParams,
-    existing: RowMapping,
+    existing: Row,
     values: dict[str, Any],
     ctx: IntakeContext,
     contact: dict[str, bool],
@@ -313,12 +305,12 @@ async def _update(
             next_action_at=None,
             ended_at=now,
         )
-    await repository.update_lead(conn, existing["id"], changes)
+    repository.update_lead(sql, existing["id"], changes)
     return {**existing, **changes}
 
 
-async def _assign_numbers(
-    conn: AsyncConnection,
+def _assign_numbers(
+    sql: Sql,
     owner: LeadOwner,
     params: IntakeParams,
     lead: dict[str, Any],
@@ -332,19 +324,19 @@ async def _assign_numbers(
     )
     for capability, column, flag, plain in wanted:
         if lead.get(column) is None and getattr(params, flag):
-            number = await repository.pool_number(conn, owner.company_id, capability)
+            number = repository.pool_number(sql, owner.company_id, capability)
             if number is None:
                 raise TrackDriveError.field(flag, f"your company has no {capability} numbers")
             lead[column] = number["id"]
-            await repository.update_lead(conn, lead["id"], {column: number["id"]})
+            repository.update_lead(sql, lead["id"], {column: number["id"]})
             events.append(
                 ("number_assigned", {"capability": capability, "number": number["number"]})
             )
-        setattr(result, plain, await repository.number_plain(conn, lead.get(column)))
+        setattr(result, plain, repository.number_plain(sql, lead.get(column)))
 
 
-async def _update_matching(
-    conn: AsyncConnection,
+def _update_matching(
+    sql: Sql,
     owner: LeadOwner,
     params: IntakeParams,
     lead: dict[str, Any],
@@ -354,29 +346,29 @@ async def _update_matching(
     assert params.caller_id is not None
     others = [
         row
-        for row in await repository.leads_of_offer(
-            conn, owner.company_id, owner.offer_id, params.caller_id
+        for row in repository.leads_of_offer(
+            sql, owner.company_id, owner.offer_id, params.caller_id
         )
         if row["id"] != lead["id"]
     ]
     for row in others:
-        await repository.update_lead(
-            conn, row["id"], {"tokens": {**row["tokens"], **params.tokens}, "updated_at": now}
+        repository.update_lead(
+            sql, row["id"], {"tokens": {**row["tokens"], **params.tokens}, "updated_at": now}
         )
-    await repository.add_events(
-        conn,
+    repository.add_events(
+        sql,
         [
             _event(row, "updated", {"tokens": sorted(params.tokens), "by": "matching"}, now)
             for row in others
         ],
     )
     if params.apply_to_calls and params.tokens and others:
-        await repository.merge_call_tokens(conn, [row["id"] for row in others], params.tokens)
+        repository.merge_call_tokens(sql, [row["id"] for row in others], params.tokens)
     return len(others)
 
 
 def _event(
-    lead: RowMapping | dict[str, Any], kind: str, data: dict[str, Any], now: datetime
+    lead: Row | dict[str, Any], kind: str, data: dict[str, Any], now: datetime
 ) -> dict[str, Any]:
     return {
         "company_id": lead["company_id"],
