@@ -190,3 +190,20 @@ async def test_another_companys_keys_are_404_and_never_listed(
     listed = await client.get("/api/v1/api_keys", headers=other.auth)
     assert [k["public_key"] for k in listed.json()["api_keys"]] == [other.public_key]
     assert (await client.get(url, headers=tenant.auth)).json()["api_key"]["revoked_at"] is None
+
+
+async def test_keys_list_with_the_listing_convention_and_never_show_secrets(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    tenant = await factory.tenant()
+    await create_key(client, tenant.auth, name="Zapier", permissions={})
+    listed = await client.get(
+        "/api/v1/api_keys", params={"fulltext": "zapier", "order": "name"}, headers=tenant.auth
+    )
+    assert listed.status_code == 200, listed.text
+    assert [k["name"] for k in listed.json()["api_keys"]] == ["Zapier"]
+    refused = await client.get(
+        "/api/v1/api_keys", params={"columns": "private_key_hash"}, headers=tenant.auth
+    )
+    assert refused.status_code == 422
+    assert "columns" in refused.json()["errors"]

@@ -188,3 +188,27 @@ async def test_another_companys_subscription_is_404_and_never_listed(
         assert response.status_code == 404
     listed = await client.get("/api/v1/subscriptions", headers=other.auth)
     assert listed.json()["subscriptions"] == []
+
+
+async def test_subscriptions_list_with_the_listing_convention(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    tenant = await factory.tenant()
+    await subscribe(client, tenant, event="new_lead", target_url="https://a.example.com/")
+    await subscribe(client, tenant, event="lead_ended", target_url="https://b.example.com/")
+    ordered = await client.get(
+        "/api/v1/subscriptions",
+        params={"order": "event", "order_dir": "asc", "columns": "event"},
+        headers=tenant.auth,
+    )
+    assert ordered.status_code == 200, ordered.text
+    assert [s["event"] for s in ordered.json()["subscriptions"]] == ["lead_ended", "new_lead"]
+    searched = await client.get(
+        "/api/v1/subscriptions", params={"fulltext": "b.example"}, headers=tenant.auth
+    )
+    assert [s["target_url"] for s in searched.json()["subscriptions"]] == ["https://b.example.com/"]
+    refused = await client.get(
+        "/api/v1/subscriptions", params={"order": "secret"}, headers=tenant.auth
+    )
+    assert refused.status_code == 422
+    assert "order" in refused.json()["errors"]

@@ -20,6 +20,9 @@ from leadflow.kit.auth import WRITE, Principal, require
 from leadflow.kit.crud import Resource, crud_router
 from leadflow.kit.dependencies import ClockDep
 from leadflow.kit.errors import TrackDriveError
+from leadflow.kit.fulltext import TextColumns
+from leadflow.kit.listing import ListSpec
+from leadflow.models import ApiKey
 
 RESOURCE = Resource(
     name="api_keys",
@@ -29,6 +32,12 @@ RESOURCE = Resource(
     create=ApiKeyCreate,
     update=None,
     out=ApiKeyOut,
+    listing=ListSpec(
+        model=ApiKey,
+        serializers={"api_key": ApiKeyOut},
+        sortable=("id", "name", "created_at", "updated_at"),
+        fulltext=TextColumns(("name", "public_key")),
+    ),
 )
 PREFIX = f"/api/v1/{RESOURCE.name}"
 GENERIC = {("GET", PREFIX), ("GET", PREFIX + "/{ref}")}

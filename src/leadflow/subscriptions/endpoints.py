@@ -20,6 +20,8 @@ from leadflow.kit.auth import WRITE, Principal, require
 from leadflow.kit.crud import Resource, crud_router
 from leadflow.kit.dependencies import ClockDep, SettingsDep
 from leadflow.kit.errors import TrackDriveError
+from leadflow.kit.fulltext import TextColumns
+from leadflow.kit.listing import ListSpec
 from leadflow.models import Subscription
 from leadflow.subscriptions.repository import SubscriptionRepository
 from leadflow.subscriptions.schemas import (
@@ -38,6 +40,12 @@ RESOURCE = Resource(
     create=SubscriptionCreate,
     update=SubscriptionUpdate,
     out=SubscriptionOut,
+    listing=ListSpec(
+        model=Subscription,
+        serializers={"subscription": SubscriptionOut},
+        sortable=("id", "event", "target_url", "created_at", "updated_at"),
+        fulltext=TextColumns(("target_url", "event")),
+    ),
 )
 WRITTEN_HERE = {("", "POST"), ("/{ref}", "PUT")}
 Writer = Annotated[Principal, Depends(require(RESOURCE.name, WRITE))]
