@@ -81,12 +81,13 @@ def _include_routers(app: FastAPI) -> None:
             raise TrackDriveError(503, {"database": ["unreachable"]}, "unhealthy") from exc
         return {"ok": True}
 
+    # Lead intake first: it is the hot path, and routes are matched in order.
     for router in (
+        leads_router,
         offers_router,
         schedules_router,
         traffic_sources_router,
         numbers_router,
-        leads_router,
         subscriptions_router,
         api_keys_router,
     ):

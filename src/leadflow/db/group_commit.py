@@ -6,11 +6,11 @@ and awaits its result; results are released only after the commit that contains 
 acknowledged write is durable. Each unit runs inside its own savepoint: a failing unit is rolled
 back alone and its caller gets the exception, the others commit.
 
-SQLite: the whole batch runs on a dedicated ``sqlite3`` connection in one worker thread
-(``BEGIN IMMEDIATE`` makes it the single writer). PostgreSQL: the batch runs through
-``run_sync`` on a pooled asyncpg connection; units take transaction-scoped advisory locks in the
-order of their keys, so batches of different processes lock in the same order and never
-deadlock each other.
+SQLite: the whole batch runs on a dedicated ``sqlite3`` connection (``BEGIN IMMEDIATE`` makes
+it the single writer), on the loop's thread when the lock is free, else on a worker thread.
+PostgreSQL: the batch runs through ``run_sync`` on a pooled asyncpg connection; units take
+transaction-scoped advisory locks in the order of their keys, so batches of different processes
+lock in the same order and never deadlock each other.
 """
 
 from __future__ import annotations
@@ -88,8 +88,7 @@ class GroupCommitter:
             batch.sort(key=lambda unit: unit.lock_key)
             try:
                 if self._thread is not None:
-                    loop = asyncio.get_running_loop()
-                    await loop.run_in_executor(self._thread, self._commit_sqlite, batch)
+                    await self._commit_sqlite_batch(batch)
                 else:
                     await self._commit_postgres(batch)
             except Exception as exc:  # the commit itself failed: nobody's write is durable
@@ -104,9 +103,28 @@ class GroupCommitter:
                 else:
                     unit.future.set_result(unit.result)
 
-    def _commit_sqlite(self, batch: list[_Unit[Any]]) -> None:
+    async def _commit_sqlite_batch(self, batch: list[_Unit[Any]]) -> None:
+        """On the event loop's own thread when the write lock is free at once, which avoids
+        handing the GIL back and forth with a database thread for every statement; on the
+        thread, where waiting for the lock cannot stall the loop, when another connection
+        holds it."""
         connection = self._sqlite_connection()
-        connection.execute("BEGIN IMMEDIATE")
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError:
+            loop = asyncio.get_running_loop()
+            await loop.run_in_executor(self._thread, self._commit_sqlite, batch)
+            return
+        self._commit_sqlite(batch, begun=True)
+
+    def _commit_sqlite(self, batch: list[_Unit[Any]], begun: bool = False) -> None:
+        connection = self._sqlite_connection()
+        if not begun:
+            connection.execute("PRAGMA busy_timeout=10000")
+            try:
+                connection.execute("BEGIN IMMEDIATE")
+            finally:
+                connection.execute("PRAGMA busy_timeout=0")
         try:
             _run_units(SqliteSql(connection), batch)
         except BaseException:
@@ -129,6 +147,8 @@ class GroupCommitter:
             connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
             for pragma in SQLITE_PRAGMAS:
                 connection.execute(f"PRAGMA {pragma}")
+            # Never wait for the write lock on the loop's thread; see _commit_sqlite_batch.
+            connection.execute("PRAGMA busy_timeout=0")
             self._sqlite = connection
         return self._sqlite
 

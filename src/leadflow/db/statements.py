@@ -53,12 +53,17 @@ def _numbered(statement: str) -> tuple[str, tuple[str, ...]]:
     return _PARAM.sub(replace, statement), tuple(names)
 
 
+_PLAIN = (str, int, float, type(None), bool)
+
+
 def _encode(value: Any, *, sqlite: bool) -> Any:
+    if isinstance(value, _PLAIN):
+        return value
     if isinstance(value, dict | list):
         return orjson.dumps(value).decode()
     if isinstance(value, datetime):
         utc = value.astimezone(UTC)
-        return utc.replace(tzinfo=None).strftime(SQLITE_TIME_FORMAT) if sqlite else utc
+        return utc.replace(tzinfo=None).isoformat(" ", "microseconds") if sqlite else utc
     return value
 
 
