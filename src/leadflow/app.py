@@ -61,6 +61,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 def _include_routers(app: FastAPI) -> None:
     from leadflow.api_keys.endpoints import router as api_keys_router
     from leadflow.leads.endpoints import router as leads_router
+    from leadflow.leads.records import router as lead_records_router
     from leadflow.numbers.endpoints import router as numbers_router
     from leadflow.offers.endpoints import router as offers_router
     from leadflow.schedules.endpoints import router as schedules_router
@@ -84,6 +85,7 @@ def _include_routers(app: FastAPI) -> None:
     # Lead intake first: it is the hot path, and routes are matched in order.
     for router in (
         leads_router,
+        lead_records_router,
         offers_router,
         schedules_router,
         traffic_sources_router,

@@ -1,0 +1,196 @@
+"""`/api/v1/leads` as a company resource: list, show (with the timeline), update and delete.
+
+Intake (``POST``/``GET`` with a ``lead_token``) lives in :mod:`leadflow.leads.endpoints` and is
+registered first; these routes answer company credentials. Blocking or opting out a lead here
+sets the company-wide contact state and ends the number's live leads, as intake's
+``caller_opt_out`` does, and every change is written to the lead's timeline.
+"""
+
+from datetime import datetime
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, Depends
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.ext.asyncio import AsyncSession
+from starlette.responses import Response
+
+from leadflow.db.session import SessionDep
+from leadflow.kit import envelope, listing
+from leadflow.kit.auth import READ, WRITE, Principal, require
+from leadflow.kit.dependencies import ClockDep
+from leadflow.kit.errors import TrackDriveError
+from leadflow.kit.listing import ListQueryDep
+from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
+from leadflow.kit.values import parse_time
+from leadflow.leads.records_listing import LEAD_LISTING
+from leadflow.leads.records_repository import LeadRecordRepository
+from leadflow.leads.records_schemas import LeadDetail, LeadEventOut, LeadUpdate
+from leadflow.leads.serializer import LeadOut, serialise_lead
+from leadflow.models import Lead, LeadStatus
+
+router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
+Reader = Annotated[Principal, Depends(require("leads", READ))]
+Writer = Annotated[Principal, Depends(require("leads", WRITE))]
+NOT_NULL = ("blocked", "opt_out", "data")
+TIMES = ("next_action_at", "schedule_callback_at")
+
+
+async def _load(repo: LeadRecordRepository, ref: str) -> Lead:
+    lead = await repo.get(ref)
+    if lead is None:
+        raise TrackDriveError.not_found("lead")
+    return lead
+
+
+async def _serialised(repo: LeadRecordRepository, lead: Lead) -> dict[str, Any]:
+    contact = await repo.contact(lead.caller_id)
+    flags = {"blocked": contact.blocked, "opt_out": contact.opt_out} if contact else None
+    row = {column.key: getattr(lead, column.key) for column in Lead.__table__.columns}
+    return serialise_lead(
+        row,
+        flags,
+        trackdrive_number_plain=await repo.number_plain(lead.trackdrive_number_id),
+        sms_number_plain=await repo.number_plain(lead.sms_number_id),
+    )
+
+
+@router.get(
+    "",
+    summary="List leads",
+    **envelope.documented("leads", listing.listed_item(LeadOut), plural=True),
+)
+async def list_leads(principal: Reader, session: SessionDep, query: ListQueryDep) -> Response:
+    scoped = LeadRecordRepository(session, principal.company_id).scoped()
+    page = await listing.fetch(
+        session, LEAD_LISTING, query, scoped, region=principal.default_region
+    )
+    return envelope.many("leads", page.items, page.metadata)
+
+
+@router.get(
+    "/{ref}",
+    summary="Show a lead with its timeline",
+    **envelope.documented("lead", LeadDetail),
+)
+async def show_lead(ref: str, principal: Reader, session: SessionDep) -> Response:
+    repo = LeadRecordRepository(session, principal.company_id)
+    lead = await _load(repo, ref)
+    events = [LeadEventOut.model_validate(event) for event in await repo.events(lead.id)]
+    detail = LeadDetail.model_validate({**await _serialised(repo, lead), "events": events})
+    return envelope.one("lead", detail)
+
+
+async def _checked(repo: LeadRecordRepository, body: LeadUpdate, region: str) -> dict[str, Any]:
+    """The sent values, normalised, or a 422 naming every bad one."""
+    changes: dict[str, Any] = body.model_dump(exclude_unset=True)
+    errors: dict[str, list[str]] = {
+        name: ["can't be blank"] for name in NOT_NULL if name in changes and changes[name] is None
+    }
+    if changes.get("caller_id") is not None:
+        try:
+            changes["caller_id"] = to_e164(changes["caller_id"], region)
+        except InvalidPhoneNumberError:
+            errors["caller_id"] = ["is not a valid phone number"]
+    for name in TIMES:
+        if changes.get(name) is not None:
+            try:
+                changes[name] = parse_time(changes[name])
+            except ValueError as exc:
+                errors[name] = [str(exc)]
+    source = changes.get("traffic_source_id")
+    if source is not None and not await repo.owns_traffic_source(source):
+        errors["traffic_source_id"] = ["is not one of your traffic sources"]
+    if errors:
+        raise TrackDriveError.invalid(errors)
+    return changes
+
+
+async def _apply_contact_state(
+    repo: LeadRecordRepository, lead: Lead, changes: dict[str, Any], now: datetime
+) -> None:
+    """Blocking or opting out is company-wide: the contact records it and every live lead
+    of the number ends; unblocking or opting back in clears it (ended leads stay ended)."""
+    wanted = {name: changes[name] for name in ("blocked", "opt_out") if name in changes}
+    if not wanted:
+        return
+    if lead.caller_id is None:
+        raise TrackDriveError.field("caller_id", "is needed to block or opt out a lead")
+    if wanted.get("blocked") is False:
+        await repo.set_contact_state(lead.caller_id, now, blocked=False, blocked_at=None)
+        repo.add_event(lead, "contact_unblocked", {"by": "lead_update"}, now)
+    if wanted.get("opt_out") is False:
+        await repo.set_contact_state(lead.caller_id, now, opt_out=False, opt_out_at=None)
+        repo.add_event(lead, "contact_opted_in", {"by": "lead_update"}, now)
+    if wanted.get("opt_out"):
+        await repo.set_contact_state(lead.caller_id, now, opt_out=True, opt_out_at=now)
+    if wanted.get("blocked"):
+        await repo.set_contact_state(lead.caller_id, now, blocked=True, blocked_at=now)
+    if not (wanted.get("blocked") or wanted.get("opt_out")):
+        return
+    status, kind = (
+        (LeadStatus.BLOCKED, "blocked")
+        if wanted.get("blocked")
+        else (LeadStatus.OPT_OUT, "opted_out")
+    )
+    ended = list(await repo.live_leads_of_number(lead.caller_id))
+    for row in ended:
+        row.status, row.next_action_at, row.ended_at, row.updated_at = status, None, now, now
+        repo.add_event(row, kind, {"by": "lead_update"}, now)
+    if lead not in ended:
+        repo.add_event(lead, kind, {"by": "lead_update"}, now)
+
+
+async def _flush(session: AsyncSession) -> None:
+    try:
+        await session.flush()
+    except (DBAPIError, OverflowError) as exc:
+        raise TrackDriveError.invalid(
+            {"base": ["a value is out of range or conflicts with another record"]}
+        ) from exc
+
+
+@router.put(
+    "/{ref}",
+    summary="Update a lead",
+    **envelope.documented("lead", LeadOut),
+)
+async def update_lead(
+    ref: str,
+    body: Annotated[LeadUpdate, Body()],
+    principal: Writer,
+    session: SessionDep,
+    clock: ClockDep,
+) -> Response:
+    repo = LeadRecordRepository(session, principal.company_id)
+    lead = await _load(repo, ref)
+    changes = await _checked(repo, body, principal.default_region)
+    now = clock.now()
+    fields = {k: v for k, v in changes.items() if k not in ("blocked", "opt_out", "data")}
+    callback = fields.get("schedule_callback_at")
+    if callback is not None and "next_action_at" not in fields and lead.status in LeadStatus.LIVE:
+        fields["next_action_at"] = callback
+    for name, value in fields.items():
+        setattr(lead, name, value)
+    if "data" in changes:
+        lead.tokens = {**lead.tokens, **changes["data"]}
+    lead.updated_at = now
+    updated = sorted(name for name in changes if name not in ("blocked", "opt_out"))
+    if updated:
+        repo.add_event(lead, "updated", {"fields": updated, "by": "lead_update"}, now)
+    await _apply_contact_state(repo, lead, changes, now)
+    await _flush(session)
+    return envelope.one("lead", LeadOut.model_validate(await _serialised(repo, lead)))
+
+
+@router.delete(
+    "/{ref}",
+    summary="Delete a lead (its timeline goes with it)",
+    **envelope.documented("lead", LeadOut),
+)
+async def delete_lead(ref: str, principal: Writer, session: SessionDep) -> Response:
+    repo = LeadRecordRepository(session, principal.company_id)
+    lead = await _load(repo, ref)
+    out = LeadOut.model_validate(await _serialised(repo, lead))
+    await repo.delete(lead)
+    await _flush(session)
+    return envelope.one("lead", out)
