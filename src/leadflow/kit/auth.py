@@ -13,8 +13,11 @@ import ipaddress
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Annotated
 
-from fastapi import Request
+from fastapi import Request, Security
+from fastapi.security import HTTPBasic
+from starlette.requests import HTTPConnection
 
 from leadflow.companies.keys import private_key_matches
 from leadflow.companies.repository import CompanyRepository
@@ -119,10 +122,32 @@ async def _verify(repo: CompanyRepository, public_key: str, private_key: str) ->
     )
 
 
-def require(resource: str, action: str) -> Callable[[Request, SessionDep], Awaitable[Principal]]:
+class PublishedBasic(HTTPBasic):
+    """HTTP Basic as the OpenAPI document names it, so that ``/docs`` can send credentials.
+
+    It reads nothing: FastAPI's own parser answers a malformed header with its own 401 body,
+    while ``authenticate`` answers every credential problem in the TrackDrive envelope."""
+
+    async def __call__(self, request: HTTPConnection) -> None:
+        return None
+
+
+BASIC_AUTH = PublishedBasic(
+    scheme_name="basicAuth",
+    description="A company key pair: Authorization: Basic base64(public_key:private_key).",
+    auto_error=False,
+)
+BasicAuthDoc = Annotated[None, Security(BASIC_AUTH)]
+
+
+def require(
+    resource: str, action: str
+) -> Callable[[Request, SessionDep, None], Awaitable[Principal]]:
     """A dependency: the caller must hold ``action`` on ``resource``."""
 
-    async def dependency(request: Request, session: SessionDep) -> Principal:
+    async def dependency(
+        request: Request, session: SessionDep, _published: BasicAuthDoc = None
+    ) -> Principal:
         principal = await authenticate(request, session)
         if principal is None:
             raise TrackDriveError.unauthorized(
