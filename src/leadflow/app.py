@@ -60,6 +60,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
 def _include_routers(app: FastAPI) -> None:
     from leadflow.api_keys.endpoints import router as api_keys_router
+    from leadflow.contacts.endpoints import router as contacts_router
     from leadflow.leads.endpoints import router as leads_router
     from leadflow.leads.records import router as lead_records_router
     from leadflow.numbers.endpoints import router as numbers_router
@@ -92,5 +93,6 @@ def _include_routers(app: FastAPI) -> None:
         numbers_router,
         subscriptions_router,
         api_keys_router,
+        contacts_router,
     ):
         app.include_router(router)

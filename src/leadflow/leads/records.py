@@ -132,10 +132,7 @@ async def _apply_contact_state(
         if wanted.get("blocked")
         else (LeadStatus.OPT_OUT, "opted_out")
     )
-    ended = list(await repo.live_leads_of_number(lead.caller_id))
-    for row in ended:
-        row.status, row.next_action_at, row.ended_at, row.updated_at = status, None, now, now
-        repo.add_event(row, kind, {"by": "lead_update"}, now)
+    ended = await repo.end_live_leads_of_number(lead.caller_id, status, kind, now, "lead_update")
     if lead not in ended:
         repo.add_event(lead, kind, {"by": "lead_update"}, now)
 

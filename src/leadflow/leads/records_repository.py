@@ -85,3 +85,19 @@ class LeadRecordRepository(CompanyRepository[Lead]):
             .order_by(Lead.id)
         )
         return (await self.session.scalars(stmt)).all()
+
+    async def end_live_leads_of_number(
+        self, number: str, status: str, kind: str, now: datetime, by: str
+    ) -> list[Lead]:
+        """End every live lead of a blocked or opted-out number, as intake's
+        ``caller_opt_out`` does, each with an event on its timeline."""
+        ended = list(await self.live_leads_of_number(number))
+        for lead in ended:
+            lead.status, lead.next_action_at, lead.ended_at, lead.updated_at = (
+                status,
+                None,
+                now,
+                now,
+            )
+            self.add_event(lead, kind, {"by": by}, now)
+        return ended

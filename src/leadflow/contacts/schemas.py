@@ -1,0 +1,23 @@
+"""The contact (one phone number's suppression state) as the company API shows it."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from pydantic import BaseModel, ConfigDict
+
+
+class ContactOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    number: str
+    blocked: bool
+    opt_out: bool
+    dnc: bool
+    calls_count: int
+    blocked_at: datetime | None
+    opt_out_at: datetime | None
+    sms_opt_out_at: datetime | None
+    created_at: datetime
+    updated_at: datetime
