@@ -67,6 +67,7 @@ def _include_routers(app: FastAPI) -> None:
     from leadflow.offers.endpoints import router as offers_router
     from leadflow.schedules.endpoints import router as schedules_router
     from leadflow.subscriptions.endpoints import router as subscriptions_router
+    from leadflow.tokens.endpoints import router as tokens_router
     from leadflow.traffic_sources.endpoints import router as traffic_sources_router
 
     @app.get("/api/v1/ping", tags=["health"])
@@ -94,5 +95,6 @@ def _include_routers(app: FastAPI) -> None:
         subscriptions_router,
         api_keys_router,
         contacts_router,
+        tokens_router,
     ):
         app.include_router(router)
