@@ -11,8 +11,8 @@ three listings issue 3 names and prints their medians:
 
 It measures the query layer: each listing goes through ``leadflow.kit.listing`` (parameter
 parsing, plan, SQL, rows shaped by a serializer) on the application's own engine, in process,
-with a lead spec of its own, so HTTP and authentication are left out; pointing it at
-``GET /api/v1/leads`` once that endpoint exists adds their constant cost per request.
+with the lead spec ``GET /api/v1/leads`` itself uses (its default ``lead`` shape, contact
+flags and assigned numbers included), so only HTTP and authentication are left out.
 
     .venv/bin/python -m bench.listing [--leads 1000000] [--database PATH] [--repeat 15]
 
@@ -35,7 +35,6 @@ from pathlib import Path
 from typing import Any
 
 import orjson
-from pydantic import BaseModel
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -45,16 +44,15 @@ from leadflow.companies.service import create_company
 from leadflow.db.engine import create_engine
 from leadflow.db.migrate import upgrade
 from leadflow.db.statements import SQLITE_TIME_FORMAT
-from leadflow.kit.fulltext import LeadSearchIndex
 from leadflow.kit.listing import (
     ListPage,
     ListQuery,
-    ListSpec,
     fetch,
     list_query,
     plan,
     statements,
 )
+from leadflow.leads.records_listing import LEAD_LISTING
 from leadflow.models import Lead, Offer
 
 BATCH = 50_000
@@ -65,21 +63,7 @@ STATES = ("CO", "NY", "CA", "TX", "FL", "WA", "MA", "UT", "NC")
 START = datetime(2025, 1, 1, tzinfo=UTC)
 
 
-class LeadRow(BaseModel):
-    """The lead fields the bench lists (the endpoint's serializer will have more)."""
-
-    id: int
-    uuid: str
-    caller_id: str | None
-    email: str | None
-    sub_id: str | None
-    status: str
-    tokens: dict[str, Any]
-    created_at: datetime
-    updated_at: datetime
-
-
-LEADS = ListSpec(model=Lead, serializers={"lead": LeadRow}, fulltext=LeadSearchIndex())
+LEADS = LEAD_LISTING
 
 
 def caller_id(rng: random.Random) -> str:
