@@ -113,3 +113,60 @@ async def test_contract_and_docs_are_served(built_app: FastAPI) -> None:
     assert served.json()["info"]["title"] == "Leadflow"
     assert docs.status_code == 200
     assert "swagger-ui" in docs.text
+
+
+def test_company_routes_publish_http_basic_so_docs_can_send_credentials(
+    contract: dict[str, Any],
+) -> None:
+    scheme = contract["components"]["securitySchemes"]["basicAuth"]
+    assert (scheme["type"], scheme["scheme"]) == ("http", "basic")
+    offers = contract["paths"]["/api/v1/offers/{ref}"]
+    assert all(operation["security"] == [{"basicAuth": []}] for operation in offers.values())
+
+
+def _names_lead_token_on_the_query(operation: dict[str, Any]) -> bool:
+    return any(
+        (parameter["name"], parameter["in"]) == ("lead_token", "query")
+        for parameter in operation.get("parameters", [])
+    )
+
+
+def test_every_api_operation_says_how_to_authenticate(contract: dict[str, Any]) -> None:
+    """Basic credentials for the company API, a ``lead_token`` for intake and caller operations:
+    a client generated from the contract can call every operation."""
+    silent = [
+        f"{method.upper()} {path}"
+        for path, operations in contract["paths"].items()
+        if path.startswith("/api/v1/") and path not in PUBLIC_WITHOUT_INPUT
+        for method, operation in operations.items()
+        if "security" not in operation and not _names_lead_token_on_the_query(operation)
+    ]
+    assert silent == []
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "required"),
+    [
+        ("post", "/api/v1/leads", False),
+        ("put", "/api/v1/leads/capture", False),
+        ("post", "/api/v1/leads/create_or_update", False),
+        ("get", "/api/v1/leads/{caller_id}/caller_opt_out", True),
+        ("delete", "/api/v1/leads/{caller_id}/caller_remove", True),
+        ("put", "/api/v1/leads/{caller_id}/caller_move_to_end_of_schedule", True),
+    ],
+)
+def test_lead_token_is_documented_as_a_query_parameter(
+    contract: dict[str, Any], method: str, path: str, required: bool
+) -> None:
+    """Intake also takes it in the body, so only the caller operations require it here."""
+    operation = contract["paths"][path][method]
+    (parameter,) = [p for p in operation["parameters"] if p["name"] == "lead_token"]
+    assert parameter["in"] == "query"
+    assert parameter["required"] is required
+    assert parameter["schema"] == {"type": "string"}
+    assert "security" not in operation
+
+
+def test_health_documents_its_503_in_the_error_envelope(contract: dict[str, Any]) -> None:
+    operation = contract["paths"]["/healthz"]["get"]
+    assert is_error_envelope(response_schema(contract, operation, 503))

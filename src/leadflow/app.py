@@ -14,6 +14,7 @@ from leadflow.db.group_commit import GroupCommitter
 from leadflow.db.session import make_sessionmaker
 from leadflow.kit import handlers
 from leadflow.kit.auth import KeyCache
+from leadflow.kit.envelope import TrackDriveErrorBody
 from leadflow.kit.errors import TrackDriveError
 from leadflow.leads.owner import OwnerCache
 from leadflow.settings import Settings, get_settings
@@ -75,8 +76,16 @@ def _include_routers(app: FastAPI) -> None:
         """Answers without touching the database: the baseline the benchmarks compare with."""
         return {"ok": True}
 
-    @app.get("/healthz", tags=["health"])
+    @app.get(
+        "/healthz",
+        tags=["health"],
+        responses={
+            503: {"model": TrackDriveErrorBody, "description": "The database cannot be reached"}
+        },
+    )
     async def healthz() -> dict[str, bool]:
+        """200 while the database answers ``SELECT 1``; 503 otherwise, so a balancer stops
+        sending traffic to a process that could not store a lead."""
         try:
             async with app.state.engine.connect() as connection:
                 await connection.execute(text("SELECT 1"))

@@ -70,10 +70,27 @@ class LeadIntakeEnvelope(BaseModel):
     metadata: dict[str, Any] = {}
 
 
+def _lead_token_parameter(required: bool, where: str) -> dict[str, Any]:
+    """``lead_token`` on the query string, as OpenAPI names it: the handlers read the query and
+    the body together, so FastAPI cannot see the parameter by itself."""
+    return {
+        "name": "lead_token",
+        "in": "query",
+        "required": required,
+        "schema": {"type": "string"},
+        "description": f"A schedule's or an offer's leads_api_key. {where}",
+    }
+
+
 INTAKE_DOC: dict[str, Any] = {
     "response_class": Response,
     "responses": {200: {"model": LeadIntakeEnvelope}, **envelope.ERROR_RESPONSES},
     "openapi_extra": {
+        "parameters": [
+            _lead_token_parameter(
+                False, "Send it here or in the body, with any other field of the body."
+            )
+        ],
         "requestBody": {
             "required": False,
             "content": {
@@ -82,12 +99,17 @@ INTAKE_DOC: dict[str, Any] = {
                     "schema": {"type": "object", "additionalProperties": True}
                 },
             },
-        }
+        },
     },
 }
 CALLER_DOC: dict[str, Any] = {
     "response_class": Response,
     "responses": {200: {"model": envelope.one_model("lead", LeadOut)}, **envelope.ERROR_RESPONSES},
+    "openapi_extra": {
+        "parameters": [
+            _lead_token_parameter(True, "Names the schedule or offer whose lead is acted on.")
+        ]
+    },
 }
 
 
