@@ -30,9 +30,7 @@ class LeadDetail(LeadOut):
 class LeadUpdate(BaseModel):
     """``PUT /api/v1/leads/:id_or_uuid``: only the fields sent are changed. Times take
     TrackDrive's ``2016-01-01 12:25:15 -0500`` (or ISO 8601); ``data`` is merged into the
-    lead's tokens."""
-
-    model_config = ConfigDict(extra="forbid")
+    lead's tokens. Other fields are ignored, as TrackDrive does."""
 
     caller_id: str | None = Field(default=None, max_length=40)
     blocked: bool | None = None
