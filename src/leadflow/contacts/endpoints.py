@@ -86,7 +86,7 @@ async def caller_block(
     await leads.set_contact_state(number, now, blocked=True, blocked_at=now)
     await leads.end_live_leads_of_number(number, LeadStatus.BLOCKED, "blocked", now, "caller_block")
     await session.flush()
-    contact = await _known(ContactRepository(session, principal.company_id), number, "US")
+    contact = await ContactRepository(session, principal.company_id).by_number(number)
     return envelope.one("contact", ContactOut.model_validate(contact))
 
 
