@@ -134,3 +134,19 @@ async def test_a_key_without_contacts_write_cannot_block_or_unblock(
 
     assert shown.status_code == 200
     assert (blocked.status_code, unblocked.status_code) == (403, 403)
+
+
+async def test_a_key_that_may_not_write_leads_cannot_unblock_a_contact(
+    client: httpx.AsyncClient, factory: Factory, app: FastAPI
+) -> None:
+    tenant = await factory.tenant()
+    await client.post("/api/v1/contacts/7193132645/caller_block", headers=tenant.auth)
+    limited = await key_with_permissions(
+        app.state.sessionmaker,
+        FrozenClock(),
+        tenant.company.id,
+        {"contacts": ["read", "write"], "leads": ["read"]},
+    )
+    response = await client.post("/api/v1/contacts/7193132645/caller_unblock", headers=limited)
+    assert response.status_code == 403
+    assert response.json()["errors"] == {"base": ["this key may not write leads"]}

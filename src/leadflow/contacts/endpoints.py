@@ -25,7 +25,8 @@ from leadflow.models import Contact, LeadStatus
 
 router = APIRouter(prefix="/api/v1/contacts", tags=["contacts"])
 Reader = Annotated[Principal, Depends(require("contacts", READ))]
-Writer = Annotated[Principal, Depends(require("contacts", WRITE))]
+# Blocking and unblocking end or free the number's leads: the key must also write leads.
+Writer = Annotated[Principal, Depends(require("contacts", WRITE, also=("leads",)))]
 
 SUPPRESSION_LISTING = ListSpec(
     model=Contact,

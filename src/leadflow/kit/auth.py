@@ -141,9 +141,10 @@ BasicAuthDoc = Annotated[None, Security(BASIC_AUTH)]
 
 
 def require(
-    resource: str, action: str
+    resource: str, action: str, also: tuple[str, ...] = ()
 ) -> Callable[[Request, SessionDep, None], Awaitable[Principal]]:
-    """A dependency: the caller must hold ``action`` on ``resource``."""
+    """A dependency: the caller must hold ``action`` on ``resource`` and on each of ``also``
+    (an operation that changes two resources needs the right on both)."""
 
     async def dependency(
         request: Request, session: SessionDep, _published: BasicAuthDoc = None
@@ -153,8 +154,9 @@ def require(
             raise TrackDriveError.unauthorized(
                 "missing credentials: send Authorization: Basic base64(public_key:private_key)"
             )
-        if not principal.may(resource, action):
-            raise TrackDriveError.forbidden(f"this key may not {action} {resource}")
+        for needed in (resource, *also):
+            if not principal.may(needed, action):
+                raise TrackDriveError.forbidden(f"this key may not {action} {needed}")
         return principal
 
     return dependency
