@@ -239,3 +239,33 @@ async def test_a_key_without_leads_write_cannot_edit_or_delete_a_lead(
 
     assert listed.status_code == 200
     assert (edited.status_code, deleted.status_code) == (403, 403)
+
+
+async def test_total_count_follows_created_and_deleted_leads(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    """On SQLite the unfiltered total comes from a count kept by triggers; on PostgreSQL from
+    counting. Either way it must move with every insert and delete."""
+    tenant = await factory.tenant()
+    schedule = await factory.schedule(tenant)
+    other = await factory.tenant()
+    other_schedule = await factory.schedule(other)
+    for n in range(3):
+        await client.post(
+            "/api/v1/leads",
+            params={"lead_token": schedule.leads_api_key, "caller_id": f"+1719313264{n}"},
+        )
+    await client.post(
+        "/api/v1/leads",
+        params={"lead_token": other_schedule.leads_api_key, "caller_id": "+17193132649"},
+    )
+    listed = await client.get("/api/v1/leads", headers=tenant.auth)
+    assert listed.json()["metadata"]["total_count"] == 3
+    first = listed.json()["leads"][0]["id"]
+    assert (await client.delete(f"/api/v1/leads/{first}", headers=tenant.auth)).status_code == 200
+    again = await client.get("/api/v1/leads", headers=tenant.auth)
+    assert again.json()["metadata"]["total_count"] == 2
+    filtered = await client.get(
+        "/api/v1/leads", params={"fulltext": "+17193132641"}, headers=tenant.auth
+    )
+    assert filtered.json()["metadata"]["total_count"] <= 1

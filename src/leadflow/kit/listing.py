@@ -12,7 +12,7 @@ inserted while a script pages is neither skipped nor repeated. ``columns`` selec
 columns the named fields need, and only those fields are computed.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
@@ -322,8 +322,12 @@ async def fetch(
     base: Select[Any],
     *,
     region: str = "US",
+    kept_total: Callable[[], Awaitable[int | None]] | None = None,
 ) -> ListPage:
-    """One page of ``base`` under the listing convention, with its ``metadata``."""
+    """One page of ``base`` under the listing convention, with its ``metadata``.
+
+    ``kept_total`` may answer ``total_count`` of the unfiltered list from a count the database
+    keeps (``None``: count the rows)."""
     listing = plan(spec, query)
     if listing.cursor_mode and query.cursor == LAST_CURSOR:
         return ListPage([], {"per_page": query.per_page, "next_cursor": LAST_CURSOR})
@@ -336,7 +340,14 @@ async def fetch(
         next_cursor = int(rows[-1]["id"]) if more else LAST_CURSOR
         metadata: dict[str, Any] = {"per_page": query.per_page, "next_cursor": next_cursor}
     else:
-        total = int((await session.execute(built.count)).scalar_one())
+        unfiltered = (
+            query.created_at_from is None
+            and query.created_at_to is None
+            and not (query.fulltext or "").strip()
+        )
+        total = await kept_total() if kept_total is not None and unfiltered else None
+        if total is None:
+            total = int((await session.execute(built.count)).scalar_one())
         metadata = {"page": query.page, "per_page": query.per_page, "total_count": total}
     return ListPage(shape_rows(spec, listing, rows), metadata)
 

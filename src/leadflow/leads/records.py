@@ -60,9 +60,14 @@ async def _serialised(repo: LeadRecordRepository, lead: Lead) -> dict[str, Any]:
     **envelope.documented("leads", listing.listed_item(LeadOut), plural=True),
 )
 async def list_leads(principal: Reader, session: SessionDep, query: ListQueryDep) -> Response:
-    scoped = LeadRecordRepository(session, principal.company_id).scoped()
+    repo = LeadRecordRepository(session, principal.company_id)
     page = await listing.fetch(
-        session, LEAD_LISTING, query, scoped, region=principal.default_region
+        session,
+        LEAD_LISTING,
+        query,
+        repo.scoped(),
+        region=principal.default_region,
+        kept_total=repo.kept_count,
     )
     return envelope.many("leads", page.items, page.metadata)
 

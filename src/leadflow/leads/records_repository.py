@@ -18,11 +18,27 @@ from sqlalchemy.orm import Session
 from leadflow.contacts import repository as contacts
 from leadflow.db.repository import CompanyRepository
 from leadflow.db.statements import ConnectionSql
-from leadflow.models import Contact, Lead, LeadEvent, LeadStatus, Number, TrafficSource
+from leadflow.models import (
+    Contact,
+    Lead,
+    LeadCount,
+    LeadEvent,
+    LeadStatus,
+    Number,
+    TrafficSource,
+)
 
 
 class LeadRecordRepository(CompanyRepository[Lead]):
     model = Lead
+
+    async def kept_count(self) -> int | None:
+        """The company's lead count as SQLite's triggers keep it; None on PostgreSQL, which
+        counts (see migration 0003)."""
+        if self.session.get_bind().dialect.name != "sqlite":
+            return None
+        stmt = select(LeadCount.count).where(LeadCount.company_id == self.company_id)
+        return int(await self.session.scalar(stmt) or 0)
 
     async def events(self, lead_id: int) -> Sequence[LeadEvent]:
         """The lead's timeline, oldest first."""

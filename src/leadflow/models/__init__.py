@@ -7,6 +7,7 @@ from leadflow.models.company import Company
 from leadflow.models.contact import Contact
 from leadflow.models.distribution import Distribution
 from leadflow.models.lead import Lead, LeadStatus
+from leadflow.models.lead_count import LeadCount
 from leadflow.models.lead_event import LeadEvent
 from leadflow.models.number import Number
 from leadflow.models.offer import Offer
@@ -22,6 +23,7 @@ __all__ = [
     "Contact",
     "Distribution",
     "Lead",
+    "LeadCount",
     "LeadEvent",
     "LeadStatus",
     "Number",
