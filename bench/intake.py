@@ -56,12 +56,14 @@ def measure(database_url: str, seconds: int, connections: int) -> tuple[WrkResul
         token = make_schedule(base, company)
         # Warm both paths so neither pays first-request costs inside the measurement.
         run_wrk(f"{base}/api/v1/ping", 2, connections)
-        run_wrk(f"{base}/api/v1/leads", 2, connections, LUA,
-                {"LEAD_TOKEN": token, "OFFSET": "5000000"})
+        run_wrk(
+            f"{base}/api/v1/leads", 2, connections, LUA, {"LEAD_TOKEN": token, "OFFSET": "5000000"}
+        )
         ping = run_wrk(f"{base}/api/v1/ping", seconds, connections)
         before = asyncio.run(count_leads(database_url))
-        leads = run_wrk(f"{base}/api/v1/leads", seconds, connections, LUA,
-                        {"LEAD_TOKEN": token, "OFFSET": "0"})
+        leads = run_wrk(
+            f"{base}/api/v1/leads", seconds, connections, LUA, {"LEAD_TOKEN": token, "OFFSET": "0"}
+        )
     stored = asyncio.run(count_leads(database_url)) - before
     return ping, leads, stored
 
@@ -69,14 +71,20 @@ def measure(database_url: str, seconds: int, connections: int) -> tuple[WrkResul
 def report(engine: str, ping: WrkResult, leads: WrkResult, stored: int) -> None:
     acknowledged = leads.requests - leads.non_2xx - leads.socket_errors
     print(f"\n== {engine}")
-    print(f"GET  /api/v1/ping   {ping.requests_per_second:9.0f} req/s   "
-          f"p50 {ping.p50_ms:6.2f} ms   p99 {ping.p99_ms:6.2f} ms")
-    print(f"POST /api/v1/leads  {leads.requests_per_second:9.0f} req/s   "
-          f"p50 {leads.p50_ms:6.2f} ms   p99 {leads.p99_ms:6.2f} ms   "
-          f"non-2xx {leads.non_2xx}   socket errors {leads.socket_errors}")
+    print(
+        f"GET  /api/v1/ping   {ping.requests_per_second:9.0f} req/s   "
+        f"p50 {ping.p50_ms:6.2f} ms   p99 {ping.p99_ms:6.2f} ms"
+    )
+    print(
+        f"POST /api/v1/leads  {leads.requests_per_second:9.0f} req/s   "
+        f"p50 {leads.p50_ms:6.2f} ms   p99 {leads.p99_ms:6.2f} ms   "
+        f"non-2xx {leads.non_2xx}   socket errors {leads.socket_errors}"
+    )
     print(f"ratio leads/ping    {leads.requests_per_second / ping.requests_per_second:9.2f}")
-    print(f"leads stored {stored} for at least {acknowledged} acknowledged "
-          f"({'ok' if stored >= acknowledged else 'LOST LEADS'})")
+    print(
+        f"leads stored {stored} for at least {acknowledged} acknowledged "
+        f"({'ok' if stored >= acknowledged else 'LOST LEADS'})"
+    )
 
 
 def postgres_url() -> tuple[str, object] | None:

@@ -25,8 +25,9 @@ def free_port() -> int:
 
 def leadflow(args: list[str], database_url: str) -> str:
     env = {**os.environ, "LEADFLOW_DATABASE_URL": database_url}
-    return subprocess.run([LEADFLOW, *args], env=env, check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        [LEADFLOW, *args], env=env, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def create_company(database_url: str) -> dict[str, str]:
@@ -38,13 +39,16 @@ def create_company(database_url: str) -> dict[str, str]:
 
 
 @contextmanager
-def server(database_url: str, workers: int = 1, extra_env: dict[str, str] | None = None
-           ) -> Iterator[str]:
+def server(
+    database_url: str, workers: int = 1, extra_env: dict[str, str] | None = None
+) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "LEADFLOW_DATABASE_URL": database_url, **(extra_env or {})}
     process = subprocess.Popen(
         [LEADFLOW, "serve", "--port", str(port), "--workers", str(workers)],
-        env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -56,8 +60,10 @@ def server(database_url: str, workers: int = 1, extra_env: dict[str, str] | None
             except httpx.HTTPError:
                 time.sleep(0.1)
         else:
-            raise RuntimeError("server did not start: " + (process.stderr.read().decode()
-                                                           if process.stderr else ""))
+            raise RuntimeError(
+                "server did not start: "
+                + (process.stderr.read().decode() if process.stderr else "")
+            )
         yield base
     finally:
         process.terminate()
