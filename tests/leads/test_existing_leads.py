@@ -151,3 +151,9 @@ async def test_changed_lead_keeps_its_columns_when_a_post_omits_them(
     again = await poster.lead(caller_id=CALLER, interest="kittens")
     assert again["id"] == first["id"]
     assert (again["email"], again["sub_id"], again["lead_priority"]) == ("a@b.com", "s1", 2)
+
+
+async def test_a_deleted_leads_id_is_never_reused(publisher: Publisher) -> None:
+    first = await publisher.lead(caller_id=CALLER)
+    second = await publisher.lead(caller_id=CALLER, delete_existing="true")
+    assert second["id"] > first["id"]

@@ -443,6 +443,7 @@ def upgrade() -> None:
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_leads")),
         sa.UniqueConstraint("uuid", name=op.f("uq_leads_uuid")),
+        sqlite_autoincrement=True,
     )
     with op.batch_alter_table("leads", schema=None) as batch_op:
         batch_op.create_index("ix_leads_company_caller", ["company_id", "caller_id"], unique=False)
