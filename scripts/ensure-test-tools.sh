@@ -3,9 +3,12 @@
 set -euo pipefail
 
 need=()
+# The server binaries (initdb, pg_ctl), not just the client: the suite starts its own cluster.
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
-if ! command -v pg_ctl >/dev/null 2>&1 && [ -z "$pg_bin" ]; then
-  need+=(postgresql)
+if [ -z "$pg_bin" ] || [ ! -x "$pg_bin/initdb" ] || [ ! -x "$pg_bin/pg_ctl" ]; then
+  if [ -z "${LEADFLOW_TEST_POSTGRES_URL:-}" ]; then
+    need+=(postgresql)
+  fi
 fi
 
 if [ ${#need[@]} -gt 0 ]; then
