@@ -6,7 +6,10 @@ from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import Depends, Request
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+
+from leadflow.kit.errors import TrackDriveError
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
@@ -27,3 +30,13 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 
 
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
+
+
+async def flush_or_422(session: AsyncSession) -> None:
+    """Flush so that the database's own checks answer now, as a 422 and not a 500."""
+    try:
+        await session.flush()
+    except (DBAPIError, OverflowError) as exc:
+        raise TrackDriveError.invalid(
+            {"base": ["a value is out of range or conflicts with another record"]}
+        ) from exc

@@ -12,12 +12,11 @@ from typing import Annotated, Any, Generic, TypeVar
 from fastapi import APIRouter, Body, Depends, Request
 from pydantic import BaseModel
 from sqlalchemy import event
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from leadflow.db.repository import CompanyRepository
-from leadflow.db.session import SessionDep
+from leadflow.db.session import SessionDep, flush_or_422
 from leadflow.kit import envelope, listing
 from leadflow.kit.auth import READ, WRITE, Principal, require
 from leadflow.kit.dependencies import ClockDep
@@ -86,13 +85,7 @@ def crud_router(resource: Resource[ModelT]) -> APIRouter:
         return values
 
     async def write(request: Request, session: AsyncSession) -> None:
-        """Flush so that the database's own checks answer now, as a 422 and not a 500."""
-        try:
-            await session.flush()
-        except (DBAPIError, OverflowError) as exc:
-            raise TrackDriveError.invalid(
-                {"base": ["a value is out of range or conflicts with another record"]}
-            ) from exc
+        await flush_or_422(session)
         if resource.holds_lead_tokens:
             forget_lead_owners_after_commit(request, session)
 

@@ -10,11 +10,9 @@ from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from leadflow.db.session import SessionDep
+from leadflow.db.session import SessionDep, flush_or_422
 from leadflow.kit import envelope, listing
 from leadflow.kit.auth import READ, WRITE, Principal, require
 from leadflow.kit.dependencies import ClockDep
@@ -142,15 +140,6 @@ async def _apply_contact_state(
         repo.add_event(lead, kind, {"by": "lead_update"}, now)
 
 
-async def _flush(session: AsyncSession) -> None:
-    try:
-        await session.flush()
-    except (DBAPIError, OverflowError) as exc:
-        raise TrackDriveError.invalid(
-            {"base": ["a value is out of range or conflicts with another record"]}
-        ) from exc
-
-
 @router.put(
     "/{ref}",
     summary="Update a lead",
@@ -180,7 +169,7 @@ async def update_lead(
     if updated:
         repo.add_event(lead, "updated", {"fields": updated, "by": "lead_update"}, now)
     await _apply_contact_state(repo, lead, changes, now)
-    await _flush(session)
+    await flush_or_422(session)
     return envelope.one("lead", LeadOut.model_validate(await _serialised(repo, lead)))
 
 
@@ -194,5 +183,5 @@ async def delete_lead(ref: str, principal: Writer, session: SessionDep) -> Respo
     lead = await _load(repo, ref)
     out = LeadOut.model_validate(await _serialised(repo, lead))
     await repo.delete(lead)
-    await _flush(session)
+    await flush_or_422(session)
     return envelope.one("lead", out)

@@ -10,11 +10,9 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
 from fastapi.routing import APIRoute
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from leadflow.db.session import SessionDep
+from leadflow.db.session import SessionDep, flush_or_422
 from leadflow.kit import envelope
 from leadflow.kit.auth import WRITE, Principal, require
 from leadflow.kit.crud import Resource, crud_router
@@ -53,15 +51,6 @@ Writer = Annotated[Principal, Depends(require(RESOURCE.name, WRITE))]
 router = APIRouter(prefix=f"/api/v1/{RESOURCE.name}", tags=[RESOURCE.name])
 
 
-async def _flush(session: AsyncSession) -> None:
-    try:
-        await session.flush()
-    except (DBAPIError, OverflowError) as exc:
-        raise TrackDriveError.invalid(
-            {"base": ["a value is out of range or conflicts with another record"]}
-        ) from exc
-
-
 @router.post(
     "",
     summary="Create a subscription (the answer shows its signing secret, once)",
@@ -85,7 +74,7 @@ async def create_subscription(
         **values,
     )
     SubscriptionRepository(session, principal.company_id).add(row)
-    await _flush(session)
+    await flush_or_422(session)
     return envelope.one(RESOURCE.root, SubscriptionCreated.model_validate(row))
 
 
@@ -114,7 +103,7 @@ async def update_subscription(
     for name, value in changes.items():
         setattr(row, name, value)
     row.updated_at = clock.now()
-    await _flush(session)
+    await flush_or_422(session)
     return envelope.one(RESOURCE.root, SubscriptionOut.model_validate(row))
 
 
