@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
+from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -32,6 +33,40 @@ class Settings(BaseSettings):
     auth_cache_seconds: float = Field(
         default=30.0, description="How long a verified API key is trusted before it is re-read."
     )
+
+    worker_batch_size: int = Field(default=200, description="Due leads claimed per round.")
+    worker_lease_seconds: float = Field(
+        default=60.0,
+        description="How long a claim may stay uncommitted before PostgreSQL ends it "
+        "and another worker picks the leads up.",
+    )
+
+    # Channels: the simulated ones need no account anywhere and are the default.
+    voice_provider: Literal["simulated", "twilio"] = "simulated"
+    sms_provider: Literal["simulated", "twilio"] = "simulated"
+    email_provider: Literal["simulated", "smtp"] = "simulated"
+    simulated_call_outcome: Literal["completed", "no-answer", "busy", "failed"] = "completed"
+    simulated_call_seconds: int = Field(default=45, description="Duration of answered calls.")
+    simulated_sms_outcome: Literal["delivered", "undelivered", "failed"] = "delivered"
+    twilio_api_url: str = Field(
+        default="https://api.twilio.com",
+        description="Base URL of a Twilio-compatible REST API (Twilio, SignalWire ...).",
+    )
+    twilio_account_sid: str = ""
+    twilio_auth_token: SecretStr = SecretStr("")
+    default_caller_id: str = Field(
+        default="", description="From number for calls when the company has no voice number."
+    )
+    smtp_host: str = "localhost"
+    smtp_port: int = 25
+    smtp_username: str = ""
+    smtp_password: SecretStr = SecretStr("")
+    smtp_starttls: bool = False
+    smtp_tls: bool = False
+    email_from: str = "leadflow@localhost"
+
+    webhook_max_attempts: int = Field(default=8, description="Tries before a delivery fails.")
+    webhook_timeout_seconds: float = 10.0
 
 
 @lru_cache

@@ -20,8 +20,20 @@ import orjson
 from sqlalchemy.engine import Connection
 
 _PARAM = re.compile(r"(?<![:\w]):([a-zA-Z_]\w*)")
-JSON_COLUMNS = frozenset({"tokens", "data", "capabilities", "actions", "permissions"})
-BOOL_COLUMNS = frozenset({"blocked", "opt_out", "dnc", "paused"})
+JSON_COLUMNS = frozenset(
+    {
+        "tokens",
+        "data",
+        "capabilities",
+        "actions",
+        "permissions",
+        "trigger_fields",
+        "payload",
+        "calling_hours",
+        "end_actions",
+    }
+)
+BOOL_COLUMNS = frozenset({"blocked", "opt_out", "dnc", "paused", "active", "is_callback"})
 SQLITE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
 Row = dict[str, Any]

@@ -2,23 +2,29 @@
 
 from leadflow.models.api_key import ApiKey
 from leadflow.models.base import Base
-from leadflow.models.call import Call
+from leadflow.models.call import Call, CallStatus
+from leadflow.models.call_event import CallEvent
 from leadflow.models.company import Company
 from leadflow.models.contact import Contact
 from leadflow.models.distribution import Distribution
 from leadflow.models.lead import Lead, LeadStatus
 from leadflow.models.lead_count import LeadCount
 from leadflow.models.lead_event import LeadEvent
+from leadflow.models.message import Message, MessageStatus
 from leadflow.models.number import Number
 from leadflow.models.offer import Offer
 from leadflow.models.schedule import Schedule
+from leadflow.models.scheduled_callback import ScheduledCallback
 from leadflow.models.subscription import Subscription
 from leadflow.models.traffic_source import TrafficSource
+from leadflow.models.webhook_delivery import WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "ApiKey",
     "Base",
     "Call",
+    "CallEvent",
+    "CallStatus",
     "Company",
     "Contact",
     "Distribution",
@@ -26,9 +32,14 @@ __all__ = [
     "LeadCount",
     "LeadEvent",
     "LeadStatus",
+    "Message",
+    "MessageStatus",
     "Number",
     "Offer",
     "Schedule",
+    "ScheduledCallback",
     "Subscription",
     "TrafficSource",
+    "WebhookAttempt",
+    "WebhookDelivery",
 ]

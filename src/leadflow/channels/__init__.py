@@ -1,0 +1,1 @@
+"""How Leadflow reaches people: voice, SMS and e-mail providers behind small protocols."""
