@@ -18,6 +18,7 @@ from leadflow.kit.envelope import TrackDriveErrorBody
 from leadflow.kit.errors import TrackDriveError
 from leadflow.leads.owner import OwnerCache
 from leadflow.settings import Settings, get_settings
+from leadflow.worker.context import worker_context
 from leadflow.worker.jobs import JOBS
 from leadflow.worker.runner import EmbeddedWorker
 
@@ -33,15 +34,17 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.committer = GroupCommitter(engine)
         app.state.owner_cache = OwnerCache(engine, settings.token_cache_seconds)
-        worker = EmbeddedWorker(app.state.sessionmaker, clock, settings, JOBS)
-        if settings.embedded_worker:
-            worker.start()
-        try:
-            yield
-        finally:
-            await worker.stop()
-            await app.state.committer.close()
-            await engine.dispose()
+        async with worker_context(engine, app.state.committer, clock, settings) as context:
+            app.state.worker_context = context
+            worker = EmbeddedWorker(context, JOBS)
+            if settings.embedded_worker:
+                worker.start()
+            try:
+                yield
+            finally:
+                await worker.stop()
+                await app.state.committer.close()
+                await engine.dispose()
 
     app = FastAPI(
         title="Leadflow",

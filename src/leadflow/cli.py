@@ -54,7 +54,8 @@ def serve(
 def worker() -> None:
     """Run only the worker (scale-out: as many as you like, on PostgreSQL)."""
     from leadflow.db.engine import create_engine
-    from leadflow.db.session import make_sessionmaker
+    from leadflow.db.group_commit import GroupCommitter
+    from leadflow.worker.context import worker_context
     from leadflow.worker.jobs import JOBS
     from leadflow.worker.runner import EmbeddedWorker
 
@@ -63,14 +64,17 @@ def worker() -> None:
 
     async def main() -> None:
         engine = create_engine(settings.database_url, settings.db_pool_size)
-        runner = EmbeddedWorker(make_sessionmaker(engine), SystemClock(), settings, JOBS)
-        loop = asyncio.get_running_loop()
-        stop = asyncio.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            loop.add_signal_handler(sig, stop.set)
-        runner.start()
-        await stop.wait()
-        await runner.stop()
+        committer = GroupCommitter(engine)
+        async with worker_context(engine, committer, SystemClock(), settings) as context:
+            runner = EmbeddedWorker(context, JOBS)
+            loop = asyncio.get_running_loop()
+            stop = asyncio.Event()
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                loop.add_signal_handler(sig, stop.set)
+            runner.start()
+            await stop.wait()
+            await runner.stop()
+            await committer.close()
         await engine.dispose()
 
     asyncio.run(main())

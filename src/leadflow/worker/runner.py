@@ -1,7 +1,7 @@
 """The background job runner: claims due work, commits its decision, then acts.
 
 In `leadflow serve` it runs inside the API process (embedded); `leadflow worker` runs it alone.
-The jobs themselves arrive with the cadence engine; until then it only keeps its loop alive.
+Each job claims a batch of its own due work and returns how much it did.
 """
 
 from __future__ import annotations
@@ -11,29 +11,18 @@ import contextlib
 import logging
 from collections.abc import Awaitable, Callable
 
-from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
-
-from leadflow.clock import Clock
-from leadflow.settings import Settings
+from leadflow.worker.context import WorkerContext
 
 log = logging.getLogger(__name__)
 
-Job = Callable[[async_sessionmaker[AsyncSession], Clock], Awaitable[int]]
+Job = Callable[[WorkerContext], Awaitable[int]]
 
 
 class EmbeddedWorker:
     """Runs each registered job in turn, sleeping only when a whole round found nothing to do."""
 
-    def __init__(
-        self,
-        sessionmaker: async_sessionmaker[AsyncSession],
-        clock: Clock,
-        settings: Settings,
-        jobs: list[Job] | None = None,
-    ) -> None:
-        self.sessionmaker = sessionmaker
-        self.clock = clock
-        self.settings = settings
+    def __init__(self, context: WorkerContext, jobs: list[Job] | None = None) -> None:
+        self.context = context
         self.jobs: list[Job] = jobs or []
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
@@ -52,7 +41,7 @@ class EmbeddedWorker:
         done = 0
         for job in self.jobs:
             try:
-                done += await job(self.sessionmaker, self.clock)
+                done += await job(self.context)
             except Exception:
                 log.exception("job %s failed; it will be retried", getattr(job, "__name__", job))
         return done
@@ -61,4 +50,6 @@ class EmbeddedWorker:
         while not self._stopping.is_set():
             if await self.run_once() == 0:
                 with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(self._stopping.wait(), self.settings.worker_poll_seconds)
+                    await asyncio.wait_for(
+                        self._stopping.wait(), self.context.settings.worker_poll_seconds
+                    )
