@@ -19,7 +19,7 @@ from leadflow.kit.errors import TrackDriveError
 from leadflow.leads.owner import OwnerCache
 from leadflow.settings import Settings, get_settings
 from leadflow.worker.context import worker_context
-from leadflow.worker.jobs import JOBS
+from leadflow.worker.jobs import default_jobs
 from leadflow.worker.runner import EmbeddedWorker
 
 
@@ -36,7 +36,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.state.owner_cache = OwnerCache(engine, settings.token_cache_seconds)
         async with worker_context(engine, app.state.committer, clock, settings) as context:
             app.state.worker_context = context
-            worker = EmbeddedWorker(context, JOBS)
+            worker = EmbeddedWorker(context, default_jobs())
             if settings.embedded_worker:
                 worker.start()
             try:
@@ -69,8 +69,10 @@ def _include_routers(app: FastAPI) -> None:
     from leadflow.leads.records import router as lead_records_router
     from leadflow.numbers.endpoints import router as numbers_router
     from leadflow.offers.endpoints import router as offers_router
+    from leadflow.scheduled_callbacks.endpoints import router as scheduled_callbacks_router
     from leadflow.schedules.endpoints import router as schedules_router
     from leadflow.subscriptions.endpoints import router as subscriptions_router
+    from leadflow.telephony.endpoints import router as telephony_router
     from leadflow.tokens.endpoints import router as tokens_router
     from leadflow.traffic_sources.endpoints import router as traffic_sources_router
 
@@ -108,5 +110,7 @@ def _include_routers(app: FastAPI) -> None:
         api_keys_router,
         contacts_router,
         tokens_router,
+        scheduled_callbacks_router,
+        telephony_router,
     ):
         app.include_router(router)

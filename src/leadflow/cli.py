@@ -56,7 +56,7 @@ def worker() -> None:
     from leadflow.db.engine import create_engine
     from leadflow.db.group_commit import GroupCommitter
     from leadflow.worker.context import worker_context
-    from leadflow.worker.jobs import JOBS
+    from leadflow.worker.jobs import default_jobs
     from leadflow.worker.runner import EmbeddedWorker
 
     settings = get_settings()
@@ -66,7 +66,7 @@ def worker() -> None:
         engine = create_engine(settings.database_url, settings.db_pool_size)
         committer = GroupCommitter(engine)
         async with worker_context(engine, committer, SystemClock(), settings) as context:
-            runner = EmbeddedWorker(context, JOBS)
+            runner = EmbeddedWorker(context, default_jobs())
             loop = asyncio.get_running_loop()
             stop = asyncio.Event()
             for sig in (signal.SIGINT, signal.SIGTERM):

@@ -1,7 +1,11 @@
-"""The jobs the worker runs, in order. The cadence, delivery and webhook jobs register here."""
+"""The jobs the worker runs, in order, built fresh for each worker (they keep caches)."""
 
 from __future__ import annotations
 
+from leadflow.cadence.job import CadenceJob
+from leadflow.cadence.sweep import sweep_unanswered
 from leadflow.worker.runner import Job
 
-JOBS: list[Job] = []
+
+def default_jobs() -> list[Job]:
+    return [CadenceJob(), sweep_unanswered]

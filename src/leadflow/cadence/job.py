@@ -1,0 +1,98 @@
+"""The cadence job: claim due leads, decide and commit, send, record what the providers said.
+
+Two short transactions per batch, with the sending in between and outside both: the first
+claims the due leads, runs the planner and writes every decision (the lead's new cursor, its
+events, the call and message rows, queued); only after it commits do calls and texts leave; the
+second writes the providers' answers. A crash before the first commit changes nothing (the
+leads are due again at once, or on PostgreSQL when the lease ends); after it, nothing already
+decided is ever sent twice.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+from datetime import datetime
+
+from leadflow.cadence import repository
+from leadflow.cadence.dispatch import record_sent, send_all
+from leadflow.cadence.effects import Effect
+from leadflow.cadence.state import ScheduleCache, WorkedSchedule, contact_state
+from leadflow.cadence.steps import Batch, work_lead
+from leadflow.db.statements import Row, Sql
+from leadflow.schedules.dial_order import dial_order_key, favours_real_time
+from leadflow.settings import Settings
+from leadflow.worker.context import WorkerContext
+
+
+@dataclass(frozen=True)
+class Decided:
+    worked: int
+    effects: list[Effect]
+
+
+class CadenceJob:
+    """The worker job; it keeps parsed schedules between batches."""
+
+    __name__ = "cadence"
+
+    def __init__(self) -> None:
+        self.schedules = ScheduleCache()
+
+    async def __call__(self, context: WorkerContext) -> int:
+        settings = context.settings
+        now = context.clock.now()
+        decided = await context.committer.run(lambda sql: self.decide(sql, settings, now))
+        if decided.effects:
+            sent = await send_all(
+                decided.effects, context.channels, context.http, settings.allow_private_urls
+            )
+            answered_at = context.clock.now()
+            await context.committer.run(lambda sql: record_sent(sql, sent, answered_at))
+        return decided.worked
+
+    def decide(self, sql: Sql, settings: Settings, now: datetime) -> Decided:
+        """Claim and work one batch; runs inside the claiming transaction."""
+        leads = repository.claim_due_leads(
+            sql, now, settings.worker_batch_size, settings.worker_lease_seconds
+        )
+        if not leads:
+            return Decided(0, [])
+        schedules = {
+            row["id"]: self.schedules.get(row)
+            for row in repository.schedules_by_id(
+                sql, {lead["schedule_id"] for lead in leads}
+            ).values()
+        }
+        numbers = {lead["caller_id"] for lead in leads if lead["caller_id"]}
+        flags = repository.suppression_of(sql, numbers)
+        batch = Batch(
+            sql=sql,
+            now=now,
+            default_caller_id=settings.default_caller_id,
+            email_from=settings.email_from,
+        )
+        for lead in in_dial_order(leads, schedules):
+            schedule = schedules[lead["schedule_id"]]
+            contact = contact_state(flags.get((lead["company_id"], lead["caller_id"])))
+            work_lead(batch, lead, schedule, contact)
+        return Decided(len(leads), batch.effects)
+
+
+def in_dial_order(leads: list[Row], schedules: dict[int, WorkedSchedule]) -> list[Row]:
+    """The batch in the order its calls go out: each schedule's dial order and real-time
+    priority (a batch is sent concurrently, so this matters when a provider is slow)."""
+    favour = favours_real_time(random.random())
+
+    def key(lead: Row) -> tuple[int, int, float, int]:
+        config = schedules[lead["schedule_id"]].config
+        return dial_order_key(
+            lead_id=lead["id"],
+            created_at=lead["created_at"],
+            lead_priority=lead["lead_priority"],
+            order=config.dial_order,
+            real_time_priority=config.real_time_priority,
+            favour_real_time=favour,
+        )
+
+    return sorted(leads, key=key)

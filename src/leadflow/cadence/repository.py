@@ -1,0 +1,233 @@
+"""The cadence's queries, plain SQL over :class:`~leadflow.db.statements.Sql` (hot path)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from leadflow.db.statements import Row, Sql
+
+LEAD_COLUMNS = (
+    "id, uuid, company_id, offer_id, schedule_id, traffic_source_id, caller_id, email, sub_id,"
+    " status, tokens, lead_priority, action_index, next_action_at, contact_attempts,"
+    " calls_placed, calls_connected, max_contact_attempts, expires_at, schedule_callback_at,"
+    " trackdrive_number_id, sms_number_id, contact_field_type, remote_ip, ended_at, created_at,"
+    " updated_at"
+)
+
+_CLAIM = {
+    # One writer on SQLite: the transaction itself is the claim.
+    "sqlite": (
+        f"SELECT {LEAD_COLUMNS} FROM leads WHERE next_action_at <= :now"
+        " AND schedule_id IN (SELECT id FROM schedules WHERE NOT paused)"
+        " ORDER BY next_action_at LIMIT :limit"
+    ),
+    # Any number of workers: each locks the rows it takes and skips the ones others hold; a
+    # worker that dies releases them with its connection.
+    "postgresql": (
+        f"SELECT {LEAD_COLUMNS} FROM leads WHERE next_action_at <= :now"
+        " AND schedule_id IN (SELECT id FROM schedules WHERE NOT paused)"
+        " ORDER BY next_action_at LIMIT :limit FOR UPDATE SKIP LOCKED"
+    ),
+}
+
+
+def claim_due_leads(sql: Sql, now: datetime, limit: int, lease_seconds: float) -> list[Row]:
+    """The due leads of running schedules, oldest due first, held until this transaction ends.
+
+    On PostgreSQL the transaction may stay idle at most ``lease_seconds``: a worker that hangs
+    (rather than dies) loses its claim then, and another worker picks the leads up."""
+    if sql.dialect == "postgresql":
+        sql.run(f"SET LOCAL idle_in_transaction_session_timeout = {int(lease_seconds * 1000)}")
+    return sql.all(_CLAIM[sql.dialect], now=now, limit=limit)
+
+
+def _in_list(prefix: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
+    names = {f"{prefix}{i}": value for i, value in enumerate(values)}
+    return ", ".join(f":{name}" for name in names), names
+
+
+def schedules_by_id(sql: Sql, ids: Iterable[int]) -> dict[int, Row]:
+    wanted = sorted(set(ids))
+    if not wanted:
+        return {}
+    placeholders, params = _in_list("s", wanted)
+    rows = sql.all(
+        "SELECT id, company_id, offer_id, schedule_type, time_zone, actions, calling_hours,"
+        f" end_actions, dial_order, real_time_priority, updated_at FROM schedules"
+        f" WHERE id IN ({placeholders})",
+        **params,
+    )
+    return {row["id"]: row for row in rows}
+
+
+def schedule_of_company(sql: Sql, company_id: int, schedule_id: int) -> Row | None:
+    return sql.one(
+        "SELECT id, schedule_type FROM schedules WHERE id = :id AND company_id = :company",
+        id=schedule_id,
+        company=company_id,
+    )
+
+
+def suppression_of(sql: Sql, numbers: Iterable[str]) -> dict[tuple[int, str], Row]:
+    """Contact flags by (company, number) for the batch's numbers (absent = not suppressed)."""
+    wanted = sorted(set(numbers))
+    if not wanted:
+        return {}
+    placeholders, params = _in_list("n", wanted)
+    rows = sql.all(
+        "SELECT company_id, number, blocked, opt_out, dnc FROM contacts"
+        f" WHERE number IN ({placeholders})",
+        **params,
+    )
+    return {(row["company_id"], row["number"]): row for row in rows}
+
+
+def numbers_with(sql: Sql, company_id: int, capability: str) -> list[Row]:
+    """The company's numbers able to ``capability``, in a stable order (the pool)."""
+    rows = sql.all(
+        "SELECT id, number, capabilities FROM numbers WHERE company_id = :company ORDER BY id",
+        company=company_id,
+    )
+    return [row for row in rows if capability in (row["capabilities"] or [])]
+
+
+def number_by_id(sql: Sql, number_id: int) -> str | None:
+    row = sql.one("SELECT number FROM numbers WHERE id = :id", id=number_id)
+    return None if row is None else str(row["number"])
+
+
+_UPDATE_LEAD = (
+    "UPDATE leads SET status = :status, action_index = :action_index,"
+    " next_action_at = :next_action_at, contact_attempts = :contact_attempts,"
+    " calls_placed = :calls_placed, schedule_callback_at = :schedule_callback_at,"
+    " ended_at = :ended_at, schedule_id = :schedule_id, sms_number_id = :sms_number_id,"
+    " updated_at = :now{tokens} WHERE id = :id"
+)
+
+
+def save_lead(sql: Sql, lead: Row, now: datetime, *, tokens_changed: bool) -> None:
+    """Write the cadence's fields back; ``tokens`` only when changed (it re-indexes search)."""
+    statement = _UPDATE_LEAD.format(tokens=", tokens = :tokens" if tokens_changed else "")
+    params = {
+        name: lead[name]
+        for name in (
+            "id",
+            "status",
+            "action_index",
+            "next_action_at",
+            "contact_attempts",
+            "calls_placed",
+            "schedule_callback_at",
+            "ended_at",
+            "schedule_id",
+            "sms_number_id",
+        )
+    }
+    if tokens_changed:
+        params["tokens"] = lead["tokens"]
+    sql.run(statement, now=now, **params)
+
+
+def add_lead_event(sql: Sql, lead: Row, kind: str, data: dict[str, Any], now: datetime) -> None:
+    sql.run(
+        "INSERT INTO lead_events (company_id, lead_id, kind, data, created_at)"
+        " VALUES (:company_id, :lead_id, :kind, :data, :now)",
+        company_id=lead["company_id"],
+        lead_id=lead["id"],
+        kind=kind,
+        data=data,
+        now=now,
+    )
+
+
+def insert_call(sql: Sql, values: dict[str, Any]) -> int:
+    row = sql.one(
+        "INSERT INTO calls (uuid, company_id, lead_id, schedule_id, direction, to_number,"
+        " from_number, status, tokens, action_index, is_callback, connect_to, created_at,"
+        " updated_at) VALUES (:uuid, :company_id, :lead_id, :schedule_id, 'outbound', :to_number,"
+        " :from_number, 'queued', :tokens, :action_index, :is_callback, :connect_to, :now, :now)"
+        " RETURNING id",
+        **values,
+    )
+    assert row is not None
+    call_id = int(row["id"])
+    sql.run(
+        "INSERT INTO call_events (company_id, call_id, kind, data, created_at)"
+        " VALUES (:company_id, :call_id, 'queued', :data, :now)",
+        company_id=values["company_id"],
+        call_id=call_id,
+        data={"status": "queued"},
+        now=values["now"],
+    )
+    return call_id
+
+
+def insert_message(sql: Sql, values: dict[str, Any]) -> int:
+    row = sql.one(
+        "INSERT INTO messages (uuid, company_id, lead_id, schedule_id, channel, direction,"
+        " to_address, from_address, subject, body, status, action_index, error, created_at,"
+        " updated_at) VALUES (:uuid, :company_id, :lead_id, :schedule_id, :channel, 'outbound',"
+        " :to_address, :from_address, :subject, :body, :status, :action_index, :error, :now,"
+        " :now) RETURNING id",
+        **values,
+    )
+    assert row is not None
+    return int(row["id"])
+
+
+def flag_contact(sql: Sql, company_id: int, number: str, flag: str, now: datetime) -> None:
+    """Opt a number out or block it company-wide (the suppression list)."""
+    stamp = {"opt_out": "opt_out_at", "blocked": "blocked_at"}[flag]
+    updated = sql.run(
+        f"UPDATE contacts SET {flag} = :yes, {stamp} = :now, updated_at = :now"
+        " WHERE company_id = :company AND number = :number",
+        yes=True,
+        now=now,
+        company=company_id,
+        number=number,
+    )
+    if updated == 0:
+        sql.run(
+            f"INSERT INTO contacts (company_id, number, blocked, opt_out, dnc, {stamp},"
+            " calls_count, sms_count, created_at, updated_at) VALUES (:company, :number,"
+            " :blocked, :opt_out, :no, :now, 0, 0, :now, :now)",
+            company=company_id,
+            number=number,
+            blocked=flag == "blocked",
+            opt_out=flag == "opt_out",
+            no=False,
+            now=now,
+        )
+
+
+def place_callbacks(sql: Sql, lead_id: int, call_id: int, now: datetime) -> None:
+    """The lead's due scheduled callbacks are kept by this call."""
+    sql.run(
+        "UPDATE scheduled_callbacks SET status = 'placed', call_id = :call, updated_at = :now"
+        " WHERE lead_id = :lead AND status = 'scheduled' AND place_call_at <= :now",
+        call=call_id,
+        lead=lead_id,
+        now=now,
+    )
+
+
+def cancel_callbacks(sql: Sql, lead_id: int, now: datetime) -> None:
+    sql.run(
+        "UPDATE scheduled_callbacks SET status = 'canceled', updated_at = :now"
+        " WHERE lead_id = :lead AND status = 'scheduled'",
+        lead=lead_id,
+        now=now,
+    )
+
+
+def stale_unsent(sql: Sql, table: str, before: datetime, limit: int) -> list[int]:
+    """Rows decided but never answered by a provider: their worker stopped in between."""
+    rows = sql.all(
+        f"SELECT id FROM {table} WHERE status = 'queued' AND provider_id IS NULL"
+        " AND direction = 'outbound' AND created_at < :before LIMIT :limit",
+        before=before,
+        limit=limit,
+    )
+    return [int(row["id"]) for row in rows]

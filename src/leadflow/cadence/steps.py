@@ -1,0 +1,459 @@
+"""One lead's turn: ask the planner, carry out what it decided, repeat until the lead waits.
+
+Everything here runs inside the claiming transaction and only writes rows: the call, message or
+webhook it decides leaves as an :mod:`~leadflow.cadence.effects` value, sent after the commit.
+A lead runs several actions in one turn (a text, then an e-mail, then a wait) so that a
+schedule costs one claim per pause rather than one per action; a call ends the turn, because
+the lead waits for the call to end.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timedelta
+from typing import Any
+
+from leadflow.cadence import repository
+from leadflow.cadence.effects import CallWebhook, Effect, PlaceCall, SendEmail, SendSms
+from leadflow.cadence.state import WorkedSchedule, lead_state
+from leadflow.channels.protocol import OutboundCall, OutboundEmail, OutboundSms
+from leadflow.db.statements import Row, Sql
+from leadflow.leads.serializer import serialise_lead
+from leadflow.models.lead import LeadStatus
+from leadflow.models.message import EMAIL, SMS
+from leadflow.models.schedule import CONTACT_CALLER
+from leadflow.schedules.actions import (
+    Action,
+    AddToScheduleAction,
+    BlockAction,
+    CallAction,
+    EmailAction,
+    ModifyLeadAction,
+    OptOutAction,
+    SmsAction,
+    WebhookAction,
+)
+from leadflow.schedules.calling_hours import is_within_calling_hours
+from leadflow.schedules.planner import (
+    ContactState,
+    EndLead,
+    HoldUntil,
+    RunAction,
+    lead_rules,
+    plan,
+)
+from leadflow.schedules.templates import TemplateError, render
+from leadflow.webhooks.outbox import enqueue_event
+
+MAX_STEPS_PER_TURN = 20
+CALL_SETTLE = timedelta(hours=1)
+"""How long a lead waits for its call's final status before the schedule goes on anyway."""
+
+
+@dataclass
+class Batch:
+    """What every lead of one claimed batch shares: the transaction, the time, the lookups."""
+
+    sql: Sql
+    now: datetime
+    default_caller_id: str
+    email_from: str
+    effects: list[Effect] = field(default_factory=list)
+    _pools: dict[tuple[int, str], list[Row]] = field(default_factory=dict)
+    _numbers: dict[int, str | None] = field(default_factory=dict)
+
+    def pool(self, company_id: int, capability: str) -> list[Row]:
+        key = (company_id, capability)
+        if key not in self._pools:
+            self._pools[key] = repository.numbers_with(self.sql, company_id, capability)
+        return self._pools[key]
+
+    def number(self, number_id: int) -> str | None:
+        if number_id not in self._numbers:
+            self._numbers[number_id] = repository.number_by_id(self.sql, number_id)
+        return self._numbers[number_id]
+
+    def event(self, lead: Row, kind: str, **data: Any) -> None:
+        repository.add_lead_event(self.sql, lead, kind, data, self.now)
+
+    def webhook(self, lead: Row, event: str, data: dict[str, Any]) -> None:
+        trigger = {
+            "schedule_id": lead["schedule_id"],
+            "offer_id": lead["offer_id"],
+            "traffic_source_id": lead["traffic_source_id"],
+            "sub_id": lead["sub_id"],
+        }
+        enqueue_event(
+            self.sql,
+            company_id=lead["company_id"],
+            event=event,
+            data=data,
+            trigger=trigger,
+            now=self.now,
+        )
+
+
+def work_lead(batch: Batch, lead: Row, schedule: WorkedSchedule, contact: ContactState) -> None:
+    """Advance one claimed lead as far as it goes now, and save it."""
+    tokens_changed = False
+    turn = _Turn(batch, lead, schedule, contact)
+    for _ in range(MAX_STEPS_PER_TURN):
+        if not schedule.valid:
+            turn.end(EndLead(LeadStatus.FAILURE, "the schedule's actions are invalid"))
+            break
+        decision = plan(lead_state(lead), schedule.state, turn.contact, batch.now)
+        if isinstance(decision, EndLead):
+            turn.end(decision)
+            break
+        if isinstance(decision, HoldUntil):
+            lead["action_index"] = decision.index
+            lead["next_action_at"] = decision.instant
+            lead["status"] = LeadStatus.WAITING
+            break
+        if not turn.run(decision):
+            break
+    else:
+        lead["next_action_at"] = batch.now  # more to do: the next batch goes on
+    tokens_changed = turn.tokens_changed
+    repository.save_lead(batch.sql, lead, batch.now, tokens_changed=tokens_changed)
+
+
+class _Turn:
+    def __init__(
+        self, batch: Batch, lead: Row, schedule: WorkedSchedule, contact: ContactState
+    ) -> None:
+        self.batch = batch
+        self.lead = lead
+        self.schedule = schedule
+        self.contact = contact
+        self.tokens_changed = False
+
+    # -- running an action -------------------------------------------------------------
+
+    def run(self, decision: RunAction) -> bool:
+        """Carry out the action; True when the lead can go straight on to the next one."""
+        lead, action, index = self.lead, decision.action, decision.index
+        lead["status"] = LeadStatus.SCHEDULED
+        if isinstance(action, CallAction):
+            return self._call(action, index, callback=decision.callback)
+        lead["action_index"] = index + 1
+        lead["next_action_at"] = self.batch.now
+        if isinstance(action, AddToScheduleAction):
+            return self._move(action.schedule_id, index)
+        self._side_action(action, index)
+        return True
+
+    def _side_action(self, action: Action, index: int) -> None:
+        """Actions that leave the lead where it is: texts, e-mails, webhooks, edits, flags."""
+        if isinstance(action, SmsAction):
+            self._sms(action, index)
+        elif isinstance(action, EmailAction):
+            self._email(action, index)
+        elif isinstance(action, WebhookAction):
+            self._webhook(action, index)
+        elif isinstance(action, ModifyLeadAction):
+            self._modify(action, index)
+        elif isinstance(action, OptOutAction | BlockAction):
+            self._flag("opt_out" if isinstance(action, OptOutAction) else "blocked", index)
+
+    def _skip(self, index: int, action: Action, reason: str) -> None:
+        self.batch.event(
+            self.lead, "action_skipped", action_index=index, type=action.type, reason=reason
+        )
+
+    def _failed(self, index: int, action: Action, reason: str) -> None:
+        self.batch.event(
+            self.lead, "action_failed", action_index=index, type=action.type, reason=reason
+        )
+
+    def _from_number(
+        self, capability: str, assigned_id: int | None
+    ) -> tuple[str | None, int | None]:
+        """The lead's own number of the pool, kept for the lead (the same sender every time)."""
+        if assigned_id is not None:
+            number = self.batch.number(assigned_id)
+            if number is not None:
+                return number, assigned_id
+        pool = self.batch.pool(self.lead["company_id"], capability)
+        if not pool:
+            return (self.batch.default_caller_id or None), None
+        chosen = pool[self.lead["id"] % len(pool)]
+        return chosen["number"], chosen["id"]
+
+    def _call(self, action: CallAction, index: int, *, callback: bool) -> bool:
+        lead, batch = self.lead, self.batch
+        if not lead["caller_id"]:
+            self._skip(index, action, "the lead has no phone number")
+            lead["action_index"] = index + 1
+            lead["next_action_at"] = batch.now
+            return True
+        from_number, _ = self._from_number("voice", lead["trackdrive_number_id"])
+        call_uuid = str(uuid.uuid4())
+        call_id = repository.insert_call(
+            batch.sql,
+            {
+                "uuid": call_uuid,
+                "company_id": lead["company_id"],
+                "lead_id": lead["id"],
+                "schedule_id": lead["schedule_id"],
+                "to_number": lead["caller_id"],
+                "from_number": from_number,
+                "tokens": lead["tokens"],
+                "action_index": index,
+                "is_callback": callback,
+                "connect_to": action.connect_to,
+                "now": batch.now,
+            },
+        )
+        lead["contact_attempts"] += 1
+        lead["calls_placed"] += 1
+        lead["status"] = LeadStatus.RUNNING
+        lead["next_action_at"] = batch.now + CALL_SETTLE
+        if callback:
+            lead["schedule_callback_at"] = None
+            repository.place_callbacks(batch.sql, lead["id"], call_id, batch.now)
+        else:
+            lead["action_index"] = index + 1
+        batch.event(lead, "call_placed", call_id=call_id, action_index=index, callback=callback)
+        batch.webhook(
+            lead, "new_call", _call_data(lead, call_id, call_uuid, from_number, batch.now)
+        )
+        batch.effects.append(
+            PlaceCall(
+                call_id,
+                OutboundCall(
+                    call_uuid=call_uuid,
+                    to=lead["caller_id"],
+                    from_=from_number,
+                    connect_to=action.connect_to,
+                    max_ring_seconds=action.max_ring_seconds,
+                ),
+            )
+        )
+        return False
+
+    def _sms(self, action: SmsAction, index: int) -> None:
+        lead, batch = self.lead, self.batch
+        if not lead["caller_id"]:
+            self._skip(index, action, "the lead has no phone number")
+            return
+        from_number, from_id = self._from_number("sms", lead["sms_number_id"])
+        lead["sms_number_id"] = from_id
+        message = self._message(SMS, lead["caller_id"], from_number, None, action.body, index)
+        if message is not None:
+            message_id, message_uuid, body = message
+            batch.effects.append(
+                SendSms(message_id, OutboundSms(message_uuid, lead["caller_id"], from_number, body))
+            )
+
+    def _email(self, action: EmailAction, index: int) -> None:
+        lead, batch = self.lead, self.batch
+        if not lead["email"]:
+            self._skip(index, action, "the lead has no e-mail address")
+            return
+        sender = action.from_address or batch.email_from
+        try:
+            subject = render(action.subject, lead["tokens"])
+        except TemplateError as exc:
+            self._failed(index, action, f"subject: {exc}")
+            return
+        message = self._message(EMAIL, lead["email"], sender, subject, action.body, index)
+        if message is not None:
+            message_id, message_uuid, body = message
+            batch.effects.append(
+                SendEmail(
+                    message_id, OutboundEmail(message_uuid, lead["email"], sender, subject, body)
+                )
+            )
+
+    def _message(
+        self,
+        channel: str,
+        to: str,
+        sender: str | None,
+        subject: str | None,
+        template: str,
+        index: int,
+    ) -> tuple[int, str, str] | None:
+        """The message row, queued; or failed (and nothing to send) when the body won't render."""
+        lead = self.lead
+        error: str | None = None
+        try:
+            body = render(template, lead["tokens"])
+        except TemplateError as exc:
+            body, error = "", str(exc)
+        message_uuid = str(uuid.uuid4())
+        message_id = repository.insert_message(
+            self.batch.sql,
+            {
+                "uuid": message_uuid,
+                "company_id": lead["company_id"],
+                "lead_id": lead["id"],
+                "schedule_id": lead["schedule_id"],
+                "channel": channel,
+                "to_address": to,
+                "from_address": sender,
+                "subject": subject,
+                "body": body,
+                "status": "failed" if error else "queued",
+                "action_index": index,
+                "error": error,
+                "now": self.batch.now,
+            },
+        )
+        if error is not None:
+            self.batch.event(
+                lead,
+                "action_failed",
+                action_index=index,
+                type=channel,
+                message_id=message_id,
+                reason=error,
+            )
+            return None
+        self.batch.event(lead, f"{channel}_queued", action_index=index, message_id=message_id)
+        return message_id, message_uuid, body
+
+    def _webhook(self, action: WebhookAction, index: int) -> None:
+        lead = self.lead
+        try:
+            url = render(action.url, lead["tokens"]).strip()
+            body = render(action.body, lead["tokens"])
+            headers = {name: render(text, lead["tokens"]) for name, text in action.headers.items()}
+        except TemplateError as exc:
+            self._failed(index, action, str(exc))
+            return
+        self.batch.event(lead, "webhook_queued", action_index=index, method=action.method, url=url)
+        self.batch.effects.append(
+            CallWebhook(lead["company_id"], lead["id"], index, action.method, url, body, headers)
+        )
+
+    def _modify(self, action: ModifyLeadAction, index: int) -> None:
+        lead = self.lead
+        try:
+            changes = {
+                name: render(text, lead["tokens"]) for name, text in action.set_tokens.items()
+            }
+        except TemplateError as exc:
+            self._failed(index, action, str(exc))
+            return
+        lead["tokens"] = {**(lead["tokens"] or {}), **changes}
+        self.tokens_changed = True
+        self.batch.event(lead, "lead_modified", action_index=index, tokens=changes)
+
+    def _flag(self, flag: str, index: int) -> None:
+        lead, batch = self.lead, self.batch
+        if not lead["caller_id"]:
+            self.batch.event(
+                lead, "action_skipped", action_index=index, reason="the lead has no phone number"
+            )
+            return
+        repository.flag_contact(batch.sql, lead["company_id"], lead["caller_id"], flag, batch.now)
+        if flag == "opt_out":
+            self.contact = replace(self.contact, opt_out=True)
+            batch.event(lead, "opted_out", action_index=index)
+        else:
+            self.contact = replace(self.contact, blocked=True)
+            batch.event(lead, "blocked", action_index=index)
+
+    def _move(self, schedule_id: int, index: int) -> bool:
+        lead, batch = self.lead, self.batch
+        target = repository.schedule_of_company(batch.sql, lead["company_id"], schedule_id)
+        if target is None or target["schedule_type"] != CONTACT_CALLER:
+            batch.event(
+                lead,
+                "action_failed",
+                action_index=index,
+                type="add_to_schedule",
+                reason=f"schedule {schedule_id} is not one of your calling schedules",
+            )
+            return True
+        batch.event(
+            lead,
+            "moved_to_schedule",
+            action_index=index,
+            from_schedule_id=lead["schedule_id"],
+            to_schedule_id=schedule_id,
+        )
+        lead["schedule_id"] = schedule_id
+        lead["action_index"] = 0
+        lead["status"] = LeadStatus.SCHEDULED
+        lead["next_action_at"] = batch.now
+        return False
+
+    # -- ending ------------------------------------------------------------------------
+
+    def end(self, decision: EndLead) -> None:
+        lead, batch = self.lead, self.batch
+        already_ended = lead["status"] not in LeadStatus.LIVE
+        lead["next_action_at"] = None
+        if already_ended:
+            return
+        lead["status"] = decision.status
+        lead["ended_at"] = batch.now
+        lead["schedule_callback_at"] = None
+        lead["updated_at"] = batch.now
+        repository.cancel_callbacks(batch.sql, lead["id"], batch.now)
+        batch.event(lead, "lead_ended", status=decision.status, reason=decision.reason)
+        batch.webhook(lead, "lead_ended", serialise_lead(lead))
+        if decision.status == LeadStatus.OPT_OUT:
+            batch.webhook(lead, "lead_opted_out", serialise_lead(lead))
+        self._end_actions()
+
+    def _end_actions(self) -> None:
+        """Run once when the lead ends: calls and texts only to a reachable contact in its hours."""
+        lead = self.lead
+        for index, action in enumerate(self.schedule.end_actions):
+            if isinstance(action, CallAction | SmsAction):
+                reason = self._unreachable_by_phone()
+                if reason is not None:
+                    self.batch.event(
+                        lead,
+                        "end_action_skipped",
+                        end_action_index=index,
+                        type=action.type,
+                        reason=reason,
+                    )
+                    continue
+            if isinstance(action, CallAction):
+                # The lead stays ended: this call belongs to its end, not to a new turn.
+                kept = {name: lead[name] for name in ("status", "next_action_at", "action_index")}
+                self._call(action, index, callback=False)
+                lead.update(kept)
+            elif isinstance(action, AddToScheduleAction):
+                if not self._move(action.schedule_id, index):
+                    lead["ended_at"] = None
+                    return
+            else:
+                self._side_action(action, index)
+
+    def _unreachable_by_phone(self) -> str | None:
+        contact = self.contact
+        if contact.blocked or contact.opt_out or contact.dnc:
+            return "the number is suppressed"
+        if not self.lead["caller_id"]:
+            return "the lead has no phone number"
+        rules = lead_rules(lead_state(self.lead), self.schedule.state)
+        if not is_within_calling_hours(rules, self.batch.now):
+            return "outside the lead's calling hours"
+        return None
+
+
+def _call_data(
+    lead: Row, call_id: int, call_uuid: str, from_number: str | None, now: datetime
+) -> dict[str, Any]:
+    return {
+        "id": call_id,
+        "uuid": call_uuid,
+        "lead_id": lead["id"],
+        "schedule_id": lead["schedule_id"],
+        "offer_id": lead["offer_id"],
+        "traffic_source_id": lead["traffic_source_id"],
+        "direction": "outbound",
+        "to_number": lead["caller_id"],
+        "from_number": from_number,
+        "status": "queued",
+        "tokens": lead["tokens"],
+        "created_at": now.isoformat(),
+    }
