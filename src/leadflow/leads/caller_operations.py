@@ -13,6 +13,7 @@ from leadflow.leads import repository
 from leadflow.leads.owner import LeadOwner
 from leadflow.leads.service import _event, lock_key, take_duplicate_lock
 from leadflow.models import LeadStatus
+from leadflow.webhooks.lead_events import LEAD_ENDED, LEAD_OPTED_OUT, enqueue_lead_event
 
 
 def _leads_for(sql: Sql, owner: LeadOwner, caller_id: str) -> list[dict[str, Any]]:
@@ -44,6 +45,8 @@ def opt_out(sql: Sql, owner: LeadOwner, caller_id: str, now: datetime) -> dict[s
     repository.add_events(
         sql, [_event(row, "opted_out", {"by": "caller_opt_out"}, now) for row in ended]
     )
+    for row in ended:
+        enqueue_lead_event(sql, LEAD_OPTED_OUT, {**row, **changes}, now, contact={"opt_out": True})
     lead = scoped[0]
     if lead["id"] in ended_ids:
         lead.update(changes)
@@ -64,6 +67,8 @@ def remove(sql: Sql, owner: LeadOwner, caller_id: str, now: datetime) -> dict[st
         repository.update_lead(sql, lead["id"], changes)
         lead.update(changes)
     repository.add_events(sql, [_event(lead, "removed", {}, now) for lead in live])
+    for lead in live:
+        enqueue_lead_event(sql, LEAD_ENDED, lead, now)
     return scoped[0]
 
 

@@ -25,6 +25,13 @@ from leadflow.leads.records_repository import LeadRecordRepository
 from leadflow.leads.records_schemas import LeadDetail, LeadEventOut, LeadUpdate
 from leadflow.leads.serializer import LeadOut, serialise_lead
 from leadflow.models import Lead, LeadStatus
+from leadflow.webhooks.lead_events import (
+    LEAD_CHANGED,
+    LEAD_ENDED,
+    LEAD_OPTED_OUT,
+    lead_trigger,
+)
+from leadflow.webhooks.outbox import enqueue_events_in_session
 
 router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
 Reader = Annotated[Principal, Depends(require("leads", READ))]
@@ -108,14 +115,27 @@ async def _checked(repo: LeadRecordRepository, body: LeadUpdate, region: str) ->
     return changes
 
 
+async def _announce(
+    repo: LeadRecordRepository, event: str, leads: list[Lead], now: datetime
+) -> None:
+    """Queue ``event`` for each lead, shown as the API shows it, in this request's
+    transaction (see :mod:`leadflow.webhooks.outbox`)."""
+    items = []
+    for lead in leads:
+        row = {column.key: getattr(lead, column.key) for column in Lead.__table__.columns}
+        items.append((await _serialised(repo, lead), lead_trigger(row)))
+    await enqueue_events_in_session(repo.session, event, items, company_id=repo.company_id, now=now)
+
+
 async def _apply_contact_state(
     repo: LeadRecordRepository, lead: Lead, changes: dict[str, Any], now: datetime
-) -> None:
+) -> tuple[str, list[Lead]] | None:
     """Blocking or opting out is company-wide: the contact records it and every live lead
-    of the number ends; unblocking or opting back in clears it (ended leads stay ended)."""
+    of the number ends; unblocking or opting back in clears it (ended leads stay ended).
+    Returns the webhook event to announce and the leads it concerns, if any."""
     wanted = {name: changes[name] for name in ("blocked", "opt_out") if name in changes}
     if not wanted:
-        return
+        return None
     if lead.caller_id is None:
         raise TrackDriveError.field("caller_id", "is needed to block or opt out a lead")
     if wanted.get("blocked") is False:
@@ -129,7 +149,7 @@ async def _apply_contact_state(
     if wanted.get("blocked"):
         await repo.set_contact_state(lead.caller_id, now, blocked=True, blocked_at=now)
     if not (wanted.get("blocked") or wanted.get("opt_out")):
-        return
+        return None
     status, kind = (
         (LeadStatus.BLOCKED, "blocked")
         if wanted.get("blocked")
@@ -138,6 +158,9 @@ async def _apply_contact_state(
     ended = await repo.end_live_leads_of_number(lead.caller_id, status, kind, now, "lead_update")
     if lead not in ended:
         repo.add_event(lead, kind, {"by": "lead_update"}, now)
+    if wanted.get("opt_out"):
+        return LEAD_OPTED_OUT, ended if lead in ended else [lead, *ended]
+    return LEAD_ENDED, ended
 
 
 @router.put(
@@ -168,7 +191,11 @@ async def update_lead(
     updated = sorted(name for name in changes if name not in ("blocked", "opt_out"))
     if updated:
         repo.add_event(lead, "updated", {"fields": updated, "by": "lead_update"}, now)
-    await _apply_contact_state(repo, lead, changes, now)
+    announced = await _apply_contact_state(repo, lead, changes, now)
+    if updated:
+        await _announce(repo, LEAD_CHANGED, [lead], now)
+    if announced is not None:
+        await _announce(repo, *announced, now)
     await flush_or_422(session)
     return envelope.one("lead", LeadOut.model_validate(await _serialised(repo, lead)))
 
@@ -178,10 +205,14 @@ async def update_lead(
     summary="Delete a lead (its timeline goes with it)",
     **envelope.documented("lead", LeadOut),
 )
-async def delete_lead(ref: str, principal: Writer, session: SessionDep) -> Response:
+async def delete_lead(
+    ref: str, principal: Writer, session: SessionDep, clock: ClockDep
+) -> Response:
     repo = LeadRecordRepository(session, principal.company_id)
     lead = await _load(repo, ref)
     out = LeadOut.model_validate(await _serialised(repo, lead))
+    if lead.status in LeadStatus.LIVE:
+        await _announce(repo, LEAD_ENDED, [lead], clock.now())
     await repo.delete(lead)
     await flush_or_422(session)
     return envelope.one("lead", out)

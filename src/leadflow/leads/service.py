@@ -21,6 +21,7 @@ from leadflow.leads.owner import LeadOwner
 from leadflow.leads.params import IntakeParams
 from leadflow.models import LeadStatus
 from leadflow.models.base import new_uuid
+from leadflow.webhooks.lead_events import LEAD_CHANGED, LEAD_ENDED, NEW_LEAD, enqueue_lead_event
 
 
 class IntakeMode(StrEnum):
@@ -98,6 +99,15 @@ def intake(sql: Sql, owner: LeadOwner, params: IntakeParams, ctx: IntakeContext)
     if callback is not None:
         events.append(("callback_scheduled", {"at": callback.isoformat()}))
     repository.add_events(sql, [_event(lead, kind, data, now) for kind, data in events])
+    enqueue_lead_event(
+        sql,
+        NEW_LEAD if action == "created" else LEAD_CHANGED,
+        lead,
+        now,
+        contact=contact,
+        trackdrive_number_plain=result.trackdrive_number_plain,
+        sms_number_plain=result.sms_number_plain,
+    )
     return result
 
 
@@ -159,20 +169,21 @@ def _existing_lead(
     if params.delete_existing:
         rows = repository.leads_in_scope(sql, *scope, live_only=False)
         repository.delete_leads(sql, [row["id"] for row in rows])
+        for row in rows:
+            if row["status"] in LeadStatus.LIVE:
+                enqueue_lead_event(sql, LEAD_ENDED, row, ctx.now)
         return None
     if params.expire_existing:
         for row in repository.leads_in_scope(sql, *scope):
-            repository.update_lead(
-                sql,
-                row["id"],
-                {
-                    "status": LeadStatus.EXPIRED,
-                    "ended_at": ctx.now,
-                    "next_action_at": None,
-                    "updated_at": ctx.now,
-                },
-            )
+            expired = {
+                "status": LeadStatus.EXPIRED,
+                "ended_at": ctx.now,
+                "next_action_at": None,
+                "updated_at": ctx.now,
+            }
+            repository.update_lead(sql, row["id"], expired)
             repository.add_events(sql, [_event(row, "expired", {"by": "expire_existing"}, ctx.now)])
+            enqueue_lead_event(sql, LEAD_ENDED, {**row, **expired}, ctx.now)
         return None
     if params.restart_schedule and owner.is_schedule and not params.update_only:
         # Restarting names the caller's lead on this schedule, finished or not.

@@ -3,24 +3,26 @@
 Listing, showing and deleting are the generic CRUD routes. Creating and updating are written
 here because they need what a generic rule cannot see: the operator's outbound URL policy
 (``Settings.allow_private_urls``) and, on create only, an answer that shows the signing
-secret once.
+secret once. ``/{ref}/deliveries`` lists what was sent to a subscription, with each attempt.
 """
 
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends
 from fastapi.routing import APIRoute
+from sqlalchemy import select
 from starlette.responses import Response
 
 from leadflow.db.session import SessionDep, flush_or_422
-from leadflow.kit import envelope
-from leadflow.kit.auth import WRITE, Principal, require
+from leadflow.kit import envelope, listing
+from leadflow.kit.auth import READ, WRITE, Principal, require
 from leadflow.kit.crud import Resource, crud_router
 from leadflow.kit.dependencies import ClockDep, SettingsDep
 from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.fulltext import TextColumns
-from leadflow.kit.listing import ListSpec
-from leadflow.models import Subscription
+from leadflow.kit.listing import ListQueryDep, ListSpec
+from leadflow.models import Subscription, WebhookDelivery
+from leadflow.subscriptions.deliveries import DELIVERY_LISTINGS, WebhookDeliveryOut
 from leadflow.subscriptions.repository import SubscriptionRepository
 from leadflow.subscriptions.schemas import (
     SubscriptionCreate,
@@ -47,6 +49,7 @@ RESOURCE = Resource(
 )
 WRITTEN_HERE = {("", "POST"), ("/{ref}", "PUT")}
 Writer = Annotated[Principal, Depends(require(RESOURCE.name, WRITE))]
+Reader = Annotated[Principal, Depends(require(RESOURCE.name, READ))]
 
 router = APIRouter(prefix=f"/api/v1/{RESOURCE.name}", tags=[RESOURCE.name])
 
@@ -105,6 +108,28 @@ async def update_subscription(
     row.updated_at = clock.now()
     await flush_or_422(session)
     return envelope.one(RESOURCE.root, SubscriptionOut.model_validate(row))
+
+
+@router.get(
+    "/{ref}/deliveries",
+    summary="List a subscription's deliveries, each with its attempts",
+    **envelope.documented(
+        "webhook_deliveries", listing.listed_item(WebhookDeliveryOut), plural=True
+    ),
+)
+async def list_deliveries(
+    ref: str, principal: Reader, session: SessionDep, query: ListQueryDep
+) -> Response:
+    subscription = await SubscriptionRepository(session, principal.company_id).get(ref)
+    if subscription is None:
+        raise TrackDriveError.not_found("subscription")
+    spec = DELIVERY_LISTINGS[session.get_bind().dialect.name]
+    base = select(WebhookDelivery).where(
+        WebhookDelivery.company_id == principal.company_id,
+        WebhookDelivery.subscription_id == subscription.id,
+    )
+    page = await listing.fetch(session, spec, query, base)
+    return envelope.many("webhook_deliveries", page.items, page.metadata)
 
 
 def _generic(route: object) -> bool:

@@ -4,11 +4,14 @@ a rolled-back change leaves no delivery, a committed one always has its deliveri
 from __future__ import annotations
 
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from leadflow.db.statements import Row, Sql
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
+
+from leadflow.db.statements import ConnectionSql, Row, Sql
 
 
 def trigger_matches(trigger_fields: Mapping[str, Any], facts: Mapping[str, Any]) -> bool:
@@ -24,6 +27,7 @@ def trigger_matches(trigger_fields: Mapping[str, Any], facts: Mapping[str, Any])
 
 
 def active_subscriptions(sql: Sql, company_id: int, event: str) -> list[Row]:
+    """The one query an event costs when nobody subscribed (through the company_id index)."""
     return sql.all(
         "SELECT id, trigger_fields FROM subscriptions "
         "WHERE company_id = :company_id AND event = :event AND active",
@@ -37,22 +41,28 @@ def enqueue_event(
     *,
     company_id: int,
     event: str,
-    data: Mapping[str, Any],
+    data: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
     trigger: Mapping[str, Any],
     now: datetime,
 ) -> int:
-    """One pending delivery per matching subscription; returns how many were queued."""
+    """One pending delivery per matching subscription; returns how many were queued.
+
+    ``data`` may be a function that builds it, so a hot path serialises only when some
+    subscription matches."""
     queued = 0
+    built: Mapping[str, Any] | None = None
     for subscription in active_subscriptions(sql, company_id, event):
         fields = subscription["trigger_fields"] or {}
         if not trigger_matches(fields, trigger):
             continue
+        if built is None:
+            built = data() if callable(data) else data
         delivery_uuid = str(uuid.uuid4())
         payload = {
             "id": delivery_uuid,
             "event": event,
             "created_at": now.isoformat(),
-            "data": dict(data),
+            "data": dict(built),
         }
         sql.run(
             "INSERT INTO webhook_deliveries (uuid, company_id, subscription_id, event, payload, "
@@ -67,3 +77,29 @@ def enqueue_event(
         )
         queued += 1
     return queued
+
+
+async def enqueue_events_in_session(
+    session: AsyncSession,
+    event: str,
+    items: Sequence[tuple[Mapping[str, Any], Mapping[str, Any]]],
+    *,
+    company_id: int,
+    now: datetime,
+) -> int:
+    """:func:`enqueue_event` for code that holds an ORM session (the lead resource endpoints):
+    on the session's own connection, so the deliveries commit or roll back with its changes.
+    ``items`` are ``(data, trigger)`` pairs, one per event."""
+
+    def run(sync_session: Session) -> int:
+        sql = ConnectionSql(sync_session.connection())
+        return sum(
+            enqueue_event(
+                sql, company_id=company_id, event=event, data=data, trigger=trigger, now=now
+            )
+            for data, trigger in items
+        )
+
+    if not items:
+        return 0
+    return await session.run_sync(run)
