@@ -14,7 +14,7 @@ from leadflow.models import (
     WebhookDelivery,
 )
 from leadflow.telephony.service import keyword_of
-from tests.factories import Factory, Tenant
+from tests.factories import Factory
 from tests.telephony.builders import Builder, Provider
 
 SENDER = "+17193132645"
