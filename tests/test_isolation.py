@@ -159,6 +159,20 @@ async def make_contact(factory: Factory, client: httpx.AsyncClient, a: Tenant) -
     return Row((CALLER_ID, CALLER_ID.removeprefix("+1")), markers, contact["id"])
 
 
+async def make_scheduled_callback(factory: Factory, client: httpx.AsyncClient, a: Tenant) -> Row:
+    schedule = await factory.schedule(a)
+    posted = await client.post(
+        "/api/v1/leads", json={"lead_token": schedule.leads_api_key, "caller_id": CALLER_ID}
+    )
+    lead = await _created(posted, "lead")
+    answer = await client.post(
+        "/api/v1/scheduled_callbacks",
+        json={"lead_id": lead["id"], "place_call_at": "2026-01-06 10:00:00 -0500"},
+        headers=a.auth,
+    )
+    return _row(await _created(answer, "scheduled_callback"))
+
+
 # Blocking is per company: B blocking a number A also knows acts on B's own contact for it
 # (created if need be). It must answer B's record, never A's, and leave A's as it was.
 ACTS_ON_OWN_COMPANY = {
@@ -176,6 +190,7 @@ MAKERS: dict[str, Maker] = {
     "api_keys": make_api_key,
     "leads": _lead_of_company_a,
     "contacts": make_contact,
+    "scheduled_callbacks": make_scheduled_callback,
 }
 
 
