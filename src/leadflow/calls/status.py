@@ -171,7 +171,7 @@ def _call_webhook(sql: Sql, call: Row, event: str, now: datetime) -> None:
         sql,
         company_id=call["company_id"],
         event=event,
-        data=call_payload(call),
+        data=lambda: call_payload(call),
         trigger={
             "schedule_id": call["schedule_id"],
             "offer_id": call.get("lead_offer_id"),

@@ -13,6 +13,7 @@ from leadflow.contacts import repository as contacts
 from leadflow.db.statements import Row, Sql
 from leadflow.models import LeadStatus
 from leadflow.telephony import repository
+from leadflow.webhooks.lead_events import LEAD_OPTED_OUT, enqueue_lead_event
 from leadflow.webhooks.outbox import enqueue_event
 
 # The opt-out and opt-in words US carriers and Twilio's Advanced Opt-Out honour.
@@ -121,20 +122,13 @@ def _opt_out_leads(
         repository.add_lead_event(
             sql, company_id, lead["id"], "opted_out", {"by": "sms", "message_id": message_id}, now
         )
-        payload = {
-            **lead,
-            "status": LeadStatus.OPT_OUT,
-            "next_action_at": None,
-            "ended_at": now,
-            "updated_at": now,
-        }
-        enqueue_event(
+        changes = {"status": LeadStatus.OPT_OUT, "next_action_at": None, "ended_at": now}
+        enqueue_lead_event(
             sql,
-            company_id=company_id,
-            event="lead_opted_out",
-            data=payload,
-            trigger=_trigger(lead),
-            now=now,
+            LEAD_OPTED_OUT,
+            {**lead, **changes, "updated_at": now},
+            now,
+            contact={"opt_out": True},
         )
     repository.cancel_callbacks(sql, ended, now)
     return tuple(ended)
