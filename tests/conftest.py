@@ -31,6 +31,9 @@ from tests.support.postgres import Cluster, start_cluster
 
 ENGINES = ("sqlite", "postgresql")
 
+# Real servers on loopback that any test may ask for: a Twilio-compatible REST API, an SMTP sink.
+pytest_plugins = ["tests.support.telephony", "tests.support.smtp"]
+
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[str | None]:

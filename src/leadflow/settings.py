@@ -26,6 +26,11 @@ class Settings(BaseSettings):
     allow_private_urls: bool = Field(
         default=False, description="Let user-configured outbound URLs reach private networks."
     )
+    allow_loopback_urls: bool = Field(
+        default=False,
+        description="Let user-configured outbound URLs reach this machine (development and "
+        "tests only: anything listening on localhost becomes reachable by your users).",
+    )
     public_url: str = Field(default="", description="Base URL shown in examples; empty: request's.")
     token_cache_seconds: float = Field(
         default=5.0, description="How long a lead token's owner is cached per process."

@@ -86,6 +86,20 @@ def test_loopback_is_refused_in_every_spelling(url: str) -> None:
 
 
 @pytest.mark.parametrize(
+    "url", ["http://127.0.0.1:8080/hook", "http://localhost/", "http://[::1]/"]
+)
+def test_loopback_is_allowed_only_when_the_operator_allows_it(url: str) -> None:
+    check_outbound_url(url, allow_private=False, allow_loopback=True)
+
+
+def test_allowing_loopback_still_refuses_metadata_and_private_networks() -> None:
+    with pytest.raises(ValueError, match="metadata"):
+        check_outbound_url("http://169.254.169.254/", allow_private=False, allow_loopback=True)
+    with pytest.raises(ValueError, match="private network"):
+        check_outbound_url("http://10.0.0.8/", allow_private=False, allow_loopback=True)
+
+
+@pytest.mark.parametrize(
     "url",
     [
         "http://169.254.169.254/latest/meta-data/",

@@ -23,21 +23,20 @@ CALLER = "+17193132645"
 
 @pytest.fixture
 def settings(database_url: str) -> Settings:
-    """The receiver sits on a private address of this host, so private networks are allowed."""
+    """The receiver sits on this host (a private address when it has one, else loopback)."""
     return Settings(
         database_url=database_url,
         embedded_worker=False,
         db_pool_size=5,
         allow_private_urls=True,
+        allow_loopback_urls=True,
         webhook_timeout_seconds=5.0,
     )
 
 
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
-    host = private_address()
-    if host is None:
-        pytest.skip("this host has no address in a private range to receive on")
+    host = private_address() or "127.0.0.1"
     found = Receiver(host)
     server = serve(found)
     try:

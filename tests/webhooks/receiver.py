@@ -1,9 +1,10 @@
-"""A real HTTP receiver for webhook tests, on one of this host's own private addresses.
+"""A real HTTP receiver for webhook tests, on this host.
 
-The outbound URL policy refuses loopback even when private networks are allowed, so the
-receiver listens on an address of a local interface that lies in a private range (fc00::/7,
-10/8, 172.16/12, 192.168/16, 100.64/10): connections to it never leave the host, and the
-delivery job's real policy check lets it through only with ``allow_private_urls``.
+It prefers an address of a local interface in a private range (fc00::/7, 10/8, 172.16/12,
+192.168/16, 100.64/10), which the outbound URL policy lets through only with
+``allow_private_urls``; a host with none uses loopback, which the policy lets through only with
+``allow_loopback_urls``. Either way connections never leave the host and the real policy
+check runs.
 """
 
 from __future__ import annotations

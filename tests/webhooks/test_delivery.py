@@ -168,7 +168,9 @@ async def test_private_target_is_refused_at_send_time_unless_allowed(
     subscription = await hooks.subscribe(receiver.url())
     await hooks.post_lead()
     context = app.state.worker_context
-    context.settings = context.settings.model_copy(update={"allow_private_urls": False})
+    context.settings = context.settings.model_copy(
+        update={"allow_private_urls": False, "allow_loopback_urls": False}
+    )
 
     assert await hooks.deliver() == 1
 

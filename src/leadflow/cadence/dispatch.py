@@ -20,7 +20,9 @@ from leadflow.cadence.effects import CallWebhook, Effect, PlaceCall, SendEmail, 
 from leadflow.calls.status import record_call_status, record_message_status
 from leadflow.channels.protocol import Channels, SendResult
 from leadflow.db.statements import Sql
-from leadflow.kit.outbound_urls import check_outbound_url
+from leadflow.models import CallStatus, MessageStatus
+from leadflow.settings import Settings
+from leadflow.webhooks.sender import RefusedUrlError, check_target
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +36,7 @@ class Sent:
 
 
 async def send_all(
-    effects: list[Effect], channels: Channels, http: httpx.AsyncClient, allow_private: bool
+    effects: list[Effect], channels: Channels, http: httpx.AsyncClient, settings: Settings
 ) -> list[Sent]:
     """Send every effect once, a bounded number at a time, in the order decided."""
     gate = asyncio.Semaphore(MAX_CONCURRENT_SENDS)
@@ -42,7 +44,7 @@ async def send_all(
     async def one(effect: Effect) -> Sent:
         async with gate:
             try:
-                return Sent(effect, await _send(effect, channels, http, allow_private))
+                return Sent(effect, await _send(effect, channels, http, settings))
             except Exception as exc:  # a provider bug must not lose the other results
                 log.exception("sending %s failed", type(effect).__name__)
                 return Sent(effect, SendResult(accepted=False, status="unknown", error=str(exc)))
@@ -51,7 +53,7 @@ async def send_all(
 
 
 async def _send(
-    effect: Effect, channels: Channels, http: httpx.AsyncClient, allow_private: bool
+    effect: Effect, channels: Channels, http: httpx.AsyncClient, settings: Settings
 ) -> SendResult:
     if isinstance(effect, PlaceCall):
         return await channels.voice.place_call(effect.call)
@@ -59,16 +61,18 @@ async def _send(
         return await channels.sms.send_sms(effect.sms)
     if isinstance(effect, SendEmail):
         return await channels.email.send_email(effect.email)
-    return await _call_webhook(effect, http, allow_private)
+    return await _call_webhook(effect, http, settings)
 
 
 async def _call_webhook(
-    effect: CallWebhook, http: httpx.AsyncClient, allow_private: bool
+    effect: CallWebhook, http: httpx.AsyncClient, settings: Settings
 ) -> SendResult:
     try:
-        check_outbound_url(effect.url, allow_private)
-    except ValueError as exc:
+        await check_target(effect.url, settings.allow_private_urls, settings.allow_loopback_urls)
+    except RefusedUrlError as exc:
         return SendResult(accepted=False, status="refused", error=f"the URL {exc}")
+    except OSError as exc:
+        return SendResult(accepted=False, status="failed", error=f"cannot resolve: {exc}")
     started = time.perf_counter()
     try:
         response = await http.request(
@@ -90,6 +94,8 @@ def record_sent(sql: Sql, sent: list[Sent], now: datetime) -> None:
     for item in sent:
         effect, result = item.effect, item.result
         if isinstance(effect, PlaceCall):
+            if result.provider_id and result.status not in CallStatus.FINAL:
+                repository.set_provider_id(sql, "calls", effect.call_id, result.provider_id)
             record_call_status(
                 sql,
                 call_id=effect.call_id,
@@ -101,6 +107,8 @@ def record_sent(sql: Sql, sent: list[Sent], now: datetime) -> None:
                 error=result.error,
             )
         elif isinstance(effect, SendSms | SendEmail):
+            if result.provider_id and result.status not in MessageStatus.FINAL:
+                repository.set_provider_id(sql, "messages", effect.message_id, result.provider_id)
             record_message_status(
                 sql,
                 message_id=effect.message_id,

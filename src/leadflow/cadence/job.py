@@ -44,9 +44,7 @@ class CadenceJob:
         now = context.clock.now()
         decided = await context.committer.run(lambda sql: self.decide(sql, settings, now))
         if decided.effects:
-            sent = await send_all(
-                decided.effects, context.channels, context.http, settings.allow_private_urls
-            )
+            sent = await send_all(decided.effects, context.channels, context.http, settings)
             answered_at = context.clock.now()
             await context.committer.run(lambda sql: record_sent(sql, sent, answered_at))
         return decided.worked

@@ -231,3 +231,12 @@ def stale_unsent(sql: Sql, table: str, before: datetime, limit: int) -> list[int
         limit=limit,
     )
     return [int(row["id"]) for row in rows]
+
+
+def set_provider_id(sql: Sql, table: str, row_id: int, provider_id: str) -> None:
+    """The provider took it and named it; its status may still be the one we wrote."""
+    sql.run(
+        f"UPDATE {table} SET provider_id = :provider_id WHERE id = :id AND provider_id IS NULL",
+        provider_id=provider_id,
+        id=row_id,
+    )

@@ -53,7 +53,7 @@ _DECIMAL = re.compile(r"0|[1-9][0-9]*")
 _NUMERIC = re.compile(r"[0-9]+|0[xX][0-9a-fA-F]*")
 
 
-def check_outbound_url(url: str, allow_private: bool) -> None:
+def check_outbound_url(url: str, allow_private: bool, *, allow_loopback: bool = False) -> None:
     """Raise ``ValueError`` saying what is wrong unless Leadflow may call ``url``."""
     if _CONTROL_OR_SPACE.search(url):
         raise ValueError("must not contain spaces or control characters")
@@ -71,9 +71,9 @@ def check_outbound_url(url: str, allow_private: bool) -> None:
         raise ValueError("must name a host")
     address = literal_address(host)
     if address is None:
-        _check_name(host)
+        _check_name(host, allow_loopback)
     else:
-        _check_address(address, allow_private)
+        _check_address(address, allow_private, allow_loopback)
 
 
 def literal_address(host: str) -> IPAddress | None:
@@ -114,29 +114,31 @@ def _number(label: str) -> int | None:
     return None
 
 
-def _check_name(host: str) -> None:
+def _check_name(host: str, allow_loopback: bool = False) -> None:
     try:
         name = host.encode("idna").decode("ascii").lower()
     except UnicodeError:
         raise ValueError("has an invalid host name") from None
     if not _HOST_NAME.fullmatch(name):
         raise ValueError("has an invalid host name")
-    if name == "localhost" or name.endswith(".localhost"):
+    if (name == "localhost" or name.endswith(".localhost")) and not allow_loopback:
         raise ValueError("points at a loopback address")
     if name in METADATA_NAMES:
         raise ValueError("points at a cloud metadata address")
 
 
-def _check_address(address: IPAddress, allow_private: bool) -> None:
+def _check_address(address: IPAddress, allow_private: bool, allow_loopback: bool = False) -> None:
     embedded = _embedded_ipv4(address)
     if embedded:
         # The wrapper's own range is reserved; where the packet goes is what matters.
         for inner in embedded:
-            _check_address(inner, allow_private)
+            _check_address(inner, allow_private, allow_loopback)
         return
     if address in METADATA_ADDRESSES:
         raise ValueError("points at a cloud metadata address")
     if address.is_loopback:
+        if allow_loopback:
+            return
         raise ValueError("points at a loopback address")
     if address.is_link_local:
         raise ValueError("points at a link-local address")

@@ -67,7 +67,13 @@ async def create_subscription(
     settings: SettingsDep,
 ) -> Response:
     values = body.model_dump(exclude_none=True)
-    await check_values(session, principal.company_id, values, settings.allow_private_urls)
+    await check_values(
+        session,
+        principal.company_id,
+        values,
+        settings.allow_private_urls,
+        settings.allow_loopback_urls,
+    )
     now = clock.now()
     row = Subscription(
         company_id=principal.company_id,
@@ -102,7 +108,13 @@ async def update_subscription(
     if blank:
         raise TrackDriveError.invalid({name: ["can't be blank"] for name in blank})
     changes = body.model_dump(exclude_unset=True, exclude_none=True)
-    await check_values(session, principal.company_id, changes, settings.allow_private_urls)
+    await check_values(
+        session,
+        principal.company_id,
+        changes,
+        settings.allow_private_urls,
+        settings.allow_loopback_urls,
+    )
     for name, value in changes.items():
         setattr(row, name, value)
     row.updated_at = clock.now()

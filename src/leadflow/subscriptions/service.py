@@ -29,13 +29,17 @@ def new_signing_secret() -> str:
 
 
 async def check_values(
-    session: AsyncSession, company_id: int, values: dict[str, Any], allow_private: bool
+    session: AsyncSession,
+    company_id: int,
+    values: dict[str, Any],
+    allow_private: bool,
+    allow_loopback: bool = False,
 ) -> None:
     """Raise one 422 naming every bad field among ``values`` (those about to be written)."""
     errors: dict[str, list[str]] = {}
     if "target_url" in values:
         try:
-            check_outbound_url(values["target_url"], allow_private)
+            check_outbound_url(values["target_url"], allow_private, allow_loopback=allow_loopback)
         except ValueError as exc:
             errors["target_url"] = [str(exc)]
     triggers = values.get("trigger_fields") or {}

@@ -58,6 +58,7 @@ async def deliver_due_webhooks(context: WorkerContext) -> int:
                 outgoing,
                 timestamp=timestamp,
                 allow_private=settings.allow_private_urls,
+                allow_loopback=settings.allow_loopback_urls,
             )
 
     outcomes = await asyncio.gather(*(bounded(outgoing) for outgoing in claimed))

@@ -59,11 +59,11 @@ class RefusedUrlError(ValueError):
     """The outbound URL policy refuses the target; retrying would not change that."""
 
 
-async def check_target(url: str, allow_private: bool) -> None:
+async def check_target(url: str, allow_private: bool, allow_loopback: bool = False) -> None:
     """Raise :class:`RefusedUrlError` unless ``url`` and every address it resolves to pass
     the outbound URL policy. A name that does not resolve is an ordinary (retried) failure."""
     try:
-        check_outbound_url(url, allow_private)
+        check_outbound_url(url, allow_private, allow_loopback=allow_loopback)
     except ValueError as exc:
         raise RefusedUrlError(str(exc)) from None
     parts = urlsplit(url)
@@ -76,7 +76,7 @@ async def check_target(url: str, allow_private: bool) -> None:
         address = str(info[4][0]).split("%", 1)[0]
         written = f"[{address}]" if ":" in address else address
         try:
-            check_outbound_url(f"http://{written}/", allow_private)
+            check_outbound_url(f"http://{written}/", allow_private, allow_loopback=allow_loopback)
         except ValueError as exc:
             raise RefusedUrlError(f"resolves to {address}, which {exc}") from None
 
@@ -92,7 +92,12 @@ def request_headers(outgoing: Outgoing, body: bytes, timestamp: int) -> dict[str
 
 
 async def send(
-    http: httpx.AsyncClient, outgoing: Outgoing, *, timestamp: int, allow_private: bool
+    http: httpx.AsyncClient,
+    outgoing: Outgoing,
+    *,
+    timestamp: int,
+    allow_private: bool,
+    allow_loopback: bool = False,
 ) -> Outcome:
     """One POST of the stored payload; never raises for anything the target or network does."""
     started = time.perf_counter()
@@ -104,7 +109,7 @@ async def send(
     if not outgoing.active:
         return outcome(error="the subscription is inactive", refused=True)
     try:
-        await check_target(outgoing.target_url, allow_private)
+        await check_target(outgoing.target_url, allow_private, allow_loopback)
     except RefusedUrlError as exc:
         return outcome(error=f"target_url refused: {exc}", refused=True)
     except OSError as exc:

@@ -1,0 +1,173 @@
+"""A text is sent at most once even when the worker is killed with ``kill -9`` at any moment.
+
+A real ``leadflow worker`` process works thousands of leads through a Twilio-compatible server
+on loopback and is killed without warning, several times, wherever it happens to be: claiming,
+committing, sending or recording. A fresh worker then finishes the work. The provider must have
+received at most one text per lead, every text it received must have its row, every lead must
+have been worked, and no row may be left ``queued`` without a provider id (it becomes
+``unknown`` once its lease has passed).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import signal
+import subprocess
+import time
+import uuid
+from collections import Counter
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, insert, select
+
+from leadflow.clock import SystemClock
+from leadflow.db.engine import create_engine
+from leadflow.db.session import make_sessionmaker
+from leadflow.models import Lead, Message
+from tests.factories import Factory
+from tests.support.cli import LEADFLOW, leadflow_env
+from tests.support.telephony import TelephonyServer
+
+pytestmark = pytest.mark.slow
+
+LEADS = 3000
+KILLS = 4
+ALL_DAY = {
+    day: {"open": "0000", "close": "2359"}
+    for day in ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
+}
+
+
+def local_noon_zone(now: datetime) -> str:
+    """A fixed-offset zone where it is about noon now, so the texts are inside calling hours
+    whenever the test runs (the numbers are mobiles: their zone is the lead's token)."""
+    offset = (12 - now.hour) % 24
+    offset = offset - 24 if offset > 14 else offset
+    return f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
+
+
+@pytest.fixture
+async def rows(database_url: str) -> AsyncIterator[Factory]:
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        yield Factory(make_sessionmaker(engine), SystemClock())
+    finally:
+        await engine.dispose()
+
+
+async def enrol(rows: Factory) -> None:
+    tenant = await rows.tenant()
+    schedule = await rows.schedule(
+        tenant,
+        actions=[{"type": "sms", "body": "Hello [n]"}],
+        calling_hours=ALL_DAY,
+    )
+    await rows.number(tenant, "+447911000000", ["sms"])
+    now = datetime.now(UTC)
+    zone = local_noon_zone(now)
+    values = [
+        {
+            "uuid": str(uuid.uuid4()),
+            "company_id": tenant.company.id,
+            "offer_id": schedule.offer_id,
+            "schedule_id": schedule.id,
+            "caller_id": f"+447911{n:06d}",
+            "tokens": {"n": str(n), "time_zone": zone},
+            "next_action_at": now - timedelta(seconds=1),
+            "created_at": now,
+            "updated_at": now,
+        }
+        for n in range(1, LEADS + 1)
+    ]
+    async with rows.sessionmaker() as session:
+        await session.execute(insert(Lead), values)
+        await session.commit()
+
+
+def start_worker(database_url: str, server: TelephonyServer, log: Path) -> subprocess.Popen[bytes]:
+    env = {f"LEADFLOW_{k.upper()}": str(v) for k, v in server.settings().items()}
+    return subprocess.Popen(
+        [str(LEADFLOW), "worker"],
+        env=leadflow_env(
+            database_url,
+            LEADFLOW_PUBLIC_URL="http://127.0.0.1:9",
+            LEADFLOW_WORKER_POLL_SECONDS="0.1",
+            LEADFLOW_WORKER_LEASE_SECONDS="1",
+            LEADFLOW_WORKER_BATCH_SIZE="50",
+            **env,
+        ),
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+async def state(rows: Factory) -> tuple[int, int, int]:
+    """(messages sent, leads still due, messages queued with no provider id)."""
+    async with rows.sessionmaker() as session:
+        sent = await session.scalar(select(func.count()).select_from(Message))
+        due = await session.scalar(
+            select(func.count()).select_from(Lead).where(Lead.next_action_at.is_not(None))
+        )
+        stranded = await session.scalar(
+            select(func.count())
+            .select_from(Message)
+            .where(Message.status == "queued", Message.provider_id.is_(None))
+        )
+    return sent or 0, due or 0, stranded or 0
+
+
+async def test_texts_are_sent_at_most_once_across_kill_9(
+    database_url: str, rows: Factory, telephony_server: TelephonyServer, tmp_path: Path
+) -> None:
+    await enrol(rows)
+    log = tmp_path / "worker.log"
+    killed_with_work_left = 0
+    for _ in range(KILLS):
+        worker = start_worker(database_url, telephony_server, log)
+        # Wait for it to start sending, then kill it somewhere in the middle of its work.
+        deadline = time.monotonic() + 60
+        start = len(telephony_server.messages)
+        while len(telephony_server.messages) == start and time.monotonic() < deadline:  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+        await asyncio.sleep(random.uniform(0.05, 0.4))
+        os.killpg(worker.pid, signal.SIGKILL)
+        worker.wait()
+        if (await state(rows))[1] > 0:
+            killed_with_work_left += 1
+    assert killed_with_work_left >= 2, "the worker finished before it could be killed"
+
+    worker = start_worker(database_url, telephony_server, log)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            _, due, stranded = await state(rows)
+            if due == 0 and stranded == 0:
+                break
+            await asyncio.sleep(0.2)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+
+    received = Counter(request.field("To") for request in telephony_server.messages)
+    twice = {to: n for to, n in received.items() if n > 1}
+    assert twice == {}, f"texted more than once: {list(twice)[:5]}"
+    async with rows.sessionmaker() as session:
+        messages = (await session.execute(select(Message.to_address, Message.status))).all()
+        leads = (await session.execute(select(Lead.status, Lead.next_action_at))).all()
+    per_lead = Counter(to for to, _ in messages)
+    assert max(per_lead.values()) == 1
+    assert set(received) <= set(per_lead), "a text left without a row saying so"
+    assert len(per_lead) == LEADS, "some leads were never worked"
+    assert all(status == "completed" and due is None for status, due in leads)
+    # Accepted texts await the provider's status callbacks; the ones a killed worker never heard
+    # back about are ``unknown`` (the provider may or may not have them), never sent again.
+    accepted = {to for to, status in messages if status == "queued"}
+    assert accepted <= set(received)
+    statuses = Counter(status for _, status in messages)
+    assert statuses["queued"] + statuses["unknown"] == LEADS, statuses
