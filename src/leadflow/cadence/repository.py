@@ -240,3 +240,11 @@ def set_provider_id(sql: Sql, table: str, row_id: int, provider_id: str) -> None
         provider_id=provider_id,
         id=row_id,
     )
+
+
+def subscribed_events(sql: Sql, company_id: int) -> frozenset[str]:
+    rows = sql.all(
+        "SELECT DISTINCT event FROM subscriptions WHERE company_id = :company AND active",
+        company=company_id,
+    )
+    return frozenset(str(row["event"]) for row in rows)

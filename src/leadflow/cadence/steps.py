@@ -10,6 +10,7 @@ the lead waits for the call to end.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
@@ -62,6 +63,7 @@ class Batch:
     effects: list[Effect] = field(default_factory=list)
     _pools: dict[tuple[int, str], list[Row]] = field(default_factory=dict)
     _numbers: dict[int, str | None] = field(default_factory=dict)
+    _subscribed: dict[int, frozenset[str]] = field(default_factory=dict)
 
     def pool(self, company_id: int, capability: str) -> list[Row]:
         key = (company_id, capability)
@@ -77,7 +79,14 @@ class Batch:
     def event(self, lead: Row, kind: str, **data: Any) -> None:
         repository.add_lead_event(self.sql, lead, kind, data, self.now)
 
-    def webhook(self, lead: Row, event: str, data: dict[str, Any]) -> None:
+    def webhook(self, lead: Row, event: str, build: Callable[[], dict[str, Any]]) -> None:
+        """Queue ``event`` for the lead's subscribers; most companies subscribe to few events,
+        so which ones they do is read once per batch, not once per event."""
+        company_id = lead["company_id"]
+        if company_id not in self._subscribed:
+            self._subscribed[company_id] = repository.subscribed_events(self.sql, company_id)
+        if event not in self._subscribed[company_id]:
+            return
         trigger = {
             "schedule_id": lead["schedule_id"],
             "offer_id": lead["offer_id"],
@@ -88,7 +97,7 @@ class Batch:
             self.sql,
             company_id=lead["company_id"],
             event=event,
-            data=data,
+            data=build(),
             trigger=trigger,
             now=self.now,
         )
@@ -217,7 +226,7 @@ class _Turn:
             lead["action_index"] = index + 1
         batch.event(lead, "call_placed", call_id=call_id, action_index=index, callback=callback)
         batch.webhook(
-            lead, "new_call", _call_data(lead, call_id, call_uuid, from_number, batch.now)
+            lead, "new_call", lambda: _call_data(lead, call_id, call_uuid, from_number, batch.now)
         )
         batch.effects.append(
             PlaceCall(
@@ -390,15 +399,16 @@ class _Turn:
         lead["next_action_at"] = None
         if already_ended:
             return
+        if lead["schedule_callback_at"] is not None:
+            repository.cancel_callbacks(batch.sql, lead["id"], batch.now)
         lead["status"] = decision.status
         lead["ended_at"] = batch.now
         lead["schedule_callback_at"] = None
         lead["updated_at"] = batch.now
-        repository.cancel_callbacks(batch.sql, lead["id"], batch.now)
         batch.event(lead, "lead_ended", status=decision.status, reason=decision.reason)
-        batch.webhook(lead, "lead_ended", serialise_lead(lead))
+        batch.webhook(lead, "lead_ended", lambda: serialise_lead(lead))
         if decision.status == LeadStatus.OPT_OUT:
-            batch.webhook(lead, "lead_opted_out", serialise_lead(lead))
+            batch.webhook(lead, "lead_opted_out", lambda: serialise_lead(lead))
         self._end_actions()
 
     def _end_actions(self) -> None:
