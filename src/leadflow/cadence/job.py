@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from leadflow.cadence import repository
+from leadflow.cadence.batch import Batch
 from leadflow.cadence.dispatch import record_sent, send_all
 from leadflow.cadence.effects import Effect
 from leadflow.cadence.state import ScheduleCache, WorkedSchedule, contact_state
-from leadflow.cadence.steps import Batch, work_lead
+from leadflow.cadence.steps import work_lead
 from leadflow.db.statements import Row, Sql
 from leadflow.schedules.dial_order import dial_order_key, favours_real_time
 from leadflow.settings import Settings

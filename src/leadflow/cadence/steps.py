@@ -10,16 +10,15 @@ the lead waits for the call to end.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
-from typing import Any
+from dataclasses import replace
+from datetime import timedelta
 
 from leadflow.cadence import repository
-from leadflow.cadence.effects import CallWebhook, Effect, PlaceCall, SendEmail, SendSms
+from leadflow.cadence.batch import Batch, call_data
+from leadflow.cadence.effects import CallWebhook, PlaceCall, SendEmail, SendSms
 from leadflow.cadence.state import WorkedSchedule, lead_state
 from leadflow.channels.protocol import OutboundCall, OutboundEmail, OutboundSms
-from leadflow.db.statements import Row, Sql
+from leadflow.db.statements import Row
 from leadflow.leads.serializer import serialise_lead
 from leadflow.models.lead import LeadStatus
 from leadflow.models.message import EMAIL, SMS
@@ -45,62 +44,10 @@ from leadflow.schedules.planner import (
     plan,
 )
 from leadflow.schedules.templates import TemplateError, render
-from leadflow.webhooks.outbox import enqueue_event
 
 MAX_STEPS_PER_TURN = 20
 CALL_SETTLE = timedelta(hours=1)
 """How long a lead waits for its call's final status before the schedule goes on anyway."""
-
-
-@dataclass
-class Batch:
-    """What every lead of one claimed batch shares: the transaction, the time, the lookups."""
-
-    sql: Sql
-    now: datetime
-    default_caller_id: str
-    email_from: str
-    effects: list[Effect] = field(default_factory=list)
-    _pools: dict[tuple[int, str], list[Row]] = field(default_factory=dict)
-    _numbers: dict[int, str | None] = field(default_factory=dict)
-    _subscribed: dict[int, frozenset[str]] = field(default_factory=dict)
-
-    def pool(self, company_id: int, capability: str) -> list[Row]:
-        key = (company_id, capability)
-        if key not in self._pools:
-            self._pools[key] = repository.numbers_with(self.sql, company_id, capability)
-        return self._pools[key]
-
-    def number(self, number_id: int) -> str | None:
-        if number_id not in self._numbers:
-            self._numbers[number_id] = repository.number_by_id(self.sql, number_id)
-        return self._numbers[number_id]
-
-    def event(self, lead: Row, kind: str, **data: Any) -> None:
-        repository.add_lead_event(self.sql, lead, kind, data, self.now)
-
-    def webhook(self, lead: Row, event: str, build: Callable[[], dict[str, Any]]) -> None:
-        """Queue ``event`` for the lead's subscribers; most companies subscribe to few events,
-        so which ones they do is read once per batch, not once per event."""
-        company_id = lead["company_id"]
-        if company_id not in self._subscribed:
-            self._subscribed[company_id] = repository.subscribed_events(self.sql, company_id)
-        if event not in self._subscribed[company_id]:
-            return
-        trigger = {
-            "schedule_id": lead["schedule_id"],
-            "offer_id": lead["offer_id"],
-            "traffic_source_id": lead["traffic_source_id"],
-            "sub_id": lead["sub_id"],
-        }
-        enqueue_event(
-            self.sql,
-            company_id=lead["company_id"],
-            event=event,
-            data=build(),
-            trigger=trigger,
-            now=self.now,
-        )
 
 
 def work_lead(batch: Batch, lead: Row, schedule: WorkedSchedule, contact: ContactState) -> None:
@@ -226,7 +173,7 @@ class _Turn:
             lead["action_index"] = index + 1
         batch.event(lead, "call_placed", call_id=call_id, action_index=index, callback=callback)
         batch.webhook(
-            lead, "new_call", lambda: _call_data(lead, call_id, call_uuid, from_number, batch.now)
+            lead, "new_call", lambda: call_data(lead, call_id, call_uuid, from_number, batch.now)
         )
         batch.effects.append(
             PlaceCall(
@@ -448,22 +395,3 @@ class _Turn:
         if not is_within_calling_hours(rules, self.batch.now):
             return "outside the lead's calling hours"
         return None
-
-
-def _call_data(
-    lead: Row, call_id: int, call_uuid: str, from_number: str | None, now: datetime
-) -> dict[str, Any]:
-    return {
-        "id": call_id,
-        "uuid": call_uuid,
-        "lead_id": lead["id"],
-        "schedule_id": lead["schedule_id"],
-        "offer_id": lead["offer_id"],
-        "traffic_source_id": lead["traffic_source_id"],
-        "direction": "outbound",
-        "to_number": lead["caller_id"],
-        "from_number": from_number,
-        "status": "queued",
-        "tokens": lead["tokens"],
-        "created_at": now.isoformat(),
-    }
