@@ -4,6 +4,7 @@ from leadflow.models.api_key import ApiKey
 from leadflow.models.base import Base
 from leadflow.models.call import Call, CallStatus
 from leadflow.models.call_event import CallEvent
+from leadflow.models.campaign import Campaign, CampaignStatus, FieldLabel
 from leadflow.models.company import Company
 from leadflow.models.contact import Contact
 from leadflow.models.distribution import Distribution
@@ -15,8 +16,11 @@ from leadflow.models.number import Number
 from leadflow.models.offer import Offer
 from leadflow.models.schedule import Schedule
 from leadflow.models.scheduled_callback import ScheduledCallback
+from leadflow.models.submission import Submission, SubmissionStatus, SubmittedLead
 from leadflow.models.subscription import Subscription
+from leadflow.models.time_lock import RateWindow, TimeLock
 from leadflow.models.traffic_source import TrafficSource
+from leadflow.models.user import User
 from leadflow.models.webhook_delivery import WebhookAttempt, WebhookDelivery
 
 __all__ = [
@@ -25,9 +29,12 @@ __all__ = [
     "Call",
     "CallEvent",
     "CallStatus",
+    "Campaign",
+    "CampaignStatus",
     "Company",
     "Contact",
     "Distribution",
+    "FieldLabel",
     "Lead",
     "LeadCount",
     "LeadEvent",
@@ -36,10 +43,16 @@ __all__ = [
     "MessageStatus",
     "Number",
     "Offer",
+    "RateWindow",
     "Schedule",
     "ScheduledCallback",
+    "Submission",
+    "SubmissionStatus",
+    "SubmittedLead",
     "Subscription",
+    "TimeLock",
     "TrafficSource",
+    "User",
     "WebhookAttempt",
     "WebhookDelivery",
 ]

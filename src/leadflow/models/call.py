@@ -61,3 +61,16 @@ class Call(IdMixin, UuidMixin, TimestampsMixin, Base):
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
     duration: Mapped[int | None] = mapped_column(Integer, default=None)
     error: Mapped[str | None] = mapped_column(Text, default=None)
+    # Attribution copied from the lead when the call is placed, so stats survive the lead.
+    offer_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("offers.id", ondelete="SET NULL"), default=None
+    )
+    traffic_source_id: Mapped[int | None] = mapped_column(
+        BigIntId, ForeignKey("traffic_sources.id", ondelete="SET NULL"), default=None
+    )
+    # Money in cents: sums in stats are exact; the API speaks decimal dollars.
+    revenue_cents: Mapped[int] = mapped_column(Integer, default=0)
+    payout_cents: Mapped[int] = mapped_column(Integer, default=0)
+    buyer_converted: Mapped[bool] = mapped_column(Boolean, default=False)
+    offer_converted: Mapped[bool] = mapped_column(Boolean, default=False)
+    post_call_tokens: Mapped[dict[str, Any]] = mapped_column(JSONDict, default=dict)
