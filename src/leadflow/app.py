@@ -63,14 +63,20 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 
 
 def _include_routers(app: FastAPI) -> None:
+    from leadflow import web
     from leadflow.api_keys.endpoints import router as api_keys_router
+    from leadflow.calls.endpoints import router as calls_router
+    from leadflow.campaigns.endpoints import router as campaigns_router
     from leadflow.contacts.endpoints import router as contacts_router
+    from leadflow.dialing.endpoints import router as dialing_router
+    from leadflow.distributions.endpoints import router as distributions_router
     from leadflow.leads.endpoints import router as leads_router
     from leadflow.leads.records import router as lead_records_router
     from leadflow.numbers.endpoints import router as numbers_router
     from leadflow.offers.endpoints import router as offers_router
     from leadflow.scheduled_callbacks.endpoints import router as scheduled_callbacks_router
     from leadflow.schedules.endpoints import router as schedules_router
+    from leadflow.submissions.endpoints import router as submissions_router
     from leadflow.subscriptions.endpoints import router as subscriptions_router
     from leadflow.telephony.endpoints import router as telephony_router
     from leadflow.tokens.endpoints import router as tokens_router
@@ -100,9 +106,12 @@ def _include_routers(app: FastAPI) -> None:
 
     # Lead intake first: it is the hot path, and routes are matched in order.
     for router in (
+        submissions_router,
         leads_router,
         lead_records_router,
         offers_router,
+        dialing_router,
+        distributions_router,
         schedules_router,
         traffic_sources_router,
         numbers_router,
@@ -112,5 +121,8 @@ def _include_routers(app: FastAPI) -> None:
         tokens_router,
         scheduled_callbacks_router,
         telephony_router,
+        calls_router,
+        campaigns_router,
     ):
         app.include_router(router)
+    web.install(app)

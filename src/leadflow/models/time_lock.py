@@ -31,5 +31,5 @@ class RateWindow(Base):
     __tablename__ = "rate_windows"
 
     scope: Mapped[str] = mapped_column(String(64), primary_key=True)
-    window: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    slot: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     count: Mapped[int] = mapped_column(Integer, default=0)

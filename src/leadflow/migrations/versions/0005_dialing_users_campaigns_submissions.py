@@ -26,9 +26,9 @@ def upgrade() -> None:
     op.create_table(
         "rate_windows",
         sa.Column("scope", sa.String(length=64), nullable=False),
-        sa.Column("window", sa.BigInteger(), nullable=False),
+        sa.Column("slot", sa.BigInteger(), nullable=False),
         sa.Column("count", sa.Integer(), nullable=False),
-        sa.PrimaryKeyConstraint("scope", "window", name=op.f("pk_rate_windows")),
+        sa.PrimaryKeyConstraint("scope", "slot", name=op.f("pk_rate_windows")),
     )
     op.create_table(
         "time_locks",

@@ -1,0 +1,1 @@
+"""Campaigns of the submission side (LeadSail dialect): CRUD and configuration."""

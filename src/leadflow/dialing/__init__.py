@@ -1,0 +1,1 @@
+"""make_call: dial one lead now, through the guards, once."""
