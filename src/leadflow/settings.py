@@ -52,6 +52,12 @@ class Settings(BaseSettings):
     email_provider: Literal["simulated", "smtp"] = "simulated"
     simulated_call_outcome: Literal["completed", "no-answer", "busy", "failed"] = "completed"
     simulated_call_seconds: int = Field(default=45, description="Duration of answered calls.")
+    sms_daily_cap_per_contact: int = Field(
+        default=0, ge=0, description="Texts one number may get per day (company zone); 0: no cap."
+    )
+    sms_monthly_cap_per_contact: int = Field(
+        default=0, ge=0, description="Texts one number may get per calendar month; 0: no cap."
+    )
     simulated_sms_outcome: Literal["delivered", "undelivered", "failed"] = "delivered"
     twilio_api_url: str = Field(
         default="https://api.twilio.com",

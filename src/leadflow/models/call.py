@@ -36,6 +36,8 @@ class Call(IdMixin, UuidMixin, TimestampsMixin, Base):
     __table_args__ = (
         Index("ix_calls_company_created", "company_id", "created_at"),
         Index("ix_calls_status_created", "status", "created_at"),
+        # make_call's "dialed in the last 30 seconds" and a number's call history.
+        Index("ix_calls_company_to", "company_id", "to_number", "created_at"),
     )
 
     company_id: Mapped[int] = mapped_column(

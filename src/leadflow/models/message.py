@@ -34,6 +34,8 @@ class Message(IdMixin, UuidMixin, TimestampsMixin, Base):
     __table_args__ = (
         Index("ix_messages_company_created", "company_id", "created_at"),
         Index("ix_messages_status_created", "status", "created_at"),
+        # Per-contact SMS caps count a number's messages in a day and a month.
+        Index("ix_messages_recipient", "company_id", "to_address", "created_at"),
     )
 
     company_id: Mapped[int] = mapped_column(

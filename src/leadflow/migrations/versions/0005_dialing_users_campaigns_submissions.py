@@ -309,9 +309,17 @@ def upgrade() -> None:
             ["id"],
             ondelete="SET NULL",
         )
+    with op.batch_alter_table("calls", schema=None) as batch_op:
+        batch_op.create_index("ix_calls_company_to", ["company_id", "to_number", "created_at"])
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.create_index("ix_messages_recipient", ["company_id", "to_address", "created_at"])
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_messages_recipient")
+    with op.batch_alter_table("calls", schema=None) as batch_op:
+        batch_op.drop_index("ix_calls_company_to")
     with op.batch_alter_table("calls", schema=None) as batch_op:
         batch_op.drop_constraint(
             batch_op.f("fk_calls_traffic_source_id_traffic_sources"), type_="foreignkey"
