@@ -39,6 +39,9 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             worker = EmbeddedWorker(context, default_jobs())
             if settings.embedded_worker:
                 worker.start()
+                # Work committed by a request (a submission) can be picked up at once
+                # instead of at the next poll.
+                app.state.wake_worker = getattr(worker, "wake", None)
             try:
                 yield
             finally:
