@@ -26,16 +26,24 @@ class EmbeddedWorker:
         self.jobs: list[Job] = jobs or []
         self._task: asyncio.Task[None] | None = None
         self._stopping = asyncio.Event()
+        self._woken = asyncio.Event()
 
     def start(self) -> None:
         self._task = asyncio.create_task(self.run(), name="leadflow-worker")
 
     async def stop(self) -> None:
         self._stopping.set()
+        self._woken.set()
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+
+    def wake(self) -> None:
+        """Start the next round now rather than after the poll interval: a request has just
+        committed work (a submission) that someone is waiting on. A wake during a round makes
+        the worker go round once more instead of sleeping."""
+        self._woken.set()
 
     async def run_once(self) -> int:
         done = 0
@@ -48,8 +56,9 @@ class EmbeddedWorker:
 
     async def run(self) -> None:
         while not self._stopping.is_set():
-            if await self.run_once() == 0:
+            self._woken.clear()
+            if await self.run_once() == 0 and not self._woken.is_set():
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(
-                        self._stopping.wait(), self.context.settings.worker_poll_seconds
+                        self._woken.wait(), self.context.settings.worker_poll_seconds
                     )
