@@ -1,4 +1,6 @@
-"""Company credentials: ``Authorization: Basic base64(public_key:private_key)``.
+"""Company credentials: ``Authorization: Basic base64(public_key:private_key)``, or, in the
+LeadSail dialect, ``X-API-Key: <public_key>.<private_key>`` (the same key pair, verified by the
+same code and cached the same way).
 
 A verified key is cached for ``auth_cache_seconds`` so that an authenticated request costs no
 query; a revoked key therefore stops working within that time on every process.
@@ -16,13 +18,13 @@ from dataclasses import dataclass, field
 from typing import Annotated
 
 from fastapi import Request, Security
-from fastapi.security import HTTPBasic
+from fastapi.security import APIKeyHeader, HTTPBasic
 from starlette.requests import HTTPConnection
 
 from leadflow.companies.keys import private_key_matches
 from leadflow.companies.repository import CompanyRepository
 from leadflow.db.session import SessionDep
-from leadflow.kit.errors import TrackDriveError
+from leadflow.kit.errors import LeadSailError, TrackDriveError
 
 READ = "read"
 WRITE = "write"
@@ -157,6 +159,66 @@ def require(
         for needed in (resource, *also):
             if not principal.may(needed, action):
                 raise TrackDriveError.forbidden(f"this key may not {action} {needed}")
+        return principal
+
+    return dependency
+
+
+API_KEY_HEADER = "x-api-key"
+
+
+class PublishedApiKey(APIKeyHeader):
+    """``X-API-Key`` as the OpenAPI document names it; reads nothing, like :class:`PublishedBasic`,
+    so every credential problem is answered by :func:`authenticate_api_key` in the LeadSail body."""
+
+    async def __call__(self, request: Request) -> str | None:  # type: ignore[override]
+        return None
+
+
+API_KEY_AUTH = PublishedApiKey(
+    name="X-API-Key",
+    scheme_name="apiKeyAuth",
+    description="A company key pair joined by a dot: X-API-Key: <public_key>.<private_key>.",
+    auto_error=False,
+)
+ApiKeyDoc = Annotated[None, Security(API_KEY_AUTH)]
+
+
+async def authenticate_api_key(request: Request, session: SessionDep) -> Principal:
+    """The caller's principal from ``X-API-Key``; 401 ``UNAUTHORIZED`` when it is missing, not
+    ``public.private`` or unknown. Verified exactly as Basic credentials are (same cache)."""
+    header = request.headers.get(API_KEY_HEADER)
+    if not header:
+        raise LeadSailError(401, "UNAUTHORIZED", "missing X-API-Key header")
+    public, sep, private = header.strip().partition(".")
+    if not (sep and public and private):
+        raise LeadSailError(401, "UNAUTHORIZED", "X-API-Key must be <public_key>.<private_key>")
+    cache: KeyCache = request.app.state.key_cache
+    fingerprint = hashlib.sha256(b"x-api-key:" + header.encode()).hexdigest()
+    principal = cache.get(fingerprint)
+    if principal is None:
+        try:
+            principal = await _verify(CompanyRepository(session), public, private)
+        except TrackDriveError as exc:
+            raise LeadSailError(401, "UNAUTHORIZED", "unknown or revoked API key") from exc
+        cache.put(fingerprint, principal)
+    if not principal.allows_ip(request.client.host if request.client else None):
+        raise LeadSailError(403, "FORBIDDEN", "this key may not be used from your IP address")
+    return principal
+
+
+def require_api_key(
+    resource: str, action: str
+) -> Callable[[Request, SessionDep, None], Awaitable[Principal]]:
+    """A dependency for LeadSail routes: a valid ``X-API-Key`` holding ``action`` on
+    ``resource`` (403 ``FORBIDDEN`` otherwise)."""
+
+    async def dependency(
+        request: Request, session: SessionDep, _published: ApiKeyDoc = None
+    ) -> Principal:
+        principal = await authenticate_api_key(request, session)
+        if not principal.may(resource, action):
+            raise LeadSailError(403, "FORBIDDEN", f"this key may not {action} {resource}")
         return principal
 
     return dependency
