@@ -9,18 +9,43 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
+from dataclasses import dataclass
 from typing import Any
 
 import orjson
+from sqlalchemy import Select, select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadflow.calls import guards
+from leadflow.db.repository import CompanyRepository
 from leadflow.db.statements import Row, Sql
 from leadflow.distributions import matching
+from leadflow.models import Distribution, Schedule
+from leadflow.models.schedule import CONTACT_CALLER
 
+# Only targets that are still the company's caller schedules: a target later turned into a
+# router (or a row pointing across companies, which the API never writes) routes nothing.
 _ROUTES = (
-    "SELECT id, target_schedule_id, priority, weight, conditions FROM distributions"
-    " WHERE company_id = :company_id AND schedule_id = :schedule_id ORDER BY id"
+    "SELECT d.id, d.target_schedule_id, d.priority, d.weight, d.conditions,"
+    " t.offer_id AS target_offer_id, t.paused AS target_paused,"
+    " t.lead_duplicate_timeframe AS target_duplicate_timeframe"
+    " FROM distributions d JOIN schedules t"
+    " ON t.id = d.target_schedule_id AND t.company_id = d.company_id"
+    f" AND t.schedule_type = '{CONTACT_CALLER}'"
+    " WHERE d.company_id = :company_id AND d.schedule_id = :schedule_id ORDER BY d.id"
 )
+
+
+@dataclass(frozen=True)
+class RouteTarget:
+    """Where a routed lead goes: the distribution chosen and its target schedule as intake
+    needs it (the lead is enrolled exactly as if it had been posted to the target)."""
+
+    distribution_id: int
+    schedule_id: int
+    offer_id: int
+    paused: bool
+    duplicate_timeframe: int
 
 
 def _conditions(stored: Any) -> tuple[matching.Condition, ...]:
@@ -48,24 +73,38 @@ def to_distribution(row: Row) -> matching.Distribution:
 
 
 def load_routes(sql: Sql, company_id: int, schedule_id: int) -> list[matching.Distribution]:
-    """Every distribution of the company's router ``schedule_id``, in id order (empty for a
-    schedule that is not the company's or has none)."""
-    rows = sql.all(_ROUTES, company_id=company_id, schedule_id=schedule_id)
-    return [to_distribution(row) for row in rows]
+    """Every distribution of the company's router ``schedule_id`` whose target is one of the
+    company's ``contact_caller`` schedules, in id order (empty for a schedule that is not the
+    company's or has none)."""
+    return [to_distribution(row) for row in _rows(sql, company_id, schedule_id)]
 
 
-def pick_route(
+def _rows(sql: Sql, company_id: int, schedule_id: int) -> list[Row]:
+    return sql.all(_ROUTES, company_id=company_id, schedule_id=schedule_id)
+
+
+def resolve_target(
     sql: Sql,
     company_id: int,
     schedule_id: int,
     data: Mapping[str, Any],
     rng: random.Random,
-) -> matching.Distribution:
-    """The distribution ``data`` goes to; the ``no_matching_distribution`` 422 when none."""
-    chosen = matching.pick_distribution(load_routes(sql, company_id, schedule_id), data, rng)
+) -> RouteTarget:
+    """The distribution ``data`` goes to and its target, in one query; the
+    ``no_matching_distribution`` 422 when none matches."""
+    rows = {int(row["id"]): row for row in _rows(sql, company_id, schedule_id)}
+    routes = [to_distribution(row) for row in rows.values()]
+    chosen = matching.pick_distribution(routes, data, rng)
     if chosen is None:
         raise guards.as_error(guards.no_matching_distribution())
-    return chosen
+    row = rows[chosen.id]
+    return RouteTarget(
+        distribution_id=chosen.id,
+        schedule_id=chosen.target_schedule_id,
+        offer_id=int(row["target_offer_id"]),
+        paused=bool(row["target_paused"]),
+        duplicate_timeframe=int(row["target_duplicate_timeframe"] or 0),
+    )
 
 
 def resolve_route(
@@ -80,4 +119,25 @@ def resolve_route(
     ``data`` is what :func:`leadflow.distributions.matching.routing_data` builds. Raises the
     ``no_matching_distribution`` 422 (``calls.guards``) when no distribution matches.
     """
-    return pick_route(sql, company_id, schedule_id, data, rng).target_schedule_id
+    return resolve_target(sql, company_id, schedule_id, data, rng).schedule_id
+
+
+class ScheduleRepository(CompanyRepository[Schedule]):
+    model = Schedule
+
+
+class DistributionRepository(CompanyRepository[Distribution]):
+    """A router's distributions: ``scoped`` is both the company and the parent schedule, so a
+    distribution is only reachable under the schedule it belongs to."""
+
+    model = Distribution
+
+    def __init__(self, session: AsyncSession, company_id: int, schedule_id: int) -> None:
+        super().__init__(session, company_id)
+        self.schedule_id = schedule_id
+
+    def scoped(self) -> Select[Distribution]:
+        return select(Distribution).where(
+            Distribution.company_id == self.company_id,
+            Distribution.schedule_id == self.schedule_id,
+        )
