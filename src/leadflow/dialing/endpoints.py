@@ -1,5 +1,137 @@
-"""Routes filled in by the dialing/endpoints work; empty until then."""
+"""``POST /api/v1/schedules/make_call``: dial one lead now, through the guards, once.
 
-from fastapi import APIRouter
+Parse, decide in one group-committed unit (``dialing.service.decide_call``), and only after
+that commit dial through the process's voice channel; the provider's answer is written in a
+second unit before the call is answered. A refused call writes nothing and dials nothing.
+"""
 
-router = APIRouter()
+from __future__ import annotations
+
+import random
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Request
+from starlette.responses import Response
+
+from leadflow.cadence.dispatch import send_all
+from leadflow.cadence.effects import PlaceCall
+from leadflow.calls import guards
+from leadflow.calls.serializer import serialise_call
+from leadflow.db.group_commit import GroupCommitter
+from leadflow.db.statements import Sql
+from leadflow.dialing.repository import dialing_lock_key
+from leadflow.dialing.schemas import MakeCallBody, MakeCallEnvelope, parse_make_call
+from leadflow.dialing.service import DecidedCall, DialContext, decide_call, record_answer
+from leadflow.kit import envelope
+from leadflow.kit.auth import WRITE, BasicAuthDoc, Principal, require
+from leadflow.kit.envelope import TrackDriveErrorBody
+from leadflow.leads.params import collect
+from leadflow.models import Call
+from leadflow.settings import Settings
+from leadflow.worker.context import WorkerContext
+
+router = APIRouter(prefix="/api/v1/schedules", tags=["schedules"])
+_MAY_DIAL = require("schedules", WRITE, also=("calls",))
+
+
+async def dialer(request: Request, _published: BasicAuthDoc = None) -> Principal:
+    """``require`` on a session of its own, closed before the call is decided: on SQLite a
+    session's transaction holds the write lock (``BEGIN IMMEDIATE``), and the group commit
+    that decides the call needs it while a request-scoped session would still be open."""
+    async with request.app.state.sessionmaker() as session:
+        return await _MAY_DIAL(request, session, None)
+
+
+Dialer = Annotated[Principal, Depends(dialer)]
+
+REFUSALS: dict[str, str] = {
+    guards.SCHEDULE_INACTIVE: "the schedule (or a router's target schedule) is paused",
+    guards.CPS_EXCEEDED: "the company's calls_per_second budget for this second is spent "
+    "(shared by every process)",
+    guards.SUPPRESSED: "the number is blocked, opted out or on the company's DNC list",
+    guards.RECENTLY_DIALED: "the number was dialed less than 30 seconds ago (by make_call, "
+    "or a call of the cadence)",
+    guards.INVALID_NUMBER: "the number to dial is not a valid phone number",
+    guards.DUPLICATE_LEAD: "a running live lead of the company for this number has a call "
+    "that has not ended yet",
+    guards.NO_MATCHING_DISTRIBUTION: "a router schedule none of whose distributions matches "
+    "the submitted data",
+}
+_REFUSAL_LIST = "\n".join(f"- `{code}`: {why}" for code, why in REFUSALS.items())
+
+DESCRIPTION = f"""Places an outbound call now.
+
+Say who to call with **lead_id** (that lead, its number and its schedule; nothing is
+created), or with **schedule_id** or **lead_token** plus **to**. A router
+(`lead_distribution`) schedule sends the call to its matching distribution's target schedule.
+A live lead of that number enrolled in the schedule is reused; otherwise a one-off lead owned
+by the schedule's offer, not worked by the cadence, is created with `data` as its tokens.
+
+Guards, checked in this order, each answered as a 422 with its `error_code`:
+
+{_REFUSAL_LIST}
+
+404 when lead_id, schedule_id or lead_token names nothing of your company; 422 without an
+`error_code` for missing or malformed fields. The call is dialed only after it is stored; the
+answer carries it with the provider's first answer (`provider_id`, `status`)."""
+
+DOC: dict[str, Any] = {
+    "summary": "Place a call now (make_call)",
+    "description": DESCRIPTION,
+    "response_class": Response,
+    "responses": {
+        200: {"model": MakeCallEnvelope},
+        **envelope.ERROR_RESPONSES,
+        404: {"model": TrackDriveErrorBody, "description": "Unknown lead or schedule"},
+        422: {
+            "model": TrackDriveErrorBody,
+            "description": "A guard refused the call (error_code names which):\n\n"
+            + _REFUSAL_LIST
+            + "\n\nor a field is missing or malformed (no error_code).",
+        },
+    },
+    "openapi_extra": {
+        "requestBody": {
+            "required": False,
+            "content": {
+                "application/json": {"schema": MakeCallBody.model_json_schema()},
+                "application/x-www-form-urlencoded": {
+                    "schema": {"type": "object", "additionalProperties": True}
+                },
+            },
+        }
+    },
+}
+
+
+@router.post("/make_call", **DOC)
+async def make_call(request: Request, principal: Dialer) -> Response:
+    params = parse_make_call(await collect(request))
+    settings: Settings = request.app.state.settings
+    worker: WorkerContext = request.app.state.worker_context
+    committer: GroupCommitter = request.app.state.committer
+    ctx = DialContext(
+        company_id=principal.company_id,
+        now=request.app.state.clock.now(),
+        default_caller_id=settings.default_caller_id,
+        rng=random.Random(),
+    )
+
+    def decide(sql: Sql) -> DecidedCall:
+        return decide_call(sql, params, ctx)
+
+    decided = await committer.run(decide, dialing_lock_key(principal.company_id))
+    effect = PlaceCall(decided.call_id, decided.outbound)
+    sent = await send_all([effect], worker.channels, worker.http, settings)
+    answered_at = request.app.state.clock.now()
+
+    def record(sql: Sql) -> Call:
+        return record_answer(sql, sent, decided.call_id, answered_at)
+
+    call = await committer.run(record)
+    return envelope.one(
+        "call",
+        serialise_call(call),
+        lead_id=decided.lead_id,
+        lead_created=decided.lead_created,
+    )
