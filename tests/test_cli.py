@@ -180,3 +180,78 @@ async def test_companies_create_takes_a_region_for_local_numbers(empty_url: str)
         empty_url, select(Company.default_region).where(Company.id == created["id"])
     )
     assert region == "GB"
+
+
+async def _signs_in(database_url: str, email: str, password: str) -> bool:
+    """Whether the web app's login form accepts ``email`` and ``password``."""
+    app = create_app(Settings(database_url=database_url, embedded_worker=False, db_pool_size=2))
+    async with app.router.lifespan_context(app):
+        transport = httpx.ASGITransport(app=app)
+        async with httpx.AsyncClient(transport=transport, base_url="https://leadflow.test") as c:
+            form = await c.get("/login")
+            token = re.search(r'name="csrf_token" value="([^"]+)"', form.text)
+            assert token, form.text
+            answer = await c.post(
+                "/login",
+                data={"csrf_token": token.group(1), "email": email, "password": password},
+            )
+            return answer.status_code == 303
+
+
+async def test_users_create_prints_a_generated_password_that_signs_in(empty_url: str) -> None:
+    company = json.loads(
+        run_leadflow(empty_url, "companies", "create", "--name", "Acme", "--json").stdout
+    )
+    created = json.loads(
+        run_leadflow(
+            empty_url,
+            "users",
+            "create",
+            "--company",
+            str(company["id"]),
+            "--email",
+            "Ann@Example.com",
+            "--json",
+        ).stdout
+    )
+    assert created["email"] == "ann@example.com"
+    assert await _signs_in(empty_url, "ann@example.com", created["password"])
+    assert not await _signs_in(empty_url, "ann@example.com", created["password"] + "x")
+
+
+async def test_users_create_takes_a_password_and_refuses_a_second_user_with_the_email(
+    empty_url: str,
+) -> None:
+    company = json.loads(
+        run_leadflow(empty_url, "companies", "create", "--name", "Acme", "--json").stdout
+    )
+    args = ("users", "create", "--company", str(company["id"]), "--email", "bo@example.com")
+    printed = run_leadflow(empty_url, *args, "--password", "a long passphrase").stdout
+    assert "password" not in printed
+    assert await _signs_in(empty_url, "bo@example.com", "a long passphrase")
+    again = run_leadflow(empty_url, *args, expect_success=False)
+    assert again.returncode == 2
+    assert "already exists" in again.stderr
+
+
+async def test_users_create_refuses_an_unknown_company(empty_url: str) -> None:
+    result = run_leadflow(
+        empty_url,
+        "users",
+        "create",
+        "--company",
+        "999",
+        "--email",
+        "x@example.com",
+        expect_success=False,
+    )
+    assert result.returncode == 2
+    assert "no company has id 999" in result.stderr
+
+
+async def test_demo_prints_a_web_login_that_works_on_every_run(empty_url: str) -> None:
+    login = re.compile(r"e-mail: +(\S+)\n +password: +(\S+)")
+    for _ in range(2):
+        found = login.search(run_leadflow(empty_url, "demo").stdout)
+        assert found
+        assert await _signs_in(empty_url, *found.groups())

@@ -20,7 +20,9 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 companies_app = typer.Typer(help="Tenants and their key pairs.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+users_app = typer.Typer(help="People who sign in to the web app.", no_args_is_help=True)
 app.add_typer(companies_app, name="companies")
+app.add_typer(users_app, name="users")
 
 
 def _default_port() -> int:
@@ -114,6 +116,31 @@ def companies_create(
         "public_key": created.keys.public_key,
         "private_key": created.keys.private_key,
     }
+    typer.echo(json.dumps(out) if as_json else "\n".join(f"{k}: {v}" for k, v in out.items()))
+
+
+@users_app.command("create")
+def users_create(
+    company: int = typer.Option(..., help="The company's id (see `companies create`)."),
+    email: str = typer.Option(..., help="The e-mail the user signs in with."),
+    password: str = typer.Option(
+        None, help="At least 10 characters; omitted: a random one is generated and printed."
+    ),
+    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
+) -> None:
+    """Create a web app user of a company. A generated password is shown only now."""
+    from leadflow.demo import create_user_now
+    from leadflow.users.service import UserError
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    try:
+        created = asyncio.run(create_user_now(settings.database_url, company, email, password))
+    except UserError as exc:
+        raise typer.BadParameter(exc.message, param_hint=f"--{exc.field}") from None
+    out = {"id": created.user.id, "company_id": company, "email": created.user.email}
+    if password is None:
+        out["password"] = created.password
     typer.echo(json.dumps(out) if as_json else "\n".join(f"{k}: {v}" for k, v in out.items()))
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadflow.clock import SystemClock
 from leadflow.companies.keys import new_lead_token
@@ -11,8 +12,11 @@ from leadflow.companies.service import NewCompany, create_company, issue_key_pai
 from leadflow.db.engine import create_engine
 from leadflow.db.session import make_sessionmaker
 from leadflow.models import Company, Offer, Schedule, TrafficSource
+from leadflow.users.repository import UserRepository
+from leadflow.users.service import NewUser, create_user, reset_password
 
 DEMO_NAME = "Demo Company"
+DEMO_EMAIL = "demo@example.com"
 
 
 async def create_company_now(database_url: str, name: str, region: str = "US") -> NewCompany:
@@ -24,6 +28,38 @@ async def create_company_now(database_url: str, name: str, region: str = "US") -
             return created
     finally:
         await engine.dispose()
+
+
+async def create_user_now(
+    database_url: str, company_id: int, email: str, password: str | None
+) -> NewUser:
+    """``leadflow users create``: one user, committed (raises ``UserError`` on bad input)."""
+    engine = create_engine(database_url)
+    try:
+        async with make_sessionmaker(engine)() as session:
+            created = await create_user(
+                UserRepository(session),
+                CompanyRepository(session),
+                SystemClock(),
+                company_id,
+                email,
+                password,
+            )
+            await session.commit()
+            return created
+    finally:
+        await engine.dispose()
+
+
+async def _demo_login(session: AsyncSession, clock: SystemClock, company_id: int) -> str:
+    """The demo user's password: created on the first run, replaced on later ones (a hash
+    cannot be shown again, and the demo must always print a way in)."""
+    users = UserRepository(session)
+    user = await users.by_email(DEMO_EMAIL)
+    if user is None:
+        made = await create_user(users, CompanyRepository(session), clock, company_id, DEMO_EMAIL)
+        return made.password
+    return await reset_password(users, clock, user)
 
 
 async def ensure_demo(database_url: str, port: int) -> str:
@@ -70,6 +106,8 @@ async def ensure_demo(database_url: str, port: int) -> str:
                         updated_at=now,
                     )
                 )
+                await session.flush()
+                password = await _demo_login(session, clock, company.id)
                 await session.commit()
                 keys_line = (
                     f"public key:  {created.keys.public_key}\n"
@@ -79,6 +117,7 @@ async def ensure_demo(database_url: str, port: int) -> str:
             else:
                 # The first pair's private key cannot be shown again: issue a fresh one.
                 keys = await issue_key_pair(CompanyRepository(session), clock, company.id, "demo")
+                password = await _demo_login(session, clock, company.id)
                 await session.commit()
                 keys_line = (
                     f"public key:  {keys.public_key}\n"
@@ -97,6 +136,10 @@ async def ensure_demo(database_url: str, port: int) -> str:
     return f"""
 Leadflow demo company #{company.id}
 {keys_line}
+
+Web app: {base}/login
+  e-mail:   {DEMO_EMAIL}
+  password: {password}
 schedule lead token: {token}
 
 Submit a lead (query string):

@@ -76,6 +76,25 @@ class Settings(BaseSettings):
     smtp_tls: bool = False
     email_from: str = "leadflow@localhost"
 
+    # The web app.
+    session_secret: SecretStr = Field(
+        default=SecretStr(""),
+        description="Signs the web app's session cookies. Empty: a random secret is created "
+        "once in var/session-secret and reused (give every process the same value when they "
+        "do not share that directory).",
+    )
+    session_cookie_secure: bool = Field(
+        default=True,
+        description="Send the session cookie over HTTPS only (browsers accept it on "
+        "http://localhost too); set false only behind plain HTTP on another host.",
+    )
+    session_max_age_seconds: int = Field(
+        default=7 * 24 * 3600, ge=60, description="How long a sign-in lasts."
+    )
+    login_failure_seconds: float = Field(
+        default=1.0, ge=0, description="Every failed sign-in takes at least this long."
+    )
+
     webhook_max_attempts: int = Field(default=8, description="Tries before a delivery fails.")
     webhook_timeout_seconds: float = 10.0
 

@@ -1,9 +1,61 @@
-"""The server-rendered web app (pages, login, static files)."""
+"""The server-rendered web app (pages, login, static files).
+
+Pages are plain FastAPI routes answering HTML; they sit outside ``/api`` and out of the
+OpenAPI document. No middleware is added, so the API's hot path pays nothing for the web app:
+the session is read only by the routes that use it.
+"""
 
 from __future__ import annotations
 
-from fastapi import FastAPI
+from pathlib import Path
+from urllib.parse import quote
+
+from fastapi import FastAPI, Request
+from fastapi.staticfiles import StaticFiles
+from starlette.responses import Response
+
+from leadflow.settings import Settings
+from leadflow.web.auth import CsrfRejectedError, LoginRequiredError, PageNotFoundError
+from leadflow.web.rendering import page, redirect
+from leadflow.web.session import SessionSigner, session_secret
 
 
 def install(app: FastAPI) -> None:
     """Mount the web app's routes and static files on ``app``."""
+    from leadflow.web.pages import dashboard, login
+
+    settings: Settings = app.state.settings
+    app.state.web_signer = SessionSigner(session_secret(settings), settings.session_max_age_seconds)
+    app.mount(
+        "/static",
+        StaticFiles(directory=str(Path(__file__).parent / "static")),
+        name="static",
+    )
+    for module in (login, dashboard):
+        app.include_router(module.router)
+
+    @app.exception_handler(LoginRequiredError)
+    async def _login_required(request: Request, exc: LoginRequiredError) -> Response:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return redirect(request, "/login?next=" + quote(target, safe=""))
+
+    @app.exception_handler(PageNotFoundError)
+    async def _not_found(request: Request, exc: PageNotFoundError) -> Response:
+        return page(
+            request,
+            "error.html",
+            status_code=404,
+            heading="Not found",
+            message="There is nothing here, or it belongs to another company.",
+        )
+
+    @app.exception_handler(CsrfRejectedError)
+    async def _csrf(request: Request, exc: CsrfRejectedError) -> Response:
+        return page(
+            request,
+            "error.html",
+            status_code=403,
+            heading="Form expired",
+            message="This form was missing its security token or it had expired. "
+            "Go back, reload the page and try again.",
+        )

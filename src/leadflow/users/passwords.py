@@ -1,0 +1,35 @@
+"""Password hashing with argon2id (argon2-cffi, the project's dependency for slow hashes).
+
+API private keys are random 256-bit secrets and use SHA-256 (see ``companies.keys``); people's
+passwords are guessable, so they get a deliberately slow, salted, memory-hard hash.
+"""
+
+from __future__ import annotations
+
+import secrets
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+
+_HASHER = PasswordHasher()
+MIN_PASSWORD_LENGTH = 10
+# Verified when the e-mail is unknown, so that an unknown address costs what a wrong
+# password does and the timing does not tell which part was wrong.
+_DUMMY_HASH = _HASHER.hash(secrets.token_urlsafe(16))
+
+
+def hash_password(password: str) -> str:
+    return _HASHER.hash(password)
+
+
+def password_matches(password: str, stored_hash: str | None) -> bool:
+    """True when ``password`` matches; with no stored hash, burn the same time and say no."""
+    try:
+        return _HASHER.verify(stored_hash or _DUMMY_HASH, password) and stored_hash is not None
+    except (VerificationError, InvalidHashError):
+        return False
+
+
+def generate_password() -> str:
+    """A random password to print once (about 100 bits, URL-safe, no look-alike worries)."""
+    return secrets.token_urlsafe(15)

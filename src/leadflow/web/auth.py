@@ -1,0 +1,77 @@
+"""Who is signed in, and the CSRF check every form POST passes through.
+
+Pages depend on :data:`UserDep`; a visitor without a valid session is sent to the login page.
+Every POST route depends on :data:`CsrfDep`, which reads the form once (Starlette caches it
+for the endpoint) and refuses it with a 403 unless its ``csrf_token`` is the session's.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Request
+from starlette.datastructures import FormData
+
+from leadflow.db.session import SessionDep
+from leadflow.users.repository import UserRepository
+from leadflow.web.session import COOKIE_NAME, SessionSigner, WebSession
+
+
+class LoginRequiredError(Exception):
+    """No valid session: the handler redirects to ``/login``."""
+
+
+class PageNotFoundError(Exception):
+    """A row that does not exist or belongs to another company: one 404 page for both."""
+
+
+class CsrfRejectedError(Exception):
+    """A form POST without the session's CSRF token."""
+
+
+def web_session(request: Request) -> WebSession:
+    """The visitor's session, read once per request; a new one (and a cookie) when absent."""
+    cached: WebSession | None = getattr(request.state, "web_session", None)
+    if cached is not None:
+        return cached
+    signer: SessionSigner = request.app.state.web_signer
+    session = signer.loads(request.cookies.get(COOKIE_NAME))
+    if session is None:
+        session = WebSession(changed=True)
+    request.state.web_session = session
+    return session
+
+
+@dataclass(frozen=True)
+class WebUser:
+    id: int
+    company_id: int
+    email: str
+    session: WebSession
+
+
+async def current_user(request: Request, db: SessionDep) -> WebUser:
+    """The signed-in user, re-read on each request so that a deleted user is out at once."""
+    session = web_session(request)
+    if session.user_id is None:
+        raise LoginRequiredError
+    user = await UserRepository(db).get(session.user_id)
+    if user is None or user.company_id != session.company_id:
+        raise LoginRequiredError
+    return WebUser(id=user.id, company_id=user.company_id, email=user.email, session=session)
+
+
+async def csrf_checked(request: Request) -> FormData:
+    """The POSTed form, once its ``csrf_token`` matched the session's."""
+    form = await request.form()
+    sent = form.get("csrf_token")
+    expected = web_session(request).csrf_token
+    if not isinstance(sent, str) or not hmac.compare_digest(sent.encode(), expected.encode()):
+        raise CsrfRejectedError
+    return form
+
+
+UserDep = Annotated[WebUser, Depends(current_user)]
+CsrfDep = Annotated[FormData, Depends(csrf_checked)]

@@ -1,0 +1,64 @@
+"""Turning a page into a response: the templates, and the session cookie when it changed."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.templating import Jinja2Templates
+from starlette.responses import RedirectResponse, Response
+
+from leadflow.settings import Settings
+from leadflow.web.auth import web_session
+from leadflow.web.session import COOKIE_NAME, SessionSigner
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def _with_session(request: Request, response: Response) -> Response:
+    session = web_session(request)
+    if session.changed:
+        settings: Settings = request.app.state.settings
+        signer: SessionSigner = request.app.state.web_signer
+        response.set_cookie(
+            COOKIE_NAME,
+            signer.dumps(session),
+            max_age=settings.session_max_age_seconds,
+            httponly=True,
+            secure=settings.session_cookie_secure,
+            samesite="lax",
+            path="/",
+        )
+    response.headers.setdefault("Cache-Control", "no-store")
+    return response
+
+
+def page(request: Request, template: str, status_code: int = 200, **context: Any) -> Response:
+    """Render ``template`` with the CSRF token and the signed-in user (if any) at hand."""
+    session = web_session(request)
+    context.setdefault("user", None)
+    response = TEMPLATES.TemplateResponse(
+        request,
+        template,
+        {"csrf_token": session.csrf_token, **context},
+        status_code=status_code,
+    )
+    return _with_session(request, response)
+
+
+def redirect(request: Request, url: str) -> Response:
+    """303 See Other: after a POST, the browser GETs the next page."""
+    return _with_session(request, RedirectResponse(url, status_code=303))
+
+
+def clear_session_cookie(request: Request, response: Response) -> Response:
+    settings: Settings = request.app.state.settings
+    response.delete_cookie(
+        COOKIE_NAME,
+        path="/",
+        httponly=True,
+        secure=settings.session_cookie_secure,
+        samesite="lax",
+    )
+    return response

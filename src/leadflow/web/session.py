@@ -1,0 +1,102 @@
+"""The web app's session: a signed cookie holding who is signed in and the CSRF token.
+
+The cookie is ``base64url(json).base64url(hmac_sha256)``: the server keeps no session rows, and
+a cookie nobody signed, or one that has expired, is simply no session. Every visitor, signed in
+or not, gets a CSRF token in it, so that the login form is protected too (session-bound CSRF:
+each form carries the token and a POST must send the same one back).
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import json
+import os
+import secrets
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from leadflow.settings import Settings
+
+COOKIE_NAME = "leadflow_session"
+SECRET_FILE = Path("var") / "session-secret"
+
+
+@dataclass
+class WebSession:
+    csrf_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    user_id: int | None = None
+    company_id: int | None = None
+    issued_at: float = field(default_factory=time.time)
+    # Set when this request created or changed the session: the response must carry it.
+    changed: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {"c": self.csrf_token, "u": self.user_id, "co": self.company_id, "t": self.issued_at}
+
+
+def session_secret(settings: Settings) -> bytes:
+    """The configured secret, or one created once under ./var/ and shared by every process
+    started in this directory (so that a restart does not sign everybody out)."""
+    configured = settings.session_secret.get_secret_value()
+    if configured:
+        return configured.encode()
+    try:
+        return SECRET_FILE.read_bytes().strip()
+    except FileNotFoundError:
+        pass
+    SECRET_FILE.parent.mkdir(parents=True, exist_ok=True)
+    candidate = secrets.token_urlsafe(48).encode()
+    try:
+        fd = os.open(SECRET_FILE, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        # Another process won the race: use its secret.
+        return SECRET_FILE.read_bytes().strip()
+    with os.fdopen(fd, "wb") as out:
+        out.write(candidate)
+    return candidate
+
+
+def _b64(raw: bytes) -> str:
+    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+@dataclass(frozen=True)
+class SessionSigner:
+    secret: bytes
+    max_age_seconds: int
+
+    def _mac(self, payload: str) -> str:
+        return _b64(hmac.new(self.secret, payload.encode(), hashlib.sha256).digest())
+
+    def dumps(self, session: WebSession) -> str:
+        payload = _b64(json.dumps(session.to_json(), separators=(",", ":")).encode())
+        return f"{payload}.{self._mac(payload)}"
+
+    def loads(self, cookie: str | None) -> WebSession | None:
+        """The session the cookie holds; None when it is missing, forged or expired."""
+        if not cookie or cookie.count(".") != 1:
+            return None
+        payload, mac = cookie.split(".")
+        if not hmac.compare_digest(mac, self._mac(payload)):
+            return None
+        try:
+            data = json.loads(_unb64(payload))
+            session = WebSession(
+                csrf_token=str(data["c"]),
+                user_id=int(data["u"]) if data.get("u") is not None else None,
+                company_id=int(data["co"]) if data.get("co") is not None else None,
+                issued_at=float(data["t"]),
+            )
+        except (ValueError, KeyError, TypeError):
+            return None
+        if session.issued_at + self.max_age_seconds < time.time():
+            return None
+        return session
