@@ -5,9 +5,16 @@ from __future__ import annotations
 from leadflow.cadence.job import CadenceJob
 from leadflow.cadence.sweep import sweep_unanswered
 from leadflow.dialing.jobs import PruneDialingLocks
+from leadflow.submissions.pipeline.job import SubmissionJob
 from leadflow.webhooks.delivery import deliver_due_webhooks
 from leadflow.worker.runner import Job
 
 
 def default_jobs() -> list[Job]:
-    return [CadenceJob(), sweep_unanswered, deliver_due_webhooks, PruneDialingLocks()]
+    return [
+        CadenceJob(),
+        sweep_unanswered,
+        SubmissionJob(),
+        deliver_due_webhooks,
+        PruneDialingLocks(),
+    ]

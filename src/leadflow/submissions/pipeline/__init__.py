@@ -1,0 +1,1 @@
+"""The submission pipeline: a submitted lead qualified, routed, capped and delivered."""

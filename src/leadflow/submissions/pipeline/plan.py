@@ -1,0 +1,98 @@
+"""A claimed submission's plan: steps 1 to 6 worked out, before any counter is read.
+
+Planning runs between transactions (the AI qualifier may be asked over the network), so it
+only reads what the claim loaded. Every campaign the lead might end up in (where routing
+sends it, that campaign's fallbacks, the targets its caps and hours name) is evaluated here;
+:mod:`~leadflow.submissions.pipeline.decide` then picks one under the caps.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import httpx
+
+from leadflow.db.statements import Row
+from leadflow.submissions.pipeline import ai_qualifier
+from leadflow.submissions.pipeline.campaigns import Campaign, CampaignBook
+from leadflow.submissions.pipeline.delivery import UrlPolicy
+from leadflow.submissions.pipeline.fallbacks import candidates, overflow_targets
+from leadflow.submissions.pipeline.steps import Evaluation, Step, evaluate, route, with_ai_verdict
+
+
+@dataclass
+class Plan:
+    submission: Row
+    lead: Row
+    original: Campaign | None
+    routing: dict[str, Any] = field(default_factory=dict)
+    steps: list[Step] = field(default_factory=list)
+    # The routed-to (or submitted) campaign first, then its fallbacks.
+    candidates: list[Evaluation] = field(default_factory=list)
+    overflow: dict[int, Evaluation] = field(default_factory=dict)
+
+    @property
+    def manual(self) -> bool:
+        return bool(self.submission["type"] == "manual")
+
+
+def lead_data(submission: Row, lead: Row) -> dict[str, Any]:
+    """What the trip works on: the submission's own data (a repost's modified payload), else
+    the lead's, with the lead's identity fields for rules that name them."""
+    data = dict(submission.get("data") or lead.get("data") or {})
+    data.setdefault("isTest", bool(lead.get("is_test")))
+    return data
+
+
+async def make_plan(
+    submission: Row,
+    lead: Row,
+    book: CampaignBook,
+    today: date,
+    http: httpx.AsyncClient,
+    policy: UrlPolicy,
+) -> Plan:
+    original = book.by_id.get(submission["campaign_id"]) if submission["campaign_id"] else None
+    plan = Plan(submission, lead, original)
+    if original is None or not original.active:
+        return plan
+    data = lead_data(submission, lead)
+    if plan.manual:
+        plan.routing = {
+            "wasRouted": False,
+            "originalCampaignId": original.uuid,
+            "routedToCampaignId": None,
+            "routingRuleName": None,
+        }
+        plan.candidates = [evaluate(original, data, today, manual=True)]
+        return plan
+    routed = route(original, data, book)
+    plan.routing = routed.routing
+    plan.steps.append(routed.record)
+    campaigns = candidates(routed.campaign, original, book)
+    extra = [c for c in overflow_targets(campaigns, book) if c not in campaigns]
+    evaluations = await asyncio.gather(
+        *(_evaluate(campaign, data, today, http, policy) for campaign in campaigns + extra)
+    )
+    plan.candidates = list(evaluations[: len(campaigns)])
+    plan.overflow = {ev.campaign.id: ev for ev in evaluations}
+    return plan
+
+
+async def _evaluate(
+    campaign: Campaign,
+    data: dict[str, Any],
+    today: date,
+    http: httpx.AsyncClient,
+    policy: UrlPolicy,
+) -> Evaluation:
+    evaluation = evaluate(campaign, data, today)
+    ai = campaign.config.ai_qualifier
+    if not evaluation.passed or ai is None or not ai.enabled:
+        return evaluation
+    fields = [rule.field for rule in campaign.config.field_qualification]
+    verdict = await ai_qualifier.ask(http, ai, evaluation.data, fields, policy)
+    return with_ai_verdict(evaluation, verdict.passed, verdict.score, verdict.reason)
