@@ -46,3 +46,8 @@ def success(data: Any, status: int = 200) -> Response:
         status_code=status,
         media_type="application/json",
     )
+
+
+def answer(body: dict[str, Any], status: int = 200) -> Response:
+    """A body the dialect documents flat, e.g. a submission's ``{"success": true, "leadId"...}``."""
+    return Response(orjson.dumps(body), status_code=status, media_type="application/json")

@@ -1,0 +1,107 @@
+"""Queries behind the LeadSail lead API; every one is scoped to the company."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, or_, select
+
+from leadflow.db.repository import CompanyRepository
+from leadflow.models import Campaign, Submission, SubmittedLead
+
+
+@dataclass(frozen=True)
+class LeadFilter:
+    """``GET /leads``: every given filter must hold; ``before_id`` is the cursor's row id."""
+
+    campaign_ids: tuple[int, ...] = ()
+    statuses: tuple[str, ...] = ()
+    search: str | None = None
+    start: datetime | None = None
+    end: datetime | None = None
+    before_id: int | None = None
+
+
+class SubmittedLeadRepository(CompanyRepository[SubmittedLead]):
+    model = SubmittedLead
+
+    async def by_uuid(self, lead_id: str, *, for_update: bool = False) -> SubmittedLead | None:
+        """The lead; ``for_update`` locks its row (PostgreSQL) so that two submissions of one
+        lead take numbers one after the other (SQLite's ``BEGIN IMMEDIATE`` already does)."""
+        stmt = self.scoped().where(SubmittedLead.uuid == lead_id)
+        if for_update:
+            stmt = stmt.with_for_update()
+        return (await self.session.scalars(stmt)).first()
+
+    async def next_number(self, lead_id: int) -> int:
+        stmt = select(func.max(Submission.number)).where(Submission.lead_id == lead_id)
+        return int((await self.session.scalar(stmt)) or 0) + 1
+
+    async def latest_submission(self, lead_id: int) -> Submission | None:
+        stmt = (
+            select(Submission)
+            .where(Submission.lead_id == lead_id)
+            .order_by(Submission.number.desc())
+            .limit(1)
+        )
+        return (await self.session.scalars(stmt)).first()
+
+    async def submissions(self, lead_id: int) -> Sequence[Submission]:
+        """Newest first."""
+        stmt = (
+            select(Submission)
+            .where(Submission.lead_id == lead_id)
+            .order_by(Submission.number.desc())
+        )
+        return (await self.session.scalars(stmt)).all()
+
+    async def page(self, where: LeadFilter, limit: int) -> Sequence[SubmittedLead]:
+        """Newest first, at most ``limit`` rows."""
+        stmt = self.scoped()
+        if where.campaign_ids:
+            stmt = stmt.where(SubmittedLead.campaign_id.in_(where.campaign_ids))
+        if where.statuses:
+            stmt = stmt.where(SubmittedLead.status.in_(where.statuses))
+        if where.search:
+            pattern = "%" + _escaped(where.search.lower()) + "%"
+            stmt = stmt.where(
+                or_(
+                    *(
+                        func.lower(column).like(pattern, escape="\\")
+                        for column in (
+                            SubmittedLead.first_name,
+                            SubmittedLead.last_name,
+                            SubmittedLead.email,
+                            SubmittedLead.phone,
+                            SubmittedLead.uuid,
+                        )
+                    )
+                )
+            )
+        if where.start is not None:
+            stmt = stmt.where(SubmittedLead.created_at >= where.start)
+        if where.end is not None:
+            stmt = stmt.where(SubmittedLead.created_at < where.end)
+        if where.before_id is not None:
+            stmt = stmt.where(SubmittedLead.id < where.before_id)
+        stmt = stmt.order_by(SubmittedLead.id.desc()).limit(limit)
+        return (await self.session.scalars(stmt)).all()
+
+    async def campaign_uuids(self, ids: Iterable[int | None]) -> dict[int, str]:
+        """Campaign row id → uuid, for showing the campaigns rows refer to."""
+        wanted = {i for i in ids if i is not None}
+        if not wanted:
+            return {}
+        stmt = select(Campaign.id, Campaign.uuid).where(
+            Campaign.company_id == self.company_id, Campaign.id.in_(wanted)
+        )
+        return {row_id: uuid for row_id, uuid in (await self.session.execute(stmt)).all()}
+
+    def add_submission(self, submission: Submission) -> None:
+        self.session.add(submission)
+
+
+def _escaped(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
