@@ -1,5 +1,5 @@
-"""The URLs a Twilio-compatible provider calls: call and message status callbacks, and the
-inbound SMS webhook.
+"""The URLs a Twilio-compatible provider calls: call and message status callbacks, the
+inbound SMS webhook, and the inbound voice webhook with its status callback.
 
 Every request must carry a valid ``X-Twilio-Signature`` made with ``twilio_auth_token``; one
 that does not is refused with 403 before anything is read or written (and with no token
@@ -28,6 +28,7 @@ from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
 from leadflow.telephony import repository
 from leadflow.telephony.service import InboundSms, receive_sms
 from leadflow.telephony.signature import signature_matches, signed_url
+from leadflow.telephony.voice import InboundCall, receive_call, twiml_for
 
 T = TypeVar("T")
 
@@ -265,3 +266,97 @@ async def inbound_sms(
     if message_id is None:
         raise TrackDriveError.not_found("number")
     return _answer(request, CallbackOut(status="received", recorded=True))
+
+
+def _caller(value: str | None) -> str | None:
+    """The caller ID in E.164, or None when it is withheld or unreadable (``anonymous``)."""
+    try:
+        return to_e164(value or "")
+    except InvalidPhoneNumberError:
+        return None
+
+
+@router.post(
+    "/voice",
+    summary="Inbound voice webhook",
+    **_documented(
+        "Set this URL as the voice webhook of the company's numbers, and /voice/status as "
+        "their status callback. The caller ID picks up the caller's lead stored with an "
+        "offer token (its tokens go on the call) and the answer forwards the call to the "
+        "offer's destination number: <Response><Dial>+1...</Dial></Response>. With no "
+        "destination the answer is <Say> and <Hangup/>. The answer is always TwiML.",
+        {
+            "CallSid": "the provider's call id",
+            "From": "the caller ID",
+            "To": "one of the company's numbers",
+            "CallStatus": "ringing",
+        },
+    ),
+)
+async def inbound_voice(
+    request: Request,
+    signature: SignatureHeader,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+) -> Response:
+    params = await _signed_params(request, signature, settings)
+    call = InboundCall(
+        to=_e164(params.get("To"), "To"),
+        from_=_caller(params.get("From")),
+        from_raw=(params.get("From") or "").strip(),
+        provider_id=params.get("CallSid") or None,
+        status=params.get("CallStatus", "").strip().lower(),
+    )
+    now = clock.now()
+    routed = await _in_transaction(session, lambda sql: receive_call(sql, call, now))
+    return Response(twiml_for(routed), media_type="text/xml")
+
+
+@router.post(
+    "/voice/status",
+    summary="Inbound call status callback",
+    **_documented(
+        "The status callback of the company's numbers: finds the inbound call by CallSid "
+        "and records its status as /calls/{uuid}/status does.",
+        {
+            "CallSid": "the provider's call id",
+            "To": "the number that was called",
+            "CallStatus": "ringing, in-progress, completed, busy, ...",
+            "CallDuration": "seconds, on the final callback",
+        },
+    ),
+)
+async def inbound_voice_status(
+    request: Request,
+    signature: SignatureHeader,
+    session: SessionDep,
+    settings: SettingsDep,
+    clock: ClockDep,
+) -> Response:
+    params = await _signed_params(request, signature, settings)
+    to = _e164(params.get("To"), "To")
+    sid = params.get("CallSid") or ""
+    status = params.get("CallStatus", "").strip().lower()
+    now = clock.now()
+
+    def work(sql: Sql) -> tuple[str, bool] | None:
+        company_id = repository.owner_of_number(sql, to)
+        call_id = repository.inbound_call_id(sql, company_id, to, sid) if company_id else None
+        if call_id is None:
+            return None
+        recorded = record_call_status(
+            sql,
+            call_id=call_id,
+            status=status,
+            now=now,
+            duration=_int(params.get("CallDuration")),
+            answered=_answered(params.get("AnsweredBy")),
+            error=params.get("ErrorMessage") or params.get("ErrorCode") or None,
+        )
+        return repository.call_uuid(sql, call_id), recorded
+
+    found = await _in_transaction(session, work)
+    if found is None:
+        raise TrackDriveError.not_found("call")
+    return _answer(request, CallbackOut(uuid=found[0], status=status, recorded=found[1]))

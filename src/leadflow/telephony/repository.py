@@ -20,6 +20,11 @@ def call_id_by_uuid(sql: Sql, call_uuid: str) -> int | None:
     return int(row["id"]) if row else None
 
 
+def call_uuid(sql: Sql, call_id: int) -> str:
+    row = sql.one("SELECT uuid FROM calls WHERE id = :id", id=call_id)
+    return str(row["uuid"]) if row else ""
+
+
 def message_id_by_uuid(sql: Sql, message_uuid: str) -> int | None:
     row = sql.one("SELECT id FROM messages WHERE uuid = :uuid", uuid=message_uuid)
     return int(row["id"]) if row else None
@@ -117,3 +122,72 @@ def cancel_callbacks(sql: Sql, lead_ids: Sequence[int], now: datetime) -> None:
             lead_id=lead_id,
             now=now,
         )
+
+
+def stored_lead_of_caller(sql: Sql, company_id: int, caller_id: str) -> Row | None:
+    """The company's most recent lead sent with an offer's token (stored on the offer, in no
+    schedule) for this caller ID: the data an inbound call from them picks up."""
+    return sql.one(
+        "SELECT * FROM leads WHERE company_id = :company_id AND caller_id = :caller_id "
+        "AND schedule_id IS NULL AND offer_id IS NOT NULL ORDER BY id DESC LIMIT 1",
+        company_id=company_id,
+        caller_id=caller_id,
+    )
+
+
+def offer(sql: Sql, company_id: int, offer_id: int) -> Row | None:
+    return sql.one(
+        "SELECT id, name, destination_number FROM offers "
+        "WHERE company_id = :company_id AND id = :id",
+        company_id=company_id,
+        id=offer_id,
+    )
+
+
+def forwarding_offers(sql: Sql, company_id: int) -> list[Row]:
+    """The company's offers with a destination number (at most two: one is all we need to
+    know whether there is exactly one)."""
+    return sql.all(
+        "SELECT id, name, destination_number FROM offers WHERE company_id = :company_id "
+        "AND destination_number IS NOT NULL AND destination_number <> '' ORDER BY id LIMIT 2",
+        company_id=company_id,
+    )
+
+
+def add_inbound_call(sql: Sql, values: dict[str, Any]) -> Row:
+    """Insert the call row ``values`` describes; the row as stored, with its id."""
+    columns = list(values)
+    found = sql.one(
+        f"INSERT INTO calls ({', '.join(columns)}) "
+        f"VALUES ({', '.join(':' + name for name in columns)}) RETURNING id",
+        **values,
+    )
+    assert found is not None
+    return {**values, "id": found["id"]}
+
+
+def add_call_event(
+    sql: Sql, company_id: int, call_id: int, kind: str, data: dict[str, Any], now: datetime
+) -> None:
+    sql.run(
+        "INSERT INTO call_events (company_id, call_id, kind, data, created_at) "
+        "VALUES (:company_id, :call_id, :kind, :data, :now)",
+        company_id=company_id,
+        call_id=call_id,
+        kind=kind,
+        data=data,
+        now=now,
+    )
+
+
+def inbound_call_id(sql: Sql, company_id: int, to: str, provider_id: str) -> int | None:
+    """The inbound call the provider knows as ``provider_id`` (through the company's
+    called-number index)."""
+    row = sql.one(
+        "SELECT id FROM calls WHERE company_id = :company_id AND to_number = :to "
+        "AND provider_id = :provider_id ORDER BY id DESC LIMIT 1",
+        company_id=company_id,
+        to=to,
+        provider_id=provider_id,
+    )
+    return int(row["id"]) if row else None
