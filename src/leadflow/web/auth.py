@@ -15,6 +15,7 @@ from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
 from leadflow.db.session import SessionDep
+from leadflow.kit.auth import Principal
 from leadflow.users.repository import UserRepository
 from leadflow.web.session import COOKIE_NAME, SessionSigner, WebSession
 
@@ -50,6 +51,11 @@ class WebUser:
     company_id: int
     email: str
     session: WebSession
+
+    @property
+    def principal(self) -> Principal:
+        """The user as the API's resource rules see a caller: a company with every right."""
+        return Principal(company_id=self.company_id, key_id=0, permissions={"*": ["read", "write"]})
 
 
 async def current_user(request: Request, db: SessionDep) -> WebUser:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -14,6 +15,20 @@ from leadflow.web.auth import web_session
 from leadflow.web.session import COOKIE_NAME, SessionSigner
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def _options(rows: Iterable[Any], label: str = "name") -> list[tuple[Any, Any]]:
+    """Rows as ``(id, label)`` pairs for a select."""
+    return [(row.id, getattr(row, label)) for row in rows]
+
+
+def _zip_self(values: Iterable[Any]) -> list[tuple[Any, Any]]:
+    """Plain values as ``(value, value)`` pairs for a select."""
+    return [(value, value) for value in values]
+
+
+TEMPLATES.env.filters["options"] = _options
+TEMPLATES.env.filters["zip_self"] = _zip_self
 
 
 def _with_session(request: Request, response: Response) -> Response:
@@ -38,6 +53,7 @@ def page(request: Request, template: str, status_code: int = 200, **context: Any
     """Render ``template`` with the CSRF token and the signed-in user (if any) at hand."""
     session = web_session(request)
     context.setdefault("user", None)
+    context.setdefault("errors", {})
     response = TEMPLATES.TemplateResponse(
         request,
         template,

@@ -1,0 +1,267 @@
+"""Schedules: the list, a new schedule, the edit page with its actions editor, and the
+"API Token & Examples" page with the button that regenerates the token.
+
+Every value goes through the schedules API's own schema (``ScheduleCreate``/``ScheduleUpdate``)
+and its ``offer_is_own`` rule; writes drop the lead-token cache after the commit as the API does
+(the cache holds the token, ``paused`` and the duplicate timeframe).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from zoneinfo import available_timezones
+
+from fastapi import APIRouter, Request
+from pydantic import ValidationError
+from starlette.datastructures import FormData
+from starlette.responses import Response
+
+from leadflow.companies.keys import new_lead_token
+from leadflow.db.session import SessionDep, flush_or_422
+from leadflow.kit.crud import forget_lead_owners_after_commit
+from leadflow.kit.dependencies import ClockDep, SettingsDep
+from leadflow.kit.errors import TrackDriveError
+from leadflow.models import Schedule
+from leadflow.offers.repository import OfferRepository
+from leadflow.schedules.config import WEEKDAYS, CallingHours
+from leadflow.schedules.endpoints import offer_is_own
+from leadflow.schedules.repository import ScheduleRepository
+from leadflow.schedules.schemas import ScheduleCreate, ScheduleUpdate
+from leadflow.traffic_sources.repository import TrafficSourceRepository
+from leadflow.web import action_editor, samples
+from leadflow.web.action_editor import ACTION_TYPES, ActionDraft
+from leadflow.web.auth import CsrfDep, PageNotFoundError, UserDep, WebUser
+from leadflow.web.form_errors import FieldErrors, from_trackdrive, from_validation, merge
+from leadflow.web.rendering import page, redirect
+
+router = APIRouter(include_in_schema=False)
+TIME_ZONES = sorted(available_timezones())
+
+
+async def _schedule(db: SessionDep, user: WebUser, ref: str) -> Schedule:
+    row = await ScheduleRepository(db, user.company_id).get(ref)
+    if row is None:
+        raise PageNotFoundError
+    return row
+
+
+@router.get("/schedules")
+async def schedules(request: Request, user: UserDep, db: SessionDep) -> Response:
+    rows = await ScheduleRepository(db, user.company_id).list()
+    offers = {o.id: o.name for o in await OfferRepository(db, user.company_id).list()}
+    return page(request, "schedules/list.html", user=user, schedules=rows, offers=offers)
+
+
+@router.get("/schedules/new")
+async def new_schedule(request: Request, user: UserDep, db: SessionDep) -> Response:
+    offers = await OfferRepository(db, user.company_id).list()
+    return page(request, "schedules/new.html", user=user, offers=offers, values={}, errors={})
+
+
+@router.post("/schedules/new")
+async def create_schedule(
+    request: Request, user: UserDep, form: CsrfDep, db: SessionDep, clock: ClockDep
+) -> Response:
+    values = {"name": str(form.get("name") or ""), "offer_id": str(form.get("offer_id") or "")}
+    errors: FieldErrors = {}
+    try:
+        checked = ScheduleCreate.model_validate(values).model_dump(exclude_none=True)
+        checked = await offer_is_own(db, user.principal, checked)
+    except ValidationError as exc:
+        errors = from_validation(exc)
+    except TrackDriveError as exc:
+        errors = from_trackdrive(exc)
+    if errors:
+        offers = await OfferRepository(db, user.company_id).list()
+        return page(
+            request,
+            "schedules/new.html",
+            status_code=422,
+            user=user,
+            offers=offers,
+            values=values,
+            errors=errors,
+        )
+    now = clock.now()
+    row = Schedule(
+        company_id=user.company_id,
+        leads_api_key=new_lead_token(),
+        actions=[],
+        calling_hours={},
+        end_actions=[],
+        created_at=now,
+        updated_at=now,
+        **checked,
+    )
+    ScheduleRepository(db, user.company_id).add(row)
+    await flush_or_422(db)
+    return redirect(request, f"/schedules/{row.id}/edit")
+
+
+def _hours_of(stored: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    try:
+        hours = CallingHours.model_validate(stored)
+    except ValidationError:
+        hours = CallingHours()
+    return hours.model_dump()
+
+
+def _posted_settings(form: FormData) -> dict[str, Any]:
+    """The schedule's own fields as posted, raw, for the schema to check."""
+    values: dict[str, Any] = {
+        "name": str(form.get("name") or ""),
+        "offer_id": str(form.get("offer_id") or ""),
+        "paused": form.get("paused") == "on",
+        "time_zone": str(form.get("time_zone") or ""),
+        "calling_hours": {
+            day: {
+                "open": str(form.get(f"calling_hours.{day}.open") or ""),
+                "close": str(form.get(f"calling_hours.{day}.close") or ""),
+                "closed": form.get(f"calling_hours.{day}.closed") == "on",
+            }
+            for day in WEEKDAYS
+        },
+    }
+    timeframe = str(form.get("lead_duplicate_timeframe") or "").strip()
+    values["lead_duplicate_timeframe"] = timeframe or "0"
+    return values
+
+
+async def _edit_page(
+    request: Request,
+    user: WebUser,
+    db: SessionDep,
+    row: Schedule,
+    values: dict[str, Any],
+    drafts: list[ActionDraft],
+    errors: FieldErrors,
+    status_code: int = 200,
+    flash: str | None = None,
+) -> Response:
+    offers = await OfferRepository(db, user.company_id).list()
+    return page(
+        request,
+        "schedules/edit.html",
+        status_code=status_code,
+        user=user,
+        schedule=row,
+        values=values,
+        drafts=drafts,
+        errors=errors,
+        offers=offers,
+        time_zones=TIME_ZONES,
+        weekdays=WEEKDAYS,
+        action_types=ACTION_TYPES,
+        flash=flash,
+    )
+
+
+@router.get("/schedules/{schedule_id}/edit")
+async def edit_schedule(
+    request: Request, schedule_id: str, user: UserDep, db: SessionDep, saved: bool = False
+) -> Response:
+    row = await _schedule(db, user, schedule_id)
+    values = {
+        "name": row.name,
+        "offer_id": str(row.offer_id),
+        "paused": row.paused,
+        "time_zone": row.time_zone,
+        "lead_duplicate_timeframe": str(row.lead_duplicate_timeframe),
+        "calling_hours": _hours_of(row.calling_hours),
+    }
+    drafts = action_editor.drafts_of(row.actions)
+    flash = "Schedule saved." if saved else None
+    return await _edit_page(request, user, db, row, values, drafts, {}, flash=flash)
+
+
+@router.post("/schedules/{schedule_id}/edit")
+async def save_schedule(
+    request: Request,
+    schedule_id: str,
+    user: UserDep,
+    form: CsrfDep,
+    db: SessionDep,
+    clock: ClockDep,
+) -> Response:
+    """Save, or (``op`` add/up/down/delete) rearrange the unsaved actions and show them again."""
+    row = await _schedule(db, user, schedule_id)
+    values = _posted_settings(form)
+    drafts = action_editor.posted_drafts(form)
+    operation = str(form.get("op") or "save")
+    if operation != "save" and action_editor.apply_operation(
+        drafts, operation, str(form.get("new_action_type") or "")
+    ):
+        return await _edit_page(request, user, db, row, values, drafts, {})
+    actions, errors = action_editor.actions_json(drafts)
+    checked: dict[str, Any] = {}
+    try:
+        checked = ScheduleUpdate.model_validate({**values, "actions": actions}).model_dump(
+            exclude_unset=True
+        )
+    except ValidationError as exc:
+        errors = merge(errors, from_validation(exc, action_editor.locate))
+    if not errors:
+        try:
+            checked = await offer_is_own(db, user.principal, checked)
+        except TrackDriveError as exc:
+            errors = from_trackdrive(exc)
+    if errors:
+        errors = action_editor.one_based(errors)
+        return await _edit_page(request, user, db, row, values, drafts, errors, 422)
+    for name, value in checked.items():
+        setattr(row, name, value)
+    row.updated_at = clock.now()
+    await flush_or_422(db)
+    forget_lead_owners_after_commit(request, db)
+    return redirect(request, f"/schedules/{row.id}/edit?saved=1")
+
+
+@router.get("/schedules/{schedule_id}/submit_leads_help")
+async def submit_leads_help(
+    request: Request,
+    schedule_id: str,
+    user: UserDep,
+    db: SessionDep,
+    settings: SettingsDep,
+    traffic_source_id: str = "",
+    regenerated: bool = False,
+) -> Response:
+    row = await _schedule(db, user, schedule_id)
+    sources = await TrafficSourceRepository(db, user.company_id).list()
+    chosen = next(
+        (s for s in sources if str(s.id) == traffic_source_id), sources[0] if sources else None
+    )
+    base = settings.public_url.rstrip("/") or str(request.base_url).rstrip("/")
+    return page(
+        request,
+        "schedules/submit_leads_help.html",
+        user=user,
+        schedule=row,
+        samples=samples.code_samples(base, row.leads_api_key),
+        webhook_url=samples.webhook_url(base, row.leads_api_key),
+        attribution_url=samples.attribution_url(
+            base, row.leads_api_key, chosen.id if chosen else None
+        ),
+        traffic_sources=sources,
+        chosen=chosen,
+        flash="A new token was made: the old one no longer works." if regenerated else None,
+    )
+
+
+@router.post("/schedules/{schedule_id}/regenerate_token")
+async def regenerate_token(
+    request: Request,
+    schedule_id: str,
+    user: UserDep,
+    form: CsrfDep,
+    db: SessionDep,
+    clock: ClockDep,
+) -> Response:
+    """A new token; the old one stops at once in this process (the cache is cleared after the
+    commit) and in other processes within ``token_cache_seconds``."""
+    row = await _schedule(db, user, schedule_id)
+    row.leads_api_key = new_lead_token()
+    row.updated_at = clock.now()
+    await flush_or_422(db)
+    forget_lead_owners_after_commit(request, db)
+    return redirect(request, f"/schedules/{row.id}/submit_leads_help?regenerated=1")
