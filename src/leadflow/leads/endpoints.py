@@ -34,7 +34,11 @@ class LeadPost(BaseModel):
 
     model_config = ConfigDict(extra="allow")
 
-    lead_token: str = Field(description="A schedule's or an offer's leads_api_key.")
+    lead_token: str = Field(
+        description="A schedule's or an offer's leads_api_key. A router (lead_distribution) "
+        "schedule's token enrols the lead in the target of the distribution its data "
+        "matches; none matching is a 422 with error_code no_matching_distribution."
+    )
     caller_id: str | None = Field(default=None, examples=["+18004506787"])
     email: str | None = None
     traffic_source_id: str | None = None
@@ -67,6 +71,14 @@ class LeadIntakeEnvelope(BaseModel):
     lead: LeadOut
     dedupe_action: str = Field(description="created or updated")
     updated_matching_leads: int = 0
+    router_schedule_id: int | None = Field(
+        default=None,
+        description="Only for a router (lead_distribution) token: the router posted to. "
+        "The lead's own schedule_id is the target schedule it was routed to.",
+    )
+    distribution_id: int | None = Field(
+        default=None, description="Only for a router token: the distribution that matched."
+    )
     metadata: dict[str, Any] = {}
 
 
@@ -151,6 +163,11 @@ async def _intake(request: Request, mode: IntakeMode) -> Response:
     owners: OwnerCache = request.app.state.owner_cache
     owner = await owners.resolve(_text_or_none(raw.get("lead_token")))
     params = parse_intake(raw, owner.region)
+    routing = None
+    if owner.is_router:
+        owner, routing = await owners.route(
+            owner, params.traffic_source_ref, params.sub_id, params.tokens
+        )
     may_unblock = await _may_unblock(request, owner) if params.unblock_contact else False
     if params.unblock_contact and not may_unblock:
         raise TrackDriveError.forbidden(
@@ -161,6 +178,7 @@ async def _intake(request: Request, mode: IntakeMode) -> Response:
         remote_ip=_remote_ip(request),
         mode=mode,
         may_unblock=may_unblock,
+        routing=routing,
     )
     committer: GroupCommitter = request.app.state.committer
 
@@ -179,6 +197,9 @@ async def _intake(request: Request, mode: IntakeMode) -> Response:
         extra["updated_matching_leads"] = result.updated_matching_leads
     if mode is IntakeMode.CAPTURE:
         extra["schedule_id"] = owner.schedule_id
+    # A router's lead: router_schedule_id and distribution_id beside it (its schedule_id is
+    # the target's).
+    extra.update(result.extra)
     return envelope.one("lead", lead, **extra)
 
 

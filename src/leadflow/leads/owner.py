@@ -3,17 +3,31 @@
 Publishers post thousands of leads with the same token; looking it up once every few seconds
 instead of on every post keeps the hot path free of that query. A token that is regenerated
 stops working in this process at once (the cache is cleared) and in others within the TTL.
+
+A router (``lead_distribution``) schedule's token resolves, per lead, to the target schedule of
+the distribution the lead's data matches (:meth:`OwnerCache.route`): the lead is then enrolled
+exactly as if it had been posted to the target, under the target's duplicate lock. Routes are
+not cached: they are read in one query, for router tokens only, so an edit of a distribution or
+of a target schedule routes the very next lead in every process.
 """
 
 from __future__ import annotations
 
+import random
 import time
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
+from typing import Any
 
+from sqlalchemy.engine import Connection
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from leadflow.db.statements import ConnectionSql, Sql
+from leadflow.distributions import matching
+from leadflow.distributions.repository import resolve_target
 from leadflow.kit.errors import TrackDriveError
 from leadflow.leads import repository
+from leadflow.models.schedule import CONTACT_CALLER, LEAD_DISTRIBUTION
 
 
 @dataclass(frozen=True)
@@ -30,12 +44,65 @@ class LeadOwner:
     def is_schedule(self) -> bool:
         return self.schedule_id is not None
 
+    @property
+    def is_router(self) -> bool:
+        return self.schedule_type == LEAD_DISTRIBUTION
+
+
+@dataclass(frozen=True)
+class Routing:
+    """How a lead posted to a router got where it is: told to the poster and kept as the
+    lead's ``routed`` event."""
+
+    router_schedule_id: int
+    distribution_id: int
+
+
+def traffic_source(sql: Sql, company_id: int, ref: str | None) -> int | None:
+    """Our id of the traffic source a post names (by our id or the publisher's own); 422 when
+    it is not one of the company's."""
+    if ref is None:
+        return None
+    found = repository.traffic_source_id(sql, company_id, ref)
+    if found is None:
+        raise TrackDriveError.field("traffic_source_id", "is not one of your traffic sources")
+    return found
+
+
+def route_owner(
+    sql: Sql,
+    router: LeadOwner,
+    traffic_source_ref: str | None,
+    sub_id: str | None,
+    tokens: Mapping[str, Any],
+    rng: random.Random,
+) -> tuple[LeadOwner, Routing]:
+    """The owner a lead posted to ``router`` is enrolled under: the matching distribution's
+    target schedule (its offer, pause and duplicate timeframe); 422
+    ``no_matching_distribution`` when none matches."""
+    assert router.schedule_id is not None
+    data = matching.routing_data(
+        tokens, traffic_source(sql, router.company_id, traffic_source_ref), sub_id
+    )
+    target = resolve_target(sql, router.company_id, router.schedule_id, data, rng)
+    owner = replace(
+        router,
+        offer_id=target.offer_id,
+        schedule_id=target.schedule_id,
+        schedule_type=CONTACT_CALLER,
+        paused=target.paused,
+        duplicate_timeframe=target.duplicate_timeframe,
+    )
+    return owner, Routing(router.schedule_id, target.distribution_id)
+
 
 @dataclass
 class OwnerCache:
     engine: AsyncEngine
     ttl_seconds: float = 5.0
     entries: dict[str, tuple[float, LeadOwner]] = field(default_factory=dict)
+    # Draws among equal-priority distributions by weight; tests may seed it.
+    rng: random.Random = field(default_factory=random.Random)
 
     async def resolve(self, lead_token: str | None) -> LeadOwner:
         """The owner of ``lead_token``; 401 when it is missing or unknown."""
@@ -65,3 +132,21 @@ class OwnerCache:
 
     def clear(self) -> None:
         self.entries.clear()
+
+    async def route(
+        self,
+        router: LeadOwner,
+        traffic_source_ref: str | None,
+        sub_id: str | None,
+        tokens: Mapping[str, Any],
+    ) -> tuple[LeadOwner, Routing]:
+        """:func:`route_owner` on a connection of its own, before the lead's group-commit
+        unit: the unit then takes the target's duplicate lock in batch order like any other
+        post to the target (taking it inside the unit would break that order)."""
+
+        def run(connection: Connection) -> tuple[LeadOwner, Routing]:
+            sql = ConnectionSql(connection)
+            return route_owner(sql, router, traffic_source_ref, sub_id, tokens, self.rng)
+
+        async with self.engine.connect() as conn:
+            return await conn.run_sync(run)

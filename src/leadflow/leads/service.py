@@ -17,7 +17,7 @@ from leadflow.contacts import repository as contacts
 from leadflow.db.statements import Row, Sql
 from leadflow.kit.errors import TrackDriveError
 from leadflow.leads import repository
-from leadflow.leads.owner import LeadOwner
+from leadflow.leads.owner import LeadOwner, Routing, traffic_source
 from leadflow.leads.params import IntakeParams
 from leadflow.models import LeadStatus
 from leadflow.models.base import new_uuid
@@ -36,6 +36,8 @@ class IntakeContext:
     remote_ip: str | None
     mode: IntakeMode = IntakeMode.ENROL
     may_unblock: bool = False
+    # Set when the post named a router: the owner is then the chosen target schedule.
+    routing: Routing | None = None
 
 
 @dataclass
@@ -89,6 +91,13 @@ def intake(sql: Sql, owner: LeadOwner, params: IntakeParams, ctx: IntakeContext)
             events.append(("restarted", {}))
 
     result = IntakeResult(lead=lead, dedupe_action=action, contact=contact)
+    if ctx.routing is not None:
+        routed = {
+            "router_schedule_id": ctx.routing.router_schedule_id,
+            "distribution_id": ctx.routing.distribution_id,
+        }
+        result.extra.update(routed)
+        events.append(("routed", routed))
     _assign_numbers(sql, owner, params, lead, result, events)
     if params.update_all_matching_leads and params.caller_id:
         result.updated_matching_leads = _update_matching(sql, owner, params, lead, now)
@@ -112,12 +121,7 @@ def intake(sql: Sql, owner: LeadOwner, params: IntakeParams, ctx: IntakeContext)
 
 
 def _traffic_source(sql: Sql, owner: LeadOwner, params: IntakeParams) -> int | None:
-    if params.traffic_source_ref is None:
-        return None
-    found = repository.traffic_source_id(sql, owner.company_id, params.traffic_source_ref)
-    if found is None:
-        raise TrackDriveError.field("traffic_source_id", "is not one of your traffic sources")
-    return found
+    return traffic_source(sql, owner.company_id, params.traffic_source_ref)
 
 
 def _apply_contact_flags(
