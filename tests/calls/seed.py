@@ -17,9 +17,7 @@ class Calls:
     factory: Factory
     client: httpx.AsyncClient
 
-    async def call(
-        self, tenant: Tenant, *, at: datetime | None = None, **fields: Any
-    ) -> Call:
+    async def call(self, tenant: Tenant, *, at: datetime | None = None, **fields: Any) -> Call:
         when = at or self.factory.clock.now()
         fields.setdefault("to_number", "+17193132645")
         fields.setdefault("from_number", "+18005550100")

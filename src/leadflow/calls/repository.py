@@ -129,7 +129,7 @@ class CallRepository(CompanyRepository[Call]):
         if self.session.get_bind().dialect.name == "postgresql":
             return func.to_char(func.timezone(time_zone, Call.created_at), "YYYY-MM-DD")
         # SQLite keeps '2026-01-05 15:07:09.000000' (UTC): the quarter hour it falls in.
-        minute = cast(func.substr(Call.created_at, 15, 2), Integer) / 15 * 15
+        minute = cast(func.substr(Call.created_at, 15, 2), Integer) // 15 * 15
         return func.substr(Call.created_at, 1, 14).op("||")(func.printf("%02d", minute))
 
     async def stat_buckets(
