@@ -14,7 +14,6 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
-from leadflow.db.session import SessionDep
 from leadflow.kit.auth import Principal
 from leadflow.users.repository import UserRepository
 from leadflow.web.session import COOKIE_NAME, SessionSigner, WebSession
@@ -58,12 +57,16 @@ class WebUser:
         return Principal(company_id=self.company_id, key_id=0, permissions={"*": ["read", "write"]})
 
 
-async def current_user(request: Request, db: SessionDep) -> WebUser:
-    """The signed-in user, re-read on each request so that a deleted user is out at once."""
+async def current_user(request: Request) -> WebUser:
+    """The signed-in user, re-read on each request so that a deleted user is out at once.
+
+    Read on a session of its own, closed at once: on SQLite an open transaction holds the
+    write lock, and pages that act through the group commit (opt out, call now) need it."""
     session = web_session(request)
     if session.user_id is None:
         raise LoginRequiredError
-    user = await UserRepository(db).get(session.user_id)
+    async with request.app.state.sessionmaker() as db:
+        user = await UserRepository(db).get(session.user_id)
     if user is None or user.company_id != session.company_id:
         raise LoginRequiredError
     return WebUser(id=user.id, company_id=user.company_id, email=user.email, session=session)

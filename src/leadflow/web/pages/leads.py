@@ -1,0 +1,187 @@
+"""Leads: the searchable, paged list (the API's listing convention and its full-text index)
+and the lead page with its tokens, contact state, timeline and buttons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from fastapi import APIRouter, Query, Request
+from starlette.responses import Response
+
+from leadflow.companies.repository import CompanyRepository
+from leadflow.db.session import SessionDep
+from leadflow.dialing.endpoints import REFUSALS
+from leadflow.kit import listing
+from leadflow.kit.errors import TrackDriveError
+from leadflow.kit.listing import ListQuery
+from leadflow.leads.records_listing import LEAD_LISTING
+from leadflow.leads.records_repository import LeadRecordRepository
+from leadflow.models import Lead, LeadStatus
+from leadflow.schedules.repository import ScheduleRepository
+from leadflow.web import lead_actions
+from leadflow.web.auth import CsrfDep, PageNotFoundError, UserDep, WebUser
+from leadflow.web.rendering import page, redirect
+from leadflow.web.repository import WebRepository
+
+router = APIRouter(include_in_schema=False)
+PER_PAGE = 25
+DONE = {name: message for name, (_, message) in lead_actions.OPERATIONS.items()}
+DONE["call"] = "The call is placed."
+
+
+@dataclass(frozen=True)
+class TimelineEntry:
+    at: datetime
+    kind: str
+    summary: str
+    detail: dict[str, Any]
+
+
+def _page_number(text: str) -> int:
+    return min(int(text), 100_000) if text.isdigit() and int(text) > 0 else 1
+
+
+@router.get("/leads")
+async def leads(
+    request: Request,
+    user: UserDep,
+    db: SessionDep,
+    q: str = "",
+    schedule_id: str = "",
+    page_number: str = Query("1", alias="page"),
+) -> Response:
+    repo = LeadRecordRepository(db, user.company_id)
+    scoped = repo.scoped()
+    schedule = None
+    if schedule_id.isdigit():
+        schedule = await ScheduleRepository(db, user.company_id).get(schedule_id)
+        if schedule is not None:
+            scoped = scoped.where(Lead.schedule_id == schedule.id)
+    number = _page_number(page_number)
+    query = ListQuery(
+        page=number,
+        per_page=PER_PAGE,
+        order="id",
+        order_dir="desc",
+        fulltext=q.strip()[:200] or None,
+        serializer="lead_grid",
+    )
+    region = await _region(db, user)
+    found = await listing.fetch(
+        db,
+        LEAD_LISTING,
+        query,
+        scoped,
+        region=region,
+        kept_total=repo.kept_count if schedule is None else None,
+    )
+    total = int(found.metadata.get("total_count", 0))
+    names = {s.id: s.name for s in await ScheduleRepository(db, user.company_id).list()}
+    return page(
+        request,
+        "leads/list.html",
+        user=user,
+        leads=found.items,
+        total=total,
+        page_number=number,
+        last_page=max(1, -(-total // PER_PAGE)),
+        q=q,
+        schedule=schedule,
+        schedule_names=names,
+    )
+
+
+async def _region(db: SessionDep, user: WebUser) -> str:
+    company = await CompanyRepository(db).get(user.company_id)
+    return company.default_region if company else "US"
+
+
+async def _lead(db: SessionDep, user: WebUser, ref: str) -> Lead:
+    lead = await LeadRecordRepository(db, user.company_id).get(ref)
+    if lead is None:
+        raise PageNotFoundError
+    return lead
+
+
+async def _timeline(db: SessionDep, user: WebUser, lead: Lead) -> list[TimelineEntry]:
+    """Every event, call and message of the lead, oldest first."""
+    records = LeadRecordRepository(db, user.company_id)
+    reads = WebRepository(db, user.company_id)
+    entries = [
+        TimelineEntry(e.created_at, "event", e.kind.replace("_", " "), dict(e.data))
+        for e in await records.events(lead.id)
+    ]
+    for call in await reads.lead_calls(lead.id):
+        detail = {"to": call.to_number, "from": call.from_number, "duration": call.duration}
+        entries.append(TimelineEntry(call.created_at, "call", f"call {call.status}", detail))
+    for message in await reads.lead_messages(lead.id):
+        detail = {"to": message.to_address, "body": message.body[:300]}
+        entries.append(
+            TimelineEntry(
+                message.created_at,
+                message.channel,
+                f"{message.direction} {message.channel} {message.status}",
+                detail,
+            )
+        )
+    return sorted(entries, key=lambda entry: entry.at)
+
+
+@router.get("/leads/{ref}")
+async def lead_page(
+    request: Request, ref: str, user: UserDep, db: SessionDep, done: str = "", refused: str = ""
+) -> Response:
+    lead = await _lead(db, user, ref)
+    contact = await LeadRecordRepository(db, user.company_id).contact(lead.caller_id)
+    schedule = (
+        await ScheduleRepository(db, user.company_id).get(lead.schedule_id)
+        if lead.schedule_id
+        else None
+    )
+    flash = DONE.get(done) or (
+        f"The call was refused: {REFUSALS[refused]}."
+        if refused in REFUSALS
+        else "Nothing was done: the lead has already ended."
+        if refused
+        else None
+    )
+    return page(
+        request,
+        "leads/show.html",
+        user=user,
+        lead=lead,
+        human_status=LeadStatus.HUMAN.get(lead.status, lead.status),
+        is_live=lead.status in LeadStatus.LIVE,
+        contact=contact,
+        schedule=schedule,
+        timeline=await _timeline(db, user, lead),
+        flash=flash,
+    )
+
+
+async def _lead_and_region(request: Request, user: WebUser, ref: str) -> tuple[Lead, str]:
+    """Read on a short session of its own: the action then runs in the group commit."""
+    async with request.app.state.sessionmaker() as db:
+        return await _lead(db, user, ref), await _region(db, user)
+
+
+@router.post("/leads/{ref}/{operation}")
+async def lead_operation(
+    request: Request, ref: str, operation: str, user: UserDep, form: CsrfDep
+) -> Response:
+    lead, region = await _lead_and_region(request, user, ref)
+    if operation not in lead_actions.OPERATIONS and operation != "call":
+        raise PageNotFoundError
+    if lead.caller_id is None:
+        return redirect(request, f"/leads/{lead.id}")
+    try:
+        if operation == "call":
+            await lead_actions.call_now(request, lead)
+        else:
+            await lead_actions.run_caller_operation(request, lead, region, operation)
+    except TrackDriveError as exc:
+        code = exc.code if exc.code in REFUSALS else "ended"
+        return redirect(request, f"/leads/{lead.id}?refused={code}")
+    return redirect(request, f"/leads/{lead.id}?done={operation}")

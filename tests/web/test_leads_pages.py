@@ -1,0 +1,128 @@
+"""The leads pages: search, the lead page's timeline and its buttons."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from leadflow.models import Call, Contact, Lead
+from tests.factories import Factory
+from tests.web.conftest import Person, csrf_of, post_form
+
+
+async def _post_lead(client: httpx.AsyncClient, token: str, caller: str, **data: str) -> int:
+    answer = await client.post(
+        "/api/v1/leads", params={"lead_token": token, "caller_id": caller, **data}
+    )
+    assert answer.status_code == 200, answer.text
+    return int(answer.json()["lead"]["id"])
+
+
+async def _lead(app: FastAPI, lead_id: int) -> Lead:
+    async with app.state.sessionmaker() as session:
+        row = await session.get(Lead, lead_id)
+        assert row is not None
+        return row
+
+
+async def test_the_list_searches_leads_by_their_tokens(
+    browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    schedule = await factory.schedule(signed_in.tenant)
+    kittens = await _post_lead(browser, schedule.leads_api_key, "+18004506787", pet="kittens")
+    puppies = await _post_lead(browser, schedule.leads_api_key, "+18004506788", pet="puppies")
+    listed = await browser.get("/leads")
+    assert f'href="/leads/{kittens}"' in listed.text
+    assert f'href="/leads/{puppies}"' in listed.text
+    found = await browser.get("/leads", params={"q": "kittens"})
+    assert f'href="/leads/{kittens}"' in found.text
+    assert f'href="/leads/{puppies}"' not in found.text
+    assert "1 lead matching" in found.text
+
+
+async def test_the_list_pages_through_leads(
+    browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    schedule = await factory.schedule(signed_in.tenant)
+    ids = [
+        await _post_lead(browser, schedule.leads_api_key, f"+1800450{6700 + n}") for n in range(26)
+    ]
+    first = await browser.get("/leads", params={"schedule_id": str(schedule.id)})
+    assert "Page 1 of 2" in first.text
+    assert f'href="/leads/{ids[0]}"' not in first.text
+    second = await browser.get("/leads", params={"schedule_id": str(schedule.id), "page": "2"})
+    assert f'href="/leads/{ids[0]}"' in second.text
+
+
+async def test_the_lead_page_shows_tokens_and_timeline(
+    browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    schedule = await factory.schedule(signed_in.tenant)
+    lead_id = await _post_lead(browser, schedule.leads_api_key, "+18004506787", pet="kittens")
+    shown = await browser.get(f"/leads/{lead_id}")
+    assert shown.status_code == 200
+    assert "[pet]</td><td>kittens" in shown.text
+    assert "<strong>created</strong>" in shown.text
+
+
+async def test_opt_out_ends_the_lead_and_suppresses_the_number(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    schedule = await factory.schedule(signed_in.tenant, actions=[{"type": "wait", "days": 1}])
+    lead_id = await _post_lead(browser, schedule.leads_api_key, "+18004506787")
+    answer = await post_form(browser, f"/leads/{lead_id}", f"/leads/{lead_id}/opt_out", {})
+    assert answer.headers["location"] == f"/leads/{lead_id}?done=opt_out"
+    assert (await _lead(app, lead_id)).status == "opt_out"
+    async with app.state.sessionmaker() as session:
+        contact = await session.scalar(select(Contact).where(Contact.number == "+18004506787"))
+        assert contact is not None
+        assert contact.opt_out
+    shown = await browser.get(answer.headers["location"])
+    assert "opted out company-wide" in shown.text
+
+
+async def test_remove_and_move_to_end_change_the_lead(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    schedule = await factory.schedule(
+        signed_in.tenant, actions=[{"type": "wait", "days": 1}, {"type": "wait", "days": 1}]
+    )
+    moved = await _post_lead(browser, schedule.leads_api_key, "+18004506787")
+    await post_form(browser, f"/leads/{moved}", f"/leads/{moved}/move_to_end", {})
+    assert (await _lead(app, moved)).action_index == 2
+    removed = await _post_lead(browser, schedule.leads_api_key, "+18004506788")
+    await post_form(browser, f"/leads/{removed}", f"/leads/{removed}/remove", {})
+    assert (await _lead(app, removed)).status == "disabled"
+    again = await post_form(browser, f"/leads/{removed}", f"/leads/{removed}/move_to_end", {})
+    assert "already ended" in (await browser.get(again.headers["location"])).text
+
+
+async def test_call_now_places_a_call_that_shows_in_the_timeline(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    schedule = await factory.schedule(signed_in.tenant, actions=[{"type": "wait", "days": 1}])
+    lead_id = await _post_lead(browser, schedule.leads_api_key, "+18004506787")
+    answer = await post_form(browser, f"/leads/{lead_id}", f"/leads/{lead_id}/call", {})
+    assert answer.headers["location"] == f"/leads/{lead_id}?done=call"
+    async with app.state.sessionmaker() as session:
+        calls = (await session.scalars(select(Call))).all()
+        assert [call.lead_id for call in calls] == [lead_id]
+    shown = await browser.get(answer.headers["location"])
+    assert "<strong>call " in shown.text
+
+
+async def test_another_companys_lead_is_not_found(
+    browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    other = await factory.schedule(await factory.tenant())
+    lead_id = await _post_lead(browser, other.leads_api_key, "+18004506787", secret="x1y2")
+    assert (await browser.get(f"/leads/{lead_id}")).status_code == 404
+    home = await browser.get("/")
+    for operation in ("opt_out", "remove", "move_to_end", "call"):
+        answer = await browser.post(
+            f"/leads/{lead_id}/{operation}", data={"csrf_token": csrf_of(home.text)}
+        )
+        assert answer.status_code == 404
+    listed = await browser.get("/leads", params={"q": "x1y2"})
+    assert f'href="/leads/{lead_id}"' not in listed.text
