@@ -32,6 +32,7 @@ async def test_accepted_json_answer_delivers_the_lead_with_the_buyers_lead_id(
     assert delivery["deliveredAt"] == pipeline.clock.now().isoformat()
     assert [s["step"] for s in submission.steps] == [
         "routing",
+        "duplicate",
         "disqualification",
         "dynamic_keys",
         "required_fields",

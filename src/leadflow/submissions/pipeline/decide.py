@@ -57,10 +57,13 @@ def dedupe_key(lead: Row) -> str | None:
 
 
 def is_duplicate(sql: Sql, plan: Plan, now: datetime) -> bool:
-    """Only an original submission of a real lead is checked. The lock is taken in this
-    transaction, so of two identical submissions arriving together exactly one wins."""
+    """Only an original submission of a real lead is checked, on its first pass (a queued one
+    coming back must not find its own lock). The lock is taken in this transaction, so of two
+    identical submissions arriving together exactly one wins."""
     campaign = plan.original
     if campaign is None or plan.submission["type"] != "original" or plan.lead.get("is_test"):
+        return False
+    if any(s.get("step") == "duplicate" for s in plan.submission.get("steps") or []):
         return False
     key = dedupe_key(plan.lead)
     if key is None or campaign.duplicate_window_days <= 0:
@@ -108,7 +111,8 @@ def decide(sql: Sql, plans: list[Plan], now: datetime, lease_seconds: float) -> 
 def _decide_one(
     sql: Sql, plan: Plan, now: datetime, lease_seconds: float, decisions: Decisions
 ) -> None:
-    steps = list(plan.steps)
+    # A queued submission coming back keeps the record of its earlier passes.
+    steps = [*(plan.submission.get("steps") or []), *plan.steps]
     if plan.original is None or not plan.original.active:
         reason = "the campaign does not exist or is not active"
         _finish(sql, plan, now, "failed", [*steps, step("campaign", "failed", reason=reason)])
@@ -120,6 +124,7 @@ def _decide_one(
             sql, plan, now, "duplicate", [*steps, step("duplicate", "duplicate", reason=reason)]
         )
         return
+    steps.append(step("duplicate", "unique"))
     queued_until: datetime | None = None
     retry_candidates: list[datetime] = []
     for evaluation in plan.candidates:

@@ -15,7 +15,6 @@ leaves rows with ``startedAt``: the buyer may have the lead, so the sweep ends t
 from __future__ import annotations
 
 import asyncio
-import time
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -52,7 +51,7 @@ class SubmissionJob:
     def __init__(self) -> None:
         self.configs = ConfigCache()
         self.tokens = TokenCache()
-        self._last_sweep = 0.0
+        self._next_sweep: datetime | None = None
 
     async def __call__(self, context: WorkerContext) -> int:
         swept = await self.sweep(context)
@@ -121,10 +120,10 @@ class SubmissionJob:
 
     async def sweep(self, context: WorkerContext) -> int:
         """End what a stopped worker left behind (at most every few seconds)."""
-        if time.monotonic() - self._last_sweep < SWEEP_EVERY_SECONDS:
-            return 0
-        self._last_sweep = time.monotonic()
         now = context.clock.now()
+        if self._next_sweep is not None and now < self._next_sweep:
+            return 0
+        self._next_sweep = now + timedelta(seconds=SWEEP_EVERY_SECONDS)
         return await context.committer.run(lambda sql: sweep_interrupted(sql, now))
 
 
