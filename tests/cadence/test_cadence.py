@@ -211,3 +211,17 @@ async def test_a_failed_call_lets_the_schedule_go_on(cadence: Cadence) -> None:
     assert call.status == "no-answer"
     assert [sms.body for sms in cadence.sms.sent] == ["sorry we missed you"]
     assert (await cadence.lead(posted["id"])).status == "completed_attempted"
+
+
+async def test_a_placed_call_carries_the_leads_offer_and_traffic_source(
+    cadence: Cadence,
+) -> None:
+    source = await cadence.factory.traffic_source(cadence.tenant)
+    schedule = await cadence.schedule([{"type": "call"}])
+    posted = await cadence.post_lead(schedule, traffic_source_id=str(source.id))
+
+    await cadence.work()
+
+    [call] = await cadence.calls(posted["id"])
+    assert (call.offer_id, call.traffic_source_id) == (schedule.offer_id, source.id)
+    assert call.offer_id is not None

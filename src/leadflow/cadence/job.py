@@ -75,7 +75,7 @@ class CadenceJob:
             schedule = schedules[lead["schedule_id"]]
             contact = contact_state(flags.get((lead["company_id"], lead["caller_id"])))
             work_lead(batch, lead, schedule, contact)
-        return Decided(len(leads), batch.effects)
+        return Decided(len(leads), batch.flush())
 
 
 def in_dial_order(leads: list[Row], schedules: dict[int, WorkedSchedule]) -> list[Row]:

@@ -98,38 +98,6 @@ def number_by_id(sql: Sql, number_id: int) -> str | None:
     return None if row is None else str(row["number"])
 
 
-_UPDATE_LEAD = (
-    "UPDATE leads SET status = :status, action_index = :action_index,"
-    " next_action_at = :next_action_at, contact_attempts = :contact_attempts,"
-    " calls_placed = :calls_placed, schedule_callback_at = :schedule_callback_at,"
-    " ended_at = :ended_at, schedule_id = :schedule_id, sms_number_id = :sms_number_id,"
-    " updated_at = :now{tokens} WHERE id = :id"
-)
-
-
-def save_lead(sql: Sql, lead: Row, now: datetime, *, tokens_changed: bool) -> None:
-    """Write the cadence's fields back; ``tokens`` only when changed (it re-indexes search)."""
-    statement = _UPDATE_LEAD.format(tokens=", tokens = :tokens" if tokens_changed else "")
-    params = {
-        name: lead[name]
-        for name in (
-            "id",
-            "status",
-            "action_index",
-            "next_action_at",
-            "contact_attempts",
-            "calls_placed",
-            "schedule_callback_at",
-            "ended_at",
-            "schedule_id",
-            "sms_number_id",
-        )
-    }
-    if tokens_changed:
-        params["tokens"] = lead["tokens"]
-    sql.run(statement, now=now, **params)
-
-
 def add_lead_event(sql: Sql, lead: Row, kind: str, data: dict[str, Any], now: datetime) -> None:
     sql.run(
         "INSERT INTO lead_events (company_id, lead_id, kind, data, created_at)"
@@ -140,41 +108,6 @@ def add_lead_event(sql: Sql, lead: Row, kind: str, data: dict[str, Any], now: da
         data=data,
         now=now,
     )
-
-
-def insert_call(sql: Sql, values: dict[str, Any]) -> int:
-    row = sql.one(
-        "INSERT INTO calls (uuid, company_id, lead_id, schedule_id, direction, to_number,"
-        " from_number, status, tokens, action_index, is_callback, connect_to, created_at,"
-        " updated_at) VALUES (:uuid, :company_id, :lead_id, :schedule_id, 'outbound', :to_number,"
-        " :from_number, 'queued', :tokens, :action_index, :is_callback, :connect_to, :now, :now)"
-        " RETURNING id",
-        **values,
-    )
-    assert row is not None
-    call_id = int(row["id"])
-    sql.run(
-        "INSERT INTO call_events (company_id, call_id, kind, data, created_at)"
-        " VALUES (:company_id, :call_id, 'queued', :data, :now)",
-        company_id=values["company_id"],
-        call_id=call_id,
-        data={"status": "queued"},
-        now=values["now"],
-    )
-    return call_id
-
-
-def insert_message(sql: Sql, values: dict[str, Any]) -> int:
-    row = sql.one(
-        "INSERT INTO messages (uuid, company_id, lead_id, schedule_id, channel, direction,"
-        " to_address, from_address, subject, body, status, action_index, error, created_at,"
-        " updated_at) VALUES (:uuid, :company_id, :lead_id, :schedule_id, :channel, 'outbound',"
-        " :to_address, :from_address, :subject, :body, :status, :action_index, :error, :now,"
-        " :now) RETURNING id",
-        **values,
-    )
-    assert row is not None
-    return int(row["id"])
 
 
 def flag_contact(sql: Sql, company_id: int, number: str, flag: str, now: datetime) -> None:

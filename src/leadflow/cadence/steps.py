@@ -14,7 +14,7 @@ from dataclasses import replace
 from datetime import timedelta
 
 from leadflow.cadence import repository
-from leadflow.cadence.batch import Batch, call_data
+from leadflow.cadence.batch import Batch, Pending, call_data
 from leadflow.cadence.effects import CallWebhook, PlaceCall, SendEmail, SendSms
 from leadflow.cadence.state import WorkedSchedule, lead_state
 from leadflow.channels.protocol import OutboundCall, OutboundEmail, OutboundSms
@@ -52,7 +52,6 @@ CALL_SETTLE = timedelta(hours=1)
 
 def work_lead(batch: Batch, lead: Row, schedule: WorkedSchedule, contact: ContactState) -> None:
     """Advance one claimed lead as far as it goes now, and save it."""
-    tokens_changed = False
     turn = _Turn(batch, lead, schedule, contact)
     for _ in range(MAX_STEPS_PER_TURN):
         if not schedule.valid:
@@ -71,8 +70,7 @@ def work_lead(batch: Batch, lead: Row, schedule: WorkedSchedule, contact: Contac
             break
     else:
         lead["next_action_at"] = batch.now  # more to do: the next batch goes on
-    tokens_changed = turn.tokens_changed
-    repository.save_lead(batch.sql, lead, batch.now, tokens_changed=tokens_changed)
+    batch.save(lead, tokens_changed=turn.tokens_changed)
 
 
 class _Turn:
@@ -146,10 +144,9 @@ class _Turn:
             return True
         from_number, _ = self._from_number("voice", lead["trackdrive_number_id"])
         call_uuid = str(uuid.uuid4())
-        call_id = repository.insert_call(
-            batch.sql,
+        call = batch.call(
+            call_uuid,
             {
-                "uuid": call_uuid,
                 "company_id": lead["company_id"],
                 "lead_id": lead["id"],
                 "schedule_id": lead["schedule_id"],
@@ -159,7 +156,8 @@ class _Turn:
                 "action_index": index,
                 "is_callback": callback,
                 "connect_to": action.connect_to,
-                "now": batch.now,
+                "offer_id": lead["offer_id"],
+                "traffic_source_id": lead["traffic_source_id"],
             },
         )
         lead["contact_attempts"] += 1
@@ -168,25 +166,28 @@ class _Turn:
         lead["next_action_at"] = batch.now + CALL_SETTLE
         if callback:
             lead["schedule_callback_at"] = None
-            repository.place_callbacks(batch.sql, lead["id"], call_id, batch.now)
+            batch.later(
+                lambda: repository.place_callbacks(batch.sql, lead["id"], call.id, batch.now)
+            )
         else:
             lead["action_index"] = index + 1
-        batch.event(lead, "call_placed", call_id=call_id, action_index=index, callback=callback)
-        batch.webhook(
-            lead, "new_call", lambda: call_data(lead, call_id, call_uuid, from_number, batch.now)
-        )
-        batch.effects.append(
-            PlaceCall(
-                call_id,
-                OutboundCall(
-                    call_uuid=call_uuid,
-                    to=lead["caller_id"],
-                    from_=from_number,
-                    connect_to=action.connect_to,
-                    max_ring_seconds=action.max_ring_seconds,
-                ),
+        batch.event(lead, "call_placed", call_id=call, action_index=index, callback=callback)
+        placed = dict(lead)  # as it was when called, whatever the rest of the turn changes
+        batch.later(
+            lambda: batch.webhook(
+                placed,
+                "new_call",
+                lambda: call_data(placed, call.id, call_uuid, from_number, batch.now),
             )
         )
+        outbound = OutboundCall(
+            call_uuid=call_uuid,
+            to=lead["caller_id"],
+            from_=from_number,
+            connect_to=action.connect_to,
+            max_ring_seconds=action.max_ring_seconds,
+        )
+        batch.owe(lambda: PlaceCall(call.id, outbound))
         return False
 
     def _sms(self, action: SmsAction, index: int) -> None:
@@ -198,10 +199,9 @@ class _Turn:
         lead["sms_number_id"] = from_id
         message = self._message(SMS, lead["caller_id"], from_number, None, action.body, index)
         if message is not None:
-            message_id, message_uuid, body = message
-            batch.effects.append(
-                SendSms(message_id, OutboundSms(message_uuid, lead["caller_id"], from_number, body))
-            )
+            row, body = message
+            sms = OutboundSms(row.uuid, lead["caller_id"], from_number, body)
+            batch.owe(lambda: SendSms(row.id, sms))
 
     def _email(self, action: EmailAction, index: int) -> None:
         lead, batch = self.lead, self.batch
@@ -216,12 +216,9 @@ class _Turn:
             return
         message = self._message(EMAIL, lead["email"], sender, subject, action.body, index)
         if message is not None:
-            message_id, message_uuid, body = message
-            batch.effects.append(
-                SendEmail(
-                    message_id, OutboundEmail(message_uuid, lead["email"], sender, subject, body)
-                )
-            )
+            row, body = message
+            email = OutboundEmail(row.uuid, lead["email"], sender, subject, body)
+            batch.owe(lambda: SendEmail(row.id, email))
 
     def _message(
         self,
@@ -231,7 +228,7 @@ class _Turn:
         subject: str | None,
         template: str,
         index: int,
-    ) -> tuple[int, str, str] | None:
+    ) -> tuple[Pending, str] | None:
         """The message row, queued; or failed (and nothing to send) when the body won't render."""
         lead = self.lead
         error: str | None = None
@@ -240,10 +237,9 @@ class _Turn:
         except TemplateError as exc:
             body, error = "", str(exc)
         message_uuid = str(uuid.uuid4())
-        message_id = repository.insert_message(
-            self.batch.sql,
+        row = self.batch.message(
+            message_uuid,
             {
-                "uuid": message_uuid,
                 "company_id": lead["company_id"],
                 "lead_id": lead["id"],
                 "schedule_id": lead["schedule_id"],
@@ -255,7 +251,6 @@ class _Turn:
                 "status": "failed" if error else "queued",
                 "action_index": index,
                 "error": error,
-                "now": self.batch.now,
             },
         )
         if error is not None:
@@ -264,12 +259,12 @@ class _Turn:
                 "action_failed",
                 action_index=index,
                 type=channel,
-                message_id=message_id,
+                message_id=row,
                 reason=error,
             )
             return None
-        self.batch.event(lead, f"{channel}_queued", action_index=index, message_id=message_id)
-        return message_id, message_uuid, body
+        self.batch.event(lead, f"{channel}_queued", action_index=index, message_id=row)
+        return row, body
 
     def _webhook(self, action: WebhookAction, index: int) -> None:
         lead = self.lead
@@ -281,9 +276,10 @@ class _Turn:
             self._failed(index, action, str(exc))
             return
         self.batch.event(lead, "webhook_queued", action_index=index, method=action.method, url=url)
-        self.batch.effects.append(
-            CallWebhook(lead["company_id"], lead["id"], index, action.method, url, body, headers)
+        webhook = CallWebhook(
+            lead["company_id"], lead["id"], index, action.method, url, body, headers
         )
+        self.batch.owe(lambda: webhook)
 
     def _modify(self, action: ModifyLeadAction, index: int) -> None:
         lead = self.lead
