@@ -162,6 +162,7 @@ async def test_update_keeps_money_exact_to_the_cent_and_merges_post_call_tokens(
         ({"revenue": None}, "revenue"),
         ({"buyer_converted": "perhaps"}, "buyer_converted"),
         ({"post_call_tokens": [1, 2]}, "post_call_tokens"),
+        ({"post_call_tokens": {"note": "a\x00b"}}, "post_call_tokens"),
     ],
 )
 async def test_update_refuses_a_bad_value_naming_the_field(
@@ -181,3 +182,16 @@ async def test_update_with_two_bad_fields_names_both(calls: Calls, factory: Fact
     answer = await calls.put(tenant, call.id, {"revenue": -3, "payout": "x"})
     assert answer.status_code == 422
     assert sorted(answer.json()["errors"]) == ["payout", "revenue"]
+
+
+async def test_sorts_by_revenue_and_filters_by_attribution(calls: Calls, factory: Factory) -> None:
+    tenant = await factory.tenant()
+    offer = await factory.offer(tenant)
+    small = await calls.call(tenant, revenue_cents=100, offer_id=offer.id, direction="inbound")
+    large = await calls.call(tenant, revenue_cents=900, offer_id=offer.id)
+    other = await calls.call(tenant, revenue_cents=500)
+    by_revenue = await calls.get(tenant, "", order="revenue", order_dir="desc")
+    assert _ids(by_revenue.json()) == [large.id, other.id, small.id]
+    assert _ids((await calls.get(tenant, "", offer_id=offer.id)).json()) == [small.id, large.id]
+    inbound = await calls.get(tenant, "", direction="inbound", status="completed\x00")
+    assert _ids(inbound.json()) == [small.id]

@@ -43,6 +43,33 @@ def _flag(name: str, raw: str | None) -> bool | None:
         raise TrackDriveError.field(name, str(exc)) from None
 
 
+def _text(value: str | None) -> str | None:
+    """A text filter without NUL, which nothing stored holds (and PostgreSQL refuses)."""
+    return (value or "").replace("\x00", "").strip() or None
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(item) for item in value)
+    return False
+
+
+def _checked(body: CallUpdate) -> dict[str, Any]:
+    """The fields sent, or a 422 naming each null one and tokens PostgreSQL cannot keep."""
+    changes: dict[str, Any] = body.model_dump(exclude_unset=True)
+    errors = {name: ["can't be blank"] for name, value in changes.items() if value is None}
+    tokens = changes.get("post_call_tokens")
+    if tokens is not None and _has_nul(tokens):
+        errors["post_call_tokens"] = ["can't contain NUL characters"]
+    if errors:
+        raise TrackDriveError.invalid(errors)
+    return changes
+
+
 def _times(**raw: str | None) -> dict[str, datetime | None]:
     """TrackDrive's time format (or ISO 8601); 422 naming each bad one."""
     parsed: dict[str, datetime | None] = {}
@@ -91,8 +118,8 @@ async def list_calls(
     repo = CallRepository(session, principal.company_id)
     base = repo.listed(
         in_progress=_flag("in_progress", in_progress),
-        status=status,
-        direction=direction,
+        status=_text(status),
+        direction=_text(direction),
         lead_id=lead_id,
         offer_id=offer_id,
         schedule_id=schedule_id,
@@ -166,10 +193,7 @@ async def update_call(
     ``call_changed``."""
     repo = CallRepository(session, principal.company_id)
     call = await _load(repo, ref)
-    changes: dict[str, Any] = body.model_dump(exclude_unset=True)
-    blank = {name: ["can't be blank"] for name, value in changes.items() if value is None}
-    if blank:
-        raise TrackDriveError.invalid(blank)
+    changes = _checked(body)
     now = clock.now()
     for name in MONEY:
         if name in changes:

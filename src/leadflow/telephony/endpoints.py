@@ -268,6 +268,14 @@ async def inbound_sms(
     return _answer(request, CallbackOut(status="received", recorded=True))
 
 
+PROVIDER_ID_LENGTH = 100
+
+
+def _plain(params: dict[str, str]) -> dict[str, str]:
+    """The parameters without NUL, which no text column can hold on PostgreSQL."""
+    return {name: value.replace("\x00", "") for name, value in params.items()}
+
+
 def _caller(value: str | None) -> str | None:
     """The caller ID in E.164, or None when it is withheld or unreadable (``anonymous``)."""
     try:
@@ -300,12 +308,12 @@ async def inbound_voice(
     settings: SettingsDep,
     clock: ClockDep,
 ) -> Response:
-    params = await _signed_params(request, signature, settings)
+    params = _plain(await _signed_params(request, signature, settings))
     call = InboundCall(
         to=_e164(params.get("To"), "To"),
         from_=_caller(params.get("From")),
         from_raw=(params.get("From") or "").strip(),
-        provider_id=params.get("CallSid") or None,
+        provider_id=params.get("CallSid", "")[:PROVIDER_ID_LENGTH] or None,
         status=params.get("CallStatus", "").strip().lower(),
     )
     now = clock.now()
@@ -334,9 +342,9 @@ async def inbound_voice_status(
     settings: SettingsDep,
     clock: ClockDep,
 ) -> Response:
-    params = await _signed_params(request, signature, settings)
+    params = _plain(await _signed_params(request, signature, settings))
     to = _e164(params.get("To"), "To")
-    sid = params.get("CallSid") or ""
+    sid = params.get("CallSid", "")[:PROVIDER_ID_LENGTH]
     status = params.get("CallStatus", "").strip().lower()
     now = clock.now()
 
