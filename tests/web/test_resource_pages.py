@@ -1,0 +1,65 @@
+"""Offers, traffic sources and numbers: list, create, edit, with the API's own rules."""
+
+from __future__ import annotations
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from leadflow.models import Number, Offer, TrafficSource
+from tests.factories import Factory
+from tests.web.conftest import Person, csrf_of, post_form
+
+
+async def test_an_offer_is_created_listed_and_renamed(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person
+) -> None:
+    created = await post_form(
+        browser, "/offers/new", "/offers/new", {"name": "Auto", "description": "cars"}
+    )
+    assert created.headers["location"] == "/offers"
+    async with app.state.sessionmaker() as session:
+        offer = (await session.scalars(select(Offer))).one()
+    assert len(offer.leads_api_key) == 32
+    assert "Auto" in (await browser.get("/offers")).text
+    url = f"/offers/{offer.id}/edit"
+    renamed = await post_form(browser, url, url, {"name": "Home", "description": ""})
+    assert renamed.status_code == 303
+    assert "Home" in (await browser.get("/offers")).text
+
+
+async def test_a_blank_name_is_refused_next_to_the_field(
+    browser: httpx.AsyncClient, signed_in: Person
+) -> None:
+    answer = await post_form(browser, "/traffic_sources/new", "/traffic_sources/new", {"name": ""})
+    assert answer.status_code == 422
+    assert 'id="err-name">String should have at least 1 character' in answer.text
+
+
+async def test_a_number_is_stored_as_e164_once(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person
+) -> None:
+    data = {"number": "(719) 313-2645", "capabilities": "sms"}
+    assert (await post_form(browser, "/numbers/new", "/numbers/new", data)).status_code == 303
+    async with app.state.sessionmaker() as session:
+        number = (await session.scalars(select(Number))).one()
+    assert (number.number, number.capabilities) == ("+17193132645", ["sms"])
+    again = await post_form(browser, "/numbers/new", "/numbers/new", data)
+    assert again.status_code == 422
+    assert "is already one of your numbers" in again.text
+
+
+async def test_another_companys_rows_cannot_be_edited(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    other = await factory.tenant()
+    offer = await factory.offer(other, name="Theirs")
+    source = await factory.traffic_source(other, name="Their publisher")
+    for path in (f"/offers/{offer.id}/edit", f"/traffic_sources/{source.id}/edit"):
+        assert (await browser.get(path)).status_code == 404
+        home = await browser.get("/")
+        answer = await browser.post(path, data={"csrf_token": csrf_of(home.text), "name": "Mine"})
+        assert answer.status_code == 404
+    async with app.state.sessionmaker() as session:
+        assert (await session.get(TrafficSource, source.id)).name == "Their publisher"  # type: ignore[union-attr]
+    assert "Theirs" not in (await browser.get("/offers")).text
