@@ -7,6 +7,7 @@ from fastapi import APIRouter, Body, Depends
 from starlette.responses import Response
 
 from leadflow.campaigns.repository import CampaignRepository, FieldLabelRepository
+from leadflow.campaigns.schemas import CampaignOut
 from leadflow.campaigns.service import (
     campaign_body,
     create_campaign,
@@ -19,7 +20,7 @@ from leadflow.kit.auth import READ, WRITE, Principal, require_api_key
 from leadflow.kit.dependencies import ClockDep, SettingsDep
 from leadflow.kit.errors import LeadSailError
 from leadflow.models import Campaign
-from leadflow.submissions.route import LeadSailRoute, success
+from leadflow.submissions.route import LeadSailRoute, documented, success
 
 router = APIRouter(prefix="/api/v1", tags=["campaigns"], route_class=LeadSailRoute)
 Reader = Annotated[Principal, Depends(require_api_key("campaigns", READ))]
@@ -34,13 +35,18 @@ async def _load(repo: CampaignRepository, ref: str) -> Campaign:
     return campaign
 
 
-@router.get("/campaigns", summary="List campaigns")
+@router.get("/campaigns", summary="List campaigns", **documented("Campaigns", list[CampaignOut]))
 async def list_campaigns(principal: Reader, session: SessionDep) -> Response:
     campaigns = await CampaignRepository(session, principal.company_id).all()
     return success([campaign_body(campaign) for campaign in campaigns])
 
 
-@router.post("/campaigns", summary="Create a campaign", status_code=201)
+@router.post(
+    "/campaigns",
+    summary="Create a campaign",
+    status_code=201,
+    **documented("Campaign", CampaignOut),
+)
 async def create(
     body: JsonObject,
     principal: Writer,
@@ -53,13 +59,21 @@ async def create(
     return success(campaign_body(campaign), status=201)
 
 
-@router.get("/campaigns/{campaign_id}", summary="Show a campaign (by id or code)")
+@router.get(
+    "/campaigns/{campaign_id}",
+    summary="Show a campaign (by id or code)",
+    **documented("Campaign", CampaignOut),
+)
 async def show(campaign_id: str, principal: Reader, session: SessionDep) -> Response:
     campaign = await _load(CampaignRepository(session, principal.company_id), campaign_id)
     return success(campaign_body(campaign))
 
 
-@router.put("/campaigns/{campaign_id}", summary="Update a campaign (fields given replace)")
+@router.put(
+    "/campaigns/{campaign_id}",
+    summary="Update a campaign (fields given replace)",
+    **documented("Campaign", CampaignOut),
+)
 async def update(
     campaign_id: str,
     body: JsonObject,
@@ -77,6 +91,7 @@ async def update(
 @router.delete(
     "/campaigns/{campaign_id}",
     summary="Delete a campaign, or archive it when leads or campaigns refer to it",
+    **documented("DeletedCampaign"),
 )
 async def delete(
     campaign_id: str, principal: Writer, session: SessionDep, clock: ClockDep
@@ -87,12 +102,20 @@ async def delete(
     return success({"id": campaign.uuid, "deleted": deleted, "archived": not deleted})
 
 
-@router.get("/field_library", summary="The field library: questionnaire key → label")
+@router.get(
+    "/field_library",
+    summary="The field library: questionnaire key → label",
+    **documented("FieldLibrary", dict[str, str]),
+)
 async def show_field_library(principal: Reader, session: SessionDep) -> Response:
     return success(await FieldLabelRepository(session, principal.company_id).labels())
 
 
-@router.put("/field_library", summary="Replace the field library")
+@router.put(
+    "/field_library",
+    summary="Replace the field library",
+    **documented("FieldLibrary", dict[str, str]),
+)
 async def put_field_library(
     body: JsonObject, principal: Writer, session: SessionDep, clock: ClockDep
 ) -> Response:

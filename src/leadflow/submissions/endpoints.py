@@ -20,7 +20,14 @@ from leadflow.kit.auth import READ, WRITE, Principal, require_api_key
 from leadflow.kit.dependencies import ClockDep
 from leadflow.submissions import service
 from leadflow.submissions.repository import SubmittedLeadRepository
-from leadflow.submissions.route import ApiKeyRoute, LeadSailRoute, answer, success
+from leadflow.submissions.route import (
+    ApiKeyRoute,
+    LeadSailRoute,
+    SubmissionAccepted,
+    answer,
+    documented,
+    success,
+)
 from leadflow.submissions.serializer import accepted, lead_body, lead_details
 
 leadsail = APIRouter(prefix="/api/v1/leads", tags=["lead submission"], route_class=LeadSailRoute)
@@ -69,7 +76,11 @@ async def _committed(request: Request, session: AsyncSession, stored: service.St
     return answer(body)
 
 
-@leadsail.post("/submit", summary="Submit a lead to the qualification and delivery pipeline")
+@leadsail.post(
+    "/submit",
+    summary="Submit a lead to the qualification and delivery pipeline",
+    **documented("Submission", flat=SubmissionAccepted),
+)
 async def submit(
     body: JsonObject, request: Request, principal: Writer, session: SessionDep, clock: ClockDep
 ) -> Response:
@@ -78,7 +89,11 @@ async def submit(
     return await _committed(request, session, stored)
 
 
-@leadsail.post("/{lead_id}/repost", summary="Run a failed, rejected or error lead again")
+@leadsail.post(
+    "/{lead_id}/repost",
+    summary="Run a failed, rejected or error lead again",
+    **documented("Repost", flat=SubmissionAccepted),
+)
 async def repost(
     lead_id: str,
     request: Request,
@@ -92,7 +107,11 @@ async def repost(
     return await _committed(request, session, stored)
 
 
-@leadsail.post("/{lead_id}/deliver", summary="Deliver a lead to a campaign, skipping qualification")
+@leadsail.post(
+    "/{lead_id}/deliver",
+    summary="Deliver a lead to a campaign, skipping qualification",
+    **documented("Delivery", flat=SubmissionAccepted),
+)
 async def deliver(
     lead_id: str,
     body: JsonObject,
@@ -106,7 +125,11 @@ async def deliver(
     return await _committed(request, session, stored)
 
 
-@leadsail.post("/{lead_id}/approve", summary="Approve, reject or reset a lead's approval")
+@leadsail.post(
+    "/{lead_id}/approve",
+    summary="Approve, reject or reset a lead's approval",
+    **documented("ApprovedLead"),
+)
 async def approve(
     lead_id: str, body: JsonObject, principal: Writer, session: SessionDep, clock: ClockDep
 ) -> Response:
@@ -116,7 +139,12 @@ async def approve(
     return success(lead_body(lead, uuids))
 
 
-@shared.post("", summary="Store a lead without running the pipeline (X-API-Key)")
+@shared.post(
+    "",
+    summary="Store a lead without running the pipeline (X-API-Key)",
+    operation_id="leadsail_store_lead",
+    **documented("StoredLead"),
+)
 async def store(
     body: JsonObject, request: Request, principal: Writer, session: SessionDep, clock: ClockDep
 ) -> Response:
@@ -126,7 +154,12 @@ async def store(
     return success(lead_body(stored.lead, uuids), status=201 if stored.created else 200)
 
 
-@shared.get("", summary="List submitted leads, newest first (X-API-Key)")
+@shared.get(
+    "",
+    summary="List submitted leads, newest first (X-API-Key)",
+    operation_id="leadsail_list_leads",
+    **documented("LeadPage"),
+)
 async def list_leads(
     principal: Reader, session: SessionDep, query: Annotated[LeadListQuery, Query()]
 ) -> Response:
@@ -153,7 +186,12 @@ async def list_leads(
     )
 
 
-@shared.get("/{lead_id}", summary="A submitted lead with its submissions (X-API-Key)")
+@shared.get(
+    "/{lead_id}",
+    summary="A submitted lead with its submissions (X-API-Key)",
+    operation_id="leadsail_show_lead",
+    **documented("LeadDetails"),
+)
 async def show(lead_id: str, principal: Reader, session: SessionDep) -> Response:
     leads = SubmittedLeadRepository(session, principal.company_id)
     lead = await leads.by_uuid(lead_id)

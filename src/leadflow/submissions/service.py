@@ -132,11 +132,13 @@ async def store_lead(
     if submit:
         lead.status = SubmissionStatus.NEW
     await repos.leads.session.flush()
-    submission = (
-        await _new_submission(repos.leads, lead, campaign.id, "original", data, now)
-        if submit
-        else None
-    )
+    submission = None
+    if submit:
+        # A new lead's first submission is number 1: no need to ask the database.
+        number = 1 if created else None
+        submission = await _new_submission(
+            repos.leads, lead, campaign.id, "original", data, now, number
+        )
     return Stored(lead=lead, submission=submission, created=created)
 
 
@@ -203,12 +205,13 @@ async def _new_submission(
     kind: str,
     data: dict[str, Any],
     now: datetime,
+    number: int | None = None,
 ) -> Submission:
     submission = Submission(
         company_id=lead.company_id,
         lead_id=lead.id,
         campaign_id=campaign_id,
-        number=await leads.next_number(lead.id),
+        number=number or await leads.next_number(lead.id),
         type=kind,
         status=SubmissionStatus.NEW,
         data=data,
