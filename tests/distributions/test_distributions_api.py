@@ -234,6 +234,12 @@ async def test_another_companys_router_rows_and_targets_are_out_of_reach(
     assert (
         await _create(client, mine, their_router, target_schedule_id=my_target.id)
     ).status_code == 404
+    # Whatever is sent: another company's router is not there to validate a body against.
+    assert (await _create(client, mine, their_router, weight=0)).status_code == 404
+    bad_update = await client.put(
+        _url(their_router, their_row["id"]), json={"weight": "heavy"}, headers=mine.auth
+    )
+    assert bad_update.status_code == 404
     for method in ("GET", "PUT", "DELETE"):
         for url in (_url(their_router, their_row["id"]), _url(my_router, their_row["id"])):
             response = await client.request(method, url, json={"weight": 3}, headers=mine.auth)

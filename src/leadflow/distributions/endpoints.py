@@ -46,14 +46,38 @@ LISTING = ListSpec(
 ONE = envelope.documented(ROOT, DistributionOut)
 
 
-async def _load(
-    session: AsyncSession, principal: Principal, schedule_id: str, ref: str
-) -> tuple[Schedule, Distribution]:
-    schedule = await router_schedule(session, principal.company_id, schedule_id)
-    row = await DistributionRepository(session, principal.company_id, schedule.id).get(ref)
+# The parent is resolved as a dependency, so it is settled (401, then 404 or 422 on
+# schedule_id) before the body is validated: another company's schedule is a 404 whatever
+# was sent, as for every other route.
+async def _readable_router(schedule_id: str, principal: Reader, session: SessionDep) -> Schedule:
+    return await router_schedule(session, principal.company_id, schedule_id)
+
+
+async def _writable_router(schedule_id: str, principal: Writer, session: SessionDep) -> Schedule:
+    return await router_schedule(session, principal.company_id, schedule_id)
+
+
+ReadRouter = Annotated[Schedule, Depends(_readable_router)]
+WriteRouter = Annotated[Schedule, Depends(_writable_router)]
+
+
+async def _load(session: AsyncSession, schedule: Schedule, ref: str) -> Distribution:
+    row = await DistributionRepository(session, schedule.company_id, schedule.id).get(ref)
     if row is None:
         raise TrackDriveError.not_found("distribution")
-    return schedule, row
+    return row
+
+
+async def _readable(schedule: ReadRouter, ref: str, session: SessionDep) -> Distribution:
+    return await _load(session, schedule, ref)
+
+
+async def _writable(schedule: WriteRouter, ref: str, session: SessionDep) -> Distribution:
+    return await _load(session, schedule, ref)
+
+
+Readable = Annotated[Distribution, Depends(_readable)]
+Writable = Annotated[Distribution, Depends(_writable)]
 
 
 def _out(row: Distribution) -> DistributionOut:
@@ -66,9 +90,8 @@ def _out(row: Distribution) -> DistributionOut:
     **envelope.documented(ROOTS, listing.listed_item(DistributionOut), plural=True),
 )
 async def list_distributions(
-    schedule_id: str, principal: Reader, session: SessionDep, query: ListQueryDep
+    schedule: ReadRouter, principal: Reader, session: SessionDep, query: ListQueryDep
 ) -> Response:
-    schedule = await router_schedule(session, principal.company_id, schedule_id)
     scoped = DistributionRepository(session, principal.company_id, schedule.id).scoped()
     page = await listing.fetch(session, LISTING, query, scoped, region=principal.default_region)
     return envelope.many(ROOTS, page.items, page.metadata)
@@ -76,43 +99,37 @@ async def list_distributions(
 
 @router.post("", summary="Add a distribution to a router schedule", **ONE)
 async def create(
-    schedule_id: str,
+    schedule: WriteRouter,
     body: Annotated[DistributionCreate, Body()],
-    principal: Writer,
     session: SessionDep,
     clock: ClockDep,
 ) -> Response:
-    schedule = await router_schedule(session, principal.company_id, schedule_id)
     row = await create_distribution(session, schedule, body, clock.now())
     await flush_or_422(session)
     return envelope.one(ROOT, _out(row))
 
 
 @router.get("/{ref}", summary="Show a distribution", **ONE)
-async def show(schedule_id: str, ref: str, principal: Reader, session: SessionDep) -> Response:
-    _, row = await _load(session, principal, schedule_id, ref)
+async def show(row: Readable) -> Response:
     return envelope.one(ROOT, _out(row))
 
 
 @router.put("/{ref}", summary="Update a distribution", **ONE)
 async def update(
-    schedule_id: str,
-    ref: str,
+    schedule: WriteRouter,
+    row: Writable,
     body: Annotated[DistributionUpdate, Body()],
-    principal: Writer,
     session: SessionDep,
     clock: ClockDep,
 ) -> Response:
-    schedule, row = await _load(session, principal, schedule_id, ref)
     await update_distribution(session, schedule, row, body, clock.now())
     await flush_or_422(session)
     return envelope.one(ROOT, _out(row))
 
 
 @router.delete("/{ref}", summary="Delete a distribution", **ONE)
-async def delete(schedule_id: str, ref: str, principal: Writer, session: SessionDep) -> Response:
-    _, row = await _load(session, principal, schedule_id, ref)
+async def delete(schedule: WriteRouter, row: Writable, session: SessionDep) -> Response:
     out = _out(row)
-    await DistributionRepository(session, principal.company_id, row.schedule_id).delete(row)
+    await DistributionRepository(session, schedule.company_id, schedule.id).delete(row)
     await flush_or_422(session)
     return envelope.one(ROOT, out)
