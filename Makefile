@@ -22,6 +22,11 @@ run: setup
 ## make test: set up and run the whole suite on SQLite and PostgreSQL
 test: setup
 	bash scripts/ensure-test-tools.sh
+	@# The web app's browser tests drive Debian's Chromium (headless) through Playwright.
+	@if [ ! -x /usr/bin/chromium ] && [ "$$(id -u)" -eq 0 ]; then \
+	  echo "installing chromium ..."; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	fi
 	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
 
 lint: setup
