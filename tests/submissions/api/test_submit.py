@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 
 import httpx
@@ -196,3 +197,15 @@ async def test_the_key_pair_is_the_same_as_for_basic_auth(
 ) -> None:
     answer = await client.get("/api/v1/campaigns", headers=api_key(seller.tenant))
     assert answer.status_code == 200
+
+
+async def test_concurrent_resubmissions_of_a_lead_take_distinct_numbers(
+    seller: Seller, rows: Rows
+) -> None:
+    first = await seller.submit()
+    again = {"campaignId": "auto", "leadId": first["leadId"]}
+    answers = await asyncio.gather(*(seller.post("/submit", again) for _ in range(5)))
+    assert [a.status_code for a in answers] == [200] * 5
+    numbers = sorted(a.json()["submissionNumber"] for a in answers)
+    assert numbers == [2, 3, 4, 5, 6]
+    assert [s.number for s in await rows.submissions(first["leadId"])] == [1, 2, 3, 4, 5, 6]
