@@ -22,7 +22,7 @@ from leadflow.web.session import SessionSigner, session_secret
 
 def install(app: FastAPI) -> None:
     """Mount the web app's routes and static files on ``app``."""
-    from leadflow.web.pages import dashboard, leads, login, resources, schedules
+    from leadflow.web.pages import dashboard, leads, login, resources, schedules, suppression
 
     settings: Settings = app.state.settings
     app.state.web_signer = SessionSigner(session_secret(settings), settings.session_max_age_seconds)
@@ -31,7 +31,7 @@ def install(app: FastAPI) -> None:
         StaticFiles(directory=str(Path(__file__).parent / "static")),
         name="static",
     )
-    for module in (login, dashboard, schedules, leads, resources):
+    for module in (login, dashboard, schedules, leads, suppression, resources):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequiredError)

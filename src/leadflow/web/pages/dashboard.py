@@ -1,16 +1,71 @@
-"""The dashboard: what happened today, at a glance."""
+"""The dashboard: today's leads by schedule and traffic source, today's calls, the last 20
+events and leads per hour over seven days. "Today" starts at midnight in the company's zone."""
 
 from __future__ import annotations
+
+from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from leadflow.companies.repository import CompanyRepository
+from leadflow.db.session import SessionDep
+from leadflow.kit.dependencies import ClockDep
+from leadflow.models import Lead
+from leadflow.schedules.repository import ScheduleRepository
+from leadflow.traffic_sources.repository import TrafficSourceRepository
 from leadflow.web.auth import UserDep
+from leadflow.web.chart import hourly_chart, hourly_counts
 from leadflow.web.rendering import page
+from leadflow.web.repository import WebRepository
 
 router = APIRouter(include_in_schema=False)
+HOURS = 7 * 24
+
+
+def _zone(name: str | None) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or "UTC")
+    except (ValueError, OSError):
+        return ZoneInfo("UTC")
+
+
+def start_of_day(now: datetime, zone: ZoneInfo) -> datetime:
+    local = now.astimezone(zone)
+    return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(now.tzinfo)
 
 
 @router.get("/")
-async def dashboard(request: Request, user: UserDep) -> Response:
-    return page(request, "dashboard.html", user=user)
+async def dashboard(request: Request, user: UserDep, db: SessionDep, clock: ClockDep) -> Response:
+    company = await CompanyRepository(db).get(user.company_id)
+    zone = _zone(company.time_zone if company else None)
+    now = clock.now()
+    today = start_of_day(now, zone)
+    reads = WebRepository(db, user.company_id)
+    schedules = {s.id: s.name for s in await ScheduleRepository(db, user.company_id).list()}
+    sources = {s.id: s.name for s in await TrafficSourceRepository(db, user.company_id).list()}
+    by_schedule = [
+        (schedules.get(key, "no schedule (offer data)"), count)
+        for key, count in await reads.leads_since_by(today, Lead.schedule_id)
+    ]
+    by_source = [
+        (sources.get(key, "no traffic source"), count)
+        for key, count in await reads.leads_since_by(today, Lead.traffic_source_id)
+    ]
+    placed, connected = await reads.calls_since(today)
+    chart_start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=HOURS - 1)
+    counts = hourly_counts(await reads.lead_times_since(chart_start), chart_start, HOURS)
+    return page(
+        request,
+        "dashboard.html",
+        user=user,
+        leads_today=sum(count for _, count in by_schedule),
+        by_schedule=by_schedule,
+        by_source=by_source,
+        calls_placed=placed,
+        calls_connected=connected,
+        events=await reads.recent_events(20),
+        chart=hourly_chart(counts, chart_start, zone),
+        zone=zone.key,
+    )

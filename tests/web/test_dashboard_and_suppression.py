@@ -1,0 +1,108 @@
+"""The dashboard's figures and chart, and the suppression list's block and unblock."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import httpx
+from fastapi import FastAPI
+from sqlalchemy import select
+
+from leadflow.clock import FrozenClock
+from leadflow.models import Contact, Lead
+from leadflow.web.chart import hourly_counts
+from tests.factories import Factory
+from tests.web.conftest import Person, post_form
+
+
+async def _post_lead(client: httpx.AsyncClient, token: str, caller: str, **extra: str) -> int:
+    answer = await client.post(
+        "/api/v1/leads", params={"lead_token": token, "caller_id": caller, **extra}
+    )
+    assert answer.status_code == 200, answer.text
+    return int(answer.json()["lead"]["id"])
+
+
+def test_hourly_counts_put_each_lead_in_its_hour() -> None:
+    start = FrozenClock().now()
+    times = [start, start + timedelta(minutes=59), start + timedelta(hours=2), start - timedelta(1)]
+    assert hourly_counts(times, start, 3) == [2, 0, 1]
+
+
+async def test_the_dashboard_counts_todays_leads_by_schedule_and_source(
+    browser: httpx.AsyncClient, signed_in: Person, factory: Factory, clock: FrozenClock
+) -> None:
+    schedule = await factory.schedule(signed_in.tenant, name="Morning callers")
+    source = await factory.traffic_source(signed_in.tenant, name="Facebook")
+    clock.advance(days=-2)
+    await _post_lead(browser, schedule.leads_api_key, "+18004506700")
+    clock.advance(days=2)
+    for n in range(3):
+        await _post_lead(
+            browser, schedule.leads_api_key, f"+1800450680{n}", traffic_source_id=str(source.id)
+        )
+    html = (await browser.get("/")).text
+    assert '<div class="stat"><strong>3</strong> leads</div>' in html
+    assert "<td>Morning callers</td><td>3</td>" in html
+    assert "<td>Facebook</td><td>3</td>" in html
+    assert "4 leads in the last 7 days; the busiest hour had 3." in html
+    assert html.count("<rect ") == 2
+    assert html.count(">created</td>") == 4
+
+
+async def test_the_dashboard_shows_only_the_users_company(
+    browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    theirs = await factory.schedule(await factory.tenant(), name="Their schedule")
+    await _post_lead(browser, theirs.leads_api_key, "+18004506787")
+    html = (await browser.get("/")).text
+    assert '<div class="stat"><strong>0</strong> leads</div>' in html
+    assert "Their schedule" not in html
+
+
+async def test_blocking_a_number_ends_its_live_leads_and_unblocking_frees_it(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    schedule = await factory.schedule(signed_in.tenant, actions=[{"type": "wait", "days": 1}])
+    lead_id = await _post_lead(browser, schedule.leads_api_key, "+18004506787")
+    answer = await post_form(
+        browser, "/suppression", "/suppression/block", {"number": "(800) 450-6787"}
+    )
+    assert answer.headers["location"] == "/suppression?done=blocked"
+    async with app.state.sessionmaker() as session:
+        lead = await session.get(Lead, lead_id)
+        contact = await session.scalar(select(Contact).where(Contact.number == "+18004506787"))
+    assert lead is not None
+    assert lead.status == "blocked"
+    assert contact is not None
+    assert contact.blocked
+    listed = await browser.get("/suppression")
+    assert "<td>+18004506787</td>" in listed.text
+    unblocked = await post_form(browser, "/suppression", f"/suppression/{contact.id}/unblock", {})
+    assert unblocked.headers["location"] == "/suppression?done=unblocked"
+    assert "<td>+18004506787</td>" not in (await browser.get("/suppression")).text
+
+
+async def test_blocking_a_bad_number_says_so_next_to_the_field(
+    browser: httpx.AsyncClient, signed_in: Person
+) -> None:
+    answer = await post_form(browser, "/suppression", "/suppression/block", {"number": "12"})
+    assert answer.status_code == 422
+    assert 'id="err-number">is not a valid phone number' in answer.text
+
+
+async def test_another_companys_contact_cannot_be_unblocked(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    theirs = await factory.schedule(await factory.tenant())
+    await _post_lead(browser, theirs.leads_api_key, "+18004506787")
+    await browser.post(
+        "/api/v1/leads/+18004506787/caller_opt_out", params={"lead_token": theirs.leads_api_key}
+    )
+    async with app.state.sessionmaker() as session:
+        contact = await session.scalar(select(Contact))
+    assert contact is not None
+    assert contact.opt_out
+    assert "+18004506787" not in (await browser.get("/suppression")).text
+    answer = await post_form(browser, "/suppression", f"/suppression/{contact.id}/unblock", {})
+    assert answer.status_code == 404
