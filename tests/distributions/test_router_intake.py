@@ -3,6 +3,7 @@ of the distribution its data matches, and is then treated exactly as a lead of t
 
 from __future__ import annotations
 
+import random
 from collections import Counter
 from typing import Any
 
@@ -10,6 +11,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from leadflow.distributions.matching import Distribution, pick_distribution
 from leadflow.models import Lead, LeadEvent, Schedule, WebhookDelivery
 from leadflow.models.schedule import LEAD_DISTRIBUTION
 from tests.factories import Factory, Tenant
@@ -290,3 +292,27 @@ async def test_a_posted_lead_to_a_plain_schedule_carries_no_routing_keys(
     assert response.status_code == 200
     assert "distribution_id" not in response.json()
     assert "router_schedule_id" not in response.json()
+
+
+async def test_a_seeded_draw_routes_leads_as_the_matching_rules_say(
+    client: httpx.AsyncClient, factory: Factory, app: FastAPI
+) -> None:
+    router = await _router(client, factory)
+    targets = [await factory.schedule(router.tenant) for _ in range(3)]
+    weights = (1, 2, 5)
+    ids = [
+        await router.distribute(target, weight=weight)
+        for target, weight in zip(targets, weights, strict=True)
+    ]
+    expected_rng = random.Random(20)
+    routes = [
+        Distribution(id=d, target_schedule_id=t.id, weight=w)
+        for d, t, w in zip(ids, targets, weights, strict=True)
+    ]
+    expected = [pick_distribution(routes, {}, expected_rng) for _ in range(30)]
+    app.state.owner_cache.rng = random.Random(20)
+
+    landed = [(await router.routed())["distribution_id"] for _ in range(30)]
+
+    assert landed == [d.id for d in expected if d is not None]
+    assert len(set(landed)) == 3
