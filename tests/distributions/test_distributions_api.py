@@ -38,7 +38,7 @@ async def test_a_created_distribution_is_shown_listed_updated_and_deleted(
     tenant = await factory.tenant()
     router, target = await _router_and_target(factory, tenant)
     other_target = await factory.schedule(tenant)
-    conditions = [
+    conditions: list[dict[str, Any]] = [
         {"field": "traffic_source_id", "operator": "in", "value": [3, 4]},
         {"field": "State", "operator": "equals", "value": "TX"},
         {"field": "age", "operator": "greater_than", "value": 30},
