@@ -204,6 +204,9 @@ def _register(resource: ResourcePages) -> None:
         await flush_or_422(db)
         return redirect(request, f"/{resource.path}")
 
+    if resource.update is None:
+        return
+
     @router.get(f"/{resource.path}/{{ref}}/edit")
     async def edit_row(request: Request, ref: str, user: UserDep, db: SessionDep) -> Response:
         row = await _row(db, user, resource, ref)

@@ -1,0 +1,181 @@
+"""Every form refuses a missing or wrong CSRF token; every page passes an accessibility smoke
+check (labelled inputs, headings in order, one h1, a phone-width viewport). The routes are read
+from the app itself, so a page or form added later is checked too."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any
+
+import httpx
+import lxml.html
+import pytest
+from fastapi import FastAPI
+from fastapi.routing import APIRoute
+from sqlalchemy import select
+
+from leadflow.models import Contact, Schedule
+from tests.factories import Factory
+from tests.web.conftest import Person, csrf_of
+
+
+@dataclass
+class Rows:
+    ids: dict[str, str]
+
+    def fill(self, path: str) -> str:
+        """``/leads/{ref}/{operation}`` → ``/leads/7/opt_out``."""
+        prefix = path.strip("/").split("/")[0]
+
+        def value(match: re.Match[str]) -> str:
+            name = match.group(1)
+            return self.ids.get(f"{prefix}.{name}") or self.ids[name]
+
+        return re.sub(r"\{(\w+)\}", value, path)
+
+
+@pytest.fixture
+async def rows(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> Rows:
+    tenant = signed_in.tenant
+    offer = await factory.offer(tenant)
+    schedule = await factory.schedule(tenant, offer, actions=[{"type": "wait", "days": 1}])
+    source = await factory.traffic_source(tenant)
+    await factory.number(tenant, "+17193132645")
+    posted = await browser.post(
+        "/api/v1/leads",
+        params={"lead_token": schedule.leads_api_key, "caller_id": "+18004506787", "a": "b"},
+    )
+    lead_id = posted.json()["lead"]["id"]
+    await browser.post(
+        "/api/v1/leads/+18004506787/caller_opt_out", params={"lead_token": schedule.leads_api_key}
+    )
+    async with app.state.sessionmaker() as session:
+        contact = await session.scalar(select(Contact))
+    assert contact is not None
+    return Rows(
+        {
+            "schedule_id": str(schedule.id),
+            "leads.ref": str(lead_id),
+            "offers.ref": str(offer.id),
+            "traffic_sources.ref": str(source.id),
+            "operation": "opt_out",
+            "contact_id": str(contact.id),
+        }
+    )
+
+
+def _api_routes(routes: list[Any]) -> list[APIRoute]:
+    """Every route, looking inside included routers (the web app's have no prefix)."""
+    found = []
+    for route in routes:
+        if isinstance(route, APIRoute):
+            found.append(route)
+        elif hasattr(route, "original_router"):
+            found.extend(_api_routes(route.original_router.routes))
+    return found
+
+
+def _web_routes(app: FastAPI, method: str) -> list[str]:
+    return sorted(
+        route.path
+        for route in _api_routes(app.routes)
+        if route.endpoint.__module__.startswith("leadflow.web") and method in route.methods
+    )
+
+
+async def test_every_form_refuses_a_missing_or_wrong_csrf_token(
+    app: FastAPI, browser: httpx.AsyncClient, rows: Rows
+) -> None:
+    paths = _web_routes(app, "POST")
+    assert len(paths) >= 10
+    for path in paths:
+        url = rows.fill(path)
+        missing = await browser.post(url, data={"name": "x", "number": "+17193132699"})
+        wrong = await browser.post(url, data={"csrf_token": "forged", "name": "x"})
+        assert (missing.status_code, wrong.status_code) == (403, 403), url
+        assert "Form expired" in wrong.text
+
+
+async def test_a_refused_form_changes_nothing(
+    app: FastAPI, browser: httpx.AsyncClient, rows: Rows
+) -> None:
+    schedule_id = int(rows.ids["schedule_id"])
+    async with app.state.sessionmaker() as session:
+        before = (await session.get(Schedule, schedule_id)).leads_api_key  # type: ignore[union-attr]
+    await browser.post(f"/schedules/{schedule_id}/regenerate_token", data={"csrf_token": "x"})
+    async with app.state.sessionmaker() as session:
+        after = (await session.get(Schedule, schedule_id)).leads_api_key  # type: ignore[union-attr]
+    assert after == before
+
+
+async def test_the_login_form_itself_needs_its_csrf_token(
+    browser: httpx.AsyncClient, person: Person
+) -> None:
+    answer = await browser.post("/login", data={"email": person.email, "password": "x"})
+    assert answer.status_code == 403
+
+
+def _accessibility_problems(html: str) -> list[str]:
+    doc = lxml.html.fromstring(html)
+    problems = []
+    if doc.get("lang") is None:
+        problems.append("no lang on <html>")
+    viewport = doc.xpath('//meta[@name="viewport"]/@content')
+    if not viewport or "width=device-width" not in viewport[0]:
+        problems.append("no viewport meta for phone widths")
+    labelled = set(doc.xpath("//label/@for"))
+    for field in doc.xpath("//input | //select | //textarea"):
+        if field.get("type") in ("hidden", "submit", "button"):
+            continue
+        inside_label = any(parent.tag == "label" for parent in field.iterancestors())
+        if not (field.get("id") in labelled or inside_label or field.get("aria-label")):
+            problems.append(f"{field.tag} {field.get('name')!r} has no label")
+    for button in doc.xpath("//button"):
+        if not button.text_content().strip():
+            problems.append("a button without text")
+    levels = [int(h.tag[1]) for h in doc.xpath("//h1 | //h2 | //h3 | //h4 | //h5 | //h6")]
+    if levels.count(1) != 1 or not levels or levels[0] != 1:
+        problems.append(f"headings must start with one h1: {levels}")
+    for previous, current in pairwise(levels):
+        if current > previous + 1:
+            problems.append(f"heading h{current} follows h{previous}")
+    return problems
+
+
+async def test_every_page_passes_the_accessibility_smoke_check(
+    app: FastAPI, browser: httpx.AsyncClient, rows: Rows
+) -> None:
+    paths = _web_routes(app, "GET")
+    assert len(paths) >= 12
+    for path in paths:
+        url = rows.fill(path)
+        answer = await browser.get(url)
+        assert answer.status_code == 200, url
+        assert _accessibility_problems(answer.text) == [], url
+    invalid = await browser.post(
+        f"/schedules/{rows.ids['schedule_id']}/edit",
+        data={"csrf_token": csrf_of((await browser.get("/")).text), "name": ""},
+    )
+    assert invalid.status_code == 422
+    assert _accessibility_problems(invalid.text) == []
+
+
+async def test_the_login_page_passes_the_accessibility_smoke_check(
+    browser: httpx.AsyncClient,
+) -> None:
+    assert _accessibility_problems((await browser.get("/login")).text) == []
+
+
+def test_the_smoke_check_finds_an_unlabelled_input_and_a_skipped_heading_level() -> None:
+    html = (
+        '<html lang="en"><head><meta name="viewport" content="width=device-width"></head>'
+        '<body><h1>A</h1><h3>B</h3><input name="q"></body></html>'
+    )
+    assert _accessibility_problems(html) == [
+        "input 'q' has no label",
+        "heading h3 follows h1",
+    ]
