@@ -65,7 +65,7 @@ _LEAD = {
 }
 
 
-def _rows(sql: Sql, columns: Mapping[str, str]) -> str:
+def relation(sql: Sql, columns: Mapping[str, str]) -> str:
     """The ``:rows`` JSON array as a relation ``r`` with ``columns`` (name: PostgreSQL type)."""
     if sql.dialect == "postgresql":
         typed = ", ".join(f"{name} {kind}" for name, kind in columns.items())
@@ -74,7 +74,7 @@ def _rows(sql: Sql, columns: Mapping[str, str]) -> str:
     return f"(SELECT {picked} FROM json_each(:rows)) AS r"
 
 
-def _encode(sql: Sql, rows: Sequence[Row], columns: Mapping[str, str]) -> str:
+def as_json(sql: Sql, rows: Sequence[Row], columns: Mapping[str, str]) -> str:
     """The rows as JSON, times in the form each engine stores (see ``db.statements``)."""
     sqlite = sql.dialect == "sqlite"
 
@@ -89,7 +89,7 @@ def _encode(sql: Sql, rows: Sequence[Row], columns: Mapping[str, str]) -> str:
     return orjson.dumps(picked, default=moment, option=option).decode()
 
 
-def _select(columns: Mapping[str, str]) -> str:
+def select(columns: Mapping[str, str]) -> str:
     return ", ".join(f"r.{name}" for name in columns)
 
 
@@ -97,9 +97,9 @@ def insert_messages(sql: Sql, rows: Sequence[Row], now: datetime) -> dict[str, i
     """Outbound texts and e-mails, in order; their ids by uuid."""
     found = sql.all(
         f"INSERT INTO messages ({', '.join(_MESSAGE)}, direction, created_at, updated_at)"
-        f" SELECT {_select(_MESSAGE)}, 'outbound', :now, :now FROM {_rows(sql, _MESSAGE)}"
+        f" SELECT {select(_MESSAGE)}, 'outbound', :now, :now FROM {relation(sql, _MESSAGE)}"
         " RETURNING id, uuid",
-        rows=_encode(sql, rows, _MESSAGE),
+        rows=as_json(sql, rows, _MESSAGE),
         now=now,
     )
     return {str(row["uuid"]): int(row["id"]) for row in found}
@@ -110,9 +110,9 @@ def insert_calls(sql: Sql, rows: Sequence[Row], now: datetime) -> dict[str, int]
     lead's offer and traffic source are copied so call stats group by them without a join."""
     found = sql.all(
         f"INSERT INTO calls ({', '.join(_CALL)}, direction, status, created_at, updated_at)"
-        f" SELECT {_select(_CALL)}, 'outbound', 'queued', :now, :now FROM {_rows(sql, _CALL)}"
+        f" SELECT {select(_CALL)}, 'outbound', 'queued', :now, :now FROM {relation(sql, _CALL)}"
         " RETURNING id, uuid",
-        rows=_encode(sql, rows, _CALL),
+        rows=as_json(sql, rows, _CALL),
         now=now,
     )
     ids = {str(row["uuid"]): int(row["id"]) for row in found}
@@ -120,12 +120,7 @@ def insert_calls(sql: Sql, rows: Sequence[Row], now: datetime) -> dict[str, int]
         {"company_id": row["company_id"], "call_id": ids[row["uuid"]], "data": {"status": "queued"}}
         for row in rows
     ]
-    sql.run(
-        "INSERT INTO call_events (company_id, call_id, data, kind, created_at)"
-        f" SELECT {_select(_CALL_EVENT)}, 'queued', :now FROM {_rows(sql, _CALL_EVENT)}",
-        rows=_encode(sql, queued, _CALL_EVENT),
-        now=now,
-    )
+    add_call_events(sql, queued, "queued", now)
     return ids
 
 
@@ -134,8 +129,20 @@ def add_lead_events(sql: Sql, rows: Sequence[Row], now: datetime) -> None:
     if rows:
         sql.run(
             "INSERT INTO lead_events (company_id, lead_id, kind, data, created_at)"
-            f" SELECT {_select(_EVENT)}, :now FROM {_rows(sql, _EVENT)}",
-            rows=_encode(sql, rows, _EVENT),
+            f" SELECT {select(_EVENT)}, :now FROM {relation(sql, _EVENT)}",
+            rows=as_json(sql, rows, _EVENT),
+            now=now,
+        )
+
+
+def add_call_events(sql: Sql, rows: Sequence[Row], kind: str, now: datetime) -> None:
+    """Entries of the calls' status histories, all of one ``kind``."""
+    if rows:
+        sql.run(
+            "INSERT INTO call_events (company_id, call_id, data, kind, created_at)"
+            f" SELECT {select(_CALL_EVENT)}, :kind, :now FROM {relation(sql, _CALL_EVENT)}",
+            rows=as_json(sql, rows, _CALL_EVENT),
+            kind=kind,
             now=now,
         )
 
@@ -146,8 +153,8 @@ def save_leads(sql: Sql, leads: Sequence[Row], now: datetime, *, with_tokens: bo
     columns = {**_LEAD, "tokens": "jsonb"} if with_tokens else _LEAD
     assignments = ", ".join(f"{name} = r.{name}" for name in columns if name != "id")
     sql.run(
-        f"UPDATE leads SET {assignments}, updated_at = :now FROM {_rows(sql, columns)}"
+        f"UPDATE leads SET {assignments}, updated_at = :now FROM {relation(sql, columns)}"
         " WHERE leads.id = r.id",
-        rows=_encode(sql, leads, columns),
+        rows=as_json(sql, leads, columns),
         now=now,
     )

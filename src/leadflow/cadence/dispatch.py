@@ -12,15 +12,14 @@ import logging
 import time
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 import httpx
 
-from leadflow.cadence import repository
+from leadflow.cadence import answers, bulk
 from leadflow.cadence.effects import CallWebhook, Effect, PlaceCall, SendEmail, SendSms
-from leadflow.calls.status import record_call_status, record_message_status
 from leadflow.channels.protocol import Channels, SendResult
 from leadflow.db.statements import Sql
-from leadflow.models import CallStatus, MessageStatus
 from leadflow.settings import Settings
 from leadflow.webhooks.sender import RefusedUrlError, check_target
 
@@ -90,36 +89,31 @@ async def _call_webhook(
 
 
 def record_sent(sql: Sql, sent: list[Sent], now: datetime) -> None:
-    """Write each provider's answer to its row (one transaction for the whole batch)."""
+    """Write each provider's answer to its row (one transaction for the whole batch, a few
+    statements per kind of answer: see :mod:`~leadflow.cadence.answers`)."""
+    calls: list[dict[str, Any]] = []
+    messages: list[dict[str, Any]] = []
+    events: list[dict[str, Any]] = []
     for item in sent:
         effect, result = item.effect, item.result
+        answer = {
+            "status": result.status if result.accepted else _failed(result),
+            "provider_id": result.provider_id or None,
+            "error": result.error or None,
+        }
         if isinstance(effect, PlaceCall):
-            if result.provider_id and result.status not in CallStatus.FINAL:
-                repository.set_provider_id(sql, "calls", effect.call_id, result.provider_id)
-            record_call_status(
-                sql,
-                call_id=effect.call_id,
-                status=result.status if result.accepted else _failed(result),
-                now=now,
-                provider_id=result.provider_id,
-                duration=result.duration,
-                answered=result.answered,
-                error=result.error,
+            calls.append(
+                {
+                    **answer,
+                    "id": effect.call_id,
+                    "duration": result.duration,
+                    "answered": result.answered,
+                }
             )
         elif isinstance(effect, SendSms | SendEmail):
-            if result.provider_id and result.status not in MessageStatus.FINAL:
-                repository.set_provider_id(sql, "messages", effect.message_id, result.provider_id)
-            record_message_status(
-                sql,
-                message_id=effect.message_id,
-                status=result.status if result.accepted else _failed(result),
-                now=now,
-                provider_id=result.provider_id,
-                error=result.error,
-            )
+            messages.append({**answer, "id": effect.message_id})
         else:
-            lead = {"company_id": effect.company_id, "id": effect.lead_id}
-            data = {
+            data: dict[str, Any] = {
                 "action_index": effect.action_index,
                 "url": effect.url,
                 "status": result.status,
@@ -128,7 +122,17 @@ def record_sent(sql: Sql, sent: list[Sent], now: datetime) -> None:
             if result.error:
                 data["error"] = result.error
             kind = "webhook_sent" if result.accepted else "webhook_failed"
-            repository.add_lead_event(sql, lead, kind, data, now)
+            events.append(
+                {
+                    "company_id": effect.company_id,
+                    "lead_id": effect.lead_id,
+                    "kind": kind,
+                    "data": data,
+                }
+            )
+    answers.record_messages(sql, messages, now)
+    answers.record_calls(sql, calls, now)
+    bulk.add_lead_events(sql, events, now)
 
 
 def _failed(result: SendResult) -> str:

@@ -175,6 +175,19 @@ def set_provider_id(sql: Sql, table: str, row_id: int, provider_id: str) -> None
     )
 
 
+def calls_with_lead(sql: Sql, call_ids: Sequence[int]) -> list[Row]:
+    """The calls as webhooks show them, with their lead's attribution (``lead_*``)."""
+    if not call_ids:
+        return []
+    placeholders, params = _in_list("c", call_ids)
+    return sql.all(
+        "SELECT c.*, l.offer_id AS lead_offer_id, l.traffic_source_id AS lead_traffic_source_id"
+        f" FROM calls c LEFT JOIN leads l ON l.id = c.lead_id WHERE c.id IN ({placeholders})"
+        " ORDER BY c.id",
+        **params,
+    )
+
+
 def subscribed_events(sql: Sql, company_id: int) -> frozenset[str]:
     rows = sql.all(
         "SELECT DISTINCT event FROM subscriptions WHERE company_id = :company AND active",

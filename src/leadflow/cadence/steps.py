@@ -16,6 +16,7 @@ from datetime import timedelta
 from leadflow.cadence import repository
 from leadflow.cadence.batch import Batch, Pending, call_data
 from leadflow.cadence.effects import CallWebhook, PlaceCall, SendEmail, SendSms
+from leadflow.cadence.render import render
 from leadflow.cadence.state import WorkedSchedule, lead_state
 from leadflow.channels.protocol import OutboundCall, OutboundEmail, OutboundSms
 from leadflow.db.statements import Row
@@ -43,7 +44,7 @@ from leadflow.schedules.planner import (
     lead_rules,
     plan,
 )
-from leadflow.schedules.templates import TemplateError, render
+from leadflow.schedules.templates import TemplateError
 
 MAX_STEPS_PER_TURN = 20
 CALL_SETTLE = timedelta(hours=1)
