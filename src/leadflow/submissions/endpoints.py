@@ -1,12 +1,14 @@
 """The LeadSail lead API (``X-API-Key``): submit a lead to the pipeline, store one without it,
 list and show leads, and approve, deliver or repost one.
 
-A new submission is committed before the answer leaves (a 200 means the worker will run it),
+Writes are group-committed units (see ``service``): a 200 means the submission is on disk,
 then the embedded worker, if this process has one, is woken to pick it up at once.
 ``POST``/``GET /api/v1/leads`` and ``GET /api/v1/leads/{leadId}`` are shared with the TrackDrive
 dialect: their routes here only match requests that carry ``X-API-Key``.
 """
 
+import hashlib
+from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
@@ -14,11 +16,14 @@ from pydantic import BaseModel, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
-from leadflow.campaigns.repository import CampaignRepository, FieldLabelRepository
+from leadflow.campaigns.repository import CampaignRepository
+from leadflow.db.group_commit import GroupCommitter
 from leadflow.db.session import SessionDep
+from leadflow.db.statements import Sql
 from leadflow.kit.auth import READ, WRITE, Principal, require_api_key
 from leadflow.kit.dependencies import ClockDep
 from leadflow.submissions import service
+from leadflow.submissions.listing import lead_filter
 from leadflow.submissions.repository import SubmittedLeadRepository
 from leadflow.submissions.route import (
     ApiKeyRoute,
@@ -50,14 +55,6 @@ class LeadListQuery(BaseModel):
     end_date: str | None = Field(default=None, alias="endDate")
 
 
-def _repositories(session: AsyncSession, principal: Principal) -> service.Repositories:
-    return service.Repositories(
-        leads=SubmittedLeadRepository(session, principal.company_id),
-        campaigns=CampaignRepository(session, principal.company_id),
-        labels=FieldLabelRepository(session, principal.company_id),
-    )
-
-
 def _origin(request: Request) -> service.Origin:
     return service.Origin(
         ip_address=request.client.host if request.client else None,
@@ -65,15 +62,36 @@ def _origin(request: Request) -> service.Origin:
     )
 
 
-async def _committed(request: Request, session: AsyncSession, stored: service.Stored) -> Response:
-    """Commit, wake the worker, answer the documented submission body."""
+def _lock_key(lead_ref: Any) -> int:
+    """Units touching one lead run in one order in every batch (their row locks cannot
+    deadlock across processes); units creating a lead need no order."""
+    if not isinstance(lead_ref, str):
+        return 0
+    digest = hashlib.blake2b(lead_ref.strip().encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
+
+
+async def _committed(
+    request: Request, session: AsyncSession, unit: Callable[[Sql], service.Accepted], key: int
+) -> service.Accepted:
+    """Run ``unit`` in the next group commit; return once it is committed.
+
+    The request's own session may hold SQLite's write lock (a key verified just now): it is
+    ended first, or the batch would wait for a transaction that waits for the batch."""
     await session.commit()
+    committer: GroupCommitter = request.app.state.committer
+    return await committer.run(unit, key)
+
+
+def _submission_answer(request: Request, done: service.Accepted) -> Response:
+    """Wake the worker for the committed submission; answer the documented body."""
     wake = getattr(request.app.state, "wake_worker", None)
     if callable(wake):
         wake()
-    assert stored.submission is not None
-    body = accepted(stored.lead, stored.submission, request.app.state.clock.now())
-    return answer(body)
+    assert done.submission_uuid is not None
+    assert done.submission_number is not None
+    now = request.app.state.clock.now()
+    return answer(accepted(done.lead_uuid, done.submission_uuid, done.submission_number, now))
 
 
 @leadsail.post(
@@ -84,9 +102,14 @@ async def _committed(request: Request, session: AsyncSession, stored: service.St
 async def submit(
     body: JsonObject, request: Request, principal: Writer, session: SessionDep, clock: ClockDep
 ) -> Response:
-    repos = _repositories(session, principal)
-    stored = await service.store_lead(repos, body, _origin(request), clock.now(), submit=True)
-    return await _committed(request, session, stored)
+    now, origin, company_id = clock.now(), _origin(request), principal.company_id
+    checked = service.checked_submission(body, now)
+
+    def unit(sql: Sql) -> service.Accepted:
+        return service.store_lead(sql, company_id, body, checked, origin, now, submit=True)
+
+    done = await _committed(request, session, unit, _lock_key(body.get("leadId")))
+    return _submission_answer(request, done)
 
 
 @leadsail.post(
@@ -102,9 +125,14 @@ async def repost(
     clock: ClockDep,
     body: OptionalJsonObject = None,
 ) -> Response:
-    repos = _repositories(session, principal)
-    stored = await service.repost(repos, lead_id, body or {}, clock.now())
-    return await _committed(request, session, stored)
+    now, company_id = clock.now(), principal.company_id
+    parsed = service.parse(service.RepostRequest, body or {})
+
+    def unit(sql: Sql) -> service.Accepted:
+        return service.repost(sql, company_id, lead_id, parsed, now)
+
+    done = await _committed(request, session, unit, _lock_key(lead_id))
+    return _submission_answer(request, done)
 
 
 @leadsail.post(
@@ -120,9 +148,14 @@ async def deliver(
     session: SessionDep,
     clock: ClockDep,
 ) -> Response:
-    repos = _repositories(session, principal)
-    stored = await service.deliver(repos, lead_id, body, clock.now())
-    return await _committed(request, session, stored)
+    now, company_id = clock.now(), principal.company_id
+    parsed = service.parse(service.DeliverRequest, body)
+
+    def unit(sql: Sql) -> service.Accepted:
+        return service.deliver(sql, company_id, lead_id, parsed, now)
+
+    done = await _committed(request, session, unit, _lock_key(lead_id))
+    return _submission_answer(request, done)
 
 
 @leadsail.post(
@@ -148,10 +181,18 @@ async def approve(
 async def store(
     body: JsonObject, request: Request, principal: Writer, session: SessionDep, clock: ClockDep
 ) -> Response:
-    repos = _repositories(session, principal)
-    stored = await service.store_lead(repos, body, _origin(request), clock.now(), submit=False)
-    uuids = await repos.leads.campaign_uuids([stored.lead.campaign_id])
-    return success(lead_body(stored.lead, uuids), status=201 if stored.created else 200)
+    now, origin, company_id = clock.now(), _origin(request), principal.company_id
+    checked = service.checked_submission(body, now)
+
+    def unit(sql: Sql) -> service.Accepted:
+        return service.store_lead(sql, company_id, body, checked, origin, now, submit=False)
+
+    done = await _committed(request, session, unit, _lock_key(body.get("leadId")))
+    leads = SubmittedLeadRepository(session, company_id)
+    lead = await leads.by_uuid(done.lead_uuid)
+    assert lead is not None
+    uuids = await leads.campaign_uuids([lead.campaign_id])
+    return success(lead_body(lead, uuids), status=201 if done.created else 200)
 
 
 @shared.get(
@@ -163,10 +204,11 @@ async def store(
 async def list_leads(
     principal: Reader, session: SessionDep, query: Annotated[LeadListQuery, Query()]
 ) -> Response:
-    repos = _repositories(session, principal)
-    leads = repos.leads
-    where = await service.lead_filter(
-        repos,
+    leads = SubmittedLeadRepository(session, principal.company_id)
+    campaigns = CampaignRepository(session, principal.company_id)
+    where = await lead_filter(
+        leads,
+        campaigns,
         cursor=query.cursor,
         campaign_ids=query.campaign_ids,
         statuses=query.status,

@@ -1,14 +1,17 @@
-"""Queries behind the LeadSail lead API; every one is scoped to the company."""
+"""Queries behind the LeadSail lead API; every one is scoped to the company (by its filter,
+or by the lead or campaign row the caller already scoped)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, or_, select
 
 from leadflow.db.repository import CompanyRepository
+from leadflow.db.statements import Row, Sql
 from leadflow.models import Campaign, Submission, SubmittedLead
 
 
@@ -105,3 +108,111 @@ class SubmittedLeadRepository(CompanyRepository[SubmittedLead]):
 
 def _escaped(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+# The write path: plain SQL run inside a group-committed unit (see ``db.group_commit``), so
+# concurrent submissions share one transaction and one commit.
+
+_CAMPAIGN = (
+    "SELECT id, uuid, code, status FROM campaigns "
+    "WHERE company_id = :company_id AND (uuid = :ref OR code = :ref) LIMIT 1"
+)
+_LEAD = (
+    "SELECT id, uuid, campaign_id, status, data FROM submitted_leads "
+    "WHERE company_id = :company_id AND uuid = :uuid"
+)
+_LATEST_SUBMISSION = (
+    "SELECT number, status, campaign_id FROM submissions "
+    "WHERE lead_id = :lead_id ORDER BY number DESC LIMIT 1"
+)
+_LEAD_COLUMNS = (
+    "uuid",
+    "company_id",
+    "campaign_id",
+    "first_name",
+    "last_name",
+    "email",
+    "phone",
+    "status",
+    "is_test",
+    "data",
+    "pixels_fired",
+    "created_at",
+    "updated_at",
+)
+_SUBMISSION_COLUMNS = (
+    "uuid",
+    "company_id",
+    "lead_id",
+    "campaign_id",
+    "number",
+    "type",
+    "status",
+    "data",
+    "steps",
+    "qualification",
+    "routing",
+    "delivery",
+    "attempts",
+    "next_attempt_at",
+    "created_at",
+    "updated_at",
+)
+
+
+def _insert(table: str, columns: tuple[str, ...]) -> str:
+    names = ", ".join(columns)
+    values = ", ".join(f":{name}" for name in columns)
+    return f"INSERT INTO {table} ({names}) VALUES ({values}) RETURNING id"
+
+
+_INSERT_LEAD = _insert("submitted_leads", _LEAD_COLUMNS)
+_INSERT_SUBMISSION = _insert("submissions", _SUBMISSION_COLUMNS)
+
+
+def campaign_row(sql: Sql, company_id: int, ref: str) -> Row | None:
+    """The company's campaign whose uuid or code is ``ref``: ``id, uuid, code, status``."""
+    return sql.one(_CAMPAIGN, company_id=company_id, ref=ref)
+
+
+def field_labels(sql: Sql, company_id: int, keys: Sequence[str]) -> dict[str, str]:
+    """The field library's labels of ``keys`` (those it has)."""
+    if not keys:
+        return {}
+    params = {f"k{i}": key for i, key in enumerate(keys)}
+    listed = ", ".join(f":{name}" for name in params)
+    statement = (
+        f"SELECT key, label FROM field_labels WHERE company_id = :company_id AND key IN ({listed})"
+    )
+    rows = sql.all(statement, company_id=company_id, **params)
+    return {row["key"]: row["label"] for row in rows}
+
+
+def lead_row(sql: Sql, company_id: int, lead_uuid: str) -> Row | None:
+    """The lead, its row locked on PostgreSQL so that its submissions are numbered one after
+    the other across processes (SQLite has one writer)."""
+    suffix = " FOR UPDATE" if sql.dialect == "postgresql" else ""
+    return sql.one(_LEAD + suffix, company_id=company_id, uuid=lead_uuid)
+
+
+def latest_submission_row(sql: Sql, lead_id: int) -> Row | None:
+    return sql.one(_LATEST_SUBMISSION, lead_id=lead_id)
+
+
+def insert_lead(sql: Sql, values: Mapping[str, Any]) -> int:
+    row = sql.one(_INSERT_LEAD, **{name: values[name] for name in _LEAD_COLUMNS})
+    assert row is not None
+    return int(row["id"])
+
+
+def update_lead(sql: Sql, lead_id: int, values: Mapping[str, Any]) -> None:
+    assignments = ", ".join(f"{name} = :{name}" for name in values)
+    sql.run(
+        f"UPDATE submitted_leads SET {assignments} WHERE id = :lead_id", lead_id=lead_id, **values
+    )
+
+
+def insert_submission(sql: Sql, values: Mapping[str, Any]) -> int:
+    row = sql.one(_INSERT_SUBMISSION, **{name: values[name] for name in _SUBMISSION_COLUMNS})
+    assert row is not None
+    return int(row["id"])

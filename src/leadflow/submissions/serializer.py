@@ -116,13 +116,13 @@ def lead_details(
     }
 
 
-def accepted(lead: SubmittedLead, submission: Submission, now: datetime) -> dict[str, Any]:
+def accepted(lead_id: str, submission_id: str, number: int, now: datetime) -> dict[str, Any]:
     """The documented answer to a submission (flat, not under ``data``)."""
     return {
         "success": True,
-        "leadId": lead.uuid,
-        "submissionId": submission.uuid,
-        "submissionNumber": submission.number,
+        "leadId": lead_id,
+        "submissionId": submission_id,
+        "submissionNumber": number,
         "message": "Lead submitted for processing",
         "timestamp": timestamp(now),
     }

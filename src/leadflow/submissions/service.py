@@ -1,20 +1,34 @@
 """Taking leads in through the LeadSail API: validate, normalise, store the lead and the
-submission the worker will run. Never commits (the endpoint commits before it answers) and
-never runs the pipeline (the worker does; duplicate detection is the pipeline's too)."""
+submission the worker will run.
+
+The writes are units of work over :class:`~leadflow.db.statements.Sql` that the endpoint hands
+to the group committer: they never commit themselves, and concurrent submissions share one
+transaction and one commit. Nothing here runs the pipeline (the worker does; duplicate
+detection is the pipeline's too)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from dataclasses import dataclass, replace
+from datetime import datetime
 from typing import Any, Literal, TypeVar
 
 from pydantic import BaseModel, ValidationError
 
-from leadflow.campaigns.repository import CampaignRepository, FieldLabelRepository
+from leadflow.db.statements import Row, Sql
 from leadflow.kit.errors import LeadSailError
-from leadflow.models import Campaign, CampaignStatus, Submission, SubmissionStatus, SubmittedLead
-from leadflow.submissions.repository import LeadFilter, SubmittedLeadRepository
+from leadflow.models import CampaignStatus, SubmissionStatus, SubmittedLead
+from leadflow.models.base import new_uuid
+from leadflow.submissions.repository import (
+    SubmittedLeadRepository,
+    campaign_row,
+    field_labels,
+    insert_lead,
+    insert_submission,
+    latest_submission_row,
+    lead_row,
+    update_lead,
+)
 from leadflow.submissions.schemas import (
     LongText,
     StrictModel,
@@ -54,17 +68,14 @@ class Origin:
 
 
 @dataclass(frozen=True)
-class Repositories:
-    leads: SubmittedLeadRepository
-    campaigns: CampaignRepository
-    labels: FieldLabelRepository
+class Accepted:
+    """What a write unit did: the lead and, when one was made, its new submission."""
 
-
-@dataclass(frozen=True)
-class Stored:
-    lead: SubmittedLead
-    submission: Submission | None
+    lead_id: int
+    lead_uuid: str
     created: bool
+    submission_uuid: str | None = None
+    submission_number: int | None = None
 
 
 def invalid(details: Details) -> LeadSailError:
@@ -83,36 +94,49 @@ def parse(model: type[ModelT], body: Any, context: dict[str, Any] | None = None)
         raise invalid(validation_details(exc)) from None
 
 
-async def _usable_campaign(
-    campaigns: CampaignRepository, ref: Any, details: Details, field: str = "campaignId"
-) -> Campaign | None:
+def _usable_campaign(
+    sql: Sql, company_id: int, ref: Any, details: Details, field: str = "campaignId"
+) -> Row | None:
     if not isinstance(ref, str) or not ref.strip():
         return None
-    campaign = await campaigns.by_ref(ref.strip())
+    campaign = campaign_row(sql, company_id, ref.strip())
     if campaign is None:
         details.append({"field": field, "message": f"no campaign {ref!r} in your company"})
-    elif campaign.status == CampaignStatus.ARCHIVED:
+    elif campaign["status"] == CampaignStatus.ARCHIVED:
         details.append({"field": field, "message": "the campaign is archived"})
+        return None
     return campaign
 
 
-async def store_lead(
-    repos: Repositories, body: Any, origin: Origin, now: datetime, *, submit: bool
-) -> Stored:
-    """A new lead (or, with ``leadId``, an existing one updated by the fields given) and, when
-    ``submit``, its next submission (status ``new``, due now) for the worker."""
-    details: Details = []
-    request: SubmitLeadRequest | None = None
+def checked_submission(body: Any, now: datetime) -> tuple[SubmitLeadRequest | None, Details]:
+    """The request checked against the schema (no database needed): the model, or the
+    problems, to which :func:`store_lead` adds those only the database can tell."""
     try:
-        request = SubmitLeadRequest.model_validate(body, context={"today": now.date()})
+        return SubmitLeadRequest.model_validate(body, context={"today": now.date()}), []
     except ValidationError as exc:
-        details.extend(validation_details(exc))
-    raw = body if isinstance(body, Mapping) else {}
-    campaign = await _usable_campaign(repos.campaigns, raw.get("campaignId"), details)
-    lead: SubmittedLead | None = None
-    lead_ref = raw.get("leadId")
+        return None, validation_details(exc)
+
+
+def store_lead(
+    sql: Sql,
+    company_id: int,
+    body: Mapping[str, Any],
+    checked: tuple[SubmitLeadRequest | None, Details],
+    origin: Origin,
+    now: datetime,
+    *,
+    submit: bool,
+) -> Accepted:
+    """A new lead (or, with ``leadId``, an existing one updated by the fields given) and, when
+    ``submit``, its next submission (status ``new``, due now) for the worker. One unit of work:
+    run it through the group committer, which answers after the commit."""
+    request, schema_problems = checked
+    details = list(schema_problems)
+    campaign = _usable_campaign(sql, company_id, body.get("campaignId"), details)
+    lead: Row | None = None
+    lead_ref = body.get("leadId")
     if isinstance(lead_ref, str) and lead_ref.strip():
-        lead = await repos.leads.by_uuid(lead_ref.strip(), for_update=submit)
+        lead = lead_row(sql, company_id, lead_ref.strip())
         if lead is None:
             details.append({"field": "leadId", "message": f"no lead {lead_ref!r} in your company"})
     if details or request is None or campaign is None:
@@ -121,69 +145,80 @@ async def store_lead(
         mode="json", by_alias=True, exclude_none=True, exclude_unset=lead is not None
     )
     given.pop("leadId", None)
-    given = await _with_labels(repos.labels, given)
-    created = lead is None
-    if lead is None:
-        lead = SubmittedLead(company_id=repos.leads.company_id, created_at=now, data={})
-        repos.leads.add(lead)
-    data = merged(lead.data or {}, given)
+    given = _with_labels(sql, company_id, given)
+    data = merged(lead["data"] if lead else {}, given)
     _fill_origin(data, origin)
-    _apply(lead, data, campaign, now)
-    if submit:
-        lead.status = SubmissionStatus.NEW
-    await repos.leads.session.flush()
-    submission = None
-    if submit:
-        # A new lead's first submission is number 1: no need to ask the database.
-        number = 1 if created else None
-        submission = await _new_submission(
-            repos.leads, lead, campaign.id, "original", data, now, number
-        )
-    return Stored(lead=lead, submission=submission, created=created)
+    values: dict[str, Any] = {
+        "campaign_id": campaign["id"],
+        "first_name": data.get("firstName"),
+        "last_name": data.get("lastName"),
+        "email": data.get("email"),
+        "phone": data.get("phone"),
+        "is_test": bool(data.get("isTest", False)),
+        "data": data,
+        "updated_at": now,
+    }
+    if submit or lead is None:
+        values["status"] = SubmissionStatus.NEW
+    if lead is None:
+        lead_uuid = new_uuid()
+        new = {"uuid": lead_uuid, "company_id": company_id, "pixels_fired": [], "created_at": now}
+        lead_id = insert_lead(sql, values | new)
+    else:
+        lead_uuid, lead_id = lead["uuid"], int(lead["id"])
+        update_lead(sql, lead_id, values)
+    accepted = Accepted(lead_id=lead_id, lead_uuid=lead_uuid, created=lead is None)
+    if not submit:
+        return accepted
+    # A new lead's first submission is number 1: no need to ask the database.
+    number = 1 if lead is None else None
+    return _submitted(sql, company_id, accepted, campaign["id"], "original", data, now, number)
 
 
-async def repost(repos: Repositories, lead_id: str, body: Any, now: datetime) -> Stored:
+def repost(
+    sql: Sql, company_id: int, lead_id: str, request: RepostRequest, now: datetime
+) -> Accepted:
     """A new ``repost`` submission of a failed, rejected or error lead (409 otherwise)."""
-    request = parse(RepostRequest, body)
-    lead = await _lead(repos.leads, lead_id)
-    latest = await repos.leads.latest_submission(lead.id)
-    status = latest.status if latest is not None else lead.status
+    lead = _lead(sql, company_id, lead_id)
+    latest = latest_submission_row(sql, lead["id"])
+    status = latest["status"] if latest is not None else lead["status"]
     if status not in REPOSTABLE:
         raise LeadSailError(
             409,
             "INVALID_STATE",
             f"only failed, rejected or error leads can be reposted; this one is {status}",
         )
-    data = dict(lead.data or {})
+    data = dict(lead["data"] or {})
     if request.modified_payload:
-        data = await _modified(repos, lead, request.modified_payload, now)
-    campaign_id = latest.campaign_id if latest is not None else lead.campaign_id
-    lead.status = SubmissionStatus.NEW
-    lead.updated_at = now
-    submission = await _new_submission(repos.leads, lead, campaign_id, "repost", data, now)
-    return Stored(lead=lead, submission=submission, created=False)
+        data = _modified(sql, company_id, lead, request.modified_payload, now)
+    campaign_id = latest["campaign_id"] if latest is not None else lead["campaign_id"]
+    accepted = Accepted(lead_id=int(lead["id"]), lead_uuid=lead["uuid"], created=False)
+    update_lead(sql, accepted.lead_id, {"status": SubmissionStatus.NEW, "updated_at": now})
+    return _submitted(sql, company_id, accepted, campaign_id, "repost", data, now)
 
 
-async def deliver(repos: Repositories, lead_id: str, body: Any, now: datetime) -> Stored:
+def deliver(
+    sql: Sql, company_id: int, lead_id: str, request: DeliverRequest, now: datetime
+) -> Accepted:
     """A ``manual`` submission to the given campaign: the pipeline skips qualification."""
-    request = parse(DeliverRequest, body)
-    lead = await _lead(repos.leads, lead_id)
+    lead = _lead(sql, company_id, lead_id)
     details: Details = []
-    campaign = await _usable_campaign(repos.campaigns, request.campaign_id, details)
+    campaign = _usable_campaign(sql, company_id, request.campaign_id, details)
     if details or campaign is None:
         raise invalid(details)
-    lead.status = SubmissionStatus.NEW
-    lead.updated_at = now
-    data = dict(lead.data or {})
-    submission = await _new_submission(repos.leads, lead, campaign.id, "manual", data, now)
-    return Stored(lead=lead, submission=submission, created=False)
+    accepted = Accepted(lead_id=int(lead["id"]), lead_uuid=lead["uuid"], created=False)
+    update_lead(sql, accepted.lead_id, {"status": SubmissionStatus.NEW, "updated_at": now})
+    data = dict(lead["data"] or {})
+    return _submitted(sql, company_id, accepted, campaign["id"], "manual", data, now)
 
 
 async def approve(
     leads: SubmittedLeadRepository, lead_id: str, body: Any, now: datetime
 ) -> SubmittedLead:
     request = parse(ApproveRequest, body)
-    lead = await _lead(leads, lead_id)
+    lead = await leads.by_uuid(lead_id, for_update=True)
+    if lead is None:
+        raise not_found(f"lead {lead_id!r}")
     lead.approval = request.status
     lead.approval_reason = request.reason
     lead.updated_at = now
@@ -191,50 +226,58 @@ async def approve(
     return lead
 
 
-async def _lead(leads: SubmittedLeadRepository, lead_id: str) -> SubmittedLead:
-    lead = await leads.by_uuid(lead_id, for_update=True)
+def _lead(sql: Sql, company_id: int, lead_id: str) -> Row:
+    lead = lead_row(sql, company_id, lead_id)
     if lead is None:
         raise not_found(f"lead {lead_id!r}")
     return lead
 
 
-async def _new_submission(
-    leads: SubmittedLeadRepository,
-    lead: SubmittedLead,
+def _submitted(
+    sql: Sql,
+    company_id: int,
+    accepted: Accepted,
     campaign_id: int | None,
     kind: str,
     data: dict[str, Any],
     now: datetime,
     number: int | None = None,
-) -> Submission:
-    submission = Submission(
-        company_id=lead.company_id,
-        lead_id=lead.id,
-        campaign_id=campaign_id,
-        number=number or await leads.next_number(lead.id),
-        type=kind,
-        status=SubmissionStatus.NEW,
-        data=data,
-        steps=[],
-        qualification={},
-        routing={},
-        delivery={},
-        attempts=0,
-        next_attempt_at=now,
-        created_at=now,
-        updated_at=now,
+) -> Accepted:
+    """``accepted`` with its new submission (status ``new``, due now) written."""
+    if number is None:
+        latest = latest_submission_row(sql, accepted.lead_id)
+        number = (int(latest["number"]) if latest else 0) + 1
+    submission_uuid = new_uuid()
+    insert_submission(
+        sql,
+        {
+            "uuid": submission_uuid,
+            "company_id": company_id,
+            "lead_id": accepted.lead_id,
+            "campaign_id": campaign_id,
+            "number": number,
+            "type": kind,
+            "status": SubmissionStatus.NEW,
+            "data": data,
+            "steps": [],
+            "qualification": {},
+            "routing": {},
+            "delivery": {},
+            "attempts": 0,
+            "next_attempt_at": now,
+            "created_at": now,
+            "updated_at": now,
+        },
     )
-    leads.add_submission(submission)
-    await leads.session.flush()
-    return submission
+    return replace(accepted, submission_uuid=submission_uuid, submission_number=number)
 
 
-async def _modified(
-    repos: Repositories, lead: SubmittedLead, changes: dict[str, Any], now: datetime
+def _modified(
+    sql: Sql, company_id: int, lead: Row, changes: dict[str, Any], now: datetime
 ) -> dict[str, Any]:
     """The lead's data with a repost's changes, checked as a submission would be."""
-    base = {k: v for k, v in (lead.data or {}).items() if k != QUESTIONNAIRE_LABELS}
-    candidate = merged(base, changes) | {"leadId": lead.uuid}
+    base = {k: v for k, v in (lead["data"] or {}).items() if k != QUESTIONNAIRE_LABELS}
+    candidate = merged(base, changes) | {"leadId": lead["uuid"]}
     try:
         request = SubmitLeadRequest.model_validate(candidate, context={"today": now.date()})
     except ValidationError as exc:
@@ -246,13 +289,13 @@ async def _modified(
         ) from None
     data = request.model_dump(mode="json", by_alias=True, exclude_none=True)
     data.pop("leadId", None)
-    data = await _with_labels(repos.labels, data)
-    old_labels = (lead.data or {}).get(QUESTIONNAIRE_LABELS) or {}
+    data = _with_labels(sql, company_id, data)
+    old_labels = (lead["data"] or {}).get(QUESTIONNAIRE_LABELS) or {}
     data[QUESTIONNAIRE_LABELS] = {**data.get(QUESTIONNAIRE_LABELS, {}), **old_labels}
     return data
 
 
-async def _with_labels(labels: FieldLabelRepository, data: dict[str, Any]) -> dict[str, Any]:
+def _with_labels(sql: Sql, company_id: int, data: dict[str, Any]) -> dict[str, Any]:
     """The questionnaire in object form (what rules read as ``questionnaire.<key>``) and, beside
     it, each key's label: the array form's ``question``, else the field library's label, else
     the key itself."""
@@ -263,7 +306,8 @@ async def _with_labels(labels: FieldLabelRepository, data: dict[str, Any]) -> di
     if isinstance(answers, list):
         found = {item["key"]: item["question"] for item in answers}
         answers = {item["key"]: item.get("answer") for item in answers}
-    library = await labels.labels() if len(found) < len(answers) else {}
+    unlabelled = [key for key in answers if not found.get(key)]
+    library = field_labels(sql, company_id, unlabelled)
     result = dict(data)
     result["questionnaire"] = answers
     result[QUESTIONNAIRE_LABELS] = {key: found.get(key) or library.get(key, key) for key in answers}
@@ -289,80 +333,3 @@ def _fill_origin(data: dict[str, Any], origin: Origin) -> None:
     if not attribution.get("userAgent") and origin.user_agent:
         attribution["userAgent"] = origin.user_agent
     data["attribution"] = attribution
-
-
-def _apply(lead: SubmittedLead, data: dict[str, Any], campaign: Campaign, now: datetime) -> None:
-    lead.data = data
-    lead.campaign_id = campaign.id
-    lead.first_name = data.get("firstName")
-    lead.last_name = data.get("lastName")
-    lead.email = data.get("email")
-    lead.phone = data.get("phone")
-    lead.is_test = bool(data.get("isTest", False))
-    lead.updated_at = now
-
-
-STATUSES = frozenset(
-    value
-    for name, value in vars(SubmissionStatus).items()
-    if name.isupper() and isinstance(value, str)
-) | {"no_answer", "voicemail", "contacted", "scheduled_callback", "no_contact"}
-
-
-async def lead_filter(
-    repos: Repositories,
-    *,
-    cursor: str | None,
-    campaign_ids: list[str],
-    statuses: list[str],
-    search: str | None,
-    start_date: str | None,
-    end_date: str | None,
-) -> LeadFilter:
-    """The listing's filters resolved to rows and instants, or a 422 naming each bad one.
-    A date alone covers its whole day (UTC): ``endDate=2026-01-05`` includes that day."""
-    details: Details = []
-    refs = [ref.strip() for value in campaign_ids for ref in value.split(",") if ref.strip()]
-    found = await repos.campaigns.by_refs(refs)
-    for ref in refs:
-        if ref not in found:
-            details.append({"field": "campaignIds", "message": f"no campaign {ref!r}"})
-    wanted = [s.strip() for value in statuses for s in value.split(",") if s.strip()]
-    for status in wanted:
-        if status not in STATUSES:
-            details.append({"field": "status", "message": f"{status!r} is not a lead status"})
-    start = _instant(start_date, "startDate", details, end=False)
-    end = _instant(end_date, "endDate", details, end=True)
-    before_id = None
-    if cursor:
-        row = await repos.leads.by_uuid(cursor)
-        if row is None:
-            details.append({"field": "cursor", "message": "is not a leadId of yours"})
-        else:
-            before_id = row.id
-    if details:
-        raise invalid(details)
-    return LeadFilter(
-        campaign_ids=tuple(c.id for c in found.values()),
-        statuses=tuple(wanted),
-        search=search.strip() if search and search.strip() else None,
-        start=start,
-        end=end,
-        before_id=before_id,
-    )
-
-
-def _instant(value: str | None, field: str, details: Details, *, end: bool) -> datetime | None:
-    if not value:
-        return None
-    text = value.strip()
-    try:
-        if len(text) == 10:
-            day = date.fromisoformat(text)
-            moment = datetime.combine(day, time(), tzinfo=UTC)
-            return moment + timedelta(days=1) if end else moment
-        parsed = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        details.append({"field": field, "message": "must be YYYY-MM-DD or an ISO 8601 time"})
-        return None
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
