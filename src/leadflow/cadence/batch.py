@@ -16,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from leadflow.cadence import bulk, repository
+from leadflow.cadence.caps import SmsCaps
 from leadflow.cadence.effects import Effect
 from leadflow.db.statements import Row, Sql
 from leadflow.webhooks.outbox import enqueue_event
@@ -38,6 +39,7 @@ class Batch:
     now: datetime
     default_caller_id: str
     email_from: str
+    caps: SmsCaps | None = None
     _messages: list[Pending] = field(default_factory=list)
     _calls: list[Pending] = field(default_factory=list)
     _events: list[Row] = field(default_factory=list)

@@ -16,6 +16,7 @@ from datetime import datetime
 
 from leadflow.cadence import repository
 from leadflow.cadence.batch import Batch
+from leadflow.cadence.caps import SmsCaps
 from leadflow.cadence.dispatch import record_sent, send_all
 from leadflow.cadence.effects import Effect
 from leadflow.cadence.state import ScheduleCache, WorkedSchedule, contact_state
@@ -70,12 +71,25 @@ class CadenceJob:
             now=now,
             default_caller_id=settings.default_caller_id,
             email_from=settings.email_from,
+            caps=sms_caps(sql, settings, now, leads),
         )
         for lead in in_dial_order(leads, schedules):
             schedule = schedules[lead["schedule_id"]]
             contact = contact_state(flags.get((lead["company_id"], lead["caller_id"])))
             work_lead(batch, lead, schedule, contact)
         return Decided(len(leads), batch.flush())
+
+
+def sms_caps(sql: Sql, settings: Settings, now: datetime, leads: list[Row]) -> SmsCaps | None:
+    """The per-contact text caps for this batch's numbers; none when no cap is set."""
+    daily, monthly = settings.sms_daily_cap_per_contact, settings.sms_monthly_cap_per_contact
+    if not daily and not monthly:
+        return None
+    numbers: dict[int, set[str]] = {}
+    for lead in leads:
+        if lead["caller_id"]:
+            numbers.setdefault(lead["company_id"], set()).add(lead["caller_id"])
+    return SmsCaps(sql, now, daily, monthly, numbers)
 
 
 def in_dial_order(leads: list[Row], schedules: dict[int, WorkedSchedule]) -> list[Row]:

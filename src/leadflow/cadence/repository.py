@@ -188,6 +188,31 @@ def calls_with_lead(sql: Sql, call_ids: Sequence[int]) -> list[Row]:
     )
 
 
+def company_time_zone(sql: Sql, company_id: int) -> str | None:
+    row = sql.one("SELECT time_zone FROM companies WHERE id = :id", id=company_id)
+    return None if row is None else row["time_zone"]
+
+
+def sms_counts(
+    sql: Sql, company_id: int, numbers: Sequence[str], day: datetime, month: datetime
+) -> dict[str, tuple[int, int]]:
+    """Outbound texts to each number since ``day`` and since ``month`` (absent: none)."""
+    if not numbers:
+        return {}
+    placeholders, params = _in_list("n", numbers)
+    rows = sql.all(
+        "SELECT to_address, SUM(CASE WHEN created_at >= :day THEN 1 ELSE 0 END) AS today,"
+        " COUNT(*) AS month FROM messages WHERE company_id = :company"
+        f" AND to_address IN ({placeholders}) AND created_at >= :month"
+        " AND channel = 'sms' AND direction = 'outbound' GROUP BY to_address",
+        company=company_id,
+        day=day,
+        month=month,
+        **params,
+    )
+    return {row["to_address"]: (int(row["today"]), int(row["month"])) for row in rows}
+
+
 def subscribed_events(sql: Sql, company_id: int) -> frozenset[str]:
     rows = sql.all(
         "SELECT DISTINCT event FROM subscriptions WHERE company_id = :company AND active",

@@ -112,15 +112,13 @@ class _Turn:
         elif isinstance(action, OptOutAction | BlockAction):
             self._flag("opt_out" if isinstance(action, OptOutAction) else "blocked", index)
 
-    def _skip(self, index: int, action: Action, reason: str) -> None:
+    def _skip(self, index: int, action: Action, reason: str, kind: str = "skipped") -> None:
         self.batch.event(
-            self.lead, "action_skipped", action_index=index, type=action.type, reason=reason
+            self.lead, f"action_{kind}", action_index=index, type=action.type, reason=reason
         )
 
     def _failed(self, index: int, action: Action, reason: str) -> None:
-        self.batch.event(
-            self.lead, "action_failed", action_index=index, type=action.type, reason=reason
-        )
+        self._skip(index, action, reason, "failed")
 
     def _from_number(
         self, capability: str, assigned_id: int | None
@@ -196,9 +194,16 @@ class _Turn:
         if not lead["caller_id"]:
             self._skip(index, action, "the lead has no phone number")
             return
+        caps, to = batch.caps, lead["caller_id"]
+        over = caps.reached(lead["company_id"], to) if caps is not None else None
+        if over is not None:
+            batch.event(lead, "sms_capped", action_index=index, period=over[0], cap=over[1])
+            return
         from_number, from_id = self._from_number("sms", lead["sms_number_id"])
         lead["sms_number_id"] = from_id
-        message = self._message(SMS, lead["caller_id"], from_number, None, action.body, index)
+        message = self._message(SMS, to, from_number, None, action.body, index)
+        if caps is not None:
+            caps.count(lead["company_id"], to)
         if message is not None:
             row, body = message
             sms = OutboundSms(row.uuid, lead["caller_id"], from_number, body)
