@@ -12,6 +12,7 @@ import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlparse
 
 import pytest
 
@@ -114,6 +115,7 @@ def test_a_marketer_sets_up_a_schedule_and_sees_a_curl_lead_arrive(
         page.locator("[id='a1.body']").fill("Hi [first_name]{there}, thanks for your interest!")
         page.get_by_role("button", name="Save schedule").first.click()
         page.wait_for_url("**/edit?saved=1")
+        edit_path = urlparse(page.url).path
         assert page.get_by_text("Schedule saved.").is_visible()
         assert page.get_by_text("Action 3: Call the lead").is_visible()
         _shot(page, "05-schedule-edit")
@@ -153,7 +155,16 @@ def test_a_marketer_sets_up_a_schedule_and_sees_a_curl_lead_arrive(
         _shot(page, "08-lead")
 
         page.set_viewport_size(PHONE)
-        for path, name in (("/", "09-phone-dashboard"), ("/schedules", "10-phone-schedules")):
+        schedule_id = edit_path.split("/")[2]
+        for path, name in (
+            ("/", "09-phone-dashboard"),
+            ("/schedules", "10-phone-schedules"),
+            (edit_path, "11-phone-schedule-edit"),
+            (f"/schedules/{schedule_id}/submit_leads_help", "12-phone-api-token"),
+            ("/leads", "13-phone-leads"),
+            (f"/leads/{lead['id']}", "14-phone-lead"),
+            ("/suppression", "15-phone-suppression"),
+        ):
             page.goto(f"{base}{path}")
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= PHONE["width"], f"{path} scrolls sideways on a phone ({width}px)"

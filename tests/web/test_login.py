@@ -70,3 +70,11 @@ async def test_login_refuses_an_outside_next_address(
 ) -> None:
     form = await browser.get("/login?next=//evil.example/")
     assert 'name="next" value="/"' in form.text
+
+
+async def test_a_form_posted_without_a_session_leads_to_the_login_page(
+    browser: httpx.AsyncClient,
+) -> None:
+    answer = await browser.post("/suppression/block", data={"number": "+18004506787"})
+    assert answer.status_code == 303
+    assert answer.headers["location"] == "/login?next=%2F"

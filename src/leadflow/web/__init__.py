@@ -36,7 +36,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(LoginRequiredError)
     async def _login_required(request: Request, exc: LoginRequiredError) -> Response:
+        # Back to the page after signing in; a form POST cannot be replayed, so the dashboard.
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.method != "GET":
+            target = "/"
         return redirect(request, "/login?next=" + quote(target, safe=""))
 
     @app.exception_handler(PageNotFoundError)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,15 @@ def _zip_self(values: Iterable[Any]) -> list[tuple[Any, Any]]:
     return [(value, value) for value in values]
 
 
+def _when(value: Any) -> str:
+    """A stored time as people read it: to the second, in UTC, said so."""
+    if isinstance(value, datetime):
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return "" if value is None else str(value)
+
+
 TEMPLATES.env.filters["options"] = _options
+TEMPLATES.env.filters["when"] = _when
 TEMPLATES.env.filters["zip_self"] = _zip_self
 
 
