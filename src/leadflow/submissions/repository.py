@@ -111,7 +111,8 @@ def _escaped(text: str) -> str:
 
 
 # The write path: plain SQL run inside a group-committed unit (see ``db.group_commit``), so
-# concurrent submissions share one transaction and one commit.
+# concurrent submissions share one transaction and one commit. Rows are inserted by the
+# pipeline's own ``insert_submitted_lead`` and ``insert_submission``: one insert per table.
 
 _CAMPAIGN = (
     "SELECT id, uuid, code, status FROM campaigns "
@@ -125,49 +126,6 @@ _LATEST_SUBMISSION = (
     "SELECT number, status, campaign_id FROM submissions "
     "WHERE lead_id = :lead_id ORDER BY number DESC LIMIT 1"
 )
-_LEAD_COLUMNS = (
-    "uuid",
-    "company_id",
-    "campaign_id",
-    "first_name",
-    "last_name",
-    "email",
-    "phone",
-    "status",
-    "is_test",
-    "data",
-    "pixels_fired",
-    "created_at",
-    "updated_at",
-)
-_SUBMISSION_COLUMNS = (
-    "uuid",
-    "company_id",
-    "lead_id",
-    "campaign_id",
-    "number",
-    "type",
-    "status",
-    "data",
-    "steps",
-    "qualification",
-    "routing",
-    "delivery",
-    "attempts",
-    "next_attempt_at",
-    "created_at",
-    "updated_at",
-)
-
-
-def _insert(table: str, columns: tuple[str, ...]) -> str:
-    names = ", ".join(columns)
-    values = ", ".join(f":{name}" for name in columns)
-    return f"INSERT INTO {table} ({names}) VALUES ({values}) RETURNING id"
-
-
-_INSERT_LEAD = _insert("submitted_leads", _LEAD_COLUMNS)
-_INSERT_SUBMISSION = _insert("submissions", _SUBMISSION_COLUMNS)
 
 
 def campaign_row(sql: Sql, company_id: int, ref: str) -> Row | None:
@@ -199,20 +157,8 @@ def latest_submission_row(sql: Sql, lead_id: int) -> Row | None:
     return sql.one(_LATEST_SUBMISSION, lead_id=lead_id)
 
 
-def insert_lead(sql: Sql, values: Mapping[str, Any]) -> int:
-    row = sql.one(_INSERT_LEAD, **{name: values[name] for name in _LEAD_COLUMNS})
-    assert row is not None
-    return int(row["id"])
-
-
 def update_lead(sql: Sql, lead_id: int, values: Mapping[str, Any]) -> None:
     assignments = ", ".join(f"{name} = :{name}" for name in values)
     sql.run(
         f"UPDATE submitted_leads SET {assignments} WHERE id = :lead_id", lead_id=lead_id, **values
     )
-
-
-def insert_submission(sql: Sql, values: Mapping[str, Any]) -> int:
-    row = sql.one(_INSERT_SUBMISSION, **{name: values[name] for name in _SUBMISSION_COLUMNS})
-    assert row is not None
-    return int(row["id"])

@@ -18,13 +18,11 @@ from pydantic import BaseModel, ValidationError
 from leadflow.db.statements import Row, Sql
 from leadflow.kit.errors import LeadSailError
 from leadflow.models import CampaignStatus, SubmissionStatus, SubmittedLead
-from leadflow.models.base import new_uuid
+from leadflow.submissions.pipeline.repository import insert_submission, insert_submitted_lead
 from leadflow.submissions.repository import (
     SubmittedLeadRepository,
     campaign_row,
     field_labels,
-    insert_lead,
-    insert_submission,
     latest_submission_row,
     lead_row,
     update_lead,
@@ -161,9 +159,9 @@ def store_lead(
     if submit or lead is None:
         values["status"] = SubmissionStatus.NEW
     if lead is None:
-        lead_uuid = new_uuid()
-        new = {"uuid": lead_uuid, "company_id": company_id, "pixels_fired": [], "created_at": now}
-        lead_id = insert_lead(sql, values | new)
+        values.pop("updated_at")
+        inserted = insert_submitted_lead(sql, now, company_id=company_id, **values)
+        lead_uuid, lead_id = inserted["uuid"], int(inserted["id"])
     else:
         lead_uuid, lead_id = lead["uuid"], int(lead["id"])
         update_lead(sql, lead_id, values)
@@ -243,32 +241,19 @@ def _submitted(
     now: datetime,
     number: int | None = None,
 ) -> Accepted:
-    """``accepted`` with its new submission (status ``new``, due now) written."""
-    if number is None:
-        latest = latest_submission_row(sql, accepted.lead_id)
-        number = (int(latest["number"]) if latest else 0) + 1
-    submission_uuid = new_uuid()
-    insert_submission(
+    """``accepted`` with its new submission (status ``new``, due now) written; without a
+    ``number``, the lead's next."""
+    row = insert_submission(
         sql,
-        {
-            "uuid": submission_uuid,
-            "company_id": company_id,
-            "lead_id": accepted.lead_id,
-            "campaign_id": campaign_id,
-            "number": number,
-            "type": kind,
-            "status": SubmissionStatus.NEW,
-            "data": data,
-            "steps": [],
-            "qualification": {},
-            "routing": {},
-            "delivery": {},
-            "attempts": 0,
-            "next_attempt_at": now,
-            "created_at": now,
-            "updated_at": now,
-        },
+        now,
+        company_id=company_id,
+        lead_id=accepted.lead_id,
+        campaign_id=campaign_id,
+        type=kind,
+        data=data,
+        **({"number": number} if number is not None else {}),
     )
+    submission_uuid, number = row["uuid"], int(row["number"])
     return replace(accepted, submission_uuid=submission_uuid, submission_number=number)
 
 
