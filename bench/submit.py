@@ -1,0 +1,260 @@
+"""Lead submission: how fast submissions are accepted, and how soon they reach the buyer.
+
+Starts Leadflow as `make run` does (one process, worker embedded, SQLite), with a campaign
+whose endpoint is a local buyer answering at once, and prints, in one run:
+
+1. requests/s for ``GET /api/v1/ping`` and for ``POST /api/v1/leads/submit`` (distinct phones,
+   so no duplicates), driven by wrk, and their ratio;
+2. after the backlog is delivered, an open-loop load of ``--rate`` submissions/s for
+   ``--latency-seconds``: p50/p99 from sending the submit request to the buyer receiving the
+   lead (both clocks are this machine's), and p50/p99 of the submit answer itself.
+
+    .venv/bin/python -m bench.submit [--seconds 10] [--rate 200] [--latency-seconds 15]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+import orjson
+
+from bench.serverproc import create_company, server
+from bench.wrk import WrkResult, run_wrk
+
+SUBMIT_LUA = """
+-- JSON POST /api/v1/leads/submit, a distinct phone per request.
+local key = os.getenv("API_KEY")
+local counter = 0
+local thread_id = 0
+local next_thread = 0
+function setup(thread)
+  thread:set("thread_id", next_thread)
+  next_thread = next_thread + 1
+end
+request = function()
+  counter = counter + 1
+  local n = thread_id * 1000000 + counter
+  local phone = string.format("+1719%03d%04d", 200 + math.floor(n / 10000) % 800, n % 10000)
+  local body = string.format(
+    '{"campaignId":"bench","firstName":"Bench","lastName":"Lead","email":"b%d@example.com",'
+    .. '"phone":"%s"}', n, phone)
+  return wrk.format("POST", "/api/v1/leads/submit",
+    {["Content-Type"] = "application/json", ["X-API-Key"] = key}, body)
+end
+"""
+ACCEPTED = b'{"status":"success","leadId":"bench"}'
+
+
+class Buyer:
+    """An HTTP/1.1 buyer on loopback, on its own thread and loop, answering at once and
+    noting when each lead (by e-mail) arrived."""
+
+    def __init__(self) -> None:
+        self.arrived: dict[str, float] = {}
+        self.port = 0
+        self._ready = threading.Event()
+        threading.Thread(target=self._run, daemon=True).start()
+        self._ready.wait(10)
+
+    def _run(self) -> None:
+        asyncio.run(self._serve())
+
+    async def _serve(self) -> None:
+        server = await asyncio.start_server(self._connection, "127.0.0.1", 0)
+        self.port = server.sockets[0].getsockname()[1]
+        self._ready.set()
+        async with server:
+            await server.serve_forever()
+
+    async def _connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        try:
+            while True:
+                head = await reader.readuntil(b"\r\n\r\n")
+                length = 0
+                for line in head.split(b"\r\n"):
+                    if line.lower().startswith(b"content-length:"):
+                        length = int(line.split(b":", 1)[1])
+                body = await reader.readexactly(length) if length else b""
+                email = orjson.loads(body).get("email") if body else None
+                if email:
+                    self.arrived.setdefault(email, time.time())
+                writer.write(
+                    b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n"
+                    + f"Content-Length: {len(ACCEPTED)}\r\n\r\n".encode()
+                    + ACCEPTED
+                )
+                await writer.drain()
+        except (asyncio.IncompleteReadError, ConnectionError):
+            writer.close()
+
+
+def make_campaign(base: str, key: str, buyer: Buyer) -> None:
+    endpoint = {
+        "url": f"http://127.0.0.1:{buyer.port}/buy",
+        "payload": [
+            {"clientKey": "email", "sourceKey": "email"},
+            {"clientKey": "phone", "sourceKey": "phone"},
+        ],
+        "response": {"statusPath": "$.status", "leadIdPath": "$.leadId"},
+    }
+    answer = httpx.post(
+        f"{base}/api/v1/campaigns",
+        json={"name": "Bench", "code": "bench", "timeZone": "UTC", "endpoint": endpoint},
+        headers={"X-API-Key": key},
+    )
+    answer.raise_for_status()
+
+
+def wait_for_quiet(buyer: Buyer, seconds: float = 2.0, limit: float = 300.0) -> None:
+    """Until the buyer has heard nothing new for ``seconds`` (the backlog is delivered)."""
+    deadline = time.monotonic() + limit
+    last, since = len(buyer.arrived), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.2)
+        if len(buyer.arrived) != last:
+            last, since = len(buyer.arrived), time.monotonic()
+        elif time.monotonic() - since >= seconds:
+            return
+
+
+async def open_loop(base: str, key: str, rate: float, seconds: float, run: int) -> dict[str, Any]:
+    """``rate`` submissions per second on a fixed timetable, whatever the answers' speed."""
+    sent: dict[str, float] = {}
+    answered: list[float] = []
+    failures = 0
+    limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
+
+        async def one(n: int) -> None:
+            nonlocal failures
+            email = f"open{run}-{n}@example.com"
+            body = {
+                "campaignId": "bench",
+                "firstName": "Open",
+                "lastName": "Loop",
+                "email": email,
+                "phone": f"+1303{200 + run * 100 + (n // 10000) % 100:03d}{n % 10000:04d}",
+            }
+            started = time.time()
+            sent[email] = started
+            response = await http.post(
+                "/api/v1/leads/submit", json=body, headers={"X-API-Key": key}
+            )
+            answered.append(time.time() - started)
+            if response.status_code != 200:
+                failures += 1
+
+        tasks = []
+        start = time.monotonic()
+        total = int(rate * seconds)
+        for n in range(total):
+            delay = start + n / rate - time.monotonic()
+            if delay > 0:
+                await asyncio.sleep(delay)
+            tasks.append(asyncio.create_task(one(n)))
+        await asyncio.gather(*tasks)
+    return {"sent": sent, "answered": answered, "failures": failures}
+
+
+def percentile(values: list[float], q: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument(
+        "--rates", default="200,50", help="Open-loop rates to measure, comma-separated."
+    )
+    parser.add_argument("--latency-seconds", type=float, default=15)
+    args = parser.parse_args()
+    buyer = Buyer()
+    with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as directory:
+        url = f"sqlite:///{directory}/bench.db"
+        company = create_company(url)
+        key = f"{company['public_key']}.{company['private_key']}"
+        lua = Path(directory) / "submit.lua"
+        lua.write_text(SUBMIT_LUA)
+        env = {"LEADFLOW_ALLOW_LOOPBACK_URLS": "1"}
+        with server(url, extra_env=env) as base:
+            make_campaign(base, key, buyer)
+            run_wrk(f"{base}/api/v1/ping", 2, args.connections)
+            run_wrk(f"{base}/api/v1/leads/submit", 2, args.connections, str(lua), {"API_KEY": key})
+            wait_for_quiet(buyer)
+            ping = run_wrk(f"{base}/api/v1/ping", args.seconds, args.connections)
+            submit = run_wrk(
+                f"{base}/api/v1/leads/submit",
+                args.seconds,
+                args.connections,
+                str(lua),
+                {"API_KEY": key},
+            )
+            backlog_started = time.monotonic()
+            wait_for_quiet(buyer)
+            drained = time.monotonic() - backlog_started
+            print(f"burst: {submit.requests} submitted, {len(buyer.arrived)} delivered", flush=True)
+            loops = []
+            for rate in [float(r) for r in args.rates.split(",")]:
+                loop = asyncio.run(open_loop(base, key, rate, args.latency_seconds, len(loops)))
+                wait_for_quiet(buyer, seconds=3.0)
+                loops.append((rate, loop))
+    report(ping, submit, drained, loops, buyer)
+
+
+def report(
+    ping: WrkResult,
+    submit: WrkResult,
+    drained: float,
+    loops: list[tuple[float, dict[str, Any]]],
+    buyer: Buyer,
+) -> None:
+    print("\n== SQLite, one process, worker embedded")
+    print(
+        f"GET  /api/v1/ping          {ping.requests_per_second:8.0f} req/s   "
+        f"p50 {ping.p50_ms:6.2f} ms   p99 {ping.p99_ms:6.2f} ms"
+    )
+    print(
+        f"POST /api/v1/leads/submit  {submit.requests_per_second:8.0f} req/s   "
+        f"p50 {submit.p50_ms:6.2f} ms   p99 {submit.p99_ms:6.2f} ms   "
+        f"non-2xx {submit.non_2xx}   socket errors {submit.socket_errors}"
+    )
+    print(
+        f"ratio submit/ping          {submit.requests_per_second / ping.requests_per_second:8.2f}"
+    )
+    print(f"backlog after the burst delivered in {drained:.1f} s (incl. 2 s of quiet)")
+    for rate, loop in loops:
+        sent: dict[str, float] = loop["sent"]
+        latencies = [
+            (buyer.arrived[email] - started) * 1000
+            for email, started in sent.items()
+            if email in buyer.arrived
+        ]
+        answered = [seconds * 1000 for seconds in loop["answered"]]
+        print(
+            f"\nopen loop at {rate:.0f} submissions/s: {len(sent)} sent, "
+            f"{len(latencies)} delivered, {loop['failures']} not accepted"
+        )
+        print(
+            f"submit answer          p50 {percentile(answered, 0.5):8.2f} ms   "
+            f"p99 {percentile(answered, 0.99):8.2f} ms"
+        )
+        print(
+            f"submit -> buyer        p50 {percentile(latencies, 0.5):8.2f} ms   "
+            f"p99 {percentile(latencies, 0.99):8.2f} ms   "
+            f"max {max(latencies, default=float('nan')):8.2f} ms"
+        )
+
+
+if __name__ == "__main__":
+    main()
