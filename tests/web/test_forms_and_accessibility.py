@@ -7,13 +7,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from itertools import pairwise
-from typing import Any
 
 import httpx
 import lxml.html
 import pytest
 from fastapi import FastAPI
-from fastapi.routing import APIRoute
+from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import select
 
 from leadflow.models import Contact, Schedule
@@ -68,23 +67,18 @@ async def rows(
     )
 
 
-def _api_routes(routes: list[Any]) -> list[APIRoute]:
-    """Every route, looking inside included routers (the web app's have no prefix)."""
-    found = []
-    for route in routes:
-        if isinstance(route, APIRoute):
-            found.append(route)
-        elif hasattr(route, "original_router"):
-            found.extend(_api_routes(route.original_router.routes))
-    return found
-
-
 def _web_routes(app: FastAPI, method: str) -> list[str]:
-    return sorted(
-        route.path
-        for route in _api_routes(app.routes)
-        if route.endpoint.__module__.startswith("leadflow.web") and method in route.methods
-    )
+    paths = set()
+    for context in iter_route_contexts(app.routes):
+        route = context.original_route
+        if (
+            isinstance(route, APIRoute)
+            and context.path is not None
+            and route.endpoint.__module__.startswith("leadflow.web")
+            and method in route.methods
+        ):
+            paths.add(context.path)
+    return sorted(paths)
 
 
 async def test_every_form_refuses_a_missing_or_wrong_csrf_token(
