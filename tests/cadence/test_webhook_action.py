@@ -85,3 +85,28 @@ async def test_lead_ended_is_queued_for_subscribers(cadence: Cadence, receiver: 
     body = json.loads(request.body)
     assert body["data"]["id"] == posted["id"]
     assert body["data"]["status"] == "completed"
+
+
+async def test_new_call_and_call_ended_are_queued_for_subscribers(
+    cadence: Cadence, receiver: Receiver
+) -> None:
+    schedule = await cadence.schedule([{"type": "call"}])
+    for event in ("new_call", "call_ended"):
+        response = await cadence.client.post(
+            "/api/v1/subscriptions",
+            headers=cadence.tenant.auth,
+            json={"target_url": receiver.url(), "event": event},
+        )
+        assert response.status_code in (200, 201), response.text
+    posted = await cadence.post_lead(schedule)
+
+    await cadence.work()
+
+    [call] = await cadence.calls(posted["id"])
+    bodies = {
+        body["event"]: body["data"] for body in (json.loads(r.body) for r in receiver.requests)
+    }
+    assert bodies["new_call"]["id"] == call.id
+    assert bodies["new_call"]["status"] == "queued"
+    assert (bodies["call_ended"]["id"], bodies["call_ended"]["status"]) == (call.id, "completed")
+    assert bodies["call_ended"]["lead_id"] == posted["id"]
