@@ -178,6 +178,10 @@ async def test_missing_and_malformed_fields_are_each_named(
     assert answer.json()["errors"] == {"data": ["must be an object of lead attributes"]}
     answer = await make_call(client, tenant, {"lead_id": {"a": 1}})
     assert answer.json()["errors"] == {"lead_id": ["must be text or a number"]}
+    answer = await make_call(
+        client, tenant, {"schedule_id": 1, "to": CALLER, "data": {"a": "\x00"}}
+    )
+    assert answer.json()["errors"] == {"data": ["must not contain NUL characters"]}
 
 
 async def test_form_and_query_parameters_are_read(

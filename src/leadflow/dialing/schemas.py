@@ -118,7 +118,15 @@ def _data(raw: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str, Any
     if len(value) > MAX_DATA_KEYS:
         errors["data"] = [f"has more than {MAX_DATA_KEYS} attributes"]
         return {}
-    return {str(key).replace("\x00", ""): item for key, item in value.items()}
+    try:
+        encoded = orjson.dumps(value)
+    except (orjson.JSONEncodeError, TypeError):
+        errors["data"] = ["holds a value that cannot be stored (e.g. a number over 64 bits)"]
+        return {}
+    if b"\\u0000" in encoded:  # PostgreSQL's JSON refuses NUL
+        errors["data"] = ["must not contain NUL characters"]
+        return {}
+    return dict(value)
 
 
 def parse_make_call(raw: Mapping[str, Any]) -> MakeCallParams:
