@@ -37,18 +37,24 @@ class Sent:
 async def send_all(
     effects: list[Effect], channels: Channels, http: httpx.AsyncClient, settings: Settings
 ) -> list[Sent]:
-    """Send every effect once, a bounded number at a time, in the order decided."""
-    gate = asyncio.Semaphore(MAX_CONCURRENT_SENDS)
+    """Send every effect once, a bounded number at a time, in the order decided.
 
-    async def one(effect: Effect) -> Sent:
-        async with gate:
+    ``MAX_CONCURRENT_SENDS`` lanes take the next effect in turn (one task per lane rather than
+    per effect: a batch holds thousands of sends, most of which finish at once)."""
+    sent: list[Sent | None] = [None] * len(effects)
+    queue = iter(enumerate(effects))
+
+    async def lane() -> None:
+        for index, effect in queue:
             try:
-                return Sent(effect, await _send(effect, channels, http, settings))
+                result = await _send(effect, channels, http, settings)
             except Exception as exc:  # a provider bug must not lose the other results
                 log.exception("sending %s failed", type(effect).__name__)
-                return Sent(effect, SendResult(accepted=False, status="unknown", error=str(exc)))
+                result = SendResult(accepted=False, status="unknown", error=str(exc))
+            sent[index] = Sent(effect, result)
 
-    return list(await asyncio.gather(*(one(effect) for effect in effects)))
+    await asyncio.gather(*(lane() for _ in range(min(MAX_CONCURRENT_SENDS, len(effects)))))
+    return [item for item in sent if item is not None]
 
 
 async def _send(
