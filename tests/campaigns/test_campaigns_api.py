@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import base64
 from typing import Any
 
 import httpx
+from fastapi import FastAPI
 from sqlalchemy import select
 
+from leadflow.clock import FrozenClock
 from leadflow.models import Campaign
 from tests.factories import Factory, Tenant
+from tests.support.credentials import key_with_permissions
 
 PATH = "/api/v1/campaigns"
 
@@ -182,3 +186,18 @@ async def test_the_field_library_is_replaced_and_read(
     bad = await client.put(url, json={"x": ""}, headers=api_key(tenant))
     assert bad.status_code == 422
     assert bad.json()["error"]["details"][0]["field"] == "x"
+
+
+async def test_a_key_granted_only_campaigns_read_lists_but_cannot_create(
+    client: httpx.AsyncClient, factory: Factory, app: FastAPI, clock: FrozenClock
+) -> None:
+    tenant = await factory.tenant()
+    basic = await key_with_permissions(
+        app.state.sessionmaker, clock, tenant.company.id, {"campaigns": ["read"]}
+    )
+    public, private = base64.b64decode(basic["Authorization"].split()[1]).decode().split(":")
+    limited = {"X-API-Key": f"{public}.{private}"}
+    assert (await client.get(PATH, headers=limited)).status_code == 200
+    refused = await client.post(PATH, json=campaign(), headers=limited)
+    assert refused.status_code == 403, refused.text
+    assert refused.json()["success"] is False

@@ -25,6 +25,7 @@ Resource = Literal[
     "scheduled_callbacks",
     "subscriptions",
     "api_keys",
+    "campaigns",
 ]
 RESOURCES: tuple[str, ...] = tuple(r for r in get_args(Resource) if r != EVERY_RESOURCE)
 
