@@ -170,3 +170,13 @@ async def test_a_failed_message_keeps_the_providers_error_code(
     assert (await provider.post(path, failed)).status_code == 200
     stored = await build.one(Message, Message.id == message.id)
     assert (stored.status, stored.error, stored.sent_at) == ("undelivered", "30006", None)
+
+
+async def test_an_absurdly_long_provider_id_is_cut_to_fit_rather_than_failing(
+    factory: Factory, build: Builder, provider: Provider, tenant: Tenant
+) -> None:
+    _lead, call = await _running_call(factory, build, tenant)
+    sid = "CA" + "9" * 300
+    answer = await provider.post(_path(call), {"CallSid": sid, "CallStatus": "ringing"})
+    assert answer.status_code == 200, answer.text
+    assert (await build.one(Call, Call.id == call.id)).provider_id == sid[:100]

@@ -110,6 +110,18 @@ async def _in_transaction(session: SessionDep, work: Callable[[Sql], T]) -> T:
     return await session.run_sync(run)
 
 
+PROVIDER_ID_LENGTH = 100
+
+
+def _sid(params: dict[str, str], *names: str) -> str | None:
+    """The provider's id from the first of ``names`` present, cut to the column's length: a
+    signed request with an absurd id must not reach the database as a too-long value."""
+    for name in names:
+        if params.get(name):
+            return params[name][:PROVIDER_ID_LENGTH]
+    return None
+
+
 def _int(value: str | None) -> int | None:
     try:
         return int(value) if value not in (None, "") else None
@@ -162,7 +174,7 @@ async def call_status(
             call_id=call_id,
             status=status,
             now=now,
-            provider_id=params.get("CallSid") or None,
+            provider_id=_sid(params, "CallSid"),
             duration=_int(params.get("CallDuration")),
             answered=_answered(params.get("AnsweredBy")),
             error=params.get("ErrorMessage") or params.get("ErrorCode") or None,
@@ -207,7 +219,7 @@ async def message_status(
             message_id=message_id,
             status=status,
             now=now,
-            provider_id=params.get("MessageSid") or params.get("SmsSid") or None,
+            provider_id=_sid(params, "MessageSid", "SmsSid"),
             error=params.get("ErrorCode") or None,
         )
 
@@ -252,7 +264,7 @@ async def inbound_sms(
         to=_e164(params.get("To"), "To"),
         from_=_e164(params.get("From"), "From"),
         body=params.get("Body", ""),
-        provider_id=params.get("MessageSid") or params.get("SmsSid") or None,
+        provider_id=_sid(params, "MessageSid", "SmsSid"),
     )
     now = clock.now()
 
@@ -266,9 +278,6 @@ async def inbound_sms(
     if message_id is None:
         raise TrackDriveError.not_found("number")
     return _answer(request, CallbackOut(status="received", recorded=True))
-
-
-PROVIDER_ID_LENGTH = 100
 
 
 def _plain(params: dict[str, str]) -> dict[str, str]:
@@ -313,7 +322,7 @@ async def inbound_voice(
         to=_e164(params.get("To"), "To"),
         from_=_caller(params.get("From")),
         from_raw=(params.get("From") or "").strip(),
-        provider_id=params.get("CallSid", "")[:PROVIDER_ID_LENGTH] or None,
+        provider_id=_sid(params, "CallSid"),
         status=params.get("CallStatus", "").strip().lower(),
     )
     now = clock.now()
