@@ -127,10 +127,12 @@ def wait_for_quiet(buyer: Buyer, seconds: float = 2.0, limit: float = 300.0) -> 
 async def open_loop(base: str, key: str, rate: float, seconds: float, run: int) -> dict[str, Any]:
     """``rate`` submissions per second on a fixed timetable, whatever the answers' speed."""
     sent: dict[str, float] = {}
+    committed: dict[str, float] = {}
     answered: list[float] = []
     failures = 0
     limits = httpx.Limits(max_connections=256, max_keepalive_connections=256)
-    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=30) as http:
+    timeout = httpx.Timeout(60, pool=None)
+    async with httpx.AsyncClient(base_url=base, limits=limits, timeout=timeout) as http:
 
         async def one(n: int) -> None:
             nonlocal failures
@@ -144,10 +146,15 @@ async def open_loop(base: str, key: str, rate: float, seconds: float, run: int) 
             }
             started = time.time()
             sent[email] = started
-            response = await http.post(
-                "/api/v1/leads/submit", json=body, headers={"X-API-Key": key}
-            )
+            try:
+                response = await http.post(
+                    "/api/v1/leads/submit", json=body, headers={"X-API-Key": key}
+                )
+            except httpx.HTTPError:
+                failures += 1
+                return
             answered.append(time.time() - started)
+            committed[email] = time.time()
             if response.status_code != 200:
                 failures += 1
 
@@ -160,7 +167,7 @@ async def open_loop(base: str, key: str, rate: float, seconds: float, run: int) 
                 await asyncio.sleep(delay)
             tasks.append(asyncio.create_task(one(n)))
         await asyncio.gather(*tasks)
-    return {"sent": sent, "answered": answered, "failures": failures}
+    return {"sent": sent, "committed": committed, "answered": answered, "failures": failures}
 
 
 def percentile(values: list[float], q: float) -> float:
@@ -204,7 +211,7 @@ def main() -> None:
             wait_for_quiet(buyer)
             drained = time.monotonic() - backlog_started
             print(f"burst: {submit.requests} submitted, {len(buyer.arrived)} delivered", flush=True)
-            loops = []
+            loops: list[tuple[float, dict[str, Any]]] = []
             for rate in [float(r) for r in args.rates.split(",")]:
                 loop = asyncio.run(open_loop(base, key, rate, args.latency_seconds, len(loops)))
                 wait_for_quiet(buyer, seconds=3.0)
@@ -248,6 +255,17 @@ def report(
         print(
             f"submit answer          p50 {percentile(answered, 0.5):8.2f} ms   "
             f"p99 {percentile(answered, 0.99):8.2f} ms"
+        )
+        committed: dict[str, float] = loop["committed"]
+        after_answer = [
+            (buyer.arrived[email] - at) * 1000
+            for email, at in committed.items()
+            if email in buyer.arrived
+        ]
+        print(
+            f"answer -> buyer        p50 {percentile(after_answer, 0.5):8.2f} ms   "
+            f"p99 {percentile(after_answer, 0.99):8.2f} ms   (the pipeline alone; negative: "
+            "delivered before the answer reached the client)"
         )
         print(
             f"submit -> buyer        p50 {percentile(latencies, 0.5):8.2f} ms   "

@@ -44,6 +44,8 @@ class Sending:
 class Decisions:
     sending: list[Sending] = field(default_factory=list)
     pixels: list[PixelCall] = field(default_factory=list)
+    # Each company's subscribed events, read once per transaction.
+    subscribed: dict[int, frozenset[str]] = field(default_factory=dict)
 
 
 def dedupe_key(lead: Row) -> str | None:
@@ -115,13 +117,20 @@ def _decide_one(
     steps = [*(plan.submission.get("steps") or []), *plan.steps]
     if plan.original is None or not plan.original.active:
         reason = "the campaign does not exist or is not active"
-        _finish(sql, plan, now, "failed", [*steps, step("campaign", "failed", reason=reason)])
+        _finish(
+            sql, decisions, plan, now, "failed", [*steps, step("campaign", "failed", reason=reason)]
+        )
         return
     if is_duplicate(sql, plan, now):
         days = plan.original.duplicate_window_days
         reason = f"the same phone or e-mail was submitted to this campaign within {days} days"
         _finish(
-            sql, plan, now, "duplicate", [*steps, step("duplicate", "duplicate", reason=reason)]
+            sql,
+            decisions,
+            plan,
+            now,
+            "duplicate",
+            [*steps, step("duplicate", "duplicate", reason=reason)],
         )
         return
     steps.append(step("duplicate", "unique"))
@@ -145,11 +154,11 @@ def _decide_one(
         queued_until = min(retry_candidates)
     if queued_until is not None:
         extra = {"next_attempt_at": queued_until}
-        _finish(sql, plan, now, "queued", steps, extra=extra)
+        _finish(sql, decisions, plan, now, "queued", steps, extra=extra)
         return
     primary = plan.candidates[0]
     status = "failed" if primary.failed_step == "payload" else "disqualified"
-    _finish(sql, plan, now, status, steps, qualification=primary.qualification)
+    _finish(sql, decisions, plan, now, status, steps, qualification=primary.qualification)
 
 
 def _try(
@@ -211,6 +220,7 @@ def _choose(
         steps.append(step("delivery", "skipped", campaign, reason="the campaign has no endpoint"))
         _finish(
             sql,
+            decisions,
             plan,
             now,
             "qualified",
@@ -244,6 +254,7 @@ def _choose(
 
 def _finish(
     sql: Sql,
+    decisions: Decisions,
     plan: Plan,
     now: datetime,
     status: str,
@@ -271,4 +282,6 @@ def _finish(
     repository.set_lead_status(sql, plan.lead["id"], status, now)
     plan.submission.update(values, reason=reason)
     target = campaign or (plan.candidates[0].campaign if plan.candidates else plan.original)
-    announce(sql, plan.lead, plan.submission, target.uuid if target else None, now)
+    announce(
+        sql, plan.lead, plan.submission, target.uuid if target else None, now, decisions.subscribed
+    )

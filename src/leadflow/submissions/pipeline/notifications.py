@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from leadflow.cadence.repository import subscribed_events
 from leadflow.campaigns.config import Pixel
 from leadflow.db.statements import Row, Sql
 from leadflow.submissions.pipeline import repository
@@ -68,18 +69,31 @@ def webhook_data(
 
 
 def announce(
-    sql: Sql, lead: Row, submission: Row, campaign_uuid: str | None, now: datetime
+    sql: Sql,
+    lead: Row,
+    submission: Row,
+    campaign_uuid: str | None,
+    now: datetime,
+    subscribed: dict[int, frozenset[str]],
 ) -> None:
-    """Queue the outcome's event, then ``lead.processed`` when the trip is over."""
+    """Queue the outcome's event, then ``lead.processed`` when the trip is over.
+
+    ``subscribed`` caches each company's subscribed events for one transaction: most
+    companies subscribe to few events, and an event nobody wants should cost nothing."""
+    company_id = lead["company_id"]
+    if company_id not in subscribed:
+        subscribed[company_id] = subscribed_events(sql, company_id)
     status = submission["status"]
     trigger = {"campaign_id": campaign_uuid, "status": status}
     events = [EVENT_FOR_STATUS[status]] if status in EVENT_FOR_STATUS else []
     if status != "queued":
         events.append(LEAD_PROCESSED)
     for event in events:
+        if event not in subscribed[company_id]:
+            continue
         enqueue_event(
             sql,
-            company_id=lead["company_id"],
+            company_id=company_id,
             event=event,
             data=partial(webhook_data, event, lead, submission, campaign_uuid, now),
             trigger=trigger,

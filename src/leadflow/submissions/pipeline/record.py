@@ -32,12 +32,19 @@ def outcome_status(delivered: Delivered) -> str:
 
 def record(sql: Sql, sent: list[tuple[Sending, Delivered]], now: datetime) -> list[PixelCall]:
     pixels: list[PixelCall] = []
+    subscribed: dict[int, frozenset[str]] = {}
     for sending, delivered in sent:
-        pixels += _record_one(sql, sending, delivered, now)
+        pixels += _record_one(sql, sending, delivered, now, subscribed)
     return pixels
 
 
-def _record_one(sql: Sql, sending: Sending, delivered: Delivered, now: datetime) -> list[PixelCall]:
+def _record_one(
+    sql: Sql,
+    sending: Sending,
+    delivered: Delivered,
+    now: datetime,
+    subscribed: dict[int, frozenset[str]],
+) -> list[PixelCall]:
     plan, campaign = sending.plan, sending.evaluation.campaign
     submission = plan.submission
     status = outcome_status(delivered)
@@ -78,7 +85,7 @@ def _record_one(sql: Sql, sending: Sending, delivered: Delivered, now: datetime)
     if not success:
         release(sql, campaign.id, sending.reserved)
     submission.update(status=status, steps=steps, delivery=delivery, reason=verdict.reason)
-    announce(sql, plan.lead, submission, campaign.uuid, now)
+    announce(sql, plan.lead, submission, campaign.uuid, now, subscribed)
     if success:
         return pixels_due(sql, plan.lead, submission, campaign, "delivered", now)
     return []
