@@ -173,6 +173,16 @@ async def make_scheduled_callback(factory: Factory, client: httpx.AsyncClient, a
     return _row(await _created(answer, "scheduled_callback"))
 
 
+async def make_call(factory: Factory, client: httpx.AsyncClient, a: Tenant) -> Row:
+    schedule = await factory.schedule(a)
+    answer = await client.post(
+        "/api/v1/schedules/make_call",
+        json={"schedule_id": schedule.id, "to": CALLER_ID},
+        headers=a.auth,
+    )
+    return _row(await _created(answer, "call"))
+
+
 # Blocking is per company: B blocking a number A also knows acts on B's own contact for it
 # (created if need be). It must answer B's record, never A's, and leave A's as it was.
 ACTS_ON_OWN_COMPANY = {
@@ -191,6 +201,7 @@ MAKERS: dict[str, Maker] = {
     "leads": _lead_of_company_a,
     "contacts": make_contact,
     "scheduled_callbacks": make_scheduled_callback,
+    "calls": make_call,
 }
 
 
