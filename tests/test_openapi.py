@@ -54,9 +54,16 @@ def response_schema(contract: dict[str, Any], operation: dict[str, Any], status:
     response = operation.get("responses", {}).get(str(status))
     if response is None:
         return None
-    schema = response.get("content", {}).get("application/json", {}).get("schema")
+    return _resolved(
+        contract, response.get("content", {}).get("application/json", {}).get("schema")
+    )
+
+
+def _resolved(contract: dict[str, Any], schema: Any) -> Any:
     if schema and "$ref" in schema:
         return contract["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    if schema and "anyOf" in schema:
+        return {"anyOf": [_resolved(contract, choice) for choice in schema["anyOf"]]}
     return schema
 
 
@@ -65,7 +72,10 @@ def _describes_an_object(schema: Any) -> bool:
 
 
 def is_error_envelope(schema: Any) -> bool:
-    """TrackDrive's ``{status, errors}`` or LeadSail's ``{success, error}``."""
+    """TrackDrive's ``{status, errors}`` or LeadSail's ``{success, error}``; on a path both
+    dialects serve, any of them."""
+    if schema and "anyOf" in schema:
+        return all(is_error_envelope(choice) for choice in schema["anyOf"])
     properties = set((schema or {}).get("properties", {}))
     return {"status", "errors"} <= properties or {"success", "error"} <= properties
 

@@ -176,7 +176,7 @@ async def approve(
     "",
     summary="Store a lead without running the pipeline (X-API-Key)",
     operation_id="leadsail_store_lead",
-    **documented("StoredLead"),
+    **documented("StoredLead", shared=True),
 )
 async def store(
     body: JsonObject, request: Request, principal: Writer, session: SessionDep, clock: ClockDep
@@ -199,7 +199,7 @@ async def store(
     "",
     summary="List submitted leads, newest first (X-API-Key)",
     operation_id="leadsail_list_leads",
-    **documented("LeadPage"),
+    **documented("LeadPage", shared=True),
 )
 async def list_leads(
     principal: Reader, session: SessionDep, query: Annotated[LeadListQuery, Query()]
@@ -232,7 +232,7 @@ async def list_leads(
     "/{lead_id}",
     summary="A submitted lead with its submissions (X-API-Key)",
     operation_id="leadsail_show_lead",
-    **documented("LeadDetails"),
+    **documented("LeadDetails", shared=True),
 )
 async def show(lead_id: str, principal: Reader, session: SessionDep) -> Response:
     leads = SubmittedLeadRepository(session, principal.company_id)

@@ -19,6 +19,7 @@ from starlette.routing import Match
 from starlette.types import Scope
 
 from leadflow.kit.auth import API_KEY_HEADER
+from leadflow.kit.envelope import TrackDriveErrorBody
 from leadflow.kit.handlers import LEADSAIL
 
 _HEADER = API_KEY_HEADER.encode()
@@ -89,6 +90,17 @@ ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
 }
 
 
+# On a path both dialects serve, a request without X-API-Key is answered by the TrackDrive
+# route, so its errors may have either shape.
+SHARED_ERROR_RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {
+        "model": LeadSailErrorBody | TrackDriveErrorBody,
+        "description": f"{answer['description']} (the TrackDrive body without X-API-Key)",
+    }
+    for status, answer in ERROR_RESPONSES.items()
+}
+
+
 @cache
 def _enveloped(name: str, data: Any) -> type[BaseModel]:
     model: type[BaseModel] = create_model(f"LeadSail{name}", success=(bool, True), data=(data, ...))
@@ -96,7 +108,7 @@ def _enveloped(name: str, data: Any) -> type[BaseModel]:
 
 
 def documented(
-    name: str, data: Any = None, *, flat: type[BaseModel] | None = None
+    name: str, data: Any = None, *, flat: type[BaseModel] | None = None, shared: bool = False
 ) -> dict[str, Any]:
     """Route keyword arguments publishing the success body (``{"success", "data"}``, or a
     ``flat`` model) and the LeadSail error bodies, so FastAPI's own 422 shape never appears."""
@@ -104,5 +116,8 @@ def documented(
     return {
         "response_model": None,
         "response_class": Response,
-        "responses": {200: {"model": model}, **ERROR_RESPONSES},
+        "responses": {
+            200: {"model": model},
+            **(SHARED_ERROR_RESPONSES if shared else ERROR_RESPONSES),
+        },
     }
