@@ -212,3 +212,18 @@ async def test_subscriptions_list_with_the_listing_convention(
     )
     assert refused.status_code == 422
     assert "order" in refused.json()["errors"]
+
+
+async def test_submission_events_can_be_subscribed_to_for_one_campaign(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    tenant = await factory.tenant()
+    created = await subscribe(
+        client, tenant, event="lead.delivered", trigger_fields={"campaign_id": "c-uuid"}
+    )
+    assert created.status_code == 200, created.text
+    subscription = created.json()["subscription"]
+    assert (subscription["event"], subscription["trigger_fields"]) == (
+        "lead.delivered",
+        {"campaign_id": "c-uuid"},
+    )

@@ -20,6 +20,11 @@ EVENTS = (
     "lead_opted_out",
     "lead_changed",
     "incoming_text_message",
+    "lead.delivered",
+    "lead.disqualified",
+    "lead.failed",
+    "lead.queued",
+    "lead.processed",
 )
 
 

@@ -9,7 +9,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow.db.repository import MAX_ID
 
-# The documented TrackDrive events, in their order; a test keeps this equal to models' EVENTS.
+# The documented TrackDrive events, then LeadSail's submission events (dotted names); a test
+# keeps this equal to models' EVENTS.
 Event = Literal[
     "new_call",
     "call_ringing",
@@ -22,6 +23,11 @@ Event = Literal[
     "lead_opted_out",
     "lead_changed",
     "incoming_text_message",
+    "lead.delivered",
+    "lead.disqualified",
+    "lead.failed",
+    "lead.queued",
+    "lead.processed",
 ]
 
 TargetUrl = Annotated[
@@ -47,6 +53,8 @@ class TriggerFields(BaseModel):
     buyer_id: int | None = Field(default=None, ge=1, le=MAX_ID)
     status: str | None = Field(default=None, min_length=1, max_length=64)
     sub_id: str | None = Field(default=None, min_length=1, max_length=200)
+    # Submission events: the campaign's id (uuid) as the API shows it.
+    campaign_id: str | None = Field(default=None, min_length=1, max_length=64)
 
 
 class SubscriptionCreate(BaseModel):
