@@ -11,7 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from leadflow.db.engine import create_engine
 from leadflow.db.statements import ConnectionSql, Sql
-from leadflow.db.time_locks import prune, take_time_lock, use_rate_slot
+from leadflow.db.time_locks import forget_locks, forget_slots, take_time_lock, use_rate_slot
 from leadflow.settings import Settings
 
 T = TypeVar("T")
@@ -77,20 +77,34 @@ async def test_a_rate_slot_allows_exactly_its_limit_then_the_next_slot_starts_ov
         await engine.dispose()
 
 
-async def test_prune_forgets_only_what_is_already_free(settings: Settings) -> None:
+async def test_forgetting_touches_only_the_named_scope_and_what_is_already_free(
+    settings: Settings,
+) -> None:
     engine = create_engine(settings.database_url)
     try:
-        await _in_transaction(engine, lambda sql: take_time_lock(sql, "s", "old", NOW, WINDOW))
         later = NOW + timedelta(minutes=5)
-        await _in_transaction(engine, lambda sql: take_time_lock(sql, "s", "new", later, WINDOW))
-        await _in_transaction(engine, lambda sql: use_rate_slot(sql, "cps:1", 10, 5))
-        await _in_transaction(engine, lambda sql: use_rate_slot(sql, "cps:1", 20, 5))
-        removed = await _in_transaction(
-            engine, lambda sql: prune(sql, locks_before=later, slots_before=20)
+        for scope, key, at in (
+            ("dial:1", "old", NOW),
+            ("dial:1", "new", later),
+            ("dedupe:1", "x", NOW),
+        ):
+            await _in_transaction(
+                engine, lambda sql, s=scope, k=key, t=at: take_time_lock(sql, s, k, t, WINDOW)
+            )
+        for scope, slot in (("cps:1", 10), ("cps:1", 20), ("cap:1", 10)):
+            await _in_transaction(engine, lambda sql, s=scope, n=slot: use_rate_slot(sql, s, n, 5))
+
+        assert await _in_transaction(engine, lambda sql: forget_locks(sql, "dial:", later)) == 1
+        assert await _in_transaction(engine, lambda sql: forget_slots(sql, "cps:", 20)) == 1
+        still_held = await _in_transaction(
+            engine, lambda sql: take_time_lock(sql, "dedupe:1", "x", NOW, WINDOW)
         )
-        assert removed == 2
+        assert not still_held, "another scope's lock was forgotten"
         assert not await _in_transaction(
-            engine, lambda sql: take_time_lock(sql, "s", "new", later, WINDOW)
+            engine, lambda sql: take_time_lock(sql, "dial:1", "new", later, WINDOW)
         )
+        assert await _in_transaction(
+            engine, lambda sql: take_time_lock(sql, "dial:1", "old", NOW, WINDOW)
+        ), "the forgotten lock is free again"
     finally:
         await engine.dispose()

@@ -47,8 +47,22 @@ def use_rate_slot(sql: Sql, scope: str, slot: int, limit: int) -> bool:
     return sql.one(_USE_SLOT, scope=scope, slot=slot, limit=limit) is not None
 
 
-def prune(sql: Sql, *, locks_before: datetime, slots_before: int) -> int:
-    """Forget locks taken before ``locks_before`` and windows before ``slots_before``: both are
-    free by then, and without pruning the tables grow by one row per number dialed."""
-    removed = sql.run("DELETE FROM time_locks WHERE taken_at < :before", before=locks_before)
-    return removed + sql.run("DELETE FROM rate_windows WHERE slot < :before", before=slots_before)
+def forget_locks(sql: Sql, scope_prefix: str, before: datetime) -> int:
+    """Delete the locks of scopes starting with ``scope_prefix`` taken before ``before``.
+
+    Each owner prunes its own scopes with its own horizon: a redial lock is free after 30
+    seconds, a duplicate window may last a year, so no one horizon fits every scope."""
+    return sql.run(
+        "DELETE FROM time_locks WHERE scope LIKE :prefix AND taken_at < :before",
+        prefix=f"{scope_prefix}%",
+        before=before,
+    )
+
+
+def forget_slots(sql: Sql, scope_prefix: str, before: int) -> int:
+    """Delete the windows of scopes starting with ``scope_prefix`` numbered below ``before``."""
+    return sql.run(
+        "DELETE FROM rate_windows WHERE scope LIKE :prefix AND slot < :before",
+        prefix=f"{scope_prefix}%",
+        before=before,
+    )

@@ -14,6 +14,7 @@ from typing import Any
 import orjson
 
 from leadflow.db.statements import Row, Sql
+from leadflow.db.time_locks import forget_locks, forget_slots
 from leadflow.models import Call, CallStatus, LeadStatus
 
 # Ids are BIGINT: a larger number names no row, and must not reach the driver.
@@ -233,16 +234,7 @@ def call_by_id(sql: Sql, call_id: int) -> Call:
 
 
 def prune_dialing_locks(sql: Sql, *, locks_before: datetime, slots_before: int) -> int:
-    """Forget make_call's own redial locks and CPS windows once they are free.
-
-    Scoped to the ``dial:`` and ``cps:`` scopes rather than :func:`db.time_locks.prune`'s
-    whole tables: other scopes may hold longer windows, or count slots in days, and must not
-    lose them to make_call's housekeeping."""
-    removed = sql.run(
-        "DELETE FROM time_locks WHERE scope LIKE 'dial:%' AND taken_at < :before",
-        before=locks_before,
-    )
-    return removed + sql.run(
-        "DELETE FROM rate_windows WHERE scope LIKE 'cps:%' AND slot < :before",
-        before=slots_before,
-    )
+    """Forget make_call's own redial locks and CPS windows once they are free; other scopes
+    (duplicate windows, cap counters) keep theirs."""
+    removed = forget_locks(sql, "dial:", locks_before)
+    return removed + forget_slots(sql, "cps:", slots_before)

@@ -32,8 +32,8 @@ _CLAIM = {
     # Many workers: each locks the rows it takes and skips those another holds.
     "postgresql": _DUE + " FOR UPDATE SKIP LOCKED",
 }
-# Counters for caps live in rate_windows, above every epoch-second slot, so that pruning the
-# per-second windows (``time_locks.prune``) never forgets how many leads a campaign took.
+# Counters for caps live in rate_windows under their own scope, numbered above every epoch
+# second, so that no pruning of per-second windows can forget how many leads a campaign took.
 CAP_SLOT_BASE = 2**62
 LIFETIME_SLOT = CAP_SLOT_BASE
 
