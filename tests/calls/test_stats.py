@@ -128,6 +128,18 @@ async def test_every_grouping_and_stat_sums_exactly(world: World) -> None:
             assert body["stats"] == expected, (group_by, stat)
 
 
+async def test_cost_is_the_payout_under_trackdrives_name(world: World) -> None:
+    def values(stat: str) -> list[float]:
+        return [row["value"] for row in answers[stat]]
+
+    answers = {}
+    for stat in ("cost", "payout"):
+        answer = await world.calls.get(world.tenant, "/stats", group_by="schedule", stat=stat)
+        assert answer.status_code == 200, answer.text
+        answers[stat] = answer.json()["stats"]
+    assert values("cost") == values("payout") == [3.5, 4.0, 0.0]
+
+
 async def test_days_are_the_companys_local_days_and_the_range_ends_where_asked(
     world: World,
 ) -> None:
@@ -153,7 +165,7 @@ async def test_days_are_the_companys_local_days_and_the_range_ends_where_asked(
     ("params", "field"),
     [
         ({"group_by": "weekday"}, "group_by"),
-        ({"stat": "cost"}, "stat"),
+        ({"stat": "margin"}, "stat"),
         ({"created_at_from": "soon"}, "created_at_from"),
     ],
 )

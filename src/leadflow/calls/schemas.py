@@ -12,7 +12,8 @@ from pydantic import BaseModel, ConfigDict, Field
 MAX_DOLLARS = Decimal("21474836.47")
 
 GroupBy = Literal["status", "created_at_day", "traffic_source", "offer", "schedule"]
-Stat = Literal["count", "revenue", "payout", "profit"]
+# ``cost`` is TrackDrive's name for what was paid out to publishers: the same sum as ``payout``.
+Stat = Literal["count", "revenue", "payout", "profit", "cost"]
 
 
 class CallUpdate(BaseModel):

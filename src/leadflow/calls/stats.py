@@ -37,12 +37,13 @@ class Bucket:
 
 def stat_value(stat: str, bucket: Bucket) -> float | int:
     """``count`` is the number of calls; money stats are dollars, ``profit`` being revenue
-    less payout (negative when the payout was larger)."""
+    less payout (negative when the payout was larger), ``cost`` another name for payout."""
     if stat == "count":
         return bucket.calls
     cents = {
         "revenue": bucket.revenue_cents,
         "payout": bucket.payout_cents,
+        "cost": bucket.payout_cents,
         "profit": bucket.revenue_cents - bucket.payout_cents,
     }[stat]
     return dollars(cents)
