@@ -316,3 +316,25 @@ async def test_a_seeded_draw_routes_leads_as_the_matching_rules_say(
 
     assert landed == [d.id for d in expected if d is not None]
     assert len(set(landed)) == 3
+
+
+async def test_the_routers_token_reaches_the_leads_it_routed_for_caller_operations(
+    client: httpx.AsyncClient, factory: Factory, app: FastAPI
+) -> None:
+    router = await _router(client, factory)
+    first, second = await factory.schedule(router.tenant), await factory.schedule(router.tenant)
+    await router.distribute(first, conditions=equals("sub_id", "a"))
+    await router.distribute(second, conditions=equals("sub_id", "b"))
+    routed = await router.routed(caller_id=CALLER, sub_id="b")
+
+    moved = await router.post(f"/{CALLER[2:]}/caller_move_to_end_of_schedule")
+    assert moved.status_code == 200, moved.text
+    assert moved.json()["lead"]["id"] == routed["lead"]["id"]
+    removed = await router.post(f"/{CALLER[2:]}/caller_remove")
+    assert removed.status_code == 200, removed.text
+    async with app.state.sessionmaker() as session:
+        lead = await session.get(Lead, routed["lead"]["id"])
+    assert lead is not None
+    assert lead.status == "disabled"
+    unknown = await router.post("/7193130000/caller_remove")
+    assert unknown.status_code == 404

@@ -83,6 +83,16 @@ def _rows(sql: Sql, company_id: int, schedule_id: int) -> list[Row]:
     return sql.all(_ROUTES, company_id=company_id, schedule_id=schedule_id)
 
 
+def router_targets(sql: Sql, company_id: int, schedule_id: int) -> list[tuple[int, int]]:
+    """``(schedule_id, offer_id)`` of every schedule the router feeds, in schedule id order:
+    where its leads are, for the operations that look a lead up by the router's token."""
+    targets = {
+        (int(row["target_schedule_id"]), int(row["target_offer_id"]))
+        for row in _rows(sql, company_id, schedule_id)
+    }
+    return sorted(targets)
+
+
 def resolve_target(
     sql: Sql,
     company_id: int,

@@ -3,24 +3,42 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import Any
 
 from leadflow.contacts import repository as contacts
-from leadflow.db.statements import Sql
+from leadflow.db.statements import Row, Sql
+from leadflow.distributions.repository import router_targets
 from leadflow.kit.errors import TrackDriveError
 from leadflow.leads import repository
 from leadflow.leads.owner import LeadOwner
 from leadflow.leads.service import _event, lock_key, take_duplicate_lock
 from leadflow.models import LeadStatus
+from leadflow.models.schedule import CONTACT_CALLER
 from leadflow.webhooks.lead_events import LEAD_ENDED, LEAD_OPTED_OUT, enqueue_lead_event
 
 
+def _scopes(sql: Sql, owner: LeadOwner) -> list[LeadOwner]:
+    """A router holds no leads: a lead posted with its token lives in the target schedule its
+    distribution chose, so the router's token reaches the leads of every schedule it feeds."""
+    if not owner.is_router or owner.schedule_id is None:
+        return [owner]
+    return [
+        replace(owner, schedule_id=schedule_id, offer_id=offer_id, schedule_type=CONTACT_CALLER)
+        for schedule_id, offer_id in router_targets(sql, owner.company_id, owner.schedule_id)
+    ]
+
+
 def _leads_for(sql: Sql, owner: LeadOwner, caller_id: str) -> list[dict[str, Any]]:
-    take_duplicate_lock(sql, lock_key(owner, caller_id))
-    rows = repository.leads_in_scope(
-        sql, owner.company_id, owner.offer_id, owner.schedule_id, caller_id, live_only=False
-    )
+    rows: list[Row] = []
+    # Locks in schedule order, as intake takes one at a time: no two operations wait in a circle.
+    for scope in _scopes(sql, owner):
+        take_duplicate_lock(sql, lock_key(scope, caller_id))
+        rows += repository.leads_in_scope(
+            sql, scope.company_id, scope.offer_id, scope.schedule_id, caller_id, live_only=False
+        )
+    rows.sort(key=lambda row: row["id"], reverse=True)
     if not rows:
         raise TrackDriveError(
             404, {"caller_id": [f"no lead with caller ID {caller_id}"]}, "not_found"
