@@ -1,34 +1,25 @@
 """``POST /api/v1/schedules/make_call``: dial one lead now, through the guards, once.
 
-Parse, decide in one group-committed unit (``dialing.service.decide_call``), and only after
-that commit dial through the process's voice channel; the provider's answer is written in a
-second unit before the call is answered. A refused call writes nothing and dials nothing.
+Parse, then :func:`leadflow.dialing.flow.place_call`: decide in one group-committed unit,
+dial only after that commit, write the provider's answer, answer with the call. A refused
+call writes nothing and dials nothing.
 """
 
 from __future__ import annotations
 
-import random
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
-from leadflow.cadence.dispatch import send_all
-from leadflow.cadence.effects import PlaceCall
 from leadflow.calls import guards
 from leadflow.calls.serializer import serialise_call
-from leadflow.db.group_commit import GroupCommitter
-from leadflow.db.statements import Sql
-from leadflow.dialing.repository import dialing_lock_key
+from leadflow.dialing.flow import place_call
 from leadflow.dialing.schemas import MakeCallBody, MakeCallEnvelope, parse_make_call
-from leadflow.dialing.service import DecidedCall, DialContext, decide_call, record_answer
 from leadflow.kit import envelope
 from leadflow.kit.auth import WRITE, BasicAuthDoc, Principal, require
 from leadflow.kit.envelope import TrackDriveErrorBody
 from leadflow.leads.params import collect
-from leadflow.models import Call
-from leadflow.settings import Settings
-from leadflow.worker.context import WorkerContext
 
 router = APIRouter(prefix="/api/v1/schedules", tags=["schedules"])
 _MAY_DIAL = require("schedules", WRITE, also=("calls",))
@@ -107,28 +98,9 @@ DOC: dict[str, Any] = {
 @router.post("/make_call", **DOC)
 async def make_call(request: Request, principal: Dialer) -> Response:
     params = parse_make_call(await collect(request))
-    settings: Settings = request.app.state.settings
-    worker: WorkerContext = request.app.state.worker_context
-    committer: GroupCommitter = request.app.state.committer
-    ctx = DialContext(
-        company_id=principal.company_id,
-        now=request.app.state.clock.now(),
-        default_caller_id=settings.default_caller_id,
-        rng=random.Random(),
-    )
-
-    def decide(sql: Sql) -> DecidedCall:
-        return decide_call(sql, params, ctx)
-
-    decided = await committer.run(decide, dialing_lock_key(principal.company_id))
-    effect = PlaceCall(decided.call_id, decided.outbound)
-    sent = await send_all([effect], worker.channels, worker.http, settings)
-    answered_at = request.app.state.clock.now()
-
-    def record(sql: Sql) -> Call:
-        return record_answer(sql, sent, decided.call_id, answered_at)
-
-    call = await committer.run(record)
+    placed = await place_call(request.app.state, principal.company_id, params)
+    decided = placed.decided
+    call = placed.call
     return envelope.one(
         "call",
         serialise_call(call),
