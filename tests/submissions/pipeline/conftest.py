@@ -168,10 +168,11 @@ class Pipeline:
         return await self.app.state.committer.run(insert)
 
     async def work(self) -> int:
-        """Run the job until a round finds nothing due."""
+        """Run the job until a round finds nothing due, each round's deliveries recorded."""
         total = 0
         for _ in range(20):
             done = await self.job(self.app.state.worker_context)
+            await self.job.settle()
             total += done
             if done == 0:
                 return total

@@ -23,13 +23,13 @@ async def test_a_delivery_interrupted_while_sending_becomes_error_and_is_not_sen
     url = buyer.on("/slow", Answer(200, '{"status": "success"}', delay=2.0))
     campaign = await pipeline.campaign(endpoint=json_endpoint(url, timeoutSeconds=5))
     row = await pipeline.submit(campaign)
-    round_ = asyncio.create_task(SubmissionJob()(pipeline.app.state.worker_context))
+    stopped = SubmissionJob()
+    await stopped(pipeline.app.state.worker_context)
     for _ in range(200):
         if buyer.received("/slow"):
             break
         await asyncio.sleep(0.01)
-    round_.cancel()
-    await asyncio.gather(round_, return_exceptions=True)
+    await stopped.abandon()  # the worker dies while the buyer is still answering
     sending = await pipeline.submission(row)
     assert sending.status == "processing"
     assert sending.delivery["startedAt"] == pipeline.clock.now().isoformat()

@@ -27,7 +27,9 @@ async def test_identical_submissions_at_the_same_instant_deliver_once(
     context = pipeline.app.state.worker_context
 
     # Two workers race for them.
-    await asyncio.gather(SubmissionJob()(context), SubmissionJob()(context))
+    racers = [SubmissionJob(), SubmissionJob()]
+    await asyncio.gather(*(job(context) for job in racers))
+    await asyncio.gather(*(job.settle() for job in racers))
     await pipeline.work()
 
     statuses = sorted([(await pipeline.submission(row)).status for row in rows])

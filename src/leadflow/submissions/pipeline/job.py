@@ -1,10 +1,14 @@
 """The submission pipeline's worker job: claim, plan, decide, send, record.
 
-Three short transactions per round with the network outside all of them: the claim marks
-due submissions ``processing``; planning (steps 1 to 6, and the AI qualifier when a campaign
-has one) happens between transactions; the decision (duplicates, caps, hours, fallbacks)
-writes every outcome and marks deliveries started; only after it commits do deliveries and
-pixels leave; the last transaction records what the buyers answered.
+Two short transactions per round with the network outside both: the claim marks due
+submissions ``processing``; planning (steps 1 to 6, and the AI qualifier when a campaign has
+one) happens between them; the decision (duplicates, caps, hours, fallbacks) writes every
+outcome and marks deliveries started. Only after it commits do deliveries and pixels leave,
+each on its own task, so the next round claims at once instead of waiting for the slowest
+buyer of this one; each answer is recorded as soon as it arrives (answers arriving together
+share one group commit). At most ``CONCURRENT_SENDS`` deliveries are in flight: a round claims
+no more than the room left, so a claimed lead never waits for a free slot while its lease
+runs.
 
 A worker killed after the claim leaves ``processing`` rows without ``delivery.startedAt``:
 nothing left for them, so the sweep makes them due again. One killed after the decision
@@ -15,15 +19,18 @@ leaves rows with ``startedAt``: the buyer may have the lead, so the sweep ends t
 from __future__ import annotations
 
 import asyncio
+import logging
+from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from leadflow.db.statements import Row, Sql
 from leadflow.submissions.pipeline import repository
 from leadflow.submissions.pipeline.campaigns import CampaignBook, ConfigCache
 from leadflow.submissions.pipeline.decide import Sending, decide
-from leadflow.submissions.pipeline.delivery import Delivered, TokenCache, UrlPolicy, deliver
+from leadflow.submissions.pipeline.delivery import TokenCache, UrlPolicy, deliver
 from leadflow.submissions.pipeline.notifications import fire_pixels
 from leadflow.submissions.pipeline.plan import make_plan
 from leadflow.submissions.pipeline.record import record
@@ -31,9 +38,11 @@ from leadflow.submissions.pipeline.steps import step
 from leadflow.worker.context import WorkerContext
 
 CONCURRENT_SENDS = 64
+ROOM_WAIT_SECONDS = 0.05
 SWEEP_EVERY_SECONDS = 5.0
 SWEEP_BATCH = 100
 INTERRUPTED = "the worker stopped while delivering; not sent again"
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -44,7 +53,8 @@ class Claimed:
 
 
 class SubmissionJob:
-    """The worker job; it keeps parsed campaigns and OAuth tokens between rounds."""
+    """The worker job; it keeps parsed campaigns, OAuth tokens and its deliveries in flight
+    between rounds."""
 
     __name__ = "submissions"
 
@@ -52,17 +62,24 @@ class SubmissionJob:
         self.configs = ConfigCache()
         self.tokens = TokenCache()
         self._next_sweep: datetime | None = None
+        self._sending: set[asyncio.Task[None]] = set()
 
     async def __call__(self, context: WorkerContext) -> int:
         swept = await self.sweep(context)
+        room = CONCURRENT_SENDS - len(self._sending)
+        if room <= 0:
+            # Every slot is taken (slow buyers): give them a moment rather than spin.
+            await asyncio.wait(self._sending, timeout=ROOM_WAIT_SECONDS)
+            room = CONCURRENT_SENDS - len(self._sending)
+            if room <= 0:
+                return swept
         settings = context.settings
         now = context.clock.now()
         lease_until = now + timedelta(seconds=settings.worker_lease_seconds)
+        limit = min(settings.worker_batch_size, room)
 
         def claim(sql: Sql) -> Claimed:
-            rows = repository.claim_due(
-                sql, now, settings.worker_batch_size, lease_until, settings.worker_lease_seconds
-            )
+            rows = repository.claim_due(sql, now, limit, lease_until, settings.worker_lease_seconds)
             if not rows:
                 return Claimed([], {}, [])
             leads = repository.leads_by_id(sql, {row["lead_id"] for row in rows})
@@ -92,31 +109,42 @@ class SubmissionJob:
         decisions = await context.committer.run(
             lambda sql: decide(sql, list(plans), decided_at, lease)
         )
-        pixels = asyncio.ensure_future(fire_pixels(context.http, decisions.pixels, policy))
-        if decisions.sending:
-            sent = await self.send_all(context, decisions.sending, policy)
-            answered_at = context.clock.now()
-            later = await context.committer.run(lambda sql: record(sql, sent, answered_at))
-            await fire_pixels(context.http, later, policy)
-        await pixels
+        if decisions.pixels:
+            self._start(fire_pixels(context.http, decisions.pixels, policy))
+        for item in decisions.sending:
+            self._start(self.send_one(context, item, policy))
         return swept + len(claimed.submissions)
 
-    async def send_all(
-        self, context: WorkerContext, sending: list[Sending], policy: UrlPolicy
-    ) -> list[tuple[Sending, Delivered]]:
-        gate = asyncio.Semaphore(CONCURRENT_SENDS)
+    def _start(self, work: Coroutine[Any, Any, None]) -> None:
+        task = asyncio.ensure_future(work)
+        self._sending.add(task)
+        task.add_done_callback(self._done)
 
-        async def one(item: Sending) -> tuple[Sending, Delivered]:
-            endpoint = item.evaluation.campaign.config.endpoint
-            assert endpoint is not None
-            assert item.evaluation.body is not None
-            async with gate:
-                result = await deliver(
-                    context.http, endpoint, item.evaluation.body, policy, self.tokens
-                )
-            return item, result
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._sending.discard(task)
+        if not task.cancelled() and task.exception() is not None:
+            log.error("a submission delivery failed", exc_info=task.exception())
 
-        return list(await asyncio.gather(*(one(item) for item in sending)))
+    async def send_one(self, context: WorkerContext, item: Sending, policy: UrlPolicy) -> None:
+        """Deliver one decided submission, record the answer, then fire its pixels."""
+        endpoint = item.evaluation.campaign.config.endpoint
+        assert endpoint is not None
+        assert item.evaluation.body is not None
+        result = await deliver(context.http, endpoint, item.evaluation.body, policy, self.tokens)
+        answered_at = context.clock.now()
+        later = await context.committer.run(lambda sql: record(sql, [(item, result)], answered_at))
+        await fire_pixels(context.http, later, policy)
+
+    async def settle(self) -> None:
+        """Wait for every delivery in flight to be recorded (tests; an orderly stop)."""
+        while self._sending:
+            await asyncio.gather(*self._sending, return_exceptions=True)
+
+    async def abandon(self) -> None:
+        """Stop every delivery in flight without recording it, as a killed worker would."""
+        for task in list(self._sending):
+            task.cancel()
+        await asyncio.gather(*self._sending, return_exceptions=True)
 
     async def sweep(self, context: WorkerContext) -> int:
         """End what a stopped worker left behind (at most every few seconds)."""
