@@ -77,8 +77,10 @@ async def _committed(
     """Run ``unit`` in the next group commit; return once it is committed.
 
     The request's own session may hold SQLite's write lock (a key verified just now): it is
-    ended first, or the batch would wait for a transaction that waits for the batch."""
-    await session.commit()
+    ended first, or the batch would wait for a transaction that waits for the batch. Usually
+    the key came from the cache and the session never began one: nothing to end."""
+    if session.in_transaction():
+        await session.commit()
     committer: GroupCommitter = request.app.state.committer
     return await committer.run(unit, key)
 
