@@ -10,8 +10,6 @@ anything the buyer or the network does.
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import Any
@@ -23,13 +21,6 @@ from leadflow.campaigns.config import DeliveryEndpoint, OAuthClientCredentials
 from leadflow.submissions.payload import EncodedBody
 from leadflow.submissions.response_parsing import BuyerVerdict, classify_response
 from leadflow.webhooks.sender import RefusedUrlError, check_target
-
-# httpcore 1.0 runs ``import sniffio`` several times per request; without the package (anyio
-# 4.16 no longer brings it) each failed import searches sys.path again, ~0.1 ms apiece, about
-# 1 ms of CPU per delivery. A ``None`` entry makes that import fail at once, and httpcore then
-# assumes asyncio, which is what it would have found anyway.
-if importlib.util.find_spec("sniffio") is None:  # pragma: no cover - depends on the install
-    sys.modules.setdefault("sniffio", None)  # type: ignore[arg-type]
 
 USER_AGENT = "Leadflow-Delivery"
 FIRST_RETRY_SECONDS = 0.25
