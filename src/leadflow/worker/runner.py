@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 
 Job = Callable[[WorkerContext], Awaitable[int]]
 
+SETTLE_SECONDS = 15.0
+"""How long a stop waits for work a job still has in flight (deliveries) to be recorded."""
+
 
 class EmbeddedWorker:
     """Runs each registered job in turn, sleeping only when a whole round found nothing to do."""
@@ -38,6 +41,20 @@ class EmbeddedWorker:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        await self._settle()
+
+    async def _settle(self) -> None:
+        """Let a job that acts in the background (a delivery in flight) record what it sent:
+        otherwise an orderly stop would leave rows that the next worker's sweep can only mark
+        as interrupted. Past ``SETTLE_SECONDS`` it gives up, as a killed worker would."""
+        for job in self.jobs:
+            settle = getattr(job, "settle", None)
+            if settle is None:
+                continue
+            try:
+                await asyncio.wait_for(settle(), SETTLE_SECONDS)
+            except TimeoutError:
+                log.warning("job %s still had work in flight at stop", job)
 
     def wake(self) -> None:
         """Start the next round now rather than after the poll interval: a request has just

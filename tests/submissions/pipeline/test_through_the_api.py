@@ -109,3 +109,26 @@ async def test_a_woken_worker_delivers_without_waiting_for_its_poll(
         assert len(buyer.received("/buy")) == 1
     finally:
         await worker.stop()
+
+
+async def test_stopping_the_worker_waits_for_a_delivery_in_flight_to_be_recorded(
+    pipeline: Pipeline, buyer: Buyer, client: httpx.AsyncClient
+) -> None:
+    slow = Answer(200, '{"status": "success", "leadId": "B-7"}', delay=0.5)
+    campaign = await pipeline.campaign(endpoint=json_endpoint(buyer.on("/buy", slow)))
+    worker = EmbeddedWorker(pipeline.app.state.worker_context, [SubmissionJob()])
+    worker.start()
+    try:
+        answer = await client.post(
+            "/api/v1/leads/submit", json=body(campaign.code), headers=headers(pipeline)
+        )
+        worker.wake()
+        for _ in range(100):
+            if buyer.received("/buy"):
+                break
+            await asyncio.sleep(0.02)
+        assert buyer.received("/buy"), "the delivery never started"
+    finally:
+        await worker.stop()
+    shown = await show(client, pipeline, answer.json()["leadId"])
+    assert shown["status"] == "delivered"
