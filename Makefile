@@ -27,7 +27,8 @@ test: setup
 	  echo "installing chromium ..."; \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
-	$(VENV)/bin/pytest -q $(PYTEST_ARGS)
+	@# Two processes (pytest-xdist): the suite waits on servers and subprocesses as much as on CPU.
+	$(VENV)/bin/pytest -q -n 2 $(PYTEST_ARGS)
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench
