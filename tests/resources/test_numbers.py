@@ -111,14 +111,25 @@ async def test_numbers_are_listed_shown_and_deleted(
     assert again.status_code == 404
 
 
-async def test_numbers_cannot_be_edited(client: httpx.AsyncClient, factory: Factory) -> None:
+async def test_what_a_number_is_used_for_can_be_changed_but_not_the_number(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
     tenant = await factory.tenant()
     number = await factory.number(tenant, "+17193132645")
-    response = await client.put(
-        f"/api/v1/numbers/{number.id}", json={"capabilities": ["sms"]}, headers=tenant.auth
-    )
-    assert response.status_code == 405
-    assert response.json()["status"] == 405
+    path = f"/api/v1/numbers/{number.id}"
+    changed = await client.put(path, json={"capabilities": ["sms"]}, headers=tenant.auth)
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["number"]["capabilities"] == ["sms"]
+    assert changed.json()["number"]["number"] == "+17193132645"
+
+    renumbered = await client.put(path, json={"number": "+17193130000"}, headers=tenant.auth)
+    assert renumbered.status_code == 422
+    assert "number" in renumbered.json()["errors"]
+    emptied = await client.put(path, json={"capabilities": []}, headers=tenant.auth)
+    assert emptied.status_code == 422
+    assert "capabilities" in emptied.json()["errors"]
+    shown = await client.get(path, headers=tenant.auth)
+    assert shown.json()["number"]["capabilities"] == ["sms"]
 
 
 async def test_deleted_number_can_be_added_again(

@@ -43,7 +43,7 @@ async def rows(
     offer = await factory.offer(tenant)
     schedule = await factory.schedule(tenant, offer, actions=[{"type": "wait", "days": 1}])
     source = await factory.traffic_source(tenant)
-    await factory.number(tenant, "+17193132645")
+    number = await factory.number(tenant, "+17193132645")
     posted = await browser.post(
         "/api/v1/leads",
         params={"lead_token": schedule.leads_api_key, "caller_id": "+18004506787", "a": "b"},
@@ -61,6 +61,7 @@ async def rows(
             "leads.ref": str(lead_id),
             "offers.ref": str(offer.id),
             "traffic_sources.ref": str(source.id),
+            "numbers.ref": str(number.id),
             "operation": "opt_out",
             "contact_id": str(contact.id),
         }

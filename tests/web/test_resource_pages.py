@@ -49,6 +49,29 @@ async def test_a_number_is_stored_as_e164_once(
     assert "is already one of your numbers" in again.text
 
 
+async def test_a_numbers_uses_are_edited_and_the_number_is_shown_not_changed(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person
+) -> None:
+    data = {"number": "(719) 313-2645", "capabilities": "voice"}
+    assert (await post_form(browser, "/numbers/new", "/numbers/new", data)).status_code == 303
+    async with app.state.sessionmaker() as session:
+        number = (await session.scalars(select(Number))).one()
+    url = f"/numbers/{number.id}/edit"
+    form = await browser.get(url)
+    assert form.status_code == 200
+    assert "+17193132645" in form.text
+    assert 'name="number"' not in form.text
+    edited = await post_form(browser, url, url, {"capabilities": "sms"})
+    assert edited.status_code == 303
+    refused = await post_form(browser, url, url, {})
+    assert refused.status_code == 422
+    assert "+17193132645" in refused.text
+    async with app.state.sessionmaker() as session:
+        stored = await session.get(Number, number.id)
+    assert stored is not None
+    assert stored.capabilities == ["sms"]
+
+
 async def test_another_companys_rows_cannot_be_edited(
     app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
 ) -> None:

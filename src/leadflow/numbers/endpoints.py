@@ -12,13 +12,15 @@ from leadflow.kit.listing import ListSpec
 from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
 from leadflow.models import Number
 from leadflow.numbers.repository import NumberRepository
-from leadflow.numbers.schemas import NumberCreate, NumberOut
+from leadflow.numbers.schemas import NumberCreate, NumberOut, NumberUpdate
 
 
 async def number_is_new_e164(
     session: AsyncSession, principal: Principal, values: dict[str, Any]
 ) -> dict[str, Any]:
     """Stored as E.164, read in the company's region (as intake reads caller IDs), once each."""
+    if "number" not in values:  # an update changes only what the number is used for
+        return values
     try:
         number = to_e164(values["number"], principal.default_region)
     except InvalidPhoneNumberError as exc:
@@ -35,7 +37,7 @@ router = crud_router(
         roots="numbers",
         repository=NumberRepository,
         create=NumberCreate,
-        update=None,
+        update=NumberUpdate,
         out=NumberOut,
         rules=[number_is_new_e164],
         listing=ListSpec(

@@ -23,6 +23,15 @@ class NumberCreate(BaseModel):
     )
 
 
+class NumberUpdate(BaseModel):
+    """What a number is used for may change; the number itself is the row (delete it and add
+    another to change it)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    capabilities: list[Capability] | None = Field(default=None, min_length=1)
+
+
 class NumberOut(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 

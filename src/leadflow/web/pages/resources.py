@@ -1,4 +1,4 @@
-"""Offers, traffic sources and numbers: list, create and (where the API allows it) edit.
+"""Offers, traffic sources and numbers: list, create and edit.
 
 Each page runs the API's own create/update schema and resource rules (a number is stored as
 E.164, once), so a value the API refuses is refused here with the same message.
@@ -26,7 +26,7 @@ from leadflow.kit.dependencies import ClockDep
 from leadflow.kit.errors import TrackDriveError
 from leadflow.numbers.endpoints import number_is_new_e164
 from leadflow.numbers.repository import NumberRepository
-from leadflow.numbers.schemas import NumberCreate
+from leadflow.numbers.schemas import NumberCreate, NumberUpdate
 from leadflow.offers.repository import OfferRepository
 from leadflow.offers.schemas import OfferCreate, OfferUpdate
 from leadflow.traffic_sources.repository import TrafficSourceRepository
@@ -45,6 +45,8 @@ class FormField:
     kind: str = "text"  # text, textarea, checkboxes
     choices: tuple[str, ...] = ()
     required: bool = False
+    # Shown but not changed on the edit page (a number is its row: delete it to change it).
+    editable: bool = True
 
 
 @dataclass(frozen=True)
@@ -99,9 +101,9 @@ RESOURCES = {
             singular="number",
             repository=NumberRepository,
             create=NumberCreate,
-            update=None,
+            update=NumberUpdate,
             fields=(
-                FormField("number", "Phone number", required=True),
+                FormField("number", "Phone number", required=True, editable=False),
                 FormField("capabilities", "Used for", "checkboxes", ("voice", "sms")),
             ),
             columns=(("number", "Number"), ("capabilities", "Used for")),
@@ -111,9 +113,11 @@ RESOURCES = {
 }
 
 
-def _posted(resource: ResourcePages, form: FormData) -> dict[str, Any]:
+def _posted(resource: ResourcePages, form: FormData, *, editing: bool = False) -> dict[str, Any]:
     values: dict[str, Any] = {}
     for spec in resource.fields:
+        if editing and not spec.editable:
+            continue
         if spec.kind == "checkboxes":
             values[spec.name] = [v for v in form.getlist(spec.name) if isinstance(v, str)]
         else:
@@ -223,11 +227,12 @@ def _register(resource: ResourcePages) -> None:
         clock: ClockDep,
     ) -> Response:
         row = await _row(db, user, resource, ref)
-        raw = _posted(resource, form)
+        raw = _posted(resource, form, editing=True)
         assert resource.update is not None
         values, errors = await _checked(db, user, resource.update, resource.rules, raw)
         if errors:
-            return _form_page(request, user, resource, raw, errors, row_id=row.id)
+            shown = {s.name: getattr(row, s.name) for s in resource.fields if not s.editable}
+            return _form_page(request, user, resource, {**shown, **raw}, errors, row_id=row.id)
         for name, value in values.items():
             setattr(row, name, value)
         row.updated_at = clock.now()
