@@ -98,18 +98,6 @@ def number_by_id(sql: Sql, number_id: int) -> str | None:
     return None if row is None else str(row["number"])
 
 
-def add_lead_event(sql: Sql, lead: Row, kind: str, data: dict[str, Any], now: datetime) -> None:
-    sql.run(
-        "INSERT INTO lead_events (company_id, lead_id, kind, data, created_at)"
-        " VALUES (:company_id, :lead_id, :kind, :data, :now)",
-        company_id=lead["company_id"],
-        lead_id=lead["id"],
-        kind=kind,
-        data=data,
-        now=now,
-    )
-
-
 def flag_contact(sql: Sql, company_id: int, number: str, flag: str, now: datetime) -> None:
     """Opt a number out or block it company-wide (the suppression list)."""
     stamp = {"opt_out": "opt_out_at", "blocked": "blocked_at"}[flag]

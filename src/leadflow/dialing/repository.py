@@ -15,6 +15,7 @@ import orjson
 
 from leadflow.db.statements import Row, Sql
 from leadflow.db.time_locks import forget_locks, forget_slots
+from leadflow.leads import repository as leads
 from leadflow.models import Call, CallStatus, LeadStatus
 
 # Ids are BIGINT: a larger number names no row, and must not reach the driver.
@@ -198,18 +199,13 @@ def count_call_on_lead(
         now=now,
         **params,
     )
-    add_lead_event(sql, lead, "call_placed", {"call_id": call_id, "via": "make_call"}, now)
-
-
-def add_lead_event(sql: Sql, lead: Row, kind: str, data: dict[str, Any], now: datetime) -> None:
-    sql.run(
-        "INSERT INTO lead_events (company_id, lead_id, kind, data, created_at)"
-        " VALUES (:company_id, :lead_id, :kind, :data, :now)",
-        company_id=lead["company_id"],
-        lead_id=lead["id"],
-        kind=kind,
-        data=data,
-        now=now,
+    leads.add_event(
+        sql,
+        lead["company_id"],
+        lead["id"],
+        "call_placed",
+        {"call_id": call_id, "via": "make_call"},
+        now,
     )
 
 

@@ -285,5 +285,5 @@ def _one_off_lead(
     lead["id"] = leads.insert_lead(sql, lead)
     lead["trackdrive_number_id"] = None
     data = {"via": "make_call", "schedule_id": schedule["id"], "tokens": sorted(params.data)}
-    repository.add_lead_event(sql, lead, "created", data, ctx.now)
+    leads.add_event(sql, lead["company_id"], lead["id"], "created", data, ctx.now)
     return lead

@@ -153,6 +153,24 @@ def add_events(sql: Sql, rows: list[dict[str, Any]]) -> None:
         )
 
 
+def add_event(
+    sql: Sql, company_id: int, lead_id: int, kind: str, data: dict[str, Any], now: datetime
+) -> None:
+    """One entry on a lead's timeline."""
+    add_events(
+        sql,
+        [
+            {
+                "company_id": company_id,
+                "lead_id": lead_id,
+                "kind": kind,
+                "data": data,
+                "created_at": now,
+            }
+        ],
+    )
+
+
 def merge_call_tokens(sql: Sql, lead_ids: Sequence[int], tokens: dict[str, Any]) -> int:
     """Give the lead's calls the tokens just received (``apply_to=calls``)."""
     merged = 0

@@ -87,20 +87,6 @@ def add_inbound_sms(
     return {**values, "id": found["id"]}
 
 
-def add_lead_event(
-    sql: Sql, company_id: int, lead_id: int, kind: str, data: dict[str, Any], now: datetime
-) -> None:
-    sql.run(
-        "INSERT INTO lead_events (company_id, lead_id, kind, data, created_at) "
-        "VALUES (:company_id, :lead_id, :kind, :data, :now)",
-        company_id=company_id,
-        lead_id=lead_id,
-        kind=kind,
-        data=data,
-        now=now,
-    )
-
-
 def end_lead(sql: Sql, lead_id: int, status: str, now: datetime) -> bool:
     """End a lead that is still live; False if it ended meanwhile."""
     changed = sql.run(

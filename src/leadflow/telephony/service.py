@@ -11,6 +11,7 @@ from typing import Literal
 
 from leadflow.contacts import repository as contacts
 from leadflow.db.statements import Row, Sql
+from leadflow.leads import repository as timeline
 from leadflow.models import LeadStatus
 from leadflow.telephony import repository
 from leadflow.webhooks.lead_events import LEAD_OPTED_OUT, enqueue_lead_event
@@ -79,7 +80,7 @@ def receive_sms(sql: Sql, company_id: int, sms: InboundSms, now: datetime) -> Re
         now=now,
     )
     for lead in leads:
-        repository.add_lead_event(
+        timeline.add_event(
             sql,
             company_id,
             lead["id"],
@@ -119,7 +120,7 @@ def _opt_out_leads(
         if not repository.end_lead(sql, lead["id"], LeadStatus.OPT_OUT, now):
             continue
         ended.append(lead["id"])
-        repository.add_lead_event(
+        timeline.add_event(
             sql, company_id, lead["id"], "opted_out", {"by": "sms", "message_id": message_id}, now
         )
         changes = {"status": LeadStatus.OPT_OUT, "next_action_at": None, "ended_at": now}

@@ -24,6 +24,7 @@ from xml.sax.saxutils import escape
 
 from leadflow.calls.status import CALL_RANKS, call_payload
 from leadflow.db.statements import Row, Sql
+from leadflow.leads import repository as leads
 from leadflow.models import CallStatus
 from leadflow.telephony import repository
 from leadflow.webhooks.outbox import enqueue_event
@@ -154,7 +155,7 @@ def _record(sql: Sql, call: Row, lead: Row | None, now: datetime) -> None:
             sql, company_id, call_id, "hangup", {"reason": NO_DESTINATION}, now
         )
     if lead is not None:
-        repository.add_lead_event(
+        leads.add_event(
             sql,
             company_id,
             int(lead["id"]),
