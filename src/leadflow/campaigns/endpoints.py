@@ -19,8 +19,8 @@ from leadflow.db.session import SessionDep
 from leadflow.kit.auth import READ, WRITE, Principal, require_api_key
 from leadflow.kit.dependencies import ClockDep, SettingsDep
 from leadflow.kit.errors import LeadSailError
+from leadflow.kit.leadsail import LeadSailRoute, documented, success
 from leadflow.models import Campaign
-from leadflow.submissions.route import LeadSailRoute, documented, success
 
 router = APIRouter(prefix="/api/v1", tags=["campaigns"], route_class=LeadSailRoute)
 Reader = Annotated[Principal, Depends(require_api_key("campaigns", READ))]

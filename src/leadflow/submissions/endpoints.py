@@ -22,10 +22,7 @@ from leadflow.db.session import SessionDep
 from leadflow.db.statements import Sql
 from leadflow.kit.auth import READ, WRITE, Principal, require_api_key
 from leadflow.kit.dependencies import ClockDep
-from leadflow.submissions import service
-from leadflow.submissions.listing import lead_filter
-from leadflow.submissions.repository import SubmittedLeadRepository
-from leadflow.submissions.route import (
+from leadflow.kit.leadsail import (
     ApiKeyRoute,
     LeadSailRoute,
     SubmissionAccepted,
@@ -33,6 +30,9 @@ from leadflow.submissions.route import (
     documented,
     success,
 )
+from leadflow.submissions import service
+from leadflow.submissions.listing import lead_filter
+from leadflow.submissions.repository import SubmittedLeadRepository
 from leadflow.submissions.serializer import accepted, lead_body, lead_details
 
 leadsail = APIRouter(prefix="/api/v1/leads", tags=["lead submission"], route_class=LeadSailRoute)

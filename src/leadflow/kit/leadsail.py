@@ -1,5 +1,6 @@
-"""The LeadSail dialect's route classes (the error handlers read ``dialect`` off the route)
-and its success envelope.
+"""The LeadSail dialect in one place, as ``kit.envelope`` is TrackDrive's: its route classes
+(the error handlers read ``dialect`` off the route), its success envelope and the error bodies
+its routes document.
 
 ``POST``/``GET /api/v1/leads`` and ``GET /api/v1/leads/{id}`` exist in both dialects. The
 credential picks the dialect: :class:`ApiKeyRoute` declines a request without ``X-API-Key``,
