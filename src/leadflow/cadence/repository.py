@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from leadflow.db.statements import Row, Sql
+import orjson
+
+from leadflow.db.statements import Row, Sql, SqliteSql
 
 LEAD_COLUMNS = (
     "id, uuid, company_id, offer_id, schedule_id, traffic_source_id, caller_id, email, sub_id,"
@@ -40,7 +43,41 @@ def claim_due_leads(sql: Sql, now: datetime, limit: int, lease_seconds: float) -
     (rather than dies) loses its claim then, and another worker picks the leads up."""
     if sql.dialect == "postgresql":
         sql.run(f"SET LOCAL idle_in_transaction_session_timeout = {int(lease_seconds * 1000)}")
+    if isinstance(sql, SqliteSql):
+        return _claim_sqlite(sql.connection, now, limit)
     return sql.all(_CLAIM[sql.dialect], now=now, limit=limit)
+
+
+_NAMES = tuple(name.strip() for name in LEAD_COLUMNS.split(","))
+_TIMES = tuple(i for i, name in enumerate(_NAMES) if name.endswith("_at"))
+_TOKENS = _NAMES.index("tokens")
+
+
+def _claim_sqlite(connection: sqlite3.Connection, now: datetime, limit: int) -> list[Row]:
+    """The claim on SQLite, its rows decoded knowing their columns (one JSON column, six
+    times): the generic decoding of :class:`SqliteSql` costs ~20 µs a lead, this ~4, and the
+    worker reads every lead twice (its actions, then its end). Same values, same types."""
+    moment = now.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    found = connection.execute(_CLAIM["sqlite"], {"now": moment, "limit": limit}).fetchall()
+    leads = []
+    for row in found:
+        values = list(row)
+        for i in _TIMES:
+            if values[i] is not None:
+                values[i] = _utc(values[i])
+        if isinstance(values[_TOKENS], str | bytes):
+            values[_TOKENS] = orjson.loads(values[_TOKENS])
+        leads.append(dict(zip(_NAMES, values, strict=True)))
+    return leads
+
+
+def _utc(text: str) -> datetime:
+    """A stored UTC time (``YYYY-MM-DD HH:MM:SS.ffffff``); parsing it with its offset is ~15
+    times faster than parsing it naive and then replacing its zone."""
+    try:
+        return datetime.fromisoformat(f"{text}+00:00")
+    except ValueError:
+        return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def _in_list(prefix: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:

@@ -9,12 +9,11 @@ the lead waits for the call to end.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import replace
 from datetime import timedelta
 
 from leadflow.cadence import repository
-from leadflow.cadence.batch import Batch, Pending, call_data
+from leadflow.cadence.batch import Batch, Pending, call_data, new_uuid
 from leadflow.cadence.effects import CallWebhook, PlaceCall, SendEmail, SendSms
 from leadflow.cadence.render import render
 from leadflow.cadence.state import WorkedSchedule, lead_state
@@ -142,7 +141,7 @@ class _Turn:
             lead["next_action_at"] = batch.now
             return True
         from_number, _ = self._from_number("voice", lead["trackdrive_number_id"])
-        call_uuid = str(uuid.uuid4())
+        call_uuid = new_uuid()
         call = batch.call(
             call_uuid,
             {
@@ -242,7 +241,7 @@ class _Turn:
             body = render(template, lead["tokens"])
         except TemplateError as exc:
             body, error = "", str(exc)
-        message_uuid = str(uuid.uuid4())
+        message_uuid = new_uuid()
         row = self.batch.message(
             message_uuid,
             {

@@ -8,7 +8,8 @@ most recent ``keep`` of each), which the tests and the demo read.
 
 from __future__ import annotations
 
-import uuid
+import itertools
+import os
 from collections import deque
 from dataclasses import dataclass, field
 
@@ -17,8 +18,22 @@ from leadflow.channels.protocol import OutboundCall, OutboundEmail, OutboundSms,
 DEFAULT_KEEP = 1000
 
 
+_RUN = os.urandom(8).hex()
+_SENDS = itertools.count()
+
+
+def _new_run() -> None:
+    global _RUN, _SENDS
+    _RUN, _SENDS = os.urandom(8).hex(), itertools.count()
+
+
+os.register_at_fork(after_in_child=_new_run)
+
+
 def _sid(prefix: str) -> str:
-    return f"SIM{prefix}{uuid.uuid4().hex}"
+    """Unique across processes (a random run id) and sends (a counter): as unique as a uuid4,
+    without drawing random bytes for each of the thousands of sends of a batch."""
+    return f"SIM{prefix}{_RUN}{next(_SENDS):016x}"
 
 
 @dataclass
