@@ -191,3 +191,30 @@ async def test_huge_numbers_survive_an_update(
     response = await poster.post_json({"caller_id": CALLER, "other": 1})
     assert response.status_code == 200, response.text
     assert response.json()["lead"]["data"] == {"amount": "1e+29", "other": 1}
+
+
+async def test_json_and_form_posts_answer_alike(
+    client: httpx.AsyncClient, schedule: Schedule
+) -> None:
+    """JSON posts are answered below the framework (leads.fast_path), forms by FastAPI's route:
+    a publisher must not be able to tell which, in success or in error."""
+    fields = {"lead_token": schedule.leads_api_key, "interest": "kittens"}
+    as_json = await client.post("/api/v1/leads", json={**fields, "caller_id": CALLER})
+    as_form = await client.post("/api/v1/leads", data={**fields, "caller_id": "+17193132646"})
+    assert as_json.status_code == as_form.status_code == 200
+    assert as_json.headers["content-type"] == as_form.headers["content-type"]
+    json_lead, form_lead = as_json.json(), as_form.json()
+    assert json_lead.keys() == form_lead.keys()
+    assert json_lead["lead"].keys() == form_lead["lead"].keys()
+    assert json_lead["lead"]["data"] == form_lead["lead"]["data"] == {"interest": "kittens"}
+
+    bad = {"lead_token": schedule.leads_api_key, "caller_id": "12", "lead_priority": "high"}
+    json_error = await client.post("/api/v1/leads", json=bad)
+    form_error = await client.post("/api/v1/leads", data=bad)
+    assert json_error.status_code == form_error.status_code == 422
+    assert json_error.json() == form_error.json()
+    assert set(json_error.json()["errors"]) == {"caller_id", "lead_priority"}
+
+    unknown = await client.put("/api/v1/leads", json={"lead_token": "nope", "caller_id": CALLER})
+    assert unknown.status_code == 401
+    assert "lead_token" in unknown.json()["errors"]

@@ -12,10 +12,15 @@ from starlette.responses import Response
 
 def one(root: str, payload: Any, status: int = 200, **extra: Any) -> Response:
     """A single record under its singular root name; ``extra`` keys sit beside the root."""
-    body = {"status": status, "errors": {}, root: payload, **extra, "metadata": {"root": root}}
     return Response(
-        orjson.dumps(body, default=_default), status_code=status, media_type="application/json"
+        one_bytes(root, payload, status, **extra), status_code=status, media_type="application/json"
     )
+
+
+def one_bytes(root: str, payload: Any, status: int = 200, **extra: Any) -> bytes:
+    """The body of :func:`one`, for the intake path that answers below the framework."""
+    body = {"status": status, "errors": {}, root: payload, **extra, "metadata": {"root": root}}
+    return orjson.dumps(body, default=_default)
 
 
 def many(roots: str, items: list[Any], metadata: dict[str, Any] | None = None) -> Response:

@@ -160,7 +160,15 @@ async def _may_unblock(request: Request, owner: LeadOwner) -> bool:
 
 async def _intake(request: Request, mode: IntakeMode) -> Response:
     raw = await collect(request)
-    owners: OwnerCache = request.app.state.owner_cache
+    return Response(await answer_intake(request, raw, mode), media_type="application/json")
+
+
+async def answer_intake(request: Request, raw: dict[str, Any], mode: IntakeMode) -> bytes:
+    """The whole intake of one post, from its merged parameters to the JSON answer, sent only
+    once the batch holding the lead committed. Shared by the FastAPI routes and the fast path
+    (``leads.fast_path``), which builds ``raw`` without the framework."""
+    state = request.app.state
+    owners: OwnerCache = state.owner_cache
     owner = await owners.resolve(_text_or_none(raw.get("lead_token")))
     params = parse_intake(raw, owner.region)
     routing = None
@@ -174,13 +182,13 @@ async def _intake(request: Request, mode: IntakeMode) -> Response:
             "unblock_contact needs company credentials (Basic auth) that may update leads"
         )
     ctx = IntakeContext(
-        now=request.app.state.clock.now(),
+        now=state.clock.now(),
         remote_ip=_remote_ip(request),
         mode=mode,
         may_unblock=may_unblock,
         routing=routing,
     )
-    committer: GroupCommitter = request.app.state.committer
+    committer: GroupCommitter = state.committer
 
     def unit(sql: Sql) -> IntakeResult:
         return intake(sql, owner, params, ctx)
@@ -200,7 +208,7 @@ async def _intake(request: Request, mode: IntakeMode) -> Response:
     # A router's lead: router_schedule_id and distribution_id beside it (its schedule_id is
     # the target's).
     extra.update(result.extra)
-    return envelope.one("lead", lead, **extra)
+    return envelope.one_bytes("lead", lead, **extra)
 
 
 def _text_or_none(value: Any) -> str | None:

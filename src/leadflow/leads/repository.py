@@ -124,7 +124,8 @@ def live_leads_of_number(sql: Sql, company_id: int, caller_id: str) -> list[Row]
 
 
 def insert_lead(sql: Sql, values: dict[str, Any]) -> int:
-    columns = [name for name in values if name != "id"]
+    # Unset columns are left to their NULL default: fewer values to encode and bind per lead.
+    columns = [name for name, value in values.items() if value is not None and name != "id"]
     statement = (
         f"INSERT INTO leads ({', '.join(columns)}) "
         f"VALUES ({', '.join(':' + name for name in columns)}) RETURNING id"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -22,9 +23,13 @@ MAX_DEPTH = 8
 _LARGEST_EXACT_NUMBER = 2**63
 
 
+@lru_cache(maxsize=4096)
 def token_name(raw: str) -> str:
     """``First Name`` → ``first_name``; ``address[city]`` → ``address_city``; ``zipCode`` →
-    ``zip_code``. Returns "" when nothing word-like is left."""
+    ``zip_code``. Returns "" when nothing word-like is left.
+
+    Cached: a publisher sends the same few names with every lead, and three regular
+    expressions per name were a tenth of the cost of reading a post."""
     text = _BRACKETS.sub(r"_\1", raw)
     text = _CAMEL.sub("_", text)
     return _NON_WORD.sub("_", text).strip("_").lower()
