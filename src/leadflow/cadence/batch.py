@@ -121,7 +121,11 @@ class Batch:
             leads = [lead for lead, changed in self._saves if changed is with_tokens]
             if leads:
                 bulk.save_leads(self.sql, leads, self.now, with_tokens=with_tokens)
-        return [owe() for owe in self._owed]
+        effects = [owe() for owe in self._owed]
+        # the steps close over the batch: dropped now, the batch is freed as soon as it ends
+        self._later.clear()
+        self._owed.clear()
+        return effects
 
     # -- webhooks ----------------------------------------------------------------------
 
