@@ -5,21 +5,25 @@ to run seven of them per action. Here the calls, texts, e-mails, their first eve
 leads' new cursors go out as one ``INSERT ... SELECT`` or ``UPDATE ... FROM`` per table, in the
 same transaction as before, so nothing about what is committed before sending changes.
 
-The rows travel as a single JSON array parameter, unpacked by the database (``json_each`` on
-SQLite, ``json_to_recordset`` on PostgreSQL): a multi-row ``VALUES`` with thousands of named
-parameters costs SQLite time quadratic in their number to bind. Ids come back by ``uuid``
-(``RETURNING``), not by position.
+On PostgreSQL the rows travel as a single JSON array parameter, unpacked by
+``json_to_recordset`` (a multi-row ``VALUES`` with thousands of named parameters costs time
+quadratic in their number to bind); ids come back by ``uuid`` (``RETURNING``), not by position.
+On SQLite, whose ``json_each`` re-parses a row's JSON for each column it reads (3.40 keeps no
+parsed copy), the rows go through ``executemany`` on the batch's own connection instead: one
+prepared statement stepped per row in C, a third cheaper; the new ids are read back by
+``uuid`` above the table's highest id before the insert (the batch is the only writer).
 """
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 import orjson
 
-from leadflow.db.statements import Row, Sql
+from leadflow.db.statements import Row, Sql, SqliteSql
 
 _MESSAGE = {
     "uuid": "varchar",
@@ -95,6 +99,9 @@ def select(columns: Mapping[str, str]) -> str:
 
 def insert_messages(sql: Sql, rows: Sequence[Row], now: datetime) -> dict[str, int]:
     """Outbound texts and e-mails, in order; their ids by uuid."""
+    if isinstance(sql, SqliteSql):
+        extra = {"direction": "outbound", "created_at": now, "updated_at": now}
+        return _insert_sqlite(sql.connection, "messages", _MESSAGE, rows, extra)
     found = sql.all(
         f"INSERT INTO messages ({', '.join(_MESSAGE)}, direction, created_at, updated_at)"
         f" SELECT {select(_MESSAGE)}, 'outbound', :now, :now FROM {relation(sql, _MESSAGE)}"
@@ -108,14 +115,18 @@ def insert_messages(sql: Sql, rows: Sequence[Row], now: datetime) -> dict[str, i
 def insert_calls(sql: Sql, rows: Sequence[Row], now: datetime) -> dict[str, int]:
     """Outbound calls, queued, each with its first ``queued`` event; their ids by uuid. The
     lead's offer and traffic source are copied so call stats group by them without a join."""
-    found = sql.all(
-        f"INSERT INTO calls ({', '.join(_CALL)}, direction, status, created_at, updated_at)"
-        f" SELECT {select(_CALL)}, 'outbound', 'queued', :now, :now FROM {relation(sql, _CALL)}"
-        " RETURNING id, uuid",
-        rows=as_json(sql, rows, _CALL),
-        now=now,
-    )
-    ids = {str(row["uuid"]): int(row["id"]) for row in found}
+    if isinstance(sql, SqliteSql):
+        extra = {"direction": "outbound", "status": "queued", "created_at": now, "updated_at": now}
+        ids = _insert_sqlite(sql.connection, "calls", _CALL, rows, extra)
+    else:
+        found = sql.all(
+            f"INSERT INTO calls ({', '.join(_CALL)}, direction, status, created_at, updated_at)"
+            f" SELECT {select(_CALL)}, 'outbound', 'queued', :now, :now"
+            f" FROM {relation(sql, _CALL)} RETURNING id, uuid",
+            rows=as_json(sql, rows, _CALL),
+            now=now,
+        )
+        ids = {str(row["uuid"]): int(row["id"]) for row in found}
     queued = [
         {"company_id": row["company_id"], "call_id": ids[row["uuid"]], "data": {"status": "queued"}}
         for row in rows
@@ -126,7 +137,9 @@ def insert_calls(sql: Sql, rows: Sequence[Row], now: datetime) -> dict[str, int]
 
 def add_lead_events(sql: Sql, rows: Sequence[Row], now: datetime) -> None:
     """Timeline entries, in the order given (the timeline is read in id order)."""
-    if rows:
+    if rows and isinstance(sql, SqliteSql):
+        _run_many(sql.connection, "INSERT INTO lead_events", _EVENT, rows, {"created_at": now})
+    elif rows:
         sql.run(
             "INSERT INTO lead_events (company_id, lead_id, kind, data, created_at)"
             f" SELECT {select(_EVENT)}, :now FROM {relation(sql, _EVENT)}",
@@ -137,7 +150,10 @@ def add_lead_events(sql: Sql, rows: Sequence[Row], now: datetime) -> None:
 
 def add_call_events(sql: Sql, rows: Sequence[Row], kind: str, now: datetime) -> None:
     """Entries of the calls' status histories, all of one ``kind``."""
-    if rows:
+    if rows and isinstance(sql, SqliteSql):
+        extra = {"kind": kind, "created_at": now}
+        _run_many(sql.connection, "INSERT INTO call_events", _CALL_EVENT, rows, extra)
+    elif rows:
         sql.run(
             "INSERT INTO call_events (company_id, call_id, data, kind, created_at)"
             f" SELECT {select(_CALL_EVENT)}, :kind, :now FROM {relation(sql, _CALL_EVENT)}",
@@ -151,6 +167,14 @@ def save_leads(sql: Sql, leads: Sequence[Row], now: datetime, *, with_tokens: bo
     """Write the cadence's fields of these leads back; ``tokens`` only ``with_tokens`` (an
     update that names it re-indexes the lead for search)."""
     columns = {**_LEAD, "tokens": "jsonb"} if with_tokens else _LEAD
+    if isinstance(sql, SqliteSql):
+        ordered = {name: kind for name, kind in columns.items() if name != "id"} | {"id": "bigint"}
+        sets = ", ".join(f"{name} = ?{i}" for i, name in enumerate(ordered, 1) if name != "id")
+        sql.connection.executemany(
+            f"UPDATE leads SET {sets}, updated_at = ?{len(ordered) + 1} WHERE id = ?{len(ordered)}",
+            _values(leads, ordered, (_text(now),)),
+        )
+        return
     assignments = ", ".join(f"{name} = r.{name}" for name in columns if name != "id")
     sql.run(
         f"UPDATE leads SET {assignments}, updated_at = :now FROM {relation(sql, columns)}"
@@ -158,3 +182,72 @@ def save_leads(sql: Sql, leads: Sequence[Row], now: datetime, *, with_tokens: bo
         rows=as_json(sql, leads, columns),
         now=now,
     )
+
+
+# -- SQLite: executemany on the batch's connection ---------------------------------------
+
+
+def _insert_sqlite(
+    connection: sqlite3.Connection,
+    table: str,
+    columns: Mapping[str, str],
+    rows: Sequence[Row],
+    extra: Mapping[str, Any],
+) -> dict[str, int]:
+    """Insert ``rows`` (with ``uuid``); their ids by uuid. Ids are read back above the highest
+    id before the insert, and by uuid should the table ever have handed out lower ones."""
+    highest = connection.execute(f"SELECT coalesce(max(id), 0) FROM {table}").fetchone()[0]
+    _run_many(connection, f"INSERT INTO {table}", columns, rows, extra)
+    found = connection.execute(f"SELECT id, uuid FROM {table} WHERE id > ?", (highest,))
+    ids = {str(uuid): int(row_id) for row_id, uuid in found}
+    missing = [row["uuid"] for row in rows if row["uuid"] not in ids]
+    for start in range(0, len(missing), 500):
+        chunk = missing[start : start + 500]
+        found = connection.execute(
+            f"SELECT id, uuid FROM {table} WHERE uuid IN ({', '.join('?' * len(chunk))})", chunk
+        )
+        ids.update((str(uuid), int(row_id)) for row_id, uuid in found)
+    return ids
+
+
+def _run_many(
+    connection: sqlite3.Connection,
+    insert: str,
+    columns: Mapping[str, str],
+    rows: Sequence[Row],
+    extra: Mapping[str, Any],
+) -> None:
+    names = [*columns, *extra]
+    fixed = tuple(
+        _text(value) if isinstance(value, datetime) else value for value in extra.values()
+    )
+    connection.executemany(
+        f"{insert} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
+        _values(rows, columns, fixed),
+    )
+
+
+def _values(
+    rows: Sequence[Row], columns: Mapping[str, str], fixed: tuple[Any, ...]
+) -> list[tuple[Any, ...]]:
+    """Each row's ``columns`` in order, then ``fixed``: JSON columns as text and times in
+    SQLite's form, as :class:`~leadflow.db.statements.SqliteSql` would bind them."""
+    names = tuple(columns)
+    special = [(i, columns[name]) for i, name in enumerate(names) if columns[name] in _ENCODED]
+    values = []
+    for row in rows:
+        picked = [row[name] for name in names]
+        for i, kind in special:
+            value = picked[i]
+            if value is not None:
+                picked[i] = orjson.dumps(value).decode() if kind == "jsonb" else _text(value)
+        picked.extend(fixed)
+        values.append(tuple(picked))
+    return values
+
+
+_ENCODED = frozenset({"jsonb", "timestamptz"})
+
+
+def _text(moment: datetime) -> str:
+    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
