@@ -225,3 +225,26 @@ async def test_a_placed_call_carries_the_leads_offer_and_traffic_source(
     [call] = await cadence.calls(posted["id"])
     assert (call.offer_id, call.traffic_source_id) == (schedule.offer_id, source.id)
     assert call.offer_id is not None
+
+
+async def test_a_lead_moved_to_another_schedule_is_worked_by_that_schedule(
+    cadence: Cadence,
+) -> None:
+    target = await cadence.schedule([{"type": "sms", "body": "from the new schedule"}])
+    first = await cadence.schedule(
+        [
+            {"type": "sms", "body": "from the first schedule"},
+            {"type": "add_to_schedule", "schedule_id": target.id},
+        ]
+    )
+    staying = await cadence.schedule([{"type": "sms", "body": "hi"}, {"type": "wait", "hours": 1}])
+    moved = await cadence.post_lead(first)
+    kept = await cadence.post_lead(staying, caller_id="+12125550124")
+
+    await cadence.work()
+    await cadence.work()
+
+    assert (await cadence.lead(moved["id"])).schedule_id == target.id
+    assert (await cadence.lead(kept["id"])).schedule_id == staying.id
+    sent = sorted(sms.body for sms in cadence.sms.sent if sms.to == NEW_YORK)
+    assert sent == ["from the first schedule", "from the new schedule"]

@@ -53,7 +53,7 @@ class Batch:
     _messages: list[Pending] = field(default_factory=list)
     _calls: list[Pending] = field(default_factory=list)
     _events: list[Row] = field(default_factory=list)
-    _saves: list[tuple[Row, bool]] = field(default_factory=list)
+    _saves: list[tuple[Row, bool, bool]] = field(default_factory=list)
     _later: list[Callable[[], None]] = field(default_factory=list)
     _owed: list[Callable[[], Effect]] = field(default_factory=list)
     _pools: dict[tuple[int, str], list[Row]] = field(default_factory=dict)
@@ -89,8 +89,10 @@ class Batch:
             {"company_id": lead["company_id"], "lead_id": lead["id"], "kind": kind, "data": data}
         )
 
-    def save(self, lead: Row, *, tokens_changed: bool) -> None:
-        self._saves.append((lead, tokens_changed))
+    def save(self, lead: Row, *, tokens_changed: bool, moved: bool) -> None:
+        """Write the lead back; ``moved``: its schedule changed (the columns an update names
+        cost their index entries and foreign-key checks, whether the value changed or not)."""
+        self._saves.append((lead, tokens_changed, moved))
 
     def later(self, step: Callable[[], None]) -> None:
         """Run ``step`` once the new rows have ids (still inside the transaction)."""
@@ -117,10 +119,11 @@ class Batch:
             if any(isinstance(value, Pending) for value in data.values()):
                 event["data"] = {k: v.id if isinstance(v, Pending) else v for k, v in data.items()}
         bulk.add_lead_events(self.sql, self._events, self.now)
-        for with_tokens in (False, True):
-            leads = [lead for lead, changed in self._saves if changed is with_tokens]
-            if leads:
-                bulk.save_leads(self.sql, leads, self.now, with_tokens=with_tokens)
+        groups: dict[tuple[bool, bool], list[Row]] = {}
+        for lead, with_tokens, moved in self._saves:
+            groups.setdefault((with_tokens, moved), []).append(lead)
+        for (with_tokens, moved), leads in groups.items():
+            bulk.save_leads(self.sql, leads, self.now, with_tokens=with_tokens, moved=moved)
         effects = [owe() for owe in self._owed]
         # the steps close over the batch: dropped now, the batch is freed as soon as it ends
         self._later.clear()

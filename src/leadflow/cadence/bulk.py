@@ -163,10 +163,15 @@ def add_call_events(sql: Sql, rows: Sequence[Row], kind: str, now: datetime) -> 
         )
 
 
-def save_leads(sql: Sql, leads: Sequence[Row], now: datetime, *, with_tokens: bool) -> None:
+def save_leads(
+    sql: Sql, leads: Sequence[Row], now: datetime, *, with_tokens: bool, moved: bool = True
+) -> None:
     """Write the cadence's fields of these leads back; ``tokens`` only ``with_tokens`` (an
-    update that names it re-indexes the lead for search)."""
-    columns = {**_LEAD, "tokens": "jsonb"} if with_tokens else _LEAD
+    update that names it re-indexes the lead for search), ``schedule_id`` only ``moved`` (it
+    is in an index and a foreign key: naming it costs both)."""
+    columns = {**_LEAD, "tokens": "jsonb"} if with_tokens else dict(_LEAD)
+    if not moved:
+        del columns["schedule_id"]
     if isinstance(sql, SqliteSql):
         ordered = {name: kind for name, kind in columns.items() if name != "id"} | {"id": "bigint"}
         sets = ", ".join(f"{name} = ?{i}" for i, name in enumerate(ordered, 1) if name != "id")

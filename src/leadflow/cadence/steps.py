@@ -53,6 +53,7 @@ CALL_SETTLE = timedelta(hours=1)
 def work_lead(batch: Batch, lead: Row, schedule: WorkedSchedule, contact: ContactState) -> None:
     """Advance one claimed lead as far as it goes now, and save it."""
     turn = _Turn(batch, lead, schedule, contact)
+    schedule_id = lead["schedule_id"]
     for _ in range(MAX_STEPS_PER_TURN):
         if not schedule.valid:
             turn.end(EndLead(LeadStatus.FAILURE, "the schedule's actions are invalid"))
@@ -70,7 +71,7 @@ def work_lead(batch: Batch, lead: Row, schedule: WorkedSchedule, contact: Contac
             break
     else:
         lead["next_action_at"] = batch.now  # more to do: the next batch goes on
-    batch.save(lead, tokens_changed=turn.tokens_changed)
+    batch.save(lead, tokens_changed=turn.tokens_changed, moved=lead["schedule_id"] != schedule_id)
 
 
 class _Turn:
