@@ -10,7 +10,12 @@ SQLite: the whole batch runs on a dedicated ``sqlite3`` connection (``BEGIN IMME
 it the single writer), on the loop's thread when the lock is free, else on a worker thread.
 PostgreSQL: the batch runs through ``run_sync`` on a pooled asyncpg connection; units take
 transaction-scoped advisory locks in the order of their keys, so batches of different processes
-lock in the same order and never deadlock each other.
+lock in the same order. Row locks are not ordered that way (a cadence claim locks leads, then a
+make_call unit in the same batch waits for its company's lock), so two processes' batches can
+still deadlock; PostgreSQL then fails one unit's statement. That unit is rolled back to its
+savepoint and run again in the next batch, after the commit released what its own batch held:
+a unit may run more than once, and must not change anything outside the database before it
+returns (none does: units decide, the caller acts on the result).
 """
 
 from __future__ import annotations
@@ -34,6 +39,11 @@ T = TypeVar("T")
 Work = Callable[[Sql], T]
 
 
+MAX_TRIES = 5
+"""Runs of one unit that PostgreSQL may refuse as a deadlock victim before its caller hears."""
+_TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
+
+
 @dataclass
 class _Unit(Generic[T]):
     work: Work[T]
@@ -41,17 +51,31 @@ class _Unit(Generic[T]):
     future: asyncio.Future[T]
     result: Any = None
     error: BaseException | None = None
+    tries: int = 0
+    again: bool = False
 
 
 def _run_units(sql: Sql, batch: list[_Unit[Any]]) -> None:
     for unit in batch:
         sql.run("SAVEPOINT unit")
+        unit.tries += 1
+        unit.again = False
         try:
             unit.result = unit.work(sql)
         except Exception as exc:
             sql.run("ROLLBACK TO SAVEPOINT unit")
-            unit.error = exc
+            if is_transient(exc) and unit.tries < MAX_TRIES:
+                unit.again = True
+            else:
+                unit.error = exc
         sql.run("RELEASE SAVEPOINT unit")
+
+
+def is_transient(error: BaseException) -> bool:
+    """A refusal that running the same unit again, in another transaction, can get past."""
+    original = getattr(error, "orig", None)
+    code = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+    return code in _TRANSIENT_SQLSTATES
 
 
 class GroupCommitter:
@@ -98,7 +122,9 @@ class GroupCommitter:
             for unit in batch:
                 if unit.future.done():
                     continue
-                if unit.error is not None:
+                if unit.again and unit.error is None:
+                    self._queue.append(unit)  # into the next batch: see the module docstring
+                elif unit.error is not None:
                     unit.future.set_exception(unit.error)
                 else:
                     unit.future.set_result(unit.result)
