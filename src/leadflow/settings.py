@@ -97,6 +97,11 @@ class Settings(BaseSettings):
 
     webhook_max_attempts: int = Field(default=8, description="Tries before a delivery fails.")
     webhook_timeout_seconds: float = 10.0
+    webhook_retention_days: int = Field(
+        default=30,
+        ge=0,
+        description="Days a delivered or failed webhook delivery is kept; 0: forever.",
+    )
 
 
 @lru_cache

@@ -3,13 +3,13 @@ number dialed and ``rate_windows`` by one row per company per second of dialing.
 
 from __future__ import annotations
 
-import time
 from datetime import timedelta
 
 from leadflow.calls.guards import REDIAL_LOCK
 from leadflow.db.statements import Sql
 from leadflow.dialing.repository import prune_dialing_locks
 from leadflow.worker.context import WorkerContext
+from leadflow.worker.periodic import Every
 
 PRUNE_EVERY_SECONDS = 300.0
 KEEP_SLOTS = timedelta(minutes=1)
@@ -23,13 +23,11 @@ class PruneDialingLocks:
     __name__ = "prune_dialing_locks"
 
     def __init__(self, every_seconds: float = PRUNE_EVERY_SECONDS) -> None:
-        self.every_seconds = every_seconds
-        self._next_run = 0.0
+        self.every = Every(every_seconds)
 
     async def __call__(self, context: WorkerContext) -> int:
-        if time.monotonic() < self._next_run:
+        if not self.every.due():
             return 0
-        self._next_run = time.monotonic() + self.every_seconds
         now = context.clock.now()
         locks_before = now - REDIAL_LOCK
         slots_before = int((now - KEEP_SLOTS).timestamp())

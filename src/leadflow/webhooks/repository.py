@@ -125,3 +125,15 @@ def pending_ids(sql: Sql, ids: Sequence[int]) -> set[int]:
         **names,
     )
     return {int(row["id"]) for row in rows}
+
+
+def forget_settled(sql: Sql, *, before: datetime, limit: int) -> int:
+    """Delete up to ``limit`` of the oldest deliveries that were delivered or gave up before
+    ``before`` (their attempts go with them); pending ones are never touched."""
+    return sql.run(
+        "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries"
+        " WHERE status IN ('delivered', 'failed') AND updated_at < :before"
+        " ORDER BY id LIMIT :limit)",
+        before=before,
+        limit=limit,
+    )

@@ -7,6 +7,7 @@ from leadflow.cadence.sweep import sweep_unanswered
 from leadflow.dialing.jobs import PruneDialingLocks
 from leadflow.submissions.pipeline.job import SubmissionJob
 from leadflow.webhooks.delivery import deliver_due_webhooks
+from leadflow.webhooks.retention import PruneWebhookDeliveries
 from leadflow.worker.runner import Job
 
 
@@ -17,4 +18,5 @@ def default_jobs() -> list[Job]:
         SubmissionJob(),
         deliver_due_webhooks,
         PruneDialingLocks(),
+        PruneWebhookDeliveries(),
     ]

@@ -1,0 +1,40 @@
+"""Forgetting old webhook deliveries: every lead event leaves one row per subscription (and a
+row per attempt), which nobody reads after a few weeks but which would otherwise stay forever.
+``LEADFLOW_WEBHOOK_RETENTION_DAYS`` (30 by default, 0 keeps everything) says how long a
+delivered or failed delivery stays listed at ``/api/v1/webhook_deliveries``."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from leadflow.db.statements import Sql
+from leadflow.webhooks.repository import forget_settled
+from leadflow.worker.context import WorkerContext
+from leadflow.worker.periodic import Every
+
+PRUNE_EVERY_SECONDS = 600.0
+CHUNK = 1000
+"""Rows deleted per transaction, so that pruning a long backlog never holds the writer long."""
+
+
+class PruneWebhookDeliveries:
+    """The worker job; free on every round but one each ``every_seconds``."""
+
+    __name__ = "prune_webhook_deliveries"
+
+    def __init__(self, every_seconds: float = PRUNE_EVERY_SECONDS) -> None:
+        self.every = Every(every_seconds)
+
+    async def __call__(self, context: WorkerContext) -> int:
+        days = context.settings.webhook_retention_days
+        if days == 0 or not self.every.due():
+            return 0
+        before = context.clock.now() - timedelta(days=days)
+
+        def prune(sql: Sql) -> int:
+            return forget_settled(sql, before=before, limit=CHUNK)
+
+        while await context.committer.run(prune) == CHUNK:
+            pass
+        # Pruning is not work a round should hurry on for: the runner sleeps when all is 0.
+        return 0
