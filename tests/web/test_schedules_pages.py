@@ -205,3 +205,28 @@ async def test_another_companys_schedule_pages_are_not_found(
     assert (await browser.get("/schedules/not-a-number/edit")).status_code == 404
     listed = await browser.get("/schedules")
     assert other.name not in listed.text
+
+
+async def test_dial_order_and_real_time_priority_are_edited_on_the_schedule_page(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    schedule = await factory.schedule(signed_in.tenant)
+    url = f"/schedules/{schedule.id}/edit"
+    page = await browser.get(url)
+    assert '<option value="fifo" selected>' in page.text
+
+    saved = await browser.post(
+        url, data=edit_form(page.text, dial_order="lifo", real_time_priority="2", op="save")
+    )
+
+    assert saved.status_code == 303
+    stored = await _stored(app, schedule.id)
+    assert (stored.dial_order, stored.real_time_priority) == ("lifo", 2)
+    page = await browser.get(url)
+    assert '<option value="lifo" selected>' in page.text
+    refused = await browser.post(url, data=edit_form(page.text, dial_order="sideways", op="save"))
+    assert refused.status_code == 422
+    assert (await _stored(app, schedule.id)).dial_order == "lifo"
+    cleared = await browser.post(url, data=edit_form(page.text, real_time_priority="", op="save"))
+    assert cleared.status_code == 303
+    assert (await _stored(app, schedule.id)).real_time_priority is None

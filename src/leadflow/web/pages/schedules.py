@@ -36,6 +36,11 @@ from leadflow.web.rendering import page, redirect
 
 router = APIRouter(include_in_schema=False)
 TIME_ZONES = sorted(available_timezones())
+DIAL_ORDERS = (
+    ("fifo", "Oldest lead first (FIFO)"),
+    ("lifo", "Newest lead first (LIFO)"),
+    ("random", "Random"),
+)
 
 
 async def _schedule(db: SessionDep, user: WebUser, ref: str) -> Schedule:
@@ -124,6 +129,8 @@ def _posted_settings(form: FormData) -> dict[str, Any]:
     }
     timeframe = str(form.get("lead_duplicate_timeframe") or "").strip()
     values["lead_duplicate_timeframe"] = timeframe or "0"
+    values["dial_order"] = str(form.get("dial_order") or "fifo")
+    values["real_time_priority"] = str(form.get("real_time_priority") or "").strip()
     return values
 
 
@@ -151,6 +158,7 @@ async def _edit_page(
         offers=offers,
         time_zones=TIME_ZONES,
         weekdays=WEEKDAYS,
+        dial_orders=DIAL_ORDERS,
         action_types=ACTION_TYPES,
         flash=flash,
     )
@@ -168,6 +176,8 @@ async def edit_schedule(
         "time_zone": row.time_zone,
         "lead_duplicate_timeframe": str(row.lead_duplicate_timeframe),
         "calling_hours": _hours_of(row.calling_hours),
+        "dial_order": row.dial_order,
+        "real_time_priority": "" if row.real_time_priority is None else row.real_time_priority,
     }
     drafts = action_editor.drafts_of(row.actions)
     flash = "Schedule saved." if saved else None
@@ -195,7 +205,9 @@ async def save_schedule(
     actions, errors = action_editor.actions_json(drafts)
     checked: dict[str, Any] = {}
     try:
-        checked = ScheduleUpdate.model_validate({**values, "actions": actions}).model_dump(
+        # An empty real-time priority turns it off; the field shows it as empty, not "None".
+        posted = {**values, "real_time_priority": values["real_time_priority"] or None}
+        checked = ScheduleUpdate.model_validate({**posted, "actions": actions}).model_dump(
             exclude_unset=True
         )
     except ValidationError as exc:
