@@ -1,10 +1,14 @@
 """Telemarketing hours the law allows, per US state, as data.
 
 Everyone gets the federal window (08:00 to 21:00 local, the TCPA's); the states below are
-stricter. Kept by hand from the states' telephone-solicitation statutes as of 2025, and only
-as a floor: it is not legal advice, holidays are not modelled, and the table should be checked
-when a state changes its law. A week is seven windows in minutes after midnight, Monday first;
-``None`` is a day with no calls at all.
+stricter. Kept by hand from the states' telephone-solicitation statutes as summarised by
+compliance vendors' state tables (checked November 2025), and only as a floor: it is not legal
+advice, holidays are not modelled, and the table should be checked when a state changes its
+law. Where a state's window binds only some calls (Kentucky, Michigan, Minnesota, Nevada and
+New Mexico word theirs for solicitations or automated calls), it is applied to every call and
+text: a schedule cannot tell which kind its campaign is, and calling less is the safe side.
+A week is seven windows in minutes after midnight, Monday first; ``None`` is a day with no
+calls at all.
 """
 
 from __future__ import annotations
@@ -23,6 +27,7 @@ def _week(weekdays: Window, saturday: Window | None = None, sunday: Window | Non
 
 EIGHT_TO_NINE = _daily(800, 2100)
 EIGHT_TO_EIGHT = _daily(800, 2000)
+NINE_TO_NINE = _daily(900, 2100)
 
 FEDERAL_WEEK: Week = _week(EIGHT_TO_NINE, EIGHT_TO_NINE, EIGHT_TO_NINE)
 
@@ -30,13 +35,19 @@ STATE_WEEKS: dict[str, Week] = {
     "AL": _week(EIGHT_TO_EIGHT, EIGHT_TO_EIGHT, None),
     "CT": _week(_daily(900, 2000), _daily(900, 2000), _daily(900, 2000)),
     "FL": _week(EIGHT_TO_EIGHT, EIGHT_TO_EIGHT, EIGHT_TO_EIGHT),
+    "KY": _week(_daily(1000, 2100), _daily(1000, 2100), _daily(1000, 2100)),
     "LA": _week(EIGHT_TO_EIGHT, EIGHT_TO_EIGHT, None),
     "MA": _week(EIGHT_TO_EIGHT, EIGHT_TO_EIGHT, EIGHT_TO_EIGHT),
     "MD": _week(EIGHT_TO_EIGHT, EIGHT_TO_EIGHT, EIGHT_TO_EIGHT),
+    "MI": _week(NINE_TO_NINE, NINE_TO_NINE, NINE_TO_NINE),
+    "MN": _week(NINE_TO_NINE, NINE_TO_NINE, NINE_TO_NINE),
     "MS": _week(EIGHT_TO_EIGHT, EIGHT_TO_EIGHT, None),
+    "NM": _week(NINE_TO_NINE, NINE_TO_NINE, NINE_TO_NINE),
+    "NV": _week(_daily(900, 2000), _daily(900, 2000), _daily(900, 2000)),
     "OK": _week(EIGHT_TO_EIGHT, EIGHT_TO_EIGHT, EIGHT_TO_EIGHT),
+    "PA": _week(EIGHT_TO_NINE, EIGHT_TO_NINE, _daily(1330, 2100)),
     "RI": _week(_daily(900, 1800), _daily(1000, 1700), None),
-    "TX": _week(_daily(900, 2100), _daily(900, 2100), _daily(1200, 2100)),
+    "TX": _week(NINE_TO_NINE, NINE_TO_NINE, _daily(1200, 2100)),
     "UT": _week(EIGHT_TO_NINE, EIGHT_TO_NINE, None),
     "WA": _week(EIGHT_TO_EIGHT, EIGHT_TO_EIGHT, EIGHT_TO_EIGHT),
 }
