@@ -22,7 +22,8 @@ SETTLE_SECONDS = 15.0
 
 
 class EmbeddedWorker:
-    """Runs each registered job in turn, sleeping only when a whole round found nothing to do."""
+    """Runs each registered job in turn, sleeping only when a whole round found nothing to do;
+    a wake runs the jobs it is for at once (see :meth:`run`)."""
 
     def __init__(self, context: WorkerContext, jobs: list[Job] | None = None) -> None:
         self.context = context
@@ -42,6 +43,7 @@ class EmbeddedWorker:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         await self._settle()
+        await self._close()
 
     async def _settle(self) -> None:
         """Let a job that acts in the background (a delivery in flight) record what it sent:
@@ -56,13 +58,26 @@ class EmbeddedWorker:
             except TimeoutError:
                 log.warning("job %s still had work in flight at stop", job)
 
+    async def _close(self) -> None:
+        """Let a job that keeps resources between rounds (a delivery client's connections)
+        release them."""
+        for job in self.jobs:
+            close = getattr(job, "aclose", None)
+            if close is not None:
+                try:
+                    await close()
+                except Exception:
+                    log.exception("job %s failed to close", job)
+
     def wake(self) -> None:
-        """Start the next round now rather than after the poll interval: a request has just
-        committed work (a submission) that someone is waiting on. A wake during a round makes
-        the worker go round once more instead of sleeping."""
+        """Start a round now rather than after the poll interval: a request has just committed
+        work (a submission) that someone is waiting on. The round runs only the jobs a wake is
+        for (``on_wake = True``); a wake during a round makes the worker go round once more
+        instead of sleeping."""
         self._woken.set()
 
     async def run_once(self) -> int:
+        """One round of every job, in order; how much they did."""
         done = 0
         for job in self.jobs:
             try:
@@ -71,11 +86,41 @@ class EmbeddedWorker:
                 log.exception("job %s failed; it will be retried", getattr(job, "__name__", job))
         return done
 
+    async def _round(self, jobs: list[Job]) -> tuple[int, bool]:
+        """How much the jobs a wake is not for did, and whether those it is for may have more
+        due now (``more_due`` when a job tells, else whether it did anything): a job that
+        claimed less than a full batch has nothing more due until a wake says otherwise, which
+        spares an empty claim after every burst."""
+        others, again = 0, False
+        for job in jobs:
+            try:
+                done = await job(self.context)
+            except Exception:
+                log.exception("job %s failed; it will be retried", getattr(job, "__name__", job))
+                continue
+            if getattr(job, "on_wake", False):
+                again = again or bool(getattr(job, "more_due", done > 0))
+            else:
+                others += done
+        return others, again
+
     async def run(self) -> None:
+        """Full rounds back to back while the other jobs find work, else one per poll interval;
+        between them, rounds of the woken jobs only, for as long as they find work or are
+        woken. A submission's round thus neither waits behind the other jobs' claims (each its
+        own transaction) nor pays for them, hundreds of times a second under load."""
+        loop = asyncio.get_running_loop()
+        poll = self.context.settings.worker_poll_seconds
+        woken_jobs = [job for job in self.jobs if getattr(job, "on_wake", False)]
+        full_due = loop.time()
         while not self._stopping.is_set():
             self._woken.clear()
-            if await self.run_once() == 0 and not self._woken.is_set():
-                with contextlib.suppress(TimeoutError):
-                    await asyncio.wait_for(
-                        self._woken.wait(), self.context.settings.worker_poll_seconds
-                    )
+            if loop.time() >= full_due:
+                others, again = await self._round(self.jobs)
+                full_due = loop.time() + (0.0 if others else poll)
+            else:
+                others, again = await self._round(woken_jobs)
+            if others or again or self._woken.is_set():
+                continue
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._woken.wait(), max(0.0, full_due - loop.time()))

@@ -1,9 +1,10 @@
 """The submission pipeline's worker job: claim, plan, decide, send, record.
 
-Two short transactions per round with the network outside both: the claim marks due
-submissions ``processing``; planning (steps 1 to 6, and the AI qualifier when a campaign has
-one) happens between them; the decision (duplicates, caps, hours, fallbacks) writes every
-outcome and marks deliveries started. Only after it commits do deliveries and pixels leave,
+One short transaction per round, the network outside it: the claim marks due submissions
+``processing``, plans them (steps 1 to 6) and decides (duplicates, caps, hours, fallbacks),
+writing every outcome and marking deliveries started. When a campaign's AI qualifier must be
+asked, the claim commits without deciding, the qualifiers are asked between transactions, and
+a second transaction decides. Only after the decision commits do deliveries and pixels leave,
 each on its own task, so the next round claims at once instead of waiting for the slowest
 buyer of this one; each answer is recorded as soon as it arrives (answers arriving together
 share one group commit). At most ``CONCURRENT_SENDS`` deliveries are in flight: a round claims
@@ -24,17 +25,21 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
+from urllib.request import getproxies
 from zoneinfo import ZoneInfo
+
+import httpx
 
 from leadflow.db.statements import Row, Sql
 from leadflow.submissions.pipeline import repository
 from leadflow.submissions.pipeline.campaigns import CampaignBook, ConfigCache
-from leadflow.submissions.pipeline.decide import Sending, decide
+from leadflow.submissions.pipeline.decide import Decisions, Sending, decide
 from leadflow.submissions.pipeline.delivery import TokenCache, UrlPolicy, deliver
 from leadflow.submissions.pipeline.notifications import fire_pixels
-from leadflow.submissions.pipeline.plan import make_plan
+from leadflow.submissions.pipeline.plan import Plan, ask_ai, draft_plan
 from leadflow.submissions.pipeline.record import record
 from leadflow.submissions.pipeline.steps import step
+from leadflow.submissions.pipeline.wire import KeepAliveTransport
 from leadflow.worker.context import WorkerContext
 
 # Deliveries in flight per worker. httpcore scans every pooled connection for each request it
@@ -50,73 +55,103 @@ log = logging.getLogger(__name__)
 
 @dataclass(frozen=True)
 class Claimed:
-    submissions: list[Row]
-    leads: dict[int, Row]
-    campaigns: list[Row]
+    plans: list[Plan]
+    decisions: Decisions | None
+    """None: still to decide, in a transaction of its own (AI qualifiers to ask first)."""
 
 
 class SubmissionJob:
-    """The worker job; it keeps parsed campaigns, OAuth tokens and its deliveries in flight
-    between rounds."""
+    """The worker job; it keeps parsed campaigns, OAuth tokens, its deliveries in flight and
+    its HTTP client (keep-alive connections to buyers) between rounds."""
 
     __name__ = "submissions"
+    on_wake = True
+    """The API wakes the worker for this job alone (a submission was just committed)."""
 
     def __init__(self) -> None:
         self.configs = ConfigCache()
         self.tokens = TokenCache()
         self._next_sweep: datetime | None = None
         self._sending: set[asyncio.Task[None]] = set()
+        self._client: httpx.AsyncClient | None = None
+        self._proxied = bool(getproxies())
+        self.more_due = False
+        """After a round: whether more may be due now (a full batch claimed, no room left, rows
+        swept back), so the worker goes round again; else it waits for a wake or the poll."""
+
+    def client(self, context: WorkerContext) -> httpx.AsyncClient:
+        """The client for deliveries, their OAuth tokens and pixels: one per worker, its
+        connections kept alive, over :class:`KeepAliveTransport` (well under half of
+        httpcore's CPU per delivery). With a proxy configured in the environment, the context's
+        client (which honours it) instead."""
+        if self._proxied:
+            return context.http
+        if self._client is None:
+            self._client = httpx.AsyncClient(
+                transport=KeepAliveTransport(),
+                timeout=httpx.Timeout(context.settings.webhook_timeout_seconds),
+                follow_redirects=False,
+                trust_env=False,
+            )
+        return self._client
+
+    async def aclose(self) -> None:
+        """Close the kept-alive connections (the worker stops)."""
+        if self._client is not None:
+            await self._client.aclose()
+            self._client = None
 
     async def __call__(self, context: WorkerContext) -> int:
         swept = await self.sweep(context)
+        self.more_due = swept > 0
         room = CONCURRENT_SENDS - len(self._sending)
         if room <= 0:
             # Every slot is taken (slow buyers): give them a moment rather than spin.
             await asyncio.wait(self._sending, timeout=ROOM_WAIT_SECONDS)
             room = CONCURRENT_SENDS - len(self._sending)
             if room <= 0:
+                self.more_due = True
                 return swept
         settings = context.settings
         now = context.clock.now()
         lease_until = now + timedelta(seconds=settings.worker_lease_seconds)
         limit = min(settings.worker_batch_size, room)
 
+        lease = settings.worker_lease_seconds
+
         def claim(sql: Sql) -> Claimed:
-            rows = repository.claim_due(sql, now, limit, lease_until, settings.worker_lease_seconds)
+            rows = repository.claim_due(sql, now, limit, lease_until, lease)
             if not rows:
-                return Claimed([], {}, [])
+                return Claimed([], None)
             leads = repository.leads_by_id(sql, {row["lead_id"] for row in rows})
             campaigns = repository.campaigns_of(sql, {row["company_id"] for row in rows})
-            return Claimed(rows, leads, campaigns)
+            book = CampaignBook.of(campaigns, self.configs)
+            plans = [
+                draft_plan(row, leads[row["lead_id"]], book, _today(book, row, now)) for row in rows
+            ]
+            if any(plan.ai_pending for plan in plans):
+                return Claimed(plans, None)
+            return Claimed(plans, decide_in_claim(sql, plans, context.clock.now(), lease))
 
         claimed = await context.committer.run(claim)
-        if not claimed.submissions:
+        self.more_due = self.more_due or len(claimed.plans) == limit
+        if not claimed.plans:
             return swept
         policy = UrlPolicy(settings.allow_private_urls, settings.allow_loopback_urls)
-        book = CampaignBook.of(claimed.campaigns, self.configs)
-        plans = await asyncio.gather(
-            *(
-                make_plan(
-                    row,
-                    claimed.leads[row["lead_id"]],
-                    book,
-                    _today(book, row, now),
-                    context.http,
-                    policy,
-                )
-                for row in claimed.submissions
+        decisions = claimed.decisions
+        if decisions is None:
+            plans = await asyncio.gather(
+                *(ask_ai(plan, context.http, policy) for plan in claimed.plans)
             )
-        )
-        decided_at = context.clock.now()
-        lease = settings.worker_lease_seconds
-        decisions = await context.committer.run(
-            lambda sql: decide(sql, list(plans), decided_at, lease)
-        )
+            decided_at = context.clock.now()
+            decisions = await context.committer.run(
+                lambda sql: decide(sql, list(plans), decided_at, lease)
+            )
         if decisions.pixels:
-            self._start(fire_pixels(context.http, decisions.pixels, policy))
+            self._start(fire_pixels(self.client(context), decisions.pixels, policy))
         for item in decisions.sending:
             self._start(self.send_one(context, item, policy))
-        return swept + len(claimed.submissions)
+        return swept + len(claimed.plans)
 
     def _start(self, work: Coroutine[Any, Any, None]) -> None:
         task = asyncio.ensure_future(work)
@@ -133,10 +168,11 @@ class SubmissionJob:
         endpoint = item.evaluation.campaign.config.endpoint
         assert endpoint is not None
         assert item.evaluation.body is not None
-        result = await deliver(context.http, endpoint, item.evaluation.body, policy, self.tokens)
+        http = self.client(context)
+        result = await deliver(http, endpoint, item.evaluation.body, policy, self.tokens)
         answered_at = context.clock.now()
         later = await context.committer.run(lambda sql: record(sql, [(item, result)], answered_at))
-        await fire_pixels(context.http, later, policy)
+        await fire_pixels(http, later, policy)
 
     async def settle(self) -> None:
         """Wait for every delivery in flight to be recorded (tests; an orderly stop)."""
@@ -156,6 +192,24 @@ class SubmissionJob:
             return 0
         self._next_sweep = now + timedelta(seconds=SWEEP_EVERY_SECONDS)
         return await context.committer.run(lambda sql: sweep_interrupted(sql, now))
+
+
+def decide_in_claim(
+    sql: Sql, plans: list[Plan], now: datetime, lease_seconds: float
+) -> Decisions | None:
+    """Decide inside the claiming transaction (one commit per round, not two). Should deciding
+    fail, only the decision is undone: the claim commits and the job decides again in a
+    transaction of its own, as before, so a failing submission waits out its lease rather than
+    being claimed again at once, round after round."""
+    sql.run("SAVEPOINT decide")
+    try:
+        decisions = decide(sql, plans, now, lease_seconds)
+    except Exception:
+        sql.run("ROLLBACK TO SAVEPOINT decide")
+        sql.run("RELEASE SAVEPOINT decide")
+        return None
+    sql.run("RELEASE SAVEPOINT decide")
+    return decisions
 
 
 def sweep_interrupted(sql: Sql, now: datetime) -> int:

@@ -1,8 +1,10 @@
 """A claimed submission's plan: steps 1 to 6 worked out, before any counter is read.
 
-Planning runs between transactions (the AI qualifier may be asked over the network), so it
-only reads what the claim loaded. Every campaign the lead might end up in (where routing
-sends it, that campaign's fallbacks, the targets its caps and hours name) is evaluated here;
+Planning only reads what the claim loaded. :func:`draft_plan` works everything out without the
+network, inside the claiming transaction; a campaign with an AI qualifier that the rules passed
+leaves the plan ``ai_pending``, and :func:`ask_ai` asks it between transactions. Every
+campaign the lead might end up in (where routing sends it, that campaign's fallbacks, the
+targets its caps and hours name) is evaluated here;
 :mod:`~leadflow.submissions.pipeline.decide` then picks one under the caps.
 """
 
@@ -33,6 +35,8 @@ class Plan:
     # The routed-to (or submitted) campaign first, then its fallbacks.
     candidates: list[Evaluation] = field(default_factory=list)
     overflow: dict[int, Evaluation] = field(default_factory=dict)
+    # Campaigns whose AI qualifier must still be asked (their rules passed the lead).
+    ai_pending: list[int] = field(default_factory=list)
 
     @property
     def manual(self) -> bool:
@@ -47,14 +51,8 @@ def lead_data(submission: Row, lead: Row) -> dict[str, Any]:
     return data
 
 
-async def make_plan(
-    submission: Row,
-    lead: Row,
-    book: CampaignBook,
-    today: date,
-    http: httpx.AsyncClient,
-    policy: UrlPolicy,
-) -> Plan:
+def draft_plan(submission: Row, lead: Row, book: CampaignBook, today: date) -> Plan:
+    """Steps 1 to 6 without the network (see ``ai_pending``)."""
     original = book.by_id.get(submission["campaign_id"]) if submission["campaign_id"] else None
     plan = Plan(submission, lead, original)
     if original is None or not original.active:
@@ -74,25 +72,36 @@ async def make_plan(
     plan.steps.append(routed.record)
     campaigns = candidates(routed.campaign, original, book)
     extra = [c for c in overflow_targets(campaigns, book) if c not in campaigns]
-    evaluations = await asyncio.gather(
-        *(_evaluate(campaign, data, today, http, policy) for campaign in campaigns + extra)
-    )
-    plan.candidates = list(evaluations[: len(campaigns)])
+    evaluations = [evaluate(campaign, data, today) for campaign in campaigns + extra]
+    plan.candidates = evaluations[: len(campaigns)]
     plan.overflow = {ev.campaign.id: ev for ev in evaluations}
+    plan.ai_pending = [ev.campaign.id for ev in plan.overflow.values() if _asks_ai(ev)]
     return plan
 
 
-async def _evaluate(
-    campaign: Campaign,
-    data: dict[str, Any],
-    today: date,
-    http: httpx.AsyncClient,
-    policy: UrlPolicy,
-) -> Evaluation:
-    evaluation = evaluate(campaign, data, today)
+async def ask_ai(plan: Plan, http: httpx.AsyncClient, policy: UrlPolicy) -> Plan:
+    """Fold the AI qualifiers' verdicts into a drafted plan (all asked at once)."""
+    if not plan.ai_pending:
+        return plan
+    asked = await asyncio.gather(
+        *(_ask(plan.overflow[campaign_id], http, policy) for campaign_id in plan.ai_pending)
+    )
+    verdicts = {evaluation.campaign.id: evaluation for evaluation in asked}
+    plan.candidates = [verdicts.get(ev.campaign.id, ev) for ev in plan.candidates]
+    plan.overflow = {key: verdicts.get(key, ev) for key, ev in plan.overflow.items()}
+    plan.ai_pending = []
+    return plan
+
+
+def _asks_ai(evaluation: Evaluation) -> bool:
+    ai = evaluation.campaign.config.ai_qualifier
+    return evaluation.passed and ai is not None and ai.enabled
+
+
+async def _ask(evaluation: Evaluation, http: httpx.AsyncClient, policy: UrlPolicy) -> Evaluation:
+    campaign = evaluation.campaign
     ai = campaign.config.ai_qualifier
-    if not evaluation.passed or ai is None or not ai.enabled:
-        return evaluation
+    assert ai is not None
     fields = [rule.field for rule in campaign.config.field_qualification]
     verdict = await ai_qualifier.ask(http, ai, evaluation.data, fields, policy)
     return with_ai_verdict(evaluation, verdict.passed, verdict.score, verdict.reason)

@@ -1,0 +1,79 @@
+"""The embedded worker's rounds: a wake runs only the jobs it is for, at once; every job still
+runs on the poll, and a job with more due goes round again without a wake."""
+
+from __future__ import annotations
+
+import asyncio
+
+from fastapi import FastAPI
+
+from leadflow.worker.context import WorkerContext
+from leadflow.worker.runner import EmbeddedWorker
+
+
+class Counting:
+    """A job that counts its rounds; ``more`` rounds report more due work."""
+
+    def __init__(self, on_wake: bool = False, more: int = 0) -> None:
+        self.on_wake = on_wake
+        self.rounds = 0
+        self.more = more
+        self.more_due = False
+
+    async def __call__(self, context: WorkerContext) -> int:
+        self.rounds += 1
+        self.more_due = self.rounds <= self.more
+        return 1 if self.more_due else 0
+
+
+async def settle_rounds() -> None:
+    await asyncio.sleep(0.1)
+
+
+async def test_a_wake_runs_the_woken_job_at_once_and_not_the_others(app: FastAPI) -> None:
+    context: WorkerContext = app.state.worker_context
+    context.settings.worker_poll_seconds = 60.0
+    other, woken = Counting(), Counting(on_wake=True)
+    worker = EmbeddedWorker(context, [other, woken])
+    worker.start()
+    try:
+        await settle_rounds()
+        assert (other.rounds, woken.rounds) == (1, 1)  # the first round runs every job
+        worker.wake()
+        await settle_rounds()
+        worker.wake()
+        await settle_rounds()
+        assert (other.rounds, woken.rounds) == (1, 3)
+    finally:
+        await worker.stop()
+
+
+async def test_every_job_runs_again_on_the_poll(app: FastAPI) -> None:
+    context: WorkerContext = app.state.worker_context
+    context.settings.worker_poll_seconds = 0.2
+    other, woken = Counting(), Counting(on_wake=True)
+    worker = EmbeddedWorker(context, [other, woken])
+    worker.start()
+    try:
+        await asyncio.sleep(0.5)
+        assert other.rounds >= 2
+        assert woken.rounds >= 2
+    finally:
+        await worker.stop()
+
+
+async def test_a_woken_job_with_more_due_goes_round_again_without_a_wake(app: FastAPI) -> None:
+    context: WorkerContext = app.state.worker_context
+    context.settings.worker_poll_seconds = 60.0
+    other, woken = Counting(), Counting(on_wake=True)
+    worker = EmbeddedWorker(context, [other, woken])
+    worker.start()
+    try:
+        await settle_rounds()
+        woken.more = woken.rounds + 3
+        worker.wake()
+        await settle_rounds()
+        assert woken.rounds == 1 + 4  # three rounds with more due, then one that drained
+        assert other.rounds == 1
+    finally:
+        await worker.stop()
