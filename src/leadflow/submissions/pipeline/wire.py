@@ -28,7 +28,7 @@ import httpx
 KEEPALIVE_SECONDS = 5.0
 """An idle connection older than this is closed rather than reused (servers drop idle
 connections after a few seconds; writing into one being closed loses the request)."""
-MAX_IDLE_PER_ORIGIN = 32
+MAX_IDLE_PER_ORIGIN = 64
 READ_SIZE = 65536
 DEFAULT_PORTS = {"http": 80, "https": 443}
 Origin = tuple[str, str, int]
