@@ -195,6 +195,24 @@ async def steady(url: str, settings: Settings, seconds: float) -> None:
     await engine.dispose()
 
 
+def set_dues(path: Path, first: int, total: int, start: datetime, rate: int) -> None:
+    """The steady leads (ids ``first`` on, loaded not yet due) fall due from ``start`` at
+    ``rate`` a second; ``created_at`` is the due time, which lateness is measured from.
+
+    Set by id once loaded, not at load time: loading into a big table (after a 1M burst)
+    takes seconds, and leads due before the worker starts would count as late."""
+    connection = sqlite3.connect(path)
+    for pragma in SQLITE_PRAGMAS:
+        connection.execute(f"PRAGMA {pragma}")
+    dues = (stamp(start + timedelta(seconds=i / rate)) for i in range(total))
+    connection.executemany(
+        "UPDATE leads SET next_action_at = ?, created_at = ? WHERE id = ?",
+        ((due, due, first + i) for i, due in enumerate(dues)),
+    )
+    connection.commit()
+    connection.close()
+
+
 def lateness(path: Path, schedule_id: int) -> list[float]:
     connection = sqlite3.connect(path)
     rows = connection.execute(
@@ -367,18 +385,11 @@ def main() -> None:
         )
 
         total = int(args.rate * args.steady_seconds)
-        start = datetime.now(UTC) + timedelta(seconds=2)
-        dues = (start + timedelta(seconds=i / args.rate) for i in range(total))
-        load(
-            path, lead_rows(args.leads, total, (company_id, offer_id, steady_schedule), dues, zone)
-        )
-        # the loader stamps created_at with the load time; lateness wants the due time
-        connection = sqlite3.connect(path)
-        connection.execute(
-            "UPDATE leads SET created_at = next_action_at WHERE schedule_id = ?", (steady_schedule,)
-        )
-        connection.commit()
-        connection.close()
+        first = count(path, "SELECT coalesce(max(id), 0) FROM leads") + 1
+        later = itertools.repeat(datetime.now(UTC) + timedelta(days=1))
+        steady_ids = (company_id, offer_id, steady_schedule)
+        load(path, lead_rows(args.leads, total, steady_ids, later, zone))
+        set_dues(path, first, total, datetime.now(UTC) + timedelta(seconds=2), args.rate)
         asyncio.run(steady(url, settings, args.steady_seconds + 2))
         late = lateness(path, steady_schedule)
         p50 = statistics.median(late)
