@@ -163,10 +163,6 @@ def count(path: Path, statement: str) -> int:
         connection.close()
 
 
-def dispatched(path: Path) -> int:
-    return count(path, "SELECT (SELECT count(*) FROM messages) + (SELECT count(*) FROM calls)")
-
-
 async def burst(url: str, settings: Settings) -> tuple[float, float]:
     """Work every due lead as fast as the jobs go; returns the wall and CPU seconds (the
     machine may be shared: CPU seconds say what the work cost whatever else runs)."""
@@ -195,20 +191,18 @@ async def steady(url: str, settings: Settings, seconds: float) -> None:
     await engine.dispose()
 
 
-def set_dues(path: Path, first: int, total: int, start: datetime, rate: int) -> None:
-    """The steady leads (ids ``first`` on, loaded not yet due) fall due from ``start`` at
-    ``rate`` a second; ``created_at`` is the due time, which lateness is measured from.
-
-    Set by id once loaded, not at load time: loading into a big table (after a 1M burst)
-    takes seconds, and leads due before the worker starts would count as late."""
+def load_steady(
+    path: Path, ids: tuple[int, int, int], first_n: int, total: int, rate: int, zone: str
+) -> None:
+    """The steady leads, due from 2 s after they are loaded (loading into a big table takes
+    seconds) at ``rate``/s; ``created_at`` = due time, which lateness is measured from."""
+    first = count(path, "SELECT coalesce(max(id), 0) FROM leads") + 1
+    load(path, lead_rows(first_n, total, ids, itertools.repeat(datetime.now(UTC)), zone))
     connection = sqlite3.connect(path)
-    for pragma in SQLITE_PRAGMAS:
-        connection.execute(f"PRAGMA {pragma}")
+    start = datetime.now(UTC) + timedelta(seconds=2)
     dues = (stamp(start + timedelta(seconds=i / rate)) for i in range(total))
-    connection.executemany(
-        "UPDATE leads SET next_action_at = ?, created_at = ? WHERE id = ?",
-        ((due, due, first + i) for i, due in enumerate(dues)),
-    )
+    update = "UPDATE leads SET next_action_at = ?, created_at = ? WHERE id = ?"
+    connection.executemany(update, ((due, due, first + i) for i, due in enumerate(dues)))
     connection.commit()
     connection.close()
 
@@ -376,7 +370,9 @@ def main() -> None:
         print(f"loaded {args.leads:,} due leads in {time.perf_counter() - started:.1f} s")
 
         elapsed, cpu = asyncio.run(burst(url, settings))
-        actions = dispatched(path)
+        actions = count(
+            path, "SELECT (SELECT count(*) FROM messages) + (SELECT count(*) FROM calls)"
+        )
         print(
             f"burst: {actions:,} actions (text, e-mail, call per lead) in {elapsed:.1f} s"
             f" = {actions / elapsed:,.0f} actions/s ({cpu:.1f} CPU s:"
@@ -384,12 +380,8 @@ def main() -> None:
             f" {os.getloadavg()[0]:.1f})"
         )
 
-        total = int(args.rate * args.steady_seconds)
-        first = count(path, "SELECT coalesce(max(id), 0) FROM leads") + 1
-        later = itertools.repeat(datetime.now(UTC) + timedelta(days=1))
-        steady_ids = (company_id, offer_id, steady_schedule)
-        load(path, lead_rows(args.leads, total, steady_ids, later, zone))
-        set_dues(path, first, total, datetime.now(UTC) + timedelta(seconds=2), args.rate)
+        ids = (company_id, offer_id, steady_schedule)
+        load_steady(path, ids, args.leads, int(args.rate * args.steady_seconds), args.rate, zone)
         asyncio.run(steady(url, settings, args.steady_seconds + 2))
         late = lateness(path, steady_schedule)
         p50 = statistics.median(late)
