@@ -58,6 +58,13 @@ def validation_error(request: Request, errors: list[dict[str, Any]]) -> JSONResp
     return _trackdrive(TrackDriveError.invalid(fields))
 
 
+def _unreadable_body(request: Request, message: str) -> JSONResponse:
+    if dialect_of(request) == LEADSAIL:
+        details = [{"field": "body", "message": message}]
+        return _leadsail(LeadSailError(422, "VALIDATION_ERROR", "Validation failed", details))
+    return _trackdrive(TrackDriveError.invalid({"body": [message]}))
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(TrackDriveError)
     async def _td(request: Request, exc: TrackDriveError) -> JSONResponse:
@@ -74,6 +81,10 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         message = str(exc.detail)
+        if exc.status_code == 400:
+            # FastAPI's only 400: a body it could not decode (not UTF-8, say). That is bad
+            # input like any other, answered as the 422 every route documents.
+            return _unreadable_body(request, f"could not be read: {message}")
         if dialect_of(request) == LEADSAIL:
             code = {401: "UNAUTHORIZED", 404: "NOT_FOUND"}.get(exc.status_code, "ERROR")
             return _leadsail(LeadSailError(exc.status_code, code, message))
