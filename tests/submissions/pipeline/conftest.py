@@ -4,7 +4,7 @@ way the submit endpoint does, and the worker's job run by hand with the frozen c
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -217,6 +217,8 @@ class Pipeline:
 
 
 @pytest.fixture
-async def pipeline(app: FastAPI, factory: Factory, clock: FrozenClock) -> Pipeline:
+async def pipeline(app: FastAPI, factory: Factory, clock: FrozenClock) -> AsyncIterator[Pipeline]:
     tenant = await factory.tenant()
-    return Pipeline(app, factory, tenant, clock)
+    running = Pipeline(app, factory, tenant, clock)
+    yield running
+    await running.job.aclose()  # its kept-alive connections to the test's buyers

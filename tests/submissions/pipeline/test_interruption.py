@@ -30,6 +30,7 @@ async def test_a_delivery_interrupted_while_sending_becomes_error_and_is_not_sen
             break
         await asyncio.sleep(0.01)
     await stopped.abandon()  # the worker dies while the buyer is still answering
+    await stopped.aclose()  # and its connections with it
     sending = await pipeline.submission(row)
     assert sending.status == "processing"
     assert sending.delivery["startedAt"] == pipeline.clock.now().isoformat()

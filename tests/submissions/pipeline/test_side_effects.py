@@ -30,6 +30,7 @@ async def test_identical_submissions_at_the_same_instant_deliver_once(
     racers = [SubmissionJob(), SubmissionJob()]
     await asyncio.gather(*(job(context) for job in racers))
     await asyncio.gather(*(job.settle() for job in racers))
+    await asyncio.gather(*(job.aclose() for job in racers))
     await pipeline.work()
 
     statuses = sorted([(await pipeline.submission(row)).status for row in rows])
