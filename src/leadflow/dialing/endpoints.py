@@ -17,23 +17,14 @@ from leadflow.calls.serializer import serialise_call
 from leadflow.dialing.flow import place_call
 from leadflow.dialing.schemas import MakeCallBody, MakeCallEnvelope, parse_make_call
 from leadflow.kit import envelope
-from leadflow.kit.auth import WRITE, BasicAuthDoc, Principal, require
+from leadflow.kit.auth import WRITE, Principal, require
 from leadflow.kit.envelope import TrackDriveErrorBody
 from leadflow.leads.params import collect
 
 router = APIRouter(prefix="/api/v1/schedules", tags=["schedules"])
-_MAY_DIAL = require("schedules", WRITE, also=("calls",))
-
-
-async def dialer(request: Request, _published: BasicAuthDoc = None) -> Principal:
-    """``require`` on a session of its own, closed before the call is decided: on SQLite a
-    session's transaction holds the write lock (``BEGIN IMMEDIATE``), and the group commit
-    that decides the call needs it while a request-scoped session would still be open."""
-    async with request.app.state.sessionmaker() as session:
-        return await _MAY_DIAL(request, session, None)
-
-
-Dialer = Annotated[Principal, Depends(dialer)]
+# The key is checked without a request-scoped session: on SQLite a session's transaction holds
+# the write lock (``BEGIN IMMEDIATE``), which the group commit deciding the call needs.
+Dialer = Annotated[Principal, Depends(require("schedules", WRITE, also=("calls",)))]
 
 REFUSALS: dict[str, str] = {
     guards.SCHEDULE_INACTIVE: "the schedule (or a router's target schedule) is paused",

@@ -23,7 +23,6 @@ from starlette.requests import HTTPConnection
 
 from leadflow.companies.keys import private_key_matches
 from leadflow.companies.repository import CompanyRepository
-from leadflow.db.session import SessionDep
 from leadflow.kit.errors import LeadSailError, TrackDriveError
 
 READ = "read"
@@ -87,7 +86,7 @@ def _basic_credentials(header: str | None) -> tuple[str, str] | None:
     return (public, private) if sep and public and private else None
 
 
-async def authenticate(request: Request, session: SessionDep) -> Principal | None:
+async def authenticate(request: Request) -> Principal | None:
     """The caller's principal, or None when no Basic credentials were sent at all."""
     header = request.headers.get("authorization")
     if header is None:
@@ -101,14 +100,21 @@ async def authenticate(request: Request, session: SessionDep) -> Principal | Non
     fingerprint = hashlib.sha256(header.encode()).hexdigest()
     principal = cache.get(fingerprint)
     if principal is None:
-        principal = await _verify(CompanyRepository(session), *credentials)
+        principal = await _verify(request, *credentials)
         cache.put(fingerprint, principal)
     if not principal.allows_ip(request.client.host if request.client else None):
         raise TrackDriveError.forbidden("this key may not be used from your IP address")
     return principal
 
 
-async def _verify(repo: CompanyRepository, public_key: str, private_key: str) -> Principal:
+async def _verify(request: Request, public_key: str, private_key: str) -> Principal:
+    """Read the key pair from the database: on a session of its own, opened only when the
+    cache missed, so that a request whose key is cached (nearly all) opens none for it."""
+    async with request.app.state.sessionmaker() as session:
+        return await _verify_with(CompanyRepository(session), public_key, private_key)
+
+
+async def _verify_with(repo: CompanyRepository, public_key: str, private_key: str) -> Principal:
     key = await repo.key_by_public(public_key)
     if key is None or key.revoked_at is not None:
         raise TrackDriveError.unauthorized("unknown or revoked key pair")
@@ -144,14 +150,12 @@ BasicAuthDoc = Annotated[None, Security(BASIC_AUTH)]
 
 def require(
     resource: str, action: str, also: tuple[str, ...] = ()
-) -> Callable[[Request, SessionDep, None], Awaitable[Principal]]:
+) -> Callable[[Request, None], Awaitable[Principal]]:
     """A dependency: the caller must hold ``action`` on ``resource`` and on each of ``also``
     (an operation that changes two resources needs the right on both)."""
 
-    async def dependency(
-        request: Request, session: SessionDep, _published: BasicAuthDoc = None
-    ) -> Principal:
-        principal = await authenticate(request, session)
+    async def dependency(request: Request, _published: BasicAuthDoc = None) -> Principal:
+        principal = await authenticate(request)
         if principal is None:
             raise TrackDriveError.unauthorized(
                 "missing credentials: send Authorization: Basic base64(public_key:private_key)"
@@ -184,7 +188,7 @@ API_KEY_AUTH = PublishedApiKey(
 ApiKeyDoc = Annotated[None, Security(API_KEY_AUTH)]
 
 
-async def authenticate_api_key(request: Request, session: SessionDep) -> Principal:
+async def authenticate_api_key(request: Request) -> Principal:
     """The caller's principal from ``X-API-Key``; 401 ``UNAUTHORIZED`` when it is missing, not
     ``public.private`` or unknown. Verified exactly as Basic credentials are (same cache)."""
     header = request.headers.get(API_KEY_HEADER)
@@ -198,7 +202,7 @@ async def authenticate_api_key(request: Request, session: SessionDep) -> Princip
     principal = cache.get(fingerprint)
     if principal is None:
         try:
-            principal = await _verify(CompanyRepository(session), public, private)
+            principal = await _verify(request, public, private)
         except TrackDriveError as exc:
             raise LeadSailError(401, "UNAUTHORIZED", "unknown or revoked API key") from exc
         cache.put(fingerprint, principal)
@@ -207,16 +211,12 @@ async def authenticate_api_key(request: Request, session: SessionDep) -> Princip
     return principal
 
 
-def require_api_key(
-    resource: str, action: str
-) -> Callable[[Request, SessionDep, None], Awaitable[Principal]]:
+def require_api_key(resource: str, action: str) -> Callable[[Request, None], Awaitable[Principal]]:
     """A dependency for LeadSail routes: a valid ``X-API-Key`` holding ``action`` on
     ``resource`` (403 ``FORBIDDEN`` otherwise)."""
 
-    async def dependency(
-        request: Request, session: SessionDep, _published: ApiKeyDoc = None
-    ) -> Principal:
-        principal = await authenticate_api_key(request, session)
+    async def dependency(request: Request, _published: ApiKeyDoc = None) -> Principal:
+        principal = await authenticate_api_key(request)
         if not principal.may(resource, action):
             raise LeadSailError(403, "FORBIDDEN", f"this key may not {action} {resource}")
         return principal

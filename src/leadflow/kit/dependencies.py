@@ -10,12 +10,14 @@ from leadflow.clock import Clock
 from leadflow.settings import Settings
 
 
-def get_clock(request: Request) -> Clock:
+# Both are ``async``: FastAPI runs a plain function dependency on a worker thread, a hop that
+# cost more than the lookup on every request.
+async def get_clock(request: Request) -> Clock:
     clock: Clock = request.app.state.clock
     return clock
 
 
-def get_app_settings(request: Request) -> Settings:
+async def get_app_settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 

@@ -149,8 +149,7 @@ def _remote_ip(request: Request) -> str | None:
 async def _may_unblock(request: Request, owner: LeadOwner) -> bool:
     if "authorization" not in request.headers:
         return False
-    async with request.app.state.sessionmaker() as session:
-        principal = await authenticate(request, session)
+    principal = await authenticate(request)
     return (
         principal is not None
         and principal.company_id == owner.company_id
