@@ -10,7 +10,6 @@ the ``new_call`` webhook) is resolved after the rows are written, still before t
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,15 +20,6 @@ from leadflow.cadence.caps import SmsCaps
 from leadflow.cadence.effects import Effect
 from leadflow.db.statements import Row, Sql
 from leadflow.webhooks.outbox import enqueue_event
-
-_VARIANT = {digit: "89ab"[int(digit, 16) & 3] for digit in "0123456789abcdef"}
-
-
-def new_uuid() -> str:
-    """A random (version 4) uuid as text, as ``str(uuid.uuid4())`` writes it in a third of
-    the time (no int, no object): a batch draws three for each lead."""
-    r = os.urandom(16).hex()
-    return f"{r[:8]}-{r[8:12]}-4{r[13:16]}-{_VARIANT[r[16]]}{r[17:20]}-{r[20:]}"
 
 
 @dataclass(eq=False)

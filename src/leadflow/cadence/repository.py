@@ -9,7 +9,7 @@ from typing import Any
 
 import orjson
 
-from leadflow.db.statements import Row, Sql, SqliteSql
+from leadflow.db.statements import Row, Sql, SqliteSql, utc_time
 
 LEAD_COLUMNS = (
     "id, uuid, company_id, offer_id, schedule_id, traffic_source_id, caller_id, email, sub_id,"
@@ -64,20 +64,11 @@ def _claim_sqlite(connection: sqlite3.Connection, now: datetime, limit: int) -> 
         values = list(row)
         for i in _TIMES:
             if values[i] is not None:
-                values[i] = _utc(values[i])
+                values[i] = utc_time(values[i])
         if isinstance(values[_TOKENS], str | bytes):
             values[_TOKENS] = orjson.loads(values[_TOKENS])
         leads.append(dict(zip(_NAMES, values, strict=True)))
     return leads
-
-
-def _utc(text: str) -> datetime:
-    """A stored UTC time (``YYYY-MM-DD HH:MM:SS.ffffff``); parsing it with its offset is ~15
-    times faster than parsing it naive and then replacing its zone."""
-    try:
-        return datetime.fromisoformat(f"{text}+00:00")
-    except ValueError:
-        return datetime.fromisoformat(text).replace(tzinfo=UTC)
 
 
 def _in_list(prefix: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:

@@ -13,13 +13,14 @@ from dataclasses import replace
 from datetime import timedelta
 
 from leadflow.cadence import repository
-from leadflow.cadence.batch import Batch, Pending, call_data, new_uuid
+from leadflow.cadence.batch import Batch, Pending, call_data
 from leadflow.cadence.effects import CallWebhook, PlaceCall, SendEmail, SendSms
 from leadflow.cadence.render import render
 from leadflow.cadence.state import WorkedSchedule, lead_state
 from leadflow.channels.protocol import OutboundCall, OutboundEmail, OutboundSms
 from leadflow.db.statements import Row
 from leadflow.leads.serializer import serialise_lead
+from leadflow.models.base import new_uuid
 from leadflow.models.lead import LeadStatus
 from leadflow.models.message import EMAIL, SMS
 from leadflow.models.schedule import CONTACT_CALLER

@@ -88,11 +88,11 @@ def _decode_sqlite(row: Row) -> Row:
         elif key in BOOL_COLUMNS:
             row[key] = bool(value)
         elif key.endswith("_at") and isinstance(value, str):
-            row[key] = _utc_time(value)
+            row[key] = utc_time(value)
     return row
 
 
-def _utc_time(text: str) -> datetime:
+def utc_time(text: str) -> datetime:
     """A stored UTC time. Parsing it with its offset spelled out is some fifteen times cheaper
     than parsing it naive and replacing the zone, and rows carry several of these."""
     if len(text) >= 19 and text[-6] not in "+-" and text[-1] != "Z":

@@ -21,7 +21,7 @@ from starlette.types import Receive, Scope, Send
 
 from leadflow.kit.errors import TrackDriveError
 from leadflow.leads.endpoints import answer_intake
-from leadflow.leads.params import merge_body
+from leadflow.leads.params import media_type, merge_body
 from leadflow.leads.service import IntakeMode
 
 log = logging.getLogger(__name__)
@@ -39,13 +39,9 @@ def takes(scope: Scope) -> bool:
     for name, value in scope["headers"]:
         if name == b"x-api-key":
             return False  # LeadSail's dialect: FastAPI's submission routes answer it
-        if name == b"content-type" and _media_type(value.decode("latin-1")) in FORMS:
+        if name == b"content-type" and media_type(value.decode("latin-1")) in FORMS:
             return False
     return True
-
-
-def _media_type(content_type: str) -> str:
-    return content_type.split(";", 1)[0].strip().lower()
 
 
 async def serve(app: Any, scope: Scope, receive: Receive, send: Send) -> None:
@@ -56,8 +52,8 @@ async def serve(app: Any, scope: Scope, receive: Receive, send: Send) -> None:
     scope["app"] = app  # what Request.app (used for unblock_contact's credentials) reads
     request = Request(scope)
     try:
-        media_type = _media_type(request.headers.get("content-type", ""))
-        raw = merge_body(dict(request.query_params), body, media_type)
+        sent_as = media_type(request.headers.get("content-type", ""))
+        raw = merge_body(dict(request.query_params), body, sent_as)
         answer = await answer_intake(request, raw, IntakeMode.ENROL)
         status = 200
     except TrackDriveError as error:

@@ -124,7 +124,7 @@ class IntakeParams:
 async def collect(request: Request) -> dict[str, Any]:
     """Query string, then the body on top of it. Repeated keys keep the last value."""
     values: dict[str, Any] = dict(request.query_params)
-    content_type = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    content_type = media_type(request.headers.get("content-type", ""))
     if content_type in ("application/x-www-form-urlencoded", "multipart/form-data"):
         try:
             form = await request.form()
@@ -135,6 +135,11 @@ async def collect(request: Request) -> dict[str, Any]:
                 values[key] = value
         return values
     return merge_body(values, await request.body(), content_type)
+
+
+def media_type(content_type: str) -> str:
+    """``application/json; charset=utf-8`` → ``application/json``."""
+    return content_type.split(";", 1)[0].strip().lower()
 
 
 def merge_body(values: dict[str, Any], body: bytes, content_type: str) -> dict[str, Any]:
