@@ -1,9 +1,10 @@
 """Cadence speed on SQLite: actions dispatched per second, peak memory, and lateness.
 
-1. Bulk-loads ``--leads`` leads (raw sqlite3, in the storage format the ORM reads, so the search
-   index triggers fire as for real leads), all due now, into a schedule of three actions:
-   a text, an e-mail and a call. Then runs the worker's jobs (the real cadence job, sweep and
-   webhook delivery, with the simulated channels) in one process until nothing is due, and
+1. Bulk-loads ``--leads`` leads (raw sqlite3, in the storage format the ORM reads, indexed
+   for search as intake's transactions index theirs), all due now, into a schedule of three
+   actions: a text, an e-mail and a call. Then runs the worker's jobs (the real cadence job,
+   sweep and webhook delivery, with the simulated channels) in one process until nothing is
+   due, and
    prints actions dispatched per second (texts + e-mails + calls sent, divided by wall time).
 2. Steady load: ``--steady-seconds`` more seconds of leads falling due at ``--rate`` per second
    (a text each), worked by the embedded worker loop as ``leadflow serve`` runs it; prints the
@@ -48,12 +49,13 @@ from leadflow.companies.service import create_company
 from leadflow.db.engine import SQLITE_PRAGMAS, create_engine
 from leadflow.db.group_commit import GroupCommitter
 from leadflow.db.migrate import upgrade
+from leadflow.db.search_index import INDEX_NEW_LEADS
 from leadflow.db.session import make_sessionmaker
 from leadflow.models import Offer, Schedule
 from leadflow.settings import Settings
 from leadflow.worker.context import worker_context
 from leadflow.worker.jobs import default_jobs
-from leadflow.worker.runner import EmbeddedWorker
+from leadflow.worker.runner import Worker
 
 ALL_DAY = {
     day: {"open": "0000", "close": "2359"}
@@ -151,6 +153,7 @@ def load(path: Path, rows: Iterator[tuple[Any, ...]]) -> None:
             " 0, ?, 0, 0, 0, ?, ?)",
             chunk,
         )
+        connection.execute(INDEX_NEW_LEADS)
         connection.execute("COMMIT")
     connection.close()
 
@@ -169,7 +172,7 @@ async def burst(url: str, settings: Settings) -> tuple[float, float]:
     engine = create_engine(url)
     committer = GroupCommitter(engine)
     async with worker_context(engine, committer, SystemClock(), settings) as context:
-        worker = EmbeddedWorker(context, default_jobs())
+        worker = Worker(context, default_jobs())
         started, cpu = time.perf_counter(), time.process_time()
         while await worker.run_once():
             pass
@@ -183,7 +186,7 @@ async def steady(url: str, settings: Settings, seconds: float) -> None:
     engine = create_engine(url)
     committer = GroupCommitter(engine)
     async with worker_context(engine, committer, SystemClock(), settings) as context:
-        worker = EmbeddedWorker(context, default_jobs())
+        worker = Worker(context, default_jobs())
         worker.start()
         await asyncio.sleep(seconds + 3)
         await worker.stop()
@@ -224,7 +227,7 @@ async def _drain(url: str, settings: Settings, ready: Any, go: Any) -> None:
     engine = create_engine(url)
     committer = GroupCommitter(engine)
     async with worker_context(engine, committer, SystemClock(), settings) as context:
-        worker = EmbeddedWorker(context, default_jobs())
+        worker = Worker(context, default_jobs())
         ready.wait()
         go.wait()
         while True:

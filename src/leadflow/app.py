@@ -21,8 +21,7 @@ from leadflow.leads import fast_path
 from leadflow.leads.owner import OwnerCache
 from leadflow.settings import Settings, get_settings
 from leadflow.worker.context import worker_context
-from leadflow.worker.jobs import default_jobs
-from leadflow.worker.runner import EmbeddedWorker
+from leadflow.worker.process import WakeSender
 
 
 class LeadflowApp(FastAPI):
@@ -47,18 +46,18 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.committer = GroupCommitter(engine)
         app.state.owner_cache = OwnerCache(engine, settings.token_cache_seconds)
+        wake = WakeSender(settings.worker_wake_socket) if settings.worker_wake_socket else None
+        if wake is not None:
+            # Work committed by a request (a submission) is picked up by the worker process
+            # `serve` started at once, instead of at its next poll (see worker.process).
+            app.state.wake_worker = wake
         async with worker_context(engine, app.state.committer, clock, settings) as context:
             app.state.worker_context = context
-            worker = EmbeddedWorker(context, default_jobs())
-            if settings.embedded_worker:
-                worker.start()
-                # Work committed by a request (a submission) can be picked up at once
-                # instead of at the next poll.
-                app.state.wake_worker = getattr(worker, "wake", None)
             try:
                 yield
             finally:
-                await worker.stop()
+                if wake is not None:
+                    wake.close()
                 await app.state.committer.close()
                 await engine.dispose()
 

@@ -36,30 +36,45 @@ def serve(
     workers: int = typer.Option(1, help="API processes (use PostgreSQL for more than one)."),
     migrate: bool = typer.Option(True, help="Run `db upgrade` before serving."),
 ) -> None:
-    """Serve the API, with the worker embedded in each process."""
+    """Serve the API, with a worker process beside it (unless LEADFLOW_EMBEDDED_WORKER=false)."""
+    from leadflow.worker.process import start_worker_process
+
     settings = get_settings()
     if migrate:
         upgrade(settings.database_url)
-    uvicorn.run(
-        "leadflow.asgi:app",
-        host=host,
-        port=port or _default_port(),
-        workers=workers,
-        loop="uvloop",
-        http="httptools",
-        access_log=False,
-        log_level="warning",
-    )
+    worker_process = start_worker_process() if settings.embedded_worker else None
+    if worker_process is not None:
+        # Read by every API process's settings (uvicorn's worker processes inherit it).
+        os.environ["LEADFLOW_WORKER_WAKE_SOCKET"] = worker_process.wake_socket
+        get_settings.cache_clear()
+    try:
+        uvicorn.run(
+            "leadflow.asgi:app",
+            host=host,
+            port=port or _default_port(),
+            workers=workers,
+            loop="uvloop",
+            http="httptools",
+            access_log=False,
+            log_level="warning",
+        )
+    finally:
+        if worker_process is not None:
+            worker_process.stop()
 
 
 @app.command()
-def worker() -> None:
+def worker(
+    lifeline_fd: int = typer.Option(None, hidden=True, help="Stop when this pipe closes."),
+    wake_socket: str = typer.Option(None, hidden=True, help="Unix socket API processes wake."),
+) -> None:
     """Run only the worker (scale-out: as many as you like, on PostgreSQL)."""
     from leadflow.db.engine import create_engine
     from leadflow.db.group_commit import GroupCommitter
     from leadflow.worker.context import worker_context
     from leadflow.worker.jobs import default_jobs
-    from leadflow.worker.runner import EmbeddedWorker
+    from leadflow.worker.process import listen_for_wakes, watch_lifeline
+    from leadflow.worker.runner import Worker
 
     settings = get_settings()
     upgrade(settings.database_url)
@@ -68,13 +83,19 @@ def worker() -> None:
         engine = create_engine(settings.database_url, settings.db_pool_size)
         committer = GroupCommitter(engine)
         async with worker_context(engine, committer, SystemClock(), settings) as context:
-            runner = EmbeddedWorker(context, default_jobs())
+            runner = Worker(context, default_jobs())
             loop = asyncio.get_running_loop()
             stop = asyncio.Event()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
+            if lifeline_fd is not None:
+                watch_lifeline(loop, lifeline_fd, stop.set)
+            listener = listen_for_wakes(loop, wake_socket, runner.wake) if wake_socket else None
             runner.start()
             await stop.wait()
+            if listener is not None:
+                loop.remove_reader(listener.fileno())
+                listener.close()
             await runner.stop()
             await committer.close()
         await engine.dispose()

@@ -20,7 +20,14 @@ class Settings(BaseSettings):
         description="sqlite:///path or postgresql://user:pass@host:port/db; the driver is ours.",
     )
     default_region: str = Field(default="US", description="Region for numbers without +country.")
-    embedded_worker: bool = Field(default=True, description="Run the worker inside `serve`.")
+    embedded_worker: bool = Field(
+        default=True, description="Start a worker process beside the API in `serve`."
+    )
+    worker_wake_socket: str = Field(
+        default="",
+        description="Set by `serve` for its API processes: the Unix socket of the worker it "
+        "started, which they wake when they commit work someone waits on.",
+    )
     worker_poll_seconds: float = 1.0
     db_pool_size: int = 10
     allow_private_urls: bool = Field(

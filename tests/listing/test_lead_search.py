@@ -3,11 +3,15 @@ the database keeps up to date on every insert, update and delete of a lead."""
 
 from __future__ import annotations
 
+import sqlite3
 from datetime import datetime
 from typing import Any
 
+import asyncpg
 from pydantic import BaseModel
 from sqlalchemy import delete, select, update
+from sqlalchemy import text as sql_text
+from sqlalchemy.engine import make_url
 
 from leadflow.clock import FrozenClock
 from leadflow.kit.fulltext import LeadSearchIndex, search_terms
@@ -127,3 +131,82 @@ async def test_the_listing_pages_and_counts_full_text_hits(
     assert first.metadata["total_count"] == 3
     assert [row.id for row in walked.items] == smiths[1:]  # type: ignore[attr-defined]
     assert walked.metadata["next_cursor"] == 0
+
+
+async def _index_is_consistent(factory: Factory) -> None:
+    """FTS5's own check of an external-content index against the rows it indexes."""
+    async with factory.sessionmaker() as session:
+        if session.get_bind().dialect.name != "sqlite":
+            return
+        await session.execute(
+            sql_text("INSERT INTO leads_fts (leads_fts) VALUES ('integrity-check')")
+        )
+        await session.commit()
+
+
+async def test_a_lead_changed_before_its_transaction_ends_is_found_by_its_last_values(
+    factory: Factory, clock: FrozenClock
+) -> None:
+    """New leads are indexed once, as their transaction commits: whatever the transaction did
+    to them before that is what search finds."""
+    tenant = await factory.tenant()
+    offer = await factory.offer(tenant)
+    async with factory.sessionmaker() as session:
+        lead = Lead(
+            company_id=tenant.company.id,
+            offer_id=offer.id,
+            tokens={"city": "Springfield"},
+            created_at=clock.now(),
+            updated_at=clock.now(),
+        )
+        gone = Lead(
+            company_id=tenant.company.id,
+            offer_id=offer.id,
+            tokens={"city": "Capital City"},
+            created_at=clock.now(),
+            updated_at=clock.now(),
+        )
+        session.add_all([lead, gone])
+        await session.flush()
+        await session.execute(
+            update(Lead).where(Lead.id == lead.id).values(tokens={"city": "Ogdenville"})
+        )
+        await session.execute(delete(Lead).where(Lead.id == gone.id))
+        await session.commit()
+    assert await _search(factory, tenant, "ogdenville") == [lead.id]
+    assert await _search(factory, tenant, "springfield") == []
+    assert await _search(factory, tenant, "capital") == []
+    await _index_is_consistent(factory)
+
+
+async def test_a_lead_another_program_wrote_is_found_after_the_next_transaction(
+    factory: Factory, clock: FrozenClock, database_url: str
+) -> None:
+    """Another program's lead is indexed by Leadflow's next transaction (on SQLite, where the
+    index is ours to keep; PostgreSQL indexes every row itself)."""
+    tenant = await factory.tenant()
+    offer = await factory.offer(tenant)
+    columns = (
+        "uuid, company_id, offer_id, caller_id, status, tokens, action_index, contact_attempts,"
+        " calls_placed, calls_connected, created_at, updated_at"
+    )
+    if database_url.startswith("sqlite"):
+        other = sqlite3.connect(make_url(database_url).database or "", isolation_level=None)
+        other.execute(
+            f"INSERT INTO leads ({columns}) VALUES ('raw-lead', ?, ?, '+17193132645', 'waiting',"
+            " '{}', 0, 0, 0, 0, '2026-01-01 00:00:00', '2026-01-01 00:00:00')",
+            (tenant.company.id, offer.id),
+        )
+        other.close()
+    else:
+        other_pg = await asyncpg.connect(database_url)
+        await other_pg.execute(
+            f"INSERT INTO leads ({columns}) VALUES ('raw-lead', $1, $2, '+17193132645',"
+            " 'waiting', '{}', 0, 0, 0, 0, now(), now())",
+            tenant.company.id,
+            offer.id,
+        )
+        await other_pg.close()
+    await factory.offer(tenant)  # any transaction of Leadflow's
+    assert len(await _search(factory, tenant, "7193132645")) == 1
+    await _index_is_consistent(factory)

@@ -26,6 +26,7 @@ class ServerProcess:
     database_url: str
     log_dir: Path
     port: int = field(default_factory=free_port)
+    env: dict[str, str] = field(default_factory=dict)
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
     _log: IO[bytes] | None = None
@@ -41,7 +42,9 @@ class ServerProcess:
         self._log = (self.log_dir / f"server-{self.starts}.log").open("wb")
         self.process = subprocess.Popen(
             [str(LEADFLOW), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            env=leadflow_env(self.database_url, LEADFLOW_WORKER_POLL_SECONDS="0.2"),
+            env=leadflow_env(
+                self.database_url, **{"LEADFLOW_WORKER_POLL_SECONDS": "0.2", **self.env}
+            ),
             stdout=self._log,
             stderr=subprocess.STDOUT,
             start_new_session=True,

@@ -8,7 +8,7 @@ import asyncio
 from fastapi import FastAPI
 
 from leadflow.worker.context import WorkerContext
-from leadflow.worker.runner import EmbeddedWorker
+from leadflow.worker.runner import Worker
 
 
 class Counting:
@@ -34,7 +34,7 @@ async def test_a_wake_runs_the_woken_job_at_once_and_not_the_others(app: FastAPI
     context: WorkerContext = app.state.worker_context
     context.settings.worker_poll_seconds = 60.0
     other, woken = Counting(), Counting(on_wake=True)
-    worker = EmbeddedWorker(context, [other, woken])
+    worker = Worker(context, [other, woken])
     worker.start()
     try:
         await settle_rounds()
@@ -52,7 +52,7 @@ async def test_every_job_runs_again_on_the_poll(app: FastAPI) -> None:
     context: WorkerContext = app.state.worker_context
     context.settings.worker_poll_seconds = 0.2
     other, woken = Counting(), Counting(on_wake=True)
-    worker = EmbeddedWorker(context, [other, woken])
+    worker = Worker(context, [other, woken])
     worker.start()
     try:
         await asyncio.sleep(0.5)
@@ -66,7 +66,7 @@ async def test_a_woken_job_with_more_due_goes_round_again_without_a_wake(app: Fa
     context: WorkerContext = app.state.worker_context
     context.settings.worker_poll_seconds = 60.0
     other, woken = Counting(), Counting(on_wake=True)
-    worker = EmbeddedWorker(context, [other, woken])
+    worker = Worker(context, [other, woken])
     worker.start()
     try:
         await settle_rounds()

@@ -7,6 +7,7 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
 
+from leadflow.db.search_index import index_new_leads_before_commit
 from leadflow.db.url import async_url, ensure_sqlite_directory, is_sqlite
 
 # NORMAL in WAL mode survives a crash of the process (kill -9); only a power cut can lose the
@@ -14,10 +15,14 @@ from leadflow.db.url import async_url, ensure_sqlite_directory, is_sqlite
 SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=10000")
 
 
-def create_engine(database_url: str, pool_size: int = 10) -> AsyncEngine:
-    """One engine per process, built when the app starts, never at import time."""
+def create_engine(
+    database_url: str, pool_size: int = 10, *, index_leads: bool = True
+) -> AsyncEngine:
+    """One engine per process, built when the app starts, never at import time.
+
+    ``index_leads=False`` is for migrations, which run before the search index exists."""
     if is_sqlite(database_url):
-        return _sqlite_engine(database_url)
+        return _sqlite_engine(database_url, index_leads)
     return create_async_engine(
         async_url(database_url),
         pool_size=pool_size,
@@ -26,7 +31,7 @@ def create_engine(database_url: str, pool_size: int = 10) -> AsyncEngine:
     )
 
 
-def _sqlite_engine(database_url: str) -> AsyncEngine:
+def _sqlite_engine(database_url: str, index_leads: bool) -> AsyncEngine:
     """SQLite has one writer: a single connection per process serialises writes without
     SQLITE_BUSY surprises, and ``BEGIN IMMEDIATE`` makes read-then-write transactions safe
     against a second process (a separate ``leadflow worker``)."""
@@ -50,5 +55,9 @@ def _sqlite_engine(database_url: str) -> AsyncEngine:
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+    if index_leads:
+        # Leads this transaction wrote become searchable in it (see db.search_index).
+        event.listen(engine.sync_engine, "commit", index_new_leads_before_commit)
 
     return engine

@@ -12,7 +12,6 @@ second unit, as the cadence does (``cadence.dispatch``).
 from __future__ import annotations
 
 import random
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -201,7 +200,7 @@ def _write(
         or None
     )
     connect_to = repository.offer_destination(sql, lead["offer_id"])
-    call_uuid = str(uuid.uuid4())
+    call_uuid = new_uuid()
     values = {
         "uuid": call_uuid,
         "company_id": ctx.company_id,

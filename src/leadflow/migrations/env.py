@@ -26,7 +26,8 @@ def _run(connection: Connection) -> None:
 
 
 async def _run_async() -> None:
-    engine = create_engine(config.get_main_option("sqlalchemy.url") or "")
+    # Migrations run before the lead search index exists, and index what they write.
+    engine = create_engine(config.get_main_option("sqlalchemy.url") or "", index_leads=False)
     async with engine.connect() as connection:
         await connection.run_sync(_run)
         await connection.commit()

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import uuid
 from datetime import datetime
 
+import uuid6
 from sqlalchemy import BigInteger, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -23,7 +23,10 @@ BigIntId = BigInteger().with_variant(Integer(), "sqlite")
 
 
 def new_uuid() -> str:
-    return str(uuid.uuid4())
+    """A new row's public id: a version 7 UUID (RFC 9562), time-ordered. Random ones (version
+    4) landed each insert on a random page of the uuid index, which doubled the pages a batch
+    of new leads wrote and, at millions of rows, missed the cache on almost every insert."""
+    return str(uuid6.uuid7())
 
 
 class Base(DeclarativeBase):

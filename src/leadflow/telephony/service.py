@@ -4,7 +4,6 @@ START undoes the opt-out for later leads."""
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal
@@ -13,6 +12,7 @@ from leadflow.contacts import repository as contacts
 from leadflow.db.statements import Row, Sql
 from leadflow.leads import repository as timeline
 from leadflow.models import LeadStatus
+from leadflow.models.base import new_uuid
 from leadflow.telephony import repository
 from leadflow.webhooks.lead_events import LEAD_OPTED_OUT, enqueue_lead_event
 from leadflow.webhooks.outbox import enqueue_event
@@ -69,7 +69,7 @@ def receive_sms(sql: Sql, company_id: int, sms: InboundSms, now: datetime) -> Re
     latest = leads[-1] if leads else None
     message = repository.add_inbound_sms(
         sql,
-        uuid=str(uuid.uuid4()),
+        uuid=new_uuid(),
         company_id=company_id,
         lead_id=latest["id"] if latest else None,
         schedule_id=latest["schedule_id"] if latest else None,

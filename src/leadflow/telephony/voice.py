@@ -16,7 +16,6 @@ provider's status callbacks then move it on as they do outbound calls.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -26,6 +25,7 @@ from leadflow.calls.status import CALL_RANKS, call_payload
 from leadflow.db.statements import Row, Sql
 from leadflow.leads import repository as leads
 from leadflow.models import CallStatus
+from leadflow.models.base import new_uuid
 from leadflow.telephony import repository
 from leadflow.webhooks.outbox import enqueue_event
 
@@ -99,7 +99,7 @@ def receive_call(sql: Sql, call: InboundCall, now: datetime) -> Routed:
     offer = _offer_for(sql, company_id, lead)
     destination = (offer or {}).get("destination_number") or None
     values: dict[str, Any] = {
-        "uuid": str(uuid.uuid4()),
+        "uuid": new_uuid(),
         "company_id": company_id,
         "lead_id": lead["id"] if lead else None,
         "schedule_id": None,

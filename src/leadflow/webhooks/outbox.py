@@ -3,7 +3,6 @@ a rolled-back change leaves no delivery, a committed one always has its deliveri
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -12,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from leadflow.db.statements import ConnectionSql, Row, Sql
+from leadflow.models.base import new_uuid
 
 
 def trigger_matches(trigger_fields: Mapping[str, Any], facts: Mapping[str, Any]) -> bool:
@@ -57,7 +57,7 @@ def enqueue_event(
             continue
         if built is None:
             built = data() if callable(data) else data
-        delivery_uuid = str(uuid.uuid4())
+        delivery_uuid = new_uuid()
         payload = {
             "id": delivery_uuid,
             "event": event,

@@ -1,7 +1,7 @@
 """The background job runner: claims due work, commits its decision, then acts.
 
-In `leadflow serve` it runs inside the API process (embedded); `leadflow worker` runs it alone.
-Each job claims a batch of its own due work and returns how much it did.
+`leadflow worker` runs it, and `leadflow serve` starts one such process beside the API (see
+``worker.process``). Each job claims a batch of its own due work and returns how much it did.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ SETTLE_SECONDS = 15.0
 """How long a stop waits for work a job still has in flight (deliveries) to be recorded."""
 
 
-class EmbeddedWorker:
+class Worker:
     """Runs each registered job in turn, sleeping only when a whole round found nothing to do;
     a wake runs the jobs it is for at once (see :meth:`run`)."""
 

@@ -11,7 +11,7 @@ import httpx
 import orjson
 
 from leadflow.submissions.pipeline.job import SubmissionJob
-from leadflow.worker.runner import EmbeddedWorker
+from leadflow.worker.runner import Worker
 from tests.submissions.pipeline.buyer import Answer, Buyer
 from tests.submissions.pipeline.conftest import ACCEPTED_JSON, Pipeline, json_endpoint
 
@@ -93,7 +93,7 @@ async def test_a_woken_worker_delivers_without_waiting_for_its_poll(
     campaign = await pipeline.campaign(endpoint=json_endpoint(buyer.on("/buy", ACCEPTED_JSON)))
     context = pipeline.app.state.worker_context
     context.settings.worker_poll_seconds = 60.0
-    worker = EmbeddedWorker(context, [SubmissionJob()])
+    worker = Worker(context, [SubmissionJob()])
     worker.start()
     try:
         await asyncio.sleep(0.2)  # the first round found nothing: asleep for a minute
@@ -116,7 +116,7 @@ async def test_stopping_the_worker_waits_for_a_delivery_in_flight_to_be_recorded
 ) -> None:
     slow = Answer(200, '{"status": "success", "leadId": "B-7"}', delay=0.5)
     campaign = await pipeline.campaign(endpoint=json_endpoint(buyer.on("/buy", slow)))
-    worker = EmbeddedWorker(pipeline.app.state.worker_context, [SubmissionJob()])
+    worker = Worker(pipeline.app.state.worker_context, [SubmissionJob()])
     worker.start()
     try:
         answer = await client.post(

@@ -1,0 +1,125 @@
+"""The worker beside the API: ``leadflow serve`` starts it as a child process of its own.
+
+Why a process and not a task on the API's event loop: a worker round decides hundreds of leads
+in one go, and on the API's loop no request was answered meanwhile, so the API's tail latency
+was the worker's batch time; and the worker's CPU came out of the API's, on machines that have
+a second core for it. As a child it is still one command, with nothing else to start.
+
+- **Wakes.** An API process that committed work someone is waiting on (a submission) sends one
+  datagram to the worker's Unix socket; the worker runs its woken jobs at once. Sending never
+  blocks and never fails a request: a datagram lost (worker restarting, queue full) costs at
+  most one poll interval.
+- **Lifeline.** The worker reads a pipe whose write end only ``serve`` holds. However ``serve``
+  ends, ``kill -9`` included, the pipe then reads end-of-file and the worker stops in order
+  (it finishes recording what it sent), so no orphan keeps working the database.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+log = logging.getLogger(__name__)
+
+STOP_SECONDS = 30.0
+"""How long ``serve`` waits for its worker to stop in order before killing it (the worker
+itself gives deliveries in flight 15 s, ``runner.SETTLE_SECONDS``)."""
+_WAKE = b"w"
+
+
+@dataclass
+class WorkerProcess:
+    """The running child, as ``serve`` holds it."""
+
+    process: subprocess.Popen[bytes]
+    lifeline: int
+    wake_socket: str
+    directory: str
+
+    def stop(self) -> None:
+        """Close the lifeline (the child stops in order), then wait; kill it if it hangs."""
+        with contextlib.suppress(OSError):
+            os.close(self.lifeline)
+        try:
+            self.process.wait(STOP_SECONDS)
+        except subprocess.TimeoutExpired:
+            log.warning("the worker did not stop within %.0f s; killing it", STOP_SECONDS)
+            self.process.kill()
+            self.process.wait()
+        shutil.rmtree(self.directory, ignore_errors=True)
+
+
+def start_worker_process() -> WorkerProcess:
+    """``leadflow worker`` as a child, tied to this process by its lifeline."""
+    directory = tempfile.mkdtemp(prefix="leadflow-worker-")
+    wake_socket = str(Path(directory) / "wake.sock")
+    read_end, write_end = os.pipe()
+    os.set_inheritable(write_end, False)
+    command = [sys.executable, "-m", "leadflow", "worker"]
+    command += ["--lifeline-fd", str(read_end), "--wake-socket", wake_socket]
+    process = subprocess.Popen(command, pass_fds=(read_end,))
+    os.close(read_end)
+    return WorkerProcess(process, write_end, wake_socket, directory)
+
+
+class WakeSender:
+    """The API side of a wake: one datagram, sent without waiting."""
+
+    def __init__(self, address: str) -> None:
+        self.address = address
+        self._socket = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self._socket.setblocking(False)
+
+    def __call__(self) -> None:
+        # Not there yet, restarting, or its queue is full: the worker's poll covers it.
+        with contextlib.suppress(OSError):
+            self._socket.sendto(_WAKE, self.address)
+
+    def close(self) -> None:
+        self._socket.close()
+
+
+def listen_for_wakes(
+    loop: asyncio.AbstractEventLoop, address: str, wake: Callable[[], None]
+) -> socket.socket:
+    """The worker side: bind ``address`` and call ``wake`` whenever datagrams arrive (all that
+    queued up count as one)."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(address)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+    listener.setblocking(False)
+    listener.bind(address)
+
+    def readable() -> None:
+        with contextlib.suppress(BlockingIOError):
+            while True:
+                listener.recv(64)
+        wake()
+
+    loop.add_reader(listener.fileno(), readable)
+    return listener
+
+
+def watch_lifeline(loop: asyncio.AbstractEventLoop, fd: int, stop: Callable[[], None]) -> None:
+    """Call ``stop`` once the process holding the pipe's other end has ended."""
+
+    def readable() -> None:
+        try:
+            data = os.read(fd, 64)
+        except OSError:
+            data = b""
+        if not data:
+            loop.remove_reader(fd)
+            stop()
+
+    loop.add_reader(fd, readable)

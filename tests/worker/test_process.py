@@ -1,0 +1,134 @@
+"""The worker process ``leadflow serve`` starts beside the API: woken by the API at once, and
+never outliving the ``serve`` that started it."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import signal
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import psutil
+import pytest
+
+from leadflow.worker.process import WakeSender, listen_for_wakes
+from tests.submissions.pipeline.buyer import Answer, Buyer, serve
+from tests.support.cli import run_leadflow
+from tests.support.server import ServerProcess
+
+
+async def test_a_wake_reaches_the_listening_worker(tmp_path: Path) -> None:
+    loop = asyncio.get_running_loop()
+    woken = asyncio.Event()
+    address = str(tmp_path / "wake.sock")
+    listener = listen_for_wakes(loop, address, woken.set)
+    sender = WakeSender(address)
+    try:
+        sender()
+        await asyncio.wait_for(woken.wait(), timeout=5)
+    finally:
+        loop.remove_reader(listener.fileno())
+        listener.close()
+        sender.close()
+
+
+def test_a_wake_with_no_worker_listening_is_dropped_without_an_error(tmp_path: Path) -> None:
+    sender = WakeSender(str(tmp_path / "nobody-listens.sock"))
+    try:
+        sender()  # the request that committed the work must not fail for it
+    finally:
+        sender.close()
+
+
+@pytest.fixture
+def server(database_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
+    # A poll so long that only a wake can explain a delivery within seconds.
+    process = ServerProcess(
+        database_url,
+        tmp_path,
+        env={"LEADFLOW_WORKER_POLL_SECONDS": "60", "LEADFLOW_ALLOW_LOOPBACK_URLS": "1"},
+    )
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.fixture
+def buyer() -> Iterator[Buyer]:
+    with serve(Buyer()) as running:
+        yield running
+
+
+def _worker_of(server: ServerProcess) -> psutil.Process:
+    assert server.process is not None
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        for child in psutil.Process(server.process.pid).children(recursive=True):
+            if "worker" in child.cmdline():
+                return child
+        time.sleep(0.1)
+    raise AssertionError("serve started no worker process")
+
+
+@pytest.mark.slow
+def test_serve_delivers_a_submission_through_its_worker_process_at_once(
+    server: ServerProcess, buyer: Buyer, database_url: str
+) -> None:
+    company = json.loads(
+        run_leadflow(database_url, "companies", "create", "--name", "Wake", "--json").stdout
+    )
+    key = f"{company['public_key']}.{company['private_key']}"
+    endpoint = buyer.on("/buy", Answer(200, '{"status": "success", "leadId": "B-1"}'))
+    server.start()
+    headers = {"X-API-Key": key}
+    campaign = httpx.post(
+        f"{server.base_url}/api/v1/campaigns",
+        json={
+            "name": "Wake",
+            "code": "wake",
+            "timeZone": "UTC",
+            "endpoint": {
+                "url": endpoint,
+                "payload": [{"clientKey": "phone", "sourceKey": "phone"}],
+                "response": {"statusPath": "$.status", "leadIdPath": "$.leadId"},
+            },
+        },
+        headers=headers,
+    )
+    assert campaign.status_code == 201, campaign.text
+    # The first lead may meet the worker's first round at start; the second comes once the
+    # worker has gone back to sleep for its 60 s poll, so only a wake can explain it.
+    for number, phone in enumerate(("+12125550123", "+12125550124"), start=1):
+        submitted = httpx.post(
+            f"{server.base_url}/api/v1/leads/submit",
+            json={
+                "campaignId": "wake",
+                "firstName": "Ada",
+                "lastName": "Lovelace",
+                "email": f"ada{number}@example.com",
+                "phone": phone,
+            },
+            headers=headers,
+        )
+        assert submitted.status_code == 200, submitted.text
+        deadline = time.monotonic() + 10
+        while len(buyer.received("/buy")) < number:
+            assert time.monotonic() < deadline, "the worker was not woken:\n" + server.log()
+            time.sleep(0.05)
+        time.sleep(0.5)
+
+
+@pytest.mark.slow
+def test_the_worker_process_ends_when_serve_is_killed(server: ServerProcess) -> None:
+    server.start()
+    worker = _worker_of(server)
+    assert server.process is not None
+    os.kill(server.process.pid, signal.SIGKILL)  # serve alone, not its process group
+    server.process.wait(timeout=10)
+    worker.wait(timeout=30)  # raises psutil.TimeoutExpired if it outlives serve
+    server.process = None
