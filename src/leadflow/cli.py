@@ -71,6 +71,7 @@ def worker(
     """Run only the worker (scale-out: as many as you like, on PostgreSQL)."""
     from leadflow.db.engine import create_engine
     from leadflow.db.group_commit import GroupCommitter
+    from leadflow.heap import freeze_startup_objects
     from leadflow.worker.context import worker_context
     from leadflow.worker.jobs import default_jobs
     from leadflow.worker.process import listen_for_wakes, watch_lifeline
@@ -91,6 +92,7 @@ def worker(
             if lifeline_fd is not None:
                 watch_lifeline(loop, lifeline_fd, stop.set)
             listener = listen_for_wakes(loop, wake_socket, runner.wake) if wake_socket else None
+            freeze_startup_objects()
             runner.start()
             await stop.wait()
             if listener is not None:

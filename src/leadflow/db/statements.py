@@ -66,6 +66,7 @@ def _numbered(statement: str) -> tuple[str, tuple[str, ...]]:
 
 
 _PLAIN = (str, int, float, type(None), bool)
+_PLAIN_TYPES = frozenset(_PLAIN)
 
 
 def _encode(value: Any, *, sqlite: bool) -> Any:
@@ -110,7 +111,10 @@ class SqliteSql:
         self.connection = connection
 
     def _execute(self, statement: str, params: dict[str, Any]) -> sqlite3.Cursor:
-        encoded = {k: _encode(v, sqlite=True) for k, v in params.items()}
+        # Most values bind as they are: a set look-up of their exact type skips the rest.
+        encoded = {
+            k: v if type(v) in _PLAIN_TYPES else _encode(v, sqlite=True) for k, v in params.items()
+        }
         return self.connection.execute(statement, encoded)
 
     def one(self, statement: str, **params: Any) -> Row | None:

@@ -13,7 +13,7 @@ from leadflow.distributions.repository import router_targets
 from leadflow.kit.errors import TrackDriveError
 from leadflow.leads import repository
 from leadflow.leads.owner import LeadOwner
-from leadflow.leads.service import _event, lock_key, take_duplicate_lock
+from leadflow.leads.service import _event, take_duplicate_lock
 from leadflow.models import LeadStatus
 from leadflow.models.schedule import CONTACT_CALLER
 from leadflow.webhooks.lead_events import LEAD_ENDED, LEAD_OPTED_OUT, enqueue_lead_event
@@ -34,7 +34,7 @@ def _leads_for(sql: Sql, owner: LeadOwner, caller_id: str) -> list[dict[str, Any
     rows: list[Row] = []
     # Locks in schedule order, as intake takes one at a time: no two operations wait in a circle.
     for scope in _scopes(sql, owner):
-        take_duplicate_lock(sql, lock_key(scope, caller_id))
+        take_duplicate_lock(sql, scope, caller_id)
         rows += repository.leads_in_scope(
             sql, scope.company_id, scope.offer_id, scope.schedule_id, caller_id, live_only=False
         )

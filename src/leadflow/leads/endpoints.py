@@ -143,7 +143,8 @@ def _route(path: str, methods: list[str], **kwargs: Any) -> Callable[[Any], Any]
 
 
 def _remote_ip(request: Request) -> str | None:
-    return request.client.host if request.client else None
+    client = request.scope.get("client")
+    return str(client[0]) if client else None
 
 
 async def _may_unblock(request: Request, owner: LeadOwner) -> bool:

@@ -16,6 +16,7 @@ import logging
 from typing import Any
 
 import orjson
+from starlette.datastructures import QueryParams
 from starlette.requests import Request
 from starlette.types import Receive, Scope, Send
 
@@ -36,12 +37,10 @@ def takes(scope: Scope) -> bool:
     a form (``params.collect`` reads those with the framework's form parser)."""
     if scope["type"] != "http" or scope["path"] != PATH or scope["method"] not in ("POST", "PUT"):
         return False
-    for name, value in scope["headers"]:
+    for name, _ in scope["headers"]:
         if name == b"x-api-key":
             return False  # LeadSail's dialect: FastAPI's submission routes answer it
-        if name == b"content-type" and media_type(value.decode("latin-1")) in FORMS:
-            return False
-    return True
+    return _media_type(scope) not in FORMS
 
 
 async def serve(app: Any, scope: Scope, receive: Receive, send: Send) -> None:
@@ -52,8 +51,8 @@ async def serve(app: Any, scope: Scope, receive: Receive, send: Send) -> None:
     scope["app"] = app  # what Request.app (used for unblock_contact's credentials) reads
     request = Request(scope)
     try:
-        sent_as = media_type(request.headers.get("content-type", ""))
-        raw = merge_body(dict(request.query_params), body, sent_as)
+        query = scope["query_string"]
+        raw = merge_body(dict(QueryParams(query)) if query else {}, body, _media_type(scope))
         answer = await answer_intake(request, raw, IntakeMode.ENROL)
         status = 200
     except TrackDriveError as error:
@@ -70,6 +69,13 @@ async def serve(app: Any, scope: Scope, receive: Receive, send: Send) -> None:
         }
     )
     await send({"type": "http.response.body", "body": answer})
+
+
+def _media_type(scope: Scope) -> str:
+    for name, value in scope["headers"]:
+        if name == b"content-type":
+            return media_type(value.decode("latin-1"))
+    return ""
 
 
 async def _read_body(receive: Receive) -> bytes | None:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import select
@@ -125,14 +126,19 @@ def live_leads_of_number(sql: Sql, company_id: int, caller_id: str) -> list[Row]
 
 def insert_lead(sql: Sql, values: dict[str, Any]) -> int:
     # Unset columns are left to their NULL default: fewer values to encode and bind per lead.
-    columns = [name for name, value in values.items() if value is not None and name != "id"]
-    statement = (
+    given = {name: value for name, value in values.items() if value is not None and name != "id"}
+    row = sql.one(_insert_lead_statement(tuple(given)), **given)
+    assert row is not None
+    return int(row["id"])
+
+
+@lru_cache(maxsize=64)
+def _insert_lead_statement(columns: tuple[str, ...]) -> str:
+    """Posts set the same few columns over and over: their statement is built once."""
+    return (
         f"INSERT INTO leads ({', '.join(columns)}) "
         f"VALUES ({', '.join(':' + name for name in columns)}) RETURNING id"
     )
-    row = sql.one(statement, **{name: values[name] for name in columns})
-    assert row is not None
-    return int(row["id"])
 
 
 def update_lead(sql: Sql, lead_id: int, values: dict[str, Any]) -> None:

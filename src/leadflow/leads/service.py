@@ -57,16 +57,16 @@ def lock_key(owner: LeadOwner, caller_id: str | None) -> int:
     return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "big") >> 1
 
 
-def take_duplicate_lock(sql: Sql, key: int) -> None:
+def take_duplicate_lock(sql: Sql, owner: LeadOwner, caller_id: str) -> None:
     """Across processes on PostgreSQL; SQLite's single writer already serialises intake."""
     if sql.dialect == "postgresql":
-        sql.one("SELECT pg_advisory_xact_lock(:key)", key=key)
+        sql.one("SELECT pg_advisory_xact_lock(:key)", key=lock_key(owner, caller_id))
 
 
 def intake(sql: Sql, owner: LeadOwner, params: IntakeParams, ctx: IntakeContext) -> IntakeResult:
     """Create or update the lead a post describes, with every documented side parameter."""
     if params.caller_id is not None:
-        take_duplicate_lock(sql, lock_key(owner, params.caller_id))
+        take_duplicate_lock(sql, owner, params.caller_id)
     now = ctx.now
     traffic_source_id = _traffic_source(sql, owner, params)
     events: list[tuple[str, dict[str, Any]]] = []
@@ -333,6 +333,13 @@ def _assign_numbers(
     events: list[tuple[str, dict[str, Any]]],
 ) -> None:
     """Reuse the lead's number when it has one, so a lead always sees the same caller ID."""
+    wants_number = params.assign_trackdrive_number or params.assign_sms_number
+    if (
+        not wants_number
+        and lead.get("trackdrive_number_id") is None
+        and (lead.get("sms_number_id") is None)
+    ):
+        return  # most posts: no number asked for, none assigned before
     wanted = (
         ("voice", "trackdrive_number_id", "assign_trackdrive_number", "trackdrive_number_plain"),
         ("sms", "sms_number_id", "assign_sms_number", "sms_number_plain"),
