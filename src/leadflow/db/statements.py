@@ -75,8 +75,11 @@ def _encode(value: Any, *, sqlite: bool) -> Any:
     if isinstance(value, dict | list):
         return orjson.dumps(value).decode()
     if isinstance(value, datetime):
-        utc = value.astimezone(UTC)
-        return utc.replace(tzinfo=None).isoformat(" ", "microseconds") if sqlite else utc
+        if not sqlite:
+            return value.astimezone(UTC)
+        if value.tzinfo is UTC:  # the clock's own: the text without its "+00:00"
+            return value.isoformat(" ", "microseconds")[:-6]
+        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
     return value
 
 

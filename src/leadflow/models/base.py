@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-import uuid6
+import uuid_utils
 from sqlalchemy import BigInteger, Integer, MetaData, String
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -26,7 +26,7 @@ def new_uuid() -> str:
     """A new row's public id: a version 7 UUID (RFC 9562), time-ordered. Random ones (version
     4) landed each insert on a random page of the uuid index, which doubled the pages a batch
     of new leads wrote and, at millions of rows, missed the cache on almost every insert."""
-    return str(uuid6.uuid7())
+    return str(uuid_utils.uuid7())
 
 
 class Base(DeclarativeBase):

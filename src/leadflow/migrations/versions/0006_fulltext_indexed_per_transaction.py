@@ -42,24 +42,33 @@ def _fts_row(row: str) -> str:
 _INDEXED = "EXISTS (SELECT 1 FROM leads_fts_docsize WHERE id = old.id)"
 _OLD_TRIGGERS = ["leads_fts_insert", "leads_fts_delete", "leads_fts_update"]
 
-SQLITE_UPGRADE = [
-    *(f"DROP TRIGGER {name}" for name in _OLD_TRIGGERS),
-    f"""
-    CREATE TRIGGER leads_fts_delete AFTER DELETE ON leads WHEN {_INDEXED} BEGIN
+
+def _delete_trigger(when: str) -> str:
+    return f"""
+    CREATE TRIGGER leads_fts_delete AFTER DELETE ON leads {when} BEGIN
         INSERT INTO leads_fts (leads_fts, rowid, caller_id, email, sub_id, token_values)
         VALUES ('delete', {_fts_row("old")});
     END
-    """,
-    f"""
+    """
+
+
+def _update_trigger(when: str) -> str:
+    return f"""
     CREATE TRIGGER leads_fts_update AFTER UPDATE OF caller_id, email, sub_id, tokens ON leads
-    WHEN {_INDEXED}
+    {when}
     BEGIN
         INSERT INTO leads_fts (leads_fts, rowid, caller_id, email, sub_id, token_values)
         VALUES ('delete', {_fts_row("old")});
         INSERT INTO leads_fts (rowid, caller_id, email, sub_id, token_values)
         VALUES ({_fts_row("new")});
     END
-    """,
+    """
+
+
+SQLITE_UPGRADE = [
+    *(f"DROP TRIGGER {name}" for name in _OLD_TRIGGERS),
+    _delete_trigger(f"WHEN {_INDEXED}"),
+    _update_trigger(f"WHEN {_INDEXED}"),
 ]
 
 SQLITE_DOWNGRADE = [
@@ -76,21 +85,8 @@ SQLITE_DOWNGRADE = [
         VALUES ({_fts_row("new")});
     END
     """,
-    f"""
-    CREATE TRIGGER leads_fts_delete AFTER DELETE ON leads BEGIN
-        INSERT INTO leads_fts (leads_fts, rowid, caller_id, email, sub_id, token_values)
-        VALUES ('delete', {_fts_row("old")});
-    END
-    """,
-    f"""
-    CREATE TRIGGER leads_fts_update AFTER UPDATE OF caller_id, email, sub_id, tokens ON leads
-    BEGIN
-        INSERT INTO leads_fts (leads_fts, rowid, caller_id, email, sub_id, token_values)
-        VALUES ('delete', {_fts_row("old")});
-        INSERT INTO leads_fts (rowid, caller_id, email, sub_id, token_values)
-        VALUES ({_fts_row("new")});
-    END
-    """,
+    _delete_trigger(""),
+    _update_trigger(""),
 ]
 
 
