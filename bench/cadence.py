@@ -7,7 +7,7 @@
    due, and
    prints actions dispatched per second (texts + e-mails + calls sent, divided by wall time).
 2. Steady load: ``--steady-seconds`` more seconds of leads falling due at ``--rate`` per second
-   (a text each), worked by the embedded worker loop as ``leadflow serve`` runs it; prints the
+   (a text each), worked by the worker loop as ``leadflow worker`` runs it; prints the
    p50/p99 lateness between each lead's due time and its text's dispatch.
 3. Peak RSS of the process (``ru_maxrss``), the whole run included.
 
@@ -43,6 +43,7 @@ from typing import Any
 import asyncpg
 import orjson
 
+from bench.machine import Steal
 from leadflow.clock import SystemClock
 from leadflow.companies.repository import CompanyRepository
 from leadflow.companies.service import create_company
@@ -320,12 +321,13 @@ def postgres(args: argparse.Namespace) -> None:
                 pg_load(url, lead_rows(first, args.leads, ids, itertools.repeat(now), zone))
             )
             before = asyncio.run(pg_dispatched(url))
-            elapsed = run_workers(url, workers, args.batch)
+            with Steal() as steal:
+                elapsed = run_workers(url, workers, args.batch)
             actions = asyncio.run(pg_dispatched(url)) - before
             rates[workers] = actions / elapsed
             print(
                 f"postgresql, {workers} worker process(es): {actions:,} actions in"
-                f" {elapsed:.1f} s = {rates[workers]:,.0f} actions/s"
+                f" {elapsed:.1f} s = {rates[workers]:,.0f} actions/s; {steal}"
             )
         if args.workers > 1:
             print(f"scaling {args.workers} workers vs 1: {rates[args.workers] / rates[1]:.2f}x")
@@ -372,7 +374,8 @@ def main() -> None:
         )
         print(f"loaded {args.leads:,} due leads in {time.perf_counter() - started:.1f} s")
 
-        elapsed, cpu = asyncio.run(burst(url, settings))
+        with Steal() as steal:
+            elapsed, cpu = asyncio.run(burst(url, settings))
         actions = count(
             path, "SELECT (SELECT count(*) FROM messages) + (SELECT count(*) FROM calls)"
         )
@@ -380,18 +383,19 @@ def main() -> None:
             f"burst: {actions:,} actions (text, e-mail, call per lead) in {elapsed:.1f} s"
             f" = {actions / elapsed:,.0f} actions/s ({cpu:.1f} CPU s:"
             f" {actions / cpu:,.0f} actions per CPU second; load average"
-            f" {os.getloadavg()[0]:.1f})"
+            f" {os.getloadavg()[0]:.1f}; {steal})"
         )
 
         ids = (company_id, offer_id, steady_schedule)
         load_steady(path, ids, args.leads, int(args.rate * args.steady_seconds), args.rate, zone)
-        asyncio.run(steady(url, settings, args.steady_seconds + 2))
+        with Steal() as steal:
+            asyncio.run(steady(url, settings, args.steady_seconds + 2))
         late = lateness(path, steady_schedule)
         p50 = statistics.median(late)
         p99 = late[int(len(late) * 0.99) - 1]
         print(
             f"steady {args.rate:,}/s for {args.steady_seconds:.0f} s: {len(late):,} texts,"
-            f" lateness p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms"
+            f" lateness p50 {p50 * 1000:.0f} ms, p99 {p99 * 1000:.0f} ms; {steal}"
         )
 
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -1,6 +1,6 @@
 """Lead intake throughput against the no-database baseline of the same server.
 
-Starts Leadflow as `make run` does (one process, worker embedded), drives it with wrk and
+Starts Leadflow as `make run` does (the API and its worker process), drives it with wrk and
 prints, in one run: requests/s for GET /api/v1/ping, requests/s for a JSON POST /api/v1/leads
 that enrols a new lead (distinct caller IDs) into a schedule, their ratio, and p50/p99 latency;
 on SQLite and, when its server binaries are installed, PostgreSQL. It then checks that every
@@ -73,12 +73,12 @@ def report(engine: str, ping: WrkResult, leads: WrkResult, stored: int) -> None:
     print(f"\n== {engine}")
     print(
         f"GET  /api/v1/ping   {ping.requests_per_second:9.0f} req/s   "
-        f"p50 {ping.p50_ms:6.2f} ms   p99 {ping.p99_ms:6.2f} ms"
+        f"p50 {ping.p50_ms:6.2f} ms   p99 {ping.p99_ms:6.2f} ms   {ping.steal}"
     )
     print(
         f"POST /api/v1/leads  {leads.requests_per_second:9.0f} req/s   "
         f"p50 {leads.p50_ms:6.2f} ms   p99 {leads.p99_ms:6.2f} ms   "
-        f"non-2xx {leads.non_2xx}   socket errors {leads.socket_errors}"
+        f"non-2xx {leads.non_2xx}   socket errors {leads.socket_errors}   {leads.steal}"
     )
     print(f"ratio leads/ping    {leads.requests_per_second / ping.requests_per_second:9.2f}")
     print(

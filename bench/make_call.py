@@ -1,6 +1,6 @@
 """make_call throughput against the no-database baseline of the same server.
 
-Starts Leadflow as `make run` does (one process, worker embedded, the simulated voice channel),
+Starts Leadflow as `make run` does (the API and its worker process, the simulated voice channel),
 sets the company's calls_per_second high so the budget never refuses, and drives it with wrk:
 requests/s for GET /api/v1/ping, then for POST /api/v1/schedules/make_call with a distinct
 number per request (so the 30-second redial lock never refuses either), each creating a
@@ -114,12 +114,12 @@ def report(engine: str, ping: WrkResult, calls: WrkResult, stored: int) -> None:
     print(f"\n== {engine}")
     print(
         f"GET  /api/v1/ping                {ping.requests_per_second:9.0f} req/s   "
-        f"p50 {ping.p50_ms:6.2f} ms   p99 {ping.p99_ms:6.2f} ms"
+        f"p50 {ping.p50_ms:6.2f} ms   p99 {ping.p99_ms:6.2f} ms   {ping.steal}"
     )
     print(
         f"POST /api/v1/schedules/make_call {calls.requests_per_second:9.0f} req/s   "
         f"p50 {calls.p50_ms:6.2f} ms   p99 {calls.p99_ms:6.2f} ms   "
-        f"non-2xx {calls.non_2xx}   socket errors {calls.socket_errors}"
+        f"non-2xx {calls.non_2xx}   socket errors {calls.socket_errors}   {calls.steal}"
     )
     ratio = calls.requests_per_second / ping.requests_per_second
     print(f"ratio make_call/ping             {ratio:9.2f}")

@@ -1,6 +1,6 @@
 """Lead submission: how fast submissions are accepted, and how soon they reach the buyer.
 
-Starts Leadflow as `make run` does (one process, worker embedded, SQLite), with a campaign
+Starts Leadflow as `make run` does (the API and its worker process, SQLite), with a campaign
 whose endpoint is a local buyer answering at once, and prints, in one run:
 
 1. requests/s for ``GET /api/v1/ping`` and for ``POST /api/v1/leads/submit`` (distinct phones,
@@ -27,6 +27,7 @@ from typing import Any
 import httpx
 import orjson
 
+from bench.machine import Steal
 from bench.serverproc import create_company, server
 from bench.wrk import WrkResult, run_wrk
 
@@ -260,10 +261,14 @@ def main() -> None:
             loops: list[tuple[float, dict[str, Any]]] = []
             for rate in [float(r) for r in args.rates.split(",")]:
                 port = int(base.rsplit(":", 1)[1])
-                with ProcessPoolExecutor(1, mp_context=get_context("spawn")) as driver:
+                with (
+                    Steal() as steal,
+                    ProcessPoolExecutor(1, mp_context=get_context("spawn")) as driver,
+                ):
                     loop = driver.submit(
                         open_loop_process, port, key, rate, args.latency_seconds, len(loops)
                     ).result()
+                loop["steal"] = steal
                 wait_for_quiet(buyer, seconds=3.0)
                 loops.append((rate, loop))
     report(ping, submit, drained, loops, buyer)
@@ -276,15 +281,15 @@ def report(
     loops: list[tuple[float, dict[str, Any]]],
     buyer: Buyer,
 ) -> None:
-    print("\n== SQLite, one process, worker embedded")
+    print("\n== SQLite, the API and its worker process")
     print(
         f"GET  /api/v1/ping          {ping.requests_per_second:8.0f} req/s   "
-        f"p50 {ping.p50_ms:6.2f} ms   p99 {ping.p99_ms:6.2f} ms"
+        f"p50 {ping.p50_ms:6.2f} ms   p99 {ping.p99_ms:6.2f} ms   {ping.steal}"
     )
     print(
         f"POST /api/v1/leads/submit  {submit.requests_per_second:8.0f} req/s   "
         f"p50 {submit.p50_ms:6.2f} ms   p99 {submit.p99_ms:6.2f} ms   "
-        f"non-2xx {submit.non_2xx}   socket errors {submit.socket_errors}"
+        f"non-2xx {submit.non_2xx}   socket errors {submit.socket_errors}   {submit.steal}"
     )
     print(
         f"ratio submit/ping          {submit.requests_per_second / ping.requests_per_second:8.2f}"
@@ -301,7 +306,7 @@ def report(
         print(
             f"\nopen loop at {rate:.0f} submissions/s: {len(sent)} sent, "
             f"{len(latencies)} delivered, {loop['failures']} not accepted "
-            f"(answers by status: {loop['statuses']})"
+            f"(answers by status: {loop['statuses']}); {loop['steal']}"
         )
         print(
             f"submit answer          p50 {percentile(answered, 0.5):8.2f} ms   "

@@ -7,6 +7,8 @@ import re
 import subprocess
 from dataclasses import dataclass
 
+from bench.machine import Steal
+
 UNITS = {"us": 0.001, "ms": 1.0, "s": 1000.0}
 
 
@@ -18,6 +20,7 @@ class WrkResult:
     requests: int
     non_2xx: int
     socket_errors: int
+    steal: Steal
 
 
 def _ms(text: str) -> float:
@@ -38,13 +41,14 @@ def run_wrk(
     command = ["wrk", f"-t{threads}", f"-c{connections}", f"-d{seconds}s", "--latency"]
     if script:
         command += ["-s", script]
-    out = subprocess.run(
-        [*command, url],
-        check=True,
-        capture_output=True,
-        text=True,
-        env={**os.environ, **(env or {})},
-    ).stdout
+    with Steal() as steal:
+        out = subprocess.run(
+            [*command, url],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **(env or {})},
+        ).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
     p50 = _ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
     p99 = _ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1))  # type: ignore[union-attr]
@@ -54,6 +58,5 @@ def run_wrk(
         r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out
     )
     socket_errors = sum(int(g) for g in errors_match.groups()) if errors_match else 0
-    return WrkResult(
-        rps, p50, p99, total, int(non_2xx_match.group(1)) if non_2xx_match else 0, socket_errors
-    )
+    non_2xx = int(non_2xx_match.group(1)) if non_2xx_match else 0
+    return WrkResult(rps, p50, p99, total, non_2xx, socket_errors, steal)
