@@ -37,12 +37,12 @@ def serve(
     migrate: bool = typer.Option(True, help="Run `db upgrade` before serving."),
 ) -> None:
     """Serve the API, with a worker process beside it (unless LEADFLOW_EMBEDDED_WORKER=false)."""
-    from leadflow.worker.process import start_worker_process
+    from leadflow.worker.process import WorkerProcess
 
     settings = get_settings()
     if migrate:
         upgrade(settings.database_url)
-    worker_process = start_worker_process() if settings.embedded_worker else None
+    worker_process = WorkerProcess() if settings.embedded_worker else None
     if worker_process is not None:
         # Read by every API process's settings (uvicorn's worker processes inherit it).
         os.environ["LEADFLOW_WORKER_WAKE_SOCKET"] = worker_process.wake_socket

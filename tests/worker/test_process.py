@@ -4,6 +4,7 @@ never outliving the ``serve`` that started it."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import os
 import signal
@@ -64,15 +65,16 @@ def buyer() -> Iterator[Buyer]:
         yield running
 
 
-def _worker_of(server: ServerProcess) -> psutil.Process:
+def _worker_of(server: ServerProcess, other_than: int | None = None) -> psutil.Process:
     assert server.process is not None
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         for child in psutil.Process(server.process.pid).children(recursive=True):
-            if "worker" in child.cmdline():
-                return child
+            with contextlib.suppress(psutil.NoSuchProcess):
+                if "worker" in child.cmdline() and child.pid != other_than:
+                    return child
         time.sleep(0.1)
-    raise AssertionError("serve started no worker process")
+    raise AssertionError("serve runs no worker process:\n" + server.log())
 
 
 @pytest.mark.slow
@@ -132,3 +134,15 @@ def test_the_worker_process_ends_when_serve_is_killed(server: ServerProcess) -> 
     server.process.wait(timeout=10)
     worker.wait(timeout=30)  # raises psutil.TimeoutExpired if it outlives serve
     server.process = None
+
+
+@pytest.mark.slow
+def test_a_worker_that_crashes_is_started_again(server: ServerProcess) -> None:
+    server.start()
+    crashed = _worker_of(server)
+    crashed.kill()
+    crashed.wait(timeout=10)
+    again = _worker_of(server, other_than=crashed.pid)
+    time.sleep(2)
+    assert again.is_running()
+    assert again.status() != psutil.STATUS_ZOMBIE

@@ -12,6 +12,8 @@ a second core for it. As a child it is still one command, with nothing else to s
 - **Lifeline.** The worker reads a pipe whose write end only ``serve`` holds. However ``serve``
   ends, ``kill -9`` included, the pipe then reads end-of-file and the worker stops in order
   (it finishes recording what it sent), so no orphan keeps working the database.
+- **Restarts.** A worker that crashes is started again by ``serve`` (see
+  :class:`WorkerProcess`).
 """
 
 from __future__ import annotations
@@ -25,8 +27,9 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 log = logging.getLogger(__name__)
@@ -34,42 +37,74 @@ log = logging.getLogger(__name__)
 STOP_SECONDS = 30.0
 """How long ``serve`` waits for its worker to stop in order before killing it (the worker
 itself gives deliveries in flight 15 s, ``runner.SETTLE_SECONDS``)."""
+RESTART_SECONDS = (1.0, 2.0, 5.0, 15.0, 30.0)
+"""Pauses before restarting a worker that crashed, one after another (the last repeats); a
+worker that then ran for ``HEALTHY_SECONDS`` starts the list over."""
+HEALTHY_SECONDS = 60.0
 _WAKE = b"w"
 
 
-@dataclass
 class WorkerProcess:
-    """The running child, as ``serve`` holds it."""
+    """``leadflow worker`` as a child of ``serve``, restarted should it crash.
 
-    process: subprocess.Popen[bytes]
-    lifeline: int
-    wake_socket: str
-    directory: str
+    A worker that exits non-zero (an exception, a kill) is started again after a pause, so
+    the schedules go on being worked; one that stopped in order (its lifeline closed, or a
+    Ctrl-C that reached the whole process group) is not."""
+
+    def __init__(self) -> None:
+        self.directory = tempfile.mkdtemp(prefix="leadflow-worker-")
+        self.wake_socket = str(Path(self.directory) / "wake.sock")
+        self._lock = threading.Lock()
+        self._stopping = threading.Event()
+        self.process, self._lifeline = self._spawn()
+        self._supervisor = threading.Thread(
+            target=self._supervise, name="worker-supervisor", daemon=True
+        )
+        self._supervisor.start()
+
+    def _spawn(self) -> tuple[subprocess.Popen[bytes], int]:
+        read_end, write_end = os.pipe()
+        os.set_inheritable(write_end, False)
+        command = [sys.executable, "-m", "leadflow", "worker"]
+        command += ["--lifeline-fd", str(read_end), "--wake-socket", self.wake_socket]
+        process = subprocess.Popen(command, pass_fds=(read_end,))
+        os.close(read_end)
+        return process, write_end
+
+    def _supervise(self) -> None:
+        failures = 0
+        while True:
+            started = time.monotonic()
+            code = self.process.wait()
+            if self._stopping.is_set() or code == 0:
+                return
+            failures = 0 if time.monotonic() - started >= HEALTHY_SECONDS else failures
+            pause = RESTART_SECONDS[min(failures, len(RESTART_SECONDS) - 1)]
+            failures += 1
+            log.error("the worker exited with %s; starting it again in %.0f s", code, pause)
+            if self._stopping.wait(pause):
+                return
+            with self._lock:
+                if self._stopping.is_set():
+                    return
+                with contextlib.suppress(OSError):
+                    os.close(self._lifeline)
+                self.process, self._lifeline = self._spawn()
 
     def stop(self) -> None:
         """Close the lifeline (the child stops in order), then wait; kill it if it hangs."""
-        with contextlib.suppress(OSError):
-            os.close(self.lifeline)
+        with self._lock:
+            self._stopping.set()
+            with contextlib.suppress(OSError):
+                os.close(self._lifeline)
         try:
             self.process.wait(STOP_SECONDS)
         except subprocess.TimeoutExpired:
             log.warning("the worker did not stop within %.0f s; killing it", STOP_SECONDS)
             self.process.kill()
             self.process.wait()
+        self._supervisor.join(timeout=5)
         shutil.rmtree(self.directory, ignore_errors=True)
-
-
-def start_worker_process() -> WorkerProcess:
-    """``leadflow worker`` as a child, tied to this process by its lifeline."""
-    directory = tempfile.mkdtemp(prefix="leadflow-worker-")
-    wake_socket = str(Path(directory) / "wake.sock")
-    read_end, write_end = os.pipe()
-    os.set_inheritable(write_end, False)
-    command = [sys.executable, "-m", "leadflow", "worker"]
-    command += ["--lifeline-fd", str(read_end), "--wake-socket", wake_socket]
-    process = subprocess.Popen(command, pass_fds=(read_end,))
-    os.close(read_end)
-    return WorkerProcess(process, write_end, wake_socket, directory)
 
 
 class WakeSender:
