@@ -24,6 +24,7 @@ from starlette.requests import HTTPConnection
 from leadflow.companies.keys import private_key_matches
 from leadflow.companies.repository import CompanyRepository
 from leadflow.kit.errors import LeadSailError, TrackDriveError
+from leadflow.kit.single_flight import SingleFlight
 
 READ = "read"
 WRITE = "write"
@@ -59,6 +60,8 @@ class Principal:
 class KeyCache:
     ttl_seconds: float
     entries: dict[str, tuple[float, Principal]] = field(default_factory=dict)
+    # Requests that miss together share one read (see kit.single_flight).
+    reads: SingleFlight[str, Principal] = field(default_factory=SingleFlight)
 
     def get(self, fingerprint: str) -> Principal | None:
         hit = self.entries.get(fingerprint)
@@ -73,6 +76,23 @@ class KeyCache:
 
     def clear(self) -> None:
         self.entries.clear()
+        self.reads.forget()
+
+    async def principal(
+        self, request: Request, fingerprint: str, public_key: str, private_key: str
+    ) -> Principal:
+        """The cached principal, else the key pair read (one read for all the requests that
+        miss together) and kept; TrackDrive's 401 when it names no live key."""
+        cached = self.get(fingerprint)
+        if cached is not None:
+            return cached
+
+        async def verify_and_keep() -> Principal:
+            principal = await _verify(request, public_key, private_key)
+            self.put(fingerprint, principal)
+            return principal
+
+        return await self.reads.read(fingerprint, verify_and_keep)
 
 
 def _basic_credentials(header: str | None) -> tuple[str, str] | None:
@@ -98,10 +118,7 @@ async def authenticate(request: Request) -> Principal | None:
         )
     cache: KeyCache = request.app.state.key_cache
     fingerprint = hashlib.sha256(header.encode()).hexdigest()
-    principal = cache.get(fingerprint)
-    if principal is None:
-        principal = await _verify(request, *credentials)
-        cache.put(fingerprint, principal)
+    principal = await cache.principal(request, fingerprint, *credentials)
     if not principal.allows_ip(request.client.host if request.client else None):
         raise TrackDriveError.forbidden("this key may not be used from your IP address")
     return principal
@@ -199,13 +216,10 @@ async def authenticate_api_key(request: Request) -> Principal:
         raise LeadSailError(401, "UNAUTHORIZED", "X-API-Key must be <public_key>.<private_key>")
     cache: KeyCache = request.app.state.key_cache
     fingerprint = hashlib.sha256(b"x-api-key:" + header.encode()).hexdigest()
-    principal = cache.get(fingerprint)
-    if principal is None:
-        try:
-            principal = await _verify(request, public, private)
-        except TrackDriveError as exc:
-            raise LeadSailError(401, "UNAUTHORIZED", "unknown or revoked API key") from exc
-        cache.put(fingerprint, principal)
+    try:
+        principal = await cache.principal(request, fingerprint, public, private)
+    except TrackDriveError as exc:
+        raise LeadSailError(401, "UNAUTHORIZED", "unknown or revoked API key") from exc
     if not principal.allows_ip(request.client.host if request.client else None):
         raise LeadSailError(403, "FORBIDDEN", "this key may not be used from your IP address")
     return principal

@@ -13,7 +13,6 @@ of a target schedule routes the very next lead in every process.
 
 from __future__ import annotations
 
-import asyncio
 import random
 import time
 from collections.abc import Mapping
@@ -27,6 +26,7 @@ from leadflow.db.statements import ConnectionSql, Sql
 from leadflow.distributions import matching
 from leadflow.distributions.repository import resolve_target
 from leadflow.kit.errors import TrackDriveError
+from leadflow.kit.single_flight import SingleFlight
 from leadflow.leads import repository
 from leadflow.models.schedule import CONTACT_CALLER, LEAD_DISTRIBUTION
 
@@ -104,35 +104,19 @@ class OwnerCache:
     entries: dict[str, tuple[float, LeadOwner]] = field(default_factory=dict)
     # Draws among equal-priority distributions by weight; tests may seed it.
     rng: random.Random = field(default_factory=random.Random)
-    # Look-ups in flight, by token: posts that miss together share one.
-    looking_up: dict[str, asyncio.Task[LeadOwner]] = field(default_factory=dict)
+    # Posts that miss together share one read (see kit.single_flight).
+    reads: SingleFlight[str, LeadOwner] = field(default_factory=SingleFlight)
     generation: int = 0
 
     async def resolve(self, lead_token: str | None) -> LeadOwner:
-        """The owner of ``lead_token``; 401 when it is missing or unknown.
-
-        When an entry expires, the posts that arrive with its token while it is read again
-        wait for that one read instead of each making their own: dozens of posts in flight
-        with the same token once queued up behind each other on the database connection,
-        and the last waited a tenth of a second or more. The read is a task of its own, so a
-        post that goes away cancels only its own wait."""
+        """The owner of ``lead_token``; 401 when it is missing or unknown."""
         if not lead_token:
             raise TrackDriveError.unauthorized("lead_token is required", field="lead_token")
         hit = self.entries.get(lead_token)
         if hit is not None and hit[0] > time.monotonic():
             return hit[1]
-        task = self.looking_up.get(lead_token)
-        if task is None:
-            task = asyncio.create_task(self._look_up(lead_token, self.generation))
-            self.looking_up[lead_token] = task
-            task.add_done_callback(lambda done: self._looked_up(lead_token, done))
-        return await asyncio.shield(task)
-
-    def _looked_up(self, lead_token: str, task: asyncio.Task[LeadOwner]) -> None:
-        if self.looking_up.get(lead_token) is task:
-            del self.looking_up[lead_token]
-        if not task.cancelled():
-            task.exception()  # retrieved here too: every waiter may have gone
+        generation = self.generation
+        return await self.reads.read(lead_token, lambda: self._look_up(lead_token, generation))
 
     async def _look_up(self, lead_token: str, generation: int) -> LeadOwner:
         async with self.engine.connect() as conn:
@@ -156,9 +140,9 @@ class OwnerCache:
         return owner
 
     def clear(self) -> None:
-        """Forget every owner, and what look-ups still in flight would remember."""
+        """Forget every owner, and what reads still in flight would remember."""
         self.entries.clear()
-        self.looking_up.clear()
+        self.reads.forget()
         self.generation += 1
 
     async def route(

@@ -1,4 +1,5 @@
-"""The lead token cache: posts that miss it together share one read of the database."""
+"""The per-process caches of lead tokens and key pairs: requests that miss them together
+share one read of the database."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ import asyncio
 from collections.abc import AsyncIterator
 from typing import Any
 
+import httpx
 import pytest
+from fastapi import FastAPI
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -25,15 +28,23 @@ async def engine(settings: Settings) -> AsyncIterator[AsyncEngine]:
         await made.dispose()
 
 
-def _count_schedule_reads(engine: AsyncEngine) -> list[str]:
+def _count_reads(engine: AsyncEngine, table: str) -> list[str]:
     reads: list[str] = []
 
     def seen(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if "FROM schedules" in statement:
+        if f"FROM {table}" in statement:
             reads.append(statement)
 
     event.listen(engine.sync_engine, "before_cursor_execute", seen)
     return reads
+
+
+def _count_schedule_reads(engine: AsyncEngine) -> list[str]:
+    return _count_reads(engine, "schedules")
+
+
+def _count_key_reads(engine: AsyncEngine) -> list[str]:
+    return _count_reads(engine, "api_keys")
 
 
 async def test_posts_that_miss_the_cache_together_share_one_read(
@@ -75,3 +86,16 @@ async def test_an_owner_read_while_the_cache_was_cleared_is_not_kept(
     cache.clear()
     await reading
     assert schedule.leads_api_key not in cache.entries
+
+
+async def test_requests_with_a_key_the_cache_misses_share_one_read(
+    client: httpx.AsyncClient, app: FastAPI, factory: Factory
+) -> None:
+    """The key pair cache behind Basic auth and X-API-Key shares reads the same way."""
+    tenant = await factory.tenant()
+    reads = _count_key_reads(app.state.engine)
+    answers = await asyncio.gather(
+        *(client.get("/api/v1/offers", headers=tenant.auth) for _ in range(10))
+    )
+    assert {answer.status_code for answer in answers} == {200}
+    assert len(reads) == 1
