@@ -47,14 +47,21 @@ def use_rate_slot(sql: Sql, scope: str, slot: int, limit: int) -> bool:
     return sql.one(_USE_SLOT, scope=scope, slot=slot, limit=limit) is not None
 
 
-def forget_locks(sql: Sql, scope_prefix: str, before: datetime) -> int:
-    """Delete the locks of scopes starting with ``scope_prefix`` taken before ``before``.
+def forget_locks(sql: Sql, scope: str, before: datetime, *, exact: bool = False) -> int:
+    """Delete the locks taken before ``before`` in the scopes starting with ``scope`` (or in
+    ``scope`` alone when ``exact``, which the primary key's index finds directly).
 
     Each owner prunes its own scopes with its own horizon: a redial lock is free after 30
     seconds, a duplicate window may last a year, so no one horizon fits every scope."""
+    if exact:
+        return sql.run(
+            "DELETE FROM time_locks WHERE scope = :scope AND taken_at < :before",
+            scope=scope,
+            before=before,
+        )
     return sql.run(
         "DELETE FROM time_locks WHERE scope LIKE :prefix AND taken_at < :before",
-        prefix=f"{scope_prefix}%",
+        prefix=f"{scope}%",
         before=before,
     )
 

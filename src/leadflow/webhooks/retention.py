@@ -10,25 +10,20 @@ from datetime import timedelta
 from leadflow.db.statements import Sql
 from leadflow.webhooks.repository import forget_settled
 from leadflow.worker.context import WorkerContext
-from leadflow.worker.periodic import Every
+from leadflow.worker.periodic import Housekeeping
 
-PRUNE_EVERY_SECONDS = 600.0
 CHUNK = 1000
 """Rows deleted per transaction, so that pruning a long backlog never holds the writer long."""
 
 
-class PruneWebhookDeliveries:
-    """The worker job; free on every round but one each ``every_seconds``."""
-
+class PruneWebhookDeliveries(Housekeeping):
     __name__ = "prune_webhook_deliveries"
+    every_seconds = 600.0
 
-    def __init__(self, every_seconds: float = PRUNE_EVERY_SECONDS) -> None:
-        self.every = Every(every_seconds)
-
-    async def __call__(self, context: WorkerContext) -> int:
+    async def work(self, context: WorkerContext) -> None:
         days = context.settings.webhook_retention_days
-        if days == 0 or not self.every.due():
-            return 0
+        if days == 0:
+            return
         before = context.clock.now() - timedelta(days=days)
 
         def prune(sql: Sql) -> int:
@@ -36,5 +31,3 @@ class PruneWebhookDeliveries:
 
         while await context.committer.run(prune) == CHUNK:
             pass
-        # Pruning is not work a round should hurry on for: the runner sleeps when all is 0.
-        return 0

@@ -3,6 +3,11 @@
 from __future__ import annotations
 
 import time
+from abc import ABC, abstractmethod
+from typing import TYPE_CHECKING, ClassVar
+
+if TYPE_CHECKING:
+    from leadflow.worker.context import WorkerContext
 
 
 class Every:
@@ -19,3 +24,26 @@ class Every:
             return False
         self._next = now + self.seconds
         return True
+
+
+class Housekeeping(ABC):
+    """A worker job the runner calls every round, which works at most once per
+    ``every_seconds`` and is free otherwise.
+
+    It always reports 0 done: pruning is not work a round should hurry on for, and the runner
+    sleeps when every job says 0."""
+
+    __name__: ClassVar[str]
+    every_seconds: ClassVar[float]
+
+    def __init__(self, every_seconds: float | None = None) -> None:
+        self.every = Every(self.every_seconds if every_seconds is None else every_seconds)
+
+    async def __call__(self, context: WorkerContext) -> int:
+        if self.every.due():
+            await self.work(context)
+        return 0
+
+    @abstractmethod
+    async def work(self, context: WorkerContext) -> None:
+        """One pass, each transaction through ``context.committer``."""

@@ -71,7 +71,7 @@ def is_duplicate(sql: Sql, plan: Plan, now: datetime) -> bool:
     if key is None or campaign.duplicate_window_days <= 0:
         return False
     window = timedelta(days=campaign.duplicate_window_days)
-    return not take_time_lock(sql, f"dedupe:{campaign.id}", key, now, window)
+    return not take_time_lock(sql, repository.dedupe_scope(campaign.id), key, now, window)
 
 
 def gate(sql: Sql, campaign: Campaign, now: datetime) -> tuple[Gate | None, list[int]]:

@@ -8,13 +8,13 @@ Submissions move ``new``/``queued`` → ``processing`` (claimed, with a lease in
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 import orjson
 
 from leadflow.db.statements import Row, Sql
-from leadflow.db.time_locks import use_rate_slot
+from leadflow.db.time_locks import forget_locks, use_rate_slot
 from leadflow.models.base import new_uuid
 
 SUBMISSION_COLUMNS = (
@@ -140,6 +140,39 @@ def mark_pixel_fired(sql: Sql, lead_id: int, fired: list[str], now: datetime) ->
         now=now,
         id=lead_id,
     )
+
+
+def dedupe_scope(campaign_id: int) -> str:
+    """The ``time_locks`` scope holding a campaign's duplicate window, one key per lead."""
+    return f"dedupe:{campaign_id}"
+
+
+_ORPHAN_DEDUPE_LOCKS = """
+DELETE FROM time_locks WHERE scope LIKE 'dedupe:%' AND NOT EXISTS (
+    SELECT 1 FROM campaigns WHERE 'dedupe:' || CAST(campaigns.id AS TEXT) = time_locks.scope
+    AND campaigns.duplicate_window_days > 0
+)
+"""
+
+
+def forget_expired_duplicate_locks(sql: Sql, now: datetime) -> int:
+    """Delete the duplicate locks no submission can run into any more: older than their
+    campaign's window as it is now (a shortened window frees its old keys at once, as
+    :func:`~leadflow.db.time_locks.take_time_lock` would), or of a campaign that is gone or
+    has detection off. Without it ``time_locks`` keeps one row per lead ever submitted."""
+    windows = sql.all(
+        "SELECT id, duplicate_window_days FROM campaigns WHERE duplicate_window_days > 0"
+    )
+    removed = sum(
+        forget_locks(
+            sql,
+            dedupe_scope(row["id"]),
+            now - timedelta(days=row["duplicate_window_days"]),
+            exact=True,
+        )
+        for row in windows
+    )
+    return removed + sql.run(_ORPHAN_DEDUPE_LOCKS)
 
 
 def reserve_cap(sql: Sql, campaign_id: int, slot: int, limit: int) -> bool:
