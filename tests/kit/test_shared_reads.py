@@ -14,6 +14,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from leadflow.db.engine import create_engine
+from leadflow.kit.single_flight import ExpiringCache
 from leadflow.leads.owner import OwnerCache
 from leadflow.settings import Settings
 from tests.factories import Factory
@@ -85,7 +86,7 @@ async def test_an_owner_read_while_the_cache_was_cleared_is_not_kept(
     await asyncio.sleep(0)
     cache.clear()
     await reading
-    assert schedule.leads_api_key not in cache.entries
+    assert schedule.leads_api_key not in cache.owners.entries
 
 
 async def test_requests_with_a_key_the_cache_misses_share_one_read(
@@ -99,3 +100,23 @@ async def test_requests_with_a_key_the_cache_misses_share_one_read(
     )
     assert {answer.status_code for answer in answers} == {200}
     assert len(reads) == 1
+
+
+async def test_a_key_read_while_the_cache_was_cleared_is_not_kept() -> None:
+    """A key revoked while it was being verified must not stay cached as valid."""
+    cache: ExpiringCache[str, str] = ExpiringCache(ttl_seconds=60)
+    release = asyncio.Event()
+
+    async def verify() -> str:
+        await release.wait()
+        return "principal"
+
+    reading = asyncio.create_task(cache.get_or_read("fingerprint", verify))
+    await asyncio.sleep(0)
+    cache.clear()
+    release.set()
+
+    assert await reading == "principal"  # its waiters still get their answer
+    assert cache.get("fingerprint") is None
+    assert await cache.get_or_read("fingerprint", verify) == "principal"
+    assert cache.get("fingerprint") == "principal"

@@ -12,9 +12,8 @@ import base64
 import binascii
 import hashlib
 import ipaddress
-import time
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Request, Security
@@ -24,7 +23,7 @@ from starlette.requests import HTTPConnection
 from leadflow.companies.keys import private_key_matches
 from leadflow.companies.repository import CompanyRepository
 from leadflow.kit.errors import LeadSailError, TrackDriveError
-from leadflow.kit.single_flight import SingleFlight
+from leadflow.kit.single_flight import ExpiringCache
 
 READ = "read"
 WRITE = "write"
@@ -56,43 +55,17 @@ class Principal:
         return any(address in ipaddress.ip_network(net, strict=False) for net in self.ip_allowlist)
 
 
-@dataclass
-class KeyCache:
-    ttl_seconds: float
-    entries: dict[str, tuple[float, Principal]] = field(default_factory=dict)
-    # Requests that miss together share one read (see kit.single_flight).
-    reads: SingleFlight[str, Principal] = field(default_factory=SingleFlight)
-
-    def get(self, fingerprint: str) -> Principal | None:
-        hit = self.entries.get(fingerprint)
-        if hit is None or hit[0] < time.monotonic():
-            return None
-        return hit[1]
-
-    def put(self, fingerprint: str, principal: Principal) -> None:
-        if len(self.entries) > 10_000:
-            self.entries.clear()
-        self.entries[fingerprint] = (time.monotonic() + self.ttl_seconds, principal)
-
-    def clear(self) -> None:
-        self.entries.clear()
-        self.reads.forget()
+class KeyCache(ExpiringCache[str, Principal]):
+    """Verified key pairs by the fingerprint of their header (see kit.single_flight)."""
 
     async def principal(
         self, request: Request, fingerprint: str, public_key: str, private_key: str
     ) -> Principal:
         """The cached principal, else the key pair read (one read for all the requests that
         miss together) and kept; TrackDrive's 401 when it names no live key."""
-        cached = self.get(fingerprint)
-        if cached is not None:
-            return cached
-
-        async def verify_and_keep() -> Principal:
-            principal = await _verify(request, public_key, private_key)
-            self.put(fingerprint, principal)
-            return principal
-
-        return await self.reads.read(fingerprint, verify_and_keep)
+        return await self.get_or_read(
+            fingerprint, lambda: _verify(request, public_key, private_key)
+        )
 
 
 def _basic_credentials(header: str | None) -> tuple[str, str] | None:

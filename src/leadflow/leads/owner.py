@@ -14,7 +14,6 @@ of a target schedule routes the very next lead in every process.
 from __future__ import annotations
 
 import random
-import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -26,7 +25,7 @@ from leadflow.db.statements import ConnectionSql, Sql
 from leadflow.distributions import matching
 from leadflow.distributions.repository import resolve_target
 from leadflow.kit.errors import TrackDriveError
-from leadflow.kit.single_flight import SingleFlight
+from leadflow.kit.single_flight import ExpiringCache
 from leadflow.leads import repository
 from leadflow.models.schedule import CONTACT_CALLER, LEAD_DISTRIBUTION
 
@@ -101,30 +100,27 @@ def route_owner(
 class OwnerCache:
     engine: AsyncEngine
     ttl_seconds: float = 5.0
-    entries: dict[str, tuple[float, LeadOwner]] = field(default_factory=dict)
     # Draws among equal-priority distributions by weight; tests may seed it.
     rng: random.Random = field(default_factory=random.Random)
     # Posts that miss together share one read (see kit.single_flight).
-    reads: SingleFlight[str, LeadOwner] = field(default_factory=SingleFlight)
-    generation: int = 0
+    owners: ExpiringCache[str, LeadOwner] = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.owners = ExpiringCache(self.ttl_seconds)
 
     async def resolve(self, lead_token: str | None) -> LeadOwner:
         """The owner of ``lead_token``; 401 when it is missing or unknown."""
         if not lead_token:
             raise TrackDriveError.unauthorized("lead_token is required", field="lead_token")
-        hit = self.entries.get(lead_token)
-        if hit is not None and hit[0] > time.monotonic():
-            return hit[1]
-        generation = self.generation
-        return await self.reads.read(lead_token, lambda: self._look_up(lead_token, generation))
+        return await self.owners.get_or_read(lead_token, lambda: self._look_up(lead_token))
 
-    async def _look_up(self, lead_token: str, generation: int) -> LeadOwner:
+    async def _look_up(self, lead_token: str) -> LeadOwner:
         async with self.engine.connect() as conn:
             row = await repository.owner_row(conn, lead_token)
             if row is None:
                 raise TrackDriveError.unauthorized("is not a valid lead token", field="lead_token")
             region = await repository.company_region(conn, row["company_id"])
-        owner = LeadOwner(
+        return LeadOwner(
             company_id=row["company_id"],
             offer_id=row["offer_id"],
             schedule_id=row.get("schedule_id"),
@@ -133,17 +129,10 @@ class OwnerCache:
             paused=bool(row.get("paused", False)),
             duplicate_timeframe=int(row.get("lead_duplicate_timeframe") or 0),
         )
-        if generation == self.generation:  # not cleared meanwhile (a token changed)
-            if len(self.entries) > 10_000:
-                self.entries.clear()
-            self.entries[lead_token] = (time.monotonic() + self.ttl_seconds, owner)
-        return owner
 
     def clear(self) -> None:
         """Forget every owner, and what reads still in flight would remember."""
-        self.entries.clear()
-        self.reads.forget()
-        self.generation += 1
+        self.owners.clear()
 
     async def route(
         self,
