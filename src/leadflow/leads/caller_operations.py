@@ -13,7 +13,8 @@ from leadflow.distributions.repository import router_targets
 from leadflow.kit.errors import TrackDriveError
 from leadflow.leads import repository
 from leadflow.leads.owner import LeadOwner
-from leadflow.leads.service import _event, take_duplicate_lock
+from leadflow.leads.repository import timeline_event
+from leadflow.leads.service import take_duplicate_lock
 from leadflow.models import LeadStatus
 from leadflow.models.schedule import CONTACT_CALLER
 from leadflow.webhooks.lead_events import LEAD_ENDED, LEAD_OPTED_OUT, enqueue_lead_event
@@ -61,7 +62,8 @@ def opt_out(sql: Sql, owner: LeadOwner, caller_id: str, now: datetime) -> dict[s
         repository.update_lead(sql, row["id"], changes)
     ended_ids = {row["id"] for row in ended}
     repository.add_events(
-        sql, [_event(row, "opted_out", {"by": "caller_opt_out"}, now) for row in ended]
+        sql,
+        [timeline_event(row, "opted_out", {"by": "caller_opt_out"}, now) for row in ended],
     )
     for row in ended:
         enqueue_lead_event(sql, LEAD_OPTED_OUT, {**row, **changes}, now, contact={"opt_out": True})
@@ -84,7 +86,7 @@ def remove(sql: Sql, owner: LeadOwner, caller_id: str, now: datetime) -> dict[st
     for lead in live:
         repository.update_lead(sql, lead["id"], changes)
         lead.update(changes)
-    repository.add_events(sql, [_event(lead, "removed", {}, now) for lead in live])
+    repository.add_events(sql, [timeline_event(lead, "removed", {}, now) for lead in live])
     for lead in live:
         enqueue_lead_event(sql, LEAD_ENDED, lead, now)
     return scoped[0]
@@ -105,5 +107,7 @@ def move_to_end_of_schedule(
         changes = {"action_index": actions, "next_action_at": now, "updated_at": now}
         repository.update_lead(sql, lead["id"], changes)
         lead.update(changes)
-    repository.add_events(sql, [_event(lead, "moved_to_end_of_schedule", {}, now) for lead in live])
+    repository.add_events(
+        sql, [timeline_event(lead, "moved_to_end_of_schedule", {}, now) for lead in live]
+    )
     return live[0]

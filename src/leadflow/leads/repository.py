@@ -160,22 +160,24 @@ def add_events(sql: Sql, rows: list[dict[str, Any]]) -> None:
         )
 
 
+def timeline_event(
+    lead: Row | dict[str, Any], kind: str, data: dict[str, Any], now: datetime
+) -> dict[str, Any]:
+    """The row of one entry on ``lead``'s timeline, for :func:`add_events`."""
+    return {
+        "company_id": lead["company_id"],
+        "lead_id": lead["id"],
+        "kind": kind,
+        "data": data,
+        "created_at": now,
+    }
+
+
 def add_event(
     sql: Sql, company_id: int, lead_id: int, kind: str, data: dict[str, Any], now: datetime
 ) -> None:
     """One entry on a lead's timeline."""
-    add_events(
-        sql,
-        [
-            {
-                "company_id": company_id,
-                "lead_id": lead_id,
-                "kind": kind,
-                "data": data,
-                "created_at": now,
-            }
-        ],
-    )
+    add_events(sql, [timeline_event({"company_id": company_id, "id": lead_id}, kind, data, now)])
 
 
 def merge_call_tokens(sql: Sql, lead_ids: Sequence[int], tokens: dict[str, Any]) -> int:

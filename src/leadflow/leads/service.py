@@ -19,6 +19,7 @@ from leadflow.kit.errors import TrackDriveError
 from leadflow.leads import repository
 from leadflow.leads.owner import LeadOwner, Routing, traffic_source
 from leadflow.leads.params import IntakeParams
+from leadflow.leads.repository import timeline_event
 from leadflow.models import LeadStatus
 from leadflow.models.base import new_uuid
 from leadflow.webhooks.lead_events import LEAD_CHANGED, LEAD_ENDED, NEW_LEAD, enqueue_lead_event
@@ -107,7 +108,7 @@ def intake(sql: Sql, owner: LeadOwner, params: IntakeParams, ctx: IntakeContext)
     callback = params.callback_at(now)
     if callback is not None:
         events.append(("callback_scheduled", {"at": callback.isoformat()}))
-    repository.add_events(sql, [_event(lead, kind, data, now) for kind, data in events])
+    repository.add_events(sql, [timeline_event(lead, kind, data, now) for kind, data in events])
     enqueue_lead_event(
         sql,
         NEW_LEAD if action == "created" else LEAD_CHANGED,
@@ -186,7 +187,9 @@ def _existing_lead(
                 "updated_at": ctx.now,
             }
             repository.update_lead(sql, row["id"], expired)
-            repository.add_events(sql, [_event(row, "expired", {"by": "expire_existing"}, ctx.now)])
+            repository.add_events(
+                sql, [timeline_event(row, "expired", {"by": "expire_existing"}, ctx.now)]
+            )
             enqueue_lead_event(sql, LEAD_ENDED, {**row, **expired}, ctx.now)
         return None
     if params.restart_schedule and owner.is_schedule and not params.update_only:
@@ -380,22 +383,10 @@ def _update_matching(
     repository.add_events(
         sql,
         [
-            _event(row, "updated", {"tokens": sorted(params.tokens), "by": "matching"}, now)
+            timeline_event(row, "updated", {"tokens": sorted(params.tokens), "by": "matching"}, now)
             for row in others
         ],
     )
     if params.apply_to_calls and params.tokens and others:
         repository.merge_call_tokens(sql, [row["id"] for row in others], params.tokens)
     return len(others)
-
-
-def _event(
-    lead: Row | dict[str, Any], kind: str, data: dict[str, Any], now: datetime
-) -> dict[str, Any]:
-    return {
-        "company_id": lead["company_id"],
-        "lead_id": lead["id"],
-        "kind": kind,
-        "data": data,
-        "created_at": now,
-    }
