@@ -4,7 +4,7 @@ the database thread.
 A caller hands in a unit of work, a plain function over :class:`~leadflow.db.statements.Sql`,
 and awaits its result; results are released only after the commit that contains them, so an
 acknowledged write is durable. A failing unit is rolled back alone and its caller gets the
-exception; the others commit (see :func:`_run_units` for how, cheaply).
+exception; the others commit (see :func:`_run_all` for how, cheaply).
 
 SQLite: the whole batch runs on a dedicated ``sqlite3`` connection (``BEGIN IMMEDIATE`` makes
 it the single writer), on the loop's thread; only a wait for the write lock, while another
@@ -13,8 +13,9 @@ PostgreSQL: the batch runs through ``run_sync`` on a pooled asyncpg connection; 
 transaction-scoped advisory locks in the order of their keys, so batches of different processes
 lock in the same order. Row locks are not ordered that way (a cadence claim locks leads, then a
 make_call unit in the same batch waits for its company's lock), so two processes' batches can
-still deadlock; PostgreSQL then fails one unit's statement. That unit is rolled back to its
-savepoint and run again in the next batch, after the commit released what its own batch held:
+still deadlock; PostgreSQL then fails one unit's statement. The batch runs again unit by unit
+(see :func:`_run_all`); a unit refused again there is rolled back to its savepoint and run
+again in the next batch, after the commit released what its own batch held:
 a unit may run more than once, and must not change anything outside the database before it
 returns (none does: units decide, the caller acts on the result).
 """
@@ -59,33 +60,36 @@ class _Unit(Generic[T]):
     again: bool = False
 
 
-def _run_units(sql: Sql, batch: list[_Unit[Any]]) -> None:
-    """Every unit of the batch, then what the batch owes as a whole (its search entries).
+def _run_all(sql: Sql, batch: list[_Unit[Any]]) -> bool:
+    """Every unit of the batch back to back, in the batch's transaction and nothing finer;
+    False when one of them failed, and the transaction must then be rolled back whole.
 
-    Optimistic first: the units run back to back inside one savepoint, since nearly every
-    unit succeeds and a savepoint per unit cost two statements each (and made SQLite's
-    full-text index write out its pending terms every time). Should any unit fail, that
-    savepoint is rolled back and the batch runs again with a savepoint per unit, which fails
-    the failing units alone, exactly as if they had run that way from the start."""
+    Optimistic, since nearly every unit succeeds. Not even one savepoint around the lot:
+    inside a savepoint SQLite copies every page the batch changes into a statement journal,
+    which past 64 KiB spills to a temporary file, and that tripled the cost of a lead's
+    insert (34 µs instead of 11). A failure is paid for instead: the batch runs again, one
+    savepoint per unit (:func:`_run_one_by_one`), which fails the failing units alone,
+    exactly as if they had run that way from the start."""
     for unit in batch:
         unit.tries += 1
-    sql.run("SAVEPOINT batch")
     try:
         for unit in batch:
             unit.result = unit.work(sql)
     except Exception:
-        sql.run("ROLLBACK TO SAVEPOINT batch")
-        sql.run("RELEASE SAVEPOINT batch")
         for unit in batch:
             unit.tries -= 1
-        _run_units_one_by_one(sql, batch)
-    else:
-        sql.run("RELEASE SAVEPOINT batch")
-    # The batch's new leads become searchable in the transaction that wrote them.
+        return False
+    return True
+
+
+def _finish(sql: Sql) -> None:
+    """What a batch owes as a whole, before its commit: its new leads become searchable in
+    the transaction that wrote them."""
     index_new_leads(sql)
 
 
-def _run_units_one_by_one(sql: Sql, batch: list[_Unit[Any]]) -> None:
+def _run_one_by_one(sql: Sql, batch: list[_Unit[Any]]) -> None:
+    """The batch again, in a new transaction, each unit in a savepoint of its own."""
     for unit in batch:
         sql.run("SAVEPOINT unit")
         unit.tries += 1
@@ -196,6 +200,23 @@ class GroupCommitter:
         another connection (the worker process's, say) holds it, goes to the thread, where it
         cannot stall the loop."""
         connection = self._sqlite_connection()
+        sql = SqliteSql(connection)
+        await self._begin_sqlite(connection)
+        try:
+            if not _run_all(sql, batch):
+                connection.execute("ROLLBACK")
+                await self._begin_sqlite(connection)
+                _run_one_by_one(sql, batch)
+            _finish(sql)
+        except BaseException:
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
+        connection.execute("COMMIT")
+        if self._checkpointer is not None:
+            self._checkpointer.after_commit(connection)
+
+    async def _begin_sqlite(self, connection: sqlite3.Connection) -> None:
         try:
             connection.execute("BEGIN IMMEDIATE")
         except sqlite3.OperationalError as busy:
@@ -203,19 +224,6 @@ class GroupCommitter:
                 raise
             loop = asyncio.get_running_loop()
             await loop.run_in_executor(self._thread, _begin_when_free, connection)
-        self._commit_sqlite(batch)
-
-    def _commit_sqlite(self, batch: list[_Unit[Any]]) -> None:
-        """The batch in the write transaction already begun on the connection."""
-        connection = self._sqlite_connection()
-        try:
-            _run_units(SqliteSql(connection), batch)
-        except BaseException:
-            connection.execute("ROLLBACK")
-            raise
-        connection.execute("COMMIT")
-        if self._checkpointer is not None:
-            self._checkpointer.after_commit(connection)
 
     async def _commit_postgres(self, batch: list[_Unit[Any]]) -> None:
         async with self.engine.connect() as connection:
@@ -224,7 +232,11 @@ class GroupCommitter:
 
     @staticmethod
     def _run_postgres(connection: Connection, batch: list[_Unit[Any]]) -> None:
-        _run_units(ConnectionSql(connection), batch)
+        sql = ConnectionSql(connection)
+        if not _run_all(sql, batch):
+            connection.rollback()  # the next statement begins the new transaction
+            _run_one_by_one(sql, batch)
+        _finish(sql)
 
     def _sqlite_connection(self) -> sqlite3.Connection:
         if self._sqlite is None:
