@@ -7,7 +7,8 @@ import random
 import phonenumbers
 from phonenumbers import PhoneNumberFormat, PhoneNumberType
 
-from leadflow.schedules.calling_hours import _number_facts, number_facts, prefix_key
+from leadflow.kit.number_prefix import prefix_key
+from leadflow.schedules.calling_hours import _number_facts, number_facts
 
 TYPES = (
     PhoneNumberType.FIXED_LINE,
