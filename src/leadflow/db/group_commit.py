@@ -49,7 +49,7 @@ MAX_TRIES = 5
 _TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
 
 
-@dataclass
+@dataclass(slots=True)
 class _Unit(Generic[T]):
     work: Work[T]
     lock_key: int

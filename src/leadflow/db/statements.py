@@ -43,6 +43,10 @@ class Sql(Protocol):
     """What hot-path repository functions need from a connection: run SQL, get dict rows."""
 
     dialect: str
+    memo: dict[Any, Any]
+    """Reads that nothing written through this connection changes (the company's webhook
+    subscriptions, say), remembered for as long as this object lives: one transaction, or one
+    group-commit batch, where every unit would otherwise ask again."""
 
     def one(self, statement: str, **params: Any) -> Row | None: ...
 
@@ -77,10 +81,26 @@ def _encode(value: Any, *, sqlite: bool) -> Any:
     if isinstance(value, datetime):
         if not sqlite:
             return value.astimezone(UTC)
-        if value.tzinfo is UTC:  # the clock's own: the text without its "+00:00"
-            return value.isoformat(" ", "microseconds")[:-6]
-        return value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+        return _sqlite_time(value)
     return value
+
+
+_last_time: tuple[datetime | None, str] = (None, "")
+
+
+def _sqlite_time(value: datetime) -> str:
+    """A time as SQLite rows store it. A lead's post writes one instant four times (created,
+    updated, next action, its event): the last one encoded is remembered."""
+    global _last_time
+    last, text = _last_time
+    if value is last:
+        return text
+    if value.tzinfo is UTC:  # the clock's own: the text without its "+00:00"
+        text = value.isoformat(" ", "microseconds")[:-6]
+    else:
+        text = value.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+    _last_time = (value, text)
+    return text
 
 
 def _decode_sqlite(row: Row) -> Row:
@@ -112,6 +132,7 @@ class SqliteSql:
 
     def __init__(self, connection: sqlite3.Connection) -> None:
         self.connection = connection
+        self.memo: dict[Any, Any] = {}
 
     def _execute(self, statement: str, params: dict[str, Any]) -> sqlite3.Cursor:
         # Most values bind as they are: a set look-up of their exact type skips the rest.
@@ -143,6 +164,7 @@ class ConnectionSql:
 
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+        self.memo: dict[Any, Any] = {}
         self.dialect = connection.dialect.name
         self._sqlite = self.dialect == "sqlite"
 

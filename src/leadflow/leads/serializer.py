@@ -55,6 +55,13 @@ def serialise_lead(
 ) -> dict[str, Any]:
     contact = contact or {}
     status = lead["status"]
+    # A new lead's times are one instant (created, updated, next action): formatted once.
+    created_at = lead["created_at"]
+    created = _iso(created_at)
+
+    def time_of(value: datetime | None) -> str | None:
+        return created if value is created_at else _iso(value)
+
     return {
         "id": lead["id"],
         "uuid": lead["uuid"],
@@ -69,7 +76,7 @@ def serialise_lead(
         "sub_id": lead["sub_id"],
         "contact_field_type": lead["contact_field_type"],
         "lead_priority": lead["lead_priority"],
-        "next_action_at": _iso(lead["next_action_at"]),
+        "next_action_at": time_of(lead["next_action_at"]),
         "schedule_callback_at": _iso(lead["schedule_callback_at"]),
         "expires_at": _iso(lead["expires_at"]),
         "max_contact_attempts": lead["max_contact_attempts"],
@@ -80,6 +87,6 @@ def serialise_lead(
         "data": lead["tokens"],
         "trackdrive_number_plain": trackdrive_number_plain,
         "sms_number_plain": sms_number_plain,
-        "created_at": _iso(lead["created_at"]),
-        "updated_at": _iso(lead["updated_at"]),
+        "created_at": created,
+        "updated_at": time_of(lead["updated_at"]),
     }

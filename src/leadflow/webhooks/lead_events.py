@@ -58,6 +58,6 @@ def enqueue_lead_event(
         company_id=int(lead["company_id"]),
         event=event,
         data=data,
-        trigger=lead_trigger(lead),
+        trigger=lambda: lead_trigger(lead),
         now=now,
     )

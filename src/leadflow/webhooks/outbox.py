@@ -27,13 +27,19 @@ def trigger_matches(trigger_fields: Mapping[str, Any], facts: Mapping[str, Any])
 
 
 def active_subscriptions(sql: Sql, company_id: int, event: str) -> list[Row]:
-    """The one query an event costs when nobody subscribed (through the company_id index)."""
-    return sql.all(
-        "SELECT id, trigger_fields FROM subscriptions "
-        "WHERE company_id = :company_id AND event = :event AND active",
-        company_id=company_id,
-        event=event,
-    )
+    """The one query an event costs when nobody subscribed (through the company_id index),
+    asked once per transaction: subscriptions are only ever changed through the API's own
+    sessions, never by the units that queue events."""
+    key = ("subscriptions", company_id, event)
+    found: list[Row] | None = sql.memo.get(key)
+    if found is None:
+        found = sql.memo[key] = sql.all(
+            "SELECT id, trigger_fields FROM subscriptions "
+            "WHERE company_id = :company_id AND event = :event AND active",
+            company_id=company_id,
+            event=event,
+        )
+    return found
 
 
 def enqueue_event(
@@ -42,18 +48,22 @@ def enqueue_event(
     company_id: int,
     event: str,
     data: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
-    trigger: Mapping[str, Any],
+    trigger: Mapping[str, Any] | Callable[[], Mapping[str, Any]],
     now: datetime,
 ) -> int:
     """One pending delivery per matching subscription; returns how many were queued.
 
-    ``data`` may be a function that builds it, so a hot path serialises only when some
-    subscription matches."""
+    ``data`` and ``trigger`` may be functions that build them, so a hot path builds them only
+    when somebody subscribed."""
     queued = 0
     built: Mapping[str, Any] | None = None
-    for subscription in active_subscriptions(sql, company_id, event):
+    subscriptions = active_subscriptions(sql, company_id, event)
+    if not subscriptions:
+        return 0
+    facts = trigger() if callable(trigger) else trigger
+    for subscription in subscriptions:
         fields = subscription["trigger_fields"] or {}
-        if not trigger_matches(fields, trigger):
+        if not trigger_matches(fields, facts):
             continue
         if built is None:
             built = data() if callable(data) else data
