@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sqlite3
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -34,6 +35,10 @@ def _write_pages(count: int, start: int) -> Callable[[Sql], None]:
             )
 
     return work
+
+
+def _log_bytes(path: str | Path) -> int:
+    return os.path.getsize(f"{path}-wal")
 
 
 def _sizes(path: str) -> tuple[int, int]:
@@ -86,3 +91,43 @@ async def test_a_log_that_outgrows_its_bound_is_checkpointed_by_the_writer(
     before = path.stat().st_size
     size, _ = await _fill(url, 1500)
     assert size - before > 1000 * PAGE
+
+
+def test_a_log_grown_big_but_copied_needs_no_checkpoint() -> None:
+    # SQLite starts a log over without shrinking its file: its size alone is no measure.
+    assert checkpoints.uncopied_frames(7245, copied=7245) == 0
+
+
+def test_frames_written_since_the_last_checkpoint_are_uncopied() -> None:
+    assert checkpoints.uncopied_frames(7300, copied=7245) == 55
+
+
+def test_a_log_that_started_over_is_all_uncopied() -> None:
+    assert checkpoints.uncopied_frames(40, copied=7245) == 40
+
+
+async def test_a_log_that_starts_over_is_cut_to_what_it_holds(tmp_path: Path) -> None:
+    """So that its file's size is a measure of its frames (``journal_size_limit=0``)."""
+    path = tmp_path / "app.db"
+    url = f"sqlite:///{path}"
+    upgrade(url)
+    engine = create_engine(url)
+    committer = GroupCommitter(engine)
+    try:
+        for batch in range(0, 1500, 100):
+            await committer.run(_write_pages(100, batch))
+        grown = _log_bytes(path)
+        running = committer._checkpointer._running if committer._checkpointer else None
+        if running is not None:
+            await asyncio.wrap_future(running)
+        checkpointer = sqlite3.connect(path)
+        try:
+            assert checkpointer.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()[0] == 0
+        finally:
+            checkpointer.close()
+        await committer.run(_write_pages(1, 10_000))  # the log starts over
+        assert grown > 1000 * PAGE
+        assert _log_bytes(path) < 50 * PAGE
+    finally:
+        await committer.close()
+        await engine.dispose()

@@ -10,6 +10,14 @@ releases the interpreter's lock while it copies, so the copy runs beside the nex
 Under a writer that never pauses, a checkpoint may not catch up with the frames added while it
 ran, and the log keeps its size instead of starting over; past ``INLINE_PAGES`` the writer
 checkpoints inline once, as SQLite itself would have, so the log stays bounded.
+
+What counts is the frames written since the last checkpoint, not the log file's size: SQLite
+starts the log over from its beginning without shrinking the file, so a log that once held
+7,000 pages kept a file that big, and every commit after it (some 200 a second under load)
+started a checkpoint of the few dozen frames it had just written, with an fsync each: about a
+tenth of the API's CPU. Every connection truncates the log when it starts over
+(``journal_size_limit=0``, see ``db.engine``), so the file's size is the log's frames, and a
+checkpoint's own answer says how many of them it copied.
 """
 
 from __future__ import annotations
@@ -37,24 +45,28 @@ class WalCheckpointer:
         self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wal-checkpoint")
         self._connection: sqlite3.Connection | None = None
         self._running: Future[None] | None = None
+        self._copied = 0
+        """Frames of the log the last checkpoint had copied into the database file."""
 
     def after_commit(self, writer: sqlite3.Connection) -> None:
         """Called by the writer right after each commit: start a checkpoint when the log has
-        grown past the threshold and none is running; checkpoint inline past the bound."""
+        grown past the threshold since the last one and none is running; checkpoint inline
+        past the bound."""
         try:
             pages = os.stat(self._wal).st_size // self._frame
         except FileNotFoundError:
             return
-        if pages >= INLINE_PAGES:
-            writer.execute("PRAGMA wal_checkpoint(PASSIVE)")
-        elif pages >= CHECKPOINT_PAGES and (self._running is None or self._running.done()):
+        uncopied = uncopied_frames(pages, self._copied)
+        if uncopied >= INLINE_PAGES:
+            self._copied = _copied_by(writer)
+        elif uncopied >= CHECKPOINT_PAGES and (self._running is None or self._running.done()):
             self._running = self._thread.submit(self._checkpoint)
 
     def _checkpoint(self) -> None:
         try:
             if self._connection is None:
                 self._connection = sqlite3.connect(self.path, isolation_level=None)
-            self._connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchall()
+            self._copied = _copied_by(self._connection)
         except sqlite3.Error:
             # Busy with another process's checkpoint, say: the next commit asks again.
             log.debug("WAL checkpoint of %s skipped", self.path, exc_info=True)
@@ -67,3 +79,16 @@ class WalCheckpointer:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+def uncopied_frames(frames: int, copied: int) -> int:
+    """Frames of a log not yet in the database file, when the last checkpoint left ``copied``
+    of them copied; a log shorter than that has started over, and none of its frames is."""
+    return frames - copied if frames >= copied else frames
+
+
+def _copied_by(connection: sqlite3.Connection) -> int:
+    """A PASSIVE checkpoint (it never blocks a writer); how many frames of the log it left
+    copied into the database file."""
+    row = connection.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone()
+    return int(row[2]) if row is not None and row[2] is not None and row[2] >= 0 else 0

@@ -11,8 +11,16 @@ from leadflow.db.search_index import index_new_leads_before_commit
 from leadflow.db.url import async_url, ensure_sqlite_directory, is_sqlite
 
 # NORMAL in WAL mode survives a crash of the process (kill -9); only a power cut can lose the
-# last transactions, which FULL would add an fsync per commit for.
-SQLITE_PRAGMAS = ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=ON", "busy_timeout=10000")
+# last transactions, which FULL would add an fsync per commit for. A log that starts over is
+# truncated to what it holds (journal_size_limit=0): its size then tells how much it holds,
+# which db.checkpoints reads.
+SQLITE_PRAGMAS = (
+    "journal_mode=WAL",
+    "synchronous=NORMAL",
+    "foreign_keys=ON",
+    "busy_timeout=10000",
+    "journal_size_limit=0",
+)
 
 
 def create_engine(
