@@ -3,10 +3,12 @@
 Starts Leadflow as `make run` does (the API and its worker process), drives it with wrk and
 prints, in one run: requests/s for GET /api/v1/ping, requests/s for a JSON POST /api/v1/leads
 that enrols a new lead (distinct caller IDs) into a schedule, their ratio, and p50/p99 latency;
-on SQLite and, when its server binaries are installed, PostgreSQL. It then checks that every
-lead acknowledged with a 2xx is in the database.
+on SQLite and, when its server binaries are installed, PostgreSQL. The two endpoints take
+turns (``--rounds``), so a drift in the host's speed weighs on both alike. It then checks that
+every lead acknowledged with a 2xx is in the database.
 
-    .venv/bin/python -m bench.intake [--seconds 10] [--connections 32] [--skip-postgres]
+    .venv/bin/python -m bench.intake [--seconds 10] [--rounds 5] [--connections 32]
+                                     [--skip-postgres]
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ import asyncio
 import base64
 import tempfile
 from pathlib import Path
+from statistics import median
 
 import httpx
 from sqlalchemy import text
@@ -50,8 +53,16 @@ async def count_leads(database_url: str) -> int:
         await engine.dispose()
 
 
-def measure(database_url: str, seconds: int, connections: int) -> tuple[WrkResult, WrkResult, int]:
+def measure(
+    database_url: str, seconds: int, connections: int, rounds: int
+) -> tuple[list[WrkResult], list[WrkResult], int]:
+    """``rounds`` rounds of ping then leads, ``seconds`` per endpoint in all: the host's speed
+    drifts over tens of seconds here, and taking turns measures both through the same drift.
+    Each lead round starts its caller IDs afresh, so no number is posted twice."""
     company = create_company(database_url)
+    share = max(1, round(seconds / rounds))
+    pings: list[WrkResult] = []
+    leads: list[WrkResult] = []
     with server(database_url) as base:
         token = make_schedule(base, company)
         # Warm both paths so neither pays first-request costs inside the measurement.
@@ -59,28 +70,45 @@ def measure(database_url: str, seconds: int, connections: int) -> tuple[WrkResul
         run_wrk(
             f"{base}/api/v1/leads", 2, connections, LUA, {"LEAD_TOKEN": token, "OFFSET": "5000000"}
         )
-        ping = run_wrk(f"{base}/api/v1/ping", seconds, connections)
         before = asyncio.run(count_leads(database_url))
-        leads = run_wrk(
-            f"{base}/api/v1/leads", seconds, connections, LUA, {"LEAD_TOKEN": token, "OFFSET": "0"}
-        )
+        for turn in range(rounds):
+            pings.append(run_wrk(f"{base}/api/v1/ping", share, connections))
+            offset = str(turn * 200_000)
+            env = {"LEAD_TOKEN": token, "OFFSET": offset}
+            leads.append(run_wrk(f"{base}/api/v1/leads", share, connections, LUA, env))
     stored = asyncio.run(count_leads(database_url)) - before
-    return ping, leads, stored
+    return pings, leads, stored
 
 
-def report(engine: str, ping: WrkResult, leads: WrkResult, stored: int) -> None:
-    acknowledged = leads.requests - leads.non_2xx - leads.socket_errors
+def rate(results: list[WrkResult]) -> float:
+    """Requests per second over all the rounds together."""
+    seconds = sum(r.requests / r.requests_per_second for r in results if r.requests_per_second)
+    return sum(r.requests for r in results) / seconds if seconds else 0.0
+
+
+def report(engine: str, pings: list[WrkResult], leads: list[WrkResult], stored: int) -> None:
     print(f"\n== {engine}")
+    for turn, (ping, lead) in enumerate(zip(pings, leads, strict=True), start=1):
+        print(
+            f"round {turn}: ping {ping.requests_per_second:7.0f} req/s, leads "
+            f"{lead.requests_per_second:6.0f} req/s, ratio "
+            f"{lead.requests_per_second / ping.requests_per_second:4.2f}   {lead.steal}"
+        )
+    acknowledged = sum(r.requests - r.non_2xx - r.socket_errors for r in leads)
+    ping_rate, lead_rate = rate(pings), rate(leads)
+    p50 = median
     print(
-        f"GET  /api/v1/ping   {ping.requests_per_second:9.0f} req/s   "
-        f"p50 {ping.p50_ms:6.2f} ms   p99 {ping.p99_ms:6.2f} ms   {ping.steal}"
+        f"GET  /api/v1/ping   {ping_rate:9.0f} req/s   p50 {p50(r.p50_ms for r in pings):6.2f} ms"
+        f"   p99 {max(r.p99_ms for r in pings):6.2f} ms"
     )
     print(
-        f"POST /api/v1/leads  {leads.requests_per_second:9.0f} req/s   "
-        f"p50 {leads.p50_ms:6.2f} ms   p99 {leads.p99_ms:6.2f} ms   "
-        f"non-2xx {leads.non_2xx}   socket errors {leads.socket_errors}   {leads.steal}"
+        f"POST /api/v1/leads  {lead_rate:9.0f} req/s   p50 {p50(r.p50_ms for r in leads):6.2f} ms"
+        f"   p99 {max(r.p99_ms for r in leads):6.2f} ms   "
+        f"non-2xx {sum(r.non_2xx for r in leads)}   "
+        f"socket errors {sum(r.socket_errors for r in leads)}"
     )
-    print(f"ratio leads/ping    {leads.requests_per_second / ping.requests_per_second:9.2f}")
+    print(f"ratio leads/ping    {lead_rate / ping_rate:9.2f}")
+    print("(req/s over all rounds; p50 the median of the rounds' p50s, p99 the worst round's)")
     print(
         f"leads stored {stored} for at least {acknowledged} acknowledged "
         f"({'ok' if stored >= acknowledged else 'LOST LEADS'})"
@@ -106,17 +134,18 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--rounds", type=int, default=5, help="turns of ping, then leads")
     parser.add_argument("--skip-postgres", action="store_true")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as directory:
         url = f"sqlite:///{directory}/bench.db"
-        report("SQLite", *measure(url, args.seconds, args.connections))
+        report("SQLite", *measure(url, args.seconds, args.connections, args.rounds))
     if not args.skip_postgres:
         found = postgres_url()
         if found is not None:
             url, cluster = found
             try:
-                report("PostgreSQL", *measure(url, args.seconds, args.connections))
+                report("PostgreSQL", *measure(url, args.seconds, args.connections, args.rounds))
             finally:
                 cluster.stop()  # type: ignore[attr-defined]
 
