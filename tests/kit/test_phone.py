@@ -6,19 +6,11 @@ import random
 
 import phonenumbers
 import pytest
-from phonenumbers import PhoneNumberFormat, PhoneNumberType
+from phonenumbers import PhoneNumberFormat
 
 from leadflow.kit import phone
 from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
-
-TYPES = (
-    PhoneNumberType.FIXED_LINE,
-    PhoneNumberType.MOBILE,
-    PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    PhoneNumberType.TOLL_FREE,
-    PhoneNumberType.VOIP,
-    PhoneNumberType.PERSONAL_NUMBER,
-)
+from tests.support.phone_examples import example_numbers
 
 
 def phonenumbers_answer(raw: str, region: str = "US") -> str:
@@ -49,16 +41,11 @@ def neighbours_of_examples(rng: random.Random) -> list[str]:
     """Every region's example numbers, and numbers that share their front but not their tail
     (which are sometimes valid, sometimes not), in E.164."""
     numbers = []
-    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
-        for kind in TYPES:
-            example = phonenumbers.example_number_for_type(region, kind)
-            if example is None:
-                continue
-            e164 = phonenumbers.format_number(example, PhoneNumberFormat.E164)
-            numbers.append(e164)
-            for keep in (len(e164) - 2, len(e164) - 4, len(e164) - 6):
-                tail = "".join(rng.choice("0123456789") for _ in e164[keep:])
-                numbers.append(e164[:keep] + tail)
+    for e164 in example_numbers():
+        numbers.append(e164)
+        for keep in (len(e164) - 2, len(e164) - 4, len(e164) - 6):
+            tail = "".join(rng.choice("0123456789") for _ in e164[keep:])
+            numbers.append(e164[:keep] + tail)
     return numbers
 
 

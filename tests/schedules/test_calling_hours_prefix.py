@@ -4,31 +4,9 @@ from __future__ import annotations
 
 import random
 
-import phonenumbers
-from phonenumbers import PhoneNumberFormat, PhoneNumberType
-
 from leadflow.kit.number_prefix import prefix_key
 from leadflow.schedules.calling_hours import _number_facts, number_facts
-
-TYPES = (
-    PhoneNumberType.FIXED_LINE,
-    PhoneNumberType.MOBILE,
-    PhoneNumberType.FIXED_LINE_OR_MOBILE,
-    PhoneNumberType.TOLL_FREE,
-    PhoneNumberType.VOIP,
-    PhoneNumberType.PERSONAL_NUMBER,
-    PhoneNumberType.UAN,
-)
-
-
-def example_numbers() -> list[str]:
-    found = []
-    for region in sorted(phonenumbers.SUPPORTED_REGIONS):
-        for kind in TYPES:
-            example = phonenumbers.example_number_for_type(region, kind)
-            if example is not None:
-                found.append(phonenumbers.format_number(example, PhoneNumberFormat.E164))
-    return found
+from tests.support.phone_examples import example_numbers
 
 
 def test_numbers_sharing_a_key_have_the_same_zones_and_state_in_every_country() -> None:
