@@ -96,13 +96,13 @@ def report(engine: str, pings: list[WrkResult], leads: list[WrkResult], stored: 
         )
     acknowledged = sum(r.requests - r.non_2xx - r.socket_errors for r in leads)
     ping_rate, lead_rate = rate(pings), rate(leads)
-    p50 = median
+    ping_p50, lead_p50 = median(r.p50_ms for r in pings), median(r.p50_ms for r in leads)
     print(
-        f"GET  /api/v1/ping   {ping_rate:9.0f} req/s   p50 {p50(r.p50_ms for r in pings):6.2f} ms"
+        f"GET  /api/v1/ping   {ping_rate:9.0f} req/s   p50 {ping_p50:6.2f} ms"
         f"   p99 {max(r.p99_ms for r in pings):6.2f} ms"
     )
     print(
-        f"POST /api/v1/leads  {lead_rate:9.0f} req/s   p50 {p50(r.p50_ms for r in leads):6.2f} ms"
+        f"POST /api/v1/leads  {lead_rate:9.0f} req/s   p50 {lead_p50:6.2f} ms"
         f"   p99 {max(r.p99_ms for r in leads):6.2f} ms   "
         f"non-2xx {sum(r.non_2xx for r in leads)}   "
         f"socket errors {sum(r.socket_errors for r in leads)}"

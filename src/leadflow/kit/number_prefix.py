@@ -11,10 +11,11 @@ The calling-hours rules and the phone normaliser (``kit.phone``) both key their 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from functools import lru_cache
 from re import _constants as sre  # type: ignore[attr-defined,unused-ignore]
 from re import _parser as sre_parse  # type: ignore[attr-defined,unused-ignore]
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import phonenumbers
 from phonenumbers import COUNTRY_CODE_TO_REGION_CODE, PhoneMetadata
@@ -29,17 +30,12 @@ _DIGIT_CLASSES = ([(sre.CATEGORY, sre.CATEGORY_DIGIT)], [(sre.RANGE, (48, 57))])
 _LOOKAROUND = re.compile(r"\(\?[=!<]|\\[1-9]")
 
 
-def is_plain_e164(number: str) -> bool:
-    """``+`` and 7 to 17 digits, nothing else."""
-    return _E164.fullmatch(number) is not None
-
-
 def prefix_key(caller_id: str) -> str:
     """``caller_id`` without the trailing digits that no rule of its country reads (its
     length kept), so numbers with the same key have the same validity, zones and state; the
     number itself when it is not plain E.164, parsing would strip a national prefix from it,
     or its country's rules read every digit."""
-    if not is_plain_e164(caller_id):
+    if not _E164.fullmatch(caller_id):
         return caller_id
     digits = caller_id[1:]
     for size in (1, 2, 3):
@@ -54,6 +50,35 @@ def prefix_key(caller_id: str) -> str:
             free = _free_tail(country_code, len(national))
             return f"{caller_id[:-free]}:{len(caller_id)}" if free > 0 else caller_id
     return caller_id
+
+
+V = TypeVar("V")
+
+
+class PrefixCache(Generic[V]):
+    """What ``answer`` says of a number, kept by the number's :func:`prefix_key`, so every
+    number sharing that key is answered from the first one's answer; at most ``size`` keys
+    (all forgotten at once past that: a burst's exchanges soon come back)."""
+
+    def __init__(self, answer: Callable[[str], V], size: int = 65536) -> None:
+        self._answer = answer
+        self._size = size
+        self._answers: dict[str, V] = {}
+
+    def get(self, number: str, key: str | None = None) -> V:
+        """``key``: the number's :func:`prefix_key`, when the caller has it already."""
+        key = prefix_key(number) if key is None else key
+        try:
+            return self._answers[key]
+        except KeyError:
+            pass
+        if len(self._answers) >= self._size:
+            self._answers.clear()
+        found = self._answers[key] = self._answer(number)
+        return found
+
+    def clear(self) -> None:
+        self._answers.clear()
 
 
 @lru_cache(maxsize=512)

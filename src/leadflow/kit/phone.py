@@ -6,7 +6,7 @@ from functools import lru_cache
 
 import phonenumbers
 
-from leadflow.kit.number_prefix import is_plain_e164, prefix_key
+from leadflow.kit.number_prefix import PrefixCache, prefix_key
 
 
 class InvalidPhoneNumberError(ValueError):
@@ -29,30 +29,22 @@ def to_e164(raw: str, region: str = "US") -> str:
     text = raw.strip()
     if not text:
         raise InvalidPhoneNumberError("is blank")
-    if not is_plain_e164(text):
-        return _normalise(text, region)
     key = prefix_key(text)
-    if key == text:
+    if key == text:  # not plain E.164, or parsing may rewrite it, or it shares no prefix
         return _normalise(text, region)
-    refusal = _REFUSALS.get(key, _UNKNOWN)
-    if refusal is _UNKNOWN:
-        try:
-            _normalise(text, region)
-            refusal = None
-        except InvalidPhoneNumberError as exc:
-            refusal = str(exc)
-        if len(_REFUSALS) >= _MAX_PREFIXES:
-            _REFUSALS.clear()
-        _REFUSALS[key] = refusal
+    refusal = _REFUSALS.get(text, key)
     if refusal is not None:
         raise InvalidPhoneNumberError(refusal)
     return text
 
 
-_UNKNOWN = "?"
-_MAX_PREFIXES = 65536
-_REFUSALS: dict[str, str | None] = {}
-"""By prefix key: why numbers with that prefix are refused, or None when they are valid."""
+def _refusal(text: str) -> str | None:
+    """Why phonenumbers refuses an E.164 number, or None when it is valid."""
+    try:
+        _normalise(text, "US")  # the region is never read for a number starting with +
+    except InvalidPhoneNumberError as exc:
+        return str(exc)
+    return None
 
 
 def _normalise(text: str, region: str) -> str:
@@ -69,3 +61,7 @@ def _normalise(text: str, region: str) -> str:
 def digits_of(raw: str) -> str:
     """The digits of a number as a caller might type it in a URL path."""
     return "".join(ch for ch in raw if ch.isdigit())
+
+
+_REFUSALS = PrefixCache(_refusal)
+"""By prefix: why numbers written in E.164 are refused, or None when they are valid."""

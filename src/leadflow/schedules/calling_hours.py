@@ -17,7 +17,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import phonenumbers
 from phonenumbers import timezone as number_zones
 
-from leadflow.kit.number_prefix import prefix_key
+from leadflow.kit.number_prefix import PrefixCache
 from leadflow.schedules.area_codes import STATE_OF_AREA_CODE
 from leadflow.schedules.config import CallingHours
 from leadflow.schedules.state_hours import Week, intersect_weeks, legal_week, state_code
@@ -93,23 +93,16 @@ def _number_facts(caller_id: str) -> tuple[tuple[str, ...], str | None]:
     return zones, state
 
 
-_FACTS: dict[str, tuple[tuple[str, ...], str | None]] = {}
-_MAX_FACTS = 65536
+_FACTS = PrefixCache(_number_facts)
 
 
 def number_facts(caller_id: str | None) -> tuple[tuple[str, ...], str | None]:
     """The zones of a number's area code and its US state, cached by the part of the number
-    they depend on (:func:`prefix_key`): the numbers of a
-    burst are all different, but share a few thousand prefixes."""
+    they depend on (:func:`~leadflow.kit.number_prefix.prefix_key`): the numbers of a burst
+    are all different, but share a few thousand prefixes."""
     if not caller_id:
         return (), None
-    key = prefix_key(caller_id)
-    found = _FACTS.get(key)
-    if found is None:
-        if len(_FACTS) >= _MAX_FACTS:
-            _FACTS.clear()
-        found = _FACTS[key] = _number_facts(caller_id)
-    return found
+    return _FACTS.get(caller_id)
 
 
 def zones_of_number(caller_id: str | None) -> tuple[str, ...]:
