@@ -5,6 +5,7 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
+from operator import itemgetter
 from typing import Any
 
 import orjson
@@ -44,7 +45,7 @@ def claim_due_leads(sql: Sql, now: datetime, limit: int, lease_seconds: float) -
     if sql.dialect == "postgresql":
         sql.run(f"SET LOCAL idle_in_transaction_session_timeout = {int(lease_seconds * 1000)}")
     if isinstance(sql, SqliteSql):
-        return _claim_sqlite(sql.connection, now, limit)
+        return decode_leads(due_lead_rows(sql.connection, now, limit))
     return sql.all(_CLAIM[sql.dialect], now=now, limit=limit)
 
 
@@ -53,12 +54,38 @@ _TIMES = tuple(i for i, name in enumerate(_NAMES) if name.endswith("_at"))
 _TOKENS = _NAMES.index("tokens")
 
 
-def _claim_sqlite(connection: sqlite3.Connection, now: datetime, limit: int) -> list[Row]:
-    """The claim on SQLite, its rows decoded knowing their columns (one JSON column, six
-    times): the generic decoding of :class:`SqliteSql` costs ~20 µs a lead, this ~4, and the
-    worker reads every lead twice (its actions, then its end). Same values, same types."""
-    moment = now.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
-    found = connection.execute(_CLAIM["sqlite"], {"now": moment, "limit": limit}).fetchall()
+def due_lead_rows(
+    connection: sqlite3.Connection, now: datetime, limit: int
+) -> list[tuple[Any, ...]]:
+    """The claim's rows as SQLite stored them (:func:`decode_leads` makes them leads)."""
+    found = connection.execute(_CLAIM["sqlite"], {"now": _moment(now), "limit": limit})
+    return found.fetchall()
+
+
+def unchanged_due_leads(
+    connection: sqlite3.Connection, claimed: list[tuple[Any, ...]], now: datetime
+) -> bool:
+    """Whether the leads claimed on a snapshot (:mod:`leadflow.db.snapshot`) are still stored
+    exactly so, and still due in a running schedule: then working them now works the same.
+    Leads that became due since are left to the next claim, as if this one had run first."""
+    found = connection.execute(
+        f"SELECT {LEAD_COLUMNS} FROM leads WHERE id IN (SELECT value FROM json_each(:ids))"
+        " AND next_action_at <= :now"
+        " AND schedule_id IN (SELECT id FROM schedules WHERE NOT paused)",
+        {"ids": orjson.dumps([row[0] for row in claimed]).decode(), "now": _moment(now)},
+    ).fetchall()
+    by_id = itemgetter(0)
+    return sorted(found, key=by_id) == sorted(claimed, key=by_id)
+
+
+def _moment(now: datetime) -> str:
+    return now.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
+
+
+def decode_leads(found: list[tuple[Any, ...]]) -> list[Row]:
+    """Claimed rows decoded knowing their columns (one JSON column, six times): the generic
+    decoding of :class:`SqliteSql` costs ~20 µs a lead, this ~4, and the worker reads every
+    lead twice (its actions, then its end). Same values, same types."""
     leads = []
     for row in found:
         values = list(row)

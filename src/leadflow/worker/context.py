@@ -7,6 +7,7 @@ from contextlib import asynccontextmanager
 from dataclasses import dataclass
 
 import httpx
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from leadflow.channels.factory import build_channels
@@ -14,6 +15,7 @@ from leadflow.channels.protocol import Channels
 from leadflow.clock import Clock
 from leadflow.db.group_commit import GroupCommitter
 from leadflow.db.session import make_sessionmaker
+from leadflow.db.snapshot import SnapshotReader
 from leadflow.settings import Settings
 
 
@@ -27,6 +29,10 @@ class WorkerContext:
     channels: Channels
     http: httpx.AsyncClient
     """For webhooks and webhook actions: no redirects followed, a short timeout."""
+    snapshots: SnapshotReader | None = None
+    """Read snapshots beside the write connection, for decisions made outside SQLite's write
+    lock (:mod:`leadflow.db.snapshot`); None on PostgreSQL, whose claims lock rows, not the
+    database."""
 
 
 @asynccontextmanager
@@ -35,13 +41,30 @@ async def worker_context(
 ) -> AsyncIterator[WorkerContext]:
     """The context for one process, its HTTP client closed when the process stops."""
     timeout = httpx.Timeout(settings.webhook_timeout_seconds)
-    async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as http:
-        yield WorkerContext(
-            engine=engine,
-            sessionmaker=make_sessionmaker(engine),
-            committer=committer,
-            clock=clock,
-            settings=settings,
-            channels=build_channels(settings, http),
-            http=http,
-        )
+    snapshots = snapshot_reader(engine)
+    try:
+        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as http:
+            yield WorkerContext(
+                engine=engine,
+                sessionmaker=make_sessionmaker(engine),
+                committer=committer,
+                clock=clock,
+                settings=settings,
+                channels=build_channels(settings, http),
+                http=http,
+                snapshots=snapshots,
+            )
+    finally:
+        if snapshots is not None:
+            snapshots.close()
+
+
+def snapshot_reader(engine: AsyncEngine) -> SnapshotReader | None:
+    """A reader for a SQLite file; none for PostgreSQL, or for a private in-memory database
+    that a second connection would not see."""
+    if engine.dialect.name != "sqlite":
+        return None
+    path = make_url(str(engine.url)).database
+    if not path or path == ":memory:":
+        return None
+    return SnapshotReader(path)
