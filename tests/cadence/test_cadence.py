@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import timedelta
 
 from leadflow.clock import FrozenClock
+from leadflow.models import Contact
 from tests.cadence.conftest import Cadence
 
 NEW_YORK = "+12125550123"
@@ -248,3 +249,32 @@ async def test_a_lead_moved_to_another_schedule_is_worked_by_that_schedule(
     assert (await cadence.lead(kept["id"])).schedule_id == staying.id
     sent = sorted(sms.body for sms in cadence.sms.sent if sms.to == NEW_YORK)
     assert sent == ["from the first schedule", "from the new schedule"]
+
+
+async def test_a_number_on_one_companys_dnc_list_is_still_called_by_another(
+    cadence: Cadence, clock: FrozenClock
+) -> None:
+    """Suppression belongs to a company: one batch holds both companies' leads for the same
+    number, and only the company that listed it stops calling it."""
+    other = await cadence.factory.tenant()
+    listing = await cadence.schedule([{"type": "call"}])
+    calling = await cadence.factory.schedule(other, actions=[{"type": "call"}])
+    listed = await cadence.post_lead(listing)
+    called = await cadence.post_lead(calling)
+    now = clock.now()
+    async with cadence.app.state.sessionmaker() as session:
+        session.add(
+            Contact(
+                company_id=cadence.tenant.company.id,
+                number=NEW_YORK,
+                dnc=True,
+                created_at=now,
+                updated_at=now,
+            )
+        )
+        await session.commit()
+
+    await cadence.work()
+
+    assert await cadence.calls(listed["id"]) == []
+    assert [call.to_number for call in await cadence.calls(called["id"])] == [NEW_YORK]

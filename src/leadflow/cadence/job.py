@@ -135,8 +135,9 @@ class CadenceJob:
                 sql, {lead["schedule_id"] for lead in leads}
             ).values()
         }
-        numbers = {lead["caller_id"] for lead in leads if lead["caller_id"]}
-        flags = repository.suppression_of(sql, numbers)
+        flags = repository.suppression_of(
+            sql, {(lead["company_id"], lead["caller_id"]) for lead in leads if lead["caller_id"]}
+        )
         batch = Batch(
             sql=sql,
             now=now,

@@ -125,16 +125,21 @@ def schedule_of_company(sql: Sql, company_id: int, schedule_id: int) -> Row | No
     )
 
 
-def suppression_of(sql: Sql, numbers: Iterable[str]) -> dict[tuple[int, str], Row]:
-    """Contact flags by (company, number) for the batch's numbers (absent = not suppressed)."""
-    wanted = sorted(set(numbers))
+def suppression_of(sql: Sql, contacts: Iterable[tuple[int, str]]) -> dict[tuple[int, str], Row]:
+    """Contact flags by (company, number) for the batch's contacts (absent = not suppressed).
+
+    Asked by company and number, the key of the contacts' unique index: asked by number alone,
+    the query read every company's whole suppression list, once per batch."""
+    wanted = set(contacts)
     if not wanted:
         return {}
-    placeholders, params = _in_list("n", wanted)
+    companies, company_params = _in_list("c", sorted({company for company, _ in wanted}))
+    numbers, number_params = _in_list("n", sorted({number for _, number in wanted}))
     rows = sql.all(
         "SELECT company_id, number, blocked, opt_out, dnc FROM contacts"
-        f" WHERE number IN ({placeholders})",
-        **params,
+        f" WHERE company_id IN ({companies}) AND number IN ({numbers})",
+        **company_params,
+        **number_params,
     )
     return {(row["company_id"], row["number"]): row for row in rows}
 
