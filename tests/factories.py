@@ -13,7 +13,7 @@ from leadflow.clock import Clock
 from leadflow.companies.keys import new_lead_token
 from leadflow.companies.repository import CompanyRepository
 from leadflow.companies.service import create_company
-from leadflow.models import Company, Number, Offer, Schedule, TrafficSource
+from leadflow.models import Company, Contact, Number, Offer, Schedule, TrafficSource
 
 _sequence = itertools.count(1)
 
@@ -83,6 +83,13 @@ class Factory:
         return await self._add(
             TrafficSource(company_id=tenant.company.id, **self._stamps(), **fields)
         )
+
+    async def contact(self, tenant: Tenant, number: str, **flags: bool) -> Contact:
+        """The company's suppression entry for ``number`` (``blocked``, ``opt_out``, ``dnc``)."""
+        contact: Contact = await self._add(
+            Contact(company_id=tenant.company.id, number=number, **self._stamps(), **flags)
+        )
+        return contact
 
     async def number(
         self, tenant: Tenant, number: str, capabilities: list[str] | None = None

@@ -6,7 +6,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 from leadflow.clock import FrozenClock
-from leadflow.models import Contact
 from tests.cadence.conftest import Cadence
 
 NEW_YORK = "+12125550123"
@@ -252,7 +251,7 @@ async def test_a_lead_moved_to_another_schedule_is_worked_by_that_schedule(
 
 
 async def test_a_number_on_one_companys_dnc_list_is_still_called_by_another(
-    cadence: Cadence, clock: FrozenClock
+    cadence: Cadence,
 ) -> None:
     """Suppression belongs to a company: one batch holds both companies' leads for the same
     number, and only the company that listed it stops calling it."""
@@ -261,18 +260,7 @@ async def test_a_number_on_one_companys_dnc_list_is_still_called_by_another(
     calling = await cadence.factory.schedule(other, actions=[{"type": "call"}])
     listed = await cadence.post_lead(listing)
     called = await cadence.post_lead(calling)
-    now = clock.now()
-    async with cadence.app.state.sessionmaker() as session:
-        session.add(
-            Contact(
-                company_id=cadence.tenant.company.id,
-                number=NEW_YORK,
-                dnc=True,
-                created_at=now,
-                updated_at=now,
-            )
-        )
-        await session.commit()
+    await cadence.factory.contact(cadence.tenant, NEW_YORK, dnc=True)
 
     await cadence.work()
 

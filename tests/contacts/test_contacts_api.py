@@ -2,28 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import httpx
 from fastapi import FastAPI
 
 from leadflow.clock import FrozenClock
-from leadflow.models import Contact, Lead, LeadStatus
+from leadflow.models import Lead, LeadStatus
 from tests.factories import Factory, Tenant
 from tests.support.credentials import key_with_permissions
 
 CALLER = "+17193132645"
-
-
-async def _contact(factory: Factory, tenant: Tenant, number: str, **state: Any) -> None:
-    now = factory.clock.now()
-    async with factory.sessionmaker() as session:
-        session.add(
-            Contact(
-                company_id=tenant.company.id, number=number, created_at=now, updated_at=now, **state
-            )
-        )
-        await session.commit()
 
 
 async def _lead(factory: Factory, tenant: Tenant) -> Lead:
@@ -47,10 +34,10 @@ async def test_the_suppression_list_holds_blocked_opted_out_and_dnc_numbers_only
     client: httpx.AsyncClient, factory: Factory
 ) -> None:
     tenant = await factory.tenant()
-    await _contact(factory, tenant, "+13035550101", blocked=True)
-    await _contact(factory, tenant, "+13035550102", opt_out=True)
-    await _contact(factory, tenant, "+13035550103", dnc=True)
-    await _contact(factory, tenant, "+13035550104")
+    await factory.contact(tenant, "+13035550101", blocked=True)
+    await factory.contact(tenant, "+13035550102", opt_out=True)
+    await factory.contact(tenant, "+13035550103", dnc=True)
+    await factory.contact(tenant, "+13035550104")
 
     response = await client.get(
         "/api/v1/contacts/suppression_list", params={"order": "number"}, headers=tenant.auth
@@ -66,7 +53,7 @@ async def test_another_companys_suppressed_numbers_are_neither_listed_nor_shown(
     client: httpx.AsyncClient, factory: Factory
 ) -> None:
     owner, other = await factory.tenant(), await factory.tenant()
-    await _contact(factory, owner, CALLER, blocked=True)
+    await factory.contact(owner, CALLER, blocked=True)
 
     listed = await client.get("/api/v1/contacts/suppression_list", headers=other.auth)
     shown = await client.get(f"/api/v1/contacts/{CALLER}", headers=other.auth)
@@ -109,7 +96,7 @@ async def test_unblocking_clears_blocked_and_opt_out(
     client: httpx.AsyncClient, factory: Factory
 ) -> None:
     tenant = await factory.tenant()
-    await _contact(factory, tenant, CALLER, blocked=True, opt_out=True)
+    await factory.contact(tenant, CALLER, blocked=True, opt_out=True)
 
     response = await client.post(f"/api/v1/contacts/{CALLER}/caller_unblock", headers=tenant.auth)
 
@@ -123,7 +110,7 @@ async def test_a_key_without_contacts_write_cannot_block_or_unblock(
     app: FastAPI, client: httpx.AsyncClient, factory: Factory, clock: FrozenClock
 ) -> None:
     tenant = await factory.tenant()
-    await _contact(factory, tenant, CALLER, blocked=True)
+    await factory.contact(tenant, CALLER, blocked=True)
     reader = await key_with_permissions(
         app.state.sessionmaker, clock, tenant.company.id, {"contacts": ["read"]}
     )

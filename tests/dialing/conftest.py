@@ -8,7 +8,7 @@ from fastapi import FastAPI
 from sqlalchemy import update
 
 from leadflow.channels.simulated import SimulatedVoice
-from leadflow.models import Company, Contact, Distribution, Schedule
+from leadflow.models import Company, Distribution, Schedule
 from leadflow.models.base import Base
 from tests.factories import Factory, Tenant
 from tests.telephony.builders import Builder
@@ -48,16 +48,6 @@ async def set_calls_per_second(factory: Factory, tenant: Tenant, limit: int) -> 
             update(Company).where(Company.id == tenant.company.id).values(calls_per_second=limit)
         )
         await session.commit()
-
-
-async def contact(factory: Factory, tenant: Tenant, number: str, **flags: bool) -> Contact:
-    now = factory.clock.now()
-    return await add(
-        factory,
-        Contact(
-            company_id=tenant.company.id, number=number, created_at=now, updated_at=now, **flags
-        ),
-    )
 
 
 async def distribution(

@@ -10,7 +10,7 @@ from leadflow.channels.simulated import SimulatedVoice
 from leadflow.clock import FrozenClock
 from leadflow.models import Call, Lead, LeadStatus
 from leadflow.models.schedule import LEAD_DISTRIBUTION
-from tests.dialing.conftest import contact, distribution, make_call, set_calls_per_second
+from tests.dialing.conftest import distribution, make_call, set_calls_per_second
 from tests.factories import Factory
 from tests.telephony.builders import Builder
 
@@ -105,7 +105,7 @@ async def test_suppressed_number_is_refused_with_the_reason(
 ) -> None:
     tenant = await factory.tenant()
     schedule = await factory.schedule(tenant)
-    await contact(factory, tenant, CALLER, **flags)
+    await factory.contact(tenant, CALLER, **flags)
     lead = await build.lead(tenant, schedule, CALLER)
     assert refusal(await make_call(client, tenant, {"lead_id": lead.id})) == (
         "suppressed",
@@ -215,7 +215,7 @@ async def test_the_first_guard_in_the_contract_order_answers(
     """Paused and out of budget and suppressed and invalid: the schedule is named first."""
     tenant = await factory.tenant()
     await set_calls_per_second(factory, tenant, 0)
-    await contact(factory, tenant, CALLER, blocked=True)
+    await factory.contact(tenant, CALLER, blocked=True)
     paused = await factory.schedule(tenant, paused=True)
     live = await factory.schedule(tenant)
     assert refusal(await make_call(client, tenant, {"schedule_id": paused.id, "to": "12"}))[0] == (
@@ -234,7 +234,7 @@ async def test_a_refused_call_consumes_neither_the_budget_nor_the_lock(
     await set_calls_per_second(factory, tenant, 1)
     schedule = await factory.schedule(tenant)
     blocked = "+17193130001"
-    await contact(factory, tenant, blocked, blocked=True)
+    await factory.contact(tenant, blocked, blocked=True)
     refused = await make_call(client, tenant, {"schedule_id": schedule.id, "to": blocked})
     assert refusal(refused)[0] == "suppressed"
     placed = await make_call(client, tenant, {"schedule_id": schedule.id, "to": CALLER})

@@ -23,7 +23,7 @@ from typing import Any
 
 import orjson
 
-from leadflow.db.statements import Row, Sql, SqliteSql
+from leadflow.db.statements import Row, Sql, SqliteSql, sqlite_time
 
 _MESSAGE = {
     "uuid": "varchar",
@@ -84,8 +84,7 @@ def as_json(sql: Sql, rows: Sequence[Row], columns: Mapping[str, str]) -> str:
 
     def moment(value: Any) -> Any:
         if isinstance(value, datetime):
-            utc = value.astimezone(UTC)
-            return utc.replace(tzinfo=None).isoformat(" ", "microseconds") if sqlite else utc
+            return sqlite_time(value) if sqlite else value.astimezone(UTC)
         raise TypeError(type(value))
 
     picked = [{name: row[name] for name in columns} for row in rows]
@@ -177,7 +176,7 @@ def save_leads(
         sets = ", ".join(f"{name} = ?{i}" for i, name in enumerate(ordered, 1) if name != "id")
         sql.connection.executemany(
             f"UPDATE leads SET {sets}, updated_at = ?{len(ordered) + 1} WHERE id = ?{len(ordered)}",
-            _values(leads, ordered, (_text(now),)),
+            _values(leads, ordered, (sqlite_time(now),)),
         )
         return
     assignments = ", ".join(f"{name} = r.{name}" for name in columns if name != "id")
@@ -224,7 +223,7 @@ def _run_many(
 ) -> None:
     names = [*columns, *extra]
     fixed = tuple(
-        _text(value) if isinstance(value, datetime) else value for value in extra.values()
+        sqlite_time(value) if isinstance(value, datetime) else value for value in extra.values()
     )
     connection.executemany(
         f"{insert} ({', '.join(names)}) VALUES ({', '.join('?' * len(names))})",
@@ -245,14 +244,10 @@ def _values(
         for i, kind in special:
             value = picked[i]
             if value is not None:
-                picked[i] = orjson.dumps(value).decode() if kind == "jsonb" else _text(value)
+                picked[i] = orjson.dumps(value).decode() if kind == "jsonb" else sqlite_time(value)
         picked.extend(fixed)
         values.append(tuple(picked))
     return values
 
 
 _ENCODED = frozenset({"jsonb", "timestamptz"})
-
-
-def _text(moment: datetime) -> str:
-    return moment.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+from datetime import datetime
 from operator import itemgetter
 from typing import Any
 
 import orjson
 
-from leadflow.db.statements import Row, Sql, SqliteSql, utc_time
+from leadflow.db.statements import Row, Sql, SqliteSql, sqlite_time, utc_time
 
 LEAD_COLUMNS = (
     "id, uuid, company_id, offer_id, schedule_id, traffic_source_id, caller_id, email, sub_id,"
@@ -58,7 +58,7 @@ def due_lead_rows(
     connection: sqlite3.Connection, now: datetime, limit: int
 ) -> list[tuple[Any, ...]]:
     """The claim's rows as SQLite stored them (:func:`decode_leads` makes them leads)."""
-    found = connection.execute(_CLAIM["sqlite"], {"now": _moment(now), "limit": limit})
+    found = connection.execute(_CLAIM["sqlite"], {"now": sqlite_time(now), "limit": limit})
     return found.fetchall()
 
 
@@ -72,14 +72,10 @@ def unchanged_due_leads(
         f"SELECT {LEAD_COLUMNS} FROM leads WHERE id IN (SELECT value FROM json_each(:ids))"
         " AND next_action_at <= :now"
         " AND schedule_id IN (SELECT id FROM schedules WHERE NOT paused)",
-        {"ids": orjson.dumps([row[0] for row in claimed]).decode(), "now": _moment(now)},
+        {"ids": orjson.dumps([row[0] for row in claimed]).decode(), "now": sqlite_time(now)},
     ).fetchall()
     by_id = itemgetter(0)
     return sorted(found, key=by_id) == sorted(claimed, key=by_id)
-
-
-def _moment(now: datetime) -> str:
-    return now.astimezone(UTC).replace(tzinfo=None).isoformat(" ", "microseconds")
 
 
 def decode_leads(found: list[tuple[Any, ...]]) -> list[Row]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from sqlalchemy import event
@@ -21,6 +22,15 @@ SQLITE_PRAGMAS = (
     "busy_timeout=10000",
     "journal_size_limit=0",
 )
+
+
+def connect_sqlite(path: str, *, check_same_thread: bool = True) -> sqlite3.Connection:
+    """A raw ``sqlite3`` connection (no implicit transactions) with every pragma the engine's
+    own connections get: for the paths that bypass SQLAlchemy (group commit, snapshots)."""
+    connection = sqlite3.connect(path, isolation_level=None, check_same_thread=check_same_thread)
+    for pragma in SQLITE_PRAGMAS:
+        connection.execute(f"PRAGMA {pragma}")
+    return connection
 
 
 def create_engine(

@@ -35,7 +35,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from leadflow.db.checkpoints import WalCheckpointer
-from leadflow.db.engine import SQLITE_PRAGMAS
+from leadflow.db.engine import connect_sqlite
 from leadflow.db.search_index import index_new_leads
 from leadflow.db.statements import ConnectionSql, Sql, SqliteSql
 
@@ -241,9 +241,7 @@ class GroupCommitter:
     def _sqlite_connection(self) -> sqlite3.Connection:
         if self._sqlite is None:
             path = make_url(str(self.engine.url)).database or ":memory:"
-            connection = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            for pragma in SQLITE_PRAGMAS:
-                connection.execute(f"PRAGMA {pragma}")
+            connection = connect_sqlite(path, check_same_thread=False)
             # Never wait for the write lock on the loop's thread; see _commit_sqlite_batch.
             connection.execute("PRAGMA busy_timeout=0")
             if path != ":memory:":

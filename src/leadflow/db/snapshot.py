@@ -21,7 +21,7 @@ import sqlite3
 from collections.abc import Callable
 from typing import Any, Literal, TypeVar
 
-from leadflow.db.engine import SQLITE_PRAGMAS
+from leadflow.db.engine import connect_sqlite
 from leadflow.db.statements import Row, Sql, SqliteSql
 
 T = TypeVar("T")
@@ -86,9 +86,7 @@ class SnapshotReader:
 
     def _connect(self) -> sqlite3.Connection:
         if self._connection is None:
-            connection = sqlite3.connect(self.path, isolation_level=None)
-            for pragma in SQLITE_PRAGMAS:
-                connection.execute(f"PRAGMA {pragma}")
+            connection = connect_sqlite(self.path)
             # Whatever goes past ReadLog.run (a statement on .connection) cannot write either.
             connection.execute("PRAGMA query_only=ON")
             self._connection = connection

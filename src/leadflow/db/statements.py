@@ -81,14 +81,14 @@ def _encode(value: Any, *, sqlite: bool) -> Any:
     if isinstance(value, datetime):
         if not sqlite:
             return value.astimezone(UTC)
-        return _sqlite_time(value)
+        return sqlite_time(value)
     return value
 
 
 _last_time: tuple[datetime | None, str] = (None, "")
 
 
-def _sqlite_time(value: datetime) -> str:
+def sqlite_time(value: datetime) -> str:
     """A time as SQLite rows store it. A lead's post writes one instant four times (created,
     updated, next action, its event): the last one encoded is remembered."""
     global _last_time
