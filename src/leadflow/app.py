@@ -15,6 +15,7 @@ from leadflow.db.group_commit import GroupCommitter
 from leadflow.db.session import make_sessionmaker
 from leadflow.kit import handlers
 from leadflow.kit.auth import KeyCache
+from leadflow.kit.body_limit import RequestLimits
 from leadflow.kit.envelope import TrackDriveErrorBody
 from leadflow.kit.errors import TrackDriveError
 from leadflow.leads import fast_path
@@ -25,14 +26,24 @@ from leadflow.worker.process import WakeSender
 
 
 class LeadflowApp(FastAPI):
-    """FastAPI, with TrackDrive's lead post answered before the framework's layers (see
+    """FastAPI, with the request limits applied before anything reads a body (see
+    ``kit.body_limit``) and TrackDrive's lead post answered before the framework's layers (see
     ``leads.fast_path`` for why and for what it hands on)."""
 
+    limits: RequestLimits
+
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if fast_path.takes(scope):
-            await fast_path.serve(self, scope, receive, send)
-        else:
+        if scope["type"] != "http":
             await super().__call__(scope, receive, send)
+            return
+        fast = fast_path.takes(scope)
+        admitted = await self.limits.admit(scope, receive, send, fast)
+        if admitted is None:
+            return  # refused (413, 422) before anything read the body, or the client left
+        if fast:
+            await fast_path.serve(self, scope, admitted, send)
+        else:
+            await super().__call__(scope, admitted, send)
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -70,6 +81,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         lifespan=lifespan,
     )
     app.state.settings = settings
+    app.limits = RequestLimits(settings.max_body_bytes, settings.max_json_depth)
     app.state.clock = clock
     app.state.key_cache = KeyCache(settings.auth_cache_seconds)
     handlers.install(app)

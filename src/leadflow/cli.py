@@ -37,6 +37,7 @@ def serve(
     migrate: bool = typer.Option(True, help="Run `db upgrade` before serving."),
 ) -> None:
     """Serve the API, with a worker process beside it (unless LEADFLOW_EMBEDDED_WORKER=false)."""
+    from leadflow.kit.connections import connection_cap, raise_open_file_limit
     from leadflow.worker.process import WorkerProcess
 
     settings = get_settings()
@@ -47,6 +48,12 @@ def serve(
         # Read by every API process's settings (uvicorn's worker processes inherit it).
         os.environ["LEADFLOW_WORKER_WAKE_SOCKET"] = worker_process.wake_socket
         get_settings.cache_clear()
+    # Connection limits (docs/security/requests.md): as many open files as the OS allows, and
+    # a connection cap under that, read by every API process from the environment.
+    cap = connection_cap(settings.max_connections, raise_open_file_limit())
+    os.environ["LEADFLOW_MAX_CONNECTIONS"] = str(cap)
+    get_settings.cache_clear()
+    proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
     try:
         uvicorn.run(
             "leadflow.asgi:app",
@@ -54,9 +61,16 @@ def serve(
             port=port or _default_port(),
             workers=workers,
             loop="uvloop",
-            http="httptools",
+            http="leadflow.kit.connections:GuardedHttpToolsProtocol",
             access_log=False,
             log_level="warning",
+            # X-Forwarded-For/-Proto only from the proxies the operator names; none by default
+            # (uvicorn would otherwise believe any local process, 127.0.0.1).
+            proxy_headers=bool(proxies),
+            forwarded_allow_ips=proxies or [],
+            timeout_keep_alive=settings.keepalive_timeout_seconds,
+            # The protocol refuses connections over the cap; this bounds requests in flight.
+            limit_concurrency=cap + 1,
         )
     finally:
         if worker_process is not None:

@@ -102,6 +102,37 @@ class Settings(BaseSettings):
         default=1.0, ge=0, description="Every failed sign-in takes at least this long."
     )
 
+    # Hostile input: what one request or connection may cost (docs/security/requests.md).
+    max_body_bytes: int = Field(
+        default=1024 * 1024,
+        ge=1024,
+        description="Largest request body, counted while it streams in; over it: 413. Routes "
+        "that need more are listed in kit.body_limit.ROUTE_BODY_LIMITS.",
+    )
+    max_json_depth: int = Field(
+        default=32, ge=2, description="Deepest nesting of objects and lists in a JSON body: 422."
+    )
+    trusted_proxies: str = Field(
+        default="",
+        description="Comma list of addresses or CIDRs whose X-Forwarded-For/-Proto is believed "
+        "(your load balancer). Empty: proxy headers are ignored, the peer is the client.",
+    )
+    keepalive_timeout_seconds: int = Field(
+        default=5, ge=1, description="An idle kept-alive connection is closed after this."
+    )
+    header_timeout_seconds: float = Field(
+        default=10.0, gt=0, description="A request's headers must arrive within this: else 408."
+    )
+    body_timeout_seconds: float = Field(
+        default=30.0, gt=0, description="A request's whole body must arrive within this: 408."
+    )
+    max_connections: int = Field(
+        default=4096,
+        ge=16,
+        description="Open connections per API process; more are answered 503 and closed. "
+        "Lowered at start to fit the open-file limit (see kit.connections).",
+    )
+
     webhook_max_attempts: int = Field(default=8, description="Tries before a delivery fails.")
     webhook_timeout_seconds: float = 10.0
     webhook_retention_days: int = Field(

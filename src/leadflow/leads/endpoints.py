@@ -170,7 +170,7 @@ async def answer_intake(request: Request, raw: dict[str, Any], mode: IntakeMode)
     state = request.app.state
     owners: OwnerCache = state.owner_cache
     owner = await owners.resolve(_text_or_none(raw.get("lead_token")))
-    params = parse_intake(raw, owner.region)
+    params = parse_intake(raw, owner.region, max_json_depth=state.settings.max_json_depth)
     routing = None
     if owner.is_router:
         owner, routing = await owners.route(

@@ -52,7 +52,8 @@ async def serve(app: Any, scope: Scope, receive: Receive, send: Send) -> None:
     request = Request(scope)
     try:
         query = scope["query_string"]
-        raw = merge_body(dict(QueryParams(query)) if query else {}, body, _media_type(scope))
+        values = dict(QueryParams(query)) if query else {}
+        raw = merge_body(values, body, _media_type(scope), app.limits.max_json_depth)
         answer = await answer_intake(request, raw, IntakeMode.ENROL)
         status = 200
     except TrackDriveError as error:

@@ -17,6 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 from fastapi import Request
 from starlette.datastructures import UploadFile
 
+from leadflow.kit import json_depth
 from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
 from leadflow.kit.values import parse_bool, parse_int, parse_time
@@ -24,6 +25,7 @@ from leadflow.leads.tokens import (
     EMAIL_NAMES,
     PHONE_NAMES,
     TokenValue,
+    TooManyTokensError,
     expand_embedded_json,
     find_contact_field,
     flatten,
@@ -134,7 +136,8 @@ async def collect(request: Request) -> dict[str, Any]:
             if not isinstance(value, UploadFile):
                 values[key] = value
         return values
-    return merge_body(values, await request.body(), content_type)
+    depth: int = request.app.state.settings.max_json_depth
+    return merge_body(values, await request.body(), content_type, depth)
 
 
 def media_type(content_type: str) -> str:
@@ -142,15 +145,21 @@ def media_type(content_type: str) -> str:
     return content_type.split(";", 1)[0].strip().lower()
 
 
-def merge_body(values: dict[str, Any], body: bytes, content_type: str) -> dict[str, Any]:
-    """``values`` with a JSON body's keys on top; any other body (no form here) adds nothing."""
+def merge_body(
+    values: dict[str, Any], body: bytes, content_type: str, max_json_depth: int
+) -> dict[str, Any]:
+    """``values`` with a JSON body's keys on top; any other body (no form here) adds nothing.
+    A body nested deeper than ``max_json_depth`` is refused naming its field (``kit.json_depth``:
+    the fast path decodes the body here, so it is measured here)."""
     if not body.strip():
         return values
     if content_type.endswith("json") or body.lstrip()[:1] in (b"{", b"["):
         try:
-            decoded = orjson.loads(body)
+            decoded = json_depth.loads(body, max_json_depth)
         except orjson.JSONDecodeError:
             raise TrackDriveError.field("body", "is not valid JSON") from None
+        except json_depth.JsonTooDeepError as exc:
+            raise TrackDriveError.field(exc.field, exc.message) from None
         if not isinstance(decoded, dict):
             raise TrackDriveError.field("body", "must be a JSON object")
         values.update(decoded)
@@ -158,9 +167,14 @@ def merge_body(values: dict[str, Any], body: bytes, content_type: str) -> dict[s
 
 
 def parse_intake(
-    raw: Mapping[str, Any], region: str, *, phone_required: bool = False
+    raw: Mapping[str, Any],
+    region: str,
+    *,
+    phone_required: bool = False,
+    max_json_depth: int = json_depth.DEFAULT_MAX_DEPTH,
 ) -> IntakeParams:
-    """Validate every reserved parameter and gather the rest as tokens."""
+    """Validate every reserved parameter and gather the rest as tokens. ``max_json_depth``
+    holds JSON sent inside a field (``data`` as text, nested form fields) to the body's limit."""
     errors: dict[str, list[str]] = {}
     params = IntakeParams()
 
@@ -210,9 +224,17 @@ def parse_intake(
         errors.setdefault("apply_to", []).append("must be one of: calls")
     params.apply_to_calls = apply_to == "calls"
 
-    params.tokens = _tokens(raw, errors)
+    params.tokens = _tokens(raw, errors, max_json_depth)
     if params.auto_format_nested_fields:
-        params.tokens = expand_embedded_json(params.tokens)
+        # The cap holds for the tokens the lead would store, after the unpacking.
+        try:
+            params.tokens = expand_embedded_json(params.tokens, max_json_depth, MAX_TOKENS)
+        except json_depth.JsonTooDeepError as exc:
+            errors.setdefault(exc.field, []).append(exc.message)
+        except TooManyTokensError:
+            errors.setdefault("data", []).append(
+                f"has more than {MAX_TOKENS} tokens once nested fields are expanded"
+            )
 
     # The JSON example in TrackDrive's docs sends the e-mail inside ``data``: honour that too.
     caller_id = _text(raw.get("caller_id")) or _text(params.tokens.pop("caller_id", None))
@@ -253,7 +275,9 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _tokens(raw: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str, TokenValue]:
+def _tokens(
+    raw: Mapping[str, Any], errors: dict[str, list[str]], max_json_depth: int
+) -> dict[str, TokenValue]:
     """Non-reserved top-level keys, then the ``data`` hash on top (``data`` wins)."""
     top = {k: v for k, v in raw.items() if k not in RESERVED and not k.startswith("data[")}
     bracketed_data = {k[5:].replace("]", "", 1): v for k, v in raw.items() if k.startswith("data[")}
@@ -261,10 +285,13 @@ def _tokens(raw: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str, T
     if data is not None and not isinstance(data, dict):
         if isinstance(data, str) and data.strip().startswith("{"):
             try:
-                data = orjson.loads(data)
+                data = json_depth.loads(data, max_json_depth, field="data")
             except orjson.JSONDecodeError:
                 data = None
                 errors.setdefault("data", []).append("must be a Hash")
+            except json_depth.JsonTooDeepError as exc:
+                data = None
+                errors.setdefault("data", []).append(exc.message)
         else:
             errors.setdefault("data", []).append("must be a Hash")
             data = None

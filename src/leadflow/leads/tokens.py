@@ -13,6 +13,8 @@ from typing import Any
 
 import orjson
 
+from leadflow.kit import json_depth
+
 TokenValue = str | int | float | bool | None
 
 _CAMEL = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
@@ -87,23 +89,38 @@ PHONE_NAMES = (
 EMAIL_NAMES = ("email", "email_address", "e_mail", "mail")
 
 
-def expand_embedded_json(values: Mapping[str, TokenValue]) -> dict[str, TokenValue]:
-    """Form builders post JSON inside a form field (Unbounce's ``data.json``); unpack it."""
+class TooManyTokensError(ValueError):
+    """Unpacking embedded JSON made more tokens than a lead may carry."""
+
+
+def expand_embedded_json(
+    values: Mapping[str, TokenValue],
+    max_depth: int = json_depth.DEFAULT_MAX_DEPTH,
+    max_tokens: int | None = None,
+) -> dict[str, TokenValue]:
+    """Form builders post JSON inside a form field (Unbounce's ``data.json``); unpack it.
+
+    The unpacked JSON is held to the same depth limit as a body (``JsonTooDeepError`` naming
+    the field) and the result to ``max_tokens``: 300 fields of 600 keys each once made 180,000
+    tokens out of a post that had passed the 500-token cap. It stops as soon as it is over."""
     expanded: dict[str, TokenValue] = {}
     for name, value in values.items():
         if isinstance(value, str) and value[:1] in "{[":
             try:
-                decoded = orjson.loads(value)
+                decoded = json_depth.loads(value, max_depth, field=name)
             except orjson.JSONDecodeError:
                 expanded[name] = value
                 continue
             if isinstance(decoded, dict):
                 expanded.update(flatten(decoded))
-                continue
-            if isinstance(decoded, list):
+            elif isinstance(decoded, list):
                 expanded.update(_flatten_value(name, decoded, 1))
-                continue
-        expanded[name] = value
+            else:
+                expanded[name] = value
+        else:
+            expanded[name] = value
+        if max_tokens is not None and len(expanded) > max_tokens:
+            raise TooManyTokensError(f"has more than {max_tokens} tokens")
     return expanded
 
 
