@@ -1,0 +1,401 @@
+"""Availability under attack: ``python -m bench.abuse``.
+
+Starts a live ``leadflow serve`` (SQLite, with its worker) on loopback, creates companies A
+and B, and while B posts leads steadily (50 a second) runs issue 17's availability attacks
+against A or anonymously: four 200 MB bodies with a wrong token, 1,100 idle sockets,
+slowloris headers, 300-deep JSON, a 180,000-token lead, 20 parallel wrong web sign-ins, and a
+schedule e-mail template and a campaign dynamic key built to exhaust the worker. It prints the
+API's and the worker's RSS before, during and after, and B's lead-post p99 and status counts,
+beside the targets. Bounded to about 90 seconds; loopback only.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import os
+import socket
+import statistics
+import subprocess
+import tempfile
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import Any
+
+import httpx
+import psutil
+
+from bench.serverproc import LEADFLOW, free_port, leadflow
+
+MIB = 1024 * 1024
+RATE = 50  # B's lead posts per second
+ATTACK_SECONDS = 35  # the attacks' own budget; startup and the quiet phases add ~20 s
+
+
+class Memory:
+    """Samples the API's and the worker's RSS every 200 ms, labelled by phase."""
+
+    def __init__(self, api: psutil.Process) -> None:
+        self.api = api
+        self.phase = "before"
+        self.samples: dict[str, list[tuple[int, int]]] = {}
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def _worker_rss(self) -> int:
+        children = self.api.children(recursive=True)
+        return sum(child.memory_info().rss for child in children if child.is_running())
+
+    def _run(self) -> None:
+        while not self._stop.is_set():
+            try:
+                sample = (self.api.memory_info().rss, self._worker_rss())
+            except psutil.Error:
+                break
+            self.samples.setdefault(self.phase, []).append(sample)
+            time.sleep(0.2)
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    def peak(self, phase: str, index: int) -> int:
+        return max((s[index] for s in self.samples.get(phase, [])), default=0)
+
+    def first(self, phase: str, index: int) -> int:
+        samples = self.samples.get(phase, [])
+        return samples[-1][index] if phase == "before" and samples else self.peak(phase, index)
+
+
+class SteadyPoster:
+    """Company B's traffic: one lead post every 1/RATE seconds, each timed."""
+
+    def __init__(self, base: str, token: str) -> None:
+        self.base, self.token = base, token
+        self.latencies: dict[str, list[float]] = {}
+        self.statuses: Counter[str] = Counter()
+        self.phase = "before"
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
+
+    async def _run(self) -> None:
+        limits = httpx.Limits(max_connections=200)
+        async with httpx.AsyncClient(base_url=self.base, timeout=30, limits=limits) as http:
+            tasks: set[asyncio.Task[None]] = set()
+            n = 0
+            while not self._stop.is_set():
+                n += 1
+                task = asyncio.create_task(self._post(http, n))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+                await asyncio.sleep(1 / RATE)
+            await asyncio.gather(*tasks)
+
+    async def _post(self, http: httpx.AsyncClient, n: int) -> None:
+        phase = self.phase
+        started = time.perf_counter()
+        try:
+            response = await http.post(
+                "/api/v1/leads",
+                json={
+                    "lead_token": self.token,
+                    "caller_id": f"+1719313{n % 10000:04d}",
+                    "data": {"n": n},
+                },
+            )
+            status = str(response.status_code)
+        except httpx.HTTPError as exc:
+            status = type(exc).__name__
+        self.latencies.setdefault(phase, []).append((time.perf_counter() - started) * 1000)
+        self.statuses[f"{phase}:{status}"] += 1
+
+    def start(self) -> None:
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        self._thread.join()
+
+
+def p99(values: list[float]) -> float:
+    if len(values) < 2:
+        return values[0] if values else 0.0
+    return statistics.quantiles(values, n=100)[98]
+
+
+def stream(size: int) -> Iterator[bytes]:
+    block = b"x" * MIB
+    for _ in range(size // MIB):
+        yield block
+
+
+def huge_bodies(base: str) -> str:
+    def one(_: int) -> str:
+        try:
+            response = httpx.post(
+                f"{base}/api/v1/leads?lead_token=wrong",
+                content=stream(200 * MIB),
+                headers={"content-type": "application/json", "content-length": str(200 * MIB)},
+                timeout=60,
+            )
+            return str(response.status_code)
+        except httpx.HTTPError as exc:
+            return type(exc).__name__
+
+    with ThreadPoolExecutor(4) as pool:
+        return "4 x 200 MB wrong token: " + ", ".join(pool.map(one, range(4)))
+
+
+def idle_sockets(base: str, port: int) -> str:
+    held = []
+    started = time.monotonic()
+    for _ in range(1100):
+        try:
+            held.append(socket.create_connection(("127.0.0.1", port), timeout=5))
+        except OSError:
+            break
+    time.sleep(1)
+    try:
+        ping = str(httpx.get(f"{base}/api/v1/ping", timeout=5).status_code)
+    except httpx.HTTPError as exc:
+        ping = type(exc).__name__
+    time.sleep(
+        max(0.0, 12 - (time.monotonic() - started))
+    )  # past the header deadline: the server should have closed them
+    closed = 0
+    for sock in held:
+        sock.settimeout(0.01)
+        with contextlib.suppress(TimeoutError, OSError):
+            closed += sock.recv(1) == b""
+        sock.close()
+    return f"{len(held)} idle sockets: ping {ping}; closed by the server within 12 s: {closed}"
+
+
+def slowloris(port: int) -> str:
+    socks = [socket.create_connection(("127.0.0.1", port), timeout=5) for _ in range(50)]
+    for sock in socks:
+        sock.sendall(b"GET /api/v1/ping HTTP/1.1\r\nHost: x\r\n")
+    started = time.monotonic()
+    alive = len(socks)
+    while alive and time.monotonic() - started < 15:
+        alive = 0
+        for sock in socks:
+            try:
+                sock.sendall(b"X")
+                alive += 1
+            except OSError:
+                pass
+        time.sleep(1)
+    for sock in socks:
+        sock.close()
+    return f"50 slowloris sockets: {50 - alive} cut off within {time.monotonic() - started:.0f} s"
+
+
+def deep_json(base: str, token: str) -> str:
+    value: Any = "x"
+    for _ in range(300):
+        value = {"a": value}
+    response = httpx.post(
+        f"{base}/api/v1/leads",
+        json={"lead_token": token, "caller_id": "+17193139000", "data": value},
+        timeout=30,
+    )
+    return f"300-deep JSON: {response.status_code} {response.text[:90]}"
+
+
+def many_tokens(base: str, token: str) -> str:
+    answers = []
+    for fields in (300, 60):
+        form = {"lead_token": token, "caller_id": "+17193139001", "auto_format_nested_fields": "1"}
+        form.update(
+            {f"f{f}": json.dumps({f"f{f}k{k}": 1 for k in range(600)}) for f in range(fields)}
+        )
+        response = httpx.post(f"{base}/api/v1/leads", data=form, timeout=60)
+        answers.append(f"{fields * 600} tokens: {response.status_code} {response.text[:80]}")
+    return "; ".join(answers)
+
+
+def wrong_sign_ins(base: str) -> str:
+    def one(n: int) -> str:
+        with httpx.Client(base_url=base, timeout=60) as browser:
+            page = browser.get("/login").text
+            csrf = page.split('name="csrf_token" value="', 1)[-1].split('"', 1)[0]
+            form = {"email": "owner@example.com", "password": f"wrong-{n}", "csrf_token": csrf}
+            return str(browser.post("/login", data=form).status_code)
+
+    started = time.monotonic()
+    with ThreadPoolExecutor(20) as pool:
+        statuses = Counter(pool.map(one, range(20)))
+    return f"20 wrong sign-ins: {dict(statuses)} in {time.monotonic() - started:.1f} s"
+
+
+def hostile_templates(base: str, a: dict[str, str]) -> str:
+    auth = (a["public_key"], a["private_key"])
+    offer = httpx.post(f"{base}/api/v1/offers", json={"name": "T"}, auth=auth, timeout=30)
+    body = "{% set a = 'xxxxxxxx' %}" + "{% set a = a ~ a %}" * 16 + "{{ a|length }}"
+    schedule = httpx.post(
+        f"{base}/api/v1/schedules",
+        json={
+            "name": "Doubling",
+            "offer_id": offer.json()["offer"]["id"],
+            "actions": [{"type": "email", "subject": "s", "body": body}],
+        },
+        auth=auth,
+        timeout=30,
+    )
+    loops = "{% for i in range(20000) %}{% for j in range(20000) %}{% endfor %}{% endfor %}"
+    campaign = httpx.post(
+        f"{base}/api/v1/campaigns",
+        json={
+            "name": "Loops",
+            "code": "loops",
+            "dynamicKeys": [{"key": "x", "kind": "template", "template": loops}],
+        },
+        headers={"X-API-Key": f"{a['public_key']}.{a['private_key']}"},
+        timeout=30,
+    )
+    lines = []
+    for what, response in (("e-mail template", schedule), ("dynamic key", campaign)):
+        verdict = "PASS (refused at save)" if response.status_code >= 400 else "saved"
+        lines.append(f"{what}: {response.status_code} {verdict}")
+    if schedule.is_success:
+        token = schedule.json()["schedule"]["leads_api_key"]
+        lead = {"lead_token": token, "caller_id": "+17193139002", "email": "a@example.com"}
+        httpx.post(f"{base}/api/v1/leads", json=lead, timeout=30)
+    if campaign.is_success:
+        httpx.post(
+            f"{base}/api/v1/leads/submit",
+            json={"campaignId": "loops", "firstName": "a", "phone": "(719) 313-2645"},
+            headers={"X-API-Key": f"{a['public_key']}.{a['private_key']}"},
+            timeout=30,
+        )
+    return "; ".join(lines)
+
+
+def start_server(database_url: str, port: int) -> subprocess.Popen[bytes]:
+    # Plain HTTP on loopback: the sign-in form's cookie must travel without TLS.
+    env = {
+        **os.environ,
+        "LEADFLOW_DATABASE_URL": database_url,
+        "LEADFLOW_SESSION_COOKIE_SECURE": "false",
+    }
+    process = subprocess.Popen(
+        [LEADFLOW, "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"http://127.0.0.1:{port}/api/v1/ping", timeout=1).is_success:
+                return process
+        except httpx.HTTPError:
+            time.sleep(0.2)
+    process.kill()
+    raise RuntimeError("server did not start")
+
+
+def main() -> None:
+    bench_started = time.monotonic()
+    with tempfile.TemporaryDirectory() as directory:
+        database_url = f"sqlite:///{Path(directory) / 'abuse.db'}"
+        a = json.loads(leadflow(["companies", "create", "--name", "A", "--json"], database_url))
+        b = json.loads(leadflow(["companies", "create", "--name", "B", "--json"], database_url))
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        process = start_server(database_url, port)
+        try:
+            run(base, port, a, b, process, bench_started)
+        finally:
+            process.terminate()
+            try:
+                process.wait(15)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+def run(
+    base: str,
+    port: int,
+    a: dict[str, str],
+    b: dict[str, str],
+    process: subprocess.Popen[bytes],
+    bench_started: float,
+) -> None:
+    auth = (b["public_key"], b["private_key"])
+    offer = httpx.post(f"{base}/api/v1/offers", json={"name": "B"}, auth=auth, timeout=30)
+    a_offer = httpx.post(
+        f"{base}/api/v1/offers", json={"name": "A"}, auth=(a["public_key"], a["private_key"])
+    )
+    a_token = a_offer.json()["offer"]["leads_api_key"]
+    memory = Memory(psutil.Process(process.pid))
+    poster = SteadyPoster(base, offer.json()["offer"]["leads_api_key"])
+    memory.start()
+    poster.start()
+    time.sleep(3)
+
+    memory.phase = poster.phase = "during"
+    attacks: list[Callable[[], str]] = [
+        lambda: huge_bodies(base),
+        lambda: idle_sockets(base, port),
+        lambda: slowloris(port),
+        lambda: deep_json(base, a_token),
+        lambda: many_tokens(base, a_token),
+        lambda: wrong_sign_ins(base),
+        lambda: hostile_templates(base, a),
+    ]
+    budget = ATTACK_SECONDS
+    with ThreadPoolExecutor(len(attacks)) as pool:
+        futures = [pool.submit(attack) for attack in attacks]
+        results = []
+        deadline = time.monotonic() + budget
+        for future in futures:
+            try:
+                results.append(future.result(timeout=max(0.1, deadline - time.monotonic())))
+            except Exception as exc:  # a hung attack is itself a finding
+                results.append(f"attack did not finish: {type(exc).__name__} {exc}")
+        pool.shutdown(wait=False, cancel_futures=True)
+
+    memory.phase = poster.phase = "after"
+    time.sleep(4)
+    poster.stop()
+    memory.stop()
+
+    print("\nattacks")
+    for line in results:
+        print("  " + line)
+    print("\nRSS (MB)         before   during(peak)   after   growth   target")
+    for index, name in ((0, "API"), (1, "worker")):
+        before = memory.first("before", index) / MIB
+        during = memory.peak("during", index) / MIB
+        after = memory.peak("after", index) / MIB
+        growth = max(during, after) - before
+        verdict = "ok" if growth < 100 else "OVER"
+        print(
+            f"  {name:<12} {before:8.0f} {during:14.0f} {after:7.0f} {growth:8.0f}"
+            f"   < 100 MB {verdict}"
+        )
+    print("\ncompany B lead posts (50/s)")
+    for phase in ("before", "during", "after"):
+        values = poster.latencies.get(phase, [])
+        statuses = {k.split(":")[1]: v for k, v in poster.statuses.items() if k.startswith(phase)}
+        bad = sum(v for k, v in statuses.items() if not k.startswith("2"))
+        verdict = "ok" if p99(values) < 100 and bad == 0 else "MISSED"
+        print(
+            f"  {phase:<7} n={len(values):5d}  p99={p99(values):7.1f} ms  statuses={statuses}"
+            f"   target: all 2xx, p99 < 100 ms: {verdict}"
+        )
+    print(f"\nbench took {time.monotonic() - bench_started:.0f} s")
+
+
+if __name__ == "__main__":
+    main()
