@@ -40,6 +40,8 @@ log = logging.getLogger(__name__)
 # File descriptors kept for everything that is not a client connection: the database pool,
 # the worker's sockets, log files, the listening sockets, imported modules' files.
 RESERVED_FILES = 256
+# A deadline firing this much after its time means the loop was blocked (see _expire).
+LATE_SECONDS = 0.5
 
 
 def raise_open_file_limit() -> int:
@@ -133,7 +135,17 @@ class GuardedHttpToolsProtocol(HttpToolsProtocol):
 
     def _arm(self, seconds: float, callback: Any) -> None:
         self._disarm()
-        self._deadline = self.loop.call_later(seconds, callback)
+        self._deadline = self.loop.call_later(seconds, self._expire, callback)
+
+    def _expire(self, callback: Any) -> None:
+        """Run ``callback`` unless the deadline fired late: then the event loop was busy, not
+        the client slow, and bytes it sent may wait unread (uvloop runs timers before it polls
+        sockets), so they get one more short look first."""
+        late = self.loop.time() - self._deadline.when() if self._deadline is not None else 0.0
+        if late > LATE_SECONDS:
+            self._deadline = self.loop.call_later(LATE_SECONDS, callback)
+            return
+        callback()
 
     def _disarm(self) -> None:
         if self._deadline is not None:
