@@ -133,6 +133,25 @@ class Settings(BaseSettings):
         "Lowered at start to fit the open-file limit (see kit.connections).",
     )
 
+    # Templates users write (schedule SMS, e-mail and webhook bodies, token edits, campaign
+    # dynamic keys): checked when saved, enforced while they render, one action failed when
+    # broken (docs/security/templates.md).
+    template_max_source_chars: int = Field(
+        default=10_000, ge=1, description="Longest template that may be saved."
+    )
+    template_max_output_chars: int = Field(
+        default=100_000,
+        ge=1,
+        description="Longest text a template may render, and longest value it may build.",
+    )
+    template_max_loop_iterations: int = Field(
+        default=10_000, ge=0, description="Loop iterations in one render, all loops together."
+    )
+    template_max_range: int = Field(default=1_000, ge=0, description="Longest `range(...)`.")
+    template_cpu_seconds: float = Field(
+        default=0.1, gt=0, description="CPU time one render may take."
+    )
+
     webhook_max_attempts: int = Field(default=8, description="Tries before a delivery fails.")
     webhook_timeout_seconds: float = 10.0
     webhook_retention_days: int = Field(

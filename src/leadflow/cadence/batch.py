@@ -18,6 +18,7 @@ from typing import Any
 from leadflow.cadence import bulk, repository
 from leadflow.cadence.caps import SmsCaps
 from leadflow.cadence.effects import Effect
+from leadflow.cadence.render import Renders
 from leadflow.db.statements import Row, Sql
 from leadflow.webhooks.outbox import enqueue_event
 
@@ -33,12 +34,14 @@ class Pending:
 
 @dataclass
 class Batch:
-    """What every lead of one claimed batch shares: the transaction, the time, the lookups."""
+    """What every lead of one claimed batch shares: the transaction, the time, the lookups,
+    the templates rendered (see :mod:`.render` for why they are made before the lock)."""
 
     sql: Sql
     now: datetime
     default_caller_id: str
     email_from: str
+    renders: Renders
     caps: SmsCaps | None = None
     _messages: list[Pending] = field(default_factory=list)
     _calls: list[Pending] = field(default_factory=list)

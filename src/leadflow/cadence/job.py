@@ -11,13 +11,15 @@ On SQLite the batch is claimed and decided on a read snapshot, and the first tra
 checks that nothing the decision rested on changed, then writes it (:mod:`leadflow.db.snapshot`):
 SQLite's single write lock is held for a third of the time, and the API's posts wait that
 much less behind the worker. What commits is what a decision under the lock commits.
+Users' templates are rendered only while planning on the snapshot, never under the lock
+(:mod:`leadflow.cadence.render` says how a decision under the lock still has them).
 """
 
 from __future__ import annotations
 
 import gc
 import random
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime
@@ -28,13 +30,18 @@ from leadflow.cadence.batch import Batch
 from leadflow.cadence.caps import SmsCaps
 from leadflow.cadence.dispatch import Sent, record_sent, send_all
 from leadflow.cadence.effects import Effect
+from leadflow.cadence.render import Renders, UnrenderedTemplateError
 from leadflow.cadence.state import ScheduleCache, WorkedSchedule, contact_state
 from leadflow.cadence.steps import work_lead
-from leadflow.db.snapshot import ReadLog, SnapshotWriteError
+from leadflow.db.snapshot import ReadLog
 from leadflow.db.statements import Row, Sql, SqliteSql
+from leadflow.kit.templating import TemplateLimits
 from leadflow.schedules.dial_order import dial_order_key, favours_real_time
 from leadflow.settings import Settings
 from leadflow.worker.context import WorkerContext
+
+PLAN_ATTEMPTS = 3
+"""Plans on a new snapshot when the last one's renders were not enough under the lock."""
 
 
 @dataclass(frozen=True)
@@ -61,6 +68,8 @@ class CadenceJob:
 
     def __init__(self) -> None:
         self.schedules = ScheduleCache()
+        self.renders: Renders | None = None
+        """The renders of the last plan, which a decision under the lock looks up."""
 
     async def __call__(self, context: WorkerContext) -> int:
         settings = context.settings
@@ -78,35 +87,49 @@ class CadenceJob:
         settings = context.settings
         if context.snapshots is None:
             return await context.committer.run(lambda sql: self.decide(sql, settings, now))
-        planned = context.snapshots.read(lambda sql: self.plan(sql, settings, now))
-        if planned is not None and not planned.claimed:
-            return Decided(0, [])  # nothing due: no write lock taken at all
-        return await context.committer.run(
-            lambda sql: self.write_planned(sql, planned, settings, now)
-        )
+        for _ in range(PLAN_ATTEMPTS):
+            planned = context.snapshots.read(lambda sql: self.plan(sql, settings, now))
+            if planned is not None and not planned.claimed:
+                return Decided(0, [])  # nothing due: no write lock taken at all
+            try:
+                return await context.committer.run(self._writer(planned, settings, now))
+            except UnrenderedTemplateError:
+                continue  # a lead changed meanwhile: render its templates on a new snapshot
+        return Decided(0, [])  # the leads kept changing: the next round tries again
 
-    def decide(self, sql: Sql, settings: Settings, now: datetime) -> Decided:
-        """Claim and work one batch; runs inside the claiming transaction."""
+    def _writer(
+        self, planned: Planned | None, settings: Settings, now: datetime
+    ) -> Callable[[Sql], Decided]:
+        return lambda sql: self.write_planned(sql, planned, settings, now)
+
+    def decide(
+        self, sql: Sql, settings: Settings, now: datetime, renders: Renders | None = None
+    ) -> Decided:
+        """Claim and work one batch; runs inside the claiming transaction. ``renders``: the
+        plan's, sealed, under SQLite's write lock; else templates are rendered here."""
+        renders = renders or Renders(TemplateLimits.from_settings(settings))
         with collector_paused():
             leads = repository.claim_due_leads(
                 sql, now, settings.worker_batch_size, settings.worker_lease_seconds
             )
             if not leads:
                 return Decided(0, [])
-            return Decided(len(leads), self._work(sql, settings, now, leads).flush())
+            return Decided(len(leads), self._work(sql, settings, now, leads, renders).flush())
 
     def plan(self, sql: ReadLog, settings: Settings, now: datetime) -> Planned | None:
         """The batch claimed and worked on a snapshot, nothing written yet; None when working
-        it had to write as it went (it is then decided under the lock)."""
+        it had to write as it went (it is then decided under the lock). Either way every
+        template the batch needs is rendered here, kept in :attr:`renders`."""
+        self.renders = Renders(TemplateLimits.from_settings(settings))
         with collector_paused():
             claimed = repository.due_lead_rows(sql.connection, now, settings.worker_batch_size)
             if not claimed:
                 return Planned(claimed, None, sql)
-            try:
-                batch = self._work(sql, settings, now, repository.decode_leads(claimed))
-            except SnapshotWriteError:
+            log = _PlanLog(sql.connection)
+            batch = self._work(log, settings, now, repository.decode_leads(claimed), self.renders)
+            if log.wrote:
                 return None
-            return Planned(claimed, batch, sql)
+            return Planned(claimed, batch, log)
 
     def write_planned(
         self, sql: Sql, planned: Planned | None, settings: Settings, now: datetime
@@ -123,12 +146,15 @@ class CadenceJob:
                 or not repository.unchanged_due_leads(sql.connection, planned.claimed, now)
                 or not planned.reads.answers_unchanged(sql)
             ):
-                return self.decide(sql, settings, now)
+                renders = (self.renders or Renders(TemplateLimits())).sealed_copy()
+                return self.decide(sql, settings, now, renders)
             planned.written = True
             planned.batch.sql = sql
             return Decided(len(planned.claimed), planned.batch.flush())
 
-    def _work(self, sql: Sql, settings: Settings, now: datetime, leads: list[Row]) -> Batch:
+    def _work(
+        self, sql: Sql, settings: Settings, now: datetime, leads: list[Row], renders: Renders
+    ) -> Batch:
         schedules = {
             row["id"]: self.schedules.get(row)
             for row in repository.schedules_by_id(
@@ -143,6 +169,7 @@ class CadenceJob:
             now=now,
             default_caller_id=settings.default_caller_id,
             email_from=settings.email_from,
+            renders=renders,
             caps=sms_caps(sql, settings, now, leads),
         )
         for lead in in_dial_order(leads, schedules):
@@ -150,6 +177,18 @@ class CadenceJob:
             contact = contact_state(flags.get((lead["company_id"], lead["caller_id"])))
             work_lead(batch, lead, schedule, contact)
         return batch
+
+
+class _PlanLog(ReadLog):
+    """The plan's :class:`ReadLog`, except that a write is noted instead of refused: the plan
+    goes on to the end of the batch, rendering every template a decision under the lock will
+    look up, and is then not written (``wrote``)."""
+
+    wrote = False
+
+    def run(self, statement: str, **params: Any) -> int:
+        self.wrote = True
+        return 0
 
 
 def _record_sent(sql: Sql, sent: list[Sent], now: datetime) -> None:

@@ -1,7 +1,9 @@
 """One lead's turn: ask the planner, carry out what it decided, repeat until the lead waits.
 
-Everything here runs inside the claiming transaction and only writes rows: the call, message or
+Everything here runs on the batch being decided and only writes rows: the call, message or
 webhook it decides leaves as an :mod:`~leadflow.cadence.effects` value, sent after the commit.
+Templates are rendered through ``batch.renders``, on SQLite before the write lock is taken
+(:mod:`.render`); one that fails fails its action (``action_failed``) and the lead goes on.
 A lead runs several actions in one turn (a text, then an e-mail, then a wait) so that a
 schedule costs one claim per pause rather than one per action; a call ends the turn, because
 the lead waits for the call to end.
@@ -15,10 +17,10 @@ from datetime import timedelta
 from leadflow.cadence import repository
 from leadflow.cadence.batch import Batch, Pending, call_data
 from leadflow.cadence.effects import CallWebhook, PlaceCall, SendEmail, SendSms
-from leadflow.cadence.render import render
 from leadflow.cadence.state import WorkedSchedule, lead_state
 from leadflow.channels.protocol import OutboundCall, OutboundEmail, OutboundSms
 from leadflow.db.statements import Row
+from leadflow.kit.templating import TemplateError
 from leadflow.leads.serializer import serialise_lead
 from leadflow.models.base import new_uuid
 from leadflow.models.lead import LeadStatus
@@ -44,7 +46,6 @@ from leadflow.schedules.planner import (
     lead_rules,
     plan,
 )
-from leadflow.schedules.templates import TemplateError
 
 MAX_STEPS_PER_TURN = 20
 CALL_SETTLE = timedelta(hours=1)
@@ -217,7 +218,7 @@ class _Turn:
             return
         sender = action.from_address or batch.email_from
         try:
-            subject = render(action.subject, lead["tokens"])
+            subject = self.batch.renders.render(action.subject, lead["tokens"])
         except TemplateError as exc:
             self._failed(index, action, f"subject: {exc}")
             return
@@ -240,7 +241,7 @@ class _Turn:
         lead = self.lead
         error: str | None = None
         try:
-            body = render(template, lead["tokens"])
+            body = self.batch.renders.render(template, lead["tokens"])
         except TemplateError as exc:
             body, error = "", str(exc)
         message_uuid = new_uuid()
@@ -276,9 +277,10 @@ class _Turn:
     def _webhook(self, action: WebhookAction, index: int) -> None:
         lead = self.lead
         try:
-            url = render(action.url, lead["tokens"]).strip()
-            body = render(action.body, lead["tokens"])
-            headers = {name: render(text, lead["tokens"]) for name, text in action.headers.items()}
+            render, tokens = self.batch.renders.render, lead["tokens"]
+            url = render(action.url, tokens).strip()
+            body = render(action.body, tokens)
+            headers = {name: render(text, tokens) for name, text in action.headers.items()}
         except TemplateError as exc:
             self._failed(index, action, str(exc))
             return
@@ -291,9 +293,8 @@ class _Turn:
     def _modify(self, action: ModifyLeadAction, index: int) -> None:
         lead = self.lead
         try:
-            changes = {
-                name: render(text, lead["tokens"]) for name, text in action.set_tokens.items()
-            }
+            render, tokens = self.batch.renders.render, lead["tokens"]
+            changes = {name: render(text, tokens) for name, text in action.set_tokens.items()}
         except TemplateError as exc:
             self._failed(index, action, str(exc))
             return

@@ -16,6 +16,7 @@ from pydantic import Field, field_validator
 
 from leadflow.campaigns.config import CampaignConfig, is_time_zone
 from leadflow.submissions.campaign_config import CampaignConfigModel
+from leadflow.submissions.dynamic_keys import SavedDynamicKey
 
 MASK = "********"
 COLUMNS = ("name", "code", "status", "timeZone", "duplicateWindowDays")
@@ -35,6 +36,8 @@ class CampaignDocument(CampaignConfig):
     time_zone: str = "America/New_York"
     # 0 turns duplicate detection off.
     duplicate_window_days: int = Field(default=30, ge=0, le=365)
+    # Templates are checked (compiled, limits) when saved, not when the worker loads them.
+    dynamic_keys: list[SavedDynamicKey] = Field(default_factory=list)  # type: ignore[assignment]
 
     @field_validator("name")
     @classmethod

@@ -27,10 +27,10 @@ from leadflow.schedules.templates import check_template
 MAX_ACTIONS = 200
 MAX_WAIT_SECONDS = 366 * 24 * 3600
 
-Template = Annotated[str, Field(max_length=10_000), AfterValidator(check_template)]
-RequiredTemplate = Annotated[
-    str, Field(min_length=1, max_length=10_000), AfterValidator(check_template)
-]
+# Compiled and checked against the template limits (LEADFLOW_TEMPLATE_*, the source's length
+# among them) when saved; docs/security/templates.md.
+Template = Annotated[str, AfterValidator(check_template)]
+RequiredTemplate = Annotated[str, Field(min_length=1), AfterValidator(check_template)]
 Jump = Annotated[int, Field(ge=0)] | Literal["exit", "next"]
 """Where a choice goes: an action's index (0-based), ``exit`` (end the lead) or ``next``."""
 

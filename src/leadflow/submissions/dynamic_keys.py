@@ -1,8 +1,11 @@
 """Dynamic keys: fields computed from the lead before qualification (pipeline step 3).
 
 ``age`` from a date of birth, ``state`` from a ZIP prefix, a value looked up in a table, or a
-user-written Jinja2 template. Templates run only in the sandbox: a campaign's author must
-never reach Python. Keys are computed in order, so a later key may read an earlier one.
+user-written template, in the engine's :data:`~leadflow.kit.templating.DATA` dialect (the
+lead's fields are its variables, an undefined name is an error, loops are allowed), under the
+engine's limits: a campaign's author never reaches Python, and a template that breaks a limit
+stops the lead's trip (:attr:`DynamicKeyResult.broken`) instead of costing the worker. Keys are
+computed in order, so a later key may read an earlier one.
 """
 
 from __future__ import annotations
@@ -12,17 +15,16 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from jinja2 import StrictUndefined
-from jinja2.sandbox import SandboxedEnvironment
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 
+from leadflow.kit.templating import DATA, TemplateError, TemplateLimitError, TemplateLimits, check
+from leadflow.kit.templating import render as render_data
 from leadflow.submissions.campaign_config import CampaignConfigModel
 from leadflow.submissions.field_paths import MISSING, field_value, is_present, with_field
 from leadflow.submissions.us_states import state_for_zip
 
 KeyKind = Literal["age", "state_from_zip", "lookup", "template"]
 DEFAULT_SOURCES: dict[str, str] = {"age": "dateOfBirth", "state_from_zip": "address.zip"}
-MAX_TEMPLATE_OUTPUT = 10_000
 
 
 class DynamicKey(CampaignConfigModel):
@@ -33,7 +35,7 @@ class DynamicKey(CampaignConfigModel):
     source: str | None = None
     table: dict[str, Any] = Field(default_factory=dict)
     default: Any = None
-    template: str | None = Field(default=None, max_length=10_000)
+    template: str | None = None
 
     @model_validator(mode="after")
     def _has_what_its_kind_needs(self) -> DynamicKey:
@@ -44,27 +46,44 @@ class DynamicKey(CampaignConfigModel):
         return self
 
 
+class SavedDynamicKey(DynamicKey):
+    """A key as the campaigns API saves it: its template compiled and checked against the
+    limits, so a broken one is refused with 422 naming ``dynamicKeys.N.template``. Keys read
+    back from the database are plain :class:`DynamicKey`: one stored before a limit was
+    lowered still loads, and fails its render instead."""
+
+    @field_validator("template")
+    @classmethod
+    def _template_runs(cls, value: str | None) -> str | None:
+        return None if value is None else check(value, DATA)
+
+
 @dataclass(frozen=True)
 class DynamicKeyResult:
     lead: dict[str, Any]
     values: dict[str, Any] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
-
-
-_sandbox = SandboxedEnvironment(autoescape=False, undefined=StrictUndefined)
+    broken: str | None = None
+    """A template broke a limit: ``"key: why"``; the keys after it were not computed."""
 
 
 def apply_dynamic_keys(
-    keys: Iterable[DynamicKey], lead: Mapping[str, Any], today: date
+    keys: Iterable[DynamicKey],
+    lead: Mapping[str, Any],
+    today: date,
+    limits: TemplateLimits | None = None,
 ) -> DynamicKeyResult:
     """The lead with each computable key set. A key whose input is absent is left unset; a
-    template that fails is reported in ``errors`` and left unset, never raised."""
+    template that fails is reported in ``errors`` and left unset, never raised; one that
+    breaks a limit stops here, reported in ``broken``."""
     current = dict(lead)
     values: dict[str, Any] = {}
     errors: dict[str, str] = {}
     for key in keys:
         try:
-            value = compute_key(key, current, today)
+            value = compute_key(key, current, today, limits)
+        except DynamicKeyLimitError as exc:
+            return DynamicKeyResult(current, values, errors, f"{key.key}: {exc}")
         except DynamicKeyError as exc:
             errors[key.key] = str(exc)
             continue
@@ -78,7 +97,13 @@ class DynamicKeyError(Exception):
     pass
 
 
-def compute_key(key: DynamicKey, lead: Mapping[str, Any], today: date) -> Any:
+class DynamicKeyLimitError(DynamicKeyError):
+    """The key's template broke one of the template limits."""
+
+
+def compute_key(
+    key: DynamicKey, lead: Mapping[str, Any], today: date, limits: TemplateLimits | None = None
+) -> Any:
     """The key's value, or :data:`MISSING` when its input is absent or unusable."""
     source = key.source or DEFAULT_SOURCES.get(key.kind, "")
     raw = field_value(lead, source) if source else MISSING
@@ -93,7 +118,7 @@ def compute_key(key: DynamicKey, lead: Mapping[str, Any], today: date) -> Any:
             found = _lookup(key.table, raw) if is_present(raw) else MISSING
             return key.default if found is MISSING and key.default is not None else found
         case "template":
-            return render_template(key.template or "", lead)
+            return render_template(key.template or "", lead, limits)
     raise DynamicKeyError(f"unknown kind {key.kind}")
 
 
@@ -125,13 +150,14 @@ def _lookup(table: Mapping[str, Any], raw: Any) -> Any:
     return MISSING
 
 
-def render_template(template: str, lead: Mapping[str, Any]) -> str:
-    """Render a user template in the sandbox; the lead's top-level fields are its variables,
-    and ``lead`` is the whole lead. An undefined name is an error, not an empty string."""
+def render_template(
+    template: str, lead: Mapping[str, Any], limits: TemplateLimits | None = None
+) -> str:
+    """Render a key's template; the lead's top-level fields are its variables, and ``lead``
+    is the whole lead. An undefined name is an error, not an empty string."""
     try:
-        rendered = _sandbox.from_string(template).render({**lead, "lead": lead})
-    except Exception as exc:  # a user's template may fail in any way; none may escape
+        return render_data(template, lead, DATA, limits).strip()
+    except TemplateLimitError as exc:
+        raise DynamicKeyLimitError(f"template broke a limit: {exc}") from None
+    except TemplateError as exc:
         raise DynamicKeyError(f"template failed: {exc}") from None
-    if len(rendered) > MAX_TEMPLATE_OUTPUT:
-        raise DynamicKeyError(f"template output is longer than {MAX_TEMPLATE_OUTPUT} characters")
-    return rendered.strip()

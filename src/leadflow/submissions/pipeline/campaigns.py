@@ -75,6 +75,15 @@ class CampaignBook:
             book.add(campaign)
         return book
 
+    @property
+    def runs_templates(self) -> bool:
+        """Whether planning with these campaigns runs a user's template (a dynamic key)."""
+        return any(
+            key.kind == "template"
+            for campaign in self.by_id.values()
+            for key in campaign.config.dynamic_keys
+        )
+
     def add(self, campaign: Campaign) -> None:
         self.by_id[campaign.id] = campaign
         self._by_ref[(campaign.company_id, campaign.code)] = campaign

@@ -157,8 +157,13 @@ def _decide_one(
         _finish(sql, decisions, plan, now, "queued", steps, extra=extra)
         return
     primary = plan.candidates[0]
-    status = "failed" if primary.failed_step == "payload" else "disqualified"
+    status = _FAILED_STATUS.get(primary.failed_step or "", "disqualified")
     _finish(sql, decisions, plan, now, status, steps, qualification=primary.qualification)
+
+
+_FAILED_STATUS = {"payload": "failed", "dynamic_keys": "error"}
+"""A lead no campaign took ends ``disqualified``, unless its own campaign could not build the
+payload (``failed``) or its template broke a limit (``error``: the campaign's fault)."""
 
 
 def _try(

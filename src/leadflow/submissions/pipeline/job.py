@@ -4,12 +4,21 @@ One short transaction per round, the network outside it: the claim marks due sub
 ``processing``, plans them (steps 1 to 6) and decides (duplicates, caps, hours, fallbacks),
 writing every outcome and marking deliveries started. When a campaign's AI qualifier must be
 asked, the claim commits without deciding, the qualifiers are asked between transactions, and
-a second transaction decides. Only after the decision commits do deliveries and pixels leave,
-each on its own task, so the next round claims at once instead of waiting for the slowest
-buyer of this one; each answer is recorded as soon as it arrives (answers arriving together
-share one group commit). At most ``CONCURRENT_SENDS`` deliveries wait for buyers at once: a
-round claims no more than the room left, so a claimed lead never waits for a free slot while
-its lease runs.
+a second transaction decides.
+
+A user's template (a campaign's dynamic key) never runs inside a transaction: on SQLite the
+transaction holds the one write lock every API post needs, and a template may take its whole
+CPU budget. When the claimed submissions' campaigns have template keys, the claim commits
+with the rows it loaded, the plans are drafted between the transactions (templates rendered
+under the limits of ``LEADFLOW_TEMPLATE_*``), and the second transaction decides; without
+them the claim plans and decides at once, as before. A template that breaks a limit ends
+its submission ``error`` with a ``dynamic_keys`` step saying why; it is not tried again.
+
+Only after the decision commits do deliveries and pixels leave, each on its own task, so the
+next round claims at once instead of waiting for the slowest buyer of this one; each answer
+is recorded as soon as it arrives (answers arriving together share one group commit). At
+most ``CONCURRENT_SENDS`` deliveries wait for buyers at once: a round claims no more than the
+room left, so a claimed lead never waits for a free slot while its lease runs.
 
 A worker killed after the claim leaves ``processing`` rows without ``delivery.startedAt``:
 nothing left for them, so the sweep makes them due again. One killed after the decision
@@ -32,6 +41,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from leadflow.db.statements import Row, Sql
+from leadflow.kit.templating import TemplateLimits
 from leadflow.submissions.pipeline import repository
 from leadflow.submissions.pipeline.campaigns import CampaignBook, ConfigCache
 from leadflow.submissions.pipeline.decide import Decisions, Sending, decide
@@ -56,10 +66,26 @@ log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
+class Loaded:
+    """What a claim read, to be planned after it commits (the campaigns run templates)."""
+
+    rows: list[Row]
+    leads: dict[int, Row]
+    book: CampaignBook
+
+
+@dataclass(frozen=True)
 class Claimed:
     plans: list[Plan]
     decisions: Decisions | None
-    """None: still to decide, in a transaction of its own (AI qualifiers to ask first)."""
+    """None: still to decide, in a transaction of its own (AI qualifiers to ask first, or
+    templates to render)."""
+    loaded: Loaded | None = None
+    """Claimed but not planned yet: planned between the transactions."""
+
+    @property
+    def count(self) -> int:
+        return len(self.loaded.rows) if self.loaded is not None else len(self.plans)
 
 
 class SubmissionJob:
@@ -124,6 +150,7 @@ class SubmissionJob:
         limit = min(settings.worker_batch_size, room)
 
         lease = settings.worker_lease_seconds
+        limits = TemplateLimits.from_settings(settings)
 
         def claim(sql: Sql) -> Claimed:
             rows = repository.claim_due(sql, now, limit, lease_until, lease)
@@ -132,23 +159,24 @@ class SubmissionJob:
             leads = repository.leads_by_id(sql, {row["lead_id"] for row in rows})
             campaigns = repository.campaigns_of(sql, {row["company_id"] for row in rows})
             book = CampaignBook.of(campaigns, self.configs)
-            plans = [
-                draft_plan(row, leads[row["lead_id"]], book, _today(book, row, now)) for row in rows
-            ]
+            if book.runs_templates:
+                return Claimed([], None, Loaded(rows, leads, book))  # see the module docstring
+            plans = draft_plans(Loaded(rows, leads, book), now, limits)
             if any(plan.ai_pending for plan in plans):
                 return Claimed(plans, None)
             return Claimed(plans, decide_in_claim(sql, plans, context.clock.now(), lease))
 
         claimed = await context.committer.run(claim)
-        self.more_due = self.more_due or len(claimed.plans) == limit
-        if not claimed.plans:
+        self.more_due = self.more_due or claimed.count == limit
+        if not claimed.count:
             return swept
         policy = UrlPolicy(settings.allow_private_urls, settings.allow_loopback_urls)
         decisions = claimed.decisions
+        drafted = claimed.plans
+        if claimed.loaded is not None:
+            drafted = draft_plans(claimed.loaded, now, limits)  # between the transactions
         if decisions is None:
-            plans = await asyncio.gather(
-                *(ask_ai(plan, context.http, policy) for plan in claimed.plans)
-            )
+            plans = await asyncio.gather(*(ask_ai(plan, context.http, policy) for plan in drafted))
             decided_at = context.clock.now()
             decisions = await context.committer.run(
                 lambda sql: decide(sql, list(plans), decided_at, lease)
@@ -157,7 +185,7 @@ class SubmissionJob:
             self._start(fire_pixels(self.client(context), decisions.pixels, policy))
         for item in decisions.sending:
             self._on_network.add(self._start(self.send_one(context, item, policy)))
-        return swept + len(claimed.plans)
+        return swept + claimed.count
 
     def _start(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.ensure_future(work)
@@ -207,6 +235,15 @@ class SubmissionJob:
             return 0
         self._next_sweep = now + timedelta(seconds=SWEEP_EVERY_SECONDS)
         return await context.committer.run(lambda sql: sweep_interrupted(sql, now))
+
+
+def draft_plans(loaded: Loaded, now: datetime, limits: TemplateLimits) -> list[Plan]:
+    """Steps 1 to 6 for each claimed submission (templates run here, under ``limits``)."""
+    book = loaded.book
+    return [
+        draft_plan(row, loaded.leads[row["lead_id"]], book, _today(book, row, now), limits)
+        for row in loaded.rows
+    ]
 
 
 def decide_in_claim(

@@ -1,7 +1,8 @@
 """A claimed submission's plan: steps 1 to 6 worked out, before any counter is read.
 
 Planning only reads what the claim loaded. :func:`draft_plan` works everything out without the
-network, inside the claiming transaction; a campaign with an AI qualifier that the rules passed
+network, inside the claiming transaction, or after it when a campaign's dynamic keys run
+user templates (see ``job.py``); a campaign with an AI qualifier that the rules passed
 leaves the plan ``ai_pending``, and :func:`ask_ai` asks it between transactions. Every
 campaign the lead might end up in (where routing sends it, that campaign's fallbacks, the
 targets its caps and hours name) is evaluated here;
@@ -18,6 +19,7 @@ from typing import Any
 import httpx
 
 from leadflow.db.statements import Row
+from leadflow.kit.templating import TemplateLimits
 from leadflow.submissions.pipeline import ai_qualifier
 from leadflow.submissions.pipeline.campaigns import Campaign, CampaignBook
 from leadflow.submissions.pipeline.delivery import UrlPolicy
@@ -51,8 +53,15 @@ def lead_data(submission: Row, lead: Row) -> dict[str, Any]:
     return data
 
 
-def draft_plan(submission: Row, lead: Row, book: CampaignBook, today: date) -> Plan:
-    """Steps 1 to 6 without the network (see ``ai_pending``)."""
+def draft_plan(
+    submission: Row,
+    lead: Row,
+    book: CampaignBook,
+    today: date,
+    limits: TemplateLimits | None = None,
+) -> Plan:
+    """Steps 1 to 6 without the network (see ``ai_pending``); dynamic keys' templates run
+    under ``limits``."""
     original = book.by_id.get(submission["campaign_id"]) if submission["campaign_id"] else None
     plan = Plan(submission, lead, original)
     if original is None or not original.active:
@@ -65,14 +74,14 @@ def draft_plan(submission: Row, lead: Row, book: CampaignBook, today: date) -> P
             "routedToCampaignId": None,
             "routingRuleName": None,
         }
-        plan.candidates = [evaluate(original, data, today, manual=True)]
+        plan.candidates = [evaluate(original, data, today, manual=True, limits=limits)]
         return plan
     routed = route(original, data, book)
     plan.routing = routed.routing
     plan.steps.append(routed.record)
     campaigns = candidates(routed.campaign, original, book)
     extra = [c for c in overflow_targets(campaigns, book) if c not in campaigns]
-    evaluations = [evaluate(campaign, data, today) for campaign in campaigns + extra]
+    evaluations = [evaluate(campaign, data, today, limits=limits) for campaign in campaigns + extra]
     plan.candidates = evaluations[: len(campaigns)]
     plan.overflow = {ev.campaign.id: ev for ev in evaluations}
     plan.ai_pending = [ev.campaign.id for ev in plan.overflow.values() if _asks_ai(ev)]

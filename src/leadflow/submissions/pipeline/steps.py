@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from typing import Any
 
+from leadflow.kit.templating import TemplateLimits
 from leadflow.submissions.conditions import disqualifying_rules, first_matching_rule
 from leadflow.submissions.dynamic_keys import apply_dynamic_keys
 from leadflow.submissions.field_paths import field_value, with_field
@@ -83,11 +84,18 @@ class Evaluation:
 
 
 def evaluate(
-    campaign: Campaign, data: Mapping[str, Any], today: date, *, manual: bool = False
+    campaign: Campaign,
+    data: Mapping[str, Any],
+    today: date,
+    *,
+    manual: bool = False,
+    limits: TemplateLimits | None = None,
 ) -> Evaluation:
     """Disqualification, dynamic keys, required fields, field qualification, payload.
 
-    A manual delivery (an operator's decision) skips the rules and only builds the payload."""
+    A manual delivery (an operator's decision) skips the rules and only builds the payload.
+    A dynamic key's template that breaks a limit (``limits``) is an ``error`` step: the lead
+    goes no further in this campaign."""
     config = campaign.config
     steps: list[Step] = []
     current = dict(data)
@@ -105,8 +113,12 @@ def evaluate(
         return _failed(campaign, current, steps, "disqualification", reason, "rules")
     steps.append(step("disqualification", "passed", campaign))
 
-    keyed = apply_dynamic_keys(config.dynamic_keys, current, today)
+    keyed = apply_dynamic_keys(config.dynamic_keys, current, today, limits)
     current = keyed.lead
+    if keyed.broken is not None:
+        reason = f"dynamic key {keyed.broken}"
+        steps.append(step("dynamic_keys", "error", campaign, reason=reason))
+        return _failed(campaign, current, steps, "dynamic_keys", reason, "rules")
     steps.append(
         step(
             "dynamic_keys",
