@@ -73,7 +73,10 @@ def retry_after_seconds(
     if len(newest_first) < limit:
         return None
     frees_at = newest_first[limit - 1] + window
-    return max(1, math.ceil((frees_at - now).total_seconds()))
+    # Another process may have stamped its failure a moment after this attempt's ``now``:
+    # no failure counts longer than one window, so neither does the wait.
+    wait = math.ceil((frees_at - now).total_seconds())
+    return max(1, min(wait, math.ceil(window.total_seconds())))
 
 
 async def start_attempt(
