@@ -35,7 +35,8 @@ async def second_browser(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 def session_token(app: FastAPI, browser: httpx.AsyncClient) -> str:
     signer: SessionSigner = app.state.web_signer
     session = signer.loads(browser.cookies[COOKIE_NAME])
-    assert session is not None and session.token is not None
+    assert session is not None
+    assert session.token is not None
     return session.token
 
 
@@ -167,11 +168,11 @@ def servers(database_url: str, tmp_path: Path) -> Iterator[list[ServerProcess]]:
             process.stop()
 
 
-def http_sign_in(base_url: str, person: Person) -> str:
+async def http_sign_in(base_url: str, person: Person) -> str:
     """Sign in over HTTP; the session cookie's value."""
-    with httpx.Client(base_url=base_url) as http:
-        form = http.get("/login")
-        answer = http.post(
+    async with httpx.AsyncClient(base_url=base_url) as http:
+        form = await http.get("/login")
+        answer = await http.post(
             "/login",
             data={
                 "csrf_token": csrf_of(form.text),
@@ -183,9 +184,9 @@ def http_sign_in(base_url: str, person: Person) -> str:
         return str(http.cookies[COOKIE_NAME])
 
 
-def page_status(base_url: str, cookie: str) -> int:
-    answer = httpx.get(base_url + "/", cookies={COOKIE_NAME: cookie})
-    return answer.status_code
+async def page_status(base_url: str, cookie: str) -> int:
+    async with httpx.AsyncClient(cookies={COOKIE_NAME: cookie}) as http:
+        return (await http.get(base_url + "/")).status_code
 
 
 @pytest.mark.slow
@@ -194,15 +195,16 @@ async def test_logout_password_change_and_removal_end_sessions_across_processes(
 ) -> None:
     one, two = (server.base_url for server in servers)
 
-    cookie = http_sign_in(one, person)
-    assert page_status(two, cookie) == 200
-    with httpx.Client(base_url=one, cookies={COOKIE_NAME: cookie}) as http:
-        home = http.get("/")
-        assert http.post("/logout", data={"csrf_token": csrf_of(home.text)}).status_code == 303
-    assert page_status(one, cookie) == 303
-    assert page_status(two, cookie) == 303
+    cookie = await http_sign_in(one, person)
+    assert await page_status(two, cookie) == 200
+    async with httpx.AsyncClient(base_url=one, cookies={COOKIE_NAME: cookie}) as http:
+        home = await http.get("/")
+        logout = await http.post("/logout", data={"csrf_token": csrf_of(home.text)})
+        assert logout.status_code == 303
+    assert await page_status(one, cookie) == 303
+    assert await page_status(two, cookie) == 303
 
-    first, second = http_sign_in(one, person), http_sign_in(two, person)
+    first, second = await http_sign_in(one, person), await http_sign_in(two, person)
     engine = create_engine(database_url, pool_size=1)
     try:
         async with make_sessionmaker(engine)() as db:
@@ -211,19 +213,19 @@ async def test_logout_password_change_and_removal_end_sessions_across_processes(
             assert user is not None
             await change_password(users, SystemClock(), user, NEW_PASSWORD)
             await db.commit()
-        assert page_status(one, first) == 303
-        assert page_status(two, second) == 303
+        assert await page_status(one, first) == 303
+        assert await page_status(two, second) == 303
 
         person.password = NEW_PASSWORD
-        first, second = http_sign_in(one, person), http_sign_in(two, person)
-        assert page_status(two, first) == 200
+        first, second = await http_sign_in(one, person), await http_sign_in(two, person)
+        assert await page_status(two, first) == 200
         async with make_sessionmaker(engine)() as db:
             users = UserRepository(db)
             user = await users.by_email(person.email)
             assert user is not None
             await remove_user(users, SystemClock(), user)
             await db.commit()
-        assert page_status(one, first) == 303
-        assert page_status(two, second) == 303
+        assert await page_status(one, first) == 303
+        assert await page_status(two, second) == 303
     finally:
         await engine.dispose()

@@ -182,7 +182,7 @@ async def http_sign_in(
     base_url: str, email: str, password: str, local_address: str = "127.0.0.1"
 ) -> httpx.Response:
     transport = httpx.AsyncHTTPTransport(local_address=local_address)
-    async with httpx.AsyncClient(base_url=base_url, transport=transport) as http:
+    async with httpx.AsyncClient(base_url=base_url, transport=transport, timeout=60) as http:
         form = await http.get("/login")
         return await http.post(
             "/login",
