@@ -152,6 +152,24 @@ class Settings(BaseSettings):
         default=0.1, gt=0, description="CPU time one render may take."
     )
 
+    # Sign-in throttle (web app): failures are counted in the database, so the limits hold
+    # across every API process; a failure stops counting once it is older than the window.
+    sign_in_window_seconds: int = Field(
+        default=900, ge=1, description="How long a failed sign-in counts against the limits."
+    )
+    sign_in_failures_per_account: int = Field(
+        default=5,
+        ge=1,
+        description="Failed sign-ins one account (e-mail) may have within the window; more "
+        "attempts are answered 429 until the oldest failure leaves it. A success clears them.",
+    )
+    sign_in_failures_per_address: int = Field(
+        default=30,
+        ge=1,
+        description="Failed sign-ins one client address may have within the window, over "
+        "every account it tries.",
+    )
+
     webhook_max_attempts: int = Field(default=8, description="Tries before a delivery fails.")
     webhook_timeout_seconds: float = 10.0
     webhook_retention_days: int = Field(

@@ -79,7 +79,7 @@ async def revoke_api_key(
     row = await ApiKeyRepository(session, principal.company_id).get(ref)
     if row is None:
         raise TrackDriveError.not_found("api key")
-    revoke(row, clock.now())
+    revoke(principal, row, clock.now())
     await session.flush()
     forget_verified_keys_after_commit(request, session)
     return envelope.one(RESOURCE.root, ApiKeyOut.model_validate(row))

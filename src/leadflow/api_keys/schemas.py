@@ -25,7 +25,8 @@ class ApiKeyCreate(BaseModel):
     ip_allowlist: list[str] = Field(
         default_factory=list,
         max_length=100,
-        description="Addresses or CIDR networks the key may be used from; empty: anywhere.",
+        description="Addresses or CIDR networks the key may be used from; empty: anywhere. "
+        "A key with an allowlist may only create keys limited to networks inside it.",
         examples=[["203.0.113.7", "198.51.100.0/24"]],
     )
 

@@ -8,7 +8,7 @@ from fastapi import Request
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadflow.api_keys.permissions import beyond_grant
+from leadflow.api_keys.permissions import powers_beyond
 from leadflow.api_keys.schemas import ApiKeyCreate
 from leadflow.clock import Clock
 from leadflow.companies.repository import CompanyRepository
@@ -21,9 +21,12 @@ from leadflow.models import ApiKey
 async def create_key(
     session: AsyncSession, clock: Clock, principal: Principal, body: ApiKeyCreate
 ) -> IssuedKey:
-    """A new key pair of the caller's company, granted no more than the caller's own key."""
+    """A new key pair of the caller's company, granted no more than the caller's own key
+    (permissions, and addresses when the caller's key has an IP allowlist)."""
     requested: dict[str, list[str]] = {str(r): list(a) for r, a in body.permissions.items()}
-    beyond = beyond_grant(principal.permissions, requested)
+    beyond = powers_beyond(
+        principal.permissions, principal.ip_allowlist, requested, body.ip_allowlist
+    )
     if beyond:
         raise TrackDriveError.forbidden(
             f"this key may not grant what it does not hold: {', '.join(beyond)}"
@@ -38,8 +41,18 @@ async def create_key(
     )
 
 
-def revoke(row: ApiKey, now: datetime) -> None:
-    """Revoking twice keeps the first time: that is when the key stopped working."""
+def revoke(principal: Principal, row: ApiKey, now: datetime) -> None:
+    """Revoke ``row`` if the caller's key is at least as powerful (403 naming what the target
+    holds beyond it otherwise): a key allowed to manage keys must not be able to cut off the
+    company's full-access key. Revoking twice keeps the first time: that is when the key
+    stopped working."""
+    beyond = powers_beyond(
+        principal.permissions, principal.ip_allowlist, row.permissions, row.ip_allowlist
+    )
+    if beyond:
+        raise TrackDriveError.forbidden(
+            f"this key may not revoke a key holding more than it does: {', '.join(beyond)}"
+        )
     if row.revoked_at is None:
         row.revoked_at = now
         row.updated_at = now

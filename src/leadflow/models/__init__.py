@@ -16,11 +16,13 @@ from leadflow.models.number import Number
 from leadflow.models.offer import Offer
 from leadflow.models.schedule import Schedule
 from leadflow.models.scheduled_callback import ScheduledCallback
+from leadflow.models.sign_in_failure import SignInFailure
 from leadflow.models.submission import Submission, SubmissionStatus, SubmittedLead
 from leadflow.models.subscription import Subscription
 from leadflow.models.time_lock import RateWindow, TimeLock
 from leadflow.models.traffic_source import TrafficSource
 from leadflow.models.user import User
+from leadflow.models.user_session import UserSession
 from leadflow.models.webhook_delivery import WebhookAttempt, WebhookDelivery
 
 __all__ = [
@@ -46,6 +48,7 @@ __all__ = [
     "RateWindow",
     "Schedule",
     "ScheduledCallback",
+    "SignInFailure",
     "Submission",
     "SubmissionStatus",
     "SubmittedLead",
@@ -53,6 +56,7 @@ __all__ = [
     "TimeLock",
     "TrafficSource",
     "User",
+    "UserSession",
     "WebhookAttempt",
     "WebhookDelivery",
 ]

@@ -1,13 +1,15 @@
-"""Queries on ``users``. E-mails are stored lowercased, so lookups lowercase too."""
+"""Queries on ``users``, their web sessions and the sign-in throttle's failures. E-mails are
+stored lowercased, so lookups lowercase too."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadflow.models import User
+from leadflow.models import SignInFailure, User, UserSession
 
 
 class UserRepository:
@@ -28,6 +30,9 @@ class UserRepository:
     def add(self, user: User) -> None:
         self.session.add(user)
 
+    async def remove(self, user: User) -> None:
+        await self.session.delete(user)
+
     async def touch_login(self, user_id: int, now: datetime) -> None:
         await self.session.execute(update(User).where(User.id == user_id).values(last_login_at=now))
 
@@ -36,4 +41,100 @@ class UserRepository:
             update(User)
             .where(User.id == user_id)
             .values(password_hash=password_hash, updated_at=now)
+        )
+
+
+class UserSessionRepository:
+    """Queries on ``web_sessions``: found by the hash of the cookie's token, never the token."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    def add(self, row: UserSession) -> None:
+        self.session.add(row)
+
+    async def live_with_user(
+        self, token_hash: str, now: datetime
+    ) -> tuple[UserSession, User] | None:
+        """The session and its user while the session is neither revoked nor expired."""
+        stmt = (
+            select(UserSession, User)
+            .join(User, User.id == UserSession.user_id)
+            .where(
+                UserSession.token_hash == token_hash,
+                UserSession.revoked_at.is_(None),
+                UserSession.expires_at > now,
+            )
+        )
+        found = (await self.session.execute(stmt)).first()
+        return (found[0], found[1]) if found is not None else None
+
+    async def touch(self, session_id: int, now: datetime) -> None:
+        await self.session.execute(
+            update(UserSession).where(UserSession.id == session_id).values(last_seen_at=now)
+        )
+
+    async def revoke_by_hash(self, token_hash: str, now: datetime) -> None:
+        await self.session.execute(
+            update(UserSession)
+            .where(UserSession.token_hash == token_hash, UserSession.revoked_at.is_(None))
+            .values(revoked_at=now)
+        )
+
+    async def revoke_of_user(
+        self, user_id: int, now: datetime, keep_hash: str | None = None
+    ) -> None:
+        """Revoke every live session of ``user_id`` except the one whose hash is ``keep_hash``."""
+        stmt = update(UserSession).where(
+            UserSession.user_id == user_id, UserSession.revoked_at.is_(None)
+        )
+        if keep_hash is not None:
+            stmt = stmt.where(UserSession.token_hash != keep_hash)
+        await self.session.execute(stmt.values(revoked_at=now))
+
+
+class SignInFailureRepository:
+    """Queries on ``sign_in_failures``, the throttle's counts shared by every process."""
+
+    def __init__(self, session: AsyncSession) -> None:
+        self.session = session
+
+    async def add(self, scope: str, subject: str, now: datetime) -> int:
+        row = SignInFailure(scope=scope, subject=subject, failed_at=now)
+        self.session.add(row)
+        await self.session.flush()
+        return row.id
+
+    async def newest_before(
+        self, scope: str, subject: str, before_id: int, since: datetime, limit: int
+    ) -> list[datetime]:
+        """Times of the newest ``limit`` failures of ``subject`` since ``since`` that were
+        written before row ``before_id``, newest first."""
+        stmt = (
+            select(SignInFailure.failed_at)
+            .where(
+                SignInFailure.scope == scope,
+                SignInFailure.subject == subject,
+                SignInFailure.failed_at > since,
+                SignInFailure.id < before_id,
+            )
+            .order_by(SignInFailure.failed_at.desc())
+            .limit(limit)
+        )
+        return list((await self.session.scalars(stmt)).all())
+
+    async def delete_ids(self, ids: Sequence[int]) -> None:
+        await self.session.execute(delete(SignInFailure).where(SignInFailure.id.in_(ids)))
+
+    async def clear(self, scope: str, subject: str) -> None:
+        await self.session.execute(
+            delete(SignInFailure).where(
+                SignInFailure.scope == scope, SignInFailure.subject == subject
+            )
+        )
+
+    async def prune(self, older_than: datetime) -> None:
+        """Drop failures that no longer count, so the table stays the size of one window."""
+        await self.session.execute(
+            delete(SignInFailure).where(SignInFailure.failed_at <= older_than)
         )

@@ -16,7 +16,8 @@ from leadflow.users.passwords import (
     hash_password,
     password_matches,
 )
-from leadflow.users.repository import UserRepository
+from leadflow.users.repository import UserRepository, UserSessionRepository
+from leadflow.users.sessions import end_sessions_of
 
 
 class UserError(ValueError):
@@ -85,8 +86,34 @@ async def authenticate(repo: UserRepository, email: str, password: str) -> User 
 
 
 async def reset_password(users: UserRepository, clock: Clock, user: User) -> str:
-    """A new random password for ``user`` (``leadflow demo`` on a later run); shown once."""
+    """A new random password for ``user`` (``leadflow demo`` on a later run); shown once. Every
+    session of the user ends: whoever held the old password is out."""
     password = generate_password()
-    hashed = await asyncio.to_thread(hash_password, password)
-    await users.set_password_hash(user.id, hashed, clock.now())
+    await change_password(users, clock, user, password)
     return password
+
+
+async def change_password(
+    users: UserRepository,
+    clock: Clock,
+    user: User,
+    password: str,
+    keep_session_token: str | None = None,
+) -> None:
+    """Set ``user``'s password and end the user's other sessions: a password is changed
+    because someone else may know it, and their sign-ins must not outlive it."""
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise UserError("password", f"must be at least {MIN_PASSWORD_LENGTH} characters")
+    hashed = await asyncio.to_thread(hash_password, password)
+    now = clock.now()
+    await users.set_password_hash(user.id, hashed, now)
+    sessions = UserSessionRepository(users.session)
+    await end_sessions_of(sessions, user.id, now, keep_token=keep_session_token)
+
+
+async def remove_user(users: UserRepository, clock: Clock, user: User) -> None:
+    """Remove ``user``; every session of theirs ends with them (revoked first, so that the
+    rows say when, until the user's deletion takes them away)."""
+    await end_sessions_of(UserSessionRepository(users.session), user.id, clock.now())
+    await users.remove(user)
+    await users.session.flush()

@@ -1,9 +1,11 @@
-"""The web app's session: a signed cookie holding who is signed in and the CSRF token.
+"""The web app's session cookie: the CSRF token and, once signed in, the session's token.
 
-The cookie is ``base64url(json).base64url(hmac_sha256)``: the server keeps no session rows, and
-a cookie nobody signed, or one that has expired, is simply no session. Every visitor, signed in
-or not, gets a CSRF token in it, so that the login form is protected too (session-bound CSRF:
-each form carries the token and a POST must send the same one back).
+The cookie is ``base64url(json).base64url(hmac_sha256)``; a cookie nobody signed, or one that
+has expired, is simply no session. Who is signed in is not in the cookie: it carries the random
+token of a ``web_sessions`` row (``users.sessions``), looked up on every authenticated request,
+so that logout, a password change or removing the user ends the sign-in at once. Every visitor,
+signed in or not, gets a CSRF token in it, so that the login form is protected too
+(session-bound CSRF: each form carries the token and a POST must send the same one back).
 """
 
 from __future__ import annotations
@@ -28,14 +30,14 @@ SECRET_FILE = Path("var") / "session-secret"
 @dataclass
 class WebSession:
     csrf_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
-    user_id: int | None = None
-    company_id: int | None = None
+    # The web_sessions token once signed in; None for a visitor.
+    token: str | None = None
     issued_at: float = field(default_factory=time.time)
     # Set when this request created or changed the session: the response must carry it.
     changed: bool = False
 
     def to_json(self) -> dict[str, Any]:
-        return {"c": self.csrf_token, "u": self.user_id, "co": self.company_id, "t": self.issued_at}
+        return {"c": self.csrf_token, "s": self.token, "t": self.issued_at}
 
 
 def session_secret(settings: Settings) -> bytes:
@@ -91,8 +93,7 @@ class SessionSigner:
             data = json.loads(_unb64(payload))
             session = WebSession(
                 csrf_token=str(data["c"]),
-                user_id=int(data["u"]) if data.get("u") is not None else None,
-                company_id=int(data["co"]) if data.get("co") is not None else None,
+                token=str(data["s"]) if data.get("s") is not None else None,
                 issued_at=float(data["t"]),
             )
         except (ValueError, KeyError, TypeError):

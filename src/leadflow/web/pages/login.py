@@ -3,25 +3,45 @@
 A failed sign-in always takes at least ``login_failure_seconds`` and always says the same
 thing, whether the e-mail is unknown or the password wrong (and an unknown e-mail still costs
 an argon2 verification), so neither the answer nor its timing tells which part was wrong.
+Failures are throttled per account and per client address (``users.throttle``): past a limit
+the answer is 429 with ``Retry-After``, before any password is checked, and a warning is logged.
+A sign-in opens a server-side session (``users.sessions``); logging out revokes it.
 """
 
 from __future__ import annotations
 
 import asyncio
+import logging
+import math
 import time
+from datetime import datetime
 
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
 from leadflow.db.session import SessionDep
 from leadflow.kit.dependencies import ClockDep, SettingsDep
-from leadflow.users.repository import UserRepository
+from leadflow.users.repository import (
+    SignInFailureRepository,
+    UserRepository,
+    UserSessionRepository,
+)
 from leadflow.users.service import authenticate
+from leadflow.users.sessions import end_session, open_session
+from leadflow.users.throttle import (
+    Attempt,
+    Refusal,
+    SignInLimits,
+    refusal_of,
+    start_attempt,
+    succeeded,
+)
 from leadflow.web.auth import CsrfDep, web_session
 from leadflow.web.rendering import page, redirect
 from leadflow.web.session import WebSession
 
 router = APIRouter(include_in_schema=False)
+log = logging.getLogger(__name__)
 
 LOGIN_FAILED = "That e-mail and password do not match an account."
 
@@ -33,9 +53,48 @@ def safe_next(target: str | None) -> str:
     return target
 
 
+def throttled_message(retry_after_seconds: int) -> str:
+    """The same words for an account and an address limit: which one it was is for the log."""
+    if retry_after_seconds < 60:
+        wait = f"{retry_after_seconds} seconds"
+    else:
+        minutes = math.ceil(retry_after_seconds / 60)
+        wait = "1 minute" if minutes == 1 else f"{minutes} minutes"
+    return f"Too many failed sign-ins. Try again in {wait}."
+
+
 @router.get("/login")
 async def login_form(request: Request, next: str = "/") -> Response:
     return page(request, "login.html", next=safe_next(next), email="", error=None)
+
+
+async def _begin_attempt(
+    request: Request, limits: SignInLimits, email: str, address: str, now: datetime
+) -> tuple[Attempt, Refusal | None]:
+    """Record the attempt and decide whether it may go on, each step committed at once on a
+    session of its own: parallel attempts in other processes must see this one before any
+    password is checked."""
+    async with request.app.state.sessionmaker() as own:
+        failures = SignInFailureRepository(own)
+        attempt = await start_attempt(failures, limits, email, address, now)
+        await own.commit()
+        refusal = await refusal_of(failures, limits, attempt, now)
+        await own.commit()
+    return attempt, refusal
+
+
+async def _log_refusal(users: UserRepository, email: str, address: str, refusal: Refusal) -> None:
+    """A warning naming the account by its id (not the e-mail typed) and the address."""
+    user = await users.by_email(email) if email.strip() else None
+    account = f"user {user.id}" if user is not None else "no such user"
+    log.warning(
+        "sign-in refused: too many failures for this %s (account: %s, address: %s); "
+        "retry after %d s",
+        refusal.scope,
+        account,
+        address,
+        refusal.retry_after_seconds,
+    )
 
 
 @router.post("/login")
@@ -46,23 +105,44 @@ async def login(
     email = str(form.get("email") or "")
     password = str(form.get("password") or "")
     target = safe_next(str(form.get("next") or "/"))
+    address = request.client.host if request.client else "unknown"
+    limits = SignInLimits.from_settings(settings)
+    attempt, refusal = await _begin_attempt(request, limits, email, address, clock.now())
     repo = UserRepository(db)
+    if refusal is not None:
+        await _log_refusal(repo, email, address, refusal)
+        response = page(
+            request,
+            "login.html",
+            status_code=429,
+            next=target,
+            email=email,
+            error=throttled_message(refusal.retry_after_seconds),
+        )
+        response.headers["Retry-After"] = str(refusal.retry_after_seconds)
+        return response
     user = await authenticate(repo, email, password)
     if user is None:
         await asyncio.sleep(max(0.0, settings.login_failure_seconds - (time.monotonic() - started)))
         return page(
             request, "login.html", status_code=401, next=target, email=email, error=LOGIN_FAILED
         )
+    await succeeded(SignInFailureRepository(db), attempt)
     await repo.touch_login(user.id, clock.now())
-    # A fresh session (and CSRF token) on sign-in: a token planted before it is worth nothing.
-    request.state.web_session = WebSession(
-        user_id=user.id, company_id=user.company_id, changed=True
+    token = open_session(
+        UserSessionRepository(db), clock, user.id, settings.session_max_age_seconds
     )
+    # A fresh session (and CSRF token) on sign-in: a token planted before it is worth nothing.
+    request.state.web_session = WebSession(token=token, changed=True)
     return redirect(request, target)
 
 
 @router.post("/logout")
-async def logout(request: Request, form: CsrfDep) -> Response:
-    web_session(request)
+async def logout(request: Request, form: CsrfDep, db: SessionDep, clock: ClockDep) -> Response:
+    """Revoke the session server-side (committed before the answer leaves), so that a copy of
+    the cookie stops working too, then start a fresh visitor session."""
+    token = web_session(request).token
+    if token is not None:
+        await end_session(UserSessionRepository(db), token, clock.now())
     request.state.web_session = WebSession(changed=True)
     return redirect(request, "/login")
