@@ -213,3 +213,22 @@ def _embedded_ipv4(address: IPAddress) -> list[ipaddress.IPv4Address]:
     if address.teredo is not None:
         found.extend(address.teredo)
     return found
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: object) -> tuple[str, str, int] | None:
+    """``(scheme, host, port)`` as a client would connect (host normalised, default port
+    filled in); None for what is not an http(s) URL. Secrets are bound to an origin: one
+    stored for a URL must not follow that URL to another host."""
+    try:
+        parts = urlsplit(str(url))
+        scheme = parts.scheme.lower()
+        host = normalised_host(parts.hostname or "")
+        port = parts.port or DEFAULT_PORTS.get(scheme, 0)
+    except ValueError:
+        return None
+    if scheme not in SCHEMES or not host:
+        return None
+    return scheme, host, port
