@@ -1,3 +1,4 @@
+# ruff: noqa: RUF001 (look-alike characters are the point of these URLs)
 """Forty URLs the outbound URL policy must refuse, shared by the policy and the API tests.
 
 Each is a spelling a browser, httpx or the C library would turn into an address users must not
