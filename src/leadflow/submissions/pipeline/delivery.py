@@ -130,8 +130,6 @@ async def deliver(
         await check_target(url, policy.allow_private, policy.allow_loopback)
     except RefusedUrlError as exc:
         return _refused(f"endpoint url refused: {exc}")
-    except OSError as exc:
-        return _refused(f"could not resolve the endpoint's host: {exc}"[:MAX_TEXT])
     try:
         headers = await _headers(http, endpoint, body, policy, tokens)
     except (httpx.HTTPError, RefusedUrlError, KeyError, ValueError, OSError) as exc:
