@@ -15,6 +15,7 @@ from typing import Any, Literal
 from pydantic import Field, field_validator
 
 from leadflow.campaigns.config import CampaignConfig, is_time_zone
+from leadflow.kit.outbound_urls import origin
 from leadflow.submissions.campaign_config import CampaignConfigModel
 from leadflow.submissions.dynamic_keys import SavedDynamicKey
 
@@ -132,15 +133,47 @@ def masked(config: dict[str, Any]) -> dict[str, Any]:
     return copy
 
 
-def keep_masked_secrets(incoming: dict[str, Any], stored: dict[str, Any]) -> dict[str, Any]:
+def keep_masked_secrets(
+    incoming: dict[str, Any], stored: dict[str, Any]
+) -> tuple[dict[str, Any], list[dict[str, str]]]:
     """``incoming`` with each secret still reading :data:`MASK` put back to the stored value,
-    so a client may send a campaign back as it read it without erasing its credentials."""
+    so a client may send a campaign back as it read it without erasing its credentials.
+
+    A masked secret is kept only while every URL it is sent to keeps its origin (scheme, host,
+    port): otherwise whoever may edit the campaign could point the URL at their own server and
+    collect the buyer's credentials without ever seeing them. Such a secret is not kept; it
+    is named in the returned problems (re-enter it to send it to the new host)."""
     result: dict[str, Any] = _deep_copy(incoming)
+    problems: list[dict[str, str]] = []
     for path, value in _secret_paths(result):
-        if value == MASK:
-            original = _at(stored, path)
-            _set(result, path, original)
-    return result
+        if value != MASK:
+            continue
+        moved = [
+            ".".join(url_path)
+            for url_path in _secret_destinations(path)
+            if origin(_at(result, url_path)) != origin(_at(stored, url_path))
+        ]
+        if moved:
+            problems.append(
+                {
+                    "field": ".".join(path),
+                    "message": f"re-enter this secret: {', '.join(moved)} now points at "
+                    "another host, and a masked secret is never sent to a new host",
+                }
+            )
+            continue
+        _set(result, path, _at(stored, path))
+    return result, problems
+
+
+def _secret_destinations(path: tuple[str, ...]) -> list[tuple[str, ...]]:
+    """The URLs a secret at ``path`` is sent to (an OAuth client secret to the token URL, and
+    the token it buys to the endpoint)."""
+    if path[0] == "aiQualifier":
+        return [("aiQualifier", "baseUrl")]
+    if path == ("endpoint", "auth", "clientSecret"):
+        return [("endpoint", "auth", "tokenUrl"), ("endpoint", "url")]
+    return [("endpoint", "url")]
 
 
 def _secret_paths(config: dict[str, Any]) -> list[tuple[tuple[str, ...], Any]]:

@@ -113,11 +113,14 @@ async def update_campaign(
     repo: CampaignRepository, campaign: Campaign, body: Any, settings: Settings, now: datetime
 ) -> Campaign:
     """``body`` is merged onto the stored campaign (top-level keys replace), then the whole is
-    validated again; masked secrets sent back keep their stored values."""
+    validated again; masked secrets sent back keep their stored values, unless a URL they
+    are sent to moved to another host (a 422: re-enter them)."""
     if not isinstance(body, dict):
         raise invalid([{"field": "body", "message": "must be a JSON object"}])
     stored = _stored_document(campaign)
-    merged = keep_masked_secrets({**stored, **body}, stored)
+    merged, moved_secrets = keep_masked_secrets({**stored, **body}, stored)
+    if moved_secrets:
+        raise invalid(moved_secrets)
     document = await _checked(repo, merged, settings, campaign)
     for column, value in document.columns().items():
         setattr(campaign, column, value)

@@ -19,16 +19,20 @@ from leadflow.db.repository import CompanyRepository
 from leadflow.db.session import SessionDep, flush_or_422
 from leadflow.kit import envelope, listing
 from leadflow.kit.auth import READ, WRITE, Principal, require
-from leadflow.kit.dependencies import ClockDep
+from leadflow.kit.dependencies import ClockDep, SettingsDep
 from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.listing import ListQueryDep, ListSpec
 from leadflow.models.base import Base
+from leadflow.settings import Settings
 
 ModelT = TypeVar("ModelT", bound=Base)
 
 Values = dict[str, Any]
 # A rule sees the values about to be written and returns them, normalised, or raises a 422.
 Rule = Callable[[AsyncSession, Principal, Values], Awaitable[Values]]
+# A check of the values against the operator's settings (the outbound URL policy on a stored
+# URL); it raises a 422 or returns.
+SettingsCheck = Callable[[Settings, Values], None]
 
 
 @dataclass
@@ -42,6 +46,7 @@ class Resource(Generic[ModelT]):
     out: type[BaseModel]
     defaults: Callable[[], Values] = dict
     rules: Sequence[Rule] = field(default_factory=tuple)
+    settings_checks: Sequence[SettingsCheck] = field(default_factory=tuple)
     # Rows that own a ``leads_api_key``: intake caches token → owner, so a write must drop
     # that cache or a deleted schedule's token would keep enrolling leads for a while.
     holds_lead_tokens: bool = False
@@ -102,8 +107,12 @@ def crud_router(resource: Resource[ModelT]) -> APIRouter:
         principal: writer,
         session: SessionDep,
         clock: ClockDep,
+        settings: SettingsDep,
     ) -> Response:
-        values = await apply_rules(session, principal, body.model_dump(exclude_none=True))
+        values = body.model_dump(exclude_none=True)
+        for check in resource.settings_checks:
+            check(settings, values)
+        values = await apply_rules(session, principal, values)
         now = clock.now()
         row = resource.repository.model(
             company_id=principal.company_id,
@@ -130,12 +139,15 @@ def crud_router(resource: Resource[ModelT]) -> APIRouter:
             principal: writer,
             session: SessionDep,
             clock: ClockDep,
+            settings: SettingsDep,
         ) -> Response:
             row = await load(session, principal, ref)
             changes = body.model_dump(exclude_unset=True)
             blank = sorted(k for k, v in changes.items() if v is None and not resource.nullable(k))
             if blank:
                 raise TrackDriveError.invalid({name: ["can't be blank"] for name in blank})
+            for check in resource.settings_checks:
+                check(settings, changes)
             changes = await apply_rules(session, principal, changes)
             for name, value in changes.items():
                 setattr(row, name, value)

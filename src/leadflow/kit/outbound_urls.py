@@ -8,12 +8,18 @@ Private networks (10/8, 172.16/12, 192.168/16, 100.64/10, fc00::/7) are refused 
 operator allows them (``LEADFLOW_ALLOW_PRIVATE_URLS``), as a self-hosted install may deliver
 to its own LAN on purpose.
 
-This checks the host **as written**: IP literals in every spelling a client would accept
-(dotted, decimal ``2130706433``, hex ``0x7f000001``, octal ``0177.0.0.1``, short ``127.1``,
-bracketed IPv6, IPv4-mapped and other IPv6 forms that embed an IPv4 address) and a few
-well-known names. A public name may still resolve to a private address (or be re-pointed
-later, DNS rebinding); that is checked at delivery time, against the address actually
-connected to, when delivery arrives with the cadence work.
+This checks the host **as written**, after mapping it the way browsers, httpx and IDNA
+(UTS #46) do, so ``127。0。0。1`` (ideographic full stops), full-width digits and upper case
+are judged as the ``127.0.0.1`` a client would connect to: IP literals in every spelling a
+client would accept (dotted, decimal ``2130706433``, hex ``0x7f000001``, octal
+``0177.0.0.1``, short ``127.1``, bracketed IPv6, IPv4-mapped and other IPv6 forms that embed
+an IPv4 address) and a few well-known names. A public name may still resolve to a private
+address (or be re-pointed later, DNS rebinding); :mod:`leadflow.kit.pinned_http` checks every
+address a name resolves to when connecting, and connects only to an address it checked.
+
+A templated URL (a schedule webhook's ``https://x.example/[token]`` or ``{{ lead.x }}``) is
+checked on its literal host by :func:`check_templated_url`; a host that is itself a template
+cannot be judged at save and is judged at send.
 """
 
 from __future__ import annotations
@@ -21,6 +27,8 @@ from __future__ import annotations
 import ipaddress
 import re
 from urllib.parse import urlsplit
+
+import idna
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 
@@ -66,7 +74,7 @@ def check_outbound_url(url: str, allow_private: bool, *, allow_loopback: bool = 
         raise ValueError("must start with http:// or https://")
     if parts.username is not None or parts.password is not None or "@" in parts.netloc:
         raise ValueError("must not carry a user name or password")
-    host = (parts.hostname or "").rstrip(".")
+    host = normalised_host(parts.hostname or "")
     if not host:
         raise ValueError("must name a host")
     address = literal_address(host)
@@ -74,6 +82,38 @@ def check_outbound_url(url: str, allow_private: bool, *, allow_loopback: bool = 
         _check_name(host, allow_loopback)
     else:
         _check_address(address, allow_private, allow_loopback)
+
+
+def normalised_host(host: str) -> str:
+    """The host as a client resolves it: UTS #46 mapped (U+3002, U+FF0E and U+FF61 become
+    ``.``, full-width characters narrow, letters lower-case), without trailing dots."""
+    try:
+        mapped = idna.uts46_remap(host, std3_rules=False, transitional=False)
+    except idna.IDNAError:
+        raise ValueError("has an invalid host name") from None
+    return mapped.rstrip(".")
+
+
+_TEMPLATE = re.compile(r"\{\{|\{%|\[[^\]]*\]")
+
+
+def check_templated_url(url: str, allow_private: bool, *, allow_loopback: bool = False) -> None:
+    """Like :func:`check_outbound_url` for a URL that holds template tags: the part before the
+    first tag is judged when it already contains the whole host (``https://x.example/[id]``);
+    a URL whose scheme or host is itself templated is refused, as no one can say where it
+    would go until it is sent."""
+    start = url.find("://") + 3 if "://" in url else 0
+    if url.startswith("[", start):  # a bracketed IPv6 host, not a token
+        start = max(url.find("]", start) + 1, start)
+    found = _TEMPLATE.search(url, start)
+    if found is None:
+        check_outbound_url(url, allow_private, allow_loopback=allow_loopback)
+        return
+    literal = url[: found.start()]
+    _scheme, sep, rest = literal.partition("://")
+    if not sep or not any(mark in rest for mark in "/?#"):
+        raise ValueError("must name its host literally (a template may follow the host)")
+    check_outbound_url(literal, allow_private, allow_loopback=allow_loopback)
 
 
 def literal_address(host: str) -> IPAddress | None:
@@ -173,3 +213,22 @@ def _embedded_ipv4(address: IPAddress) -> list[ipaddress.IPv4Address]:
     if address.teredo is not None:
         found.extend(address.teredo)
     return found
+
+
+DEFAULT_PORTS = {"http": 80, "https": 443}
+
+
+def origin(url: object) -> tuple[str, str, int] | None:
+    """``(scheme, host, port)`` as a client would connect (host normalised, default port
+    filled in); None for what is not an http(s) URL. Secrets are bound to an origin: one
+    stored for a URL must not follow that URL to another host."""
+    try:
+        parts = urlsplit(str(url))
+        scheme = parts.scheme.lower()
+        host = normalised_host(parts.hostname or "")
+        port = parts.port or DEFAULT_PORTS.get(scheme, 0)
+    except ValueError:
+        return None
+    if scheme not in SCHEMES or not host:
+        return None
+    return scheme, host, port

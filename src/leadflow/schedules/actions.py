@@ -21,8 +21,11 @@ from pydantic import (
     model_validator,
 )
 
+from leadflow.kit.errors import TrackDriveError
+from leadflow.kit.outbound_urls import check_templated_url
 from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
 from leadflow.schedules.templates import check_template
+from leadflow.settings import Settings
 
 MAX_ACTIONS = 200
 MAX_WAIT_SECONDS = 366 * 24 * 3600
@@ -304,3 +307,24 @@ _ACTIONS = TypeAdapter(ActionList)
 def parse_actions(stored: list[dict[str, Any]]) -> tuple[Action, ...]:
     """A schedule's stored ``actions`` JSON as models (raises pydantic's ``ValidationError``)."""
     return tuple(_ACTIONS.validate_python(stored))
+
+
+def check_webhook_urls(settings: Settings, values: dict[str, Any]) -> None:
+    """The outbound URL policy on every webhook action's URL about to be stored (its literal
+    host, for a templated URL), so a forbidden target is refused at save, not only at send;
+    a 422 naming each one as ``actions.<n>.webhook.url``."""
+    errors: dict[str, list[str]] = {}
+    for key in ("actions", "end_actions"):
+        for index, action in enumerate(values.get(key) or []):
+            if not isinstance(action, dict) or action.get("type") != "webhook":
+                continue
+            try:
+                check_templated_url(
+                    str(action.get("url", "")),
+                    settings.allow_private_urls,
+                    allow_loopback=settings.allow_loopback_urls,
+                )
+            except ValueError as exc:
+                errors[f"{key}.{index}.webhook.url"] = [str(exc)]
+    if errors:
+        raise TrackDriveError.invalid(errors)

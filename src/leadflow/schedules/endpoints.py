@@ -12,6 +12,7 @@ from leadflow.kit.fulltext import TextColumns
 from leadflow.kit.listing import ListSpec
 from leadflow.models import Schedule
 from leadflow.offers.repository import OfferRepository
+from leadflow.schedules.actions import check_webhook_urls
 from leadflow.schedules.repository import ScheduleRepository
 from leadflow.schedules.schemas import ScheduleCreate, ScheduleOut, ScheduleUpdate
 
@@ -44,6 +45,7 @@ router = crud_router(
             "dial_order": "fifo",
         },
         rules=[offer_is_own],
+        settings_checks=[check_webhook_urls],
         holds_lead_tokens=True,
         listing=ListSpec(
             model=Schedule,

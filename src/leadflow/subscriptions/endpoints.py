@@ -21,6 +21,7 @@ from leadflow.kit.dependencies import ClockDep, SettingsDep
 from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.fulltext import TextColumns
 from leadflow.kit.listing import ListQueryDep, ListSpec
+from leadflow.kit.outbound_urls import origin
 from leadflow.models import Subscription, WebhookDelivery
 from leadflow.subscriptions.deliveries import DELIVERY_LISTINGS, WebhookDeliveryOut
 from leadflow.subscriptions.repository import SubscriptionRepository
@@ -89,7 +90,7 @@ async def create_subscription(
 
 @router.put(
     "/{ref}",
-    summary="Update a subscription",
+    summary="Update a subscription (a new host gets a new signing secret, shown once)",
     **envelope.documented(RESOURCE.root, SubscriptionOut),
 )
 async def update_subscription(
@@ -115,11 +116,17 @@ async def update_subscription(
         settings.allow_private_urls,
         settings.allow_loopback_urls,
     )
+    moved = "target_url" in changes and origin(changes["target_url"]) != origin(row.target_url)
     for name, value in changes.items():
         setattr(row, name, value)
     row.updated_at = clock.now()
+    if moved:
+        # The signing secret belongs to the receiver it was shown for: a new host gets a new
+        # one (shown in this answer, once), so the old receiver's key never signs for it.
+        row.secret = new_signing_secret()
     await flush_or_422(session)
-    return envelope.one(RESOURCE.root, SubscriptionOut.model_validate(row))
+    shown = SubscriptionCreated if moved else SubscriptionOut
+    return envelope.one(RESOURCE.root, shown.model_validate(row))
 
 
 @router.get(

@@ -1,25 +1,25 @@
 """Sending one delivery: check where it goes, sign it, POST it, and say what happened.
 
-The target URL passed the outbound URL policy when the subscription was saved, but a name may
-resolve elsewhere today (DNS can be re-pointed at a private or metadata address), so the policy
-runs again here, on the URL and on every address its host resolves to. A refusal is final: the
-delivery fails at once rather than retrying into the same wall. Redirects are never followed,
-as a public target could otherwise bounce the request to an address the policy refuses.
+The target URL passed the outbound URL policy when the subscription was saved; the policy runs
+again here on the URL as written (the settings may have changed), and the client, built on
+:mod:`leadflow.kit.pinned_http`, checks every address the host resolves to and connects only to
+one of them (a name re-pointed at a private or metadata address is refused, DNS rebinding
+included). A refusal is final: the delivery fails at once rather than retrying into the same
+wall. Redirects are never followed, as a public target could otherwise bounce the request to
+an address the policy refuses.
 """
 
 from __future__ import annotations
 
-import asyncio
-import socket
 import time
 from dataclasses import dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import httpx
 import orjson
 
-from leadflow.kit.outbound_urls import check_outbound_url, literal_address
+from leadflow.kit.outbound_urls import check_outbound_url
+from leadflow.kit.pinned_http import RefusedUrlError
 from leadflow.webhooks.signing import HEADER, signature_header
 
 USER_AGENT = "Leadflow-Webhooks"
@@ -55,30 +55,19 @@ class Outcome:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-class RefusedUrlError(ValueError):
-    """The outbound URL policy refuses the target; retrying would not change that."""
+__all__ = ["RefusedUrlError", "check_target", "send"]
 
 
 async def check_target(url: str, allow_private: bool, allow_loopback: bool = False) -> None:
-    """Raise :class:`RefusedUrlError` unless ``url`` and every address it resolves to pass
-    the outbound URL policy. A name that does not resolve is an ordinary (retried) failure."""
+    """Raise :class:`RefusedUrlError` unless the URL as written passes the outbound URL policy.
+
+    The addresses its host resolves to are checked when the pinned client connects (see
+    :mod:`leadflow.kit.pinned_http`), against the very answer it connects to; checking them
+    here too would resolve twice, which is the gap DNS rebinding uses."""
     try:
         check_outbound_url(url, allow_private, allow_loopback=allow_loopback)
     except ValueError as exc:
         raise RefusedUrlError(str(exc)) from None
-    parts = urlsplit(url)
-    host = (parts.hostname or "").rstrip(".")
-    if literal_address(host) is not None:
-        return
-    loop = asyncio.get_running_loop()
-    infos = await loop.getaddrinfo(host, parts.port, type=socket.SOCK_STREAM)
-    for info in infos:
-        address = str(info[4][0]).split("%", 1)[0]
-        written = f"[{address}]" if ":" in address else address
-        try:
-            check_outbound_url(f"http://{written}/", allow_private, allow_loopback=allow_loopback)
-        except ValueError as exc:
-            raise RefusedUrlError(f"resolves to {address}, which {exc}") from None
 
 
 def request_headers(outgoing: Outgoing, body: bytes, timestamp: int) -> dict[str, str]:
@@ -112,8 +101,6 @@ async def send(
         await check_target(outgoing.target_url, allow_private, allow_loopback)
     except RefusedUrlError as exc:
         return outcome(error=f"target_url refused: {exc}", refused=True)
-    except OSError as exc:
-        return outcome(error=f"could not resolve the host: {exc}"[:MAX_ERROR_LENGTH])
     body = orjson.dumps(outgoing.payload)
     try:
         response = await http.post(
@@ -122,6 +109,8 @@ async def send(
             headers=request_headers(outgoing, body, timestamp),
             follow_redirects=False,
         )
+    except RefusedUrlError as exc:
+        return outcome(error=f"target_url refused: {exc}", refused=True)
     except httpx.HTTPError as exc:
         return outcome(error=f"{type(exc).__name__}: {exc}"[:MAX_ERROR_LENGTH])
     return outcome(status_code=response.status_code)

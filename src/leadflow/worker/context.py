@@ -16,6 +16,7 @@ from leadflow.clock import Clock
 from leadflow.db.group_commit import GroupCommitter
 from leadflow.db.session import make_sessionmaker
 from leadflow.db.snapshot import SnapshotReader
+from leadflow.kit.pinned_http import OutboundPolicy, pinned_client
 from leadflow.settings import Settings
 
 
@@ -28,7 +29,9 @@ class WorkerContext:
     settings: Settings
     channels: Channels
     http: httpx.AsyncClient
-    """For webhooks and webhook actions: no redirects followed, a short timeout."""
+    """For users' URLs (webhooks, webhook actions, the AI qualifier): pinned to the addresses
+    the outbound URL policy passed (:mod:`leadflow.kit.pinned_http`), no redirects followed,
+    a short timeout. The channels use their own client, for the operator's providers."""
     snapshots: SnapshotReader | None = None
     """Read snapshots beside the write connection, for decisions made outside SQLite's write
     lock (:mod:`leadflow.db.snapshot`); None on PostgreSQL, whose claims lock rows, not the
@@ -42,15 +45,19 @@ async def worker_context(
     """The context for one process, its HTTP client closed when the process stops."""
     timeout = httpx.Timeout(settings.webhook_timeout_seconds)
     snapshots = snapshot_reader(engine)
+    policy = OutboundPolicy(settings.allow_private_urls, settings.allow_loopback_urls)
     try:
-        async with httpx.AsyncClient(timeout=timeout, follow_redirects=False) as http:
+        async with (
+            httpx.AsyncClient(timeout=timeout, follow_redirects=False) as providers,
+            pinned_client(policy, timeout) as http,
+        ):
             yield WorkerContext(
                 engine=engine,
                 sessionmaker=make_sessionmaker(engine),
                 committer=committer,
                 clock=clock,
                 settings=settings,
-                channels=build_channels(settings, http),
+                channels=build_channels(settings, providers),
                 http=http,
                 snapshots=snapshots,
             )

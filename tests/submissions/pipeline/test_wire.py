@@ -10,6 +10,7 @@ from contextlib import asynccontextmanager
 import httpx
 import pytest
 
+from leadflow.kit.pinned_http import OutboundPolicy
 from leadflow.submissions.pipeline.wire import KeepAliveTransport
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
@@ -60,7 +61,9 @@ async def keep_alive(reader: asyncio.StreamReader, writer: asyncio.StreamWriter)
 
 @pytest.fixture
 async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(transport=KeepAliveTransport(), timeout=2) as http:
+    async with httpx.AsyncClient(
+        transport=KeepAliveTransport(OutboundPolicy(False, True)), timeout=2
+    ) as http:
         yield http
 
 

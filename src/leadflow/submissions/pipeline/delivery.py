@@ -2,8 +2,9 @@
 
 Only a timeout, a connection error or a 5xx is tried again (up to the endpoint's
 ``maxRetries``, with a short doubling pause): a buyer that answered has decided, and posting
-again could sell the same lead twice. The URL policy runs before every send, on the address
-the name resolves to today, and redirects are never followed. Nothing here raises for
+again could sell the same lead twice. The URL policy runs before every send, and the client
+connects only to an address it passed (:mod:`leadflow.kit.pinned_http`); redirects are never
+followed. Nothing here raises for
 anything the buyer or the network does.
 """
 
@@ -129,8 +130,6 @@ async def deliver(
         await check_target(url, policy.allow_private, policy.allow_loopback)
     except RefusedUrlError as exc:
         return _refused(f"endpoint url refused: {exc}")
-    except OSError as exc:
-        return _refused(f"could not resolve the endpoint's host: {exc}"[:MAX_TEXT])
     try:
         headers = await _headers(http, endpoint, body, policy, tokens)
     except (httpx.HTTPError, RefusedUrlError, KeyError, ValueError, OSError) as exc:
@@ -148,6 +147,8 @@ async def deliver(
                 timeout=timeout,
                 follow_redirects=False,
             )
+        except RefusedUrlError as exc:
+            return _refused(f"endpoint url refused: {exc}"[:MAX_TEXT])
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}".strip()[:MAX_TEXT]
             attempts.append(Attempt(number, None, error, _elapsed(started)))

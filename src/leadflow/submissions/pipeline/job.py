@@ -35,12 +35,12 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
-from urllib.request import getproxies
 from zoneinfo import ZoneInfo
 
 import httpx
 
 from leadflow.db.statements import Row, Sql
+from leadflow.kit.pinned_http import OutboundPolicy
 from leadflow.kit.templating import TemplateLimits
 from leadflow.submissions.pipeline import repository
 from leadflow.submissions.pipeline.campaigns import CampaignBook, ConfigCache
@@ -104,7 +104,6 @@ class SubmissionJob:
         self._on_network: set[asyncio.Task[None]] = set()
         self._room = asyncio.Event()
         self._client: httpx.AsyncClient | None = None
-        self._proxied = bool(getproxies())
         self.more_due = False
         """After a round: whether more may be due now (a full batch claimed, no room left, rows
         swept back), so the worker goes round again; else it waits for a wake or the poll."""
@@ -112,13 +111,14 @@ class SubmissionJob:
     def client(self, context: WorkerContext) -> httpx.AsyncClient:
         """The client for deliveries, their OAuth tokens and pixels: one per worker, its
         connections kept alive, over :class:`KeepAliveTransport` (well under half of
-        httpcore's CPU per delivery). With a proxy configured in the environment, the context's
-        client (which honours it) instead."""
-        if self._proxied:
-            return context.http
+        httpcore's CPU per delivery), pinned to the addresses the URL policy passed. No
+        environment proxy: a proxy would resolve the buyer's name again, out of the policy's
+        sight (see :mod:`leadflow.kit.pinned_http`)."""
         if self._client is None:
+            settings = context.settings
+            policy = OutboundPolicy(settings.allow_private_urls, settings.allow_loopback_urls)
             self._client = httpx.AsyncClient(
-                transport=KeepAliveTransport(),
+                transport=KeepAliveTransport(policy),
                 timeout=httpx.Timeout(context.settings.webhook_timeout_seconds),
                 follow_redirects=False,
                 trust_env=False,

@@ -10,8 +10,12 @@ asyncio protocols directly: one write per request, one idle pool per origin.
 Semantics kept from httpcore: connect, write and read timeouts each bound one operation; a
 pooled connection the buyer has closed (or that holds bytes nobody asked for) is never reused;
 a request is never re-sent here (a connection that fails after the request left raises, and the
-delivery decides whether to try again). Proxies are not supported: the job uses the context's
-client when the environment configures one.
+delivery decides whether to try again). Proxies are not supported.
+
+Connections go only to addresses the outbound URL policy passed: the host is resolved once by
+:meth:`~leadflow.kit.pinned_http.OutboundPolicy.addresses`, and the socket opened to one of
+those addresses, with the TLS server name and certificate check still on the host name (DNS
+rebinding cannot slip a second answer in between).
 """
 
 from __future__ import annotations
@@ -24,6 +28,8 @@ from typing import Any, cast
 
 import h11
 import httpx
+
+from leadflow.kit.pinned_http import OutboundPolicy
 
 KEEPALIVE_SECONDS = 5.0
 """An idle connection older than this is closed rather than reused (servers drop idle
@@ -185,9 +191,11 @@ class _Connection:
 
 
 class KeepAliveTransport(httpx.AsyncBaseTransport):
-    """HTTP/1.1 only, no proxies; TLS verified with httpx's default context."""
+    """HTTP/1.1 only, no proxies; TLS verified with httpx's default context; connections only
+    to addresses ``policy`` passed."""
 
-    def __init__(self, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(self, policy: OutboundPolicy, ssl_context: ssl.SSLContext | None = None) -> None:
+        self._policy = policy
         self._ssl_context = ssl_context
         self._idle: dict[Origin, list[_Connection]] = {}
 
@@ -223,16 +231,26 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
         scheme, host, port = origin
         loop = asyncio.get_running_loop()
         tls = self._tls() if scheme == "https" else None
+        failure: httpx.TransportError | None = None
         try:
             async with asyncio.timeout(timeouts.get("connect")):
-                _, wire = await loop.create_connection(
-                    _Wire, host, port, ssl=tls, server_hostname=host if tls else None
-                )
+                addresses = await self._policy.addresses(host, port)
+                for address in addresses:
+                    try:
+                        _, wire = await loop.create_connection(
+                            _Wire, address, port, ssl=tls, server_hostname=host if tls else None
+                        )
+                    except (OSError, ssl.SSLError) as exc:
+                        message = str(exc) or type(exc).__name__
+                        failure = httpx.ConnectError(message, request=request)
+                        continue
+                    return _Connection(wire)
         except TimeoutError as exc:
             raise httpx.ConnectTimeout("timed out connecting", request=request) from exc
-        except (OSError, ssl.SSLError) as exc:
-            raise httpx.ConnectError(str(exc) or type(exc).__name__, request=request) from exc
-        return _Connection(wire)
+        except OSError as exc:
+            raise httpx.ConnectError(f"cannot resolve {host}: {exc}", request=request) from exc
+        assert failure is not None
+        raise failure
 
     def _tls(self) -> ssl.SSLContext:
         if self._ssl_context is None:

@@ -23,6 +23,7 @@ from leadflow.kit.dependencies import ClockDep, SettingsDep
 from leadflow.kit.errors import TrackDriveError
 from leadflow.models import Schedule
 from leadflow.offers.repository import OfferRepository
+from leadflow.schedules.actions import check_webhook_urls
 from leadflow.schedules.config import WEEKDAYS, CallingHours
 from leadflow.schedules.endpoints import offer_is_own
 from leadflow.schedules.repository import ScheduleRepository
@@ -214,6 +215,7 @@ async def save_schedule(
         errors = merge(errors, from_validation(exc, action_editor.locate))
     if not errors:
         try:
+            check_webhook_urls(request.app.state.settings, checked)
             checked = await offer_is_own(db, user.principal, checked)
         except TrackDriveError as exc:
             errors = from_trackdrive(exc)
