@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from functools import lru_cache
+from functools import lru_cache, partial
 
 import phonenumbers
 
@@ -14,8 +14,14 @@ class InvalidPhoneNumberError(ValueError):
 
 
 @lru_cache(maxsize=65536)
-def to_e164(raw: str, region: str = "US") -> str:
+def to_e164(raw: str, region: str = "US", *, plausible: bool = False) -> str:
     """``(719) 313-2645`` → ``+17193132645``; raises :class:`InvalidPhoneNumberError`.
+
+    By default a number must be valid (assigned ranges in libphonenumber's data): what we dial
+    or text must be. ``plausible=True`` asks only that it has a possible length for its
+    country (phonenumbers' ``is_possible_number``): the LeadSail submission API stores numbers
+    whose only documented rule is "minimum 10 digits", and its own example, ``+15559876543``,
+    is in the unassigned 555 range. Dialing such a number is still refused, by its own check.
 
     A bare 11-digit US number (``17193132645``, as TrackDrive's own examples send) is read as
     national-with-trunk-prefix by libphonenumber, so it parses; a leading ``+`` is honoured.
@@ -31,29 +37,34 @@ def to_e164(raw: str, region: str = "US") -> str:
         raise InvalidPhoneNumberError("is blank")
     key = prefix_key(text)
     if key == text:  # not plain E.164, or parsing may rewrite it, or it shares no prefix
-        return _normalise(text, region)
-    refusal = _REFUSALS.get(text, key)
+        return _normalise(text, region, plausible=plausible)
+    refusal = (_POSSIBLE_REFUSALS if plausible else _REFUSALS).get(text, key)
     if refusal is not None:
         raise InvalidPhoneNumberError(refusal)
     return text
 
 
-def _refusal(text: str) -> str | None:
-    """Why phonenumbers refuses an E.164 number, or None when it is valid."""
+def _refusal(text: str, plausible: bool = False) -> str | None:
+    """Why phonenumbers refuses an E.164 number, or None when it is valid (or, with
+    ``plausible``, possible)."""
     try:
-        _normalise(text, "US")  # the region is never read for a number starting with +
+        # the region is never read for a number starting with +
+        _normalise(text, "US", plausible=plausible)
     except InvalidPhoneNumberError as exc:
         return str(exc)
     return None
 
 
-def _normalise(text: str, region: str) -> str:
+def _normalise(text: str, region: str, *, plausible: bool = False) -> str:
     """What phonenumbers says, in full (~20 µs)."""
     try:
         parsed = phonenumbers.parse(text, region)
     except phonenumbers.NumberParseException as exc:
         raise InvalidPhoneNumberError("is not a phone number") from exc
-    if not phonenumbers.is_valid_number(parsed):
+    if plausible:
+        if not phonenumbers.is_possible_number(parsed):
+            raise InvalidPhoneNumberError("is not a possible phone number for its country")
+    elif not phonenumbers.is_valid_number(parsed):
         raise InvalidPhoneNumberError("is not a valid phone number")
     return phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
 
@@ -65,3 +76,7 @@ def digits_of(raw: str) -> str:
 
 _REFUSALS = PrefixCache(_refusal)
 """By prefix: why numbers written in E.164 are refused, or None when they are valid."""
+
+_POSSIBLE_REFUSALS = PrefixCache(partial(_refusal, plausible=True))
+"""By prefix: why numbers written in E.164 are refused by ``plausible`` mode, or None.
+Possibility is read from the country code and length, which the prefix key keeps."""
