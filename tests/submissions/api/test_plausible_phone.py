@@ -45,7 +45,8 @@ async def test_the_store_only_post_accepts_the_seeds_example(seller: Seller) -> 
     ("written", "message"),
     [
         ("555987654", "must have at least 10 digits"),
-        ("+1 555 987 65432", "is not a possible phone number for its country"),
+        ("+1 555 987 65432", "is not a plausible phone number for its country"),
+        ("+1 000 000 0000", "is not a plausible phone number for its country"),
         ("+999 555 987 6543", "is not a phone number"),
     ],
 )
