@@ -66,7 +66,12 @@ def dedupe_key(lead: Row) -> str | None:
 def is_duplicate(sql: Sql, plan: Plan, now: datetime) -> bool:
     """Only an original submission of a real lead is checked, on its first pass (a queued one
     coming back must not find its own lock). The lock is taken in this transaction, so of two
-    identical submissions arriving together exactly one wins."""
+    identical submissions arriving together exactly one wins.
+
+    A duplicate is another lead with the same key in the window: a lead re-submitted by its
+    ``leadId`` finds the lock its own earlier submission took, so for a re-submission a held
+    lock counts only when some other lead's submission to the campaign could hold it. A
+    first submission needs no such look: no earlier one of its own can hold the lock."""
     campaign = plan.original
     if campaign is None or plan.submission["type"] != "original" or plan.lead.get("is_test"):
         return False
@@ -76,7 +81,11 @@ def is_duplicate(sql: Sql, plan: Plan, now: datetime) -> bool:
     if key is None or campaign.duplicate_window_days <= 0:
         return False
     window = timedelta(days=campaign.duplicate_window_days)
-    return not take_time_lock(sql, repository.dedupe_scope(campaign.id), key, now, window)
+    if take_time_lock(sql, repository.dedupe_scope(campaign.id), key, now, window):
+        return False
+    if int(plan.submission["number"]) == 1:
+        return True
+    return repository.other_lead_holds(sql, plan.lead, campaign.id, now - window)
 
 
 def gate(sql: Sql, campaign: Campaign, now: datetime) -> tuple[Gate | None, list[int]]:
