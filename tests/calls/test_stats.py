@@ -12,6 +12,7 @@ import httpx
 import pytest
 
 from leadflow.calls.stats import local_day
+from leadflow.models import Lead, LeadStatus
 from tests.calls.seed import Calls
 from tests.factories import Factory, Tenant
 
@@ -184,3 +185,62 @@ def test_a_utc_quarter_hour_falls_on_its_local_day() -> None:
     assert local_day("2026-07-06 03:45", new_york) == "2026-07-05"
     assert local_day("2026-07-06 04:00", new_york) == "2026-07-06"
     assert local_day("2026-01-05 18:15", ZoneInfo("Asia/Kathmandu")) == "2026-01-06"
+
+
+async def test_calls_group_by_their_leads_sub_id_alone_and_with_the_traffic_source(
+    factory: Factory, client: httpx.AsyncClient
+) -> None:
+    """A: source1/sub "fb-1" $1; B: source1/sub "fb-2" $2; C: source2/sub "fb-1" $4;
+    D: source1, no lead $8."""
+    calls = Calls(factory, client)
+    tenant = await factory.tenant()
+    schedule = await factory.schedule(tenant)
+    source1 = await factory.traffic_source(tenant, name="Publisher One")
+    source2 = await factory.traffic_source(tenant, name="Publisher Two")
+    made = [("fb-1", source1, 100), ("fb-2", source1, 200), ("fb-1", source2, 400)]
+    for sub_id, source, cents in made:
+        lead = await factory._add(
+            Lead(
+                company_id=tenant.company.id,
+                offer_id=schedule.offer_id,
+                schedule_id=schedule.id,
+                caller_id="+17193132645",
+                status=LeadStatus.SCHEDULED,
+                sub_id=sub_id,
+                traffic_source_id=source.id,
+                created_at=_at("2026-01-05 12:00"),
+                updated_at=_at("2026-01-05 12:00"),
+            )
+        )
+        await calls.call(
+            tenant,
+            at=_at("2026-01-05 15:00"),
+            lead_id=lead.id,
+            traffic_source_id=source.id,
+            revenue_cents=cents,
+        )
+    await calls.call(
+        tenant, at=_at("2026-01-05 16:00"), traffic_source_id=source1.id, revenue_cents=800
+    )
+
+    alone = await calls.get(tenant, "/stats", group_by="sub_id", stat="revenue")
+    assert alone.status_code == 200, alone.text
+    assert alone.json()["metadata"]["group_by"] == "sub_id"
+    assert alone.json()["stats"] == [
+        {"group": "fb-1", "name": None, "calls": 2, "value": 5.0},
+        {"group": "fb-2", "name": None, "calls": 1, "value": 2.0},
+        {"group": None, "name": None, "calls": 1, "value": 8.0},
+    ]
+    both = await calls.get(tenant, "/stats", group_by="traffic_source,sub_id", stat="revenue")
+    assert both.status_code == 200, both.text
+    one, two = source1.id, source2.id  # made in this order: one < two
+    expected = [
+        ({"traffic_source": one, "sub_id": "fb-1"}, "Publisher One", 1, 1.0),
+        ({"traffic_source": one, "sub_id": "fb-2"}, "Publisher One", 1, 2.0),
+        ({"traffic_source": one, "sub_id": None}, "Publisher One", 1, 8.0),
+        ({"traffic_source": two, "sub_id": "fb-1"}, "Publisher Two", 1, 4.0),
+    ]
+    assert both.json()["stats"] == [
+        {"group": group, "name": name, "calls": count, "value": value}
+        for group, name, count, value in expected
+    ]

@@ -150,3 +150,38 @@ async def test_lead_token_cannot_be_chosen_by_the_client(
     )
     assert response.status_code == 422
     assert list(response.json()["errors"]) == ["leads_api_key"]
+
+
+async def test_an_offers_destination_number_is_set_normalised_and_cleared(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    tenant = await factory.tenant()
+    created = await client.post(
+        "/api/v1/offers",
+        json={"name": "Auto", "destination_number": "(719) 313-2645"},
+        headers=tenant.auth,
+    )
+    assert created.status_code == 200, created.text
+    offer = created.json()["offer"]
+    assert offer["destination_number"] == "+17193132645"
+    path = f"/api/v1/offers/{offer['id']}"
+
+    changed = await client.put(
+        path, json={"destination_number": "303-555-0142"}, headers=tenant.auth
+    )
+    assert changed.status_code == 200, changed.text
+    assert changed.json()["offer"]["destination_number"] == "+13035550142"
+    shown = await client.get(path, headers=tenant.auth)
+    assert shown.json()["offer"]["destination_number"] == "+13035550142"
+
+    bad = await client.put(path, json={"destination_number": "12"}, headers=tenant.auth)
+    assert bad.status_code == 422
+    assert bad.json()["errors"] == {"destination_number": ["is not a valid phone number"]}
+    assert (await client.get(path, headers=tenant.auth)).json()["offer"][
+        "destination_number"
+    ] == "+13035550142"
+
+    for empty in ("", None):
+        cleared = await client.put(path, json={"destination_number": empty}, headers=tenant.auth)
+        assert cleared.status_code == 200, cleared.text
+        assert cleared.json()["offer"]["destination_number"] is None

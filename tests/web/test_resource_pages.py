@@ -86,3 +86,24 @@ async def test_another_companys_rows_cannot_be_edited(
     async with app.state.sessionmaker() as session:
         assert (await session.get(TrafficSource, source.id)).name == "Their publisher"  # type: ignore[union-attr]
     assert "Theirs" not in (await browser.get("/offers")).text
+
+
+async def test_an_offers_destination_number_is_set_in_its_form(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person
+) -> None:
+    form = (await browser.get("/offers/new")).text
+    assert 'name="destination_number" type="tel"' in form
+    data = {"name": "Auto", "description": "", "destination_number": "(719) 313-2645"}
+    assert (await post_form(browser, "/offers/new", "/offers/new", data)).status_code == 303
+    async with app.state.sessionmaker() as session:
+        offer = (await session.scalars(select(Offer))).one()
+    assert offer.destination_number == "+17193132645"
+    url = f"/offers/{offer.id}/edit"
+    assert 'value="+17193132645"' in (await browser.get(url)).text
+    bad = await post_form(browser, url, url, {**data, "destination_number": "12"})
+    assert bad.status_code == 422
+    assert 'id="err-destination_number">is not a valid phone number' in bad.text
+    cleared = await post_form(browser, url, url, {**data, "destination_number": ""})
+    assert cleared.status_code == 303
+    async with app.state.sessionmaker() as session:
+        assert (await session.get(Offer, offer.id)).destination_number is None  # type: ignore[union-attr]

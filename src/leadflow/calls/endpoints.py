@@ -16,7 +16,7 @@ from leadflow.calls.listing import CALL_LISTING
 from leadflow.calls.repository import CallRepository
 from leadflow.calls.schemas import CallEventOut, CallUpdate, GroupBy, Stat, StatRow
 from leadflow.calls.serializer import CallOut, cents, serialise_call
-from leadflow.calls.stats import fold_local_days, stat_rows
+from leadflow.calls.stats import fold_local_days, named_group, named_id, stat_rows
 from leadflow.db.repository import MAX_ID
 from leadflow.db.session import SessionDep, flush_or_422
 from leadflow.kit import envelope, listing
@@ -156,8 +156,9 @@ async def call_stats(
     )
     if group_by == "created_at_day" and session.get_bind().dialect.name != "postgresql":
         buckets = fold_local_days(buckets, zone)
-    ids = [int(b.key) for b in buckets if isinstance(b.key, int)]
-    rows = stat_rows(group_by, stat, buckets, await repo.names(group_by, ids))
+    ids = [found for b in buckets if (found := named_id(group_by, b)) is not None]
+    names = await repo.names(named_group(group_by) or group_by, ids)
+    rows = stat_rows(group_by, stat, buckets, names)
     metadata = {"group_by": group_by, "stat": stat, "time_zone": time_zone}
     return envelope.many("stats", rows, metadata)
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from sqlalchemy import ColumnElement, Integer, Select, cast, func, literal, select, update
 
-from leadflow.calls.stats import ENTITY_GROUPS, Bucket
+from leadflow.calls.stats import ENTITY_GROUPS, SUB_ID, Bucket, group_parts
 from leadflow.db.repository import CompanyRepository
 from leadflow.models import (
     Call,
@@ -126,6 +126,8 @@ class CallRepository(CompanyRepository[Call]):
         if group_by in ENTITY_GROUPS:
             column: ColumnElement[Any] = getattr(Call, ENTITY_GROUPS[group_by])
             return column
+        if group_by == SUB_ID:
+            return Lead.__table__.c.sub_id
         if self.session.get_bind().dialect.name == "postgresql":
             return func.to_char(func.timezone(time_zone, Call.created_at), "YYYY-MM-DD")
         # SQLite keeps '2026-01-05 15:07:09.000000' (UTC): the quarter hour it falls in.
@@ -141,19 +143,30 @@ class CallRepository(CompanyRepository[Call]):
     ) -> list[Bucket]:
         """Calls, revenue and payout (cents) per group of the company's calls created in the
         range; ``created_at_day`` groups are UTC quarter hours on SQLite (see stats)."""
-        key = self._group_key(group_by, time_zone).label("key")
+        parts = group_parts(group_by)
+        keys = [self._group_key(part, time_zone).label(f"key{i}") for i, part in enumerate(parts)]
         stmt = select(
-            key,
+            *keys,
             func.count().label("calls"),
             func.coalesce(func.sum(Call.revenue_cents), literal(0)).label("revenue"),
             func.coalesce(func.sum(Call.payout_cents), literal(0)).label("payout"),
         ).where(Call.company_id == self.company_id)
+        if SUB_ID in parts:  # the sub_id is the call's lead's
+            stmt = stmt.select_from(Call).outerjoin(Lead, Lead.id == Call.lead_id)
         if created_at_from is not None:
             stmt = stmt.where(Call.created_at >= created_at_from)
         if created_at_to is not None:
             stmt = stmt.where(Call.created_at <= created_at_to)
-        rows = (await self.session.execute(stmt.group_by(key))).all()
-        return [Bucket(row.key, int(row.calls), int(row.revenue), int(row.payout)) for row in rows]
+        rows = (await self.session.execute(stmt.group_by(*keys))).all()
+        return [
+            Bucket(
+                row[0] if len(keys) == 1 else tuple(row[: len(keys)]),
+                int(row.calls),
+                int(row.revenue),
+                int(row.payout),
+            )
+            for row in rows
+        ]
 
     async def names(self, group_by: str, ids: Sequence[int]) -> dict[int, str]:
         """The names of the company's offers, schedules or traffic sources among ``ids``."""

@@ -11,7 +11,15 @@ from pydantic import BaseModel, ConfigDict, Field
 # The money columns are 32-bit integers of cents on both engines.
 MAX_DOLLARS = Decimal("21474836.47")
 
-GroupBy = Literal["status", "created_at_day", "traffic_source", "offer", "schedule"]
+GroupBy = Literal[
+    "status",
+    "created_at_day",
+    "traffic_source",
+    "offer",
+    "schedule",
+    "sub_id",
+    "traffic_source,sub_id",
+]
 # ``cost`` is TrackDrive's name for what was paid out to publishers: the same sum as ``payout``.
 Stat = Literal["count", "revenue", "payout", "profit", "cost"]
 
@@ -50,10 +58,11 @@ class CallEventOut(BaseModel):
 
 class StatRow(BaseModel):
     """One group of ``GET /api/v1/calls/stats``. ``group`` is the grouped value (a status, a
-    local ``YYYY-MM-DD`` day or an id; null for calls without one); ``name`` is the offer's,
-    schedule's or traffic source's name where there is one."""
+    local ``YYYY-MM-DD`` day, an id or a lead's ``sub_id``; null for calls without one; for
+    ``traffic_source,sub_id`` an object ``{"traffic_source": id, "sub_id": ...}``); ``name`` is
+    the offer's, schedule's or traffic source's name where there is one."""
 
-    group: str | int | None
+    group: str | int | dict[str, str | int | None] | None
     name: str | None = None
     calls: int = Field(description="How many calls the group holds.")
     value: float | int = Field(description="The stat: a count, or dollars.")

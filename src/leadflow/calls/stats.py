@@ -24,12 +24,25 @@ ENTITY_GROUPS: Mapping[str, str] = {
 }
 """Groups by a related row: the call column holding its id."""
 
+SUB_ID = "sub_id"
+"""Groups by the ``sub_id`` of the call's lead (the publisher's own sub-source)."""
+
+
+def group_parts(group_by: str) -> tuple[str, ...]:
+    """``traffic_source,sub_id`` → ``("traffic_source", "sub_id")``: one key per part."""
+    return tuple(part.strip() for part in group_by.split(","))
+
+
+def named_group(group_by: str) -> str | None:
+    """The part whose ids have names (an offer's, a schedule's, a traffic source's), if any."""
+    return next((part for part in group_parts(group_by) if part in ENTITY_GROUPS), None)
+
 
 @dataclass(frozen=True)
 class Bucket:
     """One group as the database sums it."""
 
-    key: str | int | None
+    key: str | int | tuple[str | int | None, ...] | None
     calls: int
     revenue_cents: int
     payout_cents: int
@@ -67,11 +80,26 @@ def fold_local_days(buckets: Iterable[Bucket], zone: ZoneInfo) -> list[Bucket]:
     return [Bucket(day, *totals) for day, totals in days.items()]
 
 
-def _order(bucket: Bucket) -> tuple[int, str | int]:
-    """Groups in key order, the calls without a value (no offer, say) last."""
-    if bucket.key is None:
+def _order_one(key: str | int | None) -> tuple[int, str | int]:
+    if key is None:
         return (1, "")
-    return (0, bucket.key)
+    return (0, key)
+
+
+def _order(bucket: Bucket) -> tuple[tuple[int, str | int], ...]:
+    """Groups in key order (part by part), the calls without a value (no offer, say) last."""
+    keys = bucket.key if isinstance(bucket.key, tuple) else (bucket.key,)
+    return tuple(_order_one(key) for key in keys)
+
+
+def named_id(group_by: str, bucket: Bucket) -> int | None:
+    """The id of the named row a bucket is grouped by (see :func:`named_group`)."""
+    part = named_group(group_by)
+    if part is None:
+        return None
+    keys = bucket.key if isinstance(bucket.key, tuple) else (bucket.key,)
+    key = keys[group_parts(group_by).index(part)]
+    return key if isinstance(key, int) else None
 
 
 def stat_rows(
@@ -80,12 +108,20 @@ def stat_rows(
     buckets: Iterable[Bucket],
     names: Mapping[int, str] | None = None,
 ) -> list[StatRow]:
-    """The answer's rows, in group order."""
+    """The answer's rows, in group order; a grouping by several parts answers each row's
+    ``group`` as an object keyed by part."""
     names = names or {}
+    parts = group_parts(group_by)
     rows = []
     for bucket in sorted(buckets, key=_order):
-        name = names.get(int(bucket.key)) if group_by in ENTITY_GROUPS and bucket.key else None
+        found = named_id(group_by, bucket)
+        name = names.get(found) if found is not None else None
+        group: str | int | dict[str, str | int | None] | None
+        if isinstance(bucket.key, tuple):
+            group = dict(zip(parts, bucket.key, strict=True))
+        else:
+            group = bucket.key
         rows.append(
-            StatRow(group=bucket.key, name=name, calls=bucket.calls, value=stat_value(stat, bucket))
+            StatRow(group=group, name=name, calls=bucket.calls, value=stat_value(stat, bucket))
         )
     return rows

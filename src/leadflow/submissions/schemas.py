@@ -88,7 +88,7 @@ def _phone(value: str) -> str:
     if digits < MIN_PHONE_DIGITS:
         raise PydanticCustomError("phone", "must have at least 10 digits")
     try:
-        return to_e164(value)
+        return to_e164(value, plausible=True)
     except InvalidPhoneNumberError as exc:
         raise PydanticCustomError("phone", "{reason}", {"reason": str(exc)}) from None
 

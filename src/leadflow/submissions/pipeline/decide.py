@@ -38,6 +38,11 @@ class Sending:
     plan: Plan
     evaluation: Evaluation
     reserved: list[int]
+    position: int = 0
+    """Which of ``plan.candidates`` had its turn (an overflow target takes its candidate's):
+    a rejection goes on to the candidates after it."""
+    tried: frozenset[int] = frozenset()
+    """The campaigns this trip has delivered to, this one included (never sent twice)."""
 
 
 @dataclass
@@ -61,7 +66,12 @@ def dedupe_key(lead: Row) -> str | None:
 def is_duplicate(sql: Sql, plan: Plan, now: datetime) -> bool:
     """Only an original submission of a real lead is checked, on its first pass (a queued one
     coming back must not find its own lock). The lock is taken in this transaction, so of two
-    identical submissions arriving together exactly one wins."""
+    identical submissions arriving together exactly one wins.
+
+    A duplicate is another lead with the same key in the window: a lead re-submitted by its
+    ``leadId`` finds the lock its own earlier submission took, so for a re-submission a held
+    lock counts only when some other lead's submission to the campaign could hold it. A
+    first submission needs no such look: no earlier one of its own can hold the lock."""
     campaign = plan.original
     if campaign is None or plan.submission["type"] != "original" or plan.lead.get("is_test"):
         return False
@@ -71,7 +81,11 @@ def is_duplicate(sql: Sql, plan: Plan, now: datetime) -> bool:
     if key is None or campaign.duplicate_window_days <= 0:
         return False
     window = timedelta(days=campaign.duplicate_window_days)
-    return not take_time_lock(sql, repository.dedupe_scope(campaign.id), key, now, window)
+    if take_time_lock(sql, repository.dedupe_scope(campaign.id), key, now, window):
+        return False
+    if int(plan.submission["number"]) == 1:
+        return True
+    return repository.other_lead_holds(sql, plan.lead, campaign.id, now - window)
 
 
 def gate(sql: Sql, campaign: Campaign, now: datetime) -> tuple[Gate | None, list[int]]:
@@ -136,13 +150,14 @@ def _decide_one(
     steps.append(step("duplicate", "unique"))
     queued_until: datetime | None = None
     retry_candidates: list[datetime] = []
-    for evaluation in plan.candidates:
+    for position, evaluation in enumerate(plan.candidates):
         steps.extend(evaluation.steps)
         if not evaluation.passed:
             continue
         chosen, blocked = _try(sql, plan, evaluation, now, steps)
         if chosen is not None:
-            _choose(sql, plan, chosen[0], chosen[1], now, lease_seconds, steps, decisions)
+            turn = _Turn(position, frozenset())
+            _choose(sql, plan, chosen[0], chosen[1], now, lease_seconds, steps, decisions, turn)
             return
         assert blocked is not None
         if blocked.action.action == "queue":
@@ -159,6 +174,36 @@ def _decide_one(
     primary = plan.candidates[0]
     status = _FAILED_STATUS.get(primary.failed_step or "", "disqualified")
     _finish(sql, decisions, plan, now, status, steps, qualification=primary.qualification)
+
+
+def fall_back(
+    sql: Sql, sending: Sending, steps: list[Step], now: datetime, lease_seconds: float
+) -> Decisions | None:
+    """After a buyer rejected the lead (step 8): the next of the plan's candidates that
+    qualifies it and whose caps and hours allow it now, chosen as the first one was (in their
+    configured order, one level deep, none delivered to twice); None when none is left.
+
+    A capped or closed fallback is passed over with its step recorded, whatever its cap
+    action says: the trip already had a buyer's answer, and queueing it would start it over
+    at the campaign that rejected it. ``steps`` gains each candidate's own steps as it is
+    looked at."""
+    plan = sending.plan
+    for position in range(sending.position + 1, len(plan.candidates)):
+        evaluation = plan.candidates[position]
+        steps.extend(evaluation.steps)
+        if not evaluation.passed or evaluation.campaign.id in sending.tried:
+            continue
+        chosen, _blocked = _try(sql, plan, evaluation, now, steps)
+        if chosen is None:
+            continue
+        if chosen[0].campaign.id in sending.tried:  # an overflow target that rejected it
+            release(sql, chosen[0].campaign.id, chosen[1])
+            continue
+        decisions = Decisions()
+        turn = _Turn(position, sending.tried)
+        _choose(sql, plan, chosen[0], chosen[1], now, lease_seconds, steps, decisions, turn)
+        return decisions
+    return None
 
 
 _FAILED_STATUS = {"payload": "failed", "dynamic_keys": "error"}
@@ -204,6 +249,14 @@ def _try(
     return None, blocked
 
 
+@dataclass(frozen=True)
+class _Turn:
+    """Where in the plan's candidates a choice was made, and what the trip tried before."""
+
+    position: int
+    tried: frozenset[int]
+
+
 def _choose(
     sql: Sql,
     plan: Plan,
@@ -213,6 +266,7 @@ def _choose(
     lease_seconds: float,
     steps: list[Step],
     decisions: Decisions,
+    turn: _Turn,
 ) -> None:
     campaign = evaluation.campaign
     if plan.candidates and campaign.id != plan.candidates[0].campaign.id:
@@ -254,7 +308,8 @@ def _choose(
         next_attempt_at=lease,
     )
     plan.submission.update(steps=steps, qualification=evaluation.qualification, delivery=delivery)
-    decisions.sending.append(Sending(plan, evaluation, reserved))
+    tried = turn.tried | {campaign.id}
+    decisions.sending.append(Sending(plan, evaluation, reserved, turn.position, tried))
 
 
 def _finish(

@@ -34,6 +34,7 @@ import logging
 from collections.abc import Coroutine
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import partial
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -206,16 +207,26 @@ class SubmissionJob:
             log.error("a submission delivery failed", exc_info=task.exception())
 
     async def send_one(self, context: WorkerContext, item: Sending, policy: UrlPolicy) -> None:
-        """Deliver one decided submission, record the answer, then fire its pixels."""
-        endpoint = item.evaluation.campaign.config.endpoint
-        assert endpoint is not None
-        assert item.evaluation.body is not None
+        """Deliver one decided submission, record the answer, then fire its pixels; a
+        rejection recorded with a fallback chosen is delivered to it in turn (the slot is
+        kept through a rejection, so a chain of fallbacks counts as one delivery)."""
         http = self.client(context)
-        result = await deliver(http, endpoint, item.evaluation.body, policy, self.tokens)
+        lease = context.settings.worker_lease_seconds
+        current: Sending | None = item
+        while current is not None:
+            sending = current
+            endpoint = sending.evaluation.campaign.config.endpoint
+            assert endpoint is not None
+            assert sending.evaluation.body is not None
+            result = await deliver(http, endpoint, sending.evaluation.body, policy, self.tokens)
+            if result.verdict.outcome != "rejected":
+                self._answered(asyncio.current_task())
+            answered_at = context.clock.now()
+            unit = partial(record, sent=[(sending, result)], now=answered_at, lease_seconds=lease)
+            recorded = await context.committer.run(unit)
+            await fire_pixels(http, recorded.pixels, policy)
+            current = recorded.sending[0] if recorded.sending else None
         self._answered(asyncio.current_task())
-        answered_at = context.clock.now()
-        later = await context.committer.run(lambda sql: record(sql, [(item, result)], answered_at))
-        await fire_pixels(http, later, policy)
 
     async def settle(self) -> None:
         """Wait for every delivery in flight to be recorded (tests; an orderly stop)."""

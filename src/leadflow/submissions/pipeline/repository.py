@@ -100,6 +100,29 @@ def campaigns_of(sql: Sql, company_ids: Iterable[int]) -> list[Row]:
     )
 
 
+def other_lead_holds(sql: Sql, lead: Row, campaign_id: int, since: datetime) -> bool:
+    """Whether another real lead with ``lead``'s duplicate key (its phone, else its e-mail)
+    has a submission to the campaign since ``since`` that was not itself a duplicate (one not
+    yet run has taken nothing): only then is a re-submission of ``lead`` a duplicate."""
+    if lead.get("phone"):
+        same_key, key = "l.phone = :key", lead["phone"]
+    else:
+        same_key = "lower(l.email) = :key AND (l.phone IS NULL OR l.phone = '')"
+        key = str(lead.get("email") or "").strip().lower()
+    found = sql.one(
+        "SELECT 1 AS held FROM submissions s JOIN submitted_leads l ON l.id = s.lead_id"
+        f" WHERE l.company_id = :company AND {same_key} AND l.id <> :lead AND NOT l.is_test"
+        " AND s.campaign_id = :campaign AND s.created_at >= :since"
+        " AND s.status NOT IN ('new', 'duplicate') LIMIT 1",
+        company=lead["company_id"],
+        key=key,
+        lead=lead["id"],
+        campaign=campaign_id,
+        since=since,
+    )
+    return found is not None
+
+
 def schedule_owner(sql: Sql, company_id: int, schedule_id: int) -> Row | None:
     """What enrolling into a schedule needs (the first-submission action)."""
     return sql.one(

@@ -27,6 +27,7 @@ from leadflow.kit.errors import TrackDriveError
 from leadflow.numbers.endpoints import number_is_new_e164
 from leadflow.numbers.repository import NumberRepository
 from leadflow.numbers.schemas import NumberCreate, NumberUpdate
+from leadflow.offers.endpoints import destination_is_e164
 from leadflow.offers.repository import OfferRepository
 from leadflow.offers.schemas import OfferCreate, OfferUpdate
 from leadflow.traffic_sources.repository import TrafficSourceRepository
@@ -42,7 +43,7 @@ router = APIRouter(include_in_schema=False)
 class FormField:
     name: str
     label: str
-    kind: str = "text"  # text, textarea, checkboxes
+    kind: str = "text"  # text, tel, textarea, checkboxes
     choices: tuple[str, ...] = ()
     required: bool = False
     # Shown but not changed on the edit page (a number is its row: delete it to change it).
@@ -77,9 +78,11 @@ RESOURCES = {
             fields=(
                 FormField("name", "Name", required=True),
                 FormField("description", "Description", "textarea"),
+                FormField("destination_number", "Destination number (calls connect here)", "tel"),
             ),
             columns=(("name", "Name"), ("description", "Description")),
             defaults=lambda: {"leads_api_key": new_lead_token()},
+            rules=(destination_is_e164,),
             holds_lead_tokens=True,
         ),
         ResourcePages(
