@@ -15,9 +15,11 @@ The cadence's planner and make_call's ``outside_calling_hours`` guard both ask
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -148,6 +150,15 @@ def zones_of_number(caller_id: str | None) -> tuple[str, ...]:
 def state_of_number(caller_id: str | None) -> str | None:
     """The US state of a number's area code (see ``area_codes``)."""
     return number_facts(caller_id)[1]
+
+
+def lead_whereabouts(tokens: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The lead's own word on where it is: its ``time_zone`` token and its ``state_province``
+    (or ``state``) token, as :func:`calling_rules` takes them; a value that is not text is
+    no evidence."""
+    zone = tokens.get("time_zone")
+    state = tokens.get("state_province") or tokens.get("state")
+    return (zone if isinstance(zone, str) else None, state if isinstance(state, str) else None)
 
 
 _RulesKey = tuple[tuple[str, ...], str | None, str | None, str | None, str]
