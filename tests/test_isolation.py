@@ -175,6 +175,7 @@ async def make_scheduled_callback(factory: Factory, client: httpx.AsyncClient, a
 
 async def make_call(factory: Factory, client: httpx.AsyncClient, a: Tenant) -> Row:
     schedule = await factory.schedule(a)
+    await factory.number(a, "+18005550100", ["voice"])  # the caller ID
     answer = await client.post(
         "/api/v1/schedules/make_call",
         json={"schedule_id": schedule.id, "to": CALLER_ID},

@@ -14,9 +14,20 @@ from leadflow.calls.guards import (
     check_all,
     no_matching_distribution,
 )
+from leadflow.schedules.calling_hours import calling_rules
+from leadflow.schedules.config import CallingHours, DayHours
 
-NOW = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)
-GOOD = DialAttempt(now=NOW, to="+17193132645", calls_this_second=0, calls_per_second=10)
+NOW = datetime(2026, 1, 5, 15, 0, tzinfo=UTC)  # Monday 08:00 in Denver
+DENVER = "+17193132645"
+DENVER_RULES = calling_rules(DENVER, None, None, "America/New_York", CallingHours())
+GOOD = DialAttempt(
+    now=NOW,
+    to=DENVER,
+    from_number="+18005550100",
+    calling_rules=DENVER_RULES,
+    calls_this_second=0,
+    calls_per_second=10,
+)
 
 
 def attempt(**changes: Any) -> DialAttempt:
@@ -41,6 +52,8 @@ def test_paused_schedule_is_refused_before_any_other_guard() -> None:
         last_dialed_at=NOW,
         to="123",
         other_live_lead=True,
+        from_number=None,
+        now=NOW - timedelta(hours=7),
     )
     failure = check_all(everything_wrong)
     assert failure is not None
@@ -163,6 +176,64 @@ def test_invalid_number_is_reported_before_a_duplicate_lead() -> None:
     failure = check_all(attempt(to="+1555", other_live_lead=True))
     assert failure is not None
     assert failure.code == "invalid_number"
+
+
+def test_call_without_a_caller_id_is_refused() -> None:
+    assert check_all(attempt(from_number=None)) == GuardFailure(
+        "no_caller_id",
+        "No caller ID to call from: add a voice number to the company or set "
+        "LEADFLOW_DEFAULT_CALLER_ID",
+        "base",
+    )
+
+
+def test_missing_caller_id_is_reported_after_a_paused_schedule_and_before_the_rest() -> None:
+    assert [
+        failure.code if (failure := check_all(attempt(from_number=None, **wrong))) else None
+        for wrong in ({"schedule_paused": True}, {"calls_this_second": 10}, {"to": "123"})
+    ] == ["schedule_inactive", "no_caller_id", "no_caller_id"]
+
+
+def test_denver_lead_at_one_in_the_morning_is_refused_until_eight() -> None:
+    one_am_denver = datetime(2026, 1, 5, 8, 0, tzinfo=UTC)
+    assert check_all(attempt(now=one_am_denver)) == GuardFailure(
+        "outside_calling_hours",
+        "is outside the lead's calling hours; they open next at 2026-01-05T15:00:00Z",
+        "to",
+    )
+
+
+def test_denver_lead_at_eight_in_the_morning_is_called() -> None:
+    assert check_all(attempt(now=NOW)) is None
+
+
+def test_denver_lead_at_nine_in_the_evening_is_refused() -> None:
+    nine_pm_denver = datetime(2026, 1, 6, 4, 0, tzinfo=UTC)
+    failure = check_all(attempt(now=nine_pm_denver))
+    assert failure is not None
+    assert failure.code == "outside_calling_hours"
+
+
+def test_hours_that_never_open_say_so() -> None:
+    sundays_only = CallingHours(
+        **{day: DayHours(closed=True) for day in ("monday", "tuesday", "wednesday")},
+        **{day: DayHours(closed=True) for day in ("thursday", "friday", "saturday")},
+    )
+    alabama = calling_rules("+12055550100", None, None, "America/Chicago", sundays_only)
+    failure = check_all(attempt(to="+12055550100", calling_rules=alabama))
+    assert failure is not None
+    assert failure.message == (
+        "is outside the lead's calling hours; they never open under this schedule's hours "
+        "and the law"
+    )
+
+
+def test_calling_hours_are_checked_after_the_number_and_before_a_duplicate_lead() -> None:
+    night = NOW - timedelta(hours=7)
+    assert [
+        failure.code if (failure := check_all(attempt(now=night, **wrong))) else None
+        for wrong in ({"to": "+1555"}, {"other_live_lead": True})
+    ] == ["invalid_number", "outside_calling_hours"]
 
 
 def test_router_without_a_matching_distribution_has_its_own_code() -> None:

@@ -10,11 +10,24 @@ from sqlalchemy import update
 from leadflow.channels.simulated import SimulatedVoice
 from leadflow.models import Company, Distribution, Schedule
 from leadflow.models.base import Base
+from leadflow.settings import Settings
 from tests.factories import Factory, Tenant
 from tests.telephony.builders import Builder
 
 PATH = "/api/v1/schedules/make_call"
 ModelT = TypeVar("ModelT", bound=Base)
+DEFAULT_CALLER_ID = "+18005550100"
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    """A From number for every call (make_call refuses a call without one: ``no_caller_id``)."""
+    return Settings(
+        database_url=database_url,
+        embedded_worker=False,
+        db_pool_size=5,
+        default_caller_id=DEFAULT_CALLER_ID,
+    )
 
 
 @pytest.fixture

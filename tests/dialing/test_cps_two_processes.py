@@ -7,6 +7,7 @@ from __future__ import annotations
 import asyncio
 from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -25,6 +26,13 @@ pytestmark = pytest.mark.slow
 
 LIMIT = 3
 REQUESTS_PER_PROCESS = 20
+
+
+def midday_zone() -> str:
+    """A fixed-offset zone where it is about noon now (``Etc/GMT-3`` is UTC+3)."""
+    offset = 12 - datetime.now(UTC).hour
+    offset = offset - 24 if offset > 14 else offset + 24 if offset < -12 else offset
+    return "Etc/GMT" if offset == 0 else f"Etc/GMT{-offset:+d}"
 
 
 @pytest.fixture
@@ -63,6 +71,7 @@ async def test_two_processes_never_place_more_than_the_limit_in_one_second(
 ) -> None:
     tenant = await rows.tenant()
     await set_calls_per_second(rows, tenant, LIMIT)
+    await rows.number(tenant, "+18005550100", ["voice"])
     schedule = await rows.schedule(tenant)
     clients = [httpx.AsyncClient(base_url=s.base_url, timeout=30) for s in servers]
     try:
@@ -70,10 +79,15 @@ async def test_two_processes_never_place_more_than_the_limit_in_one_second(
         for http in clients:
             warm = await http.post(PATH, json={}, headers=tenant.auth)
             assert warm.status_code == 422, warm.text
-        numbers = iter(f"+1719313{n:04d}" for n in range(2 * REQUESTS_PER_PROCESS))
+        # The servers read the real clock: toll-free numbers reveal no zone, so the lead's
+        # time_zone token alone says where it is, and it is midday there now.
+        numbers = iter(f"+1800450{n:04d}" for n in range(2 * REQUESTS_PER_PROCESS))
+        data = {"time_zone": midday_zone()}
         burst = [
             http.post(
-                PATH, json={"schedule_id": schedule.id, "to": next(numbers)}, headers=tenant.auth
+                PATH,
+                json={"schedule_id": schedule.id, "to": next(numbers), "data": data},
+                headers=tenant.auth,
             )
             for http in clients
             for _ in range(REQUESTS_PER_PROCESS)

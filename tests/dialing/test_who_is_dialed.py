@@ -6,6 +6,7 @@ from __future__ import annotations
 import httpx
 
 from leadflow.channels.simulated import SimulatedVoice
+from leadflow.clock import FrozenClock
 from leadflow.models import Call, CallEvent, Lead, LeadEvent, LeadStatus
 from leadflow.models.schedule import LEAD_DISTRIBUTION
 from tests.dialing.conftest import distribution, make_call
@@ -121,8 +122,13 @@ async def test_a_live_lead_of_another_schedule_is_not_reused(
 
 
 async def test_a_router_dials_through_its_matching_distribution(
-    client: httpx.AsyncClient, factory: Factory, build: Builder, voice: SimulatedVoice
+    client: httpx.AsyncClient,
+    factory: Factory,
+    build: Builder,
+    voice: SimulatedVoice,
+    clock: FrozenClock,
 ) -> None:
+    clock.advance(hours=2)  # 10:00 in Denver: a Texas lead may be called from 09:00
     tenant = await factory.tenant()
     router = await factory.schedule(tenant, schedule_type=LEAD_DISTRIBUTION)
     texas, other = await factory.schedule(tenant), await factory.schedule(tenant)

@@ -45,6 +45,20 @@ def test_toll_free_number_says_nothing_about_zone() -> None:
     assert zones_of_number(TOLL_FREE) == ()
 
 
+def test_uk_mobile_number_is_on_london_time() -> None:
+    assert "Europe/London" in zones_of_number("+447911123456")
+    assert rules("+447911123456").zones == zones_of_number("+447911123456")
+
+
+def test_country_that_keeps_one_clock_reveals_it_for_any_number() -> None:
+    # UK freephone: only the country is known, and the UK keeps one clock.
+    assert "Europe/London" in zones_of_number("+448081570000")
+
+
+def test_mobile_prefix_names_the_zone_in_a_country_of_many() -> None:
+    assert zones_of_number("+79161234567") == ("Europe/Moscow",)
+
+
 def test_state_comes_from_the_area_code() -> None:
     assert (state_of_number(MIAMI), state_of_number(NEW_YORK)) == ("FL", "NY")
 

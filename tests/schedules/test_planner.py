@@ -151,6 +151,42 @@ def test_florida_lead_is_held_at_half_past_eight() -> None:
     )
 
 
+UK_MOBILE = "+447911123456"
+LONDON_0804 = datetime(2026, 1, 6, 8, 4, tzinfo=UTC)  # Tuesday 08:04 in London, 03:04 in New York
+
+
+def test_uk_mobile_lead_is_called_at_eight_past_eight_london_time() -> None:
+    uk = replace(LEAD, caller_id=UK_MOBILE)
+    plans = schedule(CALL)
+    assert plan(uk, plans, CLEAN, LONDON_0804) == RunAction(0, plans.actions[0])
+
+
+def test_uk_mobile_lead_is_held_until_eight_london_time_not_new_york() -> None:
+    uk = replace(LEAD, caller_id=UK_MOBILE)
+    before_eight = datetime(2026, 1, 6, 7, 30, tzinfo=UTC)  # 07:30 in London
+    assert plan(uk, schedule(CALL), CLEAN, before_eight) == HoldUntil(
+        datetime(2026, 1, 6, 8, tzinfo=UTC), 0, "calling_hours"
+    )
+
+
+def test_denver_lead_is_held_until_eight_denver_time_not_new_york() -> None:
+    denver = replace(LEAD, caller_id="+17205550100")
+    half_past_seven = datetime(2026, 1, 5, 14, 30, tzinfo=UTC)  # 07:30 Denver, 09:30 New York
+    assert plan(denver, schedule(CALL), CLEAN, half_past_seven) == HoldUntil(
+        datetime(2026, 1, 5, 15, tzinfo=UTC), 0, "calling_hours"
+    )
+
+
+def test_toll_free_lead_follows_the_schedules_zone() -> None:
+    toll_free = replace(LEAD, caller_id="+18004506787")
+    plans = schedule(CALL)
+    chicago = ScheduleState(actions=plans.actions, time_zone="America/Chicago")
+    seven_chicago = datetime(2026, 1, 6, 13, tzinfo=UTC)  # 08:00 New York, 07:00 Chicago
+    assert plan(toll_free, chicago, CLEAN, seven_chicago) == HoldUntil(
+        datetime(2026, 1, 6, 14, tzinfo=UTC), 0, "calling_hours"
+    )
+
+
 def test_due_callback_runs_the_schedules_call() -> None:
     plans = schedule({"type": "call", "connect_to": "+17193132645"}, EMAIL)
     lead = replace(LEAD, action_index=1, schedule_callback_at=NOW - timedelta(minutes=1))

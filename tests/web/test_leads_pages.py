@@ -102,6 +102,7 @@ async def test_call_now_places_a_call_that_shows_in_the_timeline(
     app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
 ) -> None:
     schedule = await factory.schedule(signed_in.tenant, actions=[{"type": "wait", "days": 1}])
+    await factory.number(signed_in.tenant, "+18005550100", ["voice"])  # the caller ID
     lead_id = await _post_lead(browser, schedule.leads_api_key, "+18004506787")
     answer = await post_form(browser, f"/leads/{lead_id}", f"/leads/{lead_id}/call", {})
     assert answer.headers["location"] == f"/leads/{lead_id}?done=call"

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 from leadflow.db.statements import Row
 from leadflow.schedules.actions import Action, parse_actions
+from leadflow.schedules.calling_hours import lead_whereabouts
 from leadflow.schedules.config import ScheduleConfig
 from leadflow.schedules.planner import ContactState, LeadState, ScheduleState
 
@@ -77,16 +78,15 @@ def _parse(row: Row) -> WorkedSchedule:
 
 def lead_state(lead: Row) -> LeadState:
     tokens = lead["tokens"] or {}
-    state = tokens.get("state_province") or tokens.get("state")
-    zone = tokens.get("time_zone")
+    zone, state = lead_whereabouts(tokens)
     return LeadState(
         action_index=lead["action_index"],
         status=lead["status"],
         caller_id=lead["caller_id"],
         email=lead["email"],
         tokens=tokens,
-        time_zone=zone if isinstance(zone, str) else None,
-        state_province=state if isinstance(state, str) else None,
+        time_zone=zone,
+        state_province=state,
         contact_attempts=lead["contact_attempts"],
         connected_calls=lead["calls_connected"],
         max_contact_attempts=lead["max_contact_attempts"],

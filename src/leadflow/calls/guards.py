@@ -1,7 +1,8 @@
 """The guards make_call runs before it dials: pure functions over the state they need.
 
-The service gathers a :class:`DialAttempt` (from the schedule, the company's CPS budget, the
-contact row, the last call to the number and the live leads for it), then :func:`check_all`
+The service gathers a :class:`DialAttempt` (from the schedule, the caller ID available, the
+company's CPS budget, the contact row, the last call to the number, the live leads for it and
+the lead's calling hours), then :func:`check_all`
 runs the guards in a fixed order and reports the first refusal. The order is part of the
 contract: a caller who sends an invalid number to a paused schedule is told the schedule is
 paused, because that is the first thing they must fix, and every process answers the same.
@@ -11,16 +12,23 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
+from leadflow.schedules.calling_hours import (
+    LeadCallingRules,
+    is_within_calling_hours,
+    next_open_time,
+)
 
 SCHEDULE_INACTIVE = "schedule_inactive"
+NO_CALLER_ID = "no_caller_id"
 CPS_EXCEEDED = "cps_exceeded"
 SUPPRESSED = "suppressed"
 RECENTLY_DIALED = "recently_dialed"
 INVALID_NUMBER = "invalid_number"
+OUTSIDE_CALLING_HOURS = "outside_calling_hours"
 DUPLICATE_LEAD = "duplicate_lead"
 NO_MATCHING_DISTRIBUTION = "no_matching_distribution"
 
@@ -55,11 +63,17 @@ class DialAttempt:
     ``calls_this_second`` counts the company's calls already placed in the current second
     (shared through the database, so every process sees the same budget); ``last_dialed_at``
     is the last call to this number, or None; ``other_live_lead`` says another live lead for
-    the number is being dialed at the same time.
+    the number is being dialed at the same time. ``from_number`` is the caller ID the call
+    would show (the lead's number, one of the company's voice numbers or the default), or None.
+    ``calling_rules`` are the lead's calling hours, worked out by the cadence's own
+    :func:`~leadflow.schedules.calling_hours.calling_rules`; None checks no hours (the
+    service always gives them).
     """
 
     now: datetime
     to: str
+    from_number: str | None = None
+    calling_rules: LeadCallingRules | None = None
     schedule_paused: bool = False
     calls_this_second: int = 0
     calls_per_second: int = 10
@@ -75,6 +89,17 @@ Guard = Callable[[DialAttempt], GuardFailure | None]
 def schedule_is_active(attempt: DialAttempt) -> GuardFailure | None:
     if attempt.schedule_paused:
         return GuardFailure(SCHEDULE_INACTIVE, "is paused; resume it to place calls", "schedule_id")
+    return None
+
+
+def has_caller_id(attempt: DialAttempt) -> GuardFailure | None:
+    """A call needs a From number; carriers refuse or flag calls without one."""
+    if not attempt.from_number:
+        return GuardFailure(
+            NO_CALLER_ID,
+            "No caller ID to call from: add a voice number to the company or set "
+            "LEADFLOW_DEFAULT_CALLER_ID",
+        )
     return None
 
 
@@ -124,6 +149,20 @@ def number_is_valid(attempt: DialAttempt) -> GuardFailure | None:
     return None
 
 
+def within_calling_hours(attempt: DialAttempt) -> GuardFailure | None:
+    """The cadence's rule, not a second one: the schedule's hours narrowed by the law, in every
+    zone the lead may be in. The message says when they open next, to the second, in UTC."""
+    rules = attempt.calling_rules
+    if rules is None or is_within_calling_hours(rules, attempt.now):
+        return None
+    opens = next_open_time(rules, attempt.now)
+    if opens is None:
+        when = "they never open under this schedule's hours and the law"
+    else:
+        when = f"they open next at {opens.astimezone(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')}"
+    return GuardFailure(OUTSIDE_CALLING_HOURS, f"is outside the lead's calling hours; {when}", "to")
+
+
 def no_duplicate_lead(attempt: DialAttempt) -> GuardFailure | None:
     if attempt.other_live_lead:
         return GuardFailure(
@@ -134,10 +173,12 @@ def no_duplicate_lead(attempt: DialAttempt) -> GuardFailure | None:
 
 GUARDS: tuple[Guard, ...] = (
     schedule_is_active,
+    has_caller_id,
     within_calls_per_second,
     not_suppressed,
     not_recently_dialed,
     number_is_valid,
+    within_calling_hours,
     no_duplicate_lead,
 )
 """The guards in the order the contract fixes."""

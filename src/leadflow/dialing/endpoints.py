@@ -28,12 +28,18 @@ Dialer = Annotated[Principal, Depends(require("schedules", WRITE, also=("calls",
 
 REFUSALS: dict[str, str] = {
     guards.SCHEDULE_INACTIVE: "the schedule (or a router's target schedule) is paused",
+    guards.NO_CALLER_ID: "no From number: the lead has none, the company has no voice "
+    "number and LEADFLOW_DEFAULT_CALLER_ID is empty",
     guards.CPS_EXCEEDED: "the company's calls_per_second budget for this second is spent "
     "(shared by every process)",
     guards.SUPPRESSED: "the number is blocked, opted out or on the company's DNC list",
     guards.RECENTLY_DIALED: "the number was dialed less than 30 seconds ago (by make_call, "
     "or a call of the cadence)",
     guards.INVALID_NUMBER: "the number to dial is not a valid phone number",
+    guards.OUTSIDE_CALLING_HOURS: "it is outside the lead's calling hours, as the cadence "
+    "keeps them: the schedule's hours narrowed by the law (08:00-21:00, stricter in some "
+    "states), in the zone of the lead's number (or its time_zone token; the schedule's zone "
+    "when neither reveals one); the message says when they open next",
     guards.DUPLICATE_LEAD: "a running live lead of the company for this number has a call "
     "that has not ended yet",
     guards.NO_MATCHING_DISTRIBUTION: "a router schedule none of whose distributions matches "

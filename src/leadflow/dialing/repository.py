@@ -26,7 +26,7 @@ LEAD_COLUMNS = (
     "id, uuid, company_id, offer_id, schedule_id, traffic_source_id, sub_id, caller_id, status,"
     " tokens, trackdrive_number_id"
 )
-SCHEDULE_COLUMNS = "id, offer_id, schedule_type, paused"
+SCHEDULE_COLUMNS = "id, offer_id, schedule_type, paused, time_zone, calling_hours"
 
 
 def dialing_lock_key(company_id: int) -> int:
@@ -54,7 +54,8 @@ def _ref(ref: str) -> tuple[str, int | str] | None:
 
 def company(sql: Sql, company_id: int) -> Row:
     row = sql.one(
-        "SELECT calls_per_second, default_region FROM companies WHERE id = :id", id=company_id
+        "SELECT calls_per_second, default_region, time_zone FROM companies WHERE id = :id",
+        id=company_id,
     )
     assert row is not None, "an authenticated company exists"
     return row

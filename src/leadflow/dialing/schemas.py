@@ -17,6 +17,11 @@ from pydantic import BaseModel, ConfigDict, Field
 from leadflow.calls.serializer import CallOut
 from leadflow.kit.errors import TrackDriveError
 
+# Lead intake's own reading of ``data[...]`` keys, reused as it is (another session edits that
+# module; a public name for it belongs in that change): given only the ``data[...]`` keys, it
+# reads nothing else.
+from leadflow.leads.params import _tokens as intake_tokens
+
 MAX_DATA_KEYS = 500
 MAX_REF_LENGTH = 200
 # The width of the lead columns these two are stored in.
@@ -102,10 +107,13 @@ def _text(
 
 
 def _data(raw: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
-    """An object, or (from a form or query string) the JSON text of one."""
+    """An object, or (from a form or query string) the JSON text of one, on top of the
+    bracket form ``data[first_name]=John`` (``data[address][city]`` is ``address_city``),
+    read exactly as ``POST /api/v1/leads`` reads it."""
+    bracketed = _bracketed(raw, errors)
     value = raw.get("data")
     if value is None or value == "":
-        return {}
+        return bracketed
     if isinstance(value, str):
         try:
             value = orjson.loads(value)
@@ -126,7 +134,15 @@ def _data(raw: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str, Any
     if b"\\u0000" in encoded:  # PostgreSQL's JSON refuses NUL
         errors["data"] = ["must not contain NUL characters"]
         return {}
-    return dict(value)
+    return {**bracketed, **value}
+
+
+def _bracketed(raw: Mapping[str, Any], errors: dict[str, list[str]]) -> dict[str, Any]:
+    fields = {key: value for key, value in raw.items() if key.startswith("data[")}
+    if not fields:
+        return {}
+    found: dict[str, Any] = intake_tokens(fields, errors)
+    return found
 
 
 def parse_make_call(raw: Mapping[str, Any]) -> MakeCallParams:

@@ -12,9 +12,14 @@ second unit, as the cadence does (``cadence.dispatch``).
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
+
+import orjson
+from pydantic import ValidationError
 
 from leadflow.cadence.dispatch import Sent, record_sent
 from leadflow.calls import guards
@@ -32,6 +37,8 @@ from leadflow.leads import repository as leads
 from leadflow.models import Call, LeadStatus
 from leadflow.models.base import new_uuid
 from leadflow.models.schedule import LEAD_DISTRIBUTION
+from leadflow.schedules.calling_hours import LeadCallingRules, calling_rules, lead_whereabouts
+from leadflow.schedules.config import CallingHours
 from leadflow.webhooks.outbox import enqueue_event
 
 
@@ -74,12 +81,58 @@ def decide_call(sql: Sql, params: MakeCallParams, ctx: DialContext) -> DecidedCa
         target = _existing_lead(sql, ctx.company_id, params.lead_ref)
     else:
         target = _schedule_target(sql, params, ctx, region, traffic_source_id)
-    attempt = _gather(sql, ctx, company, region, target)
+    attempt = _gather(sql, ctx, company, region, target, params.data)
     failure = guards.check_all(attempt)
     if failure is not None:
         raise guards.as_error(failure)
     number = to_e164(target.number, region)
     return _write(sql, ctx, params, target, number, traffic_source_id)
+
+
+DEFAULT_ZONE = "America/New_York"
+"""A schedule's (and a company's) zone when the row has none, as the cadence reads it."""
+
+
+def _from_number(sql: Sql, ctx: DialContext, lead: Row | None) -> str | None:
+    """The caller ID the call shows: the lead's own number, one of the company's voice numbers
+    (chosen by lead) or ``LEADFLOW_DEFAULT_CALLER_ID``. A lead still to create is lead 0 here,
+    enough to know whether any number exists; :func:`_write` picks again for the new lead."""
+    assigned = lead["trackdrive_number_id"] if lead is not None else None
+    lead_id = int(lead["id"]) if lead is not None else 0
+    found = repository.voice_number(sql, ctx.company_id, assigned, lead_id)
+    return found or ctx.default_caller_id or None
+
+
+def _calling_rules(
+    company: Row, target: _Target, number: str | None, data: Mapping[str, Any]
+) -> LeadCallingRules:
+    """The lead's calling hours exactly as the cadence works them out: its number, its
+    ``time_zone`` and state tokens (the call's: the lead's with ``data`` on top), and its
+    schedule's zone and hours. A lead in no schedule (a one-off, dialed by ``lead_id``) has
+    the default hours in the company's zone; the law applies to it all the same."""
+    tokens = {**(target.lead["tokens"] or {}), **data} if target.lead is not None else data
+    zone, state = lead_whereabouts(tokens)
+    if target.schedule is not None:
+        schedule_zone = target.schedule["time_zone"] or DEFAULT_ZONE
+        hours = _hours(target.schedule["calling_hours"])
+    else:
+        schedule_zone, hours = company["time_zone"] or DEFAULT_ZONE, CallingHours()
+    return calling_rules(number, zone, state, schedule_zone, hours)
+
+
+def _hours(stored: Any) -> CallingHours:
+    """A schedule's stored hours, parsed once per distinct value: the same object each time,
+    so :func:`calling_rules`'s cache (kept by the hours object) serves every call."""
+    return _parsed_hours(orjson.dumps(stored or {}, option=orjson.OPT_SORT_KEYS).decode())
+
+
+@lru_cache(maxsize=256)
+def _parsed_hours(text: str) -> CallingHours:
+    """Hours the API would not have saved (edited by hand) are the default hours."""
+    try:
+        return CallingHours.model_validate_json(text)
+    except ValidationError:
+        return CallingHours()
 
 
 def _traffic_source(sql: Sql, company_id: int, ref: str | None) -> int | None:
@@ -138,7 +191,12 @@ def _schedule_target(
 
 
 def _gather(
-    sql: Sql, ctx: DialContext, company: Row, region: str, target: _Target
+    sql: Sql,
+    ctx: DialContext,
+    company: Row,
+    region: str,
+    target: _Target,
+    data: Mapping[str, Any],
 ) -> guards.DialAttempt:
     """The guards' view of the attempt. The CPS slot and the redial lock are taken here: if a
     guard then refuses, the caller's savepoint gives both back."""
@@ -166,6 +224,8 @@ def _gather(
     return guards.DialAttempt(
         now=ctx.now,
         to=target.number,
+        from_number=_from_number(sql, ctx, target.lead),
+        calling_rules=_calling_rules(company, target, number, data),
         schedule_paused=target.paused,
         calls_this_second=0 if within_budget else limit,
         calls_per_second=limit,
@@ -194,11 +254,7 @@ def _write(
         tokens = {**lead["tokens"], **params.data} if params.data else None
     call_tokens = tokens if tokens is not None else dict(lead["tokens"] or {})
     schedule_id = target.schedule["id"] if target.schedule is not None else None
-    from_number = (
-        repository.voice_number(sql, ctx.company_id, lead["trackdrive_number_id"], lead["id"])
-        or ctx.default_caller_id
-        or None
-    )
+    from_number = _from_number(sql, ctx, lead)
     connect_to = repository.offer_destination(sql, lead["offer_id"])
     call_uuid = new_uuid()
     values = {

@@ -1,21 +1,29 @@
 """When a lead may be called or texted: the schedule's hours and the law, in the lead's time.
 
-Where the lead is comes from evidence: the zone(s) of its number's area code, its
-``time_zone`` token, its ``state_province`` token and the state of its area code. The evidence
-may disagree (a Florida mobile carried to California), so the rules hold in *every* zone and
-under *every* state the lead may be in: we call only when it is a lawful hour wherever the
-person turns out to be. With no evidence at all the schedule's own zone applies.
+Where the lead is comes from evidence: the zone(s) its number reveals (libphonenumber's time
+zone data, by the number's prefix: the area code in the US, the mobile or geographic prefix
+elsewhere, so a UK mobile is on London time), its ``time_zone`` token, its ``state_province``
+token and the state of its area code. The evidence may disagree (a Florida mobile carried to
+California), so the rules hold in *every* zone and under *every* state the lead may be in: we
+call only when it is a lawful hour wherever the person turns out to be. The schedule's own
+zone applies only when nothing reveals the lead's: no number, or one that names only a country
+spanning several clocks (a US toll-free number), and no ``time_zone`` token.
+
+The cadence's planner and make_call's ``outside_calling_hours`` guard both ask
+:func:`calling_rules` and :func:`is_within_calling_hours`, so they always agree.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
-from phonenumbers import timezone as number_zones
+from phonenumbers.tzdata import TIMEZONE_DATA, TIMEZONE_LONGEST_PREFIX
 
 from leadflow.kit.number_prefix import PrefixCache
 from leadflow.schedules.area_codes import STATE_OF_AREA_CODE
@@ -23,6 +31,8 @@ from leadflow.schedules.config import CallingHours
 from leadflow.schedules.state_hours import Week, intersect_weeks, legal_week, state_code
 
 _SEARCH_DAYS = 9
+# Two instants, in winter and in summer, to tell whether a country's zones keep one clock.
+_REFERENCE_INSTANTS = (datetime(2025, 1, 15, 12, tzinfo=UTC), datetime(2025, 7, 15, 12, tzinfo=UTC))
 _ZONE_ALIASES = {
     "eastern": "America/New_York",
     "eastern time (us & canada)": "America/New_York",
@@ -75,22 +85,48 @@ def zone_named(name: str | None) -> ZoneInfo | None:
 
 def _number_facts(caller_id: str) -> tuple[tuple[str, ...], str | None]:
     """The zones and the US state of a number, from phonenumbers (~130 µs: parse, validate,
-    find the region and the type); :func:`number_facts` caches it by prefix."""
+    find the region and the zones' prefix); :func:`number_facts` caches it by prefix."""
     try:
         number = phonenumbers.parse(caller_id, "US")
     except phonenumbers.NumberParseException:
         return (), None
     if not phonenumbers.is_valid_number(number):
         return (), None
-    zones: tuple[str, ...] = ()
-    if phonenumbers.is_number_geographical(number):
-        found = number_zones.time_zones_for_geographical_number(number)
-        zones = tuple(z for z in found if zone_named(z) is not None)
+    zones = _revealed_zones(number)
     state = None
     if phonenumbers.region_code_for_number(number) == "US":
         area_code = int(phonenumbers.national_significant_number(number)[:3])
         state = STATE_OF_AREA_CODE.get(area_code)
     return zones, state
+
+
+def _revealed_zones(number: phonenumbers.PhoneNumber) -> tuple[str, ...]:
+    """The zones libphonenumber's data gives the number's longest known prefix, mobile or
+    fixed line alike (its own ``time_zones_for_geographical_number`` reads the same table).
+
+    A prefix no longer than the country code says only which country the number is in: that
+    reveals the lead's clock when the country keeps one (the UK and its crown dependencies),
+    and nothing when it spans several (the whole NANP for a toll-free number), which leaves
+    the choice to the ``time_zone`` token or the schedule's zone."""
+    digits = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)[1:]
+    for length in range(min(TIMEZONE_LONGEST_PREFIX, len(digits)), 0, -1):
+        found = TIMEZONE_DATA.get(digits[:length])
+        if found is not None:
+            break
+    else:
+        return ()
+    zones = tuple(z for z in found if zone_named(z) is not None)
+    if length <= len(str(number.country_code)) and not _one_clock(zones):
+        return ()
+    return zones
+
+
+def _one_clock(zones: tuple[str, ...]) -> bool:
+    """Whether the zones show the same time, winter and summer."""
+    return all(
+        len({instant.astimezone(ZoneInfo(zone)).utcoffset() for zone in zones}) <= 1
+        for instant in _REFERENCE_INSTANTS
+    )
 
 
 _FACTS = PrefixCache(_number_facts)
@@ -106,13 +142,23 @@ def number_facts(caller_id: str | None) -> tuple[tuple[str, ...], str | None]:
 
 
 def zones_of_number(caller_id: str | None) -> tuple[str, ...]:
-    """The zones of a geographic number's area code; none for toll-free and the like."""
+    """The zones a number reveals (see :func:`_revealed_zones`); none for a US toll-free
+    number and the like."""
     return number_facts(caller_id)[0]
 
 
 def state_of_number(caller_id: str | None) -> str | None:
     """The US state of a number's area code (see ``area_codes``)."""
     return number_facts(caller_id)[1]
+
+
+def lead_whereabouts(tokens: Mapping[str, Any]) -> tuple[str | None, str | None]:
+    """The lead's own word on where it is: its ``time_zone`` token and its ``state_province``
+    (or ``state``) token, as :func:`calling_rules` takes them; a value that is not text is
+    no evidence."""
+    zone = tokens.get("time_zone")
+    state = tokens.get("state_province") or tokens.get("state")
+    return (zone if isinstance(zone, str) else None, state if isinstance(state, str) else None)
 
 
 _RulesKey = tuple[tuple[str, ...], str | None, str | None, str | None, str]

@@ -35,12 +35,21 @@ class ScheduleFields(BaseModel):
         description="Seconds; a repeat caller inside it updates the live lead.",
     )
     schedule_type: ScheduleType | None = None
-    time_zone: str | None = None
+    time_zone: str | None = Field(
+        default=None,
+        description="IANA zone for the calling hours of leads whose phone number and "
+        "time_zone token reveal no zone of their own (a toll-free number, no number).",
+    )
     actions: ActionList | None = Field(
         default=None, description="The ordered actions each lead is worked through."
     )
     calling_hours: CallingHours | None = Field(
-        default=None, description="Per weekday open/close (HHMM) in the lead's local time."
+        default=None,
+        description="Per weekday open/close (HHMM) in the lead's local time: the zone of the "
+        "lead's phone number (area code, or a country with one clock) or its time_zone token; "
+        "the schedule's time_zone only when neither reveals one. Narrowed by the law (08:00 to "
+        "21:00 in the US, less in some states); make_call refuses outside them "
+        "(outside_calling_hours).",
     )
     end_actions: EndActionList | None = Field(
         default=None, description="Run once when a lead ends for any reason."
