@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from leadflow.kit.conditions import as_number
 from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
 from leadflow.schedules.templates import check_template
 
@@ -191,13 +192,8 @@ class Condition(BaseModel):
 
 
 def _is_number(value: object) -> bool:
-    if isinstance(value, bool):
-        return False
-    try:
-        float(str(value))
-    except ValueError:
-        return False
-    return True
+    """A number as :mod:`leadflow.kit.conditions` reads one (``1,000`` and ``$5`` too)."""
+    return as_number(value) is not None
 
 
 class ChoiceAction(_Action):
