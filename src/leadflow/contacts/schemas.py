@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ContactOut(BaseModel):
@@ -21,3 +21,22 @@ class ContactOut(BaseModel):
     sms_opt_out_at: datetime | None
     created_at: datetime
     updated_at: datetime
+
+
+class OptInBody(BaseModel):
+    """An operator's record of the consumer's own opt-in: why it may be contacted again."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    reason: str = Field(min_length=1, max_length=500)
+
+
+class ContactEventOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)
+
+    id: int
+    number: str
+    kind: str
+    source: str
+    reason: str | None
+    created_at: datetime

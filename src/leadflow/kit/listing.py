@@ -18,7 +18,7 @@ columns the named fields need, and only those fields are computed.
 """
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
 from typing import Annotated, Any, Literal, Optional
@@ -93,7 +93,6 @@ def parse_columns(text: str | None) -> tuple[str, ...] | None:
 
 
 def list_query(
-    request: Request,
     page: Annotated[int, Query(ge=1, le=MAX_PAGE, description="Page number, from 1.")] = 1,
     per_page: Annotated[
         int, Query(ge=1, le=MAX_PER_PAGE, description="Records per page (at most 500).")
@@ -150,11 +149,17 @@ def list_query(
         fulltext=(fulltext or "").strip() or None,
         columns=parse_columns(columns),
         serializer=(serializer or "").strip() or None,
-        params=tuple(request.query_params.multi_items()),
     )
 
 
-ListQueryDep = Annotated[ListQuery, Depends(list_query)]
+def _sent_list_query(
+    request: Request, query: Annotated[ListQuery, Depends(list_query)]
+) -> ListQuery:
+    """:func:`list_query` with every parameter as sent, for the resource's filters."""
+    return replace(query, params=tuple(request.query_params.multi_items()))
+
+
+ListQueryDep = Annotated[ListQuery, Depends(_sent_list_query)]
 
 
 @dataclass(frozen=True)
