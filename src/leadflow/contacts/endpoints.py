@@ -148,11 +148,14 @@ async def caller_opt_in(
 ) -> Response:
     repo = ContactRepository(session, principal.company_id)
     contact = await _known(repo, caller_id, principal.default_region)
+    reason = (body.reason or "").strip()
+    if not reason:
+        raise TrackDriveError.field("reason", "can't be blank: say why the number may be contacted")
     now = clock.now()
     await LeadRecordRepository(session, principal.company_id).set_contact_state(
         contact.number, now, opt_out=False, opt_out_at=None, sms_opt_out_at=None
     )
-    _record(session, principal.company_id, contact.number, "opted_in", now, body.reason)
+    _record(session, principal.company_id, contact.number, "opted_in", now, reason)
     contact = await _known(repo, contact.number, principal.default_region)
     return envelope.one("contact", ContactOut.model_validate(contact))
 

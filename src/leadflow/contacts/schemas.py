@@ -28,7 +28,9 @@ class OptInBody(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    reason: str = Field(min_length=1, max_length=500)
+    # Checked by the endpoint after the contact is found, so another company's number is a
+    # 404 whatever the body says.
+    reason: str | None = Field(default=None, max_length=500)
 
 
 class ContactEventOut(BaseModel):
