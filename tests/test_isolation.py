@@ -189,6 +189,7 @@ async def make_call(factory: Factory, client: httpx.AsyncClient, a: Tenant) -> R
 ACTS_ON_OWN_COMPANY = {
     ("POST", "/api/v1/contacts/{caller_id}/caller_block"),
     ("POST", "/api/v1/contacts/{caller_id}/caller_unblock"),
+    ("POST", "/api/v1/contacts/{caller_id}/caller_opt_in"),
 }
 
 # How to make one row of company A, per resource (the first path segment after /api/v1/).

@@ -92,11 +92,25 @@ async def test_blocking_a_number_records_it_and_ends_its_live_leads(
     assert shown.json()["lead"]["next_action_at"] is None
 
 
-async def test_unblocking_clears_blocked_and_opt_out(
+async def test_unblocking_lifts_the_block_but_keeps_the_opt_out(
     client: httpx.AsyncClient, factory: Factory
 ) -> None:
     tenant = await factory.tenant()
     await factory.contact(tenant, CALLER, blocked=True, opt_out=True)
+
+    response = await client.post(f"/api/v1/contacts/{CALLER}/caller_unblock", headers=tenant.auth)
+
+    contact = response.json()["contact"]
+    assert (contact["blocked"], contact["opt_out"]) == (False, True)
+    listed = await client.get("/api/v1/contacts/suppression_list", headers=tenant.auth)
+    assert [row["number"] for row in listed.json()["contacts"]] == [CALLER]
+
+
+async def test_unblocking_a_blocked_number_clears_it(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    tenant = await factory.tenant()
+    await factory.contact(tenant, CALLER, blocked=True)
 
     response = await client.post(f"/api/v1/contacts/{CALLER}/caller_unblock", headers=tenant.auth)
 

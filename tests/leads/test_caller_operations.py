@@ -107,7 +107,7 @@ async def test_caller_move_to_end_of_schedule_skips_the_remaining_actions(
     lead = await poster.lead(caller_id=CALLER, schedule_callback_in_seconds="3600")
     response = await poster.post(f"/{DIGITS}/caller_move_to_end_of_schedule", method=method)
     assert response.status_code == 200, response.text
-    assert response.json()["lead"]["next_action_at"] == "2026-01-05T15:00:00+00:00"
+    assert response.json()["lead"]["next_action_at"] == "2026-01-05T15:00:00Z"
     assert (await stored.lead(lead["id"])).action_index == 2
     assert await stored.event_kinds(lead["id"]) == [
         "created",

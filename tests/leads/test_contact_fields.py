@@ -119,4 +119,4 @@ async def test_schedule_and_offer_are_on_the_lead(publisher: Publisher, schedule
     assert (lead["schedule_id"], lead["offer_id"]) == (schedule.id, schedule.offer_id)
     assert lead["status"] == "scheduled"
     assert lead["uuid"]
-    assert lead["created_at"] == lead["updated_at"] == "2026-01-05T15:00:00+00:00"
+    assert lead["created_at"] == lead["updated_at"] == "2026-01-05T15:00:00Z"

@@ -42,7 +42,7 @@ async def test_second_post_inside_the_window_updates_the_live_lead(
     lead = response.json()["lead"]
     assert lead["id"] == first["id"]
     assert lead["data"] == {"interest": "kittens", "source": "bing", "budget": "500"}
-    assert lead["updated_at"] == "2026-01-05T15:09:59+00:00"
+    assert lead["updated_at"] == "2026-01-05T15:09:59Z"
     assert len(await stored.leads()) == 1
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from leadflow.kit.values import iso_time
 from leadflow.models import LeadEvent
 from tests.factories import Factory, Tenant
 from tests.leads.conftest import CALLER, Publisher, Stored
@@ -23,7 +24,7 @@ async def test_created_event_names_the_tokens_and_the_route(
     (created,) = await _events(app, lead["id"])
     assert (created.kind, created.company_id) == ("created", tenant.company.id)
     assert created.data == {"tokens": ["budget", "interest"], "mode": "enrol"}
-    assert created.created_at.isoformat() == lead["created_at"]
+    assert iso_time(created.created_at) == lead["created_at"]
 
 
 async def test_updated_event_names_the_tokens_it_changed(

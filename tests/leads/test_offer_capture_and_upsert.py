@@ -92,7 +92,7 @@ async def test_a_later_post_starts_the_captured_leads_schedule(publisher: Publis
     response = await publisher.post("/create_or_update", caller_id=CALLER, budget="5")
     lead = response.json()["lead"]
     assert lead["id"] == captured["lead"]["id"]
-    assert (lead["status"], lead["next_action_at"]) == ("scheduled", "2026-01-05T15:00:00+00:00")
+    assert (lead["status"], lead["next_action_at"]) == ("scheduled", "2026-01-05T15:00:00Z")
     assert lead["data"] == {"interest": "kittens", "budget": "5"}
 
 

@@ -6,7 +6,7 @@ import pytest
 
 from tests.leads.conftest import CALLER, Publisher
 
-NOW = "2026-01-05T15:00:00+00:00"
+NOW = "2026-01-05T15:00:00Z"
 
 
 async def test_new_schedule_lead_is_due_now(publisher: Publisher) -> None:
@@ -23,14 +23,14 @@ async def test_contact_field_type_is_stored(publisher: Publisher) -> None:
 
 async def test_schedule_callback_at_in_trackdrive_format(publisher: Publisher) -> None:
     lead = await publisher.lead(caller_id=CALLER, schedule_callback_at="2026-01-06 14:26:43 -0500")
-    assert lead["schedule_callback_at"] == "2026-01-06T19:26:43+00:00"
-    assert lead["next_action_at"] == "2026-01-06T19:26:43+00:00"
+    assert lead["schedule_callback_at"] == "2026-01-06T19:26:43Z"
+    assert lead["next_action_at"] == "2026-01-06T19:26:43Z"
 
 
 async def test_schedule_callback_in_seconds_counts_from_now(publisher: Publisher) -> None:
     lead = await publisher.lead(caller_id=CALLER, schedule_callback_in_seconds="3600")
-    assert lead["schedule_callback_at"] == "2026-01-05T16:00:00+00:00"
-    assert lead["next_action_at"] == "2026-01-05T16:00:00+00:00"
+    assert lead["schedule_callback_at"] == "2026-01-05T16:00:00Z"
+    assert lead["next_action_at"] == "2026-01-05T16:00:00Z"
 
 
 async def test_unreadable_callback_time_is_422(publisher: Publisher) -> None:
@@ -41,7 +41,7 @@ async def test_unreadable_callback_time_is_422(publisher: Publisher) -> None:
 
 async def test_next_action_at_sets_when_the_lead_is_worked(publisher: Publisher) -> None:
     lead = await publisher.lead(caller_id=CALLER, next_action_at="2026-01-05 15:00:01 +0000")
-    assert lead["next_action_at"] == "2026-01-05T15:00:01+00:00"
+    assert lead["next_action_at"] == "2026-01-05T15:00:01Z"
 
 
 async def test_next_action_at_moves_an_existing_lead(publisher: Publisher) -> None:
@@ -51,22 +51,22 @@ async def test_next_action_at_moves_an_existing_lead(publisher: Publisher) -> No
         caller_id=CALLER, update_only="true", next_action_at="2026-01-05 15:00:01 +0000"
     )
     assert again["id"] == first["id"]
-    assert again["next_action_at"] == "2026-01-05T15:00:01+00:00"
+    assert again["next_action_at"] == "2026-01-05T15:00:01Z"
 
 
 async def test_hours_to_expire_sets_the_expiry(publisher: Publisher) -> None:
     lead = await publisher.lead(caller_id=CALLER, hours_to_expire="48")
-    assert lead["expires_at"] == "2026-01-07T15:00:00+00:00"
+    assert lead["expires_at"] == "2026-01-07T15:00:00Z"
 
 
 async def test_expires_in_is_minutes(publisher: Publisher) -> None:
     lead = await publisher.lead(caller_id=CALLER, expires_in="90")
-    assert lead["expires_at"] == "2026-01-05T16:30:00+00:00"
+    assert lead["expires_at"] == "2026-01-05T16:30:00Z"
 
 
 async def test_the_earlier_of_two_expiries_wins(publisher: Publisher) -> None:
     lead = await publisher.lead(caller_id=CALLER, expires_in="30", hours_to_expire="1")
-    assert lead["expires_at"] == "2026-01-05T15:30:00+00:00"
+    assert lead["expires_at"] == "2026-01-05T15:30:00Z"
 
 
 async def test_max_contact_attempts_is_stored(publisher: Publisher) -> None:
@@ -84,7 +84,7 @@ async def test_integer_parameters_accept_json_numbers(publisher: Publisher) -> N
         {"caller_id": CALLER, "expires_in": 60, "lead_priority": 2}
     )
     lead = response.json()["lead"]
-    assert (lead["expires_at"], lead["lead_priority"]) == ("2026-01-05T16:00:00+00:00", 2)
+    assert (lead["expires_at"], lead["lead_priority"]) == ("2026-01-05T16:00:00Z", 2)
 
 
 @pytest.mark.parametrize(

@@ -235,7 +235,9 @@ async def test_unknown_order_columns_or_serializer_is_a_422_naming_the_allowed_v
         "revenue is not allowed; allowed: created_at, id, name, updated_at, user_traffic_source_id"
     ]
     assert errors["serializer"] == ["grid is not allowed; allowed: traffic_source"]
-    assert errors["columns"][0].startswith("colour is not allowed; allowed: created_at, id,")
+    assert errors["columns"][0].startswith(
+        "colour is not allowed; allowed: archived_at, created_at, id,"
+    )
 
 
 async def test_lists_never_show_another_companys_rows(

@@ -44,7 +44,7 @@ async def test_leads_can_be_attributed_to_a_created_traffic_source(
     assert lead.json()["lead"]["traffic_source_id"] == source_id
 
 
-async def test_traffic_sources_are_listed_shown_updated_and_deleted(
+async def test_traffic_sources_are_listed_shown_updated_and_archived(
     client: httpx.AsyncClient, factory: Factory
 ) -> None:
     tenant = await factory.tenant()
@@ -65,15 +65,17 @@ async def test_traffic_sources_are_listed_shown_updated_and_deleted(
         "uuid": first.uuid,
         "name": "A",
         "user_traffic_source_id": "aff-9",
+        "archived_at": None,
         "created_at": "2026-01-05T15:00:00Z",
         "updated_at": None,
     }
 
     deleted = await client.delete(f"/api/v1/traffic_sources/{first.id}", headers=tenant.auth)
     assert deleted.status_code == 200
+    listed = await client.get("/api/v1/traffic_sources", headers=tenant.auth)
+    assert [s["name"] for s in listed.json()["traffic_sources"]] == ["B"]
     shown = await client.get(f"/api/v1/traffic_sources/{first.id}", headers=tenant.auth)
-    assert shown.status_code == 404
-    assert shown.json()["errors"] == {"base": ["traffic source not found"]}
+    assert shown.json()["traffic_source"]["archived_at"] is not None
 
 
 async def test_user_traffic_source_id_can_be_cleared(

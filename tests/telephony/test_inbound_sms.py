@@ -6,6 +6,7 @@ import pytest
 
 from leadflow.models import (
     Contact,
+    ContactEvent,
     Lead,
     LeadEvent,
     LeadStatus,
@@ -139,6 +140,23 @@ async def test_start_lifts_the_opt_out(
     contact = await build.one(Contact)
     assert (contact.opt_out, contact.opt_out_at, contact.sms_opt_out_at) == (False, None, None)
     assert len(await build.rows(Message, Message.direction == "inbound")) == 2
+
+
+async def test_stop_and_start_are_kept_on_the_numbers_history(
+    factory: Factory, build: Builder, provider: Provider
+) -> None:
+    tenant = await factory.tenant()
+    await factory.number(tenant, OUR_NUMBER)
+    await build.lead(tenant, await factory.schedule(tenant), SENDER)
+    await provider.post(SMS_PATH, _text("STOP"))
+    await provider.post(SMS_PATH, _text("Start"))
+
+    events = await build.rows(ContactEvent)
+
+    assert [(e.number, e.kind, e.source, e.reason) for e in events] == [
+        (SENDER, "opted_out", "sms", "STOP"),
+        (SENDER, "opted_in", "sms", "Start"),
+    ]
 
 
 async def test_a_text_to_a_number_no_company_owns_is_404(

@@ -20,6 +20,7 @@ from leadflow.cadence.caps import SmsCaps
 from leadflow.cadence.effects import Effect
 from leadflow.cadence.render import Renders
 from leadflow.db.statements import Row, Sql
+from leadflow.kit.values import iso_time
 from leadflow.webhooks.outbox import enqueue_event
 
 
@@ -164,5 +165,5 @@ def call_data(
         "from_number": from_number,
         "status": "queued",
         "tokens": lead["tokens"],
-        "created_at": now.isoformat(),
+        "created_at": iso_time(now),
     }

@@ -29,6 +29,16 @@ CALL_LISTING = ListSpec(
     serializers={"call": CallOut},
     sortable=("id", "created_at", "updated_at", "ended_at", "duration", "revenue", "payout"),
     fulltext=TextColumns(("to_number", "from_number")),
+    # The endpoint reads its filters itself (``in_progress`` is not one column).
+    params=(
+        "in_progress",
+        "status",
+        "direction",
+        "lead_id",
+        "offer_id",
+        "schedule_id",
+        "traffic_source_id",
+    ),
     computed={
         "in_progress": Computed(("status",), _in_progress),
         "to": Computed(("to_number",), lambda row: row["to_number"]),

@@ -12,6 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from leadflow.kit.values import iso_time
 from leadflow.models import Call, CallStatus
 
 
@@ -54,8 +55,7 @@ def cents(dollars_value: float | int | str) -> int:
     return int((Decimal(str(dollars_value)) * 100).quantize(Decimal(1), rounding=ROUND_HALF_UP))
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+_iso = iso_time
 
 
 def serialise_call(call: Call) -> dict[str, Any]:

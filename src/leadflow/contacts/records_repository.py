@@ -4,12 +4,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Select, or_
+from sqlalchemy import Select, or_, select
 
 from leadflow.db.repository import CompanyRepository
-from leadflow.models import Contact
+from leadflow.models import Contact, ContactEvent
 
 
 class ContactRepository(CompanyRepository[Contact]):
@@ -24,3 +25,11 @@ class ContactRepository(CompanyRepository[Contact]):
             self.scoped().where(Contact.number == number).execution_options(populate_existing=True)
         )
         return (await self.session.scalars(stmt)).first()
+
+    async def history(self, number: str) -> Sequence[ContactEvent]:
+        stmt = (
+            select(ContactEvent)
+            .where(ContactEvent.company_id == self.company_id, ContactEvent.number == number)
+            .order_by(ContactEvent.id)
+        )
+        return (await self.session.scalars(stmt)).all()

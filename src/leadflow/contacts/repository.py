@@ -52,3 +52,26 @@ def set_contact_state(sql: Sql, company_id: int, number: str, now: datetime, **s
         f"ON CONFLICT (company_id, number) DO UPDATE SET {updates}",
         **values,
     )
+
+
+def record_contact_event(
+    sql: Sql,
+    company_id: int,
+    number: str,
+    kind: str,
+    source: str,
+    now: datetime,
+    reason: str | None = None,
+) -> None:
+    """Keep one change of the number's suppression state on its history (see
+    :class:`leadflow.models.ContactEvent`)."""
+    sql.run(
+        "INSERT INTO contact_events (company_id, number, kind, source, reason, created_at) "
+        "VALUES (:company_id, :number, :kind, :source, :reason, :created_at)",
+        company_id=company_id,
+        number=number,
+        kind=kind,
+        source=source,
+        reason=reason,
+        created_at=now,
+    )

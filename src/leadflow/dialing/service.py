@@ -33,6 +33,7 @@ from leadflow.distributions.matching import routing_data
 from leadflow.distributions.repository import resolve_route
 from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
+from leadflow.kit.values import iso_time
 from leadflow.leads import repository as leads
 from leadflow.models import Call, LeadStatus
 from leadflow.models.base import new_uuid
@@ -299,7 +300,7 @@ def _new_call_data(call_id: int, values: dict[str, Any]) -> dict[str, Any]:
         "id": call_id,
         "direction": "outbound",
         "status": "queued",
-        "created_at": values["now"].isoformat(),
+        "created_at": iso_time(values["now"]),
     }
 
 

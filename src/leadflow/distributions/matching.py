@@ -5,23 +5,19 @@ conditions: it matches everything). Among matches the lowest ``priority`` number
 are broken by a weighted random draw from the injected :class:`random.Random`, so tests and
 simulations can seed it.
 
-How values compare. A value *is a number* when it is an int or float (not a bool) or a string
-written as a plain decimal (``12``, ``-3.5``); a string with a leading zero such as ``01234``
-is text, so ZIP codes keep their zeros. When both sides are numbers they compare as numbers
-(``"12"`` equals ``12``); otherwise both compare as text, exactly and case-sensitively, with
-booleans written ``true``/``false``. ``greater_than``/``less_than`` between text compare in
-code-point order. A field that is absent, None or an empty string does not *exist*: it fails
-every operator except ``not_exists``, ``not_equals`` and ``not_in`` (nothing is not 5).
+What a condition means (case, numbers, ZIP codes, missing fields) is
+:mod:`leadflow.kit.conditions`, shared with schedule choices and submission rules; this module
+only names the operators a distribution offers.
 """
 
 from __future__ import annotations
 
 import random
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from leadflow.kit.conditions import holds
 from leadflow.kit.errors import TrackDriveError
 from leadflow.models.schedule import CONTACT_CALLER, LEAD_DISTRIBUTION
 
@@ -50,8 +46,6 @@ PRESENCE_OPERATORS = frozenset({"exists", "not_exists"})
 
 Scalar = str | int | float | bool
 ConditionValue = Scalar | tuple[Scalar, ...] | None
-
-_DECIMAL = re.compile(r"[+-]?(0|[1-9]\d*)(\.\d+)?")
 
 
 @dataclass(frozen=True)
@@ -88,69 +82,8 @@ def routing_data(
     return data
 
 
-def _as_number(value: Any) -> float | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str) and _DECIMAL.fullmatch(value.strip()):
-        return float(value)
-    return None
-
-
-def _as_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)
-
-
-def _exists(value: Any) -> bool:
-    return value is not None and value != ""
-
-
-def _equal(left: Any, right: Any) -> bool:
-    left_number, right_number = _as_number(left), _as_number(right)
-    if left_number is not None and right_number is not None:
-        return left_number == right_number
-    return _as_text(left) == _as_text(right)
-
-
-def _compare(left: Any, right: Any) -> int:
-    """-1, 0 or 1: numbers as numbers, anything else as text."""
-    left_number, right_number = _as_number(left), _as_number(right)
-    if left_number is not None and right_number is not None:
-        return (left_number > right_number) - (left_number < right_number)
-    left_text, right_text = _as_text(left), _as_text(right)
-    return (left_text > right_text) - (left_text < right_text)
-
-
-def _members(value: ConditionValue) -> tuple[Scalar, ...]:
-    if isinstance(value, tuple):
-        return value
-    return () if value is None else (value,)
-
-
 def condition_holds(condition: Condition, data: Mapping[str, Any]) -> bool:
-    actual = data.get(condition.field)
-    present = _exists(actual)
-    operator = condition.operator
-    if operator == "exists":
-        return present
-    if operator == "not_exists":
-        return not present
-    if operator == "not_equals":
-        return not present or not _equal(actual, condition.value)
-    if operator == "not_in":
-        return not present or not any(_equal(actual, m) for m in _members(condition.value))
-    if not present:
-        return False
-    if operator == "equals":
-        return _equal(actual, condition.value)
-    if operator == "in":
-        return any(_equal(actual, m) for m in _members(condition.value))
-    if operator == "greater_than":
-        return _compare(actual, condition.value) > 0
-    return _compare(actual, condition.value) < 0
+    return holds(condition.operator, data.get(condition.field), condition.value)
 
 
 def matches(distribution: Distribution, data: Mapping[str, Any]) -> bool:

@@ -9,6 +9,9 @@ import orjson
 from pydantic import BaseModel, Field, create_model
 from starlette.responses import Response
 
+# Datetimes left in a body are written as kit.values.iso_time writes them (UTC, ``Z``).
+_TIME = orjson.OPT_UTC_Z | orjson.OPT_NAIVE_UTC
+
 
 def one(root: str, payload: Any, status: int = 200, **extra: Any) -> Response:
     """A single record under its singular root name; ``extra`` keys sit beside the root."""
@@ -20,14 +23,16 @@ def one(root: str, payload: Any, status: int = 200, **extra: Any) -> Response:
 def one_bytes(root: str, payload: Any, status: int = 200, **extra: Any) -> bytes:
     """The body of :func:`one`, for the intake path that answers below the framework."""
     body = {"status": status, "errors": {}, root: payload, **extra, "metadata": {"root": root}}
-    return orjson.dumps(body, default=_default)
+    return orjson.dumps(body, default=_default, option=_TIME)
 
 
 def many(roots: str, items: list[Any], metadata: dict[str, Any] | None = None) -> Response:
     """A list under its plural root name, with paging metadata."""
     meta = {"root": roots, **(metadata or {})}
     body = {"status": 200, "errors": {}, roots: items, "metadata": meta}
-    return Response(orjson.dumps(body, default=_default), media_type="application/json")
+    return Response(
+        orjson.dumps(body, default=_default, option=_TIME), media_type="application/json"
+    )
 
 
 def _default(value: Any) -> Any:

@@ -6,6 +6,11 @@ FastAPI reads this module's dependency signature at runtime).
 its resource states a :class:`ListSpec`, and :func:`fetch` runs both against the endpoint's
 company-scoped ``select``. Nothing here knows a particular resource.
 
+A resource declares its filters (``ListSpec.filters``: ``status=waiting``, ``offer_id=3``) and
+any parameter its endpoint reads itself (``ListSpec.params``); a query parameter that is none of
+those nor a listing or global one is answered 422 ``{"<param>": ["unknown parameter"]}``, so a
+mistyped filter never silently returns every row.
+
 Cursor paging is keyset paging on ``id`` (``id > cursor`` ascending, ``id < cursor``
 descending), so a page deep into a million leads costs what the first one does, and a row
 inserted while a script pages is neither skipped nor repeated. ``columns`` selects only the
@@ -13,12 +18,12 @@ columns the named fields need, and only those fields are computed.
 """
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from functools import cache
 from typing import Annotated, Any, Literal, Optional
 
-from fastapi import Depends, Query
+from fastapi import Depends, Query, Request
 from pydantic import BaseModel, create_model
 from sqlalchemy import ColumnElement, Select, and_, func, literal_column, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -56,6 +61,29 @@ class ListQuery:
     fulltext: str | None = None
     columns: tuple[str, ...] | None = None
     serializer: str | None = None
+    # Every query parameter as sent, for the resource's filters and the unknown-name check.
+    params: tuple[tuple[str, str], ...] = ()
+
+
+# What every list accepts besides its resource's filters: the listing parameters above and
+# the global ones TrackDrive documents on every request (credentials in the query string).
+LIST_PARAMS = frozenset(
+    {
+        "page",
+        "per_page",
+        "cursor",
+        "created_at_from",
+        "created_at_to",
+        "order",
+        "order_dir",
+        "fulltext",
+        "columns",
+        "serializer",
+        "auth_token",
+        "lead_token",
+    }
+)
+UNKNOWN = "unknown parameter"
 
 
 def parse_columns(text: str | None) -> tuple[str, ...] | None:
@@ -124,7 +152,14 @@ def list_query(
     )
 
 
-ListQueryDep = Annotated[ListQuery, Depends(list_query)]
+def _sent_list_query(
+    request: Request, query: Annotated[ListQuery, Depends(list_query)]
+) -> ListQuery:
+    """:func:`list_query` with every parameter as sent, for the resource's filters."""
+    return replace(query, params=tuple(request.query_params.multi_items()))
+
+
+ListQueryDep = Annotated[ListQuery, Depends(_sent_list_query)]
 
 
 @dataclass(frozen=True)
@@ -134,6 +169,38 @@ class Computed:
 
     needs: tuple[str, ...]
     value: Callable[[Mapping[str, Any]], Any]
+
+
+@dataclass(frozen=True)
+class Filter:
+    """``name=value`` on a list keeps the rows whose ``column`` equals the value, read by
+    ``parse`` (which raises ValueError with the message to show). Several values of one name
+    (``status=waiting&status=scheduled``) keep rows matching any of them."""
+
+    column: str
+    parse: Callable[[str], Any] = str
+
+
+def _id(text: str) -> int:
+    value = text.strip()
+    if not (value.isascii() and value.isdigit()) or not 0 < int(value) <= MAX_ID:
+        raise ValueError("must be a record id")
+    return int(value)
+
+
+def _word(text: str) -> str:
+    value = text.replace("\x00", "").strip()
+    if not value:
+        raise ValueError("can't be blank")
+    return value
+
+
+def id_filter(column: str) -> Filter:
+    return Filter(column, _id)
+
+
+def text_filter(column: str) -> Filter:
+    return Filter(column, _word)
 
 
 @dataclass(frozen=True)
@@ -148,6 +215,9 @@ class ListSpec:
     fulltext: FullText = field(default_factory=lambda: TextColumns(()))
     computed: Mapping[str, Computed] = field(default_factory=dict)
     expressions: Mapping[str, ColumnElement[Any]] = field(default_factory=dict)
+    filters: Mapping[str, Filter] = field(default_factory=dict)
+    # Query parameters the endpoint reads itself (e.g. ``archived``), so they are not unknown.
+    params: tuple[str, ...] = ()
 
     def source(self, name: str) -> ColumnElement[Any]:
         if name in self.expressions:
@@ -164,6 +234,7 @@ class ListPlan:
     shape: type[BaseModel]
     fields: tuple[str, ...]
     order: str
+    where: tuple[ColumnElement[bool], ...] = ()
 
     @property
     def descending(self) -> bool:
@@ -198,9 +269,34 @@ def plan(spec: ListSpec, query: ListQuery) -> ListPlan:
     bad = [column for column in fields if column not in available]
     if bad:
         errors.update(_unknown("columns", bad, available).errors)
+    where = _filtered(spec, query.params, errors)
     if errors:
         raise TrackDriveError.invalid(errors)
-    return ListPlan(query=query, shape=narrowed(serializer, fields), fields=fields, order=order)
+    return ListPlan(
+        query=query, shape=narrowed(serializer, fields), fields=fields, order=order, where=where
+    )
+
+
+def _filtered(
+    spec: ListSpec, params: Sequence[tuple[str, str]], errors: dict[str, list[str]]
+) -> tuple[ColumnElement[bool], ...]:
+    """The resource's filters as WHERE terms; unknown names and bad values go to ``errors``."""
+    values: dict[str, list[Any]] = {}
+    for name, raw in params:
+        if name in spec.filters:
+            if not raw.strip():
+                continue
+            try:
+                values.setdefault(name, []).append(spec.filters[name].parse(raw))
+            except ValueError as exc:
+                errors[name] = [str(exc)]
+        elif name not in LIST_PARAMS and name not in spec.params:
+            errors[name] = [UNKNOWN]
+    terms: list[ColumnElement[bool]] = []
+    for name, wanted in values.items():
+        column = spec.source(spec.filters[name].column)
+        terms.append(column == wanted[0] if len(wanted) == 1 else column.in_(wanted))
+    return tuple(terms)
 
 
 @cache
@@ -257,7 +353,7 @@ def statements(
     follows) and, in page mode, the one for ``total_count``."""
     query, model = listing.query, spec.model
     scope = _terms(base.whereclause)
-    filters: list[ColumnElement[bool]] = []
+    filters: list[ColumnElement[bool]] = list(listing.where)
     if query.created_at_from is not None:
         filters.append(model.created_at >= query.created_at_from)
     if query.created_at_to is not None:
@@ -341,7 +437,8 @@ async def fetch(
         metadata: dict[str, Any] = {"per_page": query.per_page, "next_cursor": next_cursor}
     else:
         unfiltered = (
-            query.created_at_from is None
+            not listing.where
+            and query.created_at_from is None
             and query.created_at_to is None
             and not (query.fulltext or "").strip()
         )

@@ -61,3 +61,15 @@ def parse_time(value: Any) -> datetime:
 def format_time(value: datetime | None) -> str | None:
     """TrackDrive's own output format, ``2016-01-01 12:25:15 +0000``."""
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S %z") if value else None
+
+
+def iso_time(value: datetime | None) -> str | None:
+    """The one time format of every TrackDrive-dialect answer and webhook: ISO 8601 in UTC
+    with ``Z`` (``2026-12-05T10:10:00.123456Z``; the fraction only when there is one), exactly
+    as Pydantic writes the answers built from schemas, so a record reads the same whether it
+    came from ``POST``, ``GET`` or a list. A naive value is taken as UTC."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(UTC).isoformat().replace("+00:00", "Z")

@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, and_, false, func, select
 
 from leadflow.kit.fulltext import LeadSearchIndex
-from leadflow.kit.listing import Computed, ListSpec
+from leadflow.kit.listing import Computed, ListSpec, id_filter, text_filter
 from leadflow.leads.serializer import LeadOut
 from leadflow.models import Contact, Lead, LeadStatus, Number
 
@@ -73,6 +73,13 @@ LEAD_LISTING = ListSpec(
     serializers={"lead": LeadOut, "lead_grid": LeadGridOut},
     sortable=("id", "created_at", "updated_at", "next_action_at"),
     fulltext=LeadSearchIndex(),
+    filters={
+        "status": text_filter("status"),
+        "traffic_source_id": id_filter("traffic_source_id"),
+        "offer_id": id_filter("offer_id"),
+        "schedule_id": id_filter("schedule_id"),
+        "sub_id": text_filter("sub_id"),
+    },
     computed={
         "human_status": Computed(("status",), _human_status),
         "has_next_action": Computed(("next_action_at", "status"), _has_next_action),

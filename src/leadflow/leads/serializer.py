@@ -8,6 +8,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from leadflow.kit.values import iso_time
 from leadflow.models import LeadStatus
 
 
@@ -42,8 +43,7 @@ class LeadOut(BaseModel):
     updated_at: datetime
 
 
-def _iso(value: datetime | None) -> str | None:
-    return value.isoformat() if value is not None else None
+_iso = iso_time
 
 
 def serialise_lead(

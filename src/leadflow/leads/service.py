@@ -16,6 +16,7 @@ from typing import Any
 from leadflow.contacts import repository as contacts
 from leadflow.db.statements import Row, Sql
 from leadflow.kit.errors import TrackDriveError
+from leadflow.kit.values import iso_time
 from leadflow.leads import repository
 from leadflow.leads.owner import LeadOwner, Routing, traffic_source
 from leadflow.leads.params import IntakeParams
@@ -107,7 +108,7 @@ def intake(sql: Sql, owner: LeadOwner, params: IntakeParams, ctx: IntakeContext)
         events.append(("tokens_applied_to_calls", {"calls": count}))
     callback = params.callback_at(now)
     if callback is not None:
-        events.append(("callback_scheduled", {"at": callback.isoformat()}))
+        events.append(("callback_scheduled", {"at": iso_time(callback)}))
     repository.add_events(sql, [timeline_event(lead, kind, data, now) for kind, data in events])
     enqueue_lead_event(
         sql,

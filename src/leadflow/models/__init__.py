@@ -7,6 +7,7 @@ from leadflow.models.call_event import CallEvent
 from leadflow.models.campaign import Campaign, CampaignStatus, FieldLabel
 from leadflow.models.company import Company
 from leadflow.models.contact import Contact
+from leadflow.models.contact_event import ContactEvent
 from leadflow.models.distribution import Distribution
 from leadflow.models.lead import Lead, LeadStatus
 from leadflow.models.lead_count import LeadCount
@@ -35,6 +36,7 @@ __all__ = [
     "CampaignStatus",
     "Company",
     "Contact",
+    "ContactEvent",
     "Distribution",
     "FieldLabel",
     "Lead",

@@ -14,7 +14,7 @@ from leadflow.kit import envelope, listing
 from leadflow.kit.auth import READ, WRITE, Principal, require
 from leadflow.kit.dependencies import ClockDep
 from leadflow.kit.errors import TrackDriveError
-from leadflow.kit.listing import ListQueryDep, ListSpec
+from leadflow.kit.listing import ListQueryDep, ListSpec, id_filter, text_filter
 from leadflow.models import ScheduledCallback
 from leadflow.scheduled_callbacks.repository import ScheduledCallbackRepository
 from leadflow.scheduled_callbacks.schemas import ScheduledCallbackCreate, ScheduledCallbackOut
@@ -30,6 +30,11 @@ LISTING = ListSpec(
     model=ScheduledCallback,
     serializers={ROOT: ScheduledCallbackOut},
     sortable=("id", "place_call_at", "created_at", "updated_at"),
+    filters={
+        "lead_id": id_filter("lead_id"),
+        "schedule_id": id_filter("schedule_id"),
+        "status": text_filter("status"),
+    },
 )
 
 

@@ -8,6 +8,7 @@ from datetime import UTC, datetime, tzinfo
 from leadflow.db.session import flush_or_422
 from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
+from leadflow.kit.values import iso_time
 from leadflow.models import Lead, LeadEvent, LeadStatus, ScheduledCallback
 from leadflow.scheduled_callbacks.repository import ScheduledCallbackRepository
 from leadflow.scheduled_callbacks.schemas import ScheduledCallbackCreate
@@ -105,7 +106,7 @@ async def schedule_callback(
             company_id=repo.company_id,
             lead_id=lead.id,
             kind="callback_scheduled",
-            data={"scheduled_callback_id": callback.id, "place_call_at": place_call_at.isoformat()},
+            data={"scheduled_callback_id": callback.id, "place_call_at": iso_time(place_call_at)},
             created_at=now,
         )
     )

@@ -21,6 +21,7 @@ from pydantic import (
     model_validator,
 )
 
+from leadflow.kit.conditions import as_number
 from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.outbound_urls import check_templated_url
 from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
@@ -194,13 +195,8 @@ class Condition(BaseModel):
 
 
 def _is_number(value: object) -> bool:
-    if isinstance(value, bool):
-        return False
-    try:
-        float(str(value))
-    except ValueError:
-        return False
-    return True
+    """A number as :mod:`leadflow.kit.conditions` reads one (``1,000`` and ``$5`` too)."""
+    return as_number(value) is not None
 
 
 class ChoiceAction(_Action):

@@ -9,7 +9,7 @@ from leadflow.kit.auth import Principal
 from leadflow.kit.crud import Resource, crud_router
 from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.fulltext import TextColumns
-from leadflow.kit.listing import ListSpec
+from leadflow.kit.listing import ListSpec, id_filter, text_filter
 from leadflow.models import Schedule
 from leadflow.offers.repository import OfferRepository
 from leadflow.schedules.actions import check_webhook_urls
@@ -52,6 +52,10 @@ router = crud_router(
             serializers={"schedule": ScheduleOut},
             sortable=("id", "name", "offer_id", "sortable_order", "created_at", "updated_at"),
             fulltext=TextColumns(("name", "description")),
+            filters={
+                "offer_id": id_filter("offer_id"),
+                "schedule_type": text_filter("schedule_type"),
+            },
         ),
     )
 )

@@ -12,7 +12,7 @@ from collections.abc import Callable
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Query, Request
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
@@ -44,7 +44,10 @@ OptionalJsonObject = Annotated[dict[str, Any] | None, Body()]
 
 
 class LeadListQuery(BaseModel):
-    """``GET /api/v1/leads``: lists may be repeated or comma-separated."""
+    """``GET /api/v1/leads``: lists may be repeated or comma-separated; any other parameter
+    is refused by name (a mistyped filter must not list every lead)."""
+
+    model_config = ConfigDict(extra="forbid")
 
     cursor: str | None = Field(default=None, description="The last leadId of the previous page.")
     limit: int = Field(default=50, ge=1, le=100)

@@ -20,7 +20,7 @@ from leadflow.kit.crud import Resource, crud_router
 from leadflow.kit.dependencies import ClockDep, SettingsDep
 from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.fulltext import TextColumns
-from leadflow.kit.listing import ListQueryDep, ListSpec
+from leadflow.kit.listing import ListQueryDep, ListSpec, text_filter
 from leadflow.kit.outbound_urls import origin
 from leadflow.models import Subscription, WebhookDelivery
 from leadflow.subscriptions.deliveries import DELIVERY_LISTINGS, WebhookDeliveryOut
@@ -46,6 +46,7 @@ RESOURCE = Resource(
         serializers={"subscription": SubscriptionOut},
         sortable=("id", "event", "target_url", "created_at", "updated_at"),
         fulltext=TextColumns(("target_url", "event")),
+        filters={"event": text_filter("event")},
     ),
 )
 WRITTEN_HERE = {("", "POST"), ("/{ref}", "PUT")}

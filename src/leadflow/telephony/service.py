@@ -103,9 +103,15 @@ def receive_sms(sql: Sql, company_id: int, sms: InboundSms, now: datetime) -> Re
             sql, company_id, sms.from_, now, opt_out=True, opt_out_at=now, sms_opt_out_at=now
         )
         ended = _opt_out_leads(sql, company_id, leads, message["id"], now)
+        contacts.record_contact_event(
+            sql, company_id, sms.from_, "opted_out", "sms", now, reason=sms.body.strip()[:500]
+        )
     elif keyword == "start":
         contacts.set_contact_state(
             sql, company_id, sms.from_, now, opt_out=False, opt_out_at=None, sms_opt_out_at=None
+        )
+        contacts.record_contact_event(
+            sql, company_id, sms.from_, "opted_in", "sms", now, reason=sms.body.strip()[:500]
         )
     return Received(message_id=message["id"], keyword=keyword, leads_ended=ended)
 

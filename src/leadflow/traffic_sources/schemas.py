@@ -26,5 +26,6 @@ class TrafficSourceOut(BaseModel):
     uuid: str
     name: str
     user_traffic_source_id: str | None
+    archived_at: datetime | None = None
     created_at: datetime
     updated_at: datetime

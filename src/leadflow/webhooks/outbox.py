@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import Session
 
 from leadflow.db.statements import ConnectionSql, Row, Sql
+from leadflow.kit.values import iso_time
 from leadflow.models.base import new_uuid
 
 
@@ -71,7 +72,7 @@ def enqueue_event(
         payload = {
             "id": delivery_uuid,
             "event": event,
-            "created_at": now.isoformat(),
+            "created_at": iso_time(now),
             "data": dict(built),
         }
         sql.run(

@@ -1,7 +1,8 @@
 """The suppression list: every blocked, opted-out or DNC number, with block and unblock.
 
 Blocking here is the API's ``caller_block`` (company-wide, the number's live leads end);
-unblocking is ``caller_unblock`` (clears blocked and opt-out), through the same repositories.
+unblocking is ``caller_unblock`` (lifts the block only: an opt-out is the consumer's and stays),
+through the same repositories.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ from leadflow.kit.dependencies import ClockDep
 from leadflow.kit.listing import ListQuery
 from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
 from leadflow.leads.records_repository import LeadRecordRepository
-from leadflow.models import LeadStatus
+from leadflow.models import ContactEvent, LeadStatus
 from leadflow.web.auth import CsrfDep, PageNotFoundError, UserDep, WebUser
 from leadflow.web.rendering import page, redirect
 
@@ -108,7 +109,17 @@ async def unblock(
     contact = await ContactRepository(db, user.company_id).get(contact_id)
     if contact is None:
         raise PageNotFoundError
+    now = clock.now()
     await LeadRecordRepository(db, user.company_id).set_contact_state(
-        contact.number, clock.now(), blocked=False, opt_out=False, blocked_at=None, opt_out_at=None
+        contact.number, now, blocked=False, blocked_at=None
+    )
+    db.add(
+        ContactEvent(
+            company_id=user.company_id,
+            number=contact.number,
+            kind="unblocked",
+            source="web",
+            created_at=now,
+        )
     )
     return redirect(request, "/suppression?done=unblocked")

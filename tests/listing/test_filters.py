@@ -1,0 +1,117 @@
+"""Every list endpoint applies its documented filters and answers an unknown query parameter
+with a 422 naming it, instead of silently listing every row."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+from sqlalchemy import update
+
+from leadflow.models import Lead
+from tests.factories import Factory, Tenant
+from tests.submissions.api.conftest import api_key
+
+CALLER = "+18004506787"
+LISTS = (
+    "/api/v1/leads",
+    "/api/v1/calls",
+    "/api/v1/schedules",
+    "/api/v1/offers",
+    "/api/v1/traffic_sources",
+    "/api/v1/numbers",
+    "/api/v1/subscriptions",
+    "/api/v1/api_keys",
+    "/api/v1/scheduled_callbacks",
+    "/api/v1/contacts/suppression_list",
+)
+
+
+async def _post_lead(client: httpx.AsyncClient, token: str, **params: Any) -> int:
+    answer = await client.post(
+        "/api/v1/leads", params={"lead_token": token, "caller_id": CALLER, **params}
+    )
+    assert answer.status_code == 200, answer.text
+    lead_id: int = answer.json()["lead"]["id"]
+    return lead_id
+
+
+async def _ids(client: httpx.AsyncClient, tenant: Tenant, **params: Any) -> list[int]:
+    answer = await client.get("/api/v1/leads", params=params, headers=tenant.auth)
+    assert answer.status_code == 200, answer.text
+    return [row["id"] for row in answer.json()["leads"]]
+
+
+async def test_leads_are_filtered_by_traffic_source_status_and_schedule(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    tenant = await factory.tenant()
+    first, second = await factory.schedule(tenant), await factory.schedule(tenant)
+    source = await factory.traffic_source(tenant, name="A")
+    sourced = await _post_lead(client, first.leads_api_key, traffic_source_id=source.id)
+    other = await _post_lead(client, second.leads_api_key, caller_id="+18004506788")
+    async with factory.sessionmaker() as session:
+        await session.execute(update(Lead).where(Lead.id == other).values(status="waiting"))
+        await session.commit()
+
+    assert await _ids(client, tenant, traffic_source_id=source.id) == [sourced]
+    assert await _ids(client, tenant, status="waiting") == [other]
+    assert await _ids(client, tenant, schedule_id=first.id) == [sourced]
+    assert await _ids(client, tenant) == [sourced, other]
+
+
+async def test_a_bad_filter_value_is_named(client: httpx.AsyncClient, factory: Factory) -> None:
+    tenant = await factory.tenant()
+    answer = await client.get(
+        "/api/v1/leads", params={"traffic_source_id": "pub-x"}, headers=tenant.auth
+    )
+    assert answer.status_code == 422
+    assert list(answer.json()["errors"]) == ["traffic_source_id"]
+
+
+@pytest.mark.parametrize("path", LISTS)
+async def test_an_unknown_parameter_is_refused_by_name(
+    client: httpx.AsyncClient, factory: Factory, path: str
+) -> None:
+    tenant = await factory.tenant()
+
+    answer = await client.get(path, params={"traffic_source": "2"}, headers=tenant.auth)
+
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"] == {"traffic_source": ["unknown parameter"]}
+
+
+@pytest.mark.parametrize("path", LISTS)
+async def test_the_listing_parameters_stay_accepted(
+    client: httpx.AsyncClient, factory: Factory, path: str
+) -> None:
+    tenant = await factory.tenant()
+    params = {"page": "1", "per_page": "5", "order": "id", "order_dir": "desc"}
+
+    answer = await client.get(path, params=params, headers=tenant.auth)
+
+    assert answer.status_code == 200, answer.text
+
+
+async def test_the_traffic_source_list_takes_archived(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    tenant = await factory.tenant()
+    answer = await client.get(
+        "/api/v1/traffic_sources", params={"archived": "false"}, headers=tenant.auth
+    )
+    assert answer.status_code == 200, answer.text
+
+
+async def test_leadsail_lead_list_refuses_an_unknown_parameter(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    tenant = await factory.tenant()
+
+    answer = await client.get("/api/v1/leads", params={"campaign": "auto"}, headers=api_key(tenant))
+
+    assert answer.status_code in (400, 422), answer.text
+    body = answer.json()
+    assert body["success"] is False
+    assert "campaign" in answer.text
