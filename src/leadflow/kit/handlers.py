@@ -81,30 +81,37 @@ def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
 
 
 def _is_intake_read(request: Request) -> bool:
-    """A GET of the intake URL without credentials, or with a lead token: someone (a form
-    builder set to GET, a browser) sending a lead the wrong way, not listing leads."""
-    if request.method != "GET" or request.url.path.rstrip("/") != INTAKE_PATH:
-        return False
-    has_credentials = "authorization" in request.headers or "x-api-key" in request.headers
-    return "lead_token" in request.query_params or not has_credentials
+    """A GET of the intake URL: maybe someone (a form builder set to GET, a browser) sending a
+    lead the wrong way rather than listing leads."""
+    return request.method == "GET" and request.url.path.rstrip("/") == INTAKE_PATH
 
 
-def _post_leads_instead() -> JSONResponse:
-    """405 naming the method that works: a GET here would otherwise be told to sign in."""
+_SEND_WITH_POST = "leads are sent with POST (or PUT) /api/v1/leads and their lead_token"
+
+
+def _post_leads_instead(request: Request, exc: TrackDriveError) -> JSONResponse:
+    """With a lead token, a 405 naming the method that works; without credentials, the
+    documented 401 that also says how leads are sent."""
+    if "lead_token" in request.query_params:
+        message = (
+            f"{_SEND_WITH_POST}; listing leads with GET needs Authorization: Basic "
+            "base64(public_key:private_key)"
+        )
+        response = _trackdrive(TrackDriveError(405, {"base": [message]}, "method_not_allowed"))
+        response.headers["Allow"] = "GET, POST, PUT"
+        return response
     message = (
-        "leads are sent with POST (or PUT) /api/v1/leads and their lead_token; "
-        "listing leads with GET needs Authorization: Basic base64(public_key:private_key)"
+        "missing credentials: listing leads needs Authorization: Basic "
+        f"base64(public_key:private_key); {_SEND_WITH_POST}"
     )
-    response = _trackdrive(TrackDriveError(405, {"base": [message]}, "method_not_allowed"))
-    response.headers["Allow"] = "GET, POST, PUT"
-    return response
+    return _trackdrive(TrackDriveError(401, {"base": [message]}, exc.code))
 
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(TrackDriveError)
     async def _td(request: Request, exc: TrackDriveError) -> JSONResponse:
         if exc.status == 401 and _is_intake_read(request):
-            return _post_leads_instead()
+            return _post_leads_instead(request, exc)
         return _trackdrive(exc)
 
     @app.exception_handler(LeadSailError)
