@@ -30,20 +30,12 @@ async def test_an_api_client_still_gets_json_for_an_unknown_url(
     assert plain.json()["errors"] == {"base": ["Not Found"]}
 
 
-async def test_a_get_of_the_intake_url_with_a_lead_token_says_to_post(
+async def test_a_get_of_the_intake_url_says_leads_are_sent_with_post(
     browser: httpx.AsyncClient,
 ) -> None:
-    answer = await browser.get(
-        "/api/v1/leads", params={"lead_token": "abc", "caller_id": "+18004506787"}
-    )
-    assert answer.status_code == 405, answer.text
-    assert "POST" in answer.headers["allow"]
-    assert answer.json()["errors"]["base"][0].startswith("leads are sent with POST")
-
-
-async def test_a_get_of_the_intake_url_without_credentials_names_post_too(
-    browser: httpx.AsyncClient,
-) -> None:
-    answer = await browser.get("/api/v1/leads")
-    assert answer.status_code == 401, answer.text
-    assert "leads are sent with POST" in answer.json()["errors"]["base"][0]
+    for params in ({"lead_token": "abc", "caller_id": "+18004506787"}, {}):
+        answer = await browser.get("/api/v1/leads", params=params)
+        assert answer.status_code == 401, answer.text
+        message = answer.json()["errors"]["base"][0]
+        assert message.startswith("leads are sent with POST"), message
+        assert "Authorization: Basic" in message

@@ -81,28 +81,24 @@ def http_error(request: Request, exc: StarletteHTTPException) -> JSONResponse:
 
 
 def _is_intake_read(request: Request) -> bool:
-    """A GET of the intake URL: maybe someone (a form builder set to GET, a browser) sending a
-    lead the wrong way rather than listing leads."""
-    return request.method == "GET" and request.url.path.rstrip("/") == INTAKE_PATH
+    """A GET of the intake URL with a lead token or without credentials: someone (a form
+    builder set to GET, a browser) sending a lead the wrong way, not listing leads. A wrong
+    key keeps its own message."""
+    if request.method != "GET" or request.url.path.rstrip("/") != INTAKE_PATH:
+        return False
+    has_credentials = "authorization" in request.headers or "x-api-key" in request.headers
+    return "lead_token" in request.query_params or not has_credentials
 
 
 _SEND_WITH_POST = "leads are sent with POST (or PUT) /api/v1/leads and their lead_token"
 
 
-def _post_leads_instead(request: Request, exc: TrackDriveError) -> JSONResponse:
-    """With a lead token, a 405 naming the method that works; without credentials, the
-    documented 401 that also says how leads are sent."""
-    if "lead_token" in request.query_params:
-        message = (
-            f"{_SEND_WITH_POST}; listing leads with GET needs Authorization: Basic "
-            "base64(public_key:private_key)"
-        )
-        response = _trackdrive(TrackDriveError(405, {"base": [message]}, "method_not_allowed"))
-        response.headers["Allow"] = "GET, POST, PUT"
-        return response
+def _post_leads_instead(exc: TrackDriveError) -> JSONResponse:
+    """The documented 401 (the OpenAPI contract lists no 405 here), saying how leads are sent:
+    "send Authorization: Basic" alone would lead a publisher astray."""
     message = (
-        "missing credentials: listing leads needs Authorization: Basic "
-        f"base64(public_key:private_key); {_SEND_WITH_POST}"
+        f"{_SEND_WITH_POST}; listing leads with GET needs Authorization: Basic "
+        "base64(public_key:private_key)"
     )
     return _trackdrive(TrackDriveError(401, {"base": [message]}, exc.code))
 
@@ -111,7 +107,7 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(TrackDriveError)
     async def _td(request: Request, exc: TrackDriveError) -> JSONResponse:
         if exc.status == 401 and _is_intake_read(request):
-            return _post_leads_instead(request, exc)
+            return _post_leads_instead(exc)
         return _trackdrive(exc)
 
     @app.exception_handler(LeadSailError)
