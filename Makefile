@@ -4,7 +4,7 @@ VENV := .venv
 UV := .tools/bin/uv
 PYTHON ?= python3
 
-.PHONY: run test setup lint bench clean
+.PHONY: run test setup lint bench clean docs
 
 $(UV):
 	$(PYTHON) -m venv .tools
@@ -19,7 +19,7 @@ run: setup
 	PORT=$(PORT) $(VENV)/bin/leadflow demo
 	PORT=$(PORT) $(VENV)/bin/leadflow serve --host 0.0.0.0 --migrate
 
-## make test: set up and run the whole suite on SQLite and PostgreSQL
+## make test: set up, run the whole suite on SQLite and PostgreSQL, build the docs strictly
 test: setup
 	bash scripts/ensure-test-tools.sh
 	@# The web app's browser tests drive Debian's Chromium (headless) through Playwright.
@@ -29,6 +29,11 @@ test: setup
 	fi
 	@# Two processes (pytest-xdist): the suite waits on servers and subprocesses as much as on CPU.
 	$(VENV)/bin/pytest -q -n 2 $(PYTEST_ARGS)
+	$(MAKE) docs
+
+## make docs: build the docs site (docs/, mkdocs.yml) into var/site; --strict fails on any warning
+docs: setup
+	NO_MKDOCS_2_WARNING=1 $(VENV)/bin/mkdocs build --strict --quiet
 
 lint: setup
 	$(VENV)/bin/ruff check src tests bench

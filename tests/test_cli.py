@@ -109,8 +109,12 @@ def _demo_token(output: str) -> str:
     return match.group(1)
 
 
-async def test_demo_prints_keys_a_lead_token_and_curl_examples(empty_url: str) -> None:
-    result = run_leadflow(empty_url, "demo", "--port", "8123")
+async def test_demo_prints_keys_a_lead_token_and_curl_examples(
+    empty_url: str, tmp_path: Path
+) -> None:
+    result = run_leadflow(
+        empty_url, "demo", "--credentials", str(tmp_path / "demo.json"), "--port", "8123"
+    )
     out = result.stdout
     token = _demo_token(out)
     assert re.search(r"public key: +lfpub_\w+", out)
@@ -123,8 +127,10 @@ async def test_demo_prints_keys_a_lead_token_and_curl_examples(empty_url: str) -
     )
 
 
-async def test_demo_lead_token_enrols_a_lead(empty_url: str) -> None:
-    token = _demo_token(run_leadflow(empty_url, "demo").stdout)
+async def test_demo_lead_token_enrols_a_lead(empty_url: str, tmp_path: Path) -> None:
+    token = _demo_token(
+        run_leadflow(empty_url, "demo", "--credentials", str(tmp_path / "demo.json")).stdout
+    )
     async for client in _served(empty_url):
         response = await client.post(
             "/api/v1/leads", params={"lead_token": token, "caller_id": "+18004506787"}
@@ -132,21 +138,23 @@ async def test_demo_lead_token_enrols_a_lead(empty_url: str) -> None:
         assert response.status_code == 200, response.text
 
 
-async def test_demo_runs_again_with_the_same_company_and_fresh_keys(empty_url: str) -> None:
-    first = run_leadflow(empty_url, "demo").stdout
-    second = run_leadflow(empty_url, "demo").stdout
+async def test_demo_runs_again_with_the_same_company_and_the_same_keys(
+    empty_url: str, tmp_path: Path
+) -> None:
+    first = run_leadflow(empty_url, "demo", "--credentials", str(tmp_path / "demo.json")).stdout
+    second = run_leadflow(empty_url, "demo", "--credentials", str(tmp_path / "demo.json")).stdout
     assert _demo_token(first) == _demo_token(second)
     assert await _scalar(empty_url, select(func.count(Company.id))) == 1
     keys = re.compile(r"public key: +(\S+)\nprivate key: +(\S+)")
     first_keys, second_keys = keys.search(first), keys.search(second)
     assert first_keys
     assert second_keys
-    assert first_keys.groups() != second_keys.groups()
+    assert first_keys.groups() == second_keys.groups()
+    assert await _scalar(empty_url, select(func.count(ApiKey.id))) == 1
     async for client in _served(empty_url):
-        for pair in (first_keys.groups(), second_keys.groups()):
-            listed = await client.get("/api/v1/schedules", auth=pair)
-            assert listed.status_code == 200, listed.text
-            assert len(listed.json()["schedules"]) == 1
+        listed = await client.get("/api/v1/schedules", auth=first_keys.groups())
+        assert listed.status_code == 200, listed.text
+        assert len(listed.json()["schedules"]) == 1
 
 
 @pytest.mark.parametrize(
@@ -249,9 +257,13 @@ async def test_users_create_refuses_an_unknown_company(empty_url: str) -> None:
     assert "no company has id 999" in result.stderr
 
 
-async def test_demo_prints_a_web_login_that_works_on_every_run(empty_url: str) -> None:
+async def test_demo_prints_a_web_login_that_works_on_every_run(
+    empty_url: str, tmp_path: Path
+) -> None:
     login = re.compile(r"e-mail: +(\S+)\n +password: +(\S+)")
     for _ in range(2):
-        found = login.search(run_leadflow(empty_url, "demo").stdout)
+        found = login.search(
+            run_leadflow(empty_url, "demo", "--credentials", str(tmp_path / "demo.json")).stdout
+        )
         assert found
         assert await _signs_in(empty_url, *found.groups())

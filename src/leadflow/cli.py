@@ -6,6 +6,9 @@ import asyncio
 import json
 import os
 import signal
+import threading
+import time
+from pathlib import Path
 
 import typer
 import uvicorn
@@ -54,6 +57,7 @@ def serve(
     os.environ["LEADFLOW_MAX_CONNECTIONS"] = str(cap)
     get_settings.cache_clear()
     proxies = [p.strip() for p in settings.trusted_proxies.split(",") if p.strip()]
+    announce_when_ready(port or _default_port())
     try:
         uvicorn.run(
             "leadflow.asgi:app",
@@ -184,10 +188,44 @@ def users_create(
 @app.command()
 def demo(
     port: int = typer.Option(None, help="Port shown in the examples; $PORT, then 8000."),
+    env: bool = typer.Option(
+        False, "--env", help='Print only `export` lines, for eval "$(leadflow demo --env)".'
+    ),
+    credentials: Path = typer.Option(
+        Path("var/demo-credentials.json"), help="Where the demo's key pair and password are kept."
+    ),
 ) -> None:
-    """Create a demo company (once) and print its keys, a lead token and curl examples."""
-    from leadflow.demo import ensure_demo
+    """Create the demo company (once) and print its keys, sign-in, lead token and examples.
+
+    A re-run reuses the stored key pair and password while they still work."""
+    from leadflow.demo import demo_env, demo_text, ensure_demo
 
     settings = get_settings()
     upgrade(settings.database_url)
-    typer.echo(asyncio.run(ensure_demo(settings.database_url, port or _default_port())))
+    made = asyncio.run(ensure_demo(settings.database_url, credentials))
+    shown_port = port or _default_port()
+    typer.echo(demo_env(made, shown_port) if env else demo_text(made, shown_port, credentials))
+
+
+def announce_when_ready(port: int) -> threading.Thread:
+    """Print one line once the server answers, so `make run` says where it is listening.
+
+    A daemon thread that polls ``/api/v1/ping`` for up to a minute; it never holds up
+    serving or shutting down."""
+    import httpx
+
+    def wait_then_print() -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"http://127.0.0.1:{port}/api/v1/ping", timeout=1).is_success:
+                    base = f"http://localhost:{port}"
+                    typer.echo(f"Leadflow is listening on {base} (web app: {base}/login)")
+                    return
+            except httpx.HTTPError:
+                pass
+            time.sleep(0.2)
+
+    thread = threading.Thread(target=wait_then_print, name="announce-ready", daemon=True)
+    thread.start()
+    return thread

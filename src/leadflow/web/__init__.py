@@ -12,8 +12,10 @@ from urllib.parse import quote
 
 from fastapi import FastAPI, Request
 from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from leadflow.kit.handlers import http_error
 from leadflow.settings import Settings
 from leadflow.web.auth import CsrfRejectedError, LoginRequiredError, PageNotFoundError
 from leadflow.web.rendering import page, redirect
@@ -51,6 +53,15 @@ def install(app: FastAPI) -> None:
             heading="Not found",
             message="There is nothing here, or it belongs to another company.",
         )
+
+    @app.exception_handler(404)
+    async def _unknown_url(request: Request, exc: Exception) -> Response:
+        # A browser (it asks for text/html) gets the app's page; API clients keep the JSON.
+        wants_page = "text/html" in request.headers.get("accept", "")
+        if wants_page and not request.url.path.startswith("/api/"):
+            return await _not_found(request, PageNotFoundError())
+        assert isinstance(exc, StarletteHTTPException)
+        return http_error(request, exc)
 
     @app.exception_handler(CsrfRejectedError)
     async def _csrf(request: Request, exc: CsrfRejectedError) -> Response:
