@@ -20,7 +20,7 @@ from leadflow.kit.errors import TrackDriveError
 # Lead intake's own reading of ``data[...]`` keys, reused as it is (another session edits that
 # module; a public name for it belongs in that change): given only the ``data[...]`` keys, it
 # reads nothing else.
-from leadflow.leads.params import _tokens as intake_tokens
+from leadflow.leads.params import intake_tokens
 
 MAX_DATA_KEYS = 500
 MAX_REF_LENGTH = 200

@@ -224,7 +224,7 @@ def parse_intake(
         errors.setdefault("apply_to", []).append("must be one of: calls")
     params.apply_to_calls = apply_to == "calls"
 
-    params.tokens = _tokens(raw, errors, max_json_depth)
+    params.tokens = intake_tokens(raw, errors, max_json_depth)
     if params.auto_format_nested_fields:
         # The cap holds for the tokens the lead would store, after the unpacking.
         try:
@@ -275,8 +275,10 @@ def _text(value: Any) -> str | None:
     return text or None
 
 
-def _tokens(
-    raw: Mapping[str, Any], errors: dict[str, list[str]], max_json_depth: int
+def intake_tokens(
+    raw: Mapping[str, Any],
+    errors: dict[str, list[str]],
+    max_json_depth: int = json_depth.DEFAULT_MAX_DEPTH,
 ) -> dict[str, TokenValue]:
     """Non-reserved top-level keys, then the ``data`` hash on top (``data`` wins)."""
     top = {k: v for k, v in raw.items() if k not in RESERVED and not k.startswith("data[")}

@@ -1,7 +1,7 @@
 """Traffic sources: archived instead of deleted; one source per publisher id per company
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 
 ``archived_at`` marks a source its company no longer wants offered: it leaves lists and
 pickers but keeps its row, so its leads and calls keep their attribution (deleting it set
@@ -25,7 +25,7 @@ from alembic import op
 import leadflow.db.types
 
 revision: str = "0008"
-down_revision: str | None = "0006"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
