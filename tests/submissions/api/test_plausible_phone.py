@@ -62,6 +62,7 @@ async def test_dialing_the_seeds_example_is_still_invalid_number(
     client: httpx.AsyncClient, factory: Factory
 ) -> None:
     tenant = await factory.tenant()
+    await factory.number(tenant, "+18005550100", ["voice"])  # the caller ID
     schedule = await factory.schedule(tenant)
     answer = await make_call(client, tenant, {"schedule_id": schedule.id, "to": SEED_EXAMPLE})
     assert answer.status_code == 422, answer.text
