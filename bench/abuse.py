@@ -14,6 +14,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import json
+import multiprocessing
 import os
 import socket
 import statistics
@@ -76,37 +77,62 @@ class Memory:
 
 
 class SteadyPoster:
-    """Company B's traffic: one lead post every 1/RATE seconds, each timed."""
+    """Company B's traffic: one lead post every 1/RATE seconds, each timed.
+
+    It runs in a process of its own: in a thread of this one it would share the GIL with the
+    attack threads (building 200 MB bodies, opening 1,100 sockets), and its figures would
+    measure the attacker's process instead of the server."""
 
     def __init__(self, base: str, token: str) -> None:
         self.base, self.token = base, token
         self.latencies: dict[str, list[float]] = {}
         self.statuses: Counter[str] = Counter()
-        self.phase = "before"
-        self._stop = threading.Event()
-        self._thread = threading.Thread(target=lambda: asyncio.run(self._run()), daemon=True)
+        self._phases: list[tuple[float, str]] = [(0.0, "before")]
+        self._stop = multiprocessing.Event()
+        self._results: multiprocessing.Queue[list[tuple[float, float, str]]] = (
+            multiprocessing.Queue()
+        )
+        self._process = multiprocessing.Process(
+            target=_post_steadily, args=(base, token, self._stop, self._results), daemon=True
+        )
 
-    async def _run(self) -> None:
-        limits = httpx.Limits(max_connections=200)
-        async with httpx.AsyncClient(base_url=self.base, timeout=30, limits=limits) as http:
-            tasks: set[asyncio.Task[None]] = set()
-            n = 0
-            while not self._stop.is_set():
-                n += 1
-                task = asyncio.create_task(self._post(http, n))
-                tasks.add(task)
-                task.add_done_callback(tasks.discard)
-                await asyncio.sleep(1 / RATE)
-            await asyncio.gather(*tasks)
+    @property
+    def phase(self) -> str:
+        return self._phases[-1][1]
 
-    async def _post(self, http: httpx.AsyncClient, n: int) -> None:
-        phase = self.phase
-        started = time.perf_counter()
+    @phase.setter
+    def phase(self, name: str) -> None:
+        self._phases.append((time.time(), name))
+
+    def start(self) -> None:
+        self._process.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        samples = self._results.get(timeout=60)
+        self._process.join()
+        for sent_at, latency, status in samples:
+            phase = next(name for at, name in reversed(self._phases) if at <= sent_at)
+            self.latencies.setdefault(phase, []).append(latency)
+            self.statuses[f"{phase}:{status}"] += 1
+
+
+def _post_steadily(
+    base: str,
+    token: str,
+    stop: Any,
+    results: multiprocessing.Queue[list[tuple[float, float, str]]],
+) -> None:
+    """The poster process: (sent at, milliseconds, status) of every post, sent back at the end."""
+    samples: list[tuple[float, float, str]] = []
+
+    async def post(http: httpx.AsyncClient, n: int) -> None:
+        sent_at, started = time.time(), time.perf_counter()
         try:
             response = await http.post(
                 "/api/v1/leads",
                 json={
-                    "lead_token": self.token,
+                    "lead_token": token,
                     "caller_id": f"+1719313{n % 10000:04d}",
                     "data": {"n": n},
                 },
@@ -114,15 +140,23 @@ class SteadyPoster:
             status = str(response.status_code)
         except httpx.HTTPError as exc:
             status = type(exc).__name__
-        self.latencies.setdefault(phase, []).append((time.perf_counter() - started) * 1000)
-        self.statuses[f"{phase}:{status}"] += 1
+        samples.append((sent_at, (time.perf_counter() - started) * 1000, status))
 
-    def start(self) -> None:
-        self._thread.start()
+    async def run() -> None:
+        limits = httpx.Limits(max_connections=200)
+        async with httpx.AsyncClient(base_url=base, timeout=30, limits=limits) as http:
+            tasks: set[asyncio.Task[None]] = set()
+            n = 0
+            while not stop.is_set():
+                n += 1
+                task = asyncio.create_task(post(http, n))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+                await asyncio.sleep(1 / RATE)
+            await asyncio.gather(*tasks)
 
-    def stop(self) -> None:
-        self._stop.set()
-        self._thread.join()
+    asyncio.run(run())
+    results.put(samples)
 
 
 def p99(values: list[float]) -> float:
@@ -353,6 +387,9 @@ def run(
         lambda: wrong_sign_ins(base),
         lambda: hostile_templates(base, a),
     ]
+    only = os.environ.get("ABUSE_ONLY")  # e.g. ABUSE_ONLY=5: one attack alone, to find a stall
+    if only:
+        attacks = [attacks[int(i)] for i in only.split(",")]
     budget = ATTACK_SECONDS
     with ThreadPoolExecutor(len(attacks)) as pool:
         futures = [pool.submit(attack) for attack in attacks]
