@@ -78,13 +78,6 @@ async def authenticate(repo: UserRepository, email: str, password: str) -> User 
     """The user when e-mail and password match; None otherwise, after the same work either way."""
     user = await repo.by_email(email) if email.strip() else None
     stored_hash = user.password_hash if user else None
-    if user is not None:
-        repo.session.expunge(user)  # kept readable past the end of the transaction below
-    # The read is over: end its transaction before the slow part. On SQLite every session
-    # begins IMMEDIATE, so an open one would hold the database's write lock through argon2
-    # (and the failure delay after it), and every other company's lead posts would wait
-    # (bench.abuse: 20 wrong sign-ins took their p99 from 6 ms to 850 ms).
-    await repo.session.rollback()
     # argon2 takes tens of milliseconds of CPU: off the event loop, one at a time.
     matches = await password_matches_queued(password, stored_hash)
     return user if matches and user is not None else None
