@@ -77,12 +77,12 @@ async def test_a_doubling_email_body_fails_once_and_every_other_email_goes_out(
     assert len(smtp_server.messages) == 2
 
 
+@pytest.mark.engines("sqlite")
 async def test_a_template_is_never_rendered_under_the_write_lock(cadence: Cadence) -> None:
     """SQLite: a decision under the lock whose lead changed since the plan needs a render the
     plan did not make; it refuses, and the job renders it on a new snapshot instead."""
     context = cadence.app.state.worker_context
-    if context.snapshots is None:
-        pytest.skip("PostgreSQL has no database-wide write lock: renders happen in the claim")
+    assert context.snapshots is not None
     schedule = await cadence.schedule(
         [{"type": "sms", "body": "hi [first_name]"}], lead_duplicate_timeframe=3600
     )

@@ -22,7 +22,7 @@ from tests.dialing.conftest import PATH, set_calls_per_second
 from tests.factories import Factory
 from tests.support.server import ServerProcess
 
-pytestmark = pytest.mark.slow
+pytestmark = [pytest.mark.slow, pytest.mark.engines("postgresql")]
 
 LIMIT = 3
 REQUESTS_PER_PROCESS = 20
@@ -37,8 +37,8 @@ def midday_zone() -> str:
 
 @pytest.fixture
 def postgres_url(database_url: str) -> str:
-    if not database_url.startswith("postgresql"):
-        pytest.skip("several processes share a budget only through PostgreSQL")
+    """Several processes share a budget only through PostgreSQL."""
+    assert database_url.startswith("postgresql")
     return database_url
 
 

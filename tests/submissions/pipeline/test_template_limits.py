@@ -96,14 +96,13 @@ async def test_a_stored_nested_range_key_fails_its_submission_at_once(
     assert await pipeline.work() == 0  # not tried again
 
 
+@pytest.mark.engines("sqlite")  # PostgreSQL has no database-wide write lock
 async def test_no_template_runs_while_the_write_lock_is_held(
     pipeline: Pipeline, buyer: Buyer
 ) -> None:
     """Another process's writes (an API's lead posts) keep committing while a campaign's
     template spends its CPU budget."""
     engine = pipeline.app.state.engine
-    if engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL has no database-wide write lock")
     busy = await pipeline.campaign(
         endpoint=json_endpoint(buyer.on("/busy", ACCEPTED_JSON)),
         dynamicKeys=[template_key(BUSY)],
