@@ -31,8 +31,9 @@ from tests.support.postgres import Cluster, start_cluster
 
 ENGINES = ("sqlite", "postgresql")
 
-# Real servers on loopback that any test may ask for: a Twilio-compatible REST API, an SMTP sink.
-pytest_plugins = ["tests.support.telephony", "tests.support.smtp"]
+# Real servers on loopback that any test may ask for: a Twilio-compatible REST API, an SMTP sink,
+# and a real browser against a real server.
+pytest_plugins = ["tests.support.telephony", "tests.support.smtp", "tests.support.browser"]
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

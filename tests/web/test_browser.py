@@ -7,74 +7,33 @@ the lead and its timeline. Each page is saved as a screenshot under var/test-art
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 from urllib.parse import urlparse
 
 import pytest
 
-from tests.support.cli import run_leadflow
-from tests.support.server import ServerProcess
+from tests.support.browser import (
+    ARTIFACTS,
+    EMAIL,
+    PASSWORD,
+    BrowserServer,
+    screenshot,
+    show,
+)
 
 playwright = pytest.importorskip("playwright.sync_api")
-
-CHROMIUM = Path(os.environ.get("LEADFLOW_TEST_CHROMIUM", "/usr/bin/chromium"))
-ARTIFACTS = Path(__file__).resolve().parents[2] / "var" / "test-artifacts" / "web"
-EMAIL = "marketer@example.com"
-PASSWORD = "a browser test passphrase"
-PHONE = {"width": 390, "height": 844}
 
 pytestmark = pytest.mark.slow
 
 
-@pytest.fixture(scope="module")
-def chromium() -> Path:
-    if not CHROMIUM.exists():
-        if os.environ.get("LEADFLOW_REQUIRE_BROWSER") == "1":
-            pytest.fail(f"{CHROMIUM} is missing: apt-get install -y chromium")
-        pytest.skip(f"{CHROMIUM} is missing (apt-get install -y chromium)")
-    return CHROMIUM
-
-
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[ServerProcess]:
-    url = f"sqlite:///{tmp_path / 'browser.db'}"
-    company = json.loads(
-        run_leadflow(url, "companies", "create", "--name", "Browser Co", "--json").stdout
-    )
-    run_leadflow(
-        url,
-        "users",
-        "create",
-        "--company",
-        str(company["id"]),
-        "--email",
-        EMAIL,
-        "--password",
-        PASSWORD,
-    )
-    process = ServerProcess(url, tmp_path)
-    process.start()
-    try:
-        yield process
-    finally:
-        process.stop()
-
-
-def _shot(page: object, name: str) -> None:
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)  # type: ignore[attr-defined]
-
-
 def test_a_marketer_sets_up_a_schedule_and_sees_a_curl_lead_arrive(
-    chromium: Path, server: ServerProcess
+    chromium: Path, browser_server: BrowserServer
 ) -> None:
     if ARTIFACTS.exists():
         shutil.rmtree(ARTIFACTS)
-    base = server.base_url
+    base = browser_server.base_url
     with playwright.sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=str(chromium), headless=True)
         context = browser.new_context(permissions=["clipboard-read", "clipboard-write"])
@@ -83,7 +42,7 @@ def test_a_marketer_sets_up_a_schedule_and_sees_a_curl_lead_arrive(
 
         page.goto(f"{base}/schedules")
         assert page.url.startswith(f"{base}/login")
-        _shot(page, "01-login")
+        screenshot(page, "01-login")
         page.get_by_label("E-mail").fill(EMAIL)
         page.get_by_label("Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
@@ -95,16 +54,16 @@ def test_a_marketer_sets_up_a_schedule_and_sees_a_curl_lead_arrive(
 
         page.goto(f"{base}/offers/new")
         page.get_by_label("Name").fill("Auto Insurance")
-        _shot(page, "02-new-offer")
+        screenshot(page, "02-new-offer")
         page.get_by_role("button", name="Save offer").click()
         page.wait_for_url(f"{base}/offers")
         assert page.get_by_role("cell", name="Auto Insurance").is_visible()
-        _shot(page, "03-offers")
+        screenshot(page, "03-offers")
 
         page.goto(f"{base}/schedules/new")
         page.get_by_label("Name").fill("Call new leads")
         page.get_by_label("Offer").select_option(label="Auto Insurance")
-        _shot(page, "04-new-schedule")
+        screenshot(page, "04-new-schedule")
         page.get_by_role("button", name="Create schedule").click()
         page.wait_for_url("**/edit")
         for kind in ("wait", "sms", "call"):
@@ -118,13 +77,13 @@ def test_a_marketer_sets_up_a_schedule_and_sees_a_curl_lead_arrive(
         edit_path = urlparse(page.url).path
         assert page.get_by_text("Schedule saved.").is_visible()
         assert page.get_by_text("Action 3: Call the lead").is_visible()
-        _shot(page, "05-schedule-edit")
+        screenshot(page, "05-schedule-edit")
 
         page.get_by_role("link", name="API Token & Examples").click()
         page.wait_for_url("**/submit_leads_help")
         assert page.get_by_text("Treat the API token like a password.").is_visible()
         token = page.get_by_label("This schedule's lead token").input_value()
-        _shot(page, "06-api-token-and-examples")
+        screenshot(page, "06-api-token-and-examples")
         panel = page.locator("#panel-curl")
         panel.get_by_role("button", name="Copy").first.click()
         copied = page.evaluate("navigator.clipboard.readText()")
@@ -147,26 +106,22 @@ def test_a_marketer_sets_up_a_schedule_and_sees_a_curl_lead_arrive(
         page.get_by_label("Search by phone, e-mail or any token").fill("kittens")
         page.get_by_role("button", name="Search").click()
         page.wait_for_url("**/leads?q=kittens")
-        _shot(page, "07-leads")
+        screenshot(page, "07-leads")
         page.get_by_role("link", name=f"#{lead['id']}").click()
         page.wait_for_url(f"{base}/leads/{lead['id']}")
         assert page.get_by_role("cell", name="kittens").is_visible()
         assert page.locator(".timeline").get_by_text("created").first.is_visible()
-        _shot(page, "08-lead")
+        screenshot(page, "08-lead")
 
-        page.set_viewport_size(PHONE)
         schedule_id = edit_path.split("/")[2]
         for path, name in (
-            ("/", "09-phone-dashboard"),
-            ("/schedules", "10-phone-schedules"),
-            (edit_path, "11-phone-schedule-edit"),
-            (f"/schedules/{schedule_id}/submit_leads_help", "12-phone-api-token"),
-            ("/leads", "13-phone-leads"),
-            (f"/leads/{lead['id']}", "14-phone-lead"),
-            ("/suppression", "15-phone-suppression"),
+            ("/", "09-dashboard"),
+            ("/schedules", "10-schedules"),
+            (edit_path, "11-schedule-edit"),
+            (f"/schedules/{schedule_id}/submit_leads_help", "12-api-token"),
+            ("/leads", "13-leads"),
+            (f"/leads/{lead['id']}", "14-lead"),
+            ("/suppression", "15-suppression"),
         ):
-            page.goto(f"{base}{path}")
-            width = page.evaluate("document.documentElement.scrollWidth")
-            assert width <= PHONE["width"], f"{path} scrolls sideways on a phone ({width}px)"
-            _shot(page, name)
+            show(page, f"{base}{path}", name)
         browser.close()
