@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import delete, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from leadflow.models import SignInFailure, User, UserSession
+from leadflow.models import Company, SignInFailure, User, UserSession
 
 
 class UserRepository:
@@ -55,11 +55,13 @@ class UserSessionRepository:
 
     async def live_with_user(
         self, token_hash: str, now: datetime
-    ) -> tuple[UserSession, User] | None:
-        """The session and its user while the session is neither revoked nor expired."""
+    ) -> tuple[UserSession, User, str] | None:
+        """The session, its user and the company's time zone while the session is neither
+        revoked nor expired."""
         stmt = (
-            select(UserSession, User)
+            select(UserSession, User, Company.time_zone)
             .join(User, User.id == UserSession.user_id)
+            .join(Company, Company.id == User.company_id)
             .where(
                 UserSession.token_hash == token_hash,
                 UserSession.revoked_at.is_(None),
@@ -67,7 +69,7 @@ class UserSessionRepository:
             )
         )
         found = (await self.session.execute(stmt)).first()
-        return (found[0], found[1]) if found is not None else None
+        return (found[0], found[1], found[2]) if found is not None else None
 
     async def touch(self, session_id: int, now: datetime) -> None:
         await self.session.execute(

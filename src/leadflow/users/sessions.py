@@ -49,6 +49,8 @@ def open_session(
 class LiveSession:
     session_id: int
     user: User
+    # The company's time zone: the web app shows every time in it.
+    time_zone: str
     # True when last_seen_at is old enough to be written again (the caller commits).
     touched: bool
 
@@ -61,11 +63,11 @@ async def live_session(
     found = await sessions.live_with_user(token_hash(token), now)
     if found is None:
         return None
-    row, user = found
+    row, user, time_zone = found
     touched = now - row.last_seen_at >= LAST_SEEN_RESOLUTION
     if touched:
         await sessions.touch(row.id, now)
-    return LiveSession(session_id=row.id, user=user, touched=touched)
+    return LiveSession(session_id=row.id, user=user, time_zone=time_zone, touched=touched)
 
 
 async def end_session(sessions: UserSessionRepository, token: str, now: datetime) -> None:

@@ -52,6 +52,8 @@ class WebUser:
     company_id: int
     email: str
     session: WebSession
+    # The company's time zone, in which every page shows times.
+    time_zone: str = "UTC"
 
     @property
     def principal(self) -> Principal:
@@ -77,7 +79,13 @@ async def current_user(request: Request) -> WebUser:
     if live is None:
         raise LoginRequiredError
     user = live.user
-    return WebUser(id=user.id, company_id=user.company_id, email=user.email, session=session)
+    return WebUser(
+        id=user.id,
+        company_id=user.company_id,
+        email=user.email,
+        session=session,
+        time_zone=live.time_zone,
+    )
 
 
 async def csrf_checked(request: Request) -> FormData:

@@ -6,9 +6,12 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import Request
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from starlette.responses import RedirectResponse, Response
 
 from leadflow.settings import Settings
@@ -28,11 +31,23 @@ def _zip_self(values: Iterable[Any]) -> list[tuple[Any, Any]]:
     return [(value, value) for value in values]
 
 
-def _when(value: Any) -> str:
-    """A stored time as people read it: to the second, in UTC, said so."""
-    if isinstance(value, datetime):
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    return "" if value is None else str(value)
+@pass_context
+def _when(context: Context, value: Any) -> str:
+    """A stored time as people read it: to the second, in the company's time zone, named by
+    its abbreviation (the page footer names the zone in full)."""
+    if not isinstance(value, datetime):
+        return "" if value is None else str(value)
+    if value.tzinfo is None:  # SQLite hands back naive UTC
+        value = value.replace(tzinfo=UTC)
+    return value.astimezone(_zone(context.get("user"))).strftime("%Y-%m-%d %H:%M:%S %Z")
+
+
+def _zone(user: Any) -> ZoneInfo:
+    name = getattr(user, "time_zone", None) or "UTC"
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo("UTC")
 
 
 TEMPLATES.env.filters["options"] = _options
