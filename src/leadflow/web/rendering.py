@@ -39,7 +39,8 @@ def _when(context: Context, value: Any) -> str:
         return "" if value is None else str(value)
     if value.tzinfo is None:  # SQLite hands back naive UTC
         value = value.replace(tzinfo=UTC)
-    return value.astimezone(_zone(context.get("user"))).strftime("%Y-%m-%d %H:%M:%S %Z")
+    local: datetime = value.astimezone(_zone(context.get("user")))
+    return local.strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
 def _zone(user: Any) -> ZoneInfo:
