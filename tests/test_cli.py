@@ -267,3 +267,47 @@ async def test_demo_prints_a_web_login_that_works_on_every_run(
         )
         assert found
         assert await _signs_in(empty_url, *found.groups())
+
+
+async def test_users_set_password_lets_the_new_one_in_and_keeps_the_old_one_out(
+    empty_url: str,
+) -> None:
+    company = json.loads(
+        run_leadflow(empty_url, "companies", "create", "--name", "Acme", "--json").stdout
+    )
+    args = ("--company", str(company["id"]), "--email", "cy@example.com")
+    run_leadflow(empty_url, "users", "create", *args, "--password", "the first passphrase")
+
+    changed = run_leadflow(
+        empty_url, "users", "set-password", "--email", "CY@example.com",
+        "--password", "the second passphrase",
+    )  # fmt: skip
+
+    assert "Password set for user" in changed.stdout
+    assert await _signs_in(empty_url, "cy@example.com", "the second passphrase")
+    assert not await _signs_in(empty_url, "cy@example.com", "the first passphrase")
+    short = run_leadflow(
+        empty_url, "users", "set-password", "--email", "cy@example.com", "--password", "short",
+        expect_success=False,
+    )  # fmt: skip
+    assert short.returncode == 2
+    assert "at least 10 characters" in short.stderr
+
+
+async def test_users_remove_keeps_the_user_out_and_names_an_unknown_email(empty_url: str) -> None:
+    company = json.loads(
+        run_leadflow(empty_url, "companies", "create", "--name", "Acme", "--json").stdout
+    )
+    args = ("--company", str(company["id"]), "--email", "di@example.com")
+    run_leadflow(empty_url, "users", "create", *args, "--password", "a long passphrase")
+
+    assert (
+        "removed" in run_leadflow(empty_url, "users", "remove", "--email", "di@example.com").stdout
+    )
+
+    assert not await _signs_in(empty_url, "di@example.com", "a long passphrase")
+    again = run_leadflow(
+        empty_url, "users", "remove", "--email", "di@example.com", expect_success=False
+    )
+    assert again.returncode == 2
+    assert "no user signs in with this e-mail" in again.stderr

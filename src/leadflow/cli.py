@@ -185,6 +185,43 @@ def users_create(
     typer.echo(json.dumps(out) if as_json else "\n".join(f"{k}: {v}" for k, v in out.items()))
 
 
+@users_app.command("set-password")
+def users_set_password(
+    email: str = typer.Option(..., help="The e-mail the user signs in with."),
+    password: str = typer.Option(
+        ..., prompt=True, hide_input=True, confirmation_prompt=True, help="At least 10 characters."
+    ),
+) -> None:
+    """Set a user's password (asked for when not given); every session of theirs ends."""
+    from leadflow.users.commands import set_password_now
+    from leadflow.users.service import UserError
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    try:
+        user_id = asyncio.run(set_password_now(settings.database_url, email, password))
+    except UserError as exc:
+        raise typer.BadParameter(exc.message, param_hint=f"--{exc.field}") from None
+    typer.echo(f"Password set for user {user_id}; their other sign-ins have ended.")
+
+
+@users_app.command("remove")
+def users_remove(
+    email: str = typer.Option(..., help="The e-mail the user signs in with."),
+) -> None:
+    """Remove a user; their sessions end at once."""
+    from leadflow.users.commands import remove_user_now
+    from leadflow.users.service import UserError
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    try:
+        user_id = asyncio.run(remove_user_now(settings.database_url, email))
+    except UserError as exc:
+        raise typer.BadParameter(exc.message, param_hint=f"--{exc.field}") from None
+    typer.echo(f"User {user_id} removed.")
+
+
 @app.command()
 def demo(
     port: int = typer.Option(None, help="Port shown in the examples; $PORT, then 8000."),

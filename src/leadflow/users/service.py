@@ -15,7 +15,7 @@ from leadflow.users.passwords import (
     hash_password_queued,
     password_matches_queued,
 )
-from leadflow.users.repository import UserRepository, UserSessionRepository
+from leadflow.users.repository import Credentials, UserRepository, UserSessionRepository
 from leadflow.users.sessions import end_sessions_of
 
 
@@ -76,11 +76,18 @@ async def create_user(
 
 async def authenticate(repo: UserRepository, email: str, password: str) -> User | None:
     """The user when e-mail and password match; None otherwise, after the same work either way."""
-    user = await repo.by_email(email) if email.strip() else None
-    stored_hash = user.password_hash if user else None
+    credentials = await repo.credentials(email) if email.strip() else None
+    user_id = await verified_user_id(credentials, password)
+    return await repo.get(user_id) if user_id is not None else None
+
+
+async def verified_user_id(credentials: Credentials | None, password: str) -> int | None:
+    """The user's id when ``password`` matches; None otherwise, after the same argon2 work
+    either way (an unknown e-mail costs as much as a wrong password)."""
+    stored_hash = credentials.password_hash if credentials is not None else None
     # argon2 takes tens of milliseconds of CPU: off the event loop, one at a time.
     matches = await password_matches_queued(password, stored_hash)
-    return user if matches and user is not None else None
+    return credentials.user_id if matches and credentials is not None else None
 
 
 async def reset_password(users: UserRepository, clock: Clock, user: User) -> str:

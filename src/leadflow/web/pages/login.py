@@ -22,11 +22,12 @@ from starlette.responses import Response
 from leadflow.db.session import SessionDep
 from leadflow.kit.dependencies import ClockDep, SettingsDep
 from leadflow.users.repository import (
+    Credentials,
     SignInFailureRepository,
     UserRepository,
     UserSessionRepository,
 )
-from leadflow.users.service import authenticate
+from leadflow.users.service import verified_user_id
 from leadflow.users.sessions import end_session, open_session
 from leadflow.users.throttle import (
     Attempt,
@@ -83,10 +84,19 @@ async def _begin_attempt(
     return attempt, refusal
 
 
-async def _log_refusal(users: UserRepository, email: str, address: str, refusal: Refusal) -> None:
+async def _credentials(request: Request, email: str) -> Credentials | None:
+    """The account's id and hash, read on a session of its own and closed at once: on SQLite
+    every transaction holds the write lock, and none may stay open through argon2 and the
+    failure delay (twenty wrong passwords would stall every other company's writes)."""
+    if not email.strip():
+        return None
+    async with request.app.state.sessionmaker() as own:
+        return await UserRepository(own).credentials(email)
+
+
+def _log_refusal(credentials: Credentials | None, address: str, refusal: Refusal) -> None:
     """A warning naming the account by its id (not the e-mail typed) and the address."""
-    user = await users.by_email(email) if email.strip() else None
-    account = f"user {user.id}" if user is not None else "no such user"
+    account = f"user {credentials.user_id}" if credentials is not None else "no such user"
     log.warning(
         "sign-in refused: too many failures for this %s (account: %s, address: %s); "
         "retry after %d s",
@@ -108,9 +118,9 @@ async def login(
     address = request.client.host if request.client else "unknown"
     limits = SignInLimits.from_settings(settings)
     attempt, refusal = await _begin_attempt(request, limits, email, address, clock.now())
-    repo = UserRepository(db)
+    credentials = await _credentials(request, email)
     if refusal is not None:
-        await _log_refusal(repo, email, address, refusal)
+        _log_refusal(credentials, address, refusal)
         response = page(
             request,
             "login.html",
@@ -121,16 +131,17 @@ async def login(
         )
         response.headers["Retry-After"] = str(refusal.retry_after_seconds)
         return response
-    user = await authenticate(repo, email, password)
-    if user is None:
+    user_id = await verified_user_id(credentials, password)
+    if user_id is None:
         await asyncio.sleep(max(0.0, settings.login_failure_seconds - (time.monotonic() - started)))
         return page(
             request, "login.html", status_code=401, next=target, email=email, error=LOGIN_FAILED
         )
+    # Only now does ``db`` begin its (short) write transaction, committed at the edge.
     await succeeded(SignInFailureRepository(db), attempt)
-    await repo.touch_login(user.id, clock.now())
+    await UserRepository(db).touch_login(user_id, clock.now())
     token = open_session(
-        UserSessionRepository(db), clock, user.id, settings.session_max_age_seconds
+        UserSessionRepository(db), clock, user_id, settings.session_max_age_seconds
     )
     # A fresh session (and CSRF token) on sign-in: a token planted before it is worth nothing.
     request.state.web_session = WebSession(token=token, changed=True)
