@@ -159,6 +159,9 @@ KEY_COLUMNS = (
 )
 
 
+CONSTANTS = ("0", "''")
+
+
 def rebuild_statements(dialect: str) -> list[tuple[str, str]]:
     """(what, SQL) that recount one company (``:company``) from its rows, after its counters
     were deleted: the same arithmetic as the triggers, as one GROUP BY per source table."""
@@ -286,7 +289,8 @@ def rebuild_statements(dialect: str) -> list[tuple[str, str]]:
         ),
     ]
     statements = []
-    for what, key, metrics, source in sources:
+    for what, key, metrics, source in sources:  # constants are not grouped by (a number
+        # in GROUP BY names a column)
         columns = ", ".join((*KEY_COLUMNS, *metrics))
         sets = ", ".join(f"{m} = report_counters.{m} + excluded.{m}" for m in metrics)
         statements.append(
@@ -294,7 +298,7 @@ def rebuild_statements(dialect: str) -> list[tuple[str, str]]:
                 what,
                 f"INSERT INTO report_counters ({columns}) "
                 f"SELECT {', '.join(key)}, {', '.join(metrics.values())} {source} "
-                f"GROUP BY {', '.join(key)} "
+                f"GROUP BY {', '.join(k for k in key if k not in CONSTANTS)} "
                 f"ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET {sets}",
             )
         )
