@@ -458,6 +458,20 @@ def upgrade() -> None:
     )
     dialect = Dialect(op.get_bind().dialect.name)
     create_triggers(dialect)
+    count_existing_rows(dialect)
+
+
+def count_existing_rows(d: Dialect) -> None:
+    """A database that already holds leads starts with them counted: without this, the first
+    change to an old call would take its revenue away from a counter that never had it.
+    The same statements as ``leadflow reports rebuild``."""
+    from leadflow.reports.repository import rebuild_statements
+
+    bind = op.get_bind()
+    companies = [row[0] for row in bind.execute(sa.text("SELECT id FROM companies"))]
+    for company in companies:
+        for _what, statement in rebuild_statements(d.name):
+            bind.execute(sa.text(statement), {"company": company})
 
 
 def downgrade() -> None:
