@@ -3,9 +3,6 @@ time, attribution, campaign, buyer, state or status, as JSON or streamed CSV."""
 
 from __future__ import annotations
 
-import csv
-import io
-from collections.abc import Iterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -17,7 +14,7 @@ from leadflow.kit.auth import READ, Principal, require
 from leadflow.kit.dependencies import ClockDep
 from leadflow.reports import service
 from leadflow.reports.repository import ReportRepository
-from leadflow.reports.schemas import ReportOut, ReportQuery, parse_query
+from leadflow.reports.schemas import ReportOut, parse_query
 from leadflow.reports.shaping import DIMENSIONS, METRICS
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
@@ -65,23 +62,9 @@ async def get_report(
     report = await service.build(repo, query)
     if query.csv:
         return StreamingResponse(
-            _csv_lines(query, report),
+            service.csv_lines(query, report),
             media_type="text/csv; charset=utf-8",
             headers={"Content-Disposition": 'attachment; filename="report.csv"'},
         )
     body = {"rows": report.page(query.page, query.per_page), "totals": report.totals}
     return envelope.one("report", body, metadata=service.metadata(query, report))
-
-
-def _csv_lines(query: ReportQuery, report: service.Report) -> Iterator[str]:
-    """Every group (the pages together), a line at a time."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(service.csv_header(query))
-    for row in report.rows:
-        writer.writerow(service.csv_cells(query, row))
-        if buffer.tell() > 64 * 1024:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()

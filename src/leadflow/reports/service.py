@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import csv
+import io
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -119,3 +122,17 @@ def csv_cells(query: ReportQuery, row: dict[str, Any]) -> list[Any]:
         else:
             cells.append(value)
     return cells + [row[metric] for metric in query.metrics]
+
+
+def csv_lines(query: ReportQuery, report: Report) -> Iterator[str]:
+    """Every group (the pages together), sent a block of lines at a time."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(csv_header(query))
+    for row in report.rows:
+        writer.writerow(csv_cells(query, row))
+        if buffer.tell() > 64 * 1024:
+            yield buffer.getvalue()
+            buffer.seek(0)
+            buffer.truncate()
+    yield buffer.getvalue()
