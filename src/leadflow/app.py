@@ -101,6 +101,7 @@ def _include_routers(app: FastAPI) -> None:
     from leadflow.leads.records import router as lead_records_router
     from leadflow.numbers.endpoints import router as numbers_router
     from leadflow.offers.endpoints import router as offers_router
+    from leadflow.reports.endpoints import router as reports_router
     from leadflow.scheduled_callbacks.endpoints import router as scheduled_callbacks_router
     from leadflow.schedules.endpoints import router as schedules_router
     from leadflow.submissions.endpoints import router as submissions_router
@@ -150,6 +151,7 @@ def _include_routers(app: FastAPI) -> None:
         telephony_router,
         calls_router,
         campaigns_router,
+        reports_router,
     ):
         app.include_router(router)
     web.install(app)

@@ -26,6 +26,8 @@ app.add_typer(db_app, name="db")
 users_app = typer.Typer(help="People who sign in to the web app.", no_args_is_help=True)
 app.add_typer(companies_app, name="companies")
 app.add_typer(users_app, name="users")
+reports_app = typer.Typer(help="Report counters.", no_args_is_help=True)
+app.add_typer(reports_app, name="reports")
 
 
 def _default_port() -> int:
@@ -242,6 +244,19 @@ def demo(
     made = asyncio.run(ensure_demo(settings.database_url, credentials))
     shown_port = port or _default_port()
     typer.echo(demo_env(made, shown_port) if env else demo_text(made, shown_port, credentials))
+
+
+@reports_app.command("rebuild")
+def reports_rebuild(
+    company: int = typer.Option(None, help="Only this company's id; omitted: every company."),
+) -> None:
+    """Recount the report counters from the leads, calls, messages and submissions."""
+    from leadflow.reports.rebuild import rebuild_now
+
+    settings = get_settings()
+    upgrade(settings.database_url)
+    done = rebuild_now(settings.database_url, company)
+    typer.echo(f"report counters rebuilt for {done} compan{'y' if done == 1 else 'ies'}")
 
 
 def announce_when_ready(port: int) -> threading.Thread:

@@ -27,6 +27,7 @@ Resource = Literal[
     "subscriptions",
     "api_keys",
     "campaigns",
+    "reports",
 ]
 RESOURCES: tuple[str, ...] = tuple(r for r in get_args(Resource) if r != EVERY_RESOURCE)
 

@@ -22,7 +22,8 @@ def one(root: str, payload: Any, status: int = 200, **extra: Any) -> Response:
 
 def one_bytes(root: str, payload: Any, status: int = 200, **extra: Any) -> bytes:
     """The body of :func:`one`, for the intake path that answers below the framework."""
-    body = {"status": status, "errors": {}, root: payload, **extra, "metadata": {"root": root}}
+    metadata = {"root": root, **extra.pop("metadata", {})}
+    body = {"status": status, "errors": {}, root: payload, **extra, "metadata": metadata}
     return orjson.dumps(body, default=_default, option=_TIME)
 
 

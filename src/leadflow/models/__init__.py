@@ -15,6 +15,7 @@ from leadflow.models.lead_event import LeadEvent
 from leadflow.models.message import Message, MessageStatus
 from leadflow.models.number import Number
 from leadflow.models.offer import Offer
+from leadflow.models.report_counter import ReportCounter
 from leadflow.models.schedule import Schedule
 from leadflow.models.scheduled_callback import ScheduledCallback
 from leadflow.models.sign_in_failure import SignInFailure
@@ -48,6 +49,7 @@ __all__ = [
     "Number",
     "Offer",
     "RateWindow",
+    "ReportCounter",
     "Schedule",
     "ScheduledCallback",
     "SignInFailure",

@@ -25,6 +25,7 @@ from leadflow.web.session import SessionSigner, session_secret
 def install(app: FastAPI) -> None:
     """Mount the web app's routes and static files on ``app``."""
     from leadflow.web.pages import dashboard, leads, login, resources, schedules, suppression
+    from leadflow.web.pages import reports as reports_page
 
     settings: Settings = app.state.settings
     app.state.web_signer = SessionSigner(session_secret(settings), settings.session_max_age_seconds)
@@ -35,6 +36,7 @@ def install(app: FastAPI) -> None:
     )
     for module in (login, dashboard, schedules, leads, suppression, resources):
         app.include_router(module.router)
+    app.include_router(reports_page.router)
 
     @app.exception_handler(LoginRequiredError)
     async def _login_required(request: Request, exc: LoginRequiredError) -> Response:

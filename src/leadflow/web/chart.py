@@ -1,17 +1,25 @@
-"""The dashboard's chart of leads per hour, drawn as SVG on the server: no chart library, no
-JavaScript, and a text alternative that screen readers read."""
+"""Charts drawn as SVG on the server: no chart library, no JavaScript, a text alternative
+screen readers read, each value in a tooltip (and, on the reports page, in the table).
+
+The drawing is 480 units wide, about a phone's width, so at 390 px the labels are still
+near their drawn size and never overlap: a time series labels at most :data:`TICKS`
+evenly spaced buckets, a bar chart puts each label on its own line above its bar. On a wide
+screen the drawing scales up (``.chart`` is ``width: 100%``).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
+from datetime import datetime
 
-WIDTH = 840
-HEIGHT = 220
-LEFT = 36
-BOTTOM = 24
+WIDTH = 480
+HEIGHT = 200
+LEFT = 40
+BOTTOM = 22
+TOP = 10
+TICKS = 5
+ROW = 40
 
 
 def hourly_counts(times: Sequence[datetime], start: datetime, hours: int) -> list[int]:
@@ -25,6 +33,18 @@ def hourly_counts(times: Sequence[datetime], start: datetime, hours: int) -> lis
 
 
 @dataclass(frozen=True)
+class Point:
+    """One bucket or group: its label, its value, and the value as people read it."""
+
+    label: str
+    value: float
+    shown: str
+    href: str | None = None
+    tick: str | None = None
+    """A short label for the axis (``Sat 09h``); the label's end when none is given."""
+
+
+@dataclass(frozen=True)
 class Bar:
     x: float
     y: float
@@ -34,41 +54,89 @@ class Bar:
 
 
 @dataclass(frozen=True)
-class HourlyChart:
+class SeriesChart:
+    """Vertical bars over time, with a few labelled ticks along the bottom."""
+
+    title: str
     width: int
     height: int
     bars: list[Bar]
-    top: int
-    total: int
-    day_marks: list[tuple[float, str]]
+    ticks: list[tuple[float, str]]
+    top: str
     baseline: float
-
-    @property
-    def description(self) -> str:
-        days = len(self.bars) // 24
-        return f"{self.total} leads in the last {days} days; the busiest hour had {self.top}."
+    description: str
 
 
-def hourly_chart(counts: Sequence[int], start: datetime, zone: ZoneInfo) -> HourlyChart:
-    """Bars for ``counts`` (one per hour from ``start``), labelled in the company's zone."""
-    top = max(counts, default=0)
+@dataclass(frozen=True)
+class BarRow:
+    label: str
+    shown: str
+    y: float
+    width: float
+    href: str | None
+
+
+@dataclass(frozen=True)
+class BarChart:
+    """Horizontal bars, one per group, its label above it and its value beside it."""
+
+    title: str
+    width: int
+    height: int
+    rows: list[BarRow]
+    description: str
+
+
+def series_chart(
+    points: Sequence[Point], title: str, unit: str, description: str | None = None
+) -> SeriesChart:
+    top = max((p.value for p in points), default=0)
     plot_width = WIDTH - LEFT
-    plot_height = HEIGHT - BOTTOM - 8
-    step = plot_width / max(1, len(counts))
+    plot_height = HEIGHT - BOTTOM - TOP
+    step = plot_width / max(1, len(points))
     bars = []
-    marks = []
-    for index, count in enumerate(counts):
-        local = (start + timedelta(hours=index)).astimezone(zone)
-        height = plot_height * count / top if top else 0
+    for index, point in enumerate(points):
+        height = plot_height * point.value / top if top > 0 else 0
         bars.append(
             Bar(
                 x=LEFT + index * step,
                 y=HEIGHT - BOTTOM - height,
-                width=max(1.0, step - 1),
-                height=height,
-                label=f"{local:%a %H}:00: {count} lead{'s' if count != 1 else ''}",
+                width=max(0.8, step * 0.85),
+                height=max(0.0, height),
+                label=f"{point.label}: {point.shown} {unit}",
             )
         )
-        if local.hour == 0:
-            marks.append((LEFT + index * step, f"{local:%a %d}"))
-    return HourlyChart(WIDTH, HEIGHT, bars, top, sum(counts), marks, HEIGHT - BOTTOM)
+    every = max(1, -(-len(points) // TICKS))
+    ticks = [(LEFT + index * step, points[index].label) for index in range(0, len(points), every)]
+    busiest = max(points, key=lambda p: p.value, default=None)
+    total = sum(p.value for p in points)
+    summary = f"{title}: {len(points)} buckets"
+    if busiest is not None and top > 0:
+        summary += f", the highest {busiest.shown} {unit} at {busiest.label}"
+    shown_top = next((p.shown for p in points if p.value == top), "0")
+    return SeriesChart(
+        title=title,
+        width=WIDTH,
+        height=HEIGHT,
+        bars=bars,
+        ticks=ticks,
+        top=shown_top if top > 0 else "0",
+        baseline=HEIGHT - BOTTOM,
+        description=description or f"{summary}; {total:g} {unit} in all.",
+    )
+
+
+def bar_chart(points: Sequence[Point], title: str, unit: str) -> BarChart:
+    top = max((p.value for p in points), default=0)
+    rows = []
+    for index, point in enumerate(points):
+        width = (WIDTH - 90) * point.value / top if top > 0 else 0
+        rows.append(BarRow(point.label, point.shown, index * ROW, max(0.0, width), point.href))
+    listed = "; ".join(f"{p.label}: {p.shown} {unit}" for p in points[:10])
+    return BarChart(
+        title=title,
+        width=WIDTH,
+        height=max(ROW, len(points) * ROW),
+        rows=rows,
+        description=f"{title}. {listed}",
+    )

@@ -16,7 +16,7 @@ from leadflow.models import Lead
 from leadflow.schedules.repository import ScheduleRepository
 from leadflow.traffic_sources.repository import TrafficSourceRepository
 from leadflow.web.auth import UserDep
-from leadflow.web.chart import hourly_chart, hourly_counts
+from leadflow.web.chart import Point, hourly_counts, series_chart
 from leadflow.web.rendering import page
 from leadflow.web.repository import WebRepository
 
@@ -34,6 +34,17 @@ def _zone(name: str | None) -> ZoneInfo:
 def start_of_day(now: datetime, zone: ZoneInfo) -> datetime:
     local = now.astimezone(zone)
     return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(now.tzinfo)
+
+
+def hourly_points(counts: list[int], start: datetime, zone: ZoneInfo) -> list[Point]:
+    """One point per hour, labelled in the company's zone (the same chart as Reports)."""
+    points = []
+    for index, count in enumerate(counts):
+        local = (start + timedelta(hours=index)).astimezone(zone)
+        points.append(
+            Point(f"{local:%a %d %H}:00", float(count), str(count), tick=f"{local:%a %H}h")
+        )
+    return points
 
 
 @router.get("/")
@@ -66,6 +77,11 @@ async def dashboard(request: Request, user: UserDep, db: SessionDep, clock: Cloc
         calls_placed=placed,
         calls_connected=connected,
         events=await reads.recent_events(20),
-        chart=hourly_chart(counts, chart_start, zone),
+        chart=series_chart(
+            hourly_points(counts, chart_start, zone),
+            "Leads per hour, last 7 days",
+            "leads",
+            f"{sum(counts)} leads in the last 7 days; the busiest hour had {max(counts)}.",
+        ),
         zone=zone.key,
     )

@@ -1,0 +1,77 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from leadflow.models.base import Base, BigIntId
+
+DIMENSION_COLUMNS = (
+    "schedule_id",
+    "offer_id",
+    "traffic_source_id",
+    "sub_id",
+    "campaign_id",
+    "buyer",
+    "state",
+)
+"""The key after company and hour. A missing value is ``0`` or ``''``, never NULL: a unique
+key holds NULLs as all different, so an upsert would never find its row."""
+
+METRIC_COLUMNS = (
+    "leads",
+    "duplicates",
+    "opt_outs",
+    "calls",
+    "connected_calls",
+    "converted_calls",
+    "sms",
+    "emails",
+    "revenue_cents",
+    "payout_cents",
+    "submissions",
+    "submissions_delivered",
+    "submissions_rejected",
+    "submissions_disqualified",
+    "submissions_duplicate",
+    "submissions_error",
+)
+
+
+class ReportCounter(Base):
+    """Sums per company, UTC hour and attribution, kept by database triggers (migration 0009)
+    in the transaction that writes the lead, call, message or submission, so a report reads
+    a few thousand counter rows instead of scanning millions of leads (see docs/reports.md).
+    ``buyer`` is the delivery URL a submission went to and ``state`` the raw state token;
+    reports fold both (host, two-letter code) when they read."""
+
+    __tablename__ = "report_counters"
+
+    company_id: Mapped[int] = mapped_column(
+        BigIntId, ForeignKey("companies.id", ondelete="CASCADE"), primary_key=True
+    )
+    hour: Mapped[datetime] = mapped_column(primary_key=True)
+    schedule_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, default=0)
+    offer_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, default=0)
+    traffic_source_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, default=0)
+    sub_id: Mapped[str] = mapped_column(String(200), primary_key=True, default="")
+    campaign_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, default=0)
+    buyer: Mapped[str] = mapped_column(String(300), primary_key=True, default="")
+    state: Mapped[str] = mapped_column(String(64), primary_key=True, default="")
+    leads: Mapped[int] = mapped_column(BigInteger, default=0)
+    duplicates: Mapped[int] = mapped_column(BigInteger, default=0)
+    opt_outs: Mapped[int] = mapped_column(BigInteger, default=0)
+    calls: Mapped[int] = mapped_column(BigInteger, default=0)
+    connected_calls: Mapped[int] = mapped_column(BigInteger, default=0)
+    converted_calls: Mapped[int] = mapped_column(BigInteger, default=0)
+    sms: Mapped[int] = mapped_column(BigInteger, default=0)
+    emails: Mapped[int] = mapped_column(BigInteger, default=0)
+    revenue_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    payout_cents: Mapped[int] = mapped_column(BigInteger, default=0)
+    submissions: Mapped[int] = mapped_column(BigInteger, default=0)
+    submissions_delivered: Mapped[int] = mapped_column(BigInteger, default=0)
+    submissions_rejected: Mapped[int] = mapped_column(BigInteger, default=0)
+    submissions_disqualified: Mapped[int] = mapped_column(BigInteger, default=0)
+    submissions_duplicate: Mapped[int] = mapped_column(BigInteger, default=0)
+    submissions_error: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -1,0 +1,70 @@
+"""``GET /api/v1/reports``: leads, calls, money and submissions over a date range, grouped by
+time, attribution, campaign, buyer, state or status, as JSON or streamed CSV."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import Response, StreamingResponse
+
+from leadflow.db.session import SessionDep
+from leadflow.kit import envelope
+from leadflow.kit.auth import READ, Principal, require
+from leadflow.kit.dependencies import ClockDep
+from leadflow.reports import service
+from leadflow.reports.repository import ReportRepository
+from leadflow.reports.schemas import ReportOut, parse_query
+from leadflow.reports.shaping import DIMENSIONS, METRICS
+
+router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
+Reader = Annotated[Principal, Depends(require("reports", READ))]
+Text = Annotated[str | None, Query()]
+
+
+@router.get("", summary="Report", **envelope.documented("report", ReportOut))
+async def get_report(
+    request: Request,
+    principal: Reader,
+    session: SessionDep,
+    clock: ClockDep,
+    from_: Annotated[
+        str | None,
+        Query(
+            alias="from",
+            description="YYYY-MM-DD in the company's time zone (inclusive), or an RFC 3339 "
+            "time. Default: today.",
+        ),
+    ] = None,
+    to: Annotated[str | None, Query(description="As ``from``; inclusive. Default: from.")] = None,
+    group_by: Annotated[
+        str | None, Query(description=f"Comma list of {', '.join(DIMENSIONS)}.")
+    ] = None,
+    metrics: Annotated[
+        str | None, Query(description=f"Comma list of {', '.join(METRICS)}; default all.")
+    ] = None,
+    traffic_source_id: Text = None,
+    sub_id: Text = None,
+    schedule_id: Text = None,
+    offer_id: Text = None,
+    campaign_id: Text = None,
+    order: Annotated[str | None, Query(description="A metric or a dimension grouped by.")] = None,
+    order_dir: Annotated[str | None, Query(description="asc or desc.")] = None,
+    page: Text = None,
+    per_page: Annotated[str | None, Query(description="Groups per page (at most 1000).")] = None,
+    format: Annotated[str | None, Query(description="json (default) or csv.")] = None,
+) -> Response:
+    """One row per group with each metric, the totals, and the resolved range and zone in
+    ``metadata``. Read from hourly counters, never from the lead tables (docs/reports.md)."""
+    repo = ReportRepository(session, principal.company_id)
+    zone = service.company_zone(await repo.company_time_zone())
+    query = parse_query(request.query_params.multi_items(), zone, clock.now())
+    report = await service.build(repo, query)
+    if query.csv:
+        return StreamingResponse(
+            service.csv_lines(query, report),
+            media_type="text/csv; charset=utf-8",
+            headers={"Content-Disposition": 'attachment; filename="report.csv"'},
+        )
+    body = {"rows": report.page(query.page, query.per_page), "totals": report.totals}
+    return envelope.one("report", body, metadata=service.metadata(query, report))

@@ -1,0 +1,204 @@
+"""From counter sums to a report's rows, as pure functions: time buckets in the company's
+zone, folded dimension values, zero-filled series, derived metrics, totals and order.
+
+Counters are per UTC hour, so a local day is the sum of its 24 (23, 25) hours. In a zone a
+fraction of an hour from UTC (India, Nepal, parts of Australia) the hour that straddles
+midnight is counted in the day its start falls in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from urllib.parse import urlsplit
+from zoneinfo import ZoneInfo
+
+from leadflow.calls.serializer import dollars
+from leadflow.models.report_counter import METRIC_COLUMNS
+from leadflow.schedules.state_hours import state_code
+
+TIME_DIMENSIONS = ("hour", "day", "week", "month")
+NAMED_DIMENSIONS = ("traffic_source", "schedule", "offer", "campaign", "buyer")
+PLAIN_DIMENSIONS = ("sub_id", "state", "status")
+DIMENSIONS = (*TIME_DIMENSIONS, *NAMED_DIMENSIONS, *PLAIN_DIMENSIONS)
+
+COUNTED = (
+    "leads",
+    "duplicates",
+    "opt_outs",
+    "calls",
+    "connected_calls",
+    "converted_calls",
+    "sms",
+    "emails",
+)
+MONEY = ("revenue", "payout", "profit")
+OUTCOMES = ("delivered", "rejected", "disqualified", "duplicate", "error")
+SUBMISSION_METRICS = ("submissions", *(f"submissions_{o}" for o in OUTCOMES))
+METRICS = (*COUNTED, *MONEY, *SUBMISSION_METRICS, "conversion_rate", "revenue_per_lead")
+
+Sums = dict[str, int]
+Key = tuple[Any, ...]
+
+
+def zero() -> Sums:
+    return dict.fromkeys(METRIC_COLUMNS, 0)
+
+
+def add(into: Sums, more: Mapping[str, int]) -> None:
+    for name, value in more.items():
+        into[name] += value
+
+
+def time_bucket(hour: datetime, dimension: str, zone: ZoneInfo) -> str:
+    """The bucket a UTC hour falls in, in ``zone``: ``2026-12-05 13:00``, ``2026-12-05``, the
+    Monday that starts its week, or ``2026-12``."""
+    local = hour.astimezone(zone)
+    if dimension == "hour":
+        return local.strftime("%Y-%m-%d %H:00")
+    if dimension == "day":
+        return local.date().isoformat()
+    if dimension == "week":
+        return (local.date() - timedelta(days=local.weekday())).isoformat()
+    return local.strftime("%Y-%m")
+
+
+def time_buckets(start: datetime, end: datetime, dimension: str, zone: ZoneInfo) -> list[str]:
+    """Every bucket from ``start`` to ``end`` (exclusive), in order: what zero-filling fills."""
+    buckets: dict[str, None] = {}
+    hour = start.astimezone(UTC).replace(minute=0, second=0, microsecond=0)
+    while hour < end:
+        buckets[time_bucket(hour, dimension, zone)] = None
+        hour += timedelta(hours=1)
+    return list(buckets)
+
+
+def folded(dimension: str, raw: Any) -> Any:
+    """A counter column's value as the report groups it: no id or text is ``None``; a state
+    token becomes its two-letter code (``Florida`` → ``FL``); a delivery URL its host."""
+    if raw in (None, 0, ""):
+        return None
+    if dimension == "state":
+        return state_code(str(raw)) or str(raw)
+    if dimension == "buyer":
+        return urlsplit(str(raw)).hostname or str(raw)
+    return raw
+
+
+def by_status(sums: Mapping[str, int]) -> list[tuple[str | None, Sums]]:
+    """``status`` groups submissions by outcome (``pending`` while none is known); the other
+    metrics, which have no status, go to the ``None`` group."""
+    rest = zero()
+    add(rest, sums)
+    split: list[tuple[str | None, Sums]] = []
+    pending = sums["submissions"]
+    for outcome in OUTCOMES:
+        column = f"submissions_{outcome}"
+        part = zero()
+        part["submissions"] = part[column] = sums[column]
+        pending -= sums[column]
+        rest[column] = 0
+        split.append((outcome, part))
+    part = zero()
+    part["submissions"] = pending
+    split.append(("pending", part))
+    rest["submissions"] = 0
+    split.append((None, rest))
+    return [(status, part) for status, part in split if any(part.values())]
+
+
+def group(
+    rows: Iterable[tuple[datetime | None, Mapping[str, Any], Mapping[str, int]]],
+    dimensions: Sequence[str],
+    zone: ZoneInfo,
+) -> dict[Key, Sums]:
+    """Sum counter rows ``(hour, column values by dimension, sums)`` per report group."""
+    groups: dict[Key, Sums] = {}
+    for hour, values, sums in rows:
+        parts: list[tuple[str | None, Mapping[str, int]]] = [(None, sums)]
+        if "status" in dimensions:
+            parts = list(by_status(sums))
+        for status, part in parts:
+            key: list[Any] = []
+            for dimension in dimensions:
+                if dimension in TIME_DIMENSIONS:
+                    assert hour is not None
+                    key.append(time_bucket(hour, dimension, zone))
+                elif dimension == "status":
+                    key.append(status)
+                else:
+                    key.append(folded(dimension, values[dimension]))
+            add(groups.setdefault(tuple(key), zero()), part)
+    return {key: sums for key, sums in groups.items() if any(sums.values())}
+
+
+def zero_filled(
+    groups: dict[Key, Sums], dimensions: Sequence[str], series: Mapping[str, list[str]]
+) -> dict[Key, Sums]:
+    """Every time bucket of the range for each combination of the other dimensions found
+    (or the bare series when nothing was found), so a chart has no gaps."""
+    time_positions = [i for i, d in enumerate(dimensions) if d in TIME_DIMENSIONS]
+    if not time_positions:
+        return groups
+    others = {tuple(v for i, v in enumerate(key) if i not in time_positions) for key in groups}
+    if not others:
+        others = {tuple(None for i in range(len(dimensions)) if i not in time_positions)}
+    filled = dict(groups)
+    combos: list[list[Any]] = [[]]
+    for position in time_positions:
+        combos = [[*c, b] for c in combos for b in series[dimensions[position]]]
+    for other in others:
+        for combo in combos:
+            key: list[Any] = []
+            rest, times = iter(other), iter(combo)
+            for i in range(len(dimensions)):
+                key.append(next(times) if i in time_positions else next(rest))
+            filled.setdefault(tuple(key), zero())
+    return filled
+
+
+def metric_values(sums: Mapping[str, int], metrics: Sequence[str]) -> dict[str, int | float]:
+    """Counts as they are; money in dollars as the calls API writes it; ``conversion_rate``
+    is converted calls per call and ``revenue_per_lead`` revenue per new lead (0 when none)."""
+    values: dict[str, int | float] = {}
+    for name in metrics:
+        if name in ("revenue", "payout"):
+            values[name] = dollars(sums[f"{name}_cents"])
+        elif name == "profit":
+            values[name] = dollars(sums["revenue_cents"] - sums["payout_cents"])
+        elif name == "conversion_rate":
+            calls = sums["calls"]
+            values[name] = round(sums["converted_calls"] / calls, 4) if calls else 0.0
+        elif name == "revenue_per_lead":
+            leads = sums["leads"]
+            values[name] = dollars(round(sums["revenue_cents"] / leads)) if leads else 0.0
+        else:
+            values[name] = sums[name]
+    return values
+
+
+def dimension_value(dimension: str, value: Any, names: Mapping[str, Mapping[Any, str]]) -> Any:
+    """A named dimension as ``{"id", "name"}``; the others as their plain value."""
+    if dimension not in NAMED_DIMENSIONS:
+        return value
+    if dimension == "buyer":
+        return {"id": value, "name": value}
+    return {"id": value, "name": names.get(dimension, {}).get(value)}
+
+
+def sort_key(value: Any) -> tuple[int, Any]:
+    """Missing values last whichever way; named ones by name, then id."""
+    if isinstance(value, dict):
+        value = (value.get("name") or "", value.get("id") or 0) if value["id"] is not None else None
+    if value is None:
+        return (1, "")
+    return (0, value)
+
+
+def ordered(rows: list[dict[str, Any]], order: str, descending: bool) -> list[dict[str, Any]]:
+    """Rows by one column, stable, the rows without a value last either way."""
+    present = [row for row in rows if sort_key(row.get(order))[0] == 0]
+    missing = [row for row in rows if sort_key(row.get(order))[0] == 1]
+    present.sort(key=lambda row: sort_key(row[order]), reverse=descending)
+    return present + missing

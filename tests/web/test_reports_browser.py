@@ -1,0 +1,114 @@
+"""The Reports page and the dashboard's chart in a real browser, at a phone's and a laptop's
+width: presets, the table with totals, sorting, drilling from a traffic source into its sub
+IDs, both charts, the CSV of what is shown. Screenshots under var/test-artifacts/web/."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from leadflow.db.engine import create_engine
+from leadflow.db.session import make_sessionmaker
+from leadflow.models import Call, Lead, Offer, TrafficSource
+from tests.support.browser import BrowserServer, show, sign_in
+
+playwright = pytest.importorskip("playwright.sync_api")
+
+pytestmark = pytest.mark.slow
+
+
+async def _seed(database_url: str, company_id: int) -> None:
+    """Leads from two publishers (Google's over two sub IDs) and calls with revenue, now."""
+    engine = create_engine(database_url, 1)
+    now = datetime.now(UTC) - timedelta(minutes=1)
+    stamps = {"created_at": now, "updated_at": now}
+    try:
+        async with make_sessionmaker(engine)() as session:
+            offer = Offer(company_id=company_id, name="Auto", leads_api_key="k" * 32, **stamps)
+            google = TrafficSource(company_id=company_id, name="Google", **stamps)
+            bing = TrafficSource(company_id=company_id, name="Bing", **stamps)
+            session.add_all([offer, google, bing])
+            await session.flush()
+            for n, (source, sub, revenue) in enumerate(
+                [
+                    (google, "spring", 1250),
+                    (google, "spring", 0),
+                    (google, "summer", 4000),
+                    (bing, None, 300),
+                ]
+            ):
+                lead = Lead(
+                    company_id=company_id,
+                    offer_id=offer.id,
+                    traffic_source_id=source.id,
+                    sub_id=sub,
+                    caller_id=f"+1719313260{n}",
+                    tokens={},
+                    **stamps,
+                )
+                session.add(lead)
+                await session.flush()
+                session.add(
+                    Call(
+                        company_id=company_id,
+                        lead_id=lead.id,
+                        offer_id=offer.id,
+                        traffic_source_id=source.id,
+                        to_number=lead.caller_id or "",
+                        revenue_cents=revenue,
+                        **stamps,
+                    )
+                )
+            await session.commit()
+    finally:
+        await engine.dispose()
+
+
+def test_a_marketer_reads_money_by_publisher_and_drills_into_sub_ids(
+    chromium: Path, browser_server: BrowserServer
+) -> None:
+    asyncio.run(_seed(browser_server.database_url, browser_server.company_id))
+    base = browser_server.base_url
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=str(chromium), headless=True)
+        context = browser.new_context()
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        sign_in(page, base)
+
+        show(page, f"{base}/", "dashboard-chart")
+        assert page.locator("svg.chart title").first.text_content() == "Leads per hour, last 7 days"
+
+        show(page, f"{base}/reports?preset=today&group_by=traffic_source", "reports")
+        table = page.locator("table.report")
+        assert table.locator("tbody tr").count() == 2
+        assert "$55.50" in table.locator("tfoot").inner_text()
+        assert page.locator("svg.chart").count() == 2  # the series and the bars
+
+        page.get_by_role("link", name="Revenue").click()
+        rows = table.locator("tbody tr")
+        assert rows.first.inner_text().startswith("Google")
+        page.get_by_role("link", name="Revenue").click()  # again: ascending
+        assert table.locator("tbody tr").first.inner_text().startswith("Bing")
+
+        page.get_by_role("link", name="Google").click()
+        assert "group_by=sub_id" in page.url
+        show(page, page.url, "reports-sub-ids")
+        subs = [r.split("\t")[0] for r in table.locator("tbody tr").all_inner_texts()]
+        assert sorted(subs) == ["spring", "summer"]
+
+        csv_href = page.get_by_role("link", name="Download CSV").get_attribute("href")
+        answer = context.request.get(f"{base}{csv_href}")
+        assert answer.headers["content-type"].startswith("text/csv")
+        lines = answer.text().splitlines()
+        assert lines[0].startswith("sub_id,leads")
+        assert len(lines) == 3
+
+        page.select_option("select[name=preset]", "last_7_days")
+        page.select_option("select[name=group_by]", "day")
+        page.get_by_role("button", name="Show").click()
+        assert page.locator("table.report tbody tr").count() == 7  # zero-filled days
+        browser.close()
