@@ -177,17 +177,27 @@ def read_numbers(
     """The numbers of a registry file, chunk by chunk; rejected rows land in ``rejects``."""
     stream, raw = open_source(path)
     line = 1
+    consumed = 0
     try:
         for index, data in enumerate(chunks(stream)):
             rows = data.count(b"\n") + (0 if data.endswith(b"\n") else 1)
             yield parse_chunk(data, line, rejects, allow_header=index == 0)
             line += rows
+            consumed += len(data)
             if progress is not None:
-                progress(raw.tell(), line - 1)
+                progress(_position(raw, consumed), line - 1)
     finally:
         stream.close()
         if raw is not stream:
             raw.close()
+
+
+def _position(raw: IO[bytes], consumed: int) -> int:
+    """Bytes of the source file read: its position, or what was read from a pipe."""
+    try:
+        return raw.tell()
+    except OSError:
+        return consumed
 
 
 def read_text_numbers(text: str, rejects: Rejects) -> Numbers:

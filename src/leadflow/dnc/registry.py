@@ -83,20 +83,27 @@ class DncRegistry:
         if not force and now - self._read_at < self._refresh_seconds:
             return
         async with self._engine.connect() as connection:
-            rows = (await connection.execute(select(DncList))).scalars().all()
-        self._read_at = now
-        self._apply(list(rows))
-
-    def _apply(self, rows: list[DncList]) -> None:
-        versions: dict[str, ListVersion] = {}
-        for row in rows:
-            current = self._versions.get(row.name)
-            available = True
-            if current is None or current.file_name != row.file_name or not current.available:
-                available = self._open(row.name, row.file_name)
-            versions[row.name] = ListVersion(
-                row.name, row.version, row.numbers, row.updated_at, row.file_name, available
+            result = await connection.execute(
+                select(
+                    DncList.name,
+                    DncList.version,
+                    DncList.numbers,
+                    DncList.updated_at,
+                    DncList.file_name,
+                )
             )
+            rows = [(r[0], r[1], r[2], r[3], r[4]) for r in result]
+        self._read_at = now
+        self._apply(rows)
+
+    def _apply(self, rows: list[tuple[str, int, int, datetime, str]]) -> None:
+        versions: dict[str, ListVersion] = {}
+        for name, version, numbers, updated_at, file_name in rows:
+            current = self._versions.get(name)
+            available = current is not None and current.available
+            if current is None or current.file_name != file_name or not current.available:
+                available = self._open(name, file_name)
+            versions[name] = ListVersion(name, version, numbers, updated_at, file_name, available)
         for gone in set(self._maps) - set(versions):
             self._maps.pop(gone).close()
         self._versions = versions
