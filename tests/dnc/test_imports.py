@@ -17,7 +17,7 @@ from leadflow.clock import FrozenClock
 from leadflow.dnc import imports, service
 from leadflow.dnc.registry import DncRegistry
 from leadflow.models import DncImport, DncList
-from tests.support.cli import LEADFLOW, leadflow_env, run_leadflow
+from tests.support.cli import LEADFLOW, leadflow_env
 
 
 def write_list(path: Path, *numbers: str) -> Path:
@@ -117,9 +117,21 @@ async def test_kill_9_mid_import_leaves_the_old_list_in_force(
     done = run_leadflow_env(database_url, env, "dnc", "import", str(old), "--list", "federal")
     assert json.loads(done.stdout)["version"] == 1
 
-    # The new list arrives through a pipe, so the import is certainly mid-way when killed:
-    # it has read half the rows and waits for the rest.
-    pipe = tmp_path / "federal.txt"
+    kill_import_mid_way(database_url, env, tmp_path / "federal.txt")
+    lists = registry(app, directory)
+    await lists.refresh()
+    assert [(h.name, h.version) for h in lists.hits("+12015550001")] == [("federal", 1)]
+    assert lists.hits("+12122000001") == []
+    async with app.state.sessionmaker() as session:
+        assert await session.scalar(select(func.count()).select_from(DncImport)) == 1
+        row = await session.get(DncList, "federal")
+        assert row is not None
+        assert row.version == 1
+
+
+def kill_import_mid_way(database_url: str, env: dict[str, str], pipe: Path) -> None:
+    """The new list arrives through a pipe, so the import is certainly mid-way when killed: it
+    has read part of the rows and waits for the rest."""
     os.mkfifo(pipe)
     process = subprocess.Popen(
         [str(LEADFLOW), "dnc", "import", str(pipe), "--list", "federal", "--no-progress"],
@@ -137,14 +149,6 @@ async def test_kill_9_mid_import_leaves_the_old_list_in_force(
         if process.poll() is None:
             process.kill()
             process.wait()
-    lists = registry(app, directory)
-    await lists.refresh()
-    assert [(h.name, h.version) for h in lists.hits("+12015550001")] == [("federal", 1)]
-    assert lists.hits("+12122000001") == []
-    async with app.state.sessionmaker() as session:
-        assert await session.scalar(select(func.count()).select_from(DncImport)) == 1
-        row = await session.get(DncList, "federal")
-        assert row is not None and row.version == 1
 
 
 def run_leadflow_env(
@@ -160,6 +164,3 @@ def run_leadflow_env(
     )
     assert result.returncode == 0, result.stderr
     return result
-
-
-__all__ = ["run_leadflow"]
