@@ -7,10 +7,11 @@ from pathlib import Path
 import pytest
 
 from leadflow.settings import Settings
+from tests.cadence.conftest import cadence
 from tests.dialing.conftest import build, voice
 from tests.telephony.builders import Builder
 
-__all__ = ["Builder", "build", "voice"]
+__all__ = ["Builder", "build", "cadence", "voice"]
 
 
 @pytest.fixture

@@ -11,11 +11,14 @@ from fastapi import FastAPI
 from leadflow.channels.simulated import SimulatedVoice
 from leadflow.clock import FrozenClock
 from leadflow.dnc import service
+from leadflow.models import LeadStatus
+from tests.cadence.conftest import Cadence
 from tests.dialing.conftest import make_call
 from tests.factories import Factory
 from tests.telephony.builders import Builder
 
 LISTED = "+17193132645"
+NEW_YORK = "+12125550123"
 
 
 async def import_list(
@@ -110,3 +113,31 @@ def remove_files(directory: Path, pattern: str) -> None:
     """As on a node the file was never copied to."""
     for path in directory.glob(pattern):
         path.unlink()
+
+
+async def test_a_list_updated_mid_cadence_stops_the_next_call(
+    app: FastAPI, cadence: Cadence, clock: FrozenClock, dnc_dir: Path
+) -> None:
+    schedule = await cadence.schedule(
+        [{"type": "sms", "body": "hi"}, {"type": "wait", "hours": 1}, {"type": "call"}]
+    )
+    lead = await cadence.post_lead(schedule, caller_id=NEW_YORK)
+    await cadence.work()
+    assert [m.to for m in cadence.sms.sent] == [NEW_YORK]
+    await import_list(app, clock, dnc_dir, "state:NY", NEW_YORK)
+    clock.advance(hours=2)
+    await cadence.work()
+    assert await cadence.calls(lead["id"]) == []
+    assert list(cadence.voice.sent) == []
+    assert (await cadence.lead(lead["id"])).status == LeadStatus.DNC
+
+
+async def test_a_listed_number_gets_no_text_from_the_cadence(
+    app: FastAPI, cadence: Cadence, clock: FrozenClock, dnc_dir: Path
+) -> None:
+    await import_list(app, clock, dnc_dir, "litigator", NEW_YORK)
+    schedule = await cadence.schedule([{"type": "sms", "body": "hi"}])
+    lead = await cadence.post_lead(schedule, caller_id=NEW_YORK)
+    await cadence.work()
+    assert list(cadence.sms.sent) == []
+    assert (await cadence.lead(lead["id"])).status == LeadStatus.DNC
