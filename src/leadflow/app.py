@@ -13,6 +13,7 @@ from leadflow.clock import Clock, SystemClock
 from leadflow.db.engine import create_engine
 from leadflow.db.group_commit import GroupCommitter
 from leadflow.db.session import make_sessionmaker
+from leadflow.dnc.checks import dnc_health_warnings
 from leadflow.kit import handlers
 from leadflow.kit.auth import KeyCache
 from leadflow.kit.body_limit import RequestLimits
@@ -97,6 +98,7 @@ def _include_routers(app: FastAPI) -> None:
     from leadflow.contacts.endpoints import router as contacts_router
     from leadflow.dialing.endpoints import router as dialing_router
     from leadflow.distributions.endpoints import router as distributions_router
+    from leadflow.dnc.endpoints import router as dnc_router
     from leadflow.leads.endpoints import router as leads_router
     from leadflow.leads.records import router as lead_records_router
     from leadflow.numbers.endpoints import router as numbers_router
@@ -122,7 +124,7 @@ def _include_routers(app: FastAPI) -> None:
             503: {"model": TrackDriveErrorBody, "description": "The database cannot be reached"}
         },
     )
-    async def healthz() -> dict[str, bool]:
+    async def healthz() -> dict[str, object]:
         """200 while the database answers ``SELECT 1``; 503 otherwise, so a balancer stops
         sending traffic to a process that could not store a lead."""
         try:
@@ -130,7 +132,8 @@ def _include_routers(app: FastAPI) -> None:
                 await connection.execute(text("SELECT 1"))
         except Exception as exc:
             raise TrackDriveError(503, {"database": ["unreachable"]}, "unhealthy") from exc
-        return {"ok": True}
+        warnings = await dnc_health_warnings(app)  # do-not-call lists (leadflow.dnc.checks)
+        return {"ok": True, "warnings": warnings} if warnings else {"ok": True}
 
     # Lead intake first: it is the hot path, and routes are matched in order.
     for router in (
@@ -152,6 +155,7 @@ def _include_routers(app: FastAPI) -> None:
         calls_router,
         campaigns_router,
         reports_router,
+        dnc_router,
     ):
         app.include_router(router)
     web.install(app)

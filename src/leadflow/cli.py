@@ -15,6 +15,7 @@ import uvicorn
 
 from leadflow.clock import SystemClock
 from leadflow.db.migrate import upgrade
+from leadflow.dnc.commands import dnc_app
 from leadflow.settings import get_settings
 
 app = typer.Typer(
@@ -28,6 +29,7 @@ app.add_typer(companies_app, name="companies")
 app.add_typer(users_app, name="users")
 reports_app = typer.Typer(help="Report counters.", no_args_is_help=True)
 app.add_typer(reports_app, name="reports")
+app.add_typer(dnc_app, name="dnc")
 
 
 def _default_port() -> int:

@@ -178,6 +178,19 @@ class Settings(BaseSettings):
         description="Days a delivered or failed webhook delivery is kept; 0: forever.",
     )
 
+    # Do-not-call lists (docs/dnc.md): files shared by every process, versions in the database.
+    dnc_dir: Path = Field(
+        default=Path("var") / "dnc",
+        description="Directory of the do-not-call list files. Every node must see the same "
+        "files (a shared mount, or the same imports copied before they are switched).",
+    )
+    dnc_refresh_seconds: float = Field(
+        default=5.0, ge=0, description="How long a process trusts its view of list versions."
+    )
+    dnc_federal_max_age_days: int = Field(
+        default=31, ge=1, description="Older than this, the federal list is reported stale."
+    )
+
 
 @lru_cache
 def get_settings() -> Settings:

@@ -21,7 +21,7 @@ import gc
 import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -35,6 +35,8 @@ from leadflow.cadence.state import ScheduleCache, WorkedSchedule, contact_state
 from leadflow.cadence.steps import work_lead
 from leadflow.db.snapshot import ReadLog
 from leadflow.db.statements import Row, Sql, SqliteSql
+from leadflow.dnc.checks import shared_list_hits
+from leadflow.dnc.registry import DncRegistry
 from leadflow.kit.templating import TemplateLimits
 from leadflow.schedules.dial_order import dial_order_key, favours_real_time
 from leadflow.settings import Settings
@@ -69,11 +71,17 @@ class CadenceJob:
     def __init__(self) -> None:
         self.schedules = ScheduleCache()
         self.renders: Renders | None = None
+        self.dnc: DncRegistry | None = None
+        """The shared do-not-call lists, refreshed before each batch: a list updated
+        mid-cadence stops the next action of every lead it holds."""
         """The renders of the last plan, which a decision under the lock looks up."""
 
     async def __call__(self, context: WorkerContext) -> int:
         settings = context.settings
         now = context.clock.now()
+        if context.dnc is not None:
+            await context.dnc.refresh()
+            self.dnc = context.dnc
         decided = await self._decided(context, now)
         if decided.effects:
             sent = await send_all(decided.effects, context.channels, context.http, settings)
@@ -175,6 +183,9 @@ class CadenceJob:
         for lead in in_dial_order(leads, schedules):
             schedule = schedules[lead["schedule_id"]]
             contact = contact_state(flags.get((lead["company_id"], lead["caller_id"])))
+            if self.dnc is not None and lead["caller_id"]:
+                hits = shared_list_hits(self.dnc, lead["caller_id"])
+                contact = replace(contact, shared_dnc_lists=hits)
             work_lead(batch, lead, schedule, contact)
         return batch
 

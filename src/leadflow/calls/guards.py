@@ -54,6 +54,8 @@ class ContactState:
     opt_out: bool = False
     dnc: bool = False
     on_company_dnc_list: bool = False
+    shared_dnc_lists: tuple[str, ...] = ()
+    """Shared do-not-call lists holding the number, as ``federal (version 3)`` (leadflow.dnc)."""
 
 
 @dataclass(frozen=True)
@@ -122,6 +124,8 @@ def not_suppressed(attempt: DialAttempt) -> GuardFailure | None:
         reason = "has opted out"
     elif contact.dnc or contact.on_company_dnc_list:
         reason = "is on the do-not-call list"
+    elif contact.shared_dnc_lists:
+        reason = f"is on the {', '.join(contact.shared_dnc_lists)} do-not-call list"
     else:
         return None
     return GuardFailure(SUPPRESSED, reason, "to")

@@ -42,7 +42,10 @@ async def place_call(state: State, company_id: int, params: MakeCallParams) -> P
         now=state.clock.now(),
         default_caller_id=settings.default_caller_id,
         rng=random.Random(),
+        dnc=worker.dnc,
     )
+    if worker.dnc is not None:
+        await worker.dnc.refresh()
 
     def decide(sql: Sql) -> DecidedCall:
         return decide_call(sql, params, ctx)

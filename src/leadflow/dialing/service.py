@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import random
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from functools import lru_cache
 from typing import Any
@@ -31,6 +31,8 @@ from leadflow.dialing import repository
 from leadflow.dialing.schemas import MakeCallParams
 from leadflow.distributions.matching import routing_data
 from leadflow.distributions.repository import resolve_route
+from leadflow.dnc.checks import shared_list_hits
+from leadflow.dnc.registry import DncRegistry
 from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
 from leadflow.kit.values import iso_time
@@ -49,6 +51,8 @@ class DialContext:
     now: datetime
     default_caller_id: str
     rng: random.Random
+    dnc: DncRegistry | None = None
+    """The shared do-not-call lists in force (refreshed before deciding); None checks none."""
 
 
 @dataclass(frozen=True)
@@ -216,6 +220,8 @@ def _gather(
             contact = guards.ContactState(
                 blocked=bool(row["blocked"]), opt_out=bool(row["opt_out"]), dnc=bool(row["dnc"])
             )
+        if ctx.dnc is not None:
+            contact = replace(contact, shared_dnc_lists=shared_list_hits(ctx.dnc, number))
         since = ctx.now - guards.REDIAL_LOCK
         if take_time_lock(sql, f"dial:{ctx.company_id}", number, ctx.now, guards.REDIAL_LOCK):
             last_dialed_at = repository.last_call_to(sql, ctx.company_id, number, since)

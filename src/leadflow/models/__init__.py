@@ -9,6 +9,7 @@ from leadflow.models.company import Company
 from leadflow.models.contact import Contact
 from leadflow.models.contact_event import ContactEvent
 from leadflow.models.distribution import Distribution
+from leadflow.models.dnc import DncImport, DncList
 from leadflow.models.lead import Lead, LeadStatus
 from leadflow.models.lead_count import LeadCount
 from leadflow.models.lead_event import LeadEvent
@@ -39,6 +40,8 @@ __all__ = [
     "Contact",
     "ContactEvent",
     "Distribution",
+    "DncImport",
+    "DncList",
     "FieldLabel",
     "Lead",
     "LeadCount",

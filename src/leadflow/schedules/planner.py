@@ -90,6 +90,8 @@ class ContactState:
     blocked: bool = False
     opt_out: bool = False
     dnc: bool = False
+    shared_dnc_lists: tuple[str, ...] = ()
+    """Shared do-not-call lists holding the number, with versions (``leadflow.dnc``)."""
 
 
 @dataclass(frozen=True)
@@ -149,6 +151,9 @@ def _suppression(contact: ContactState) -> EndLead | None:
         return EndLead(LeadStatus.OPT_OUT, "the number opted out")
     if contact.dnc:
         return EndLead(LeadStatus.DNC, "the number is on the do-not-call list")
+    if contact.shared_dnc_lists:
+        lists = ", ".join(contact.shared_dnc_lists)
+        return EndLead(LeadStatus.DNC, f"the number is on the {lists} do-not-call list")
     return None
 
 

@@ -16,6 +16,7 @@ from leadflow.clock import Clock
 from leadflow.db.group_commit import GroupCommitter
 from leadflow.db.session import make_sessionmaker
 from leadflow.db.snapshot import SnapshotReader
+from leadflow.dnc.registry import DncRegistry
 from leadflow.kit.pinned_http import OutboundPolicy, pinned_client
 from leadflow.settings import Settings
 
@@ -32,6 +33,8 @@ class WorkerContext:
     """For users' URLs (webhooks, webhook actions, the AI qualifier): pinned to the addresses
     the outbound URL policy passed (:mod:`leadflow.kit.pinned_http`), no redirects followed,
     a short timeout. The channels use their own client, for the operator's providers."""
+    dnc: DncRegistry | None = None
+    """The shared do-not-call lists in force in this process (leadflow.dnc.registry)."""
     snapshots: SnapshotReader | None = None
     """Read snapshots beside the write connection, for decisions made outside SQLite's write
     lock (:mod:`leadflow.db.snapshot`); None on PostgreSQL, whose claims lock rows, not the
@@ -60,6 +63,7 @@ async def worker_context(
                 channels=build_channels(settings, providers),
                 http=http,
                 snapshots=snapshots,
+                dnc=DncRegistry(engine, settings.dnc_dir, settings.dnc_refresh_seconds),
             )
     finally:
         if snapshots is not None:

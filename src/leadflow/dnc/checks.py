@@ -1,0 +1,55 @@
+"""Checks other domains call: which shared lists hold a number, and whether federal is stale."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from leadflow.dnc.registry import DEFAULT_LISTS, DncRegistry, ListVersion
+
+
+def shared_list_hits(
+    registry: DncRegistry, number: str, wanted: Iterable[str] = DEFAULT_LISTS
+) -> tuple[str, ...]:
+    """The shared lists holding ``number``, named with their version for messages and events
+    (``federal (version 3)``). A list this node cannot read counts as holding it."""
+    return tuple(
+        f"{hit.name} (unavailable on this node)"
+        if hit.unavailable
+        else f"{hit.name} (version {hit.version})"
+        for hit in registry.hits(number, wanted)
+    )
+
+
+def federal_warning(
+    versions: Iterable[ListVersion], now: datetime, max_age_days: int
+) -> str | None:
+    """Why the federal list needs attention (missing or older than the scrub interval the law
+    sets, 31 days), or None. The dashboard and ``/healthz`` show it."""
+    federal = next((v for v in versions if v.name == "federal"), None)
+    if federal is None:
+        return "no federal do-not-call list has been imported"
+    age = now - federal.updated_at
+    if age > timedelta(days=max_age_days):
+        return f"the federal do-not-call list is {age.days} days old (over {max_age_days})"
+    return None
+
+
+async def dnc_health_warnings(app: Any) -> list[str]:
+    """``/healthz``'s do-not-call warnings: a federal list once imported but now stale, and
+    lists whose file this node cannot read. A deployment that imported no list is not warned
+    here (the lists endpoint and the dashboard say so)."""
+    registry: DncRegistry | None = getattr(app.state.worker_context, "dnc", None)
+    if registry is None:
+        return []
+    await registry.refresh()
+    warnings = registry.problems()
+    versions = registry.versions()
+    if any(v.name == "federal" for v in versions):
+        stale = federal_warning(
+            versions, app.state.clock.now(), app.state.settings.dnc_federal_max_age_days
+        )
+        if stale is not None:
+            warnings.append(stale)
+    return warnings

@@ -1,0 +1,129 @@
+"""`/api/v1/dnc`: the lists in force, checking a number, and the company's internal list.
+
+The shared lists (federal, state, litigator) are the same for every company and change only by
+import (``leadflow dnc import``). The internal list is the company's own: its contacts marked
+do-not-call or opted out; adding and removing here set the contact's ``dnc`` flag and keep the
+change on the number's history (``GET /api/v1/contacts/:caller_id/history``).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Query, Request
+from starlette.responses import Response
+
+from leadflow.contacts.records_repository import ContactRepository
+from leadflow.db.session import SessionDep
+from leadflow.dnc.checks import federal_warning
+from leadflow.dnc.registry import INTERNAL, DncRegistry
+from leadflow.dnc.schemas import CheckOut, HitOut, ListOut, ListsOut
+from leadflow.kit import envelope
+from leadflow.kit.auth import READ, WRITE, Principal, require
+from leadflow.kit.dependencies import ClockDep
+from leadflow.kit.errors import TrackDriveError
+from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
+from leadflow.leads.records_repository import LeadRecordRepository
+from leadflow.models import ContactEvent
+
+router = APIRouter(prefix="/api/v1/dnc", tags=["dnc"])
+Reader = Annotated[Principal, Depends(require("contacts", READ))]
+Writer = Annotated[Principal, Depends(require("contacts", WRITE))]
+
+
+async def _registry(request: Request) -> DncRegistry:
+    registry: DncRegistry = request.app.state.worker_context.dnc
+    await registry.refresh()
+    return registry
+
+
+RegistryDep = Annotated[DncRegistry, Depends(_registry)]
+
+
+def _e164(caller_id: str, region: str, field: str) -> str:
+    try:
+        return to_e164(caller_id, region)
+    except InvalidPhoneNumberError:
+        raise TrackDriveError.field(field, "is not a valid phone number") from None
+
+
+@router.get("/lists", summary="The shared lists in force, with versions and ages")
+async def lists(
+    principal: Reader, registry: RegistryDep, clock: ClockDep, request: Request
+) -> Response:
+    now = clock.now()
+    versions = registry.versions()
+    out = ListsOut(
+        lists=[
+            ListOut(
+                name=v.name,
+                version=v.version,
+                numbers=v.numbers,
+                updated_at=v.updated_at,
+                age_days=(now - v.updated_at).days,
+                available=v.available,
+            )
+            for v in versions
+        ],
+        warning=federal_warning(versions, now, request.app.state.settings.dnc_federal_max_age_days),
+    )
+    return envelope.one("dnc", out)
+
+
+@router.get("/check", summary="Which lists hold a number, and in which version")
+async def check(
+    principal: Reader,
+    session: SessionDep,
+    registry: RegistryDep,
+    number: Annotated[str, Query(description="The number, E.164 or national")],
+) -> Response:
+    e164 = _e164(number, principal.default_region, "number")
+    hits = [
+        HitOut(name=h.name, version=h.version, unavailable=h.unavailable)
+        for h in registry.hits(e164)
+    ]
+    contact = await ContactRepository(session, principal.company_id).by_number(e164)
+    if contact is not None and (contact.dnc or contact.opt_out):
+        hits.insert(0, HitOut(name=INTERNAL, version=None))
+    return envelope.one("dnc_check", CheckOut(number=e164, listed=bool(hits), lists=hits))
+
+
+async def _set_internal(
+    caller_id: str, principal: Principal, session: SessionDep, clock: ClockDep, listed: bool
+) -> Response:
+    number = _e164(caller_id, principal.default_region, "caller_id")
+    now = clock.now()
+    await LeadRecordRepository(session, principal.company_id).set_contact_state(
+        number, now, dnc=listed
+    )
+    kind = "dnc_added" if listed else "dnc_removed"
+    session.add(
+        ContactEvent(
+            company_id=principal.company_id,
+            number=number,
+            kind=kind,
+            source="api",
+            reason=None,
+            created_at=now,
+        )
+    )
+    await session.flush()
+    hits = [HitOut(name=INTERNAL, version=None)] if listed else []
+    return envelope.one("dnc_check", CheckOut(number=number, listed=listed, lists=hits))
+
+
+@router.post("/internal/{caller_id}", summary="Add a number to the company's internal list")
+async def add_internal(
+    caller_id: str, principal: Writer, session: SessionDep, clock: ClockDep
+) -> Response:
+    return await _set_internal(caller_id, principal, session, clock, True)
+
+
+@router.delete(
+    "/internal/{caller_id}",
+    summary="Remove a number from the internal list (an opt-out stays until opted in)",
+)
+async def remove_internal(
+    caller_id: str, principal: Writer, session: SessionDep, clock: ClockDep
+) -> Response:
+    return await _set_internal(caller_id, principal, session, clock, False)
