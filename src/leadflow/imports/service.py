@@ -145,12 +145,15 @@ class LeadImporter:
         import_id: int | None,
         start: Progress,
         on_batch: Callable[[Progress, list[Rejected]], None] | None = None,
+        max_rows: int | None = None,
     ) -> Progress:
-        """Import every row after ``start.rows_done``; ``import_id`` None is a dry run.
-        ``on_batch`` hears each committed batch (its progress and rejected rows)."""
+        """Import every row after ``start.rows_done`` (at most ``max_rows`` of them);
+        ``import_id`` None is a dry run. ``on_batch`` hears each committed batch (its progress
+        and rejected rows)."""
         owner = await self.owners.resolve(lead_token)
         progress = start
-        rows = islice(read_rows(path, layout), start.rows_done, None)
+        end = None if max_rows is None else start.rows_done + max_rows
+        rows = islice(read_rows(path, layout), start.rows_done, end)
         for chunk in _chunks(rows, self.batch_rows):
             prepared = [await self._prepare(owner, lead_token, layout, mapping, r) for r in chunk]
             now = self.clock.now()
