@@ -179,9 +179,9 @@ async def _mapping_page(
     )
 
 
-@router.get("/imports/{uuid}")
-async def show(request: Request, uuid: str, user: UserDep, db: SessionDep) -> Response:
-    record = await _record(db, user, uuid)
+@router.get("/imports/{ref}")
+async def show(request: Request, ref: str, user: UserDep, db: SessionDep) -> Response:
+    record = await _record(db, user, ref)
     if record.status == DRAFT:
         return await _mapping_page(request, user, db, record)
     percent = 100 * record.rows_done // record.total_rows if record.total_rows else 100
@@ -209,14 +209,14 @@ async def _token(db: SessionDep, user: WebUser, target: str) -> tuple[str, str] 
     return None
 
 
-@router.post("/imports/{uuid}/start")
+@router.post("/imports/{ref}/start")
 async def start(
-    request: Request, uuid: str, user: UserDep, form: CsrfDep, db: SessionDep, clock: ClockDep
+    request: Request, ref: str, user: UserDep, form: CsrfDep, db: SessionDep, clock: ClockDep
 ) -> Response:
     """Queue the import for the worker, with its mapping and its schedule or offer."""
-    record = await _record(db, user, uuid)
+    record = await _record(db, user, ref)
     if record.status != DRAFT:
-        return redirect(request, f"/imports/{uuid}")
+        return redirect(request, f"/imports/{ref}")
     chosen = {name: str(value) for name, value in form.items() if isinstance(value, str)}
     found = await _token(db, user, chosen.get("target", ""))
     if found is None:
@@ -241,13 +241,13 @@ async def start(
     )
     record.total_rows = await asyncio.to_thread(count_rows, Path(record.path), layout)
     record.status, record.updated_at = LeadImportStatus.QUEUED, clock.now()
-    return redirect(request, f"/imports/{uuid}")
+    return redirect(request, f"/imports/{ref}")
 
 
-@router.get("/imports/{uuid}/errors.csv")
-async def rejected(request: Request, uuid: str, user: UserDep, db: SessionDep) -> Response:
+@router.get("/imports/{ref}/errors.csv")
+async def rejected(request: Request, ref: str, user: UserDep, db: SessionDep) -> Response:
     """The rejected rows: row number, the API's message, then the file's own columns."""
-    record = await _record(db, user, uuid)
+    record = await _record(db, user, ref)
     header = tuple(record.mapping)
     rows = flow.rejected_rows(request.app.state.sessionmaker, record.id)
     name = f"{Path(record.filename).stem}.errors.csv"
