@@ -283,3 +283,8 @@ def announce_when_ready(port: int) -> threading.Thread:
     thread = threading.Thread(target=wait_then_print, name="announce-ready", daemon=True)
     thread.start()
     return thread
+
+
+from leadflow.imports.command import leads_app  # noqa: E402
+
+app.add_typer(leads_app, name="leads")

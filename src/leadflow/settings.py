@@ -29,6 +29,11 @@ class Settings(BaseSettings):
         "started, which they wake when they commit work someone waits on.",
     )
     worker_poll_seconds: float = 1.0
+    import_dir: str = Field(
+        default=str(Path("var") / "imports"),
+        description="Where CSV files uploaded in the web app wait for the worker to import them "
+        "(each is deleted once imported); the API and worker processes must share it.",
+    )
     db_pool_size: int = 10
     allow_private_urls: bool = Field(
         default=False, description="Let user-configured outbound URLs reach private networks."

@@ -8,7 +8,7 @@ from datetime import datetime
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Body, Depends, Query
+from fastapi import APIRouter, Body, Depends, Query, Request
 from starlette.responses import Response
 
 from leadflow.calls.conversion import announce_call_changed, convert_lead_of, converts
@@ -96,9 +96,10 @@ async def _load(repo: CallRepository, ref: str) -> Call:
 @router.get(
     "",
     summary="List calls",
-    **envelope.documented("calls", listing.listed_item(CallOut), plural=True),
+    **listing.with_csv(envelope.documented("calls", listing.listed_item(CallOut), plural=True)),
 )
 async def list_calls(
+    request: Request,
     principal: Reader,
     session: SessionDep,
     query: ListQueryDep,
@@ -125,6 +126,15 @@ async def list_calls(
         schedule_id=schedule_id,
         traffic_source_id=traffic_source_id,
     )
+    if query.csv:
+        return listing.csv_export(
+            request.app.state.sessionmaker,
+            CALL_LISTING,
+            query,
+            base,
+            filename="calls.csv",
+            region=principal.default_region,
+        )
     page = await listing.fetch(session, CALL_LISTING, query, base, region=principal.default_region)
     return envelope.many("calls", page.items, page.metadata)
 

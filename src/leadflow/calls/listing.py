@@ -55,4 +55,5 @@ CALL_LISTING = ListSpec(
         "revenue": Call.__table__.c.revenue_cents,
         "payout": Call.__table__.c.payout_cents,
     },
+    spread={"data": "tokens"},
 )

@@ -30,7 +30,9 @@ from leadflow.kit.refusals import refuse
 
 # (path prefix, largest body in bytes) for routes allowed more than LEADFLOW_MAX_BODY_BYTES;
 # the first prefix that matches wins. Example: ("/api/v1/uploads", 50 * 1024 * 1024).
-ROUTE_BODY_LIMITS: tuple[tuple[str, int], ...] = ()
+ROUTE_BODY_LIMITS: tuple[tuple[str, int], ...] = (
+    ("/imports", 512 * 1024 * 1024),  # a CSV file of leads (web upload)
+)
 
 
 class BodyTooLargeError(Exception):

@@ -9,7 +9,7 @@ sets the company-wide contact state and ends the number's live leads, as intake'
 from datetime import datetime
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends
+from fastapi import APIRouter, Body, Depends, Request
 from starlette.responses import Response
 
 from leadflow.db.session import SessionDep, flush_or_422
@@ -62,10 +62,21 @@ async def _serialised(repo: LeadRecordRepository, lead: Lead) -> dict[str, Any]:
 @router.get(
     "",
     summary="List leads",
-    **envelope.documented("leads", listing.listed_item(LeadOut), plural=True),
+    **listing.with_csv(envelope.documented("leads", listing.listed_item(LeadOut), plural=True)),
 )
-async def list_leads(principal: Reader, session: SessionDep, query: ListQueryDep) -> Response:
+async def list_leads(
+    request: Request, principal: Reader, session: SessionDep, query: ListQueryDep
+) -> Response:
     repo = LeadRecordRepository(session, principal.company_id)
+    if query.csv:
+        return listing.csv_export(
+            request.app.state.sessionmaker,
+            LEAD_LISTING,
+            query,
+            repo.scoped(),
+            filename="leads.csv",
+            region=principal.default_region,
+        )
     page = await listing.fetch(
         session,
         LEAD_LISTING,

@@ -93,4 +93,5 @@ LEAD_LISTING = ListSpec(
         "trackdrive_number_plain": _number_plain(Lead.trackdrive_number_id),
         "sms_number_plain": _number_plain(Lead.sms_number_id),
     },
+    spread={"data": "tokens"},
 )

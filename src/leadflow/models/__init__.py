@@ -13,6 +13,7 @@ from leadflow.models.dnc import DncImport, DncList
 from leadflow.models.lead import Lead, LeadStatus
 from leadflow.models.lead_count import LeadCount
 from leadflow.models.lead_event import LeadEvent
+from leadflow.models.lead_import import LeadImport, LeadImportError, LeadImportStatus
 from leadflow.models.message import Message, MessageStatus
 from leadflow.models.number import Number
 from leadflow.models.offer import Offer
@@ -46,6 +47,9 @@ __all__ = [
     "Lead",
     "LeadCount",
     "LeadEvent",
+    "LeadImport",
+    "LeadImportError",
+    "LeadImportStatus",
     "LeadStatus",
     "Message",
     "MessageStatus",

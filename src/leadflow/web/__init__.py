@@ -34,6 +34,10 @@ def install(app: FastAPI) -> None:
         StaticFiles(directory=str(Path(__file__).parent / "static")),
         name="static",
     )
+    from leadflow.web.pages import imports
+
+    # Before the leads pages: /leads/export.csv is not the lead /leads/{ref}.
+    app.include_router(imports.router)
     for module in (login, dashboard, schedules, leads, suppression, resources):
         app.include_router(module.router)
     app.include_router(reports_page.router)

@@ -1,0 +1,266 @@
+"""Importing a CSV file of leads: every row is one ``POST /api/v1/leads``.
+
+Each row becomes the raw parameters of a post (its columns under their mapped names, the
+import's lead token beside them) and goes through intake's own code: ``parse_intake`` for
+normalisation and the 422 of every bad field, the router's distribution, and the intake unit
+for duplicates, suppression, attribution and tokens. What differs is only the transport:
+rows go to the database :data:`BATCH_ROWS` at a time, each batch one group-commit unit holding
+its rows' leads, the import's progress and its rejected rows, so a batch is all there or not
+at all and an import killed anywhere resumes at the first row not committed.
+
+A batch runs optimistically, every row in one go; if a row fails inside the database (the
+rules intake checks there, such as ``assign_trackdrive_number`` with no number to assign),
+the batch runs again with a savepoint per row, which rejects that row alone, as
+``db.group_commit`` does for posts.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from itertools import islice
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.exc import DBAPIError
+
+from leadflow.clock import Clock
+from leadflow.db.group_commit import GroupCommitter, is_transient
+from leadflow.db.statements import Sql
+from leadflow.imports.repository import record_batch
+from leadflow.kit.csv_reader import CsvLayout, read_rows
+from leadflow.kit.errors import TrackDriveError
+from leadflow.leads.owner import LeadOwner, OwnerCache, Routing
+from leadflow.leads.params import IntakeParams, parse_intake
+from leadflow.leads.service import IntakeContext, IntakeMode, intake
+
+BATCH_ROWS = 1000
+"""Rows per transaction: a commit's cost spread over many rows, a batch's work short enough
+that posts waiting on the same write lock wait little."""
+CsvRow = tuple[int, list[str]]
+Rejected = tuple[int, str, list[str]]
+"""A rejected row: its number, the API's message and its values."""
+SKIP = ""
+"""A mapping to this name leaves the column out."""
+
+
+@dataclass(frozen=True)
+class Progress:
+    """Where an import stands: data rows read, and how many of them were accepted or
+    rejected (blank rows are neither)."""
+
+    total: int | None
+    rows_done: int
+    accepted: int
+    rejected: int
+
+
+@dataclass
+class _Row:
+    number: int
+    values: list[str]
+    owner: LeadOwner | None = None
+    params: IntakeParams | None = None
+    routing: Routing | None = None
+    error: str | None = None
+
+
+@dataclass
+class _BatchResult:
+    accepted: int = 0
+    rejected: list[Rejected] = field(default_factory=list)
+
+
+def message(error: TrackDriveError) -> str:
+    """The API's answer to a post as one line: ``caller_id: is not a valid phone number``."""
+    parts = []
+    for name, messages in error.errors.items():
+        for text in messages:
+            parts.append(text if name == "base" else f"{name}: {text}")
+    return "; ".join(parts) or f"refused ({error.status})"
+
+
+class MappingError(ValueError):
+    """``--map`` (or the web form's mapping) does not fit the file."""
+
+
+def check_mapping(header: Sequence[str], mapping: Mapping[str, str]) -> dict[str, str]:
+    """``--map column=name`` checked against the file's header (:class:`MappingError` says
+    what is wrong). A column mapped to ``""`` is left out; ``lead_token`` is the import's."""
+    unknown = [column for column in mapping if column not in header]
+    if unknown:
+        raise MappingError(
+            f"no column {', '.join(unknown)} in the file; its columns: {', '.join(header)}"
+        )
+    if "lead_token" in mapping.values() or ("lead_token" in header and "lead_token" not in mapping):
+        raise MappingError("lead_token comes from the import, not from a column; map it to ''")
+    return {column: name.strip() for column, name in mapping.items()}
+
+
+def row_fields(
+    header: Sequence[str], values: Sequence[str], mapping: Mapping[str, str]
+) -> dict[str, Any]:
+    """A row as a post's raw parameters: each column under its mapped name (its header when
+    unmapped), blank cells left out so that they set nothing. ValueError when the row holds
+    more values than the header names columns."""
+    extra = [value for value in values[len(header) :] if value.strip()]
+    if extra:
+        raise ValueError(f"the row has {len(values)} values; the header names {len(header)}")
+    fields: dict[str, Any] = {}
+    for column, value in zip(header, values, strict=False):
+        name = mapping.get(column, column)
+        if name != SKIP and value.strip():
+            fields[name] = value
+    return fields
+
+
+class LeadImporter:
+    """Runs one import from a given row on; ``dry_run`` checks every row the way intake
+    parses it and writes nothing."""
+
+    def __init__(
+        self,
+        committer: GroupCommitter,
+        owners: OwnerCache,
+        clock: Clock,
+        *,
+        max_json_depth: int,
+        batch_rows: int = BATCH_ROWS,
+    ) -> None:
+        self.committer = committer
+        self.owners = owners
+        self.clock = clock
+        self.max_json_depth = max_json_depth
+        self.batch_rows = batch_rows
+
+    async def run(
+        self,
+        path: Path,
+        layout: CsvLayout,
+        lead_token: str,
+        mapping: Mapping[str, str],
+        *,
+        import_id: int | None,
+        start: Progress,
+        on_batch: Callable[[Progress, list[Rejected]], None] | None = None,
+        max_rows: int | None = None,
+    ) -> Progress:
+        """Import every row after ``start.rows_done`` (at most ``max_rows`` of them);
+        ``import_id`` None is a dry run. ``on_batch`` hears each committed batch (its progress
+        and rejected rows)."""
+        owner = await self.owners.resolve(lead_token)
+        progress = start
+        end = None if max_rows is None else start.rows_done + max_rows
+        rows = islice(read_rows(path, layout), start.rows_done, end)
+        for chunk in _chunks(rows, self.batch_rows):
+            prepared = [await self._prepare(owner, lead_token, layout, mapping, r) for r in chunk]
+            now = self.clock.now()
+            if import_id is None:
+                result = _BatchResult(
+                    accepted=sum(1 for row in prepared if row.error is None),
+                    rejected=[(r.number, r.error, r.values) for r in prepared if r.error],
+                )
+            else:
+                result = await self._commit(prepared, import_id, progress.rows_done, now)
+            progress = Progress(
+                total=progress.total,
+                rows_done=progress.rows_done + len(chunk),
+                accepted=progress.accepted + result.accepted,
+                rejected=progress.rejected + len(result.rejected),
+            )
+            if on_batch is not None:
+                on_batch(progress, result.rejected)
+        return progress
+
+    async def _prepare(
+        self,
+        owner: LeadOwner,
+        lead_token: str,
+        layout: CsvLayout,
+        mapping: Mapping[str, str],
+        row: CsvRow,
+    ) -> _Row:
+        """Everything intake does before its unit: parse, normalise, route."""
+        number, values = row
+        prepared = _Row(number, values)
+        try:
+            raw = row_fields(layout.header, values, mapping)
+        except ValueError as exc:
+            prepared.error = str(exc)
+            return prepared
+        raw["lead_token"] = lead_token
+        try:
+            params = parse_intake(raw, owner.region, max_json_depth=self.max_json_depth)
+            target = owner
+            if owner.is_router:
+                target, prepared.routing = await self.owners.route(
+                    owner, params.traffic_source_ref, params.sub_id, params.tokens
+                )
+            prepared.owner, prepared.params = target, params
+        except TrackDriveError as exc:
+            prepared.error = message(exc)
+        return prepared
+
+    async def _commit(
+        self, rows: list[_Row], import_id: int, before: int, now: datetime
+    ) -> _BatchResult:
+        done = before + len(rows)
+        # In file order, so that leads' ids follow the file. (Group commit sorts posts by their
+        # duplicate lock; a batch of rows does not, and on PostgreSQL a deadlock with another
+        # process's batch is retried by the committer like any other.)
+        try:
+            return await self.committer.run(_unit(rows, import_id, before, done, now, False))
+        except Exception as exc:
+            if is_transient(exc):
+                raise
+        return await self.committer.run(_unit(rows, import_id, before, done, now, True))
+
+
+def _chunks(rows: Iterator[CsvRow], size: int) -> Iterator[list[CsvRow]]:
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+def _unit(
+    rows: list[_Row], import_id: int, before: int, done: int, now: datetime, careful: bool
+) -> Callable[[Sql], _BatchResult]:
+    """The batch as one group-commit unit: each accepted row's intake, then the progress.
+    ``careful`` gives each row a savepoint, so a row the database refuses is rejected alone."""
+
+    def unit(sql: Sql) -> _BatchResult:
+        result = _BatchResult()
+        for row in rows:
+            if row.error is not None or row.owner is None or row.params is None:
+                result.rejected.append((row.number, row.error or "refused", row.values))
+                continue
+            ctx = IntakeContext(
+                now=now,
+                remote_ip=None,
+                mode=IntakeMode.ENROL,
+                routing=row.routing,
+            )
+            if not careful:
+                intake(sql, row.owner, row.params, ctx)
+                result.accepted += 1
+                continue
+            sql.run("SAVEPOINT import_row")
+            try:
+                intake(sql, row.owner, row.params, ctx)
+                result.accepted += 1
+            except TrackDriveError as exc:
+                sql.run("ROLLBACK TO SAVEPOINT import_row")
+                result.rejected.append((row.number, message(exc), row.values))
+            except (DBAPIError, sqlite3.Error) as exc:
+                if is_transient(exc):
+                    raise
+                sql.run("ROLLBACK TO SAVEPOINT import_row")
+                text = "a value is out of range or conflicts with another record"
+                result.rejected.append((row.number, text, row.values))
+            sql.run("RELEASE SAVEPOINT import_row")
+        result.rejected.sort()
+        record_batch(sql, import_id, before, done, result.accepted, result.rejected, now)
+        return result
+
+    return unit
