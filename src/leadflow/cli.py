@@ -130,6 +130,45 @@ def db_upgrade() -> None:
     typer.echo("database is at the latest revision")
 
 
+@db_app.command("backup")
+def db_backup(
+    path: Path = typer.Argument(..., help="File to write (replaced if it exists)."),
+) -> None:
+    """Write a consistent copy of the database to PATH while it keeps serving.
+
+    SQLite: the online backup API. PostgreSQL: pg_dump's custom format (docs/operations.md)."""
+    from leadflow.ops.backup import BackupError, backup
+
+    try:
+        backup(get_settings().database_url, path)
+    except BackupError as exc:
+        typer.echo(f"backup failed: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"backed up to {path}")
+
+
+@db_app.command("restore")
+def db_restore(
+    path: Path = typer.Argument(..., help="A file written by `leadflow db backup`."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask before replacing the data."),
+) -> None:
+    """Replace everything in the database with the backup at PATH, then migrate it.
+
+    Stop `serve` and every `worker` first."""
+    from leadflow.ops.backup import BackupError, restore
+
+    settings = get_settings()
+    if not yes:
+        typer.confirm("Replace everything in the database with this backup?", abort=True)
+    try:
+        restore(settings.database_url, path)
+    except BackupError as exc:
+        typer.echo(f"restore failed: {exc}", err=True)
+        raise typer.Exit(1) from None
+    upgrade(settings.database_url)
+    typer.echo(f"restored from {path}")
+
+
 @companies_app.command("create")
 def companies_create(
     name: str = typer.Option(..., help="The company's name."),
