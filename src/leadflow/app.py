@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import text
 from starlette.types import Receive, Scope, Send
 
 from leadflow.clock import Clock, SystemClock
@@ -20,6 +20,7 @@ from leadflow.kit.envelope import TrackDriveErrorBody
 from leadflow.kit.errors import TrackDriveError
 from leadflow.leads import fast_path
 from leadflow.leads.owner import OwnerCache
+from leadflow.ops.health import HealthLimits, check_health
 from leadflow.settings import Settings, get_settings
 from leadflow.worker.context import worker_context
 from leadflow.worker.process import WakeSender
@@ -121,15 +122,19 @@ def _include_routers(app: FastAPI) -> None:
             503: {"model": TrackDriveErrorBody, "description": "The database cannot be reached"}
         },
     )
-    async def healthz() -> dict[str, bool]:
-        """200 while the database answers ``SELECT 1``; 503 otherwise, so a balancer stops
-        sending traffic to a process that could not store a lead."""
-        try:
-            async with app.state.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-        except Exception as exc:
-            raise TrackDriveError(503, {"database": ["unreachable"]}, "unhealthy") from exc
-        return {"ok": True}
+    async def healthz() -> dict[str, Any]:
+        """200 while the database answers, with the workers' heartbeats and the cadence's lag
+        (``status`` is ``degraded`` when either is off); 503 when the database cannot be
+        reached, so a balancer stops sending traffic to a process that could not store a
+        lead. See :mod:`leadflow.ops.health`."""
+        settings: Settings = app.state.settings
+        limits = HealthLimits(
+            settings.health_heartbeat_stale_seconds, settings.health_max_lag_seconds
+        )
+        health = await check_health(app.state.engine, app.state.clock.now(), limits)
+        if not health.database_ok:
+            raise TrackDriveError(503, {"database": ["unreachable"]}, "unhealthy")
+        return health.as_dict()
 
     # Lead intake first: it is the hot path, and routes are matched in order.
     for router in (

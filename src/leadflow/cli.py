@@ -169,6 +169,32 @@ def db_restore(
     typer.echo(f"restored from {path}")
 
 
+@app.command()
+def status(
+    as_json: bool = typer.Option(False, "--json", help="Print what /healthz answers."),
+) -> None:
+    """The database, the workers' heartbeats and the cadence's lag, as /healthz reports them.
+
+    Exits 0 when all is well, 1 when degraded (no live worker, or lag over its limit), 2 when
+    the database cannot be reached."""
+    from leadflow.db.engine import create_engine
+    from leadflow.ops.health import Health, HealthLimits, check_health, describe
+
+    settings = get_settings()
+    limits = HealthLimits(settings.health_heartbeat_stale_seconds, settings.health_max_lag_seconds)
+
+    async def read() -> Health:
+        engine = create_engine(settings.database_url, pool_size=1)
+        try:
+            return await check_health(engine, SystemClock().now(), limits)
+        finally:
+            await engine.dispose()
+
+    health = asyncio.run(read())
+    typer.echo(json.dumps(health.as_dict()) if as_json else describe(health))
+    raise typer.Exit({"ok": 0, "degraded": 1}.get(health.status, 2))
+
+
 @companies_app.command("create")
 def companies_create(
     name: str = typer.Option(..., help="The company's name."),

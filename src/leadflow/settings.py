@@ -178,6 +178,20 @@ class Settings(BaseSettings):
         description="Days a delivered or failed webhook delivery is kept; 0: forever.",
     )
 
+    # Operations (docs/operations.md): health, retention, metrics, logs.
+    health_heartbeat_stale_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A worker whose last heartbeat (every 5 s) is older than this counts as "
+        "gone in /healthz and `leadflow status`.",
+    )
+    health_max_lag_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long the oldest due lead may wait for its action before /healthz "
+        "reports the cadence as degraded.",
+    )
+
 
 @lru_cache
 def get_settings() -> Settings:

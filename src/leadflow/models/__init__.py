@@ -25,6 +25,7 @@ from leadflow.models.traffic_source import TrafficSource
 from leadflow.models.user import User
 from leadflow.models.user_session import UserSession
 from leadflow.models.webhook_delivery import WebhookAttempt, WebhookDelivery
+from leadflow.models.worker_heartbeat import WorkerHeartbeat
 
 __all__ = [
     "ApiKey",
@@ -61,4 +62,5 @@ __all__ = [
     "UserSession",
     "WebhookAttempt",
     "WebhookDelivery",
+    "WorkerHeartbeat",
 ]

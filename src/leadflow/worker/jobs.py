@@ -5,6 +5,7 @@ from __future__ import annotations
 from leadflow.cadence.job import CadenceJob
 from leadflow.cadence.sweep import sweep_unanswered
 from leadflow.dialing.jobs import PruneDialingLocks
+from leadflow.ops.heartbeat import Heartbeat
 from leadflow.submissions.pipeline.housekeeping import PruneDuplicateLocks
 from leadflow.submissions.pipeline.job import SubmissionJob
 from leadflow.webhooks.delivery import deliver_due_webhooks
@@ -21,4 +22,5 @@ def default_jobs() -> list[Job]:
         PruneDialingLocks(),
         PruneDuplicateLocks(),
         PruneWebhookDeliveries(),
+        Heartbeat(),
     ]
