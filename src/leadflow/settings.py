@@ -191,6 +191,24 @@ class Settings(BaseSettings):
         description="How long the oldest due lead may wait for its action before /healthz "
         "reports the cadence as degraded.",
     )
+    retention_lead_events_days: int = Field(
+        default=365,
+        ge=0,
+        description="Days a lead's timeline entries (lead events) are kept; the lead itself "
+        "stays. 0: forever.",
+    )
+    retention_call_events_days: int = Field(
+        default=90,
+        ge=0,
+        description="Days a call's status history (call events) is kept; the call stays. "
+        "0: forever.",
+    )
+    retention_webhook_attempts_days: int = Field(
+        default=14,
+        ge=0,
+        description="Days each try of a webhook delivery is kept (the delivery itself follows "
+        "LEADFLOW_WEBHOOK_RETENTION_DAYS). 0: forever.",
+    )
 
 
 @lru_cache

@@ -73,3 +73,23 @@ def forget_worker(sql: Sql, *, worker: str) -> int:
 def forget_dead_workers(sql: Sql, *, before: datetime) -> int:
     """Rows of workers that died without saying so, once nobody needs to see them."""
     return sql.run("DELETE FROM worker_heartbeats WHERE beat_at < :before", before=before)
+
+
+PRUNED_TABLES = frozenset({"lead_events", "call_events", "webhook_attempts"})
+
+
+def prune_oldest(sql: Sql, table: str, *, before: datetime, limit: int) -> int:
+    """Delete those of the ``limit`` oldest rows of ``table`` (by id) created before ``before``.
+
+    Rows are written in time order, so the lowest ids are the oldest: reading the first
+    ``limit`` ids walks the primary key and needs no index on ``created_at``, whatever the
+    table's size. Fewer deleted than ``limit`` means no old rows are left (give or take rows
+    written out of order by processes whose clocks differ by seconds, caught next time)."""
+    if table not in PRUNED_TABLES:
+        raise ValueError(f"{table} is not pruned")
+    return sql.run(
+        f"DELETE FROM {table} WHERE id IN (SELECT id FROM (SELECT id, created_at FROM {table}"
+        " ORDER BY id LIMIT :limit) AS head WHERE created_at < :before)",
+        before=before,
+        limit=limit,
+    )
