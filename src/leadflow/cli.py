@@ -41,8 +41,14 @@ def serve(
 ) -> None:
     """Serve the API, with a worker process beside it (unless LEADFLOW_EMBEDDED_WORKER=false)."""
     from leadflow.kit.connections import connection_cap, raise_open_file_limit
+    from leadflow.ops.multiprocess import (
+        prepare_multiprocess_directory,
+        remove_multiprocess_directory,
+    )
     from leadflow.worker.process import WorkerProcess
 
+    # Before any process imports prometheus-client: every process below shares /metrics.
+    metrics_directory = prepare_multiprocess_directory()
     settings = get_settings()
     if migrate:
         upgrade(settings.database_url)
@@ -79,6 +85,7 @@ def serve(
     finally:
         if worker_process is not None:
             worker_process.stop()
+        remove_multiprocess_directory(metrics_directory)
 
 
 @app.command()
@@ -90,6 +97,7 @@ def worker(
     from leadflow.db.engine import create_engine
     from leadflow.db.group_commit import GroupCommitter
     from leadflow.heap import freeze_startup_objects
+    from leadflow.ops.metrics import flush_every_second
     from leadflow.worker.context import worker_context
     from leadflow.worker.jobs import default_jobs
     from leadflow.worker.process import listen_for_wakes, watch_lifeline
@@ -112,7 +120,9 @@ def worker(
             listener = listen_for_wakes(loop, wake_socket, runner.wake) if wake_socket else None
             freeze_startup_objects()
             runner.start()
+            metrics_flusher = asyncio.create_task(flush_every_second())
             await stop.wait()
+            metrics_flusher.cancel()
             if listener is not None:
                 loop.remove_reader(listener.fileno())
                 listener.close()

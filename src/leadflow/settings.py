@@ -209,6 +209,16 @@ class Settings(BaseSettings):
         description="Days each try of a webhook delivery is kept (the delivery itself follows "
         "LEADFLOW_WEBHOOK_RETENTION_DAYS). 0: forever.",
     )
+    metrics_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="When set, GET /metrics needs `Authorization: Bearer <token>`. Empty: only "
+        "clients in LEADFLOW_METRICS_ALLOWED_NETWORKS are answered.",
+    )
+    metrics_allowed_networks: str = Field(
+        default="127.0.0.0/8,::1/128",
+        description="Comma list of addresses or CIDRs that may read /metrics without a token "
+        "(when no LEADFLOW_METRICS_TOKEN is set); everyone else gets a 404.",
+    )
 
 
 @lru_cache

@@ -12,7 +12,7 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow.db.statements import Sql
-from leadflow.models import Lead, Schedule, WorkerHeartbeat
+from leadflow.models import Lead, Schedule, Submission, WebhookDelivery, WorkerHeartbeat
 
 
 @dataclass(frozen=True)
@@ -93,3 +93,24 @@ def prune_oldest(sql: Sql, table: str, *, before: datetime, limit: int) -> int:
         before=before,
         limit=limit,
     )
+
+
+async def webhook_backlog(connection: AsyncConnection) -> int:
+    """Webhook deliveries still owed (``ix_webhook_deliveries_due`` counts them)."""
+    found = await connection.scalar(
+        select(func.count()).select_from(WebhookDelivery).where(WebhookDelivery.status == "pending")
+    )
+    return int(found or 0)
+
+
+SUBMISSIONS_IN_FLIGHT = ("new", "pending", "processing", "queued")
+
+
+async def submission_backlog(connection: AsyncConnection) -> int:
+    """Submissions the pipeline has yet to finish (``ix_submissions_due`` counts them)."""
+    found = await connection.scalar(
+        select(func.count())
+        .select_from(Submission)
+        .where(Submission.status.in_(SUBMISSIONS_IN_FLIGHT))
+    )
+    return int(found or 0)
