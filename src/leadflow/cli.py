@@ -74,6 +74,7 @@ def serve(
             http="leadflow.kit.connections:GuardedHttpToolsProtocol",
             access_log=False,
             log_level="warning",
+            log_config=None,  # uvicorn's records go through ours (leadflow.ops.logging)
             # X-Forwarded-For/-Proto only from the proxies the operator names; none by default
             # (uvicorn would otherwise believe any local process, 127.0.0.1).
             proxy_headers=bool(proxies),
@@ -97,6 +98,7 @@ def worker(
     from leadflow.db.engine import create_engine
     from leadflow.db.group_commit import GroupCommitter
     from leadflow.heap import freeze_startup_objects
+    from leadflow.ops.logging import configure_logging
     from leadflow.ops.metrics import flush_every_second
     from leadflow.worker.context import worker_context
     from leadflow.worker.jobs import default_jobs
@@ -104,6 +106,7 @@ def worker(
     from leadflow.worker.runner import Worker
 
     settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
     upgrade(settings.database_url)
 
     async def main() -> None:

@@ -209,6 +209,12 @@ class Settings(BaseSettings):
         description="Days each try of a webhook delivery is kept (the delivery itself follows "
         "LEADFLOW_WEBHOOK_RETENTION_DAYS). 0: forever.",
     )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="`json`: one JSON object per line (time, level, logger, message). Phone "
+        "numbers and secrets are redacted in either format.",
+    )
+    log_level: str = Field(default="INFO", description="Lowest level logged (DEBUG, INFO ...).")
     metrics_token: SecretStr = Field(
         default=SecretStr(""),
         description="When set, GET /metrics needs `Authorization: Bearer <token>`. Empty: only "

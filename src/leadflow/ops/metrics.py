@@ -103,6 +103,8 @@ class Tally:
     def __init__(self) -> None:
         self._counts: dict[Any, float] = {}
         self._histograms: dict[Any, list[float]] = {}
+        self.requests: dict[tuple[str, str, int], list[float]] = {}
+        """(route, method, status) → bucket counts and sum, kept by :func:`record_request`."""
 
     def count(self, counter: Counter, labels: tuple[str, ...], amount: float = 1.0) -> None:
         key = (counter, labels)
@@ -123,6 +125,8 @@ class Tally:
         """Add what was tallied since the last flush to the shared values."""
         counts, self._counts = self._counts, {}
         histograms, self._histograms = self._histograms, {}
+        requests, self.requests = self.requests, {}
+        _flush_requests(requests)
         for (counter, labels), amount in counts.items():
             (counter.labels(*labels) if labels else counter).inc(amount)
         for (histogram, labels), pending in histograms.items():
@@ -151,15 +155,42 @@ TALLY = Tally()
 so this is too; nothing needs to replace it in tests."""
 
 
+_REQUEST_BOUNDS = [*LATENCY_BUCKETS, float("inf")]
+
+
 def record_request(route: str, method: str, status: int, seconds: float) -> None:
-    """One answered request (called by ``LeadflowApp`` for every HTTP request)."""
-    TALLY.observe(REQUESTS, (route, method, str(status)), seconds)
-    api = LEAD_ROUTES.get(route)
-    if api is not None and method in ("POST", "PUT"):
-        if status < 300:
-            TALLY.count(LEADS, (api, "accepted", ""))
-        else:
-            TALLY.count(LEADS, (api, "refused", refusal_reason(status)))
+    """One answered request (called by ``LeadflowApp`` for every HTTP request): one dict
+    look-up and two additions; the lead counts are derived from these at the flush."""
+    key = (route, method, status)
+    cell = TALLY.requests.get(key)
+    if cell is None:
+        cell = TALLY.requests[key] = [0.0] * (len(_REQUEST_BOUNDS) + 1)
+    cell[bisect.bisect_left(_REQUEST_BOUNDS, seconds)] += 1
+    cell[-1] += seconds
+
+
+def _flush_requests(requests: dict[tuple[str, str, int], list[float]]) -> None:
+    for (route, method, status), cell in requests.items():
+        child = REQUESTS.labels(route, method, str(status))
+        _add_to_histogram(child, cell)
+        api = LEAD_ROUTES.get(route)
+        if api is not None and method in ("POST", "PUT"):
+            posts = sum(cell[:-1])
+            if status < 300:
+                LEADS.labels(api, "accepted", "").inc(posts)
+            else:
+                LEADS.labels(api, "refused", refusal_reason(status)).inc(posts)
+
+
+def _add_to_histogram(child: Any, pending: list[float]) -> None:
+    """Add tallied bucket counts (and the sum, last) to a histogram child: prometheus-client
+    0.26 (pinned) keeps them as ``_buckets`` and ``_sum`` values, and has no public way to
+    add more than one observation at a time."""
+    buckets, total = child._buckets, child._sum
+    for index, amount in enumerate(pending[:-1]):
+        if amount:
+            buckets[index].inc(amount)
+    total.inc(pending[-1])
 
 
 def record_cadence_sends(sends: Iterable[tuple[str, str]]) -> None:
