@@ -174,3 +174,26 @@ async def test_metrics_scraped_after_real_traffic_count_it(
     assert ("leadflow_worker_lag_seconds", frozenset()) in samples
     assert value(samples, "leadflow_webhook_backlog") == 0
     assert value(samples, "leadflow_db_pool_connections_max") >= 1
+
+
+async def test_every_metric_on_the_dashboard_is_served(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    import json
+    import re
+
+    dashboard = json.loads(
+        (Path(__file__).parents[2] / "docs" / "grafana-dashboard.json").read_text()
+    )
+    queried = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"leadflow_\w+", target["expr"])
+    }
+    response = await client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    families = {family.name for family in text_string_to_metric_families(response.text)}
+    suffixes = ("", "_total", "_bucket", "_count", "_sum")
+    served = {family + suffix for family in families for suffix in suffixes}
+
+    assert queried - served == set()
