@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from time import perf_counter
+from typing import Any
 
 from fastapi import FastAPI
-from sqlalchemy import text
-from starlette.types import Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from leadflow.clock import Clock, SystemClock
 from leadflow.db.engine import create_engine
@@ -21,6 +23,8 @@ from leadflow.kit.envelope import TrackDriveErrorBody
 from leadflow.kit.errors import TrackDriveError
 from leadflow.leads import fast_path
 from leadflow.leads.owner import OwnerCache
+from leadflow.ops.health import HealthLimits, check_health
+from leadflow.ops.metrics import flush_every_second, record_request, watch_pool
 from leadflow.settings import Settings, get_settings
 from leadflow.worker.context import worker_context
 from leadflow.worker.process import WakeSender
@@ -37,14 +41,28 @@ class LeadflowApp(FastAPI):
         if scope["type"] != "http":
             await super().__call__(scope, receive, send)
             return
+        started = perf_counter()
+        status = 500  # what the client saw if the app raised before answering
+
+        async def sending(message: Message) -> None:
+            nonlocal status
+            if message["type"] == "http.response.start":
+                status = message["status"]
+            await send(message)
+
         fast = fast_path.takes(scope)
-        admitted = await self.limits.admit(scope, receive, send, fast)
-        if admitted is None:
-            return  # refused (413, 422) before anything read the body, or the client left
-        if fast:
-            await fast_path.serve(self, scope, admitted, send)
-        else:
-            await super().__call__(scope, admitted, send)
+        try:
+            admitted = await self.limits.admit(scope, receive, sending, fast)
+            if admitted is None:
+                return  # refused (413, 422) before anything read the body, or the client left
+            if fast:
+                await fast_path.serve(self, scope, admitted, sending)
+            else:
+                await super().__call__(scope, admitted, sending)
+        finally:
+            # The route's template bounds the label values; the fast path has no route object.
+            route = fast_path.PATH if fast else getattr(scope.get("route"), "path", "other")
+            record_request(route, scope["method"], status, perf_counter() - started)
 
 
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
@@ -55,6 +73,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url, settings.db_pool_size)
         app.state.engine = engine
+        watch_pool(engine)
+        metrics_flusher = asyncio.create_task(flush_every_second(), name="metrics-flush")
         app.state.sessionmaker = make_sessionmaker(engine)
         app.state.committer = GroupCommitter(engine)
         app.state.owner_cache = OwnerCache(engine, settings.token_cache_seconds)
@@ -68,6 +88,7 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
             try:
                 yield
             finally:
+                metrics_flusher.cancel()
                 if wake is not None:
                     wake.close()
                 await app.state.committer.close()
@@ -103,6 +124,7 @@ def _include_routers(app: FastAPI) -> None:
     from leadflow.leads.records import router as lead_records_router
     from leadflow.numbers.endpoints import router as numbers_router
     from leadflow.offers.endpoints import router as offers_router
+    from leadflow.ops.endpoints import router as ops_router
     from leadflow.reports.endpoints import router as reports_router
     from leadflow.scheduled_callbacks.endpoints import router as scheduled_callbacks_router
     from leadflow.schedules.endpoints import router as schedules_router
@@ -124,16 +146,23 @@ def _include_routers(app: FastAPI) -> None:
             503: {"model": TrackDriveErrorBody, "description": "The database cannot be reached"}
         },
     )
-    async def healthz() -> dict[str, object]:
-        """200 while the database answers ``SELECT 1``; 503 otherwise, so a balancer stops
-        sending traffic to a process that could not store a lead."""
-        try:
-            async with app.state.engine.connect() as connection:
-                await connection.execute(text("SELECT 1"))
-        except Exception as exc:
-            raise TrackDriveError(503, {"database": ["unreachable"]}, "unhealthy") from exc
+    async def healthz() -> dict[str, Any]:
+        """200 while the database answers, with the workers' heartbeats and the cadence's lag
+        (``status`` is ``degraded`` when either is off); 503 when the database cannot be
+        reached, so a balancer stops sending traffic to a process that could not store a
+        lead. See :mod:`leadflow.ops.health`."""
+        settings: Settings = app.state.settings
+        limits = HealthLimits(
+            settings.health_heartbeat_stale_seconds, settings.health_max_lag_seconds
+        )
+        health = await check_health(app.state.engine, app.state.clock.now(), limits)
+        if not health.database_ok:
+            raise TrackDriveError(503, {"database": ["unreachable"]}, "unhealthy")
+        body = health.as_dict()
         warnings = await dnc_health_warnings(app)  # do-not-call lists (leadflow.dnc.checks)
-        return {"ok": True, "warnings": warnings} if warnings else {"ok": True}
+        if warnings:
+            body["warnings"] = warnings
+        return body
 
     # Lead intake first: it is the hot path, and routes are matched in order.
     for router in (
@@ -156,6 +185,7 @@ def _include_routers(app: FastAPI) -> None:
         campaigns_router,
         reports_router,
         dnc_router,
+        ops_router,
     ):
         app.include_router(router)
     web.install(app)

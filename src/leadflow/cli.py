@@ -45,8 +45,14 @@ def serve(
 ) -> None:
     """Serve the API, with a worker process beside it (unless LEADFLOW_EMBEDDED_WORKER=false)."""
     from leadflow.kit.connections import connection_cap, raise_open_file_limit
+    from leadflow.ops.multiprocess import (
+        prepare_multiprocess_directory,
+        remove_multiprocess_directory,
+    )
     from leadflow.worker.process import WorkerProcess
 
+    # Before any process imports prometheus-client: every process below shares /metrics.
+    metrics_directory = prepare_multiprocess_directory()
     settings = get_settings()
     if migrate:
         upgrade(settings.database_url)
@@ -72,6 +78,7 @@ def serve(
             http="leadflow.kit.connections:GuardedHttpToolsProtocol",
             access_log=False,
             log_level="warning",
+            log_config=None,  # uvicorn's records go through ours (leadflow.ops.logging)
             # X-Forwarded-For/-Proto only from the proxies the operator names; none by default
             # (uvicorn would otherwise believe any local process, 127.0.0.1).
             proxy_headers=bool(proxies),
@@ -83,6 +90,7 @@ def serve(
     finally:
         if worker_process is not None:
             worker_process.stop()
+        remove_multiprocess_directory(metrics_directory)
 
 
 @app.command()
@@ -94,12 +102,15 @@ def worker(
     from leadflow.db.engine import create_engine
     from leadflow.db.group_commit import GroupCommitter
     from leadflow.heap import freeze_startup_objects
+    from leadflow.ops.logging import configure_logging
+    from leadflow.ops.metrics import flush_every_second
     from leadflow.worker.context import worker_context
     from leadflow.worker.jobs import default_jobs
     from leadflow.worker.process import listen_for_wakes, watch_lifeline
     from leadflow.worker.runner import Worker
 
     settings = get_settings()
+    configure_logging(settings.log_format, settings.log_level)
     upgrade(settings.database_url)
 
     async def main() -> None:
@@ -116,7 +127,9 @@ def worker(
             listener = listen_for_wakes(loop, wake_socket, runner.wake) if wake_socket else None
             freeze_startup_objects()
             runner.start()
+            metrics_flusher = asyncio.create_task(flush_every_second())
             await stop.wait()
+            metrics_flusher.cancel()
             if listener is not None:
                 loop.remove_reader(listener.fileno())
                 listener.close()
@@ -132,6 +145,71 @@ def db_upgrade() -> None:
     """Apply every migration (safe to run on every deploy)."""
     upgrade(get_settings().database_url)
     typer.echo("database is at the latest revision")
+
+
+@db_app.command("backup")
+def db_backup(
+    path: Path = typer.Argument(..., help="File to write (replaced if it exists)."),
+) -> None:
+    """Write a consistent copy of the database to PATH while it keeps serving.
+
+    SQLite: the online backup API. PostgreSQL: pg_dump's custom format (docs/operations.md)."""
+    from leadflow.ops.backup import BackupError, backup
+
+    try:
+        backup(get_settings().database_url, path)
+    except BackupError as exc:
+        typer.echo(f"backup failed: {exc}", err=True)
+        raise typer.Exit(1) from None
+    typer.echo(f"backed up to {path}")
+
+
+@db_app.command("restore")
+def db_restore(
+    path: Path = typer.Argument(..., help="A file written by `leadflow db backup`."),
+    yes: bool = typer.Option(False, "--yes", help="Do not ask before replacing the data."),
+) -> None:
+    """Replace everything in the database with the backup at PATH, then migrate it.
+
+    Stop `serve` and every `worker` first."""
+    from leadflow.ops.backup import BackupError, restore
+
+    settings = get_settings()
+    if not yes:
+        typer.confirm("Replace everything in the database with this backup?", abort=True)
+    try:
+        restore(settings.database_url, path)
+    except BackupError as exc:
+        typer.echo(f"restore failed: {exc}", err=True)
+        raise typer.Exit(1) from None
+    upgrade(settings.database_url)
+    typer.echo(f"restored from {path}")
+
+
+@app.command()
+def status(
+    as_json: bool = typer.Option(False, "--json", help="Print what /healthz answers."),
+) -> None:
+    """The database, the workers' heartbeats and the cadence's lag, as /healthz reports them.
+
+    Exits 0 when all is well, 1 when degraded (no live worker, or lag over its limit), 2 when
+    the database cannot be reached."""
+    from leadflow.db.engine import create_engine
+    from leadflow.ops.health import Health, HealthLimits, check_health, describe
+
+    settings = get_settings()
+    limits = HealthLimits(settings.health_heartbeat_stale_seconds, settings.health_max_lag_seconds)
+
+    async def read() -> Health:
+        engine = create_engine(settings.database_url, pool_size=1)
+        try:
+            return await check_health(engine, SystemClock().now(), limits)
+        finally:
+            await engine.dispose()
+
+    health = asyncio.run(read())
+    typer.echo(json.dumps(health.as_dict()) if as_json else describe(health))
+    raise typer.Exit({"ok": 0, "degraded": 1}.get(health.status, 2))
 
 
 @companies_app.command("create")

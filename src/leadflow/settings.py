@@ -195,6 +195,53 @@ class Settings(BaseSettings):
     dnc_federal_max_age_days: int = Field(
         default=31, ge=1, description="Older than this, the federal list is reported stale."
     )
+    # Operations (docs/operations.md): health, retention, metrics, logs.
+    health_heartbeat_stale_seconds: float = Field(
+        default=30.0,
+        gt=0,
+        description="A worker whose last heartbeat (every 5 s) is older than this counts as "
+        "gone in /healthz and `leadflow status`.",
+    )
+    health_max_lag_seconds: float = Field(
+        default=60.0,
+        gt=0,
+        description="How long the oldest due lead may wait for its action before /healthz "
+        "reports the cadence as degraded.",
+    )
+    retention_lead_events_days: int = Field(
+        default=365,
+        ge=0,
+        description="Days a lead's timeline entries (lead events) are kept; the lead itself "
+        "stays. 0: forever.",
+    )
+    retention_call_events_days: int = Field(
+        default=90,
+        ge=0,
+        description="Days a call's status history (call events) is kept; the call stays. "
+        "0: forever.",
+    )
+    retention_webhook_attempts_days: int = Field(
+        default=14,
+        ge=0,
+        description="Days each try of a webhook delivery is kept (the delivery itself follows "
+        "LEADFLOW_WEBHOOK_RETENTION_DAYS). 0: forever.",
+    )
+    log_format: Literal["text", "json"] = Field(
+        default="text",
+        description="`json`: one JSON object per line (time, level, logger, message). Phone "
+        "numbers and secrets are redacted in either format.",
+    )
+    log_level: str = Field(default="INFO", description="Lowest level logged (DEBUG, INFO ...).")
+    metrics_token: SecretStr = Field(
+        default=SecretStr(""),
+        description="When set, GET /metrics needs `Authorization: Bearer <token>`. Empty: only "
+        "clients in LEADFLOW_METRICS_ALLOWED_NETWORKS are answered.",
+    )
+    metrics_allowed_networks: str = Field(
+        default="127.0.0.0/8,::1/128",
+        description="Comma list of addresses or CIDRs that may read /metrics without a token "
+        "(when no LEADFLOW_METRICS_TOKEN is set); everyone else gets a 404.",
+    )
 
 
 @lru_cache

@@ -27,6 +27,8 @@ class ServerProcess:
     log_dir: Path
     port: int = field(default_factory=free_port)
     env: dict[str, str] = field(default_factory=dict)
+    args: list[str] = field(default_factory=list)
+    """More options for ``leadflow serve`` (``--workers 2``)."""
     process: subprocess.Popen[bytes] | None = None
     starts: int = 0
     _log: IO[bytes] | None = None
@@ -41,7 +43,7 @@ class ServerProcess:
         self.starts += 1
         self._log = (self.log_dir / f"server-{self.starts}.log").open("wb")
         self.process = subprocess.Popen(
-            [str(LEADFLOW), "serve", "--host", "127.0.0.1", "--port", str(self.port)],
+            [str(LEADFLOW), "serve", "--host", "127.0.0.1", "--port", str(self.port), *self.args],
             env=leadflow_env(
                 self.database_url, **{"LEADFLOW_WORKER_POLL_SECONDS": "0.2", **self.env}
             ),

@@ -20,6 +20,7 @@ from leadflow.cadence import answers, bulk
 from leadflow.cadence.effects import CallWebhook, Effect, PlaceCall, SendEmail, SendSms
 from leadflow.channels.protocol import Channels, SendResult
 from leadflow.db.statements import Sql
+from leadflow.ops.metrics import record_cadence_sends
 from leadflow.settings import Settings
 from leadflow.webhooks.sender import RefusedUrlError, check_target
 
@@ -54,7 +55,24 @@ async def send_all(
             sent[index] = Sent(effect, result)
 
     await asyncio.gather(*(lane() for _ in range(min(MAX_CONCURRENT_SENDS, len(effects)))))
-    return [item for item in sent if item is not None]
+    done = [item for item in sent if item is not None]
+    record_cadence_sends((_CHANNELS[type(item.effect)], _outcome(item.result)) for item in done)
+    return done
+
+
+_CHANNELS: dict[type, str] = {
+    PlaceCall: "call",
+    SendSms: "sms",
+    SendEmail: "email",
+    CallWebhook: "webhook",
+}
+
+
+def _outcome(result: SendResult) -> str:
+    """``accepted``, or why not, in a few values (a metric label, so never the error text)."""
+    if result.accepted:
+        return "accepted"
+    return "refused" if result.status == "refused" else "failed"
 
 
 async def _send(

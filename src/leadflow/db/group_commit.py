@@ -38,6 +38,7 @@ from leadflow.db.checkpoints import WalCheckpointer
 from leadflow.db.engine import connect_sqlite
 from leadflow.db.search_index import index_new_leads
 from leadflow.db.statements import ConnectionSql, Sql, SqliteSql
+from leadflow.ops.metrics import record_batch
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -175,6 +176,7 @@ class GroupCommitter:
         while self._queue:
             batch, self._queue = self._queue[: self.max_batch], self._queue[self.max_batch :]
             batch.sort(key=lambda unit: unit.lock_key)
+            record_batch(len(batch))
             try:
                 if self._thread is not None:
                     await self._commit_sqlite_batch(batch)

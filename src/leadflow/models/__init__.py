@@ -28,6 +28,7 @@ from leadflow.models.traffic_source import TrafficSource
 from leadflow.models.user import User
 from leadflow.models.user_session import UserSession
 from leadflow.models.webhook_delivery import WebhookAttempt, WebhookDelivery
+from leadflow.models.worker_heartbeat import WorkerHeartbeat
 
 __all__ = [
     "ApiKey",
@@ -70,4 +71,5 @@ __all__ = [
     "UserSession",
     "WebhookAttempt",
     "WebhookDelivery",
+    "WorkerHeartbeat",
 ]

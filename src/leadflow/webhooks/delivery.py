@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from datetime import datetime, timedelta
 
 from leadflow.db.statements import Sql
+from leadflow.ops.metrics import record_webhook_outcomes
 from leadflow.webhooks import repository
 from leadflow.webhooks.sender import Outcome, Outgoing, send
 from leadflow.worker.context import WorkerContext
@@ -69,6 +70,7 @@ async def deliver_due_webhooks(context: WorkerContext) -> int:
         record_outcomes(sql, claimed, outcomes, now=finished, max_attempts=max_attempts)
 
     await context.committer.run(record)
+    record_webhook_outcomes(outcomes)
     return len(claimed)
 
 

@@ -6,6 +6,8 @@ from leadflow.cadence.job import CadenceJob
 from leadflow.cadence.sweep import sweep_unanswered
 from leadflow.dialing.jobs import PruneDialingLocks
 from leadflow.imports.job import LeadImportJob
+from leadflow.ops.heartbeat import Heartbeat
+from leadflow.ops.retention import PruneHistory
 from leadflow.submissions.pipeline.housekeeping import PruneDuplicateLocks
 from leadflow.submissions.pipeline.job import SubmissionJob
 from leadflow.webhooks.delivery import deliver_due_webhooks
@@ -23,4 +25,6 @@ def default_jobs() -> list[Job]:
         PruneDuplicateLocks(),
         PruneWebhookDeliveries(),
         LeadImportJob(),
+        Heartbeat(),
+        PruneHistory(),
     ]

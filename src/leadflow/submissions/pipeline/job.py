@@ -43,6 +43,7 @@ import httpx
 from leadflow.db.statements import Row, Sql
 from leadflow.kit.pinned_http import OutboundPolicy
 from leadflow.kit.templating import TemplateLimits
+from leadflow.ops.metrics import record_buyer_delivery
 from leadflow.submissions.pipeline import repository
 from leadflow.submissions.pipeline.campaigns import CampaignBook, ConfigCache
 from leadflow.submissions.pipeline.decide import Decisions, Sending, decide
@@ -219,6 +220,7 @@ class SubmissionJob:
             assert endpoint is not None
             assert sending.evaluation.body is not None
             result = await deliver(http, endpoint, sending.evaluation.body, policy, self.tokens)
+            record_buyer_delivery(result.verdict.outcome)
             if result.verdict.outcome != "rejected":
                 self._answered(asyncio.current_task())
             answered_at = context.clock.now()

@@ -1,0 +1,1 @@
+"""Operating Leadflow: backups, health, retention, metrics and logs (docs/operations.md)."""

@@ -1,0 +1,95 @@
+"""Logs: plain text or one JSON object per line (``LEADFLOW_LOG_FORMAT=json``), and never a
+secret or a full phone number in either.
+
+Redaction is a filter on the handler, so it covers every logger (ours, uvicorn's,
+SQLAlchemy's) and every argument a message is formatted with: a phone number keeps its last
+four digits (``+1******0123``: enough to tell two callers apart in an incident, not enough to
+call anyone), and the values of ``Authorization`` headers, private keys, passwords, tokens and
+secrets written as ``name=value`` or ``"name": "value"`` are replaced by ``[redacted]``.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import sys
+from datetime import UTC, datetime
+from typing import Any
+
+import orjson
+
+PHONE = re.compile(r"(?<![\w:.-])\+?\(?\d[\d\-. ()]{6,}\d(?![\w:])")
+DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
+SECRET = re.compile(
+    r"(?i)(authorization|private_key|password|secret|token|api[_-]?key)"
+    r"(\"?\s*[:=]\s*\"?)(basic |bearer )?([^\s\",&}]+)"
+)
+REDACTED = "[redacted]"
+
+
+def redact(text: str) -> str:
+    """``text`` with phone numbers shortened to their last four digits and secrets removed."""
+    text = SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3) or ''}{REDACTED}", text)
+    return PHONE.sub(_mask_phone, text)
+
+
+def _mask_phone(match: re.Match[str]) -> str:
+    """10 to 15 digits (E.164's longest), written with or without separators, are a phone
+    number: all but the last four digits become ``*``. Shorter runs (ids, counts) and dates
+    stay."""
+    found = match.group(0)
+    digits = sum(c.isdigit() for c in found)
+    if not 10 <= digits <= 15 or DATE.search(found):
+        return found
+    keep = digits - 4
+    masked = []
+    for char in found:
+        if char.isdigit() and keep > 0:
+            masked.append("*")
+            keep -= 1
+        else:
+            masked.append(char)
+    return "".join(masked)
+
+
+class RedactingFilter(logging.Filter):
+    """Formats the message once, redacted, so no handler sees the raw arguments."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        record.msg = redact(record.getMessage())
+        record.args = None
+        if record.exc_info and not record.exc_text:
+            record.exc_text = redact(logging.Formatter().formatException(record.exc_info))
+        return True
+
+
+class JsonFormatter(logging.Formatter):
+    """One JSON object per line: time (UTC, ISO 8601), level, logger, message, and the
+    exception when there is one."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry: dict[str, Any] = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(),
+            "level": record.levelname.lower(),
+            "logger": record.name,
+            "message": record.getMessage(),
+            "process": record.process,
+        }
+        if record.exc_text:
+            entry["exception"] = record.exc_text
+        elif record.exc_info:
+            entry["exception"] = redact(self.formatException(record.exc_info))
+        return orjson.dumps(entry).decode()
+
+
+def configure_logging(log_format: str, level: str = "INFO") -> None:
+    """The root logger's one handler, on stderr, for ``serve`` and ``worker``."""
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactingFilter())
+    if log_format == "json":
+        handler.setFormatter(JsonFormatter())
+    else:
+        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger()
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())

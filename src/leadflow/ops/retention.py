@@ -1,0 +1,85 @@
+"""Retention: history tables that grow with every lead lose their oldest rows.
+
+Lead events (a lead's timeline), call events (a call's status history) and webhook attempts
+(one row per try) are written for every lead, call and delivery and never read once they are
+old, yet nothing removed them. Each has its own ``LEADFLOW_RETENTION_*_DAYS`` (0 keeps rows
+forever); webhook deliveries keep their own ``LEADFLOW_WEBHOOK_RETENTION_DAYS``
+(:mod:`leadflow.webhooks.retention`). The lead, call or delivery itself is kept.
+
+The worker deletes in small batches, each its own short transaction, so pruning never holds
+SQLite's write lock (or PostgreSQL's row locks) for long, and a long backlog (the first run
+on a big database) is worked off over several rounds instead of stalling one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from leadflow.db.statements import Sql
+from leadflow.ops.repository import prune_oldest
+from leadflow.settings import Settings
+from leadflow.worker.context import WorkerContext
+from leadflow.worker.periodic import Every
+
+BATCH = 1000
+"""Rows deleted per transaction."""
+BATCHES_PER_ROUND = 10
+"""Batches per table per worker round: a backlog past this continues next round, so the
+cadence's jobs never wait behind more than a few milliseconds of pruning."""
+
+
+@dataclass(frozen=True)
+class Retention:
+    table: str
+    days: int
+
+
+def retentions(settings: Settings) -> list[Retention]:
+    """The tables pruned and how long each keeps its rows (0: forever, not pruned)."""
+    return [
+        Retention("lead_events", settings.retention_lead_events_days),
+        Retention("call_events", settings.retention_call_events_days),
+        Retention("webhook_attempts", settings.retention_webhook_attempts_days),
+    ]
+
+
+def cutoff(now: datetime, days: int) -> datetime:
+    """Rows created before this are past their retention."""
+    return now - timedelta(days=days)
+
+
+class PruneHistory:
+    """A worker job: once per ``every_seconds``, and every round while a backlog remains."""
+
+    __name__ = "prune_history"
+    every_seconds = 600.0
+
+    def __init__(self, every_seconds: float | None = None) -> None:
+        self.every = Every(self.every_seconds if every_seconds is None else every_seconds)
+        self.backlog = False
+
+    async def __call__(self, context: WorkerContext) -> int:
+        if not (self.backlog or self.every.due()):
+            return 0
+        self.backlog = False
+        now = context.clock.now()
+        for retention in retentions(context.settings):
+            if retention.days == 0:
+                continue
+            before = cutoff(now, retention.days)
+            self.backlog |= await self._prune(context, retention.table, before)
+        # Never reports work done: a backlog is worked one round at a time, not in a hurry.
+        return 0
+
+    @staticmethod
+    async def _prune(context: WorkerContext, table: str, before: datetime) -> bool:
+        """Up to ``BATCHES_PER_ROUND`` batches; whether more may remain."""
+
+        def batch(sql: Sql) -> int:
+            return prune_oldest(sql, table, before=before, limit=BATCH)
+
+        for _ in range(BATCHES_PER_ROUND):
+            if await context.committer.run(batch) < BATCH:
+                return False
+        return True

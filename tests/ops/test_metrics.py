@@ -1,0 +1,199 @@
+"""``GET /metrics``: Prometheus's text format, shared by every process of ``leadflow serve``,
+read only by those allowed to."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from prometheus_client.parser import text_string_to_metric_families
+from pydantic import SecretStr
+
+from leadflow.settings import Settings
+from leadflow.worker.jobs import default_jobs
+from tests.factories import Factory
+from tests.support.server import ServerProcess
+
+TOKEN = "scrape-me-7d1c"
+
+Samples = dict[tuple[str, frozenset[tuple[str, str]]], float]
+
+
+def parse(text: str) -> Samples:
+    return {
+        (sample.name, frozenset(sample.labels.items())): sample.value
+        for family in text_string_to_metric_families(text)
+        for sample in family.samples
+    }
+
+
+def value(samples: Samples, name: str, **labels: str) -> float:
+    return samples.get((name, frozenset(labels.items())), 0.0)
+
+
+@pytest.fixture
+def settings(database_url: str) -> Settings:
+    return Settings(
+        database_url=database_url,
+        embedded_worker=False,
+        db_pool_size=5,
+        metrics_token=SecretStr(TOKEN),
+    )
+
+
+async def scrape(client: httpx.AsyncClient) -> Samples:
+    response = await client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    assert response.status_code == 200, response.text
+    assert response.headers["content-type"].startswith("text/plain; version=0.0.4")
+    return parse(response.text)
+
+
+async def test_metrics_need_the_token_when_one_is_set(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/metrics")).status_code == 404
+    wrong = await client.get("/metrics", headers={"Authorization": "Bearer guess"})
+    assert wrong.status_code == 404
+    assert (
+        "leadflow_database_up 1.0"
+        in (await client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})).text
+    )
+
+
+async def test_without_a_token_only_allowed_networks_may_scrape(database_url: str) -> None:
+    from leadflow.app import create_app
+
+    app = create_app(Settings(database_url=database_url, embedded_worker=False, db_pool_size=2))
+    async with app.router.lifespan_context(app):
+        for client_host, expected in (("203.0.113.7", 404), ("127.0.0.1", 200)):
+            transport = httpx.ASGITransport(app=app, client=(client_host, 4321))
+            async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
+                assert (await http.get("/metrics")).status_code == expected
+
+
+async def test_cadence_sends_are_counted_by_channel_and_outcome(
+    app: FastAPI, client: httpx.AsyncClient, factory: Factory
+) -> None:
+    tenant = await factory.tenant()
+    schedule = await factory.schedule(tenant, actions=[{"type": "call"}])
+    before = await scrape(client)
+    response = await client.post(
+        "/api/v1/leads", json={"lead_token": schedule.leads_api_key, "caller_id": "+12125550123"}
+    )
+    assert response.status_code == 200, response.text
+    for job in default_jobs():
+        await job(app.state.worker_context)
+
+    after = await scrape(client)
+
+    name = "leadflow_cadence_actions_total"
+    sent = value(after, name, channel="call", outcome="accepted")
+    assert sent - value(before, name, channel="call", outcome="accepted") == 1
+
+
+@pytest.fixture
+def server(database_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
+    process = ServerProcess(database_url, tmp_path, args=["--workers", "2"])
+    try:
+        yield process
+    finally:
+        process.stop()
+
+
+@pytest.mark.slow
+async def test_metrics_scraped_after_real_traffic_count_it(
+    server: ServerProcess, database_url: str
+) -> None:
+    """Two API processes (``--workers 2``) and the worker beside them: one scrape, from
+    whichever process answers it, sees what all of them counted."""
+    from sqlalchemy.ext.asyncio import AsyncEngine
+
+    from leadflow.clock import SystemClock
+    from leadflow.db.engine import create_engine
+    from leadflow.db.session import make_sessionmaker
+
+    engine: AsyncEngine = create_engine(database_url, pool_size=1)
+    try:
+        rows = Factory(make_sessionmaker(engine), SystemClock())
+        tenant = await rows.tenant()
+        schedule = await rows.schedule(tenant)
+    finally:
+        await engine.dispose()
+    server.start()
+    async with httpx.AsyncClient(base_url=server.base_url, timeout=30) as http:
+        posts = [
+            http.post(
+                "/api/v1/leads",
+                json={"lead_token": schedule.leads_api_key, "caller_id": f"+1719313{n:04d}"},
+            )
+            for n in range(40)
+        ]
+        answers = await asyncio.gather(*posts)
+        assert {a.status_code for a in answers} == {200}
+        refused = await http.post("/api/v1/leads", json={"lead_token": "nope", "caller_id": "1"})
+        assert refused.status_code == 401
+        await asyncio.sleep(1.5)  # every process adds its tally once a second
+
+        samples: Samples = {}
+        for _ in range(50):
+            response = await http.get("/metrics")  # from loopback: allowed without a token
+            assert response.status_code == 200
+            samples = parse(response.text)
+            if value(samples, "leadflow_worker_processes"):
+                break
+            await asyncio.sleep(0.2)
+
+    assert (
+        value(samples, "leadflow_leads_total", api="trackdrive", outcome="accepted", reason="")
+        == 40
+    )
+    assert (
+        value(
+            samples,
+            "leadflow_leads_total",
+            api="trackdrive",
+            outcome="refused",
+            reason="unknown_token",
+        )
+        == 1
+    )
+    requests = value(
+        samples,
+        "leadflow_http_request_duration_seconds_count",
+        route="/api/v1/leads",
+        method="POST",
+        status="200",
+    )
+    assert requests == 40
+    assert value(samples, "leadflow_group_commit_batch_size_count") >= 1
+    assert value(samples, "leadflow_group_commit_batch_size_sum") >= 40
+    assert value(samples, "leadflow_database_up") == 1
+    assert value(samples, "leadflow_worker_processes") == 1
+    assert ("leadflow_worker_lag_seconds", frozenset()) in samples
+    assert value(samples, "leadflow_webhook_backlog") == 0
+    assert value(samples, "leadflow_db_pool_connections_max") >= 1
+
+
+async def test_every_metric_on_the_dashboard_is_served(
+    app: FastAPI, client: httpx.AsyncClient
+) -> None:
+    import json
+    import re
+
+    dashboard = json.loads(
+        (Path(__file__).parents[2] / "docs" / "grafana-dashboard.json").read_text()
+    )
+    queried = {
+        name
+        for panel in dashboard["panels"]
+        for target in panel["targets"]
+        for name in re.findall(r"leadflow_\w+", target["expr"])
+    }
+    response = await client.get("/metrics", headers={"Authorization": f"Bearer {TOKEN}"})
+    families = {family.name for family in text_string_to_metric_families(response.text)}
+    suffixes = ("", "_total", "_bucket", "_count", "_sum")
+    served = {family + suffix for family in families for suffix in suffixes}
+
+    assert queried - served == set()
