@@ -107,6 +107,8 @@ def campaign_references(config: dict[str, Any]) -> Iterator[tuple[str, str]]:
     target = (hours.get("offHours") or {}).get("targetCampaignId")
     if target:
         yield "hours.offHours.targetCampaignId", target
+    for index, buyer in enumerate((config.get("pingPost") or {}).get("buyers") or []):
+        yield f"pingPost.buyers.{index}.campaignId", buyer["campaignId"]
 
 
 def outbound_urls(config: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -122,6 +124,9 @@ def outbound_urls(config: dict[str, Any]) -> Iterator[tuple[str, str]]:
         yield "aiQualifier.baseUrl", ai["baseUrl"]
     for index, pixel in enumerate(config.get("pixels") or []):
         yield f"pixels.{index}.url", pixel["url"]
+    for index, buyer in enumerate((config.get("pingPost") or {}).get("buyers") or []):
+        if (buyer.get("ping") or {}).get("url"):
+            yield f"pingPost.buyers.{index}.ping.url", buyer["ping"]["url"]
 
 
 def masked(config: dict[str, Any]) -> dict[str, Any]:

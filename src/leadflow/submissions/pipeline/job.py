@@ -31,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -44,12 +44,14 @@ from leadflow.db.statements import Row, Sql
 from leadflow.kit.pinned_http import OutboundPolicy
 from leadflow.kit.templating import TemplateLimits
 from leadflow.submissions.pipeline import repository
+from leadflow.submissions.pipeline.auction import run_auction
+from leadflow.submissions.pipeline.auction_record import record_auction
 from leadflow.submissions.pipeline.campaigns import CampaignBook, ConfigCache
 from leadflow.submissions.pipeline.decide import Decisions, Sending, decide
 from leadflow.submissions.pipeline.delivery import TokenCache, UrlPolicy, deliver
 from leadflow.submissions.pipeline.notifications import fire_pixels
 from leadflow.submissions.pipeline.plan import Plan, ask_ai, draft_plan
-from leadflow.submissions.pipeline.record import record
+from leadflow.submissions.pipeline.record import Recorded, record
 from leadflow.submissions.pipeline.steps import step
 from leadflow.submissions.pipeline.wire import KeepAliveTransport
 from leadflow.worker.context import WorkerContext
@@ -215,6 +217,20 @@ class SubmissionJob:
         current: Sending | None = item
         while current is not None:
             sending = current
+            unit: Callable[[Sql], Recorded]
+            if sending.auction is not None:  # a ping_post campaign: an auction, not a delivery
+                sold = await run_auction(http, sending.auction, policy, self.tokens)
+                unit = partial(
+                    record_auction,
+                    sending=sending,
+                    result=sold,
+                    now=context.clock.now(),
+                    lease_seconds=lease,
+                )
+                recorded = await context.committer.run(unit)
+                await fire_pixels(http, recorded.pixels, policy)
+                current = recorded.sending[0] if recorded.sending else None
+                continue
             endpoint = sending.evaluation.campaign.config.endpoint
             assert endpoint is not None
             assert sending.evaluation.body is not None
