@@ -67,6 +67,12 @@ async def run_auction(
     return result
 
 
+_LINGERING: set[asyncio.Task[Bid]] = set()
+"""Pings still out at their auction's deadline: left to end within their own timeout, so a
+slow buyer's answer returns its kept-alive connection to the pool instead of the connection
+being torn down (and opened again for the next auction)."""
+
+
 async def collect_bids(
     http: httpx.AsyncClient, ticket: Ticket, policy: UrlPolicy, started: float
 ) -> list[Bid]:
@@ -79,23 +85,20 @@ async def collect_bids(
         if ping is None:
             bids[position] = Bid("fixed_price", seat.buyer.fixed_price)
             continue
-        seconds = min(ping.timeout_ms / 1000, deadline)
         data = seat.evaluation.data
-        task = asyncio.ensure_future(send_ping(http, ping, data, policy, seconds))
+        task = asyncio.ensure_future(send_ping(http, ping, data, policy, ping.timeout_ms / 1000))
         tasks[task] = position
     if tasks:
         left = max(deadline - (time.perf_counter() - started), 0.0)
         _done, pending = await asyncio.wait(tasks, timeout=left)
-        for task in pending:
-            task.cancel()
         for task, position in tasks.items():
-            if task in pending or task.cancelled():
+            if task in pending:
                 reason = f"no answer by the auction's deadline of {ticket.rules.deadline_ms} ms"
                 bids[position] = Bid("late", reason=reason, duration_ms=ticket.rules.deadline_ms)
+                _LINGERING.add(task)
+                task.add_done_callback(_LINGERING.discard)
             else:
                 bids[position] = task.result()
-        if pending:
-            await asyncio.gather(*pending, return_exceptions=True)
     floor = ticket.rules.floor
     return [
         replace(bid, outcome="below_floor", reason=f"under the floor of {floor:g}")

@@ -14,8 +14,8 @@ import asyncio
 import math
 import time
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any, Literal
-from urllib.parse import parse_qsl
 
 import httpx
 
@@ -66,7 +66,7 @@ async def send_ping(
     seconds: float,
 ) -> Bid:
     """Ping once (a ping is never retried: the auction has no time for it), for at most
-    ``seconds`` in all (the ping's own timeout, or what is left of the deadline)."""
+    ``seconds`` in all (the ping's own timeout; the auction stops waiting at its deadline)."""
     url = str(ping.url)
     started = time.perf_counter()
     try:
@@ -79,22 +79,29 @@ async def send_ping(
     except RefusedUrlError as exc:
         return Bid("refused", reason=f"ping url refused: {exc}"[:MAX_TEXT], request=request)
     headers = {"User-Agent": USER_AGENT, **ping.headers}
-    arguments: dict[str, Any]
+    params: httpx.QueryParams | None = None
+    body: bytes | None = content
     if ping.method == "GET":
-        arguments = {"params": parse_qsl(content.decode(), keep_blank_values=True)}
+        params = httpx.QueryParams(content.decode())
+        body = None
     else:
         headers["Content-Type"] = content_type
-        arguments = {"content": content}
+    limits = {"connect": seconds, "read": seconds, "write": seconds, "pool": seconds}
+    outgoing = httpx.Request(
+        ping.method,
+        _parsed(url),
+        params=params,
+        headers=headers,
+        content=body,
+        extensions={"timeout": limits},
+    )
     try:
         async with asyncio.timeout(seconds):
-            response = await http.request(
-                ping.method,
-                url,
-                headers=headers,
-                timeout=httpx.Timeout(seconds),
-                follow_redirects=False,
-                **arguments,
-            )
+            # The client's own transport (the URL policy, pinned addresses, keep-alive); the
+            # client's layers (cookies, auth, redirects) are not used by a ping and cost a
+            # third of its CPU at 1,000 pings a second.
+            response = await transport_of(http).handle_async_request(outgoing)
+            await response.aread()
     except (TimeoutError, httpx.TimeoutException):
         return Bid(
             "timeout",
@@ -118,6 +125,16 @@ async def send_ping(
         response.text[:MAX_TEXT],
         _elapsed(started),
     )
+
+
+def transport_of(http: httpx.AsyncClient) -> httpx.AsyncBaseTransport:
+    """The transport a client sends through (for the delivery client, the guarded one)."""
+    return http._transport
+
+
+@lru_cache(maxsize=1024)
+def _parsed(url: str) -> httpx.URL:
+    return httpx.URL(url)
 
 
 def read_bid(
