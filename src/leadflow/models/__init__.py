@@ -1,6 +1,7 @@
 """Every ORM model, one file per table, imported here so metadata is complete."""
 
 from leadflow.models.api_key import ApiKey
+from leadflow.models.auction import AuctionBid
 from leadflow.models.base import Base
 from leadflow.models.call import Call, CallStatus
 from leadflow.models.call_event import CallEvent
@@ -28,6 +29,7 @@ from leadflow.models.webhook_delivery import WebhookAttempt, WebhookDelivery
 
 __all__ = [
     "ApiKey",
+    "AuctionBid",
     "Base",
     "Call",
     "CallEvent",

@@ -9,7 +9,9 @@ from typing import Any
 
 import httpx
 import orjson
+from sqlalchemy import select
 
+from leadflow.models.auction import AuctionBid
 from leadflow.models.campaign import Campaign
 from tests.submissions.auction.conftest import bid, ping
 from tests.submissions.pipeline.buyer import Answer, Buyer
@@ -339,3 +341,38 @@ async def test_a_fixed_price_buyer_competes_without_a_ping(
     outcomes = [(s["campaignId"], s["outcome"]) for s in of(submission.steps, "ping")]
     assert outcomes == [(direct.uuid, "fixed_price"), (pinged.uuid, "bid")]
     assert "ping_id" not in orjson.loads(buyer.received("/direct/post")[0].body)
+
+
+async def test_every_buyers_bid_and_the_winner_are_kept_for_reports(
+    pipeline: Pipeline, buyer: Buyer
+) -> None:
+    picky = await buyer_campaign(pipeline, buyer, "picky", post=REJECTED)
+    keen = await buyer_campaign(pipeline, buyer, "keen")
+    mute = await buyer_campaign(pipeline, buyer, "mute")
+    sold = await auction(
+        pipeline,
+        {"campaignId": picky.code, "ping": ping(buyer.on("/picky/ping", Answer(200, bid(20))))},
+        {"campaignId": keen.code, "ping": ping(buyer.on("/keen/ping", Answer(200, bid(7))))},
+        {
+            "campaignId": mute.code,
+            "ping": ping(buyer.on("/mute/ping", Answer(200, bid(1), delay=0.3)), timeoutMs=100),
+        },
+    )
+    row = await pipeline.submit(sold)
+
+    await pipeline.work()
+
+    async with pipeline.app.state.sessionmaker() as session:
+        rows = (
+            await session.scalars(
+                select(AuctionBid)
+                .where(AuctionBid.submission_id == row["id"])
+                .order_by(AuctionBid.id)
+            )
+        ).all()
+    assert [(r.buyer_campaign_id, r.outcome, r.bid, r.post_outcome, r.won) for r in rows] == [
+        (picky.id, "bid", 20.0, "rejected", False),
+        (keen.id, "bid", 7.0, "accepted", True),
+        (mute.id, "timeout", None, None, False),
+    ]
+    assert {r.auction_campaign_id for r in rows} == {sold.id}

@@ -20,6 +20,7 @@ from typing import Any
 from leadflow.db.statements import Sql
 from leadflow.submissions.pipeline import repository
 from leadflow.submissions.pipeline.auction import AuctionResult, Post
+from leadflow.submissions.pipeline.auction_repository import insert_bids
 from leadflow.submissions.pipeline.auction_seating import Seat
 from leadflow.submissions.pipeline.decide import Sending, fall_back, release
 from leadflow.submissions.pipeline.notifications import announce, pixels_due
@@ -71,6 +72,29 @@ def post_step(posted: Post) -> Step:
     )
 
 
+def bid_rows(sending: Sending, result: AuctionResult) -> list[dict[str, Any]]:
+    """One ``auction_bids`` row per seated buyer: its bid, its post's outcome, whether it won."""
+    ticket = sending.auction
+    assert ticket is not None
+    submission = sending.plan.submission
+    posted = {id(p.seat): p.delivered.verdict.outcome for p in result.posts}
+    sold = result.sold
+    return [
+        {
+            "company_id": submission["company_id"],
+            "submission_id": submission["id"],
+            "auction_campaign_id": ticket.auction.id,
+            "buyer_campaign_id": seat.campaign.id,
+            "outcome": bid.outcome,
+            "bid": bid.amount,
+            "post_outcome": posted.get(id(seat)),
+            "won": sold is not None and sold.seat is seat,
+            "duration_ms": bid.duration_ms if seat.buyer.ping is not None else None,
+        }
+        for seat, bid in zip(ticket.seats, result.bids, strict=True)
+    ]
+
+
 def record_auction(
     sql: Sql, sending: Sending, result: AuctionResult, now: datetime, lease_seconds: float
 ) -> Recorded:
@@ -104,6 +128,7 @@ def record_auction(
     for seat in ticket.seats:
         if sold is None or seat is not sold.seat:
             release(sql, seat.campaign.id, seat.reserved)
+    insert_bids(sql, bid_rows(sending, result), now)
     last = result.posts[-1] if result.posts else None
     ending = outcome_status(last.delivered) if last is not None else "rejected"
     if sold is None and ending == "rejected":
