@@ -7,7 +7,9 @@ from __future__ import annotations
 from typing import Any
 
 import httpx
+from sqlalchemy import select
 
+from leadflow.models.campaign import Campaign
 from tests.campaigns.test_campaigns_api import PATH, api_key, campaign
 from tests.factories import Factory
 
@@ -88,3 +90,40 @@ async def test_personal_data_in_a_ping_and_a_buyer_without_a_price_are_refused(
     )
     assert missing.status_code == 422
     assert "pingPost is required" in str(missing.json()["error"]["details"])
+
+
+async def test_a_pings_credentials_are_masked_and_kept_only_for_the_same_host(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    tenant = await factory.tenant()
+    buyer = await client.post(
+        PATH,
+        json=campaign(code="buyer", endpoint={"url": "https://buyer.example.com/post"}),
+        headers=api_key(tenant),
+    )
+    assert buyer.status_code == 201, buyer.text
+    ping = {"url": "https://buyer.example.com/ping", "headers": {"Authorization": "Bearer p1ng"}}
+    ping_post = {"buyers": [{"campaignId": "buyer", "ping": ping}]}
+    created = await client.post(
+        PATH,
+        json=campaign(code="auction", distribution="ping_post", pingPost=ping_post),
+        headers=api_key(tenant),
+    )
+    assert created.status_code == 201, created.text
+    shown = created.json()["data"]["pingPost"]
+    assert shown["buyers"][0]["ping"]["headers"] == {"Authorization": "********"}
+
+    same_host = await client.put(
+        f"{PATH}/auction", json={"pingPost": shown}, headers=api_key(tenant)
+    )
+    assert same_host.status_code == 200, same_host.text
+    async with factory.sessionmaker() as session:
+        stored = (await session.scalars(select(Campaign).where(Campaign.code == "auction"))).one()
+    assert stored.config["pingPost"]["buyers"][0]["ping"]["headers"] == {
+        "Authorization": "Bearer p1ng"
+    }
+
+    shown["buyers"][0]["ping"]["url"] = "https://collector.example.net/ping"
+    moved = await client.put(f"{PATH}/auction", json={"pingPost": shown}, headers=api_key(tenant))
+    assert moved.status_code == 422
+    assert list(fields_named(moved)) == ["pingPost.buyers.0.ping.headers.Authorization"]

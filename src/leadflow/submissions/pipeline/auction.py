@@ -73,6 +73,16 @@ slow buyer's answer returns its kept-alive connection to the pool instead of the
 being torn down (and opened again for the next auction)."""
 
 
+async def abandon_late_pings() -> None:
+    """Stop the pings still out past their auction's deadline (the worker stops; their
+    answers would be ignored anyway)."""
+    loop = asyncio.get_running_loop()
+    mine = [task for task in _LINGERING if task.get_loop() is loop]
+    for task in mine:
+        task.cancel()
+    await asyncio.gather(*mine, return_exceptions=True)
+
+
 async def collect_bids(
     http: httpx.AsyncClient, ticket: Ticket, policy: UrlPolicy, started: float
 ) -> list[Bid]:

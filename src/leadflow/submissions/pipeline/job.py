@@ -44,7 +44,7 @@ from leadflow.db.statements import Row, Sql
 from leadflow.kit.pinned_http import OutboundPolicy
 from leadflow.kit.templating import TemplateLimits
 from leadflow.submissions.pipeline import repository
-from leadflow.submissions.pipeline.auction import run_auction
+from leadflow.submissions.pipeline.auction import abandon_late_pings, run_auction
 from leadflow.submissions.pipeline.auction_record import record_auction
 from leadflow.submissions.pipeline.campaigns import CampaignBook, ConfigCache
 from leadflow.submissions.pipeline.decide import Decisions, Sending, decide
@@ -130,6 +130,7 @@ class SubmissionJob:
 
     async def aclose(self) -> None:
         """Close the kept-alive connections (the worker stops)."""
+        await abandon_late_pings()
         if self._client is not None:
             await self._client.aclose()
             self._client = None
