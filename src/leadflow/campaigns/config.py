@@ -21,6 +21,7 @@ from leadflow.submissions.campaign_config import CampaignConfigModel
 from leadflow.submissions.conditions import DisqualificationRule, RoutingRule
 from leadflow.submissions.dynamic_keys import DynamicKey
 from leadflow.submissions.payload import BodyFormat, PayloadNode
+from leadflow.submissions.pipeline.auction_config import PingPost
 from leadflow.submissions.qualification import FieldQualification
 from leadflow.submissions.response_parsing import ResponseMapping
 
@@ -147,12 +148,21 @@ class CampaignConfig(CampaignConfigModel):
     fallback_campaign_ids: list[str] = Field(default_factory=list, max_length=20)
     pixels: list[Pixel] = Field(default_factory=list)
     first_submission_action: FirstSubmissionAction | None = None
+    # ``ping_post``: the lead is auctioned to ``pingPost.buyers`` instead of sent to ``endpoint``.
+    distribution: Literal["direct", "ping_post"] = "direct"
+    ping_post: PingPost | None = None
 
     @model_validator(mode="after")
     def _value_sets_exist(self) -> CampaignConfig:
         for rule in self.field_qualification:
             if rule.value_set is not None and rule.value_set not in self.value_sets:
                 raise ValueError(f"valueSet {rule.value_set!r} is not defined in valueSets")
+        return self
+
+    @model_validator(mode="after")
+    def _ping_post_has_buyers(self) -> CampaignConfig:
+        if (self.distribution == "ping_post") != (self.ping_post is not None):
+            raise ValueError("pingPost is required with distribution 'ping_post', and only then")
         return self
 
 

@@ -107,6 +107,8 @@ def campaign_references(config: dict[str, Any]) -> Iterator[tuple[str, str]]:
     target = (hours.get("offHours") or {}).get("targetCampaignId")
     if target:
         yield "hours.offHours.targetCampaignId", target
+    for index, buyer in enumerate((config.get("pingPost") or {}).get("buyers") or []):
+        yield f"pingPost.buyers.{index}.campaignId", buyer["campaignId"]
 
 
 def outbound_urls(config: dict[str, Any]) -> Iterator[tuple[str, str]]:
@@ -122,6 +124,9 @@ def outbound_urls(config: dict[str, Any]) -> Iterator[tuple[str, str]]:
         yield "aiQualifier.baseUrl", ai["baseUrl"]
     for index, pixel in enumerate(config.get("pixels") or []):
         yield f"pixels.{index}.url", pixel["url"]
+    for index, buyer in enumerate((config.get("pingPost") or {}).get("buyers") or []):
+        if (buyer.get("ping") or {}).get("url"):
+            yield f"pingPost.buyers.{index}.ping.url", buyer["ping"]["url"]
 
 
 def masked(config: dict[str, Any]) -> dict[str, Any]:
@@ -171,6 +176,8 @@ def _secret_destinations(path: tuple[str, ...]) -> list[tuple[str, ...]]:
     the token it buys to the endpoint)."""
     if path[0] == "aiQualifier":
         return [("aiQualifier", "baseUrl")]
+    if path[0] == "pingPost":
+        return [(*path[:4], "url")]
     if path == ("endpoint", "auth", "clientSecret"):
         return [("endpoint", "auth", "tokenUrl"), ("endpoint", "url")]
     return [("endpoint", "url")]
@@ -194,21 +201,31 @@ def _secret_paths(config: dict[str, Any]) -> list[tuple[tuple[str, ...], Any]]:
     ai = config.get("aiQualifier")
     if isinstance(ai, dict) and "apiKey" in ai:
         found.append((("aiQualifier", "apiKey"), ai["apiKey"]))
+    ping_post = config.get("pingPost")
+    buyers = ping_post.get("buyers") if isinstance(ping_post, dict) else None
+    for index, buyer in enumerate(buyers if isinstance(buyers, list) else []):
+        ping = buyer.get("ping") if isinstance(buyer, dict) else None
+        for name, value in ((ping.get("headers") or {}) if isinstance(ping, dict) else {}).items():
+            if _SECRET_HEADER.search(name):
+                found.append((("pingPost", "buyers", str(index), "ping", "headers", name), value))
     return found
 
 
 def _at(data: Any, path: tuple[str, ...]) -> Any:
+    """The value at ``path``; a list is indexed by a part written as digits."""
     for part in path:
-        if not isinstance(data, dict):
+        if isinstance(data, list) and part.isdigit():
+            data = data[int(part)] if int(part) < len(data) else None
+        elif isinstance(data, dict):
+            data = data.get(part)
+        else:
             return None
-        data = data.get(part)
     return data
 
 
-def _set(data: dict[str, Any], path: tuple[str, ...], value: Any) -> None:
-    for part in path[:-1]:
-        data = data[part]
-    data[path[-1]] = value
+def _set(data: Any, path: tuple[str, ...], value: Any) -> None:
+    parent = _at(data, path[:-1])
+    parent[path[-1]] = value
 
 
 def _deep_copy(value: Any) -> Any:

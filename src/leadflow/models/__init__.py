@@ -1,6 +1,7 @@
 """Every ORM model, one file per table, imported here so metadata is complete."""
 
 from leadflow.models.api_key import ApiKey
+from leadflow.models.auction import AuctionBid
 from leadflow.models.base import Base
 from leadflow.models.call import Call, CallStatus
 from leadflow.models.call_event import CallEvent
@@ -32,6 +33,7 @@ from leadflow.models.worker_heartbeat import WorkerHeartbeat
 
 __all__ = [
     "ApiKey",
+    "AuctionBid",
     "Base",
     "Call",
     "CallEvent",

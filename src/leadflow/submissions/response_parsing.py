@@ -112,6 +112,20 @@ def _classify(
     return BuyerVerdict(outcome, reason, lead_id, status_value)
 
 
+def read_paths(
+    declared: str, content_type: str | None, body: bytes, paths: dict[str, str]
+) -> tuple[dict[str, str | None], str | None]:
+    """The first value at each of ``paths`` (JSON path or XPath, as the verdict's paths), and
+    why the body could not be read, if it could not (then every value is None)."""
+    text = body.decode("utf-8", "replace")
+    kind = body_kind(declared, content_type or "", text)
+    try:
+        document = _parse(kind, body) if kind != "text" else text
+        return {name: _read(kind, document, path) for name, path in paths.items()}, None
+    except _UnreadableResponseError as exc:
+        return dict.fromkeys(paths), str(exc)
+
+
 def body_kind(declared: str, content_type: str, text: str) -> BodyKind:
     """The declared format, else the content type's, else what the body looks like."""
     if declared in ("json", "xml", "text"):

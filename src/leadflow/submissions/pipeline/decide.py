@@ -15,6 +15,7 @@ from typing import Any
 from leadflow.db.statements import Row, Sql
 from leadflow.db.time_locks import take_time_lock
 from leadflow.submissions.pipeline import repository
+from leadflow.submissions.pipeline.auction_seating import Ticket, seat_buyers
 from leadflow.submissions.pipeline.campaigns import Campaign
 from leadflow.submissions.pipeline.caps import (
     LIFETIME_RECHECK,
@@ -43,6 +44,8 @@ class Sending:
     a rejection goes on to the candidates after it."""
     tried: frozenset[int] = frozenset()
     """The campaigns this trip has delivered to, this one included (never sent twice)."""
+    auction: Ticket | None = None
+    """A ``ping_post`` campaign's auction to run instead of a delivery."""
 
 
 @dataclass
@@ -275,7 +278,10 @@ def _choose(
     if campaign.config.first_submission_action and plan.submission["number"] == 1:
         steps.append(enrol(sql, plan.lead, campaign, evaluation.data, now))
     endpoint = campaign.config.endpoint
-    if endpoint is None or evaluation.body is None:
+    ticket = None
+    if campaign.config.ping_post is not None:
+        ticket = seat_buyers(sql, campaign, plan.overflow, now, steps, gate)
+    elif endpoint is None or evaluation.body is None:
         steps.append(step("delivery", "skipped", campaign, reason="the campaign has no endpoint"))
         _finish(
             sql,
@@ -288,15 +294,21 @@ def _choose(
             campaign=campaign,
         )
         return
-    delivery = {
-        "success": None,
-        "campaignId": campaign.uuid,
-        "url": str(endpoint.url),
-        "method": endpoint.method,
-        "bodyFormat": endpoint.body_format,
-        "startedAt": now.isoformat(),
-    }
-    lease = now + timedelta(seconds=longest_send_seconds(endpoint) + lease_seconds)
+    if ticket is not None:
+        delivery = ticket.started(now)
+        send_seconds = ticket.longest_seconds()
+    else:
+        assert endpoint is not None
+        delivery = {
+            "success": None,
+            "campaignId": campaign.uuid,
+            "url": str(endpoint.url),
+            "method": endpoint.method,
+            "bodyFormat": endpoint.body_format,
+            "startedAt": now.isoformat(),
+        }
+        send_seconds = longest_send_seconds(endpoint)
+    lease = now + timedelta(seconds=send_seconds + lease_seconds)
     repository.update_submission(
         sql,
         plan.submission["id"],
@@ -309,7 +321,7 @@ def _choose(
     )
     plan.submission.update(steps=steps, qualification=evaluation.qualification, delivery=delivery)
     tried = turn.tried | {campaign.id}
-    decisions.sending.append(Sending(plan, evaluation, reserved, turn.position, tried))
+    decisions.sending.append(Sending(plan, evaluation, reserved, turn.position, tried, ticket))
 
 
 def _finish(

@@ -31,7 +31,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from functools import partial
@@ -45,12 +45,14 @@ from leadflow.kit.pinned_http import OutboundPolicy
 from leadflow.kit.templating import TemplateLimits
 from leadflow.ops.metrics import record_buyer_delivery
 from leadflow.submissions.pipeline import repository
+from leadflow.submissions.pipeline.auction import abandon_late_pings, run_auction
+from leadflow.submissions.pipeline.auction_record import record_auction
 from leadflow.submissions.pipeline.campaigns import CampaignBook, ConfigCache
 from leadflow.submissions.pipeline.decide import Decisions, Sending, decide
 from leadflow.submissions.pipeline.delivery import TokenCache, UrlPolicy, deliver
 from leadflow.submissions.pipeline.notifications import fire_pixels
 from leadflow.submissions.pipeline.plan import Plan, ask_ai, draft_plan
-from leadflow.submissions.pipeline.record import record
+from leadflow.submissions.pipeline.record import Recorded, record
 from leadflow.submissions.pipeline.steps import step
 from leadflow.submissions.pipeline.wire import KeepAliveTransport
 from leadflow.worker.context import WorkerContext
@@ -129,6 +131,7 @@ class SubmissionJob:
 
     async def aclose(self) -> None:
         """Close the kept-alive connections (the worker stops)."""
+        await abandon_late_pings()
         if self._client is not None:
             await self._client.aclose()
             self._client = None
@@ -216,6 +219,20 @@ class SubmissionJob:
         current: Sending | None = item
         while current is not None:
             sending = current
+            unit: Callable[[Sql], Recorded]
+            if sending.auction is not None:  # a ping_post campaign: an auction, not a delivery
+                sold = await run_auction(http, sending.auction, policy, self.tokens)
+                unit = partial(
+                    record_auction,
+                    sending=sending,
+                    result=sold,
+                    now=context.clock.now(),
+                    lease_seconds=lease,
+                )
+                recorded = await context.committer.run(unit)
+                await fire_pixels(http, recorded.pixels, policy)
+                current = recorded.sending[0] if recorded.sending else None
+                continue
             endpoint = sending.evaluation.campaign.config.endpoint
             assert endpoint is not None
             assert sending.evaluation.body is not None

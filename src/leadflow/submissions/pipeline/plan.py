@@ -21,6 +21,7 @@ import httpx
 from leadflow.db.statements import Row
 from leadflow.kit.templating import TemplateLimits
 from leadflow.submissions.pipeline import ai_qualifier
+from leadflow.submissions.pipeline.auction_seating import buyer_campaigns
 from leadflow.submissions.pipeline.campaigns import Campaign, CampaignBook
 from leadflow.submissions.pipeline.delivery import UrlPolicy
 from leadflow.submissions.pipeline.fallbacks import candidates, overflow_targets
@@ -75,12 +76,16 @@ def draft_plan(
             "routingRuleName": None,
         }
         plan.candidates = [evaluate(original, data, today, manual=True, limits=limits)]
+        buyers = buyer_campaigns(original, book.resolve)
+        plan.overflow = {c.id: evaluate(c, data, today, manual=True, limits=limits) for c in buyers}
         return plan
     routed = route(original, data, book)
     plan.routing = routed.routing
     plan.steps.append(routed.record)
     campaigns = candidates(routed.campaign, original, book)
-    extra = [c for c in overflow_targets(campaigns, book) if c not in campaigns]
+    buyers = [b for c in campaigns for b in buyer_campaigns(c, book.resolve)]
+    extra = [c for c in overflow_targets(campaigns, book) + buyers if c not in campaigns]
+    extra = list({c.id: c for c in extra}.values())
     evaluations = [evaluate(campaign, data, today, limits=limits) for campaign in campaigns + extra]
     plan.candidates = evaluations[: len(campaigns)]
     plan.overflow = {ev.campaign.id: ev for ev in evaluations}
