@@ -6,7 +6,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from leadflow.models import Call, Contact, Lead
+from leadflow.models import Call, Contact, Lead, LeadEvent
 from tests.factories import Factory
 from tests.web.conftest import Person, csrf_of, post_form
 
@@ -127,3 +127,65 @@ async def test_another_companys_lead_is_not_found(
         assert answer.status_code == 404
     listed = await browser.get("/leads", params={"q": "x1y2"})
     assert f'href="/leads/{lead_id}"' not in listed.text
+
+
+async def _one_off_lead(app: FastAPI, factory: Factory, person: Person) -> tuple[int, str]:
+    """A lead as make_call leaves it for a number in no schedule: owned by the offer, with the
+    event data the dialer writes (a list of token names, a false ``callback``)."""
+    tenant = person.tenant
+    schedule = await factory.schedule(tenant)
+    source = await factory.traffic_source(tenant, name="Facebook Ads")
+    now = factory.clock.now()
+    async with app.state.sessionmaker() as session:
+        lead = Lead(
+            company_id=tenant.company.id,
+            offer_id=schedule.offer_id,
+            schedule_id=None,
+            traffic_source_id=source.id,
+            caller_id="+18004506787",
+            status="waiting",
+            tokens={"first_name": "Ada", "pets": ["cat", "dog"], "vip": False},
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(lead)
+        await session.flush()
+        for kind, data in (
+            ("created", {"via": "make_call", "schedule_id": schedule.id, "tokens": ["first_name"]}),
+            ("call_placed", {"call_id": 1, "action_index": None, "callback": False}),
+        ):
+            session.add(
+                LeadEvent(
+                    company_id=tenant.company.id, lead_id=lead.id, kind=kind, data=data,
+                    created_at=now,
+                )
+            )  # fmt: skip
+        await session.commit()
+        return lead.id, source.name
+
+
+async def test_the_lead_page_names_the_traffic_source_and_shows_no_python_values(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    lead_id, source_name = await _one_off_lead(app, factory, signed_in)
+    html = (await browser.get(f"/leads/{lead_id}")).text
+    assert f">{source_name}</a>" in html
+    assert "tokens: first_name" in html
+    assert "callback: no" in html
+    assert "[pets]</td><td>cat, dog</td>" in html
+    assert "[vip]</td><td>no</td>" in html
+    for python in ("['", "[&#39;", "False", "None", "{&#39;", "{'"):
+        assert python not in html, python
+
+
+async def test_a_one_off_lead_offers_no_move_to_end(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    lead_id, _ = await _one_off_lead(app, factory, signed_in)
+    html = (await browser.get(f"/leads/{lead_id}")).text
+    assert "Move to end of schedule" not in html
+    assert "Remove</button>" in html
+    answer = await post_form(browser, f"/leads/{lead_id}", f"/leads/{lead_id}/move_to_end", {})
+    assert answer.headers["location"] == f"/leads/{lead_id}?refused=no_schedule"
+    assert "in no schedule" in (await browser.get(answer.headers["location"])).text
+    assert (await _lead(app, lead_id)).status == "waiting"

@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from leadflow.settings import Settings
 from leadflow.web.auth import web_session
+from leadflow.web.display import readable, readable_name
 from leadflow.web.session import COOKIE_NAME, SessionSigner
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -54,6 +55,8 @@ def _zone(user: Any) -> ZoneInfo:
 TEMPLATES.env.filters["options"] = _options
 TEMPLATES.env.filters["when"] = _when
 TEMPLATES.env.filters["zip_self"] = _zip_self
+TEMPLATES.env.filters["readable"] = readable
+TEMPLATES.env.filters["readable_name"] = readable_name
 
 
 def _with_session(request: Request, response: Response) -> Response:

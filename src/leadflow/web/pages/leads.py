@@ -20,6 +20,7 @@ from leadflow.leads.records_listing import LEAD_LISTING
 from leadflow.leads.records_repository import LeadRecordRepository
 from leadflow.models import Lead, LeadStatus
 from leadflow.schedules.repository import ScheduleRepository
+from leadflow.traffic_sources.repository import TrafficSourceRepository
 from leadflow.web import lead_actions
 from leadflow.web.auth import CsrfDep, PageNotFoundError, UserDep, WebUser
 from leadflow.web.rendering import page, redirect
@@ -29,6 +30,7 @@ router = APIRouter(include_in_schema=False)
 PER_PAGE = 25
 DONE = {name: message for name, (_, message) in lead_actions.OPERATIONS.items()}
 DONE["call"] = "The call is placed."
+NO_SCHEDULE = "Nothing was done: the lead is in no schedule, so it has no end to move to."
 
 
 @dataclass(frozen=True)
@@ -140,9 +142,16 @@ async def lead_page(
         if lead.schedule_id
         else None
     )
+    source = (
+        await TrafficSourceRepository(db, user.company_id).get(lead.traffic_source_id)
+        if lead.traffic_source_id
+        else None
+    )
     flash = DONE.get(done) or (
         f"The call was refused: {REFUSALS[refused]}."
         if refused in REFUSALS
+        else NO_SCHEDULE
+        if refused == "no_schedule"
         else "Nothing was done: the lead has already ended."
         if refused
         else None
@@ -156,6 +165,7 @@ async def lead_page(
         is_live=lead.status in LeadStatus.LIVE,
         contact=contact,
         schedule=schedule,
+        traffic_source=source,
         timeline=await _timeline(db, user, lead),
         flash=flash,
     )
@@ -176,6 +186,8 @@ async def lead_operation(
         raise PageNotFoundError
     if lead.caller_id is None:
         return redirect(request, f"/leads/{lead.id}")
+    if operation == "move_to_end" and lead.schedule_id is None:
+        return redirect(request, f"/leads/{lead.id}?refused=no_schedule")
     try:
         if operation == "call":
             await lead_actions.call_now(request, lead)

@@ -262,6 +262,26 @@ async def submit_leads_help(
     )
 
 
+@router.get("/schedules/{schedule_id}/regenerate_token")
+async def confirm_regenerate_token(
+    request: Request, schedule_id: str, user: UserDep, db: SessionDep
+) -> Response:
+    """The old token stops at once, breaking every form that posts with it: ask first."""
+    row = await _schedule(db, user, schedule_id)
+    return page(
+        request,
+        "confirm.html",
+        user=user,
+        heading=f"Regenerate the token of {row.name}",
+        message="A new lead token is made and the old one stops working at once: every form, "
+        "landing page and integration that posts leads with it must be given the new one.",
+        action=f"/schedules/{row.id}/regenerate_token",
+        hidden=[],
+        button="Regenerate token",
+        back=f"/schedules/{row.id}/submit_leads_help",
+    )
+
+
 @router.post("/schedules/{schedule_id}/regenerate_token")
 async def regenerate_token(
     request: Request,
@@ -272,8 +292,11 @@ async def regenerate_token(
     clock: ClockDep,
 ) -> Response:
     """A new token; the old one stops at once in this process (the cache is cleared after the
-    commit) and in other processes within ``token_cache_seconds``."""
+    commit) and in other processes within ``token_cache_seconds``. Only a confirmed form
+    (``confirm=yes``, from the confirmation page) does it."""
     row = await _schedule(db, user, schedule_id)
+    if form.get("confirm") != "yes":
+        return redirect(request, f"/schedules/{row.id}/regenerate_token")
     row.leads_api_key = new_lead_token()
     row.updated_at = clock.now()
     await flush_or_422(db)
