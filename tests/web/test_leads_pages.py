@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
@@ -62,7 +64,7 @@ async def test_the_lead_page_shows_tokens_and_timeline(
     lead_id = await _post_lead(browser, schedule.leads_api_key, "+18004506787", pet="kittens")
     shown = await browser.get(f"/leads/{lead_id}")
     assert shown.status_code == 200
-    assert "[pet]</td><td>kittens" in shown.text
+    assert '[pet]</td><td data-label="Value">kittens' in shown.text
     assert "<strong>created</strong>" in shown.text
 
 
@@ -172,8 +174,8 @@ async def test_the_lead_page_names_the_traffic_source_and_shows_no_python_values
     assert f">{source_name}</a>" in html
     assert "tokens: first_name" in html
     assert "callback: no" in html
-    assert "[pets]</td><td>cat, dog</td>" in html
-    assert "[vip]</td><td>no</td>" in html
+    assert '[pets]</td><td data-label="Value">cat, dog</td>' in html
+    assert '[vip]</td><td data-label="Value">no</td>' in html
     for python in ("['", "[&#39;", "False", "None", "{&#39;", "{'"):
         assert python not in html, python
 
@@ -189,3 +191,56 @@ async def test_a_one_off_lead_offers_no_move_to_end(
     assert answer.headers["location"] == f"/leads/{lead_id}?refused=no_schedule"
     assert "in no schedule" in (await browser.get(answer.headers["location"])).text
     assert (await _lead(app, lead_id)).status == "waiting"
+
+
+async def test_the_list_filters_by_status_schedule_source_sub_id_and_date(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    tenant = signed_in.tenant
+    first = await factory.schedule(tenant, actions=[{"type": "wait", "days": 1}])
+    second = await factory.schedule(tenant, actions=[{"type": "wait", "days": 1}])
+    source = await factory.traffic_source(tenant, name="Facebook Ads")
+    tagged = await _post_lead(
+        browser, first.leads_api_key, "+18004506787",
+        traffic_source_id=str(source.id), sub_id="creative-7",
+    )  # fmt: skip
+    other = await _post_lead(browser, second.leads_api_key, "+18004506788")
+    opted = await _post_lead(browser, second.leads_api_key, "+18004506789")
+    await post_form(browser, f"/leads/{opted}", f"/leads/{opted}/opt_out", {})
+
+    async def listed(**params: str) -> set[int]:
+        answer = await browser.get("/leads", params=params)
+        assert answer.status_code == 200, answer.text
+        return {int(n) for n in re.findall(r'href="/leads/(\d+)"', answer.text)}
+
+    everyone = {tagged, other, opted}
+    assert await listed() == everyone
+    assert await listed(schedule_id=str(second.id)) == {other, opted}
+    assert await listed(traffic_source_id=str(source.id)) == {tagged}
+    assert await listed(sub_id="creative-7") == {tagged}
+    assert await listed(status="opt_out") == {opted}
+    today = factory.clock.now().date().isoformat()
+    assert await listed(created_from=today, created_to=today) == everyone
+    assert await listed(created_from="2001-01-01", created_to="2001-01-02") == set()
+    bad = await browser.get("/leads", params={"created_from": "soon"})
+    assert bad.status_code == 422
+    assert 'id="err-created_from">Enter a date' in bad.text
+
+
+async def test_the_list_sorts_by_a_column_both_ways(
+    browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    schedule = await factory.schedule(signed_in.tenant)
+    ids = [
+        await _post_lead(browser, schedule.leads_api_key, f"+1800450{6700 + n}") for n in range(3)
+    ]
+
+    async def order(**params: str) -> list[int]:
+        html = (await browser.get("/leads", params=params)).text
+        return [int(n) for n in re.findall(r'href="/leads/(\d+)"', html)]
+
+    assert await order() == ids[::-1]
+    assert await order(sort="id", dir="asc") == ids
+    page = (await browser.get("/leads", params={"sort": "id", "dir": "asc"})).text
+    assert 'href="/leads?sort=id&amp;dir=desc"' in page
+    assert 'aria-sort="ascending"' in page

@@ -44,6 +44,11 @@ def _when(context: Context, value: Any) -> str:
     return local.strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
+def zone_of(user: Any) -> ZoneInfo:
+    """The company's time zone (UTC when it names none we know)."""
+    return _zone(user)
+
+
 def _zone(user: Any) -> ZoneInfo:
     name = getattr(user, "time_zone", None) or "UTC"
     try:
