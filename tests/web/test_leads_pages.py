@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -244,3 +245,59 @@ async def test_the_list_sorts_by_a_column_both_ways(
     page = (await browser.get("/leads", params={"sort": "id", "dir": "asc"})).text
     assert 'href="/leads?sort=id&amp;dir=desc"' in page
     assert 'aria-sort="ascending"' in page
+
+
+async def test_a_bulk_opt_out_of_the_filtered_leads_asks_first_with_their_count(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    tenant = signed_in.tenant
+    first = await factory.schedule(tenant, actions=[{"type": "wait", "days": 1}])
+    second = await factory.schedule(tenant, actions=[{"type": "wait", "days": 1}])
+    mine = [await _post_lead(browser, first.leads_api_key, f"+1800450{6700 + n}") for n in range(3)]
+    spared = await _post_lead(browser, second.leads_api_key, "+18004506799")
+    listed = f"/leads?schedule_id={first.id}"
+    form = {"operation": "opt_out", "scope": "filtered", "schedule_id": str(first.id)}
+    asked = await post_form(browser, listed, "/leads/bulk", form)
+    assert asked.status_code == 200
+    assert "Opt out: 3 leads" in asked.text
+    assert "opt_out" not in [(await _lead(app, n)).status for n in mine]
+    done = await browser.post(
+        "/leads/bulk", data={**form, "confirm": "yes", "csrf_token": csrf_of(asked.text)}
+    )
+    assert done.status_code == 303
+    assert [(await _lead(app, n)).status for n in mine] == ["opt_out"] * 3
+    assert (await _lead(app, spared)).status != "opt_out"
+    assert "done for 3 lead(s)" in (await browser.get(done.headers["location"])).text
+
+
+async def test_a_bulk_removal_touches_only_the_ticked_leads(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    schedule = await factory.schedule(signed_in.tenant, actions=[{"type": "wait", "days": 1}])
+    ids = [
+        await _post_lead(browser, schedule.leads_api_key, f"+1800450{6700 + n}") for n in range(3)
+    ]
+    form: dict[str, Any] = {
+        "operation": "remove",
+        "scope": "selected",
+        "lead_id": [str(ids[0]), str(ids[2])],
+    }
+    opened = await browser.get("/leads")
+    asked = await browser.post("/leads/bulk", data={**form, "csrf_token": csrf_of(opened.text)})
+    assert "Remove: 2 leads" in asked.text
+    done = await browser.post(
+        "/leads/bulk", data={**form, "confirm": "yes", "csrf_token": csrf_of(asked.text)}
+    )
+    assert done.status_code == 303
+    statuses = [(await _lead(app, n)).status for n in ids]
+    assert (statuses[0], statuses[2]) == ("disabled", "disabled")
+    assert statuses[1] != "disabled"
+
+
+async def test_a_bulk_action_without_its_csrf_token_is_refused(
+    browser: httpx.AsyncClient, signed_in: Person
+) -> None:
+    answer = await browser.post(
+        "/leads/bulk", data={"operation": "opt_out", "scope": "filtered", "confirm": "yes"}
+    )
+    assert answer.status_code == 403
