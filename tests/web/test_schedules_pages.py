@@ -280,3 +280,34 @@ async def test_validation_messages_say_what_to_type_in_plain_words(
     assert 'id="err-lead_duplicate_timeframe">Enter a whole number.<' in html
     for jargon in ("Input should", "String should", "Field required", "valid integer"):
         assert jargon not in html
+
+
+async def test_description_and_type_are_edited_on_the_schedule_page(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    schedule = await factory.schedule(signed_in.tenant)
+    url = f"/schedules/{schedule.id}/edit"
+    page = await browser.get(url)
+    assert '<option value="contact_caller" selected>' in page.text
+    saved = await browser.post(
+        url,
+        data=edit_form(
+            page.text,
+            op="save",
+            description="Leads from Facebook",
+            schedule_type="lead_distribution",
+        ),
+    )
+    assert saved.status_code == 303, saved.text
+    stored = await _stored(app, schedule.id)
+    assert (stored.description, stored.schedule_type) == (
+        "Leads from Facebook",
+        "lead_distribution",
+    )
+    page = await browser.get(url)
+    assert ">Leads from Facebook</textarea>" in page.text
+    refused = await browser.post(url, data=edit_form(page.text, op="save", schedule_type="bogus"))
+    assert refused.status_code == 422
+    assert (
+        'id="err-schedule_type">Choose one of contact_caller or lead_distribution.<' in refused.text
+    )
