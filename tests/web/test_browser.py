@@ -105,7 +105,7 @@ def test_a_marketer_sets_up_a_schedule_and_sees_a_curl_lead_arrive(
         page.wait_for_url(f"{base}/leads")
         page.get_by_label("Search by phone, e-mail or any token").fill("kittens")
         page.get_by_role("button", name="Search").click()
-        page.wait_for_url("**/leads?q=kittens")
+        page.wait_for_url("**/leads?q=kittens&*")
         screenshot(page, "07-leads")
         page.get_by_role("link", name=f"#{lead['id']}").click()
         page.wait_for_url(f"{base}/leads/{lead['id']}")

@@ -77,10 +77,12 @@ async def test_blocking_a_number_ends_its_live_leads_and_unblocking_frees_it(
     assert contact is not None
     assert contact.blocked
     listed = await browser.get("/suppression")
-    assert "<td>+18004506787</td>" in listed.text
+    assert '<td data-label="Number">+18004506787</td>' in listed.text
     unblocked = await post_form(browser, "/suppression", f"/suppression/{contact.id}/unblock", {})
     assert unblocked.headers["location"] == "/suppression?done=unblocked"
-    assert "<td>+18004506787</td>" not in (await browser.get("/suppression")).text
+    assert (
+        '<td data-label="Number">+18004506787</td>' not in (await browser.get("/suppression")).text
+    )
 
 
 async def test_blocking_a_bad_number_says_so_next_to_the_field(

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from leadflow.models import Call, Contact, Lead
+from leadflow.models import Call, Contact, Lead, LeadEvent
 from tests.factories import Factory
 from tests.web.conftest import Person, csrf_of, post_form
 
@@ -62,7 +65,7 @@ async def test_the_lead_page_shows_tokens_and_timeline(
     lead_id = await _post_lead(browser, schedule.leads_api_key, "+18004506787", pet="kittens")
     shown = await browser.get(f"/leads/{lead_id}")
     assert shown.status_code == 200
-    assert "[pet]</td><td>kittens" in shown.text
+    assert '[pet]</td><td data-label="Value">kittens' in shown.text
     assert "<strong>created</strong>" in shown.text
 
 
@@ -127,3 +130,174 @@ async def test_another_companys_lead_is_not_found(
         assert answer.status_code == 404
     listed = await browser.get("/leads", params={"q": "x1y2"})
     assert f'href="/leads/{lead_id}"' not in listed.text
+
+
+async def _one_off_lead(app: FastAPI, factory: Factory, person: Person) -> tuple[int, str]:
+    """A lead as make_call leaves it for a number in no schedule: owned by the offer, with the
+    event data the dialer writes (a list of token names, a false ``callback``)."""
+    tenant = person.tenant
+    schedule = await factory.schedule(tenant)
+    source = await factory.traffic_source(tenant, name="Facebook Ads")
+    now = factory.clock.now()
+    async with app.state.sessionmaker() as session:
+        lead = Lead(
+            company_id=tenant.company.id,
+            offer_id=schedule.offer_id,
+            schedule_id=None,
+            traffic_source_id=source.id,
+            caller_id="+18004506787",
+            status="waiting",
+            tokens={"first_name": "Ada", "pets": ["cat", "dog"], "vip": False},
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(lead)
+        await session.flush()
+        for kind, data in (
+            ("created", {"via": "make_call", "schedule_id": schedule.id, "tokens": ["first_name"]}),
+            ("call_placed", {"call_id": 1, "action_index": None, "callback": False}),
+        ):
+            session.add(
+                LeadEvent(
+                    company_id=tenant.company.id, lead_id=lead.id, kind=kind, data=data,
+                    created_at=now,
+                )
+            )  # fmt: skip
+        await session.commit()
+        return lead.id, source.name
+
+
+async def test_the_lead_page_names_the_traffic_source_and_shows_no_python_values(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    lead_id, source_name = await _one_off_lead(app, factory, signed_in)
+    html = (await browser.get(f"/leads/{lead_id}")).text
+    assert f">{source_name}</a>" in html
+    assert "tokens: first_name" in html
+    assert "callback: no" in html
+    assert '[pets]</td><td data-label="Value">cat, dog</td>' in html
+    assert '[vip]</td><td data-label="Value">no</td>' in html
+    for python in ("['", "[&#39;", "False", "None", "{&#39;", "{'"):
+        assert python not in html, python
+
+
+async def test_a_one_off_lead_offers_no_move_to_end(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    lead_id, _ = await _one_off_lead(app, factory, signed_in)
+    html = (await browser.get(f"/leads/{lead_id}")).text
+    assert "Move to end of schedule" not in html
+    assert "Remove</button>" in html
+    answer = await post_form(browser, f"/leads/{lead_id}", f"/leads/{lead_id}/move_to_end", {})
+    assert answer.headers["location"] == f"/leads/{lead_id}?refused=no_schedule"
+    assert "in no schedule" in (await browser.get(answer.headers["location"])).text
+    assert (await _lead(app, lead_id)).status == "waiting"
+
+
+async def test_the_list_filters_by_status_schedule_source_sub_id_and_date(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    tenant = signed_in.tenant
+    first = await factory.schedule(tenant, actions=[{"type": "wait", "days": 1}])
+    second = await factory.schedule(tenant, actions=[{"type": "wait", "days": 1}])
+    source = await factory.traffic_source(tenant, name="Facebook Ads")
+    tagged = await _post_lead(
+        browser, first.leads_api_key, "+18004506787",
+        traffic_source_id=str(source.id), sub_id="creative-7",
+    )  # fmt: skip
+    other = await _post_lead(browser, second.leads_api_key, "+18004506788")
+    opted = await _post_lead(browser, second.leads_api_key, "+18004506789")
+    await post_form(browser, f"/leads/{opted}", f"/leads/{opted}/opt_out", {})
+
+    async def listed(**params: str) -> set[int]:
+        answer = await browser.get("/leads", params=params)
+        assert answer.status_code == 200, answer.text
+        return {int(n) for n in re.findall(r'href="/leads/(\d+)"', answer.text)}
+
+    everyone = {tagged, other, opted}
+    assert await listed() == everyone
+    assert await listed(schedule_id=str(second.id)) == {other, opted}
+    assert await listed(traffic_source_id=str(source.id)) == {tagged}
+    assert await listed(sub_id="creative-7") == {tagged}
+    assert await listed(status="opt_out") == {opted}
+    today = factory.clock.now().date().isoformat()
+    assert await listed(created_from=today, created_to=today) == everyone
+    assert await listed(created_from="2001-01-01", created_to="2001-01-02") == set()
+    bad = await browser.get("/leads", params={"created_from": "soon"})
+    assert bad.status_code == 422
+    assert 'id="err-created_from">Enter a date' in bad.text
+
+
+async def test_the_list_sorts_by_a_column_both_ways(
+    browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    schedule = await factory.schedule(signed_in.tenant)
+    ids = [
+        await _post_lead(browser, schedule.leads_api_key, f"+1800450{6700 + n}") for n in range(3)
+    ]
+
+    async def order(**params: str) -> list[int]:
+        html = (await browser.get("/leads", params=params)).text
+        return [int(n) for n in re.findall(r'href="/leads/(\d+)"', html)]
+
+    assert await order() == ids[::-1]
+    assert await order(sort="id", dir="asc") == ids
+    page = (await browser.get("/leads", params={"sort": "id", "dir": "asc"})).text
+    assert 'href="/leads?sort=id&amp;dir=desc"' in page
+    assert 'aria-sort="ascending"' in page
+
+
+async def test_a_bulk_opt_out_of_the_filtered_leads_asks_first_with_their_count(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    tenant = signed_in.tenant
+    first = await factory.schedule(tenant, actions=[{"type": "wait", "days": 1}])
+    second = await factory.schedule(tenant, actions=[{"type": "wait", "days": 1}])
+    mine = [await _post_lead(browser, first.leads_api_key, f"+1800450{6700 + n}") for n in range(3)]
+    spared = await _post_lead(browser, second.leads_api_key, "+18004506799")
+    listed = f"/leads?schedule_id={first.id}"
+    form = {"operation": "opt_out", "scope": "filtered", "schedule_id": str(first.id)}
+    asked = await post_form(browser, listed, "/leads/bulk", form)
+    assert asked.status_code == 200
+    assert "Opt out: 3 leads" in asked.text
+    assert "opt_out" not in [(await _lead(app, n)).status for n in mine]
+    done = await browser.post(
+        "/leads/bulk", data={**form, "confirm": "yes", "csrf_token": csrf_of(asked.text)}
+    )
+    assert done.status_code == 303
+    assert [(await _lead(app, n)).status for n in mine] == ["opt_out"] * 3
+    assert (await _lead(app, spared)).status != "opt_out"
+    assert "done for 3 lead(s)" in (await browser.get(done.headers["location"])).text
+
+
+async def test_a_bulk_removal_touches_only_the_ticked_leads(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    schedule = await factory.schedule(signed_in.tenant, actions=[{"type": "wait", "days": 1}])
+    ids = [
+        await _post_lead(browser, schedule.leads_api_key, f"+1800450{6700 + n}") for n in range(3)
+    ]
+    form: dict[str, Any] = {
+        "operation": "remove",
+        "scope": "selected",
+        "lead_id": [str(ids[0]), str(ids[2])],
+    }
+    opened = await browser.get("/leads")
+    asked = await browser.post("/leads/bulk", data={**form, "csrf_token": csrf_of(opened.text)})
+    assert "Remove: 2 leads" in asked.text
+    done = await browser.post(
+        "/leads/bulk", data={**form, "confirm": "yes", "csrf_token": csrf_of(asked.text)}
+    )
+    assert done.status_code == 303
+    statuses = [(await _lead(app, n)).status for n in ids]
+    assert (statuses[0], statuses[2]) == ("disabled", "disabled")
+    assert statuses[1] != "disabled"
+
+
+async def test_a_bulk_action_without_its_csrf_token_is_refused(
+    browser: httpx.AsyncClient, signed_in: Person
+) -> None:
+    answer = await browser.post(
+        "/leads/bulk", data={"operation": "opt_out", "scope": "filtered", "confirm": "yes"}
+    )
+    assert answer.status_code == 403

@@ -33,7 +33,7 @@ async def test_a_blank_name_is_refused_next_to_the_field(
 ) -> None:
     answer = await post_form(browser, "/traffic_sources/new", "/traffic_sources/new", {"name": ""})
     assert answer.status_code == 422
-    assert 'id="err-name">String should have at least 1 character' in answer.text
+    assert 'id="err-name">This is required.' in answer.text
 
 
 async def test_a_number_is_stored_as_e164_once(

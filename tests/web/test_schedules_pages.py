@@ -74,7 +74,7 @@ async def test_a_new_schedule_gets_three_actions_through_the_editor(
     assert row.actions == [
         {"type": "wait", "minutes": 5},
         {"type": "sms", "body": "Hi [first_name]"},
-        {"type": "call"},
+        {"type": "call", "max_ring_seconds": 30},
     ]
     shown = await browser.get(saved.headers["location"])
     assert "Schedule saved." in shown.text
@@ -121,7 +121,7 @@ async def test_invalid_values_are_reported_next_to_their_field_and_nothing_is_sa
     html = answer.text
     assert re.search(r'id="err-a0">a wait must last at least one second<', html)
     assert re.search(r'id="err-calling_hours.monday.open">must be a time of day', html)
-    assert re.search(r'id="err-name">String should have at least 1 character<', html)
+    assert re.search(r'id="err-name">This is required.<', html)
     assert re.search(r'id="err-time_zone">must be an IANA time zone', html)
     assert (await _stored(app, schedule.id)).actions == [{"type": "wait", "seconds": 60}]
 
@@ -176,8 +176,8 @@ async def test_regenerating_the_token_stops_the_old_one_at_once(
     old = schedule.leads_api_key
     lead = {"lead_token": old, "caller_id": "+18004506787"}
     assert (await browser.post("/api/v1/leads", params=lead)).status_code == 200
-    help_url = f"/schedules/{schedule.id}/submit_leads_help"
-    answer = await post_form(browser, help_url, f"/schedules/{schedule.id}/regenerate_token", {})
+    confirm_url = f"/schedules/{schedule.id}/regenerate_token"
+    answer = await post_form(browser, confirm_url, confirm_url, {"confirm": "yes"})
     assert answer.status_code == 303
     new = (await _stored(app, schedule.id)).leads_api_key
     assert new != old
@@ -230,3 +230,84 @@ async def test_dial_order_and_real_time_priority_are_edited_on_the_schedule_page
     cleared = await browser.post(url, data=edit_form(page.text, real_time_priority="", op="save"))
     assert cleared.status_code == 303
     assert (await _stored(app, schedule.id)).real_time_priority is None
+
+
+async def test_regenerating_the_token_asks_for_confirmation_first(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    schedule = await factory.schedule(signed_in.tenant)
+    help_page = await browser.get(f"/schedules/{schedule.id}/submit_leads_help")
+    confirm_url = f"/schedules/{schedule.id}/regenerate_token"
+    assert f'href="{confirm_url}">Regenerate token' in help_page.text
+    asked = await browser.get(confirm_url)
+    assert "Are you sure?" in asked.text
+    assert "the old one stops working at once" in asked.text
+    unconfirmed = await post_form(browser, help_page.url.path, confirm_url, {})
+    assert unconfirmed.headers["location"] == confirm_url
+    assert (await _stored(app, schedule.id)).leads_api_key == schedule.leads_api_key
+
+
+async def test_a_new_call_action_shows_its_ring_time_default_of_30_seconds(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    schedule = await factory.schedule(signed_in.tenant, actions=[{"type": "call"}])
+    url = f"/schedules/{schedule.id}/edit"
+    page = await browser.get(url)
+    assert re.search(
+        r'id="a0.max_ring_seconds" name="a0.max_ring_seconds" type="text" value="30"', page.text
+    )
+    page = await browser.post(url, data=edit_form(page.text, op="add", new_action_type="call"))
+    assert 'name="a1.max_ring_seconds" type="text" value="30"' in page.text
+
+
+async def test_validation_messages_say_what_to_type_in_plain_words(
+    browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    schedule = await factory.schedule(signed_in.tenant, actions=[{"type": "call"}])
+    url = f"/schedules/{schedule.id}/edit"
+    page = await browser.get(url)
+    answer = await browser.post(
+        url,
+        data=edit_form(
+            page.text, op="save", dial_order="sideways", lead_duplicate_timeframe="soon",
+            **{"a0.max_ring_seconds": "2"},
+        ),
+    )  # fmt: skip
+    assert answer.status_code == 422
+    html = answer.text
+    assert 'id="err-a0.max_ring_seconds">Enter 5 or more.<' in html
+    assert 'id="err-dial_order">Choose one of fifo, lifo or random.<' in html
+    assert 'id="err-lead_duplicate_timeframe">Enter a whole number.<' in html
+    for jargon in ("Input should", "String should", "Field required", "valid integer"):
+        assert jargon not in html
+
+
+async def test_description_and_type_are_edited_on_the_schedule_page(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    schedule = await factory.schedule(signed_in.tenant)
+    url = f"/schedules/{schedule.id}/edit"
+    page = await browser.get(url)
+    assert '<option value="contact_caller" selected>' in page.text
+    saved = await browser.post(
+        url,
+        data=edit_form(
+            page.text,
+            op="save",
+            description="Leads from Facebook",
+            schedule_type="lead_distribution",
+        ),
+    )
+    assert saved.status_code == 303, saved.text
+    stored = await _stored(app, schedule.id)
+    assert (stored.description, stored.schedule_type) == (
+        "Leads from Facebook",
+        "lead_distribution",
+    )
+    page = await browser.get(url)
+    assert ">Leads from Facebook</textarea>" in page.text
+    refused = await browser.post(url, data=edit_form(page.text, op="save", schedule_type="bogus"))
+    assert refused.status_code == 422
+    assert (
+        'id="err-schedule_type">Choose one of contact_caller or lead_distribution.<' in refused.text
+    )

@@ -24,6 +24,8 @@ class ActionField:
     kind: str  # int, text, textarea, json, jump, select
     choices: tuple[str, ...] = ()
     hint: str = ""
+    # The schema's default, shown in the field so that people see what an empty field means.
+    default: str = ""
 
 
 ACTION_TYPES: dict[str, tuple[str, tuple[ActionField, ...]]] = {
@@ -41,7 +43,7 @@ ACTION_TYPES: dict[str, tuple[str, tuple[ActionField, ...]]] = {
         (
             ActionField("connect_to", "Connect to (phone number)", "text"),
             ActionField("buyer_id", "Buyer id", "int"),
-            ActionField("max_ring_seconds", "Ring for at most (seconds)", "int"),
+            ActionField("max_ring_seconds", "Ring for at most (seconds)", "int", default="30"),
         ),
     ),
     "sms": ("Send a text message", (ActionField("body", "Message", "textarea"),)),
@@ -109,7 +111,7 @@ class ActionDraft:
 
 def _text_of(spec: ActionField, value: Any) -> str:
     if value is None:
-        return ""
+        return spec.default
     if spec.kind == "json":
         return json.dumps(value, indent=1)
     if spec.kind == "jump" and isinstance(value, int):
@@ -201,7 +203,8 @@ def apply_operation(drafts: list[ActionDraft], operation: str, new_type: str) ->
     """Add, move or delete an action in place; False when ``operation`` is none of those."""
     if operation == "add":
         if new_type in ACTION_TYPES:
-            drafts.append(ActionDraft(new_type))
+            fields = ACTION_TYPES[new_type][1]
+            drafts.append(ActionDraft(new_type, {f.name: f.default for f in fields}))
         return True
     verb, _, position = operation.partition(":")
     if verb not in ("up", "down", "delete") or not position.isdigit():

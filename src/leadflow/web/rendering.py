@@ -16,6 +16,7 @@ from starlette.responses import RedirectResponse, Response
 
 from leadflow.settings import Settings
 from leadflow.web.auth import web_session
+from leadflow.web.display import readable, readable_name
 from leadflow.web.session import COOKIE_NAME, SessionSigner
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -43,6 +44,11 @@ def _when(context: Context, value: Any) -> str:
     return local.strftime("%Y-%m-%d %H:%M:%S %Z")
 
 
+def zone_of(user: Any) -> ZoneInfo:
+    """The company's time zone (UTC when it names none we know)."""
+    return _zone(user)
+
+
 def _zone(user: Any) -> ZoneInfo:
     name = getattr(user, "time_zone", None) or "UTC"
     try:
@@ -54,6 +60,8 @@ def _zone(user: Any) -> ZoneInfo:
 TEMPLATES.env.filters["options"] = _options
 TEMPLATES.env.filters["when"] = _when
 TEMPLATES.env.filters["zip_self"] = _zip_self
+TEMPLATES.env.filters["readable"] = readable
+TEMPLATES.env.filters["readable_name"] = readable_name
 
 
 def _with_session(request: Request, response: Response) -> Response:

@@ -11,9 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import shutil
+from dataclasses import replace
 from itertools import islice
 from pathlib import Path
-from typing import IO, Any
+from typing import IO
 
 from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
@@ -26,15 +27,17 @@ from leadflow.imports.repository import LeadImportRepository
 from leadflow.kit.csv_reader import CsvFileError, CsvLayout, count_rows, inspect, read_rows
 from leadflow.kit.csv_writer import csv_chunks, csv_response
 from leadflow.kit.dependencies import ClockDep
-from leadflow.kit.listing import ListQuery, csv_export
+from leadflow.kit.errors import TrackDriveError
+from leadflow.kit.listing import csv_export
 from leadflow.leads.records_listing import LEAD_LISTING
 from leadflow.leads.records_repository import LeadRecordRepository
-from leadflow.models import Lead, LeadImport, LeadImportStatus
+from leadflow.models import LeadImport, LeadImportStatus
 from leadflow.models.base import new_uuid
 from leadflow.offers.repository import OfferRepository
 from leadflow.schedules.repository import ScheduleRepository
 from leadflow.web.auth import CsrfDep, PageNotFoundError, UserDep, WebUser
-from leadflow.web.rendering import page, redirect
+from leadflow.web.pages.leads import LeadFilters, lead_query
+from leadflow.web.rendering import page, redirect, zone_of
 
 router = APIRouter(include_in_schema=False)
 DRAFT = "draft"
@@ -256,19 +259,31 @@ async def rejected(request: Request, ref: str, user: UserDep, db: SessionDep) ->
 
 @router.get("/leads/export.csv")
 async def export_leads(
-    request: Request, user: UserDep, db: SessionDep, q: str = "", schedule_id: str = ""
+    request: Request,
+    user: UserDep,
+    db: SessionDep,
+    q: str = "",
+    status: str = "",
+    schedule_id: str = "",
+    traffic_source_id: str = "",
+    sub_id: str = "",
+    created_from: str = "",
+    created_to: str = "",
+    dir: str = "desc",
 ) -> Response:
-    """The leads list's current filter (search and schedule), every lead, as CSV."""
-    scoped: Any = LeadRecordRepository(db, user.company_id).scoped()
-    if schedule_id.isdigit():
-        scoped = scoped.where(Lead.schedule_id == int(schedule_id))
+    """Every lead the leads list's current filters match (not just the page shown), as CSV."""
+    filters = LeadFilters(
+        q, status, schedule_id, traffic_source_id, sub_id, created_from, created_to, "id", dir
+    )
+    query, errors = lead_query(filters, zone_of(user))
+    if errors:
+        raise TrackDriveError(422, errors)
     company = await CompanyRepository(db).get(user.company_id)
-    query = ListQuery(order="id", order_dir="desc", fulltext=q.strip()[:200] or None)
     return csv_export(
         request.app.state.sessionmaker,
         LEAD_LISTING,
-        query,
-        scoped,
+        replace(query, serializer=None),
+        LeadRecordRepository(db, user.company_id).scoped(),
         filename="leads.csv",
         region=company.default_region if company else "US",
     )

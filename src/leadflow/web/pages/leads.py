@@ -4,8 +4,10 @@ and the lead page with its tokens, contact state, timeline and buttons."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import urlencode
+from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
@@ -20,15 +22,17 @@ from leadflow.leads.records_listing import LEAD_LISTING
 from leadflow.leads.records_repository import LeadRecordRepository
 from leadflow.models import Lead, LeadStatus
 from leadflow.schedules.repository import ScheduleRepository
+from leadflow.traffic_sources.repository import TrafficSourceRepository
 from leadflow.web import lead_actions
 from leadflow.web.auth import CsrfDep, PageNotFoundError, UserDep, WebUser
-from leadflow.web.rendering import page, redirect
+from leadflow.web.rendering import page, redirect, zone_of
 from leadflow.web.repository import WebRepository
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 25
 DONE = {name: message for name, (_, message) in lead_actions.OPERATIONS.items()}
 DONE["call"] = "The call is placed."
+NO_SCHEDULE = "Nothing was done: the lead is in no schedule, so it has no end to move to."
 
 
 @dataclass(frozen=True)
@@ -43,53 +47,137 @@ def _page_number(text: str) -> int:
     return min(int(text), 100_000) if text.isdigit() and int(text) > 0 else 1
 
 
+SORTABLE = {"id": "Lead", "created_at": "Created", "next_action_at": "Next action"}
+
+
+@dataclass(frozen=True)
+class LeadFilters:
+    """The leads list's filters as the page's form sends them (text, for the form to show)."""
+
+    q: str = ""
+    status: str = ""
+    schedule_id: str = ""
+    traffic_source_id: str = ""
+    sub_id: str = ""
+    created_from: str = ""
+    created_to: str = ""
+    sort: str = "id"
+    dir: str = "desc"
+
+    def link(self, **changes: str) -> str:
+        """This list's query string with ``changes`` (a page, another sort), for a link."""
+        values = {**self.__dict__, **changes}
+        return urlencode({name: value for name, value in values.items() if value})
+
+
+def _day(text: str, zone: ZoneInfo, *, end: bool = False) -> datetime | None:
+    """A date typed in the filter, read in the company's zone: the start of that day, or
+    (``end``) the start of the next one."""
+    try:
+        day = date.fromisoformat(text.strip())
+    except ValueError:
+        return None
+    return datetime.combine(day + timedelta(days=1 if end else 0), time(), zone).astimezone(UTC)
+
+
+def lead_query(
+    filters: LeadFilters, zone: ZoneInfo, page_number: int = 1, per_page: int = PER_PAGE
+) -> tuple[ListQuery, dict[str, list[str]]]:
+    """The API's listing query for these filters, and the filters that could not be read."""
+    errors: dict[str, list[str]] = {}
+    params = []
+    for name in ("status", "schedule_id", "traffic_source_id", "sub_id"):
+        value = getattr(filters, name).strip()
+        if value:
+            params.append((name, value[:200]))
+    bounds = {}
+    for name in ("created_from", "created_to"):
+        text = getattr(filters, name)
+        if text.strip():
+            bounds[name] = _day(text, zone, end=name == "created_to")
+            if bounds[name] is None:
+                errors[name] = ["Enter a date, such as 2026-12-31."]
+    query = ListQuery(
+        page=page_number,
+        per_page=per_page,
+        order=filters.sort if filters.sort in SORTABLE else "id",
+        order_dir="asc" if filters.dir == "asc" else "desc",
+        fulltext=filters.q.strip()[:200] or None,
+        serializer="lead_grid",
+        created_at_from=bounds.get("created_from"),
+        created_at_to=bounds.get("created_to"),
+        params=tuple(params),
+    )
+    return query, errors
+
+
 @router.get("/leads")
 async def leads(
     request: Request,
     user: UserDep,
     db: SessionDep,
     q: str = "",
+    status: str = "",
     schedule_id: str = "",
+    traffic_source_id: str = "",
+    sub_id: str = "",
+    created_from: str = "",
+    created_to: str = "",
+    sort: str = "id",
+    dir: str = "desc",
     page_number: str = Query("1", alias="page"),
+    bulk_done: str = "",
+    bulk_operation: str = "",
 ) -> Response:
+    filters = LeadFilters(
+        q, status, schedule_id, traffic_source_id, sub_id, created_from, created_to, sort, dir
+    )
     repo = LeadRecordRepository(db, user.company_id)
-    scoped = repo.scoped()
-    schedule = None
-    if schedule_id.isdigit():
-        schedule = await ScheduleRepository(db, user.company_id).get(schedule_id)
-        if schedule is not None:
-            scoped = scoped.where(Lead.schedule_id == schedule.id)
+    schedules = await ScheduleRepository(db, user.company_id).list()
+    schedule = next((s for s in schedules if str(s.id) == schedule_id), None)
     number = _page_number(page_number)
-    query = ListQuery(
-        page=number,
-        per_page=PER_PAGE,
-        order="id",
-        order_dir="desc",
-        fulltext=q.strip()[:200] or None,
-        serializer="lead_grid",
-    )
+    query, errors = lead_query(filters, zone_of(user), number)
     region = await _region(db, user)
-    found = await listing.fetch(
-        db,
-        LEAD_LISTING,
-        query,
-        scoped,
-        region=region,
-        kept_total=repo.kept_count if schedule is None else None,
-    )
-    total = int(found.metadata.get("total_count", 0))
-    names = {s.id: s.name for s in await ScheduleRepository(db, user.company_id).list()}
+    unfiltered = not query.params and not query.fulltext and query.created_at_from is None
+    try:
+        found = await listing.fetch(
+            db,
+            LEAD_LISTING,
+            query,
+            repo.scoped(),
+            region=region,
+            kept_total=repo.kept_count if unfiltered and query.created_at_to is None else None,
+        )
+        items, total = found.items, int(found.metadata.get("total_count", 0))
+    except TrackDriveError as exc:
+        errors = {**errors, **{name: list(messages) for name, messages in exc.errors.items()}}
+        items, total = [], 0
+    sources = await TrafficSourceRepository(db, user.company_id).list()
     return page(
         request,
         "leads/list.html",
+        status_code=422 if errors else 200,
         user=user,
-        leads=found.items,
+        leads=items,
         total=total,
         page_number=number,
         last_page=max(1, -(-total // PER_PAGE)),
         q=q,
+        filters=filters,
+        errors=errors,
+        filtered=not unfiltered or query.created_at_to is not None,
+        sortable=SORTABLE,
+        statuses=[("", "Any status"), *LeadStatus.HUMAN.items()],
+        schedule_choices=[("", "Any schedule"), *((s.id, s.name) for s in schedules)],
+        source_choices=[("", "Any traffic source"), *((t.id, t.name) for t in sources)],
         schedule=schedule,
-        schedule_names=names,
+        schedule_names={s.id: s.name for s in schedules},
+        bulk_operations=list(BULK.items()),
+        flash=(
+            f"{BULK[bulk_operation]}: done for {int(bulk_done)} lead(s)."
+            if bulk_operation in BULK and bulk_done.isdigit()
+            else None
+        ),
     )
 
 
@@ -140,9 +228,16 @@ async def lead_page(
         if lead.schedule_id
         else None
     )
+    source = (
+        await TrafficSourceRepository(db, user.company_id).get(lead.traffic_source_id)
+        if lead.traffic_source_id
+        else None
+    )
     flash = DONE.get(done) or (
         f"The call was refused: {REFUSALS[refused]}."
         if refused in REFUSALS
+        else NO_SCHEDULE
+        if refused == "no_schedule"
         else "Nothing was done: the lead has already ended."
         if refused
         else None
@@ -156,6 +251,7 @@ async def lead_page(
         is_live=lead.status in LeadStatus.LIVE,
         contact=contact,
         schedule=schedule,
+        traffic_source=source,
         timeline=await _timeline(db, user, lead),
         flash=flash,
     )
@@ -176,6 +272,8 @@ async def lead_operation(
         raise PageNotFoundError
     if lead.caller_id is None:
         return redirect(request, f"/leads/{lead.id}")
+    if operation == "move_to_end" and lead.schedule_id is None:
+        return redirect(request, f"/leads/{lead.id}?refused=no_schedule")
     try:
         if operation == "call":
             await lead_actions.call_now(request, lead)
@@ -185,3 +283,89 @@ async def lead_operation(
         code = exc.code if exc.code in REFUSALS else "ended"
         return redirect(request, f"/leads/{lead.id}?refused={code}")
     return redirect(request, f"/leads/{lead.id}?done={operation}")
+
+
+BULK = {
+    "opt_out": "Opt out",
+    "remove": "Remove",
+    "move_to_end": "Move to end of schedule",
+}
+BULK_LIMIT = 5_000
+
+
+def _filters_of(form: Any) -> LeadFilters:
+    names = LeadFilters.__dataclass_fields__
+    return LeadFilters(**{name: str(form.get(name) or "") for name in names})
+
+
+async def _bulk_targets(
+    db: SessionDep, user: WebUser, form: Any, filters: LeadFilters
+) -> list[Lead]:
+    """The ticked leads, or (scope ``filtered``) every lead the list's filters match."""
+    repo = LeadRecordRepository(db, user.company_id)
+    if form.get("scope") != "filtered":
+        refs = [str(ref) for ref in form.getlist("lead_id")][:500]
+        ticked = [await repo.get(ref) for ref in refs if ref.isdigit()]
+        return [lead for lead in ticked if lead is not None]
+    targets: list[Lead] = []
+    for number in range(1, BULK_LIMIT // listing.MAX_PER_PAGE + 1):
+        query, errors = lead_query(filters, zone_of(user), number, listing.MAX_PER_PAGE)
+        if errors:
+            return []
+        found = await listing.fetch(db, LEAD_LISTING, query, repo.scoped())
+        for item in found.items:
+            lead = await repo.get(int(item.model_dump()["id"]))
+            if lead is not None:
+                targets.append(lead)
+        if len(found.items) < listing.MAX_PER_PAGE:
+            break
+    return targets
+
+
+@router.post("/leads/bulk")
+async def bulk_operation(request: Request, user: UserDep, form: CsrfDep) -> Response:
+    """A bulk action asks first, on a page saying how many leads it touches; the confirmed
+    form runs the lead page's own operation on each lead, one unit per caller."""
+    operation = str(form.get("operation") or "")
+    filters = _filters_of(form)
+    back = "/leads?" + filters.link()
+    if operation not in BULK:
+        return redirect(request, back)
+    async with request.app.state.sessionmaker() as db:
+        targets = await _bulk_targets(db, user, form, filters)
+        region = await _region(db, user)
+    if operation == "move_to_end":
+        targets = [lead for lead in targets if lead.schedule_id is not None]
+    targets = [lead for lead in targets if lead.caller_id is not None]
+    if form.get("confirm") != "yes":
+        hidden = [(name, value) for name, value in form.multi_items() if name != "csrf_token"]
+        count = len(targets)
+        return page(
+            request,
+            "confirm.html",
+            user=user,
+            heading=f"{BULK[operation]}: {count} lead{'' if count == 1 else 's'}",
+            message=f"{BULK[operation]} touches {count} lead{'' if count == 1 else 's'}. "
+            + BULK_WARNINGS[operation],
+            action="/leads/bulk",
+            hidden=hidden,
+            button=f"{BULK[operation]} {count} lead{'' if count == 1 else 's'}",
+            back=back,
+        )
+    done = 0
+    for lead in targets:
+        try:
+            await lead_actions.run_caller_operation(request, lead, region, operation)
+            done += 1
+        except TrackDriveError:
+            continue  # an ended lead: nothing to do for it
+    return redirect(request, f"{back}&bulk_done={done}&bulk_operation={operation}")
+
+
+BULK_WARNINGS = {
+    "opt_out": "Their numbers are opted out company-wide: no call, text or e-mail reaches them "
+    "again until the consumer opts back in.",
+    "remove": "They end at once: no further action of their schedules runs.",
+    "move_to_end": "They skip the rest of their schedules' actions (leads in no schedule are "
+    "left alone).",
+}

@@ -37,6 +37,10 @@ from leadflow.web.rendering import page, redirect
 
 router = APIRouter(include_in_schema=False)
 TIME_ZONES = sorted(available_timezones())
+SCHEDULE_TYPE_CHOICES = (
+    ("contact_caller", "Contact the caller (work each lead through the actions)"),
+    ("lead_distribution", "Router (hand each lead to a schedule its distributions pick)"),
+)
 DIAL_ORDERS = (
     ("fifo", "Oldest lead first (FIFO)"),
     ("lifo", "Newest lead first (LIFO)"),
@@ -131,6 +135,8 @@ def _posted_settings(form: FormData) -> dict[str, Any]:
     timeframe = str(form.get("lead_duplicate_timeframe") or "").strip()
     values["lead_duplicate_timeframe"] = timeframe or "0"
     values["dial_order"] = str(form.get("dial_order") or "fifo")
+    values["description"] = str(form.get("description") or "")
+    values["schedule_type"] = str(form.get("schedule_type") or "contact_caller")
     values["real_time_priority"] = str(form.get("real_time_priority") or "").strip()
     return values
 
@@ -160,6 +166,7 @@ async def _edit_page(
         time_zones=TIME_ZONES,
         weekdays=WEEKDAYS,
         dial_orders=DIAL_ORDERS,
+        schedule_types=SCHEDULE_TYPE_CHOICES,
         action_types=ACTION_TYPES,
         flash=flash,
     )
@@ -178,6 +185,8 @@ async def edit_schedule(
         "lead_duplicate_timeframe": str(row.lead_duplicate_timeframe),
         "calling_hours": _hours_of(row.calling_hours),
         "dial_order": row.dial_order,
+        "description": row.description or "",
+        "schedule_type": row.schedule_type,
         "real_time_priority": "" if row.real_time_priority is None else row.real_time_priority,
     }
     drafts = action_editor.drafts_of(row.actions)
@@ -262,6 +271,26 @@ async def submit_leads_help(
     )
 
 
+@router.get("/schedules/{schedule_id}/regenerate_token")
+async def confirm_regenerate_token(
+    request: Request, schedule_id: str, user: UserDep, db: SessionDep
+) -> Response:
+    """The old token stops at once, breaking every form that posts with it: ask first."""
+    row = await _schedule(db, user, schedule_id)
+    return page(
+        request,
+        "confirm.html",
+        user=user,
+        heading=f"Regenerate the token of {row.name}",
+        message="A new lead token is made and the old one stops working at once: every form, "
+        "landing page and integration that posts leads with it must be given the new one.",
+        action=f"/schedules/{row.id}/regenerate_token",
+        hidden=[],
+        button="Regenerate token",
+        back=f"/schedules/{row.id}/submit_leads_help",
+    )
+
+
 @router.post("/schedules/{schedule_id}/regenerate_token")
 async def regenerate_token(
     request: Request,
@@ -272,8 +301,11 @@ async def regenerate_token(
     clock: ClockDep,
 ) -> Response:
     """A new token; the old one stops at once in this process (the cache is cleared after the
-    commit) and in other processes within ``token_cache_seconds``."""
+    commit) and in other processes within ``token_cache_seconds``. Only a confirmed form
+    (``confirm=yes``, from the confirmation page) does it."""
     row = await _schedule(db, user, schedule_id)
+    if form.get("confirm") != "yes":
+        return redirect(request, f"/schedules/{row.id}/regenerate_token")
     row.leads_api_key = new_lead_token()
     row.updated_at = clock.now()
     await flush_or_422(db)
