@@ -25,6 +25,7 @@ from leadflow.web.session import SessionSigner, session_secret
 def install(app: FastAPI) -> None:
     """Mount the web app's routes and static files on ``app``."""
     from leadflow.web.pages import dashboard, leads, login, resources, schedules, suppression
+    from leadflow.web.pages import calls, settings_company, settings_keys, settings_users
 
     settings: Settings = app.state.settings
     app.state.web_signer = SessionSigner(session_secret(settings), settings.session_max_age_seconds)
@@ -34,6 +35,8 @@ def install(app: FastAPI) -> None:
         name="static",
     )
     for module in (login, dashboard, schedules, leads, suppression, resources):
+        app.include_router(module.router)
+    for module in (settings_company, settings_keys, settings_users, calls):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequiredError)
