@@ -39,7 +39,9 @@ async def test_a_bad_zone_and_budget_are_refused_next_to_their_fields(
     app: FastAPI, browser: httpx.AsyncClient, signed_in: Person
 ) -> None:
     url = "/settings/company"
-    refused = await post_form(browser, url, url, {"time_zone": "Mars/Base", "calls_per_second": "0"})
+    refused = await post_form(
+        browser, url, url, {"time_zone": "Mars/Base", "calls_per_second": "0"}
+    )
     assert refused.status_code == 422
     assert 'id="err-time_zone">must be an IANA time zone' in refused.text
     assert 'id="err-calls_per_second">Input should be greater than or equal to 1' in refused.text

@@ -24,8 +24,11 @@ from leadflow.web.session import SessionSigner, session_secret
 
 def install(app: FastAPI) -> None:
     """Mount the web app's routes and static files on ``app``."""
+    from leadflow.web.pages import calls as calls_pages
     from leadflow.web.pages import dashboard, leads, login, resources, schedules, suppression
-    from leadflow.web.pages import calls, settings_company, settings_keys, settings_users
+    from leadflow.web.pages import settings_company as settings_company_pages
+    from leadflow.web.pages import settings_keys as settings_keys_pages
+    from leadflow.web.pages import settings_users as settings_users_pages
 
     settings: Settings = app.state.settings
     app.state.web_signer = SessionSigner(session_secret(settings), settings.session_max_age_seconds)
@@ -36,7 +39,7 @@ def install(app: FastAPI) -> None:
     )
     for module in (login, dashboard, schedules, leads, suppression, resources):
         app.include_router(module.router)
-    for module in (settings_company, settings_keys, settings_users, calls):
+    for module in (settings_company_pages, settings_keys_pages, settings_users_pages, calls_pages):
         app.include_router(module.router)
 
     @app.exception_handler(LoginRequiredError)
