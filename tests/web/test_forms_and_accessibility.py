@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import select
 
-from leadflow.models import Contact, Schedule
+from leadflow.models import ApiKey, Contact, Schedule, User
 from tests.factories import Factory
 from tests.web.conftest import Person, csrf_of
 
@@ -55,6 +55,9 @@ async def rows(
     async with app.state.sessionmaker() as session:
         contact = await session.scalar(select(Contact))
     assert contact is not None
+    async with app.state.sessionmaker() as session:
+        key_id = await session.scalar(select(ApiKey.id))
+        user_id = await session.scalar(select(User.id))
     return Rows(
         {
             "schedule_id": str(schedule.id),
@@ -64,6 +67,8 @@ async def rows(
             "numbers.ref": str(number.id),
             "operation": "opt_out",
             "contact_id": str(contact.id),
+            "key_id": str(key_id),
+            "user_id": str(user_id),
         }
     )
 

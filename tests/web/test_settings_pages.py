@@ -3,12 +3,15 @@ field and a confirmation before anything destructive."""
 
 from __future__ import annotations
 
+import re
+
 import httpx
 from fastapi import FastAPI
+from sqlalchemy import select
 
-from leadflow.models import Company
+from leadflow.models import ApiKey, Company
 from tests.factories import Factory
-from tests.web.conftest import Person, post_form
+from tests.web.conftest import Person, csrf_of, post_form
 
 
 async def _company(app: FastAPI, company_id: int) -> Company:
@@ -57,3 +60,91 @@ async def test_the_caller_id_shown_is_a_voice_number_of_the_company(
     assert "You have no voice number" in without.text
     await factory.number(signed_in.tenant, "+17193132645")
     assert "+17193132645" in (await browser.get("/settings/company")).text
+
+
+async def test_an_api_key_is_created_with_its_rights_and_its_private_key_shown_once(
+    browser: httpx.AsyncClient, signed_in: Person
+) -> None:
+    url = "/settings/api_keys"
+    form = {"name": "CRM sync", "perm": ["offers:read"], "ip_allowlist": "127.0.0.1\n"}
+    opened = await browser.get(url)
+    created = await browser.post(url, data={"csrf_token": csrf_of(opened.text), **form})
+    assert created.status_code == 201
+    public = re.search(r'id="public-key">([^<]+)<', created.text)
+    private = re.search(r'id="private-key">([^<]+)<', created.text)
+    assert public
+    assert private
+    auth = (public.group(1), private.group(1))
+    assert (await browser.get("/api/v1/offers", auth=auth)).status_code == 200
+    refused = await browser.post("/api/v1/offers", auth=auth, json={"offer": {"name": "x"}})
+    assert refused.status_code == 403
+    listed = await browser.get(url)
+    assert "CRM sync" in listed.text
+    assert public.group(1) in listed.text
+    assert private.group(1) not in listed.text
+    assert "offers: read" in listed.text
+    assert "127.0.0.1" in listed.text
+
+
+async def test_an_api_key_from_outside_its_allowlist_is_refused(
+    browser: httpx.AsyncClient, signed_in: Person
+) -> None:
+    url = "/settings/api_keys"
+    form = {"name": "Office", "perm": ["*:read"], "ip_allowlist": "198.51.100.0/24"}
+    opened = await browser.get(url)
+    created = await browser.post(url, data={"csrf_token": csrf_of(opened.text), **form})
+    public = re.search(r'id="public-key">([^<]+)<', created.text)
+    private = re.search(r'id="private-key">([^<]+)<', created.text)
+    assert public
+    assert private
+    answer = await browser.get("/api/v1/offers", auth=(public.group(1), private.group(1)))
+    assert answer.status_code in (401, 403)
+
+
+async def test_a_bad_allowlist_entry_and_an_unknown_resource_are_refused_next_to_the_fields(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person
+) -> None:
+    url = "/settings/api_keys"
+    form = {"name": "", "perm": ["rockets:read"], "ip_allowlist": "10.0.0.1\nnot an address"}
+    forged = {"name": "x", "perm": ["offers:fly"]}
+    opened = await browser.get(url)
+    refused = await browser.post(url, data={"csrf_token": csrf_of(opened.text), **form})
+    assert refused.status_code == 422
+    assert 'id="err-name">String should have at least 1 character' in refused.text
+    assert 'id="err-permissions">unknown resource rockets' in refused.text
+    assert 'id="err-ip_allowlist">&#39;not an address&#39; is not an IP address' in refused.text
+    wrong_action = await post_form(browser, url, url, forged)
+    assert 'id="err-permissions">offers.0: Input should be &#39;read&#39; or' in wrong_action.text
+    async with app.state.sessionmaker() as session:
+        names = (await session.scalars(select(ApiKey.name))).all()
+    assert names == ["default"]
+
+
+async def test_a_key_is_revoked_after_a_confirmation_and_stops_working(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person
+) -> None:
+    tenant = signed_in.tenant
+    assert (await browser.get("/api/v1/offers", headers=tenant.auth)).status_code == 200
+    async with app.state.sessionmaker() as session:
+        key = (await session.scalars(select(ApiKey))).one()
+    url = f"/settings/api_keys/{key.id}/revoke"
+    confirm = await browser.get(url)
+    assert "Revoke the API key" in confirm.text
+    assert "cannot be undone" in confirm.text
+    revoked = await post_form(browser, url, url, {})
+    assert revoked.headers["location"] == "/settings/api_keys?done=revoked"
+    assert (await browser.get("/api/v1/offers", headers=tenant.auth)).status_code == 401
+    assert "Revoked" in (await browser.get("/settings/api_keys")).text
+
+
+async def test_another_companys_key_cannot_be_revoked(
+    browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    other = await factory.tenant()
+    assert (await browser.get("/api/v1/api_keys", headers=other.auth)).status_code == 200
+    theirs = (await browser.get("/api/v1/api_keys", headers=other.auth)).json()["api_keys"][0]
+    url = f"/settings/api_keys/{theirs['id']}/revoke"
+    assert (await browser.get(url)).status_code == 404
+    csrf = csrf_of((await browser.get("/settings/api_keys")).text)
+    assert (await browser.post(url, data={"csrf_token": csrf})).status_code == 404
+    assert (await browser.get("/api/v1/offers", headers=other.auth)).status_code == 200

@@ -62,11 +62,6 @@ async def _company_page(
     )
 
 
-@router.get("/settings")
-async def settings_index(request: Request, user: UserDep) -> Response:
-    return redirect(request, "/settings/company")
-
-
 @router.get("/settings/company")
 async def company_settings(
     request: Request, user: UserDep, db: SessionDep, settings: SettingsDep, done: str = ""
