@@ -9,9 +9,9 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
-from leadflow.models import ApiKey, Company
+from leadflow.models import ApiKey, Company, User
 from tests.factories import Factory
-from tests.web.conftest import Person, csrf_of, post_form
+from tests.web.conftest import Person, csrf_of, make_person, post_form, sign_in
 
 
 async def _company(app: FastAPI, company_id: int) -> Company:
@@ -148,3 +148,112 @@ async def test_another_companys_key_cannot_be_revoked(
     csrf = csrf_of((await browser.get("/settings/api_keys")).text)
     assert (await browser.post(url, data={"csrf_token": csrf})).status_code == 404
     assert (await browser.get("/api/v1/offers", headers=other.auth)).status_code == 200
+
+
+async def _user(app: FastAPI, email: str) -> User | None:
+    async with app.state.sessionmaker() as session:
+        return await session.scalar(select(User).where(User.email == email))
+
+
+async def test_a_user_is_added_with_a_generated_password_shown_once_and_can_sign_in(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person
+) -> None:
+    added = await post_form(browser, "/settings/users", "/settings/users", {"email": "Bo@X.com"})
+    assert added.status_code == 201
+    password = re.search(r'id="new-password">([^<]+)<', added.text)
+    assert password
+    assert "bo@x.com" in (await browser.get("/settings/users")).text
+    newcomer = Person(signed_in.tenant, "bo@x.com", password.group(1))
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="https://leadflow.test"
+    ) as other:
+        assert (await sign_in(other, newcomer)).status_code == 303
+        assert (await other.get("/settings/users")).status_code == 200
+
+
+async def test_adding_a_user_keeps_the_rules_of_the_cli(
+    browser: httpx.AsyncClient, signed_in: Person
+) -> None:
+    url = "/settings/users"
+    bad = await post_form(browser, url, url, {"email": "not-an-email"})
+    assert bad.status_code == 422
+    assert 'id="err-email">' in bad.text
+    short = await post_form(browser, url, url, {"email": "ann@x.com", "password": "short"})
+    assert 'id="err-password">must be at least 10 characters' in short.text
+    taken = await post_form(browser, url, url, {"email": signed_in.email})
+    assert 'id="err-email">a user with this e-mail already exists' in taken.text
+
+
+async def test_resetting_a_password_ends_that_users_sessions(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person
+) -> None:
+    other_person = await make_person(app, signed_in.tenant)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="https://leadflow.test"
+    ) as theirs:
+        assert (await sign_in(theirs, other_person)).status_code == 303
+        assert (await theirs.get("/leads")).status_code == 200
+        target = await _user(app, other_person.email)
+        assert target is not None
+        url = f"/settings/users/{target.id}/reset_password"
+        assert "every session of" in (await browser.get(url)).text
+        chosen = "a brand new passphrase"
+        reset = await post_form(browser, url, url, {"password": chosen})
+        assert reset.status_code == 200
+        assert "Password reset" in reset.text
+        assert (await theirs.get("/leads")).headers["location"].startswith("/login")
+    assert (await browser.get("/leads")).status_code == 200
+    other_person.password = chosen
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="https://leadflow.test"
+    ) as again:
+        assert (await sign_in(again, other_person)).status_code == 303
+
+
+async def test_resetting_ones_own_password_keeps_this_session(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person
+) -> None:
+    me = await _user(app, signed_in.email)
+    assert me is not None
+    url = f"/settings/users/{me.id}/reset_password"
+    reset = await post_form(browser, url, url, {})
+    assert re.search(r'id="new-password">([^<]+)<', reset.text)
+    assert (await browser.get("/settings/users")).status_code == 200
+    short = await post_form(browser, url, url, {"password": "short"})
+    assert short.status_code == 422
+    assert 'id="err-password">must be at least 10 characters' in short.text
+
+
+async def test_a_user_is_removed_after_a_confirmation_and_signed_out(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person
+) -> None:
+    other_person = await make_person(app, signed_in.tenant)
+    async with httpx.AsyncClient(
+        transport=httpx.ASGITransport(app=app), base_url="https://leadflow.test"
+    ) as theirs:
+        assert (await sign_in(theirs, other_person)).status_code == 303
+        target = await _user(app, other_person.email)
+        assert target is not None
+        url = f"/settings/users/{target.id}/remove"
+        assert "cannot be undone" in (await browser.get(url)).text
+        removed = await post_form(browser, url, url, {})
+        assert removed.headers["location"] == "/settings/users?done=removed"
+        assert (await theirs.get("/leads")).headers["location"].startswith("/login")
+    assert await _user(app, other_person.email) is None
+
+
+async def test_nobody_removes_themselves_or_another_companys_user(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    me = await _user(app, signed_in.email)
+    assert me is not None
+    url = f"/settings/users/{me.id}/remove"
+    assert "You cannot remove yourself" in (await browser.get(url)).text
+    refused = await post_form(browser, url, url, {})
+    assert refused.status_code == 409
+    stranger = await make_person(app, await factory.tenant())
+    theirs = await _user(app, stranger.email)
+    assert theirs is not None
+    for operation in ("remove", "reset_password"):
+        assert (await browser.get(f"/settings/users/{theirs.id}/{operation}")).status_code == 404
+    assert await _user(app, signed_in.email) is not None
