@@ -58,6 +58,11 @@ async def rows(
     async with app.state.sessionmaker() as session:
         key_id = await session.scalar(select(ApiKey.id))
         user_id = await session.scalar(select(User.id))
+    hook = await browser.post(
+        "/api/v1/subscriptions",
+        json={"target_url": "https://hooks.example.com/x", "event": "new_lead"},
+        headers=tenant.auth,
+    )
     return Rows(
         {
             "schedule_id": str(schedule.id),
@@ -69,6 +74,8 @@ async def rows(
             "contact_id": str(contact.id),
             "key_id": str(key_id),
             "user_id": str(user_id),
+            "subscription_id": str(hook.json()["subscription"]["id"]),
+            "delivery_id": "1",
         }
     )
 

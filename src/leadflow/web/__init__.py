@@ -29,6 +29,7 @@ def install(app: FastAPI) -> None:
     from leadflow.web.pages import settings_company as settings_company_pages
     from leadflow.web.pages import settings_keys as settings_keys_pages
     from leadflow.web.pages import settings_users as settings_users_pages
+    from leadflow.web.pages import settings_webhooks as settings_webhooks_pages
 
     settings: Settings = app.state.settings
     app.state.web_signer = SessionSigner(session_secret(settings), settings.session_max_age_seconds)
@@ -41,6 +42,7 @@ def install(app: FastAPI) -> None:
         app.include_router(module.router)
     for module in (settings_company_pages, settings_keys_pages, settings_users_pages, calls_pages):
         app.include_router(module.router)
+    app.include_router(settings_webhooks_pages.router)
 
     @app.exception_handler(LoginRequiredError)
     async def _login_required(request: Request, exc: LoginRequiredError) -> Response:
