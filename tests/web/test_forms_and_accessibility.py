@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import select
 
-from leadflow.models import ApiKey, Contact, Schedule, User
+from leadflow.models import ApiKey, Call, Contact, Schedule, User
 from tests.factories import Factory
 from tests.web.conftest import Person, csrf_of
 
@@ -58,6 +58,16 @@ async def rows(
     async with app.state.sessionmaker() as session:
         key_id = await session.scalar(select(ApiKey.id))
         user_id = await session.scalar(select(User.id))
+        now = factory.clock.now()
+        call = Call(
+            company_id=tenant.company.id,
+            to_number="+18004506787",
+            status="completed",
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(call)
+        await session.commit()
     hook = await browser.post(
         "/api/v1/subscriptions",
         json={"target_url": "https://hooks.example.com/x", "event": "new_lead"},
@@ -76,6 +86,7 @@ async def rows(
             "user_id": str(user_id),
             "subscription_id": str(hook.json()["subscription"]["id"]),
             "delivery_id": "1",
+            "call_id": str(call.id),
         }
     )
 
