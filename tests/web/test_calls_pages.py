@@ -3,6 +3,7 @@ events, where revenue, payout and conversion are recorded under the API's own ru
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import httpx
@@ -68,6 +69,7 @@ async def test_revenue_payout_and_conversion_are_recorded_and_end_the_lead(
     shown = await browser.get(url)
     assert "ringing" in shown.text
     assert "provider: simulated" in shown.text
+    assert re.search(r"Created: \d{4}-\d\d-\d\d \d\d:\d\d:\d\d E[SD]T<", shown.text)
     saved = await post_form(
         browser, url, url, {"revenue": "12.5", "payout": "4.25", "buyer_converted": "on"}
     )

@@ -8,15 +8,44 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from sqlalchemy import create_engine
+from sqlalchemy.orm import Session
 
+from leadflow.models import Call
 from tests.support.browser import PHONE, BrowserServer, screenshot, show, sign_in
 
 playwright = pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.slow
+
+
+def _seed_call(server: BrowserServer) -> int:
+    """A completed, paid call with a recording, written straight to the server's database."""
+    engine = create_engine(server.database_url)
+    now = datetime.now(UTC)
+    try:
+        with Session(engine) as session:
+            call = Call(
+                company_id=server.company_id,
+                to_number="+17193132645",
+                from_number="+18005550100",
+                status="completed",
+                duration=95,
+                revenue_cents=1250,
+                payout_cents=425,
+                post_call_tokens={"recording_url": "https://rec.example.com/1.mp3"},
+                created_at=now,
+                updated_at=now,
+            )
+            session.add(call)
+            session.commit()
+            return call.id
+    finally:
+        engine.dispose()
 
 
 def _curl(*args: str) -> subprocess.CompletedProcess[str]:
@@ -111,4 +140,15 @@ def test_a_marketer_creates_an_api_key_and_uses_it_with_curl(
         page.wait_for_url("**?done=tested")
         show(page, page.url, "settings-webhook-edit")
         show(page, f"{base}/settings/webhooks", "settings-webhooks")
+
+        call_id = _seed_call(browser_server)
+        show(page, f"{base}/calls", "calls-log")
+        assert page.get_by_role("cell", name="$12.50").is_visible()
+        page.get_by_role("link", name=f"Call {call_id}", exact=True).click()
+        page.get_by_label("Revenue (dollars)").fill("20")
+        page.get_by_label("Converted for the buyer").check()
+        page.get_by_role("button", name="Save call").click()
+        page.wait_for_url(f"**/calls/{call_id}?done=saved")
+        assert page.get_by_text("$15.75").is_visible()
+        show(page, page.url, "calls-call")
         browser.close()

@@ -183,6 +183,8 @@ async def _call_page(
         status_code=422 if errors else 200,
         user=user,
         call=shown,
+        # The serialised call's times are ISO text; the row's are datetimes for ``|when``.
+        row=call,
         recording=recording_url(shown),
         events=events,
         values=values
