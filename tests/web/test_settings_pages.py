@@ -10,6 +10,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from leadflow.models import ApiKey, Company, User
+from tests.calls.seed import Calls
 from tests.factories import Factory
 from tests.web.conftest import Person, csrf_of, make_person, post_form, sign_in
 
@@ -257,3 +258,41 @@ async def test_nobody_removes_themselves_or_another_companys_user(
     for operation in ("remove", "reset_password"):
         assert (await browser.get(f"/settings/users/{theirs.id}/{operation}")).status_code == 404
     assert await _user(app, signed_in.email) is not None
+
+
+async def test_every_settings_and_calls_form_refuses_a_missing_csrf_token(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    tenant = signed_in.tenant
+    async with app.state.sessionmaker() as session:
+        key = (await session.scalars(select(ApiKey))).one()
+        me = await session.scalar(select(User).where(User.email == signed_in.email))
+    assert me is not None
+    made = await browser.post(
+        "/api/v1/subscriptions",
+        json={"target_url": "https://hooks.example.com/x", "event": "new_lead"},
+        headers=tenant.auth,
+    )
+    hook = made.json()["subscription"]["id"]
+    call = await Calls(factory, browser).call(tenant)
+    forms = (
+        "/settings/company",
+        "/settings/api_keys",
+        f"/settings/api_keys/{key.id}/revoke",
+        "/settings/users",
+        f"/settings/users/{me.id}/reset_password",
+        f"/settings/users/{me.id}/remove",
+        "/settings/webhooks",
+        f"/settings/webhooks/{hook}",
+        f"/settings/webhooks/{hook}/test",
+        f"/settings/webhooks/{hook}/deliveries/1/retry",
+        f"/settings/webhooks/{hook}/delete",
+        f"/calls/{call.id}",
+    )
+    for url in forms:
+        answer = await browser.post(url, data={"name": "x", "time_zone": "UTC"})
+        assert answer.status_code == 403, url
+        assert "Form expired" in answer.text
+    async with app.state.sessionmaker() as session:
+        assert (await session.get(ApiKey, key.id)).revoked_at is None  # type: ignore[union-attr]
+        assert await session.get(User, me.id) is not None
