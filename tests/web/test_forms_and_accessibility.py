@@ -15,7 +15,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import select
 
-from leadflow.models import Contact, Schedule
+from leadflow.models import ApiKey, Call, Contact, Schedule, User
 from tests.factories import Factory
 from tests.web.conftest import Person, csrf_of
 
@@ -60,6 +60,24 @@ async def rows(
         data={"csrf_token": csrf_of((await browser.get("/imports")).text)},
         files={"file": ("leads.csv", b"caller_id\n+18004506787\n", "text/csv")},
     )
+    async with app.state.sessionmaker() as session:
+        key_id = await session.scalar(select(ApiKey.id))
+        user_id = await session.scalar(select(User.id))
+        now = factory.clock.now()
+        call = Call(
+            company_id=tenant.company.id,
+            to_number="+18004506787",
+            status="completed",
+            created_at=now,
+            updated_at=now,
+        )
+        session.add(call)
+        await session.commit()
+    hook = await browser.post(
+        "/api/v1/subscriptions",
+        json={"target_url": "https://hooks.example.com/x", "event": "new_lead"},
+        headers=tenant.auth,
+    )
     return Rows(
         {
             "schedule_id": str(schedule.id),
@@ -70,6 +88,11 @@ async def rows(
             "operation": "opt_out",
             "contact_id": str(contact.id),
             "imports.ref": uploaded.headers["location"].rsplit("/", 1)[-1],
+            "key_id": str(key_id),
+            "user_id": str(user_id),
+            "subscription_id": str(hook.json()["subscription"]["id"]),
+            "delivery_id": "1",
+            "call_id": str(call.id),
         }
     )
 

@@ -5,20 +5,20 @@ Every route takes company credentials; another company's call is a 404.
 """
 
 from datetime import datetime
-from typing import Annotated, Any
+from typing import Annotated
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from starlette.responses import Response
 
-from leadflow.calls.conversion import announce_call_changed, convert_lead_of, converts
+from leadflow.calls import service
 from leadflow.calls.listing import CALL_LISTING
 from leadflow.calls.repository import CallRepository
 from leadflow.calls.schemas import CallEventOut, CallUpdate, GroupBy, Stat, StatRow
-from leadflow.calls.serializer import CallOut, cents, serialise_call
+from leadflow.calls.serializer import CallOut, serialise_call
 from leadflow.calls.stats import fold_local_days, named_group, named_id, stat_rows
 from leadflow.db.repository import MAX_ID
-from leadflow.db.session import SessionDep, flush_or_422
+from leadflow.db.session import SessionDep
 from leadflow.kit import envelope, listing
 from leadflow.kit.auth import READ, WRITE, Principal, require
 from leadflow.kit.dependencies import ClockDep
@@ -31,7 +31,6 @@ router = APIRouter(prefix="/api/v1/calls", tags=["calls"])
 Reader = Annotated[Principal, Depends(require("calls", READ))]
 Writer = Annotated[Principal, Depends(require("calls", WRITE))]
 IdFilter = Annotated[int | None, Query(ge=1, le=MAX_ID)]
-MONEY = ("revenue", "payout")
 
 
 def _flag(name: str, raw: str | None) -> bool | None:
@@ -46,28 +45,6 @@ def _flag(name: str, raw: str | None) -> bool | None:
 def _text(value: str | None) -> str | None:
     """A text filter without NUL, which nothing stored holds (and PostgreSQL refuses)."""
     return (value or "").replace("\x00", "").strip() or None
-
-
-def _has_nul(value: Any) -> bool:
-    if isinstance(value, str):
-        return "\x00" in value
-    if isinstance(value, dict):
-        return any(_has_nul(key) or _has_nul(item) for key, item in value.items())
-    if isinstance(value, list):
-        return any(_has_nul(item) for item in value)
-    return False
-
-
-def _checked(body: CallUpdate) -> dict[str, Any]:
-    """The fields sent, or a 422 naming each null one and tokens PostgreSQL cannot keep."""
-    changes: dict[str, Any] = body.model_dump(exclude_unset=True)
-    errors = {name: ["can't be blank"] for name, value in changes.items() if value is None}
-    tokens = changes.get("post_call_tokens")
-    if tokens is not None and _has_nul(tokens):
-        errors["post_call_tokens"] = ["can't contain NUL characters"]
-    if errors:
-        raise TrackDriveError.invalid(errors)
-    return changes
 
 
 def _times(**raw: str | None) -> dict[str, datetime | None]:
@@ -204,22 +181,5 @@ async def update_call(
     ``call_changed``."""
     repo = CallRepository(session, principal.company_id)
     call = await _load(repo, ref)
-    changes = _checked(body)
-    now = clock.now()
-    for name in MONEY:
-        if name in changes:
-            setattr(call, f"{name}_cents", cents(changes[name]))
-    for name in ("buyer_converted", "offer_converted"):
-        if name in changes:
-            setattr(call, name, changes[name])
-    if "post_call_tokens" in changes:
-        call.post_call_tokens = {**call.post_call_tokens, **changes["post_call_tokens"]}
-    call.updated_at = now
-    if changes:
-        repo.add_event(call, "updated", {"fields": sorted(changes)}, now)
-    if converts(changes):
-        await convert_lead_of(repo, call, changes, now)
-    await flush_or_422(session)
-    if changes:
-        await announce_call_changed(repo, call, now)
+    await service.update_call(repo, call, body, clock.now())
     return envelope.one("call", serialise_call(call))

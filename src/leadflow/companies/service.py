@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 
 from leadflow.clock import Clock
 from leadflow.companies.keys import KeyPair, hash_private_key, new_key_pair
 from leadflow.companies.repository import CompanyRepository
+from leadflow.companies.schemas import CompanySettingsUpdate
 from leadflow.models import ApiKey, Company
 
 FULL_ACCESS = {"*": ["read", "write"]}
@@ -68,3 +70,11 @@ async def issue_api_key(
     repo.add(row)
     await repo.session.flush()
     return IssuedKey(row=row, keys=keys)
+
+
+def update_settings(company: Company, body: CompanySettingsUpdate, now: datetime) -> None:
+    """Apply the company's own settings; the caller commits. Pages read the zone on every
+    request and the dialer reads the budget on every call, so both hold from the next one."""
+    company.time_zone = body.time_zone
+    company.calls_per_second = body.calls_per_second
+    company.updated_at = now

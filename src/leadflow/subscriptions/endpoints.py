@@ -6,14 +6,14 @@ here because they need what a generic rule cannot see: the operator's outbound U
 secret once. ``/{ref}/deliveries`` lists what was sent to a subscription, with each attempt.
 """
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, Depends
 from fastapi.routing import APIRoute
 from sqlalchemy import select
 from starlette.responses import Response
 
-from leadflow.db.session import SessionDep, flush_or_422
+from leadflow.db.session import SessionDep
 from leadflow.kit import envelope, listing
 from leadflow.kit.auth import READ, WRITE, Principal, require
 from leadflow.kit.crud import Resource, crud_router
@@ -21,8 +21,8 @@ from leadflow.kit.dependencies import ClockDep, SettingsDep
 from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.fulltext import TextColumns
 from leadflow.kit.listing import ListQueryDep, ListSpec, text_filter
-from leadflow.kit.outbound_urls import origin
 from leadflow.models import Subscription, WebhookDelivery
+from leadflow.subscriptions import service
 from leadflow.subscriptions.deliveries import DELIVERY_LISTINGS, WebhookDeliveryOut
 from leadflow.subscriptions.repository import SubscriptionRepository
 from leadflow.subscriptions.schemas import (
@@ -31,7 +31,6 @@ from leadflow.subscriptions.schemas import (
     SubscriptionOut,
     SubscriptionUpdate,
 )
-from leadflow.subscriptions.service import check_values, new_signing_secret
 
 RESOURCE = Resource(
     name="subscriptions",
@@ -68,24 +67,14 @@ async def create_subscription(
     clock: ClockDep,
     settings: SettingsDep,
 ) -> Response:
-    values = body.model_dump(exclude_none=True)
-    await check_values(
+    row = await service.create_subscription(
         session,
         principal.company_id,
-        values,
+        body,
+        clock.now(),
         settings.allow_private_urls,
         settings.allow_loopback_urls,
     )
-    now = clock.now()
-    row = Subscription(
-        company_id=principal.company_id,
-        secret=new_signing_secret(),
-        created_at=now,
-        updated_at=now,
-        **values,
-    )
-    SubscriptionRepository(session, principal.company_id).add(row)
-    await flush_or_422(session)
     return envelope.one(RESOURCE.root, SubscriptionCreated.model_validate(row))
 
 
@@ -105,27 +94,14 @@ async def update_subscription(
     row = await SubscriptionRepository(session, principal.company_id).get(ref)
     if row is None:
         raise TrackDriveError.not_found("subscription")
-    changes: dict[str, Any] = body.model_dump(exclude_unset=True)
-    blank = sorted(name for name, value in changes.items() if value is None)
-    if blank:
-        raise TrackDriveError.invalid({name: ["can't be blank"] for name in blank})
-    changes = body.model_dump(exclude_unset=True, exclude_none=True)
-    await check_values(
+    moved = await service.update_subscription(
         session,
-        principal.company_id,
-        changes,
+        row,
+        body,
+        clock.now(),
         settings.allow_private_urls,
         settings.allow_loopback_urls,
     )
-    moved = "target_url" in changes and origin(changes["target_url"]) != origin(row.target_url)
-    for name, value in changes.items():
-        setattr(row, name, value)
-    row.updated_at = clock.now()
-    if moved:
-        # The signing secret belongs to the receiver it was shown for: a new host gets a new
-        # one (shown in this answer, once), so the old receiver's key never signs for it.
-        row.secret = new_signing_secret()
-    await flush_or_422(session)
     shown = SubscriptionCreated if moved else SubscriptionOut
     return envelope.one(RESOURCE.root, shown.model_validate(row))
 

@@ -42,6 +42,15 @@ class UserRepository:
         stmt = select(User).where(User.company_id == company_id).order_by(User.id).limit(1)
         return (await self.session.scalars(stmt)).first()
 
+    async def of_company(self, company_id: int) -> Sequence[User]:
+        stmt = select(User).where(User.company_id == company_id).order_by(User.email)
+        return (await self.session.scalars(stmt)).all()
+
+    async def in_company(self, company_id: int, user_id: int) -> User | None:
+        """The user when they belong to ``company_id``: another company's user is nobody."""
+        stmt = select(User).where(User.company_id == company_id, User.id == user_id)
+        return (await self.session.scalars(stmt)).first()
+
     def add(self, user: User) -> None:
         self.session.add(user)
 

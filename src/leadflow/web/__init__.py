@@ -24,8 +24,21 @@ from leadflow.web.session import SessionSigner, session_secret
 
 def install(app: FastAPI) -> None:
     """Mount the web app's routes and static files on ``app``."""
-    from leadflow.web.pages import dashboard, leads, login, resources, schedules, suppression
-    from leadflow.web.pages import reports as reports_page
+    from leadflow.web.pages import calls as calls_pages
+    from leadflow.web.pages import (
+        dashboard,
+        imports,
+        leads,
+        login,
+        reports,
+        resources,
+        schedules,
+        suppression,
+    )
+    from leadflow.web.pages import settings_company as settings_company_pages
+    from leadflow.web.pages import settings_keys as settings_keys_pages
+    from leadflow.web.pages import settings_users as settings_users_pages
+    from leadflow.web.pages import settings_webhooks as settings_webhooks_pages
 
     settings: Settings = app.state.settings
     app.state.web_signer = SessionSigner(session_secret(settings), settings.session_max_age_seconds)
@@ -34,13 +47,23 @@ def install(app: FastAPI) -> None:
         StaticFiles(directory=str(Path(__file__).parent / "static")),
         name="static",
     )
-    from leadflow.web.pages import imports
-
     # Before the leads pages: /leads/export.csv is not the lead /leads/{ref}.
     app.include_router(imports.router)
-    for module in (login, dashboard, schedules, leads, suppression, resources):
+    for module in (
+        login,
+        dashboard,
+        schedules,
+        leads,
+        suppression,
+        resources,
+        reports,
+        settings_company_pages,
+        settings_keys_pages,
+        settings_users_pages,
+        settings_webhooks_pages,
+        calls_pages,
+    ):
         app.include_router(module.router)
-    app.include_router(reports_page.router)
 
     @app.exception_handler(LoginRequiredError)
     async def _login_required(request: Request, exc: LoginRequiredError) -> Response:
