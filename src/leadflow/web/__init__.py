@@ -33,8 +33,13 @@ def install(app: FastAPI) -> None:
         StaticFiles(directory=str(Path(__file__).parent / "static")),
         name="static",
     )
+    from leadflow.web.pages import campaigns, submissions
+
+    # Before the leads pages: /leads/{uuid} is a submitted lead (those pages take ids).
+    app.include_router(submissions.router)
     for module in (login, dashboard, schedules, leads, suppression, resources):
         app.include_router(module.router)
+    app.include_router(campaigns.router)
 
     @app.exception_handler(LoginRequiredError)
     async def _login_required(request: Request, exc: LoginRequiredError) -> Response:
