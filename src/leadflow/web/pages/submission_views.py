@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
@@ -72,7 +73,7 @@ class SubmissionView:
     type: str
     status: str
     campaign: str
-    created_at: str
+    created_at: datetime
     qualification: dict[str, Any]
     routing: dict[str, Any]
     delivery: dict[str, Any]
@@ -128,7 +129,7 @@ def _submission(body: dict[str, Any], names: dict[str, str]) -> SubmissionView:
         type=str(body["type"]),
         status=str(body["status"]),
         campaign=names.get(ref, ref),
-        created_at=str(body["createdAt"]),
+        created_at=datetime.fromisoformat(str(body["createdAt"])),
         qualification=dict(body.get("qualification") or {}),
         routing=dict(body.get("routing") or {}),
         delivery=delivery,
