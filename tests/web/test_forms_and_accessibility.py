@@ -16,7 +16,7 @@ from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import select
 
 from leadflow.models import ApiKey, Call, Contact, Schedule, User
-from tests.factories import Factory
+from tests.factories import Factory, Tenant
 from tests.web.conftest import Person, csrf_of
 
 
@@ -32,7 +32,7 @@ class Rows:
             name = match.group(1)
             return self.ids.get(f"{prefix}.{name}") or self.ids[name]
 
-        return re.sub(r"\{(\w+)\}", value, path)
+        return re.sub(r"\{(\w+)(?::\w+)?\}", value, path)
 
 
 @pytest.fixture
@@ -78,6 +78,7 @@ async def rows(
         json={"target_url": "https://hooks.example.com/x", "event": "new_lead"},
         headers=tenant.auth,
     )
+    campaign, submitted_id = await _campaign_and_submitted_lead(browser, tenant)
     return Rows(
         {
             "schedule_id": str(schedule.id),
@@ -93,8 +94,29 @@ async def rows(
             "subscription_id": str(hook.json()["subscription"]["id"]),
             "delivery_id": "1",
             "call_id": str(call.id),
+            "campaigns.ref": campaign,
+            "lead_uuid": submitted_id,
         }
     )
+
+
+async def _campaign_and_submitted_lead(
+    client: httpx.AsyncClient, tenant: Tenant
+) -> tuple[str, str]:
+    """A campaign and a lead submitted to it, for the LeadSail pages."""
+    key = {"X-API-Key": f"{tenant.public_key}.{tenant.private_key}"}
+    created = await client.post(
+        "/api/v1/campaigns", json={"name": "Buyer", "code": "buyer"}, headers=key
+    )
+    assert created.status_code == 201, created.text
+    lead = {
+        "campaignId": "buyer", "firstName": "Ada", "lastName": "Lovelace",
+        "email": "ada@example.com", "phone": "+17193132645",
+        "address": {"street": "1 Main St", "city": "Denver", "state": "CO", "zip": "80202"},
+    }  # fmt: skip
+    submitted = await client.post("/api/v1/leads/submit", json=lead, headers=key)
+    assert submitted.status_code == 200, submitted.text
+    return str(created.json()["data"]["id"]), str(submitted.json()["leadId"])
 
 
 def _web_routes(app: FastAPI, method: str) -> list[str]:

@@ -26,6 +26,7 @@ def install(app: FastAPI) -> None:
     """Mount the web app's routes and static files on ``app``."""
     from leadflow.web.pages import calls as calls_pages
     from leadflow.web.pages import (
+        campaigns,
         dashboard,
         imports,
         leads,
@@ -33,6 +34,7 @@ def install(app: FastAPI) -> None:
         reports,
         resources,
         schedules,
+        submissions,
         suppression,
     )
     from leadflow.web.pages import settings_company as settings_company_pages
@@ -47,8 +49,10 @@ def install(app: FastAPI) -> None:
         StaticFiles(directory=str(Path(__file__).parent / "static")),
         name="static",
     )
-    # Before the leads pages: /leads/export.csv is not the lead /leads/{ref}.
+    # Before the leads pages: /leads/export.csv and /leads/{uuid} (a submitted lead) are not
+    # the lead /leads/{ref}.
     app.include_router(imports.router)
+    app.include_router(submissions.router)
     for module in (
         login,
         dashboard,
@@ -57,6 +61,7 @@ def install(app: FastAPI) -> None:
         suppression,
         resources,
         reports,
+        campaigns,
         settings_company_pages,
         settings_keys_pages,
         settings_users_pages,
