@@ -47,7 +47,11 @@ def _e164(caller_id: str, region: str, field: str) -> str:
         raise TrackDriveError.field(field, "is not a valid phone number") from None
 
 
-@router.get("/lists", summary="The shared lists in force, with versions and ages")
+@router.get(
+    "/lists",
+    summary="The shared lists in force, with versions and ages",
+    **envelope.documented("dnc", ListsOut),
+)
 async def lists(
     principal: Reader, registry: RegistryDep, clock: ClockDep, request: Request
 ) -> Response:
@@ -70,7 +74,11 @@ async def lists(
     return envelope.one("dnc", out)
 
 
-@router.get("/check", summary="Which lists hold a number, and in which version")
+@router.get(
+    "/check",
+    summary="Which lists hold a number, and in which version",
+    **envelope.documented("dnc_check", CheckOut),
+)
 async def check(
     principal: Reader,
     session: SessionDep,
@@ -112,7 +120,11 @@ async def _set_internal(
     return envelope.one("dnc_check", CheckOut(number=number, listed=listed, lists=hits))
 
 
-@router.post("/internal/{caller_id}", summary="Add a number to the company's internal list")
+@router.post(
+    "/internal/{caller_id}",
+    summary="Add a number to the company's internal list",
+    **envelope.documented("dnc_check", CheckOut),
+)
 async def add_internal(
     caller_id: str, principal: Writer, session: SessionDep, clock: ClockDep
 ) -> Response:
@@ -122,6 +134,7 @@ async def add_internal(
 @router.delete(
     "/internal/{caller_id}",
     summary="Remove a number from the internal list (an opt-out stays until opted in)",
+    **envelope.documented("dnc_check", CheckOut),
 )
 async def remove_internal(
     caller_id: str, principal: Writer, session: SessionDep, clock: ClockDep
