@@ -132,8 +132,8 @@ def _outgoing(
     ping: PingRequest, url: str, content: bytes, content_type: str, seconds: float
 ) -> httpx.Request:
     """The request, its headers written out once per buyer: httpx's own request building
-    (header normalising, default headers, body encoding) cost as much CPU as the rest of a
-    ping at 1,000 pings a second."""
+    (header normalising, default headers, body encoding) cost some 15 µs a ping, 150 µs of an
+    auction's ~4 ms."""
     limits = {"connect": seconds, "read": seconds, "write": seconds, "pool": seconds}
     if ping.method == "GET":
         return httpx.Request(
