@@ -19,11 +19,12 @@ from typing import Any, Literal
 
 import httpx
 
+from leadflow.kit.outbound_urls import check_outbound_url
 from leadflow.submissions.payload import PayloadError, build_payload, encode_payload
 from leadflow.submissions.pipeline.auction_config import PingRequest
 from leadflow.submissions.pipeline.delivery import MAX_TEXT, UrlPolicy
 from leadflow.submissions.response_parsing import classify_response, read_paths
-from leadflow.webhooks.sender import RefusedUrlError, check_target
+from leadflow.webhooks.sender import RefusedUrlError
 
 USER_AGENT = "Leadflow-Ping"
 PingOutcome = Literal[
@@ -74,27 +75,10 @@ async def send_ping(
     except PayloadError as exc:
         return Bid("error", reason=f"ping fields: {exc}"[:MAX_TEXT])
     request = {"url": url, "method": ping.method, "payload": payload}
-    try:
-        await check_target(url, policy.allow_private, policy.allow_loopback)
-    except RefusedUrlError as exc:
-        return Bid("refused", reason=f"ping url refused: {exc}"[:MAX_TEXT], request=request)
-    headers = {"User-Agent": USER_AGENT, **ping.headers}
-    params: httpx.QueryParams | None = None
-    body: bytes | None = content
-    if ping.method == "GET":
-        params = httpx.QueryParams(content.decode())
-        body = None
-    else:
-        headers["Content-Type"] = content_type
-    limits = {"connect": seconds, "read": seconds, "write": seconds, "pool": seconds}
-    outgoing = httpx.Request(
-        ping.method,
-        _parsed(url),
-        params=params,
-        headers=headers,
-        content=body,
-        extensions={"timeout": limits},
-    )
+    refused = _refusal(url, policy)
+    if refused is not None:
+        return Bid("refused", reason=f"ping url refused: {refused}"[:MAX_TEXT], request=request)
+    outgoing = _outgoing(ping, url, content, content_type, seconds)
     try:
         async with asyncio.timeout(seconds):
             # The client's own transport (the URL policy, pinned addresses, keep-alive); the
@@ -114,7 +98,8 @@ async def send_ping(
     except httpx.HTTPError as exc:
         reason = f"{type(exc).__name__}: {exc}".strip()[:MAX_TEXT]
         return Bid("error", reason=reason, request=request, duration_ms=_elapsed(started))
-    bid = read_bid(ping, response.status_code, response.headers.get("content-type"), response)
+    answered_type = _content_type(response)
+    bid = read_bid(ping, response.status_code, answered_type, response)
     return Bid(
         bid.outcome,
         bid.amount,
@@ -122,9 +107,86 @@ async def send_ping(
         bid.reason,
         request,
         response.status_code,
-        response.text[:MAX_TEXT],
+        _text(response, answered_type)[:MAX_TEXT],
         _elapsed(started),
     )
+
+
+def _refusal(url: str, policy: UrlPolicy) -> str | None:
+    """Why the URL policy refuses the ping URL as written, or None; remembered per URL, since
+    the check reads only the text (the addresses are checked when the transport connects)
+    and a buyer's URL is the same for every lead."""
+    return _refusal_of(url, policy.allow_private, policy.allow_loopback)
+
+
+@lru_cache(maxsize=1024)
+def _refusal_of(url: str, allow_private: bool, allow_loopback: bool) -> str | None:
+    try:
+        check_outbound_url(url, allow_private, allow_loopback=allow_loopback)
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _outgoing(
+    ping: PingRequest, url: str, content: bytes, content_type: str, seconds: float
+) -> httpx.Request:
+    """The request, its headers written out once per buyer: httpx's own request building
+    (header normalising, default headers, body encoding) cost some 15 µs a ping, 150 µs of an
+    auction's ~4 ms."""
+    limits = {"connect": seconds, "read": seconds, "write": seconds, "pool": seconds}
+    if ping.method == "GET":
+        return httpx.Request(
+            "GET",
+            _parsed(url),
+            params=httpx.QueryParams(content.decode()),
+            headers={"User-Agent": USER_AGENT, **ping.headers},
+            extensions={"timeout": limits},
+        )
+    parsed = _parsed(url)
+    head = _head(url, content_type, tuple(ping.headers.items()))
+    outgoing = httpx.Request(
+        "POST",
+        parsed,
+        headers=[*head, (b"Content-Length", b"%d" % len(content))],
+        stream=httpx.ByteStream(content),
+        extensions={"timeout": limits},
+    )
+    outgoing.read()  # one bytes object: the wire writes ``request.content``
+    return outgoing
+
+
+@lru_cache(maxsize=1024)
+def _head(
+    url: str, content_type: str, extra: tuple[tuple[str, str], ...]
+) -> tuple[tuple[bytes, bytes], ...]:
+    """A POST ping's headers but ``Content-Length``, in the order httpx would send them."""
+    headers = httpx.Headers(
+        {"Host": _parsed(url).netloc.decode("ascii"), "User-Agent": USER_AGENT, **dict(extra)}
+    )
+    headers["Content-Type"] = content_type
+    return tuple(headers.raw)
+
+
+def _content_type(response: httpx.Response) -> str | None:
+    """The answer's ``Content-Type``, read off the raw headers (``Headers.get`` decodes every
+    header each time it is called)."""
+    for name, value in response.headers.raw:
+        if name.lower() == b"content-type":
+            return value.decode("latin-1")
+    return None
+
+
+def _text(response: httpx.Response, content_type: str | None) -> str:
+    """The answer as text, in its declared charset (UTF-8 when none or unknown)."""
+    charset = "utf-8"
+    if content_type and "charset=" in content_type.lower():
+        declared = content_type.lower().split("charset=", 1)[1].split(";")[0].strip(' "')
+        charset = declared or charset
+    try:
+        return response.content.decode(charset, "replace")
+    except LookupError:
+        return response.content.decode("utf-8", "replace")
 
 
 def transport_of(http: httpx.AsyncClient) -> httpx.AsyncBaseTransport:

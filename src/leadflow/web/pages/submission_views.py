@@ -64,6 +64,9 @@ class StepView:
     attempts: list[dict[str, Any]] = field(default_factory=list)
     # Only payload steps: the body built for the buyer.
     payload: str = ""
+    # Only ping/post auction steps (ping, delivery, auction): their figures, and a ping's body.
+    auction: dict[str, Any] = field(default_factory=dict)
+    sent: str = ""
 
 
 @dataclass(frozen=True)
@@ -115,7 +118,36 @@ def _step(raw: dict[str, Any], names: dict[str, str]) -> StepView:
         response_body=_pretty((response or {}).get("body")),
         attempts=[a for a in raw.get("attempts") or [] if isinstance(a, dict)],
         payload=_pretty(raw.get("payload")) if raw.get("step") == "payload" else "",
+        auction=_auction_figures(raw, names),
+        sent=_pretty(request.get("payload"))
+        if raw.get("step") == "ping" and isinstance(request, dict)
+        else "",
     )
+
+
+# What a ping/post auction adds to a step (docs/ping-post.md), in the order it is shown.
+_AUCTION_KEYS = (
+    "bid",
+    "pingId",
+    "priority",
+    "durationMs",
+    "buyerCampaignId",
+    "revenue",
+    "bids",
+    "decisionMs",
+    "deadlineMs",
+    "floor",
+)
+
+
+def _auction_figures(raw: dict[str, Any], names: dict[str, str]) -> dict[str, Any]:
+    """The auction's figures on a ``ping``, ``delivery`` or ``auction`` step (a direct
+    delivery's step has none of them); the winner named as the campaign list names it."""
+    figures = {key: raw[key] for key in _AUCTION_KEYS if raw.get(key) is not None}
+    winner = figures.get("buyerCampaignId")
+    if winner is not None:
+        figures["buyerCampaignId"] = names.get(str(winner), str(winner))
+    return figures
 
 
 def _submission(body: dict[str, Any], names: dict[str, str]) -> SubmissionView:
