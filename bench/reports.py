@@ -9,10 +9,15 @@ then times, ``--runs`` times each, and prints medians of:
 - ``group_by=traffic_source,sub_id`` over the last 30 days (leads, calls, revenue), and
 - ``group_by=day`` over 90 days,
 
-from the counters, then from the raw tables (a GROUP BY over leads and calls). SQLite, and
-PostgreSQL when its server binaries are installed (``--skip-postgres`` to leave it out).
+as ``GET /api/v1/reports`` answers its first page of JSON, then from the raw tables (a GROUP
+BY over leads and calls). SQLite, and PostgreSQL when its server binaries are installed
+(``--skip-postgres`` to leave it out).
 
     .venv/bin/python -m bench.reports [--leads 10000000] [--runs 7] [--skip-postgres]
+                                      [--intake-seconds 40 [--intake-rounds 5] [--intake-only]]
+
+``--intake-seconds`` also runs ``bench.intake``'s lead post against two SQLite servers side by
+side, with the report triggers and without, and prints their ratio.
 """
 
 from __future__ import annotations
@@ -30,7 +35,9 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from bench.intake import postgres_url
+from bench.intake import LUA, make_schedule, postgres_url, rate
+from bench.serverproc import create_company, server
+from bench.wrk import WrkResult, run_wrk
 from leadflow.db.engine import create_engine
 from leadflow.db.migrate import upgrade
 from leadflow.db.session import make_sessionmaker
@@ -176,8 +183,14 @@ async def measure(database_url: str, leads: int, runs: int) -> dict[str, float]:
             query = parse_query(params, zone, NOW)
 
             async def report(q: Any = query) -> None:
+                # What GET /api/v1/reports does for its first page of JSON.
                 async with sessionmaker() as session:
-                    await service.build(ReportRepository(session, company), q)
+                    repo = ReportRepository(session, company)
+                    if service.pageable_in_sql(q):
+                        built = await service.build_page(repo, q)
+                    else:
+                        built = await service.build(repo, q)
+                    built.page(1, 100)
 
             figures[f"counters {name}"] = await timed(runs, report)
         since30 = _stamp(dialect, NOW - timedelta(days=30))
@@ -205,9 +218,10 @@ async def measure(database_url: str, leads: int, runs: int) -> dict[str, float]:
 
             figures[f"raw tables {name}"] = await timed(max(1, runs // 2), straight)
         async with engine.connect() as conn:
-            figures["counter rows"] = float(
-                await conn.scalar(text("SELECT count(*) FROM report_counters")) or 0
-            )
+            for table in ("report_counters", "report_totals"):
+                figures[f"{table} rows"] = float(
+                    await conn.scalar(text(f"SELECT count(*) FROM {table}")) or 0
+                )
     finally:
         await engine.dispose()
     return figures
@@ -216,9 +230,69 @@ async def measure(database_url: str, leads: int, runs: int) -> dict[str, float]:
 def report(engine: str, leads: int, figures: dict[str, float]) -> None:
     print(f"\n== {engine}, {leads:,} leads (a call for every third)")
     print(f"bulk load with counters kept by triggers: {figures.pop('load_s'):.0f} s")
-    print(f"counter rows: {figures.pop('counter rows'):,.0f}")
+    for table in ("report_counters", "report_totals"):
+        print(f"{table} rows: {figures.pop(f'{table} rows'):,.0f}")
     for name, value in figures.items():
         print(f"{name:<40} median {value:9.1f} ms")
+
+
+def drop_counter_triggers(database_url: str) -> None:
+    """The report triggers (migrations 0009 and 0014) gone: intake as it was without them."""
+
+    async def drop() -> None:
+        engine = create_engine(database_url)
+        try:
+            async with engine.begin() as conn:
+                found = await conn.execute(
+                    text(
+                        "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                        "AND name LIKE 'report%'"
+                    )
+                )
+                for (name,) in found.all():
+                    await conn.execute(text(f"DROP TRIGGER {name}"))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(drop())
+
+
+def intake_with_and_without_counters(seconds: int, rounds: int, connections: int) -> None:
+    """``bench.intake``'s lead post on SQLite against two databases, one with the report
+    triggers and one without, taking turns (``rounds``) so that the shared machine's drift
+    weighs on both; prints each one's leads/s and their ratio. One server at a time (two
+    side by side did not start within ``serverproc``'s 30 s on the loaded machine)."""
+    with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as directory:
+        urls = {
+            "with counters": f"sqlite:///{directory}/with.db",
+            "without": f"sqlite:///{directory}/without.db",
+        }
+        companies = {name: create_company(url) for name, url in urls.items()}
+        drop_counter_triggers(urls["without"])
+        share = max(1, round(seconds / rounds))
+        results: dict[str, list[WrkResult]] = {name: [] for name in urls}
+        tokens: dict[str, str] = {}
+        for turn in range(rounds):
+            for name, url in urls.items():
+                with server(url) as base:
+                    if name not in tokens:
+                        tokens[name] = make_schedule(base, companies[name])
+                    warm = {"LEAD_TOKEN": tokens[name], "OFFSET": str(5_000_000 + turn * 20_000)}
+                    run_wrk(f"{base}/api/v1/leads", 1, connections, LUA, warm)
+                    env = {"LEAD_TOKEN": tokens[name], "OFFSET": str(turn * 200_000)}
+                    found = run_wrk(f"{base}/api/v1/leads", share, connections, LUA, env)
+                    results[name].append(found)
+            with_rate = results["with counters"][-1].requests_per_second
+            without_rate = results["without"][-1].requests_per_second
+            print(
+                f"round {turn + 1}: with counters {with_rate:6.0f} leads/s, without "
+                f"{without_rate:6.0f} leads/s, ratio {with_rate / without_rate:4.2f}",
+                flush=True,
+            )
+    with_rate, without_rate = rate(results["with counters"]), rate(results["without"])
+    print("\n== bench.intake's POST /api/v1/leads on SQLite, report triggers on and off")
+    print(f"with counters {with_rate:7.0f} leads/s   without {without_rate:7.0f} leads/s")
+    print(f"ratio with/without {with_rate / without_rate:5.2f} (over all rounds)", flush=True)
 
 
 def main() -> None:
@@ -227,11 +301,33 @@ def main() -> None:
     parser.add_argument("--leads", type=int, default=default)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument(
+        "--postgres-url",
+        default=None,
+        help="a running server to use (a fresh database on it) instead of starting one",
+    )
+    parser.add_argument(
+        "--intake-seconds",
+        type=int,
+        default=0,
+        help="also time bench.intake's lead post with and without the counters (0: no)",
+    )
+    parser.add_argument("--intake-rounds", type=int, default=5)
+    parser.add_argument("--intake-only", action="store_true")
     args = parser.parse_args()
+    if args.intake_seconds:
+        intake_with_and_without_counters(args.intake_seconds, args.intake_rounds, 32)
+    if args.intake_only:
+        return
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{tmp}/reports.db"
         report("SQLite", args.leads, asyncio.run(measure(url, args.leads, args.runs)))
-    if not args.skip_postgres:
+    if args.postgres_url:
+        from tests.support.databases import create_postgres_database
+
+        pg_url = asyncio.run(create_postgres_database(args.postgres_url, "leadflow_bench_reports"))
+        report("PostgreSQL", args.leads, asyncio.run(measure(pg_url, args.leads, args.runs)))
+    elif not args.skip_postgres:
         found = postgres_url()
         if found is not None:
             pg_url, cluster = found

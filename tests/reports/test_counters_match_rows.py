@@ -16,10 +16,11 @@ from zoneinfo import ZoneInfo
 import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import select, text
 
 from leadflow.clock import FrozenClock
 from leadflow.models import Call, Campaign, Company, Lead, Submission
+from leadflow.models.report_counter import METRIC_COLUMNS
 from leadflow.schedules.state_hours import state_code
 from tests.factories import Factory
 from tests.reports.conftest import Shop
@@ -330,6 +331,7 @@ async def test_reports_equal_a_group_by_over_the_rows(
         zone = ZoneInfo(company.time_zone)
     first = (start.astimezone(zone) - timedelta(days=1)).date().isoformat()
     last = (clock.now().astimezone(zone) + timedelta(days=1)).date().isoformat()
+    await _assert_roll_up_sums_the_counters(factory)
     for grouping in GROUPINGS:
         body = await shop.report(
             **{"from": first, "to": last},
@@ -340,3 +342,18 @@ async def test_reports_equal_a_group_by_over_the_rows(
         assert body["metadata"]["total_pages"] == 1
         expected = await _expected(shop, grouping, zone)
         assert _answered(body["report"]["rows"], grouping) == expected, grouping
+
+
+async def _assert_roll_up_sums_the_counters(factory: Factory) -> None:
+    """``report_totals`` (what a time series without attribution reads) holds, for every
+    company and hour, the sums of ``report_counters``."""
+    sums = ", ".join(f"sum({m})" for m in METRIC_COLUMNS)
+    async with factory.sessionmaker() as session:
+        rolled = await session.execute(
+            text(f"SELECT company_id, hour, {sums} FROM report_totals GROUP BY company_id, hour")
+        )
+        counted = await session.execute(
+            text(f"SELECT company_id, hour, {sums} FROM report_counters GROUP BY company_id, hour")
+        )
+        nonzero = lambda rows: {(r[0], str(r[1])): tuple(r[2:]) for r in rows if any(r[2:])}  # noqa: E731
+        assert nonzero(rolled.all()) == nonzero(counted.all())

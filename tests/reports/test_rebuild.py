@@ -59,3 +59,19 @@ async def test_the_command_rebuilds_with_a_progress_bar(
 
     assert "report counters rebuilt for 1 company" in result.stdout
     assert (await shop.report(**EVERYTHING))["report"] == before["report"]
+
+
+async def test_rebuild_recounts_a_damaged_roll_up(shop: Shop, app: FastAPI) -> None:
+    """A time series with no attribution reads the hourly roll-up (``report_totals``); a
+    rebuild recounts it too."""
+    await _seed(shop)
+    series = {"group_by": "hour,status"}
+    before: dict[str, Any] = await shop.report(**series)
+    async with app.state.sessionmaker() as session:
+        await session.execute(text("UPDATE report_totals SET leads = leads + 5, calls = 0"))
+        await session.commit()
+    assert (await shop.report(**series))["report"] != before["report"]
+
+    await rebuild(app.state.sessionmaker)
+
+    assert (await shop.report(**series))["report"] == before["report"]

@@ -3,7 +3,10 @@ publisher, sub ID, day ...), answered from counters the database keeps as facts 
 
 from __future__ import annotations
 
+import csv
+import io
 from datetime import UTC, datetime
+from typing import Any
 
 import httpx
 from fastapi import FastAPI
@@ -207,3 +210,39 @@ async def test_a_key_without_reports_read_is_refused(
     assert (await client.get("/api/v1/reports", headers=calls_only)).status_code == 403
     assert (await client.get("/api/v1/reports", headers=reader)).status_code == 200
     assert (await client.get("/api/v1/reports")).status_code == 401
+
+
+async def test_pages_follow_the_order_of_the_whole_report(shop: Shop) -> None:
+    """A report with many groups is paged by the database; its pages, laid end to end, are
+    the rows of the whole report (the CSV) in the same order, whatever it is ordered by."""
+    sources = [shop.google.id, shop.bing.id, None]
+    for n in range(12):
+        params: dict[str, Any] = {"sub_id": f"s{n % 5}"} if n % 4 else {}
+        if sources[n % 3] is not None:
+            params["traffic_source_id"] = sources[n % 3]
+        lead = await shop.post(f"+171931326{n:02d}", **params)
+        await shop.call(lead["id"], traffic_source_id=sources[n % 3], revenue_cents=100 * n,
+                        payout_cents=70 * (n % 4))  # fmt: skip
+    metrics = "leads,calls,revenue,profit"
+    for order in (None, "leads", "profit", "revenue", "traffic_source", "sub_id"):
+        for direction in ("asc", "desc"):
+            query: dict[str, Any] = {"group_by": "traffic_source,sub_id", "metrics": metrics}
+            if order is not None:
+                query |= {"order": order, "order_dir": direction}
+            answer = await shop.client.get(
+                "/api/v1/reports", params={**query, "format": "csv"}, headers=shop.tenant.auth
+            )
+            whole = list(csv.DictReader(io.StringIO(answer.text)))
+            paged: list[dict[str, Any]] = []
+            for page in (1, 2, 3, 4):
+                body = await shop.report(**query, per_page=3, page=page)
+                assert body["metadata"]["total_count"] == len(whole)
+                paged += body["report"]["rows"]
+            assert [
+                (str(row["traffic_source"]["id"] or ""), row["sub_id"] or "", str(row["leads"]))
+                for row in paged
+            ] == [(row["traffic_source_id"], row["sub_id"], row["leads"]) for row in whole], (
+                order,
+                direction,
+            )
+            assert body["report"]["totals"]["leads"] == 12

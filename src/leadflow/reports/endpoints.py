@@ -59,7 +59,10 @@ async def get_report(
     repo = ReportRepository(session, principal.company_id)
     zone = service.company_zone(await repo.company_time_zone())
     query = parse_query(request.query_params.multi_items(), zone, clock.now())
-    report = await service.build(repo, query)
+    if not query.csv and service.pageable_in_sql(query):
+        report = await service.build_page(repo, query)
+    else:
+        report = await service.build(repo, query)
     if query.csv:
         return StreamingResponse(
             service.csv_lines(query, report),

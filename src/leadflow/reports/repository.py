@@ -6,13 +6,27 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import func, select, text
+from sqlalchemy import func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
-from leadflow.models import Campaign, Company, Offer, ReportCounter, Schedule, TrafficSource
+from leadflow.models import (
+    Campaign,
+    Company,
+    Offer,
+    ReportCounter,
+    ReportTotal,
+    Schedule,
+    TrafficSource,
+)
 from leadflow.models.report_counter import METRIC_COLUMNS
+
+# The rebuild's SQL, named here too: migration 0009 and the benchmark import it from here.
+from leadflow.reports.recount_sql import hour_sql as hour_sql
+from leadflow.reports.recount_sql import rebuild_statements as rebuild_statements
+from leadflow.reports.recount_sql import state_sql as state_sql
 
 DIMENSION_COLUMN = {
     "schedule": "schedule_id",
@@ -24,6 +38,7 @@ DIMENSION_COLUMN = {
     "state": "state",
 }
 """Group-by names stored as a counter column (the time ones come from ``hour``)."""
+TEXT_COLUMNS = frozenset({"sub_id", "buyer", "state"})
 
 NAMED: dict[str, tuple[Any, Any, Any]] = {
     "schedule": (Schedule.id, Schedule.name, Schedule.company_id),
@@ -45,14 +60,13 @@ class CounterFilter:
     campaign_id: int | None = None
 
 
-@dataclass(frozen=True)
-class CounterRow:
+class CounterRow(NamedTuple):
     """One group as the database sums it: ``hour`` (when grouped by time), the dimension
-    columns asked for, and every metric column."""
+    columns asked for (``None`` for no value), and the metric columns asked for."""
 
     hour: datetime | None
     keys: tuple[Any, ...]
-    sums: Mapping[str, int]
+    sums: dict[str, int]
 
 
 class ReportRepository:
@@ -73,37 +87,127 @@ class ReportRepository:
         start: datetime,
         end: datetime,
         narrowed: CounterFilter,
+        metrics: Sequence[str] = METRIC_COLUMNS,
     ) -> list[CounterRow]:
-        """Counter sums for ``start <= hour < end``, grouped by the columns (and the hour)."""
-        keys: list[Any] = [getattr(ReportCounter, name) for name in columns]
+        """Sums of the ``metrics`` columns for ``start <= hour < end``, grouped in SQL by the
+        columns (and the hour). With no column and no filter the hourly roll-up
+        ``report_totals`` answers (at most 192 rows a day); otherwise ``report_counters``."""
+        table: Any = ReportCounter if columns or narrowed != CounterFilter() else ReportTotal
+        keys: list[Any] = [getattr(table, name) for name in columns]
+        # No value is stored as 0 or '' (a key column can't hold NULL); it reads as None.
+        shown = [func.nullif(key, "" if name in TEXT_COLUMNS else 0) for name, key in
+                 zip(columns, keys, strict=True)]  # fmt: skip
         if by_hour:
-            keys.insert(0, ReportCounter.hour)
-        sums = [func.sum(getattr(ReportCounter, name)) for name in METRIC_COLUMNS]
-        stmt = select(*keys, *sums).where(
-            ReportCounter.company_id == self.company_id,
-            ReportCounter.hour >= start,
-            ReportCounter.hour < end,
+            keys.insert(0, table.hour)
+            shown.insert(0, table.hour)
+        sums = [func.sum(getattr(table, name)) for name in metrics]
+        stmt = self._narrowed(select(*shown, *sums), table, start, end, narrowed)
+        if keys:
+            stmt = stmt.group_by(*keys)
+        width = len(keys)
+        dims_from = 1 if by_hour else 0
+        return [
+            CounterRow(
+                hour=values[0] if by_hour else None,
+                keys=tuple(values[dims_from:width]),
+                sums={n: int(v or 0) for n, v in zip(metrics, values[width:], strict=True)},
+            )
+            for values in await self.session.execute(stmt)
+        ]
+
+    async def page(
+        self,
+        dimensions: Sequence[str],
+        start: datetime,
+        end: datetime,
+        narrowed: CounterFilter,
+        metrics: Sequence[str],
+        order: str | None,
+        descending: bool,
+        limit: int,
+        offset: int,
+    ) -> tuple[list[CounterRow], int, dict[str, int]]:
+        """One page of the groups by stored dimensions (none folded), ordered, counted and
+        paged by the database: (the page, how many groups there are, the totals). With 5,000
+        sub IDs a report has tens of thousands of groups, and only a page of them leaves the
+        database. Order as :func:`leadflow.reports.shaping.ordered_groups`: by each dimension
+        (a named one by name, then id; no value last), then by ``order`` (a counted metric,
+        ``revenue``, ``payout``, ``profit``, or a dimension)."""
+        table = ReportCounter
+        pg = self.session.get_bind().dialect.name == "postgresql"
+        columns = [getattr(table, DIMENSION_COLUMN[d]) for d in dimensions]
+        sums = {name: func.sum(getattr(table, name)) for name in metrics}
+        group_by: list[Any] = list(columns)
+        sort_keys: dict[str, list[Any]] = {}
+        stmt = select(
+            *[
+                func.nullif(c, "" if d in TEXT_COLUMNS else 0)
+                for d, c in zip(dimensions, columns, strict=True)
+            ],
+            *sums.values(),
+            func.count().over(),
+        )
+        for dimension, column in zip(dimensions, columns, strict=True):
+            missing = column == ("" if dimension in TEXT_COLUMNS else 0)
+            if dimension in NAMED:
+                id_column, name_column, company_column = NAMED[dimension]
+                named = aliased(id_column.class_)
+                name = func.coalesce(getattr(named, name_column.key), "")
+                stmt = stmt.outerjoin(
+                    named,
+                    (getattr(named, id_column.key) == column)
+                    & (getattr(named, company_column.key) == self.company_id),
+                )
+                group_by.append(getattr(named, name_column.key))
+                sort_keys[dimension] = [missing, name.collate("C") if pg else name, column]
+            else:
+                text_key = column.collate("C") if pg and dimension in TEXT_COLUMNS else column
+                sort_keys[dimension] = [missing, text_key]
+        stmt = self._narrowed(stmt.select_from(table), table, start, end, narrowed)
+        stmt = stmt.group_by(*group_by).having(or_(*(total != 0 for total in sums.values())))
+        ordering: list[Any] = []
+        if order in sort_keys:
+            missing, *keys = sort_keys[order]
+            ordering = [missing, *(k.desc() if descending else k for k in keys)]
+        elif order is not None:
+            value = _metric_sql(order, sums)
+            ordering = [value.desc() if descending else value]
+        for dimension in dimensions:
+            ordering += sort_keys[dimension]
+        stmt = stmt.order_by(*ordering).limit(limit).offset(offset)
+        width = len(dimensions)
+        found = (await self.session.execute(stmt)).all()
+        count = int(found[0][-1]) if found else 0
+        if not found and offset:
+            grouped = stmt.limit(None).offset(None).order_by(None).subquery()
+            count = int(await self.session.scalar(select(func.count()).select_from(grouped)) or 0)
+        rows = [
+            CounterRow(
+                hour=None,
+                keys=tuple(values[:width]),
+                sums={n: int(v or 0) for n, v in zip(metrics, values[width:-1], strict=True)},
+            )
+            for values in found
+        ]
+        totals = select(*sums.values())
+        total = (
+            await self.session.execute(
+                self._narrowed(totals.select_from(table), table, start, end, narrowed)
+            )
+        ).one()
+        return rows, count, {n: int(v or 0) for n, v in zip(metrics, total, strict=True)}
+
+    def _narrowed(
+        self, stmt: Any, table: Any, start: datetime, end: datetime, narrowed: CounterFilter
+    ) -> Any:
+        stmt = stmt.where(
+            table.company_id == self.company_id, table.hour >= start, table.hour < end
         )
         for name in ("traffic_source_id", "sub_id", "schedule_id", "offer_id", "campaign_id"):
             wanted = getattr(narrowed, name)
             if wanted is not None:
-                stmt = stmt.where(getattr(ReportCounter, name) == wanted)
-        if keys:
-            stmt = stmt.group_by(*keys)
-        found = []
-        for row in (await self.session.execute(stmt)).all():
-            values = tuple(row)
-            hour = values[0] if by_hour else None
-            dims = values[1 : len(keys)] if by_hour else values[: len(keys)]
-            totals = values[len(keys) :]
-            found.append(
-                CounterRow(
-                    hour=hour,
-                    keys=tuple(dims),
-                    sums={n: int(v or 0) for n, v in zip(METRIC_COLUMNS, totals, strict=True)},
-                )
-            )
-        return found
+                stmt = stmt.where(getattr(table, name) == wanted)
+        return stmt
 
     async def names(self, dimension: str, ids: Sequence[int]) -> dict[int, str]:
         if dimension not in NAMED or not ids:
@@ -115,194 +219,37 @@ class ReportRepository:
         return {int(i): str(n) for i, n in (await self.session.execute(stmt)).all()}
 
 
-def hour_sql(dialect: str, instant: str) -> str:
-    """The UTC hour an instant falls in, as the triggers of migration 0009 compute it."""
-    if dialect == "postgresql":
-        return f"(date_trunc('hour', {instant} AT TIME ZONE 'UTC') AT TIME ZONE 'UTC')"
-    return f"strftime('%Y-%m-%d %H:00:00.000000', {instant})"
-
-
-def _json_text(dialect: str, document: str, key: str) -> str:
-    if dialect == "postgresql":
-        return f"({document}->>'{key}')"
-    return f"(CASE WHEN json_valid({document}) THEN json_extract({document}, '$.{key}') END)"
-
-
-def state_sql(dialect: str, tokens: str) -> str:
-    raw = (
-        f"coalesce({_json_text(dialect, tokens, 'state_province')}, "
-        f"{_json_text(dialect, tokens, 'state')}, '')"
-    )
-    if dialect == "postgresql":
-        return f"substr(upper(btrim({raw})), 1, 64)"
-    return f"substr(upper(trim(CAST({raw} AS TEXT))), 1, 64)"
-
-
-def _flag(condition: str) -> str:
-    return f"CASE WHEN {condition} THEN 1 ELSE 0 END"
-
-
-def _sum(condition: str) -> str:
-    return f"sum({_flag(condition)})"
-
-
-KEY_COLUMNS = (
-    "company_id",
-    "hour",
-    "schedule_id",
-    "offer_id",
-    "traffic_source_id",
-    "sub_id",
-    "campaign_id",
-    "buyer",
-    "state",
+SQL_ORDERED_METRICS = frozenset(
+    {
+        "leads",
+        "duplicates",
+        "opt_outs",
+        "calls",
+        "connected_calls",
+        "converted_calls",
+        "sms",
+        "emails",
+        "revenue",
+        "payout",
+        "profit",
+        "submissions",
+        "submissions_delivered",
+        "submissions_rejected",
+        "submissions_disqualified",
+        "submissions_duplicate",
+        "submissions_error",
+    }
 )
+"""Metrics the database can order groups by exactly as the report shows them (the ratios
+are rounded in Python, so a report ordered by them is ordered in Python)."""
 
 
-CONSTANTS = ("0", "''")
-
-
-def rebuild_statements(dialect: str) -> list[tuple[str, str]]:
-    """(what, SQL) that recount one company (``:company``) from its rows, after its counters
-    were deleted: the same arithmetic as the triggers, as one GROUP BY per source table."""
-
-    def h(instant: str) -> str:
-        return hour_sql(dialect, instant)
-
-    def state(tokens: str) -> str:
-        return state_sql(dialect, tokens)
-
-    sources: list[tuple[str, list[str], dict[str, str], str]] = [
-        (
-            "leads",
-            [
-                "l.company_id",
-                h("l.created_at"),
-                "coalesce(l.schedule_id, 0)",
-                "coalesce(l.offer_id, 0)",
-                "coalesce(l.traffic_source_id, 0)",
-                "coalesce(l.sub_id, '')",
-                "0",
-                "''",
-                state("l.tokens"),
-            ],
-            {"leads": "count(*)"},
-            "FROM leads l WHERE l.company_id = :company",
-        ),
-        (
-            "opt-outs",
-            [
-                "l.company_id",
-                h("l.updated_at"),
-                "coalesce(l.schedule_id, 0)",
-                "coalesce(l.offer_id, 0)",
-                "coalesce(l.traffic_source_id, 0)",
-                "coalesce(l.sub_id, '')",
-                "0",
-                "''",
-                state("l.tokens"),
-            ],
-            {"opt_outs": "count(*)"},
-            "FROM leads l WHERE l.company_id = :company AND l.status = 'opt_out'",
-        ),
-        (
-            "duplicates",
-            [
-                "l.company_id",
-                h("e.created_at"),
-                "coalesce(l.schedule_id, 0)",
-                "coalesce(l.offer_id, 0)",
-                "coalesce(l.traffic_source_id, 0)",
-                "coalesce(l.sub_id, '')",
-                "0",
-                "''",
-                state("l.tokens"),
-            ],
-            {"duplicates": "count(*)"},
-            "FROM lead_events e JOIN leads l ON l.id = e.lead_id WHERE e.company_id = :company "
-            f"AND e.kind = 'updated' AND {_json_text(dialect, 'e.data', 'by')} IS NULL",
-        ),
-        (
-            "calls",
-            [
-                "c.company_id",
-                h("c.created_at"),
-                "coalesce(c.schedule_id, 0)",
-                "coalesce(c.offer_id, 0)",
-                "coalesce(c.traffic_source_id, 0)",
-                "coalesce(l.sub_id, '')",
-                "0",
-                "''",
-                f"coalesce({state('l.tokens')}, '')",
-            ],
-            {
-                "calls": "count(*)",
-                "connected_calls": _sum("c.answered_at IS NOT NULL"),
-                "converted_calls": _sum("c.buyer_converted OR c.offer_converted"),
-                "revenue_cents": "sum(c.revenue_cents)",
-                "payout_cents": "sum(c.payout_cents)",
-            },
-            "FROM calls c LEFT JOIN leads l ON l.id = c.lead_id WHERE c.company_id = :company",
-        ),
-        (
-            "messages",
-            [
-                "m.company_id",
-                h("m.created_at"),
-                "coalesce(m.schedule_id, 0)",
-                "coalesce(l.offer_id, 0)",
-                "coalesce(l.traffic_source_id, 0)",
-                "coalesce(l.sub_id, '')",
-                "0",
-                "''",
-                f"coalesce({state('l.tokens')}, '')",
-            ],
-            {
-                "sms": _sum("m.channel = 'sms' AND m.direction = 'outbound'"),
-                "emails": _sum("m.channel = 'email' AND m.direction = 'outbound'"),
-            },
-            "FROM messages m LEFT JOIN leads l ON l.id = m.lead_id WHERE m.company_id = :company",
-        ),
-        (
-            "submissions",
-            [
-                "s.company_id",
-                h("s.created_at"),
-                "0",
-                "0",
-                "0",
-                "''",
-                "coalesce(s.campaign_id, 0)",
-                f"substr(coalesce(CAST({_json_text(dialect, 's.delivery', 'url')} AS TEXT), ''),"
-                " 1, 300)",
-                state("s.data"),
-            ],
-            {
-                "submissions": "count(*)",
-                "submissions_delivered": _sum("s.status = 'delivered'"),
-                "submissions_rejected": _sum("s.status = 'rejected'"),
-                "submissions_disqualified": _sum("s.status = 'disqualified'"),
-                "submissions_duplicate": _sum("s.status = 'duplicate'"),
-                "submissions_error": _sum("s.status IN ('error', 'failed')"),
-            },
-            "FROM submissions s WHERE s.company_id = :company",
-        ),
-    ]
-    statements = []
-    for what, key, metrics, source in sources:  # constants are not grouped by (a number
-        # in GROUP BY names a column)
-        columns = ", ".join((*KEY_COLUMNS, *metrics))
-        sets = ", ".join(f"{m} = report_counters.{m} + excluded.{m}" for m in metrics)
-        statements.append(
-            (
-                what,
-                f"INSERT INTO report_counters ({columns}) "
-                f"SELECT {', '.join(key)}, {', '.join(metrics.values())} {source} "
-                f"GROUP BY {', '.join(k for k in key if k not in CONSTANTS)} "
-                f"ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET {sets}",
-            )
-        )
-    return statements
+def _metric_sql(metric: str, sums: Mapping[str, Any]) -> Any:
+    if metric in ("revenue", "payout"):
+        return sums[f"{metric}_cents"]
+    if metric == "profit":
+        return sums["revenue_cents"] - sums["payout_cents"]
+    return sums[metric]
 
 
 async def company_ids(session: AsyncSession) -> list[int]:
@@ -310,9 +257,12 @@ async def company_ids(session: AsyncSession) -> list[int]:
 
 
 async def clear_counters(session: AsyncSession, company_id: int) -> None:
-    await session.execute(
-        text("DELETE FROM report_counters WHERE company_id = :company"), {"company": company_id}
-    )
+    """Delete the company's counters, then its roll-up (which the first delete has taken to
+    zero unless it was damaged): the recount that follows rolls up afresh."""
+    for table in ("report_counters", "report_totals"):
+        await session.execute(
+            text(f"DELETE FROM {table} WHERE company_id = :company"), {"company": company_id}
+        )
 
 
 async def recount(session: AsyncSession, statement: str, company_id: int) -> None:

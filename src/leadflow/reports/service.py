@@ -5,27 +5,63 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
-from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from leadflow.kit.errors import TrackDriveError
 from leadflow.reports import shaping
-from leadflow.reports.repository import DIMENSION_COLUMN, ReportRepository
+from leadflow.reports.repository import (
+    DIMENSION_COLUMN,
+    SQL_ORDERED_METRICS,
+    ReportRepository,
+)
 from leadflow.reports.schemas import ReportQuery
+from leadflow.reports.shaping import Key
 
 MAX_GROUPS = 100_000
 
 
-@dataclass(frozen=True)
 class Report:
-    """Every group of the report in order (paging is the caller's), and their totals."""
+    """Every group of the report in order, and their totals. A row (names, dollars) is built
+    only when it is read: a page builds its own rows, the CSV and the web page all of them."""
 
-    rows: list[dict[str, Any]]
-    totals: dict[str, int | float]
+    def __init__(
+        self,
+        groups: list[tuple[Key, shaping.Sums]],
+        totals: dict[str, int | float],
+        query: ReportQuery,
+        names: dict[str, dict[Any, str]],
+        count: int | None = None,
+    ) -> None:
+        self.groups = groups
+        self.totals = totals
+        self.query = query
+        self.names = names
+        # Set when ``groups`` is already the query's page (the database paged it).
+        self.paged_count = count
+
+    def row(self, key: Key, sums: shaping.Sums) -> dict[str, Any]:
+        row = {
+            d: shaping.dimension_value(d, value, self.names)
+            for d, value in zip(self.query.group_by, key, strict=True)
+        }
+        row.update(shaping.metric_values(sums, self.query.metrics))
+        return row
+
+    @property
+    def count(self) -> int:
+        return len(self.groups) if self.paged_count is None else self.paged_count
+
+    @cached_property
+    def rows(self) -> list[dict[str, Any]]:
+        return [self.row(key, sums) for key, sums in self.groups]
 
     def page(self, number: int, per_page: int) -> list[dict[str, Any]]:
-        return self.rows[(number - 1) * per_page : number * per_page]
+        groups = self.groups
+        if self.paged_count is None:
+            groups = groups[(number - 1) * per_page : number * per_page]
+        return [self.row(key, sums) for key, sums in groups]
 
 
 def company_zone(name: str | None) -> ZoneInfo:
@@ -37,7 +73,7 @@ def company_zone(name: str | None) -> ZoneInfo:
 
 def metadata(query: ReportQuery, report: Report) -> dict[str, Any]:
     """The resolved range (``to`` is the end, exclusive) and zone, and the paging."""
-    count = len(report.rows)
+    count = report.count
     return {
         "from": query.start.astimezone(query.zone).isoformat(),
         "to": query.end.astimezone(query.zone).isoformat(),
@@ -55,12 +91,9 @@ async def build(repo: ReportRepository, query: ReportQuery) -> Report:
     stored = [d for d in query.group_by if d in DIMENSION_COLUMN]
     columns = [DIMENSION_COLUMN[d] for d in stored]
     by_hour = any(d in shaping.TIME_DIMENSIONS for d in query.group_by)
-    found = await repo.sums(columns, by_hour, query.start, query.end, query.narrowed)
-    groups = shaping.group(
-        ((row.hour, dict(zip(stored, row.keys, strict=True)), row.sums) for row in found),
-        query.group_by,
-        query.zone,
-    )
+    metrics = shaping.counter_columns(query.metrics, query.group_by)
+    found = await repo.sums(columns, by_hour, query.start, query.end, query.narrowed, metrics)
+    groups = shaping.group(found, stored, query.group_by, query.zone)
     series = {
         d: shaping.time_buckets(query.start, query.end, d, query.zone)
         for d in query.group_by
@@ -75,20 +108,50 @@ async def build(repo: ReportRepository, query: ReportQuery) -> Report:
         groups = groups or {(): shaping.zero()}
     names = await _names(repo, query.group_by, groups)
     totals = shaping.zero()
-    rows = []
-    for key, sums in groups.items():
-        shaping.add(totals, sums)
-        row = {
-            d: shaping.dimension_value(d, value, names)
-            for d, value in zip(query.group_by, key, strict=True)
-        }
-        rows.append({**row, **shaping.metric_values(sums, query.metrics)})
-    if query.order is not None:
-        rows = shaping.ordered(rows, query.order, query.descending)
-    else:
-        for dimension in reversed(query.group_by):
-            rows = shaping.ordered(rows, dimension, False)
-    return Report(rows=rows, totals=shaping.metric_values(totals, query.metrics))
+    for column in metrics:
+        totals[column] = sum(sums.get(column, 0) for sums in groups.values())
+    ordered = shaping.ordered_groups(groups, query.group_by, names, query.order, query.descending)
+    return Report(ordered, shaping.metric_values(totals, query.metrics), query, names)
+
+
+def pageable_in_sql(query: ReportQuery) -> bool:
+    """Whether the database can group, order and page this report by itself: its groups are
+    counter columns as stored (no time bucket, state code, buyer host or status to fold) and
+    its order is one SQL can reproduce. Only a page is then read; see ``build_page``."""
+    return (
+        bool(query.group_by)
+        and not any(d in shaping.FOLDED_DIMENSIONS for d in query.group_by)
+        and (
+            query.order is None
+            or query.order in query.group_by
+            or query.order in SQL_ORDERED_METRICS
+        )
+    )
+
+
+async def build_page(repo: ReportRepository, query: ReportQuery) -> Report:
+    """The query's page only, grouped, ordered and paged by the database (the report's
+    other groups are counted, never read): what ``GET /api/v1/reports`` answers when
+    :func:`pageable_in_sql`. The same rows, in the same order, as ``build(...).page(...)``."""
+    metrics = shaping.counter_columns(query.metrics, query.group_by)
+    found, count, sums = await repo.page(
+        query.group_by,
+        query.start,
+        query.end,
+        query.narrowed,
+        metrics,
+        query.order,
+        query.descending,
+        query.per_page,
+        (query.page - 1) * query.per_page,
+    )
+    groups = {row.keys: row.sums for row in found}
+    names = await _names(repo, query.group_by, groups)
+    totals = shaping.zero()
+    totals.update(sums)
+    return Report(
+        list(groups.items()), shaping.metric_values(totals, query.metrics), query, names, count
+    )
 
 
 async def _names(
@@ -129,8 +192,8 @@ def csv_lines(query: ReportQuery, report: Report) -> Iterator[str]:
     buffer = io.StringIO()
     writer = csv.writer(buffer)
     writer.writerow(csv_header(query))
-    for row in report.rows:
-        writer.writerow(csv_cells(query, row))
+    for key, sums in report.groups:
+        writer.writerow(csv_cells(query, report.row(key, sums)))
         if buffer.tell() > 64 * 1024:
             yield buffer.getvalue()
             buffer.seek(0)

@@ -8,7 +8,7 @@ midnight is counted in the day its start falls in.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
@@ -22,6 +22,9 @@ TIME_DIMENSIONS = ("hour", "day", "week", "month")
 NAMED_DIMENSIONS = ("traffic_source", "schedule", "offer", "campaign", "buyer")
 PLAIN_DIMENSIONS = ("sub_id", "state", "status")
 DIMENSIONS = (*TIME_DIMENSIONS, *NAMED_DIMENSIONS, *PLAIN_DIMENSIONS)
+FOLDED_DIMENSIONS = (*TIME_DIMENSIONS, "state", "buyer", "status")
+"""Report values that several counter values fold into (hours into a day, ``Florida`` and
+``FL`` into ``FL``): grouped in SQL by the stored value, then summed again here."""
 
 COUNTED = (
     "leads",
@@ -40,6 +43,24 @@ METRICS = (*COUNTED, *MONEY, *SUBMISSION_METRICS, "conversion_rate", "revenue_pe
 
 Sums = dict[str, int]
 Key = tuple[Any, ...]
+
+
+NEEDS: dict[str, tuple[str, ...]] = {
+    "revenue": ("revenue_cents",),
+    "payout": ("payout_cents",),
+    "profit": ("revenue_cents", "payout_cents"),
+    "conversion_rate": ("calls", "converted_calls"),
+    "revenue_per_lead": ("revenue_cents", "leads"),
+}
+
+
+def counter_columns(metrics: Sequence[str], dimensions: Sequence[str]) -> tuple[str, ...]:
+    """The counter columns the metrics are made of (all the submission ones when grouped by
+    ``status``, which splits them): the database sums only these."""
+    wanted = {column for metric in metrics for column in NEEDS.get(metric, (metric,))}
+    if "status" in dimensions:
+        wanted.update(SUBMISSION_METRICS)
+    return tuple(column for column in METRIC_COLUMNS if column in wanted)
 
 
 def zero() -> Sums:
@@ -109,13 +130,19 @@ def by_status(sums: Mapping[str, int]) -> list[tuple[str | None, Sums]]:
 
 
 def group(
-    rows: Iterable[tuple[datetime | None, Mapping[str, Any], Mapping[str, int]]],
+    rows: Iterable[tuple[datetime | None, Key, Sums]],
+    stored: Sequence[str],
     dimensions: Sequence[str],
     zone: ZoneInfo,
 ) -> dict[Key, Sums]:
-    """Sum counter rows ``(hour, column values by dimension, sums)`` per report group."""
+    """Sum counter rows ``(hour, values of the stored dimensions, sums)`` per report group."""
+    if tuple(stored) == tuple(dimensions) and not any(d in FOLDED_DIMENSIONS for d in stored):
+        # The database grouped by exactly these columns: each row is a group already, and
+        # there can be tens of thousands of them (5,000 sub IDs), so nothing more is done.
+        return {keys: sums for _hour, keys, sums in rows if any(sums.values())}
     groups: dict[Key, Sums] = {}
-    for hour, values, sums in rows:
+    for hour, keys, sums in rows:
+        values = dict(zip(stored, keys, strict=True))
         parts: list[tuple[str | None, Mapping[str, int]]] = [(None, sums)]
         if "status" in dimensions:
             parts = list(by_status(sums))
@@ -187,18 +214,55 @@ def dimension_value(dimension: str, value: Any, names: Mapping[str, Mapping[Any,
     return {"id": value, "name": names.get(dimension, {}).get(value)}
 
 
-def sort_key(value: Any) -> tuple[int, Any]:
-    """Missing values last whichever way; named ones by name, then id."""
-    if isinstance(value, dict):
-        value = (value.get("name") or "", value.get("id") or 0) if value["id"] is not None else None
-    if value is None:
-        return (1, "")
-    return (0, value)
+def sort_values(
+    dimensions: Sequence[str], names: Mapping[str, Mapping[Any, str]]
+) -> Callable[[Key], tuple[Any, ...]]:
+    """The default order of group keys as one flat tuple per key: for each dimension, 1 when
+    it has no value (last), then the value, or for a named one its rank by (name, id).
+    Flat tuples of numbers and strings sort a 30,000-group report several times faster than
+    nested ones."""
+    ranks: dict[str, dict[Any, int]] = {}
+    for dimension in dimensions:
+        if dimension in NAMED_DIMENSIONS and dimension != "buyer":
+            named = names.get(dimension, {})
+            ids = sorted(named, key=lambda i, n=named: (n.get(i) or "", i))  # type: ignore[misc]
+            ranks[dimension] = {i: rank for rank, i in enumerate(ids)}
+
+    def key(values: Key) -> tuple[Any, ...]:
+        flat: list[Any] = []
+        for dimension, value in zip(dimensions, values, strict=True):
+            if value is None:
+                flat += (1, 0 if dimension in ranks else "")
+            elif dimension in ranks:
+                # An id with no name (deleted since) sorts as the empty name, first.
+                flat += (0, ranks[dimension].get(value, -1))
+            else:
+                flat += (0, value)
+        return tuple(flat)
+
+    return key
 
 
-def ordered(rows: list[dict[str, Any]], order: str, descending: bool) -> list[dict[str, Any]]:
-    """Rows by one column, stable, the rows without a value last either way."""
-    present = [row for row in rows if sort_key(row.get(order))[0] == 0]
-    missing = [row for row in rows if sort_key(row.get(order))[0] == 1]
-    present.sort(key=lambda row: sort_key(row[order]), reverse=descending)
-    return present + missing
+def ordered_groups(
+    groups: Mapping[Key, Sums],
+    dimensions: Sequence[str],
+    names: Mapping[str, Mapping[Any, str]],
+    order: str | None,
+    descending: bool,
+) -> list[tuple[Key, Sums]]:
+    """The groups by each dimension in turn (missing values last), then, stably, by ``order``
+    (a dimension: missing values last either way; a metric). Sorted before any row is built,
+    so a page of a 30,000-group report builds 100 rows, not 30,000."""
+    by_keys = sort_values(dimensions, names)
+    items = sorted(groups.items(), key=lambda item: by_keys(item[0]))
+    if order is None:
+        return items
+    if order in dimensions:
+        at = dimensions.index(order)
+        by_order = sort_values((order,), names)
+        present = [item for item in items if item[0][at] is not None]
+        missing = [item for item in items if item[0][at] is None]
+        present.sort(key=lambda item: by_order((item[0][at],)), reverse=descending)
+        return present + missing
+    items.sort(key=lambda item: metric_values(item[1], (order,))[order], reverse=descending)
+    return items
