@@ -9,7 +9,7 @@ dialect: their routes here only match requests that carry ``X-API-Key``.
 
 import hashlib
 from collections.abc import Callable
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Body, Depends, Query, Request
 from pydantic import BaseModel, ConfigDict, Field
@@ -30,8 +30,9 @@ from leadflow.kit.leadsail import (
     documented,
     success,
 )
+from leadflow.kit.listing import with_csv
 from leadflow.submissions import service
-from leadflow.submissions.listing import lead_filter
+from leadflow.submissions.listing import csv_export, lead_filter
 from leadflow.submissions.repository import SubmittedLeadRepository
 from leadflow.submissions.serializer import accepted, lead_body, lead_details
 
@@ -56,6 +57,11 @@ class LeadListQuery(BaseModel):
     search: str | None = Field(default=None, max_length=200)
     start_date: str | None = Field(default=None, alias="startDate")
     end_date: str | None = Field(default=None, alias="endDate")
+    format: Literal["json", "csv"] | None = Field(
+        default=None,
+        description="csv: every matching lead (cursor = where to start, limit aside) streamed "
+        "as CSV, one column per field; Accept: text/csv does the same.",
+    )
 
 
 def _origin(request: Request) -> service.Origin:
@@ -206,10 +212,13 @@ async def store(
     "",
     summary="List submitted leads, newest first (X-API-Key)",
     operation_id="leadsail_list_leads",
-    **documented("LeadPage", shared=True),
+    **with_csv(documented("LeadPage", shared=True)),
 )
 async def list_leads(
-    principal: Reader, session: SessionDep, query: Annotated[LeadListQuery, Query()]
+    request: Request,
+    principal: Reader,
+    session: SessionDep,
+    query: Annotated[LeadListQuery, Query()],
 ) -> Response:
     leads = SubmittedLeadRepository(session, principal.company_id)
     campaigns = CampaignRepository(session, principal.company_id)
@@ -223,6 +232,9 @@ async def list_leads(
         start_date=query.start_date,
         end_date=query.end_date,
     )
+    accepts_csv = "text/csv" in request.headers.get("accept", "").lower()
+    if query.format == "csv" or (accepts_csv and query.format != "json"):
+        return csv_export(request.app.state.sessionmaker, principal.company_id, where)
     rows = await leads.page(where, query.limit + 1)
     page, has_more = rows[: query.limit], len(rows) > query.limit
     uuids = await leads.campaign_uuids(lead.campaign_id for lead in page)

@@ -1,13 +1,50 @@
-"""``GET /api/v1/leads`` (LeadSail): its filters checked and resolved to rows and instants."""
+"""``GET /api/v1/leads`` (LeadSail): its filters checked and resolved to rows and instants,
+and the same filter's every lead streamed as CSV (``format=csv`` or ``Accept: text/csv``, and
+the web app's "Export" on /submissions).
+
+A CSV row is the listing's JSON lead (:func:`~leadflow.submissions.serializer.lead_body`),
+flattened: the fixed fields first, then one column per other top-level key found in the
+matching leads' data (``address``, ``attribution``, ``questionnaire``... an object is its JSON
+text). Leads are read newest first, :data:`BATCH` at a time by keyset on ``id``, each batch in
+a short session of its own, so memory and transactions stay small whatever the count.
+"""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
+from starlette.responses import StreamingResponse
 
 from leadflow.campaigns.repository import CampaignRepository
+from leadflow.kit.csv_writer import csv_chunks, csv_response
 from leadflow.models import SubmissionStatus
 from leadflow.submissions.repository import LeadFilter, SubmittedLeadRepository
+from leadflow.submissions.serializer import lead_body
 from leadflow.submissions.service import Details, invalid
+
+BATCH = 1000
+"""Leads per keyset step of a CSV export."""
+MAX_DATA_COLUMNS = 1000
+"""Distinct data keys made into columns at most (a seller chooses the keys it sends)."""
+FIXED_COLUMNS: tuple[str, ...] = (
+    "leadId",
+    "campaignId",
+    "status",
+    "approval",
+    "approvalReason",
+    "isTest",
+    "firstName",
+    "lastName",
+    "email",
+    "phone",
+    "createdAt",
+    "updatedAt",
+)
+_NOT_COLUMNS = frozenset({"id", "questionnaireLabels"})
 
 STATUSES = frozenset(
     value
@@ -74,3 +111,47 @@ def _instant(value: str | None, field: str, details: Details, *, end: bool) -> d
         details.append({"field": field, "message": "must be YYYY-MM-DD or an ISO 8601 time"})
         return None
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
+def csv_export(
+    sessionmaker: async_sessionmaker[AsyncSession], company_id: int, where: LeadFilter
+) -> StreamingResponse:
+    """Every lead ``where`` matches (a cursor in it is where the export starts), as a CSV
+    download named ``submitted-leads.csv``."""
+    return csv_response(_chunks(sessionmaker, company_id, where), "submitted-leads.csv")
+
+
+def csv_header(data_keys: Sequence[str]) -> list[str]:
+    """The fixed columns, then each other data key (``questionnaire`` among them)."""
+    fixed = set(FIXED_COLUMNS)
+    return [*FIXED_COLUMNS, *(k for k in data_keys if k not in fixed and k not in _NOT_COLUMNS)]
+
+
+async def _chunks(
+    sessionmaker: async_sessionmaker[AsyncSession], company_id: int, where: LeadFilter
+) -> AsyncIterator[bytes]:
+    async with sessionmaker() as session:
+        keys = await SubmittedLeadRepository(session, company_id).data_keys(where, MAX_DATA_COLUMNS)
+    header = csv_header(keys)
+    async for chunk in csv_chunks(header, _rows(sessionmaker, company_id, where, header)):
+        yield chunk
+
+
+async def _rows(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    company_id: int,
+    where: LeadFilter,
+    header: Sequence[str],
+) -> AsyncIterator[list[Any]]:
+    step = where
+    while True:
+        async with sessionmaker() as session:
+            leads = SubmittedLeadRepository(session, company_id)
+            batch = await leads.page(step, BATCH)
+            uuids = await leads.campaign_uuids({lead.campaign_id for lead in batch})
+            bodies = [lead_body(lead, uuids) for lead in batch]
+        for body in bodies:
+            yield [body.get(column) for column in header]
+        if len(batch) < BATCH:
+            return
+        step = replace(where, before_id=batch[-1].id)

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import Select, func, or_, select, true
 
 from leadflow.db.repository import CompanyRepository
 from leadflow.db.statements import Row, Sql
@@ -60,8 +60,8 @@ class SubmittedLeadRepository(CompanyRepository[SubmittedLead]):
         )
         return (await self.session.scalars(stmt)).all()
 
-    async def page(self, where: LeadFilter, limit: int) -> Sequence[SubmittedLead]:
-        """Newest first, at most ``limit`` rows."""
+    def _matching(self, where: LeadFilter) -> Select[SubmittedLead]:
+        """The company's leads that every given filter holds for, in no order."""
         stmt = self.scoped()
         if where.campaign_ids:
             stmt = stmt.where(SubmittedLead.campaign_id.in_(where.campaign_ids))
@@ -89,8 +89,28 @@ class SubmittedLeadRepository(CompanyRepository[SubmittedLead]):
             stmt = stmt.where(SubmittedLead.created_at < where.end)
         if where.before_id is not None:
             stmt = stmt.where(SubmittedLead.id < where.before_id)
-        stmt = stmt.order_by(SubmittedLead.id.desc()).limit(limit)
+        return stmt
+
+    async def page(self, where: LeadFilter, limit: int) -> Sequence[SubmittedLead]:
+        """Newest first, at most ``limit`` rows."""
+        stmt = self._matching(where).order_by(SubmittedLead.id.desc()).limit(limit)
         return (await self.session.scalars(stmt)).all()
+
+    async def data_keys(self, where: LeadFilter, limit: int) -> list[str]:
+        """The distinct top-level keys of the matching leads' ``data``, sorted, at most
+        ``limit`` (a CSV export makes one column of each)."""
+        dialect = self.session.get_bind().dialect.name
+        matching = self._matching(where).with_only_columns(SubmittedLead.data).subquery()
+        each_name = "jsonb_each" if dialect == "postgresql" else "json_each"
+        each = getattr(func, each_name)(matching.c.data).table_valued("key", "value")
+        stmt = (
+            select(each.c.key)
+            .select_from(matching.join(each, true()))
+            .distinct()
+            .order_by(each.c.key)
+            .limit(limit)
+        )
+        return [str(key) for key in (await self.session.scalars(stmt)).all()]
 
     async def campaign_uuids(self, ids: Iterable[int | None]) -> dict[int, str]:
         """Campaign row id → uuid, for showing the campaigns rows refer to."""

@@ -23,11 +23,11 @@ from leadflow.db.group_commit import GroupCommitter
 from leadflow.db.session import SessionDep
 from leadflow.db.statements import Sql
 from leadflow.kit.dependencies import ClockDep
-from leadflow.kit.errors import LeadSailError
+from leadflow.kit.errors import LeadSailError, TrackDriveError
 from leadflow.models import SubmittedLead
 from leadflow.submissions import service
 from leadflow.submissions.endpoints import _lock_key
-from leadflow.submissions.listing import lead_filter
+from leadflow.submissions.listing import csv_export, lead_filter
 from leadflow.submissions.repository import SubmittedLeadRepository
 from leadflow.web.auth import CsrfDep, PageNotFoundError, UserDep, WebUser
 from leadflow.web.pages.campaigns import campaign_of
@@ -100,6 +100,34 @@ async def submitted_leads(
         campaign=campaign,
         errors=errors,
     )
+
+
+@router.get("/submissions/export.csv")
+async def export_submitted_leads(
+    request: Request,
+    user: UserDep,
+    db: SessionDep,
+    q: str = "",
+    status: str = "",
+    campaign: str = "",
+) -> Response:
+    """Every submitted lead the list's current filters match (not just the page shown), as
+    CSV: the API's ``format=csv`` export with the same filter."""
+    try:
+        where = await lead_filter(
+            SubmittedLeadRepository(db, user.company_id),
+            CampaignRepository(db, user.company_id),
+            cursor=None,
+            campaign_ids=[campaign] if campaign else [],
+            statuses=[status] if status else [],
+            search=q[:200] or None,
+            start_date=None,
+            end_date=None,
+        )
+    except LeadSailError as exc:
+        messages = {str(d["field"]): [str(d["message"])] for d in exc.details}
+        raise TrackDriveError(422, messages) from None
+    return csv_export(request.app.state.sessionmaker, user.company_id, where)
 
 
 async def _submitted(db: SessionDep, user: WebUser, ref: UUID | str) -> SubmittedLead:
