@@ -93,7 +93,7 @@ async def test_bad_money_is_refused_next_to_its_field(
     url = f"/calls/{call.id}"
     refused = await post_form(browser, url, url, {"revenue": "-3", "payout": "lots"})
     assert refused.status_code == 422
-    assert 'id="err-revenue">Input should be greater than or equal to 0' in refused.text
+    assert 'id="err-revenue">Enter 0 or more.' in refused.text
     assert 'id="err-payout">' in refused.text
     async with app.state.sessionmaker() as session:
         stored = await session.get(Call, call.id)

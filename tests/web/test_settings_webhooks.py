@@ -102,7 +102,7 @@ async def test_the_apis_rules_are_shown_next_to_the_fields(
     )
     assert 'id="err-trigger_fields.schedule_id">must be one of your schedules' in foreign.text
     unknown = await _subscribe(browser, {"target_url": "https://h.example.com", "event": "nope"})
-    assert 'id="err-event">Input should be' in unknown.text
+    assert 'id="err-event">Choose one of' in unknown.text
     async with app.state.sessionmaker() as session:
         assert (await session.scalars(select(Subscription))).first() is None
 
