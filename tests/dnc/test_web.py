@@ -11,9 +11,12 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 
 from leadflow.clock import FrozenClock
+from leadflow.models import Schedule
 from leadflow.settings import Settings
 from tests.dnc.test_checks import import_list
+from tests.factories import Factory
 from tests.web.conftest import Person, browser, csrf_of, person, sign_in, signed_in
+from tests.web.test_schedules_pages import edit_form
 
 __all__ = ["browser", "person", "signed_in"]
 
@@ -79,3 +82,29 @@ async def test_the_dashboard_warns_when_the_federal_list_is_stale(
     assert "the federal do-not-call list is 32 days old (over 31)" in dashboard.text
     lists = await browser.get("/dnc")
     assert '<td data-label="Age (days)">32</td>' in lists.text
+
+
+async def test_the_schedule_form_turns_lists_off_and_exemptions_on(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    schedule = await factory.schedule(signed_in.tenant, dnc_settings={"lists": {"state:TX": False}})
+    url = f"/schedules/{schedule.id}/edit"
+    page = await browser.get(url)
+    assert 'name="dnc_settings.lists.federal" type="checkbox" checked' in page.text
+    form = edit_form(page.text, op="save")
+    del form["dnc_settings.lists.federal"]
+    form["dnc_settings.exempt_written_consent"] = "on"
+    saved = await browser.post(url, data=form)
+    assert saved.status_code == 303, saved.text
+    async with app.state.sessionmaker() as session:
+        stored = await session.get(Schedule, schedule.id)
+        assert stored is not None
+    assert stored.dnc_settings == {
+        "lists": {"state:TX": False, "federal": False, "state": True, "litigator": True},
+        "exempt_recent_inquiry": False,
+        "recent_inquiry_days": 90,
+        "exempt_written_consent": True,
+    }
+    refused = await browser.post(url, data={**form, "dnc_settings.recent_inquiry_days": "9000"})
+    assert refused.status_code == 422
+    assert 'id="err-dnc_settings.recent_inquiry_days"' in refused.text
