@@ -62,3 +62,21 @@ async def test_an_upload_needs_the_dnc_permission_and_a_known_list(
     )
     assert unknown.status_code == 422
     assert "is not a list" in unknown.text
+
+
+async def test_a_broken_archive_is_refused_and_the_list_stays(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    tenant = await factory.tenant()
+    first = await client.post(
+        "/api/v1/dnc/lists/litigator", content=b"2125550123\n", headers=tenant.auth
+    )
+    assert first.status_code == 200
+    for broken in (gzip.compress(b"2125550124\n")[:15], b"PK\x03\x04garbage"):
+        answer = await client.post(
+            "/api/v1/dnc/lists/litigator", content=broken, headers=tenant.auth
+        )
+        assert answer.status_code == 422, answer.text
+        assert "the file cannot be read" in answer.text
+    lists = await client.get("/api/v1/dnc/lists", headers=tenant.auth)
+    assert [item["version"] for item in lists.json()["dnc"]["lists"]] == [1]

@@ -110,6 +110,8 @@ async def upload_list(
         )
     except imports.UnknownListError as exc:
         raise TrackDriveError.field("list_name", str(exc)) from None
+    except upload.UnreadableUploadError as exc:
+        raise TrackDriveError.field("file", str(exc)) from None
     except imports.ImportConflictError as exc:
         raise TrackDriveError(409, {"list_name": [str(exc)]}, "conflict") from None
     return envelope.one("dnc_import", upload.summary(record))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import secrets
+import zipfile
 from collections.abc import AsyncIterator
 from pathlib import Path
 from typing import Any, Literal
@@ -20,6 +21,10 @@ from leadflow.dnc import imports, service
 from leadflow.models import DncImport
 
 Change = Literal["none", "additions", "deletions"]
+
+
+class UnreadableUploadError(ValueError):
+    """The upload is a broken archive (a truncated gzip, a zip with no file in it)."""
 
 
 def kind_of(change: Change) -> imports.Kind:
@@ -36,7 +41,8 @@ async def import_upload(
     source_name: str,
 ) -> DncImport:
     """Writes the uploaded bytes to a file of their own, imports it, and removes it whatever
-    happens. Raises :class:`imports.UnknownListError` and :class:`imports.ImportConflictError`."""
+    happens. Raises :class:`imports.UnknownListError`, :class:`imports.ImportConflictError` and
+    :class:`UnreadableUploadError`."""
     name = imports.check_list_name(list_name)
     await asyncio.to_thread(directory.mkdir, parents=True, exist_ok=True)
     source = directory / f"upload-{secrets.token_hex(8)}.tmp"
@@ -47,9 +53,14 @@ async def import_upload(
                 handle.write(chunk)
         finally:
             handle.close()
-        return await service.run_import(
-            sessionmaker, directory, clock, source, name, kind_of(change), None, source_name
-        )
+        try:
+            return await service.run_import(
+                sessionmaker, directory, clock, source, name, kind_of(change), None, source_name
+            )
+        except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+            if isinstance(exc, imports.UnknownListError):
+                raise
+            raise UnreadableUploadError(f"the file cannot be read: {exc}") from None
     finally:
         source.unlink(missing_ok=True)
 

@@ -88,6 +88,10 @@ async def upload_list(
             _chunks(file),
             file.filename,
         )
-    except (imports.UnknownListError, imports.ImportConflictError) as exc:
+    except (
+        imports.UnknownListError,
+        imports.ImportConflictError,
+        upload.UnreadableUploadError,
+    ) as exc:
         return await dnc_page(request, user, db, str(exc), None, list_name)
     return redirect(request, f"/dnc?done={record.version}")
