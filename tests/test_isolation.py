@@ -215,10 +215,43 @@ def routed() -> list[CompanyRoute]:
     )
 
 
+# Resources whose paths name a phone number, not a row: each company keeps its own entry for
+# the same number, so they have a test of their own below instead of a maker.
+NAMED_BY_NUMBER = {"dnc"}
+
+
 def test_every_id_route_has_a_maker(routed: list[CompanyRoute]) -> None:
     with_ids = [route for route in routed if route.takes_id]
     assert len(with_ids) >= 6
-    assert sorted({route.path for route in with_ids if route.resource not in MAKERS}) == []
+    covered = MAKERS.keys() | NAMED_BY_NUMBER
+    assert sorted({route.path for route in with_ids if route.resource not in covered}) == []
+
+
+async def _internally_listed(client: httpx.AsyncClient, tenant: Tenant) -> bool:
+    answer = await client.get(
+        "/api/v1/dnc/check", params={"number": CALLER_ID}, headers=tenant.auth
+    )
+    assert answer.status_code == 200, answer.text
+    return "internal" in {hit["name"] for hit in answer.json()["dnc_check"]["lists"]}
+
+
+async def test_each_company_keeps_its_own_internal_do_not_call_list(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    a, b = await factory.tenant("Company A"), await factory.tenant("Company B")
+    added = await client.post(f"/api/v1/dnc/internal/{CALLER_ID}", headers=a.auth)
+    assert added.status_code == 200, added.text
+    assert await _internally_listed(client, a)
+    assert not await _internally_listed(client, b)
+
+    removed_by_b = await client.delete(f"/api/v1/dnc/internal/{CALLER_ID}", headers=b.auth)
+    assert removed_by_b.status_code == 200, removed_by_b.text
+    assert await _internally_listed(client, a), "company B's removal took A's number off A's list"
+
+    await client.post(f"/api/v1/dnc/internal/{CALLER_ID}", headers=b.auth)
+    await client.delete(f"/api/v1/dnc/internal/{CALLER_ID}", headers=a.auth)
+    assert not await _internally_listed(client, a)
+    assert await _internally_listed(client, b), "company A's removal took B's number off B's list"
 
 
 def _refuses_as_not_found(response: httpx.Response, row: Row, what: str) -> None:

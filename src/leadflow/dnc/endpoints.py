@@ -18,7 +18,7 @@ from leadflow.db.session import SessionDep
 from leadflow.dnc import imports, upload
 from leadflow.dnc.checks import federal_warning
 from leadflow.dnc.registry import INTERNAL, DncRegistry
-from leadflow.dnc.schemas import CheckOut, HitOut, ListOut, ListsOut
+from leadflow.dnc.schemas import CheckOut, HitOut, ImportOut, ListOut, ListsOut
 from leadflow.kit import envelope
 from leadflow.kit.auth import READ, WRITE, Principal, require
 from leadflow.kit.dependencies import ClockDep
@@ -49,7 +49,11 @@ def _e164(caller_id: str, region: str, field: str) -> str:
         raise TrackDriveError.field(field, "is not a valid phone number") from None
 
 
-@router.get("/lists", summary="The shared lists in force, with versions and ages")
+@router.get(
+    "/lists",
+    summary="The shared lists in force, with versions and ages",
+    **envelope.documented("dnc", ListsOut),
+)
 async def lists(
     principal: Reader, registry: RegistryDep, clock: ClockDep, request: Request
 ) -> Response:
@@ -75,6 +79,7 @@ async def lists(
 @router.post(
     "/lists/{list_name}",
     summary="Upload a list file as the list's new version (shared by every company)",
+    **envelope.documented("dnc_import", ImportOut),
     openapi_extra={
         "requestBody": {
             "required": True,
@@ -114,10 +119,14 @@ async def upload_list(
         raise TrackDriveError.field("file", str(exc)) from None
     except imports.ImportConflictError as exc:
         raise TrackDriveError(409, {"list_name": [str(exc)]}, "conflict") from None
-    return envelope.one("dnc_import", upload.summary(record))
+    return envelope.one("dnc_import", ImportOut.model_validate(upload.summary(record)))
 
 
-@router.get("/check", summary="Which lists hold a number, and in which version")
+@router.get(
+    "/check",
+    summary="Which lists hold a number, and in which version",
+    **envelope.documented("dnc_check", CheckOut),
+)
 async def check(
     principal: Reader,
     session: SessionDep,
@@ -159,7 +168,11 @@ async def _set_internal(
     return envelope.one("dnc_check", CheckOut(number=number, listed=listed, lists=hits))
 
 
-@router.post("/internal/{caller_id}", summary="Add a number to the company's internal list")
+@router.post(
+    "/internal/{caller_id}",
+    summary="Add a number to the company's internal list",
+    **envelope.documented("dnc_check", CheckOut),
+)
 async def add_internal(
     caller_id: str, principal: Writer, session: SessionDep, clock: ClockDep
 ) -> Response:
@@ -169,6 +182,7 @@ async def add_internal(
 @router.delete(
     "/internal/{caller_id}",
     summary="Remove a number from the internal list (an opt-out stays until opted in)",
+    **envelope.documented("dnc_check", CheckOut),
 )
 async def remove_internal(
     caller_id: str, principal: Writer, session: SessionDep, clock: ClockDep
