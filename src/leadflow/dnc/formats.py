@@ -57,8 +57,10 @@ def open_source(path: Path) -> tuple[IO[bytes], IO[bytes]]:
     """
     raw = open(path, "rb")  # noqa: SIM115 - closed by read_numbers with the stream
     name = path.name.lower()
-    magic = raw.read(4)
-    raw.seek(0)
+    magic = b""
+    if raw.seekable():  # a pipe is read as named, never sniffed
+        magic = raw.read(4)
+        raw.seek(0)
     if name.endswith(".gz") or magic[:2] == b"\x1f\x8b":
         return cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")), raw
     if name.endswith(".zip") or magic == b"PK\x03\x04":
