@@ -1,6 +1,7 @@
 """Do-not-call store benchmark: import rate, size on disk, memory from opening, check speed.
 
     .venv/bin/python -m bench.dnc --numbers 20000000      # writes synthetic registry files
+    .venv/bin/python -m bench.dnc --intake [--numbers 20000000] [--rounds 4] [--seconds 16]
 
 The generator writes the FTC's flat format (``areacode,number`` per line) over 330 area codes
 (the US has about that many), numbers spread as the real registry's are: dense in some
@@ -8,6 +9,11 @@ exchanges, absent from others. The import is the real one (parse, bits, file wri
 renamed) without the database switch, which is one row. Figures at other scales are
 extrapolated linearly from the import rate measured, and the store's size from the area codes
 it holds (1.25 MB each, whatever the count).
+
+``--intake`` measures ``bench.intake``'s lead posts with the federal list in force and without,
+on one server (SQLite) in alternating rounds, so the host's drift weighs on both alike: the
+list is taken out of force and put back by its ``dnc_lists`` row between rounds, as an import
+switches it. The posted numbers are in an area code the list holds, so each check reads a bit.
 """
 
 from __future__ import annotations
@@ -30,10 +36,13 @@ NATIONAL = 250_000_000
 AREA_CODES = 330
 
 
-def generate(path: Path, numbers: int, seed: int = 7) -> None:
-    """A synthetic registry file of ``numbers`` rows (a few duplicates, as real files have)."""
+def generate(path: Path, numbers: int, seed: int = 7, include: int | None = None) -> None:
+    """A synthetic registry file of ``numbers`` rows (a few duplicates, as real files have);
+    ``include``: an area code that must be among them."""
     rng = np.random.default_rng(seed)
     areas = rng.choice(np.arange(201, 990), AREA_CODES, replace=False)
+    if include is not None and include not in areas:
+        areas[0] = include
     with open(path, "wb") as out:
         left = numbers
         while left:
@@ -63,7 +72,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--numbers", type=int, default=20_000_000)
     parser.add_argument("--directory", type=Path, default=None)
+    parser.add_argument("--intake", action="store_true", help="intake with and without the list")
+    parser.add_argument("--rounds", type=int, default=4)
+    parser.add_argument("--seconds", type=int, default=16, help="per variant, over all rounds")
+    parser.add_argument("--connections", type=int, default=32)
     args = parser.parse_args()
+    if args.intake:
+        from bench.dnc_intake import intake_ratio
+
+        intake_ratio(args.numbers, args.rounds, args.seconds, args.connections, generate)
+        return
     with tempfile.TemporaryDirectory(dir=args.directory) as tmp:
         directory = Path(tmp)
         source = directory / "federal.txt"

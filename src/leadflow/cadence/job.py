@@ -35,8 +35,8 @@ from leadflow.cadence.state import ScheduleCache, WorkedSchedule, contact_state
 from leadflow.cadence.steps import work_lead
 from leadflow.db.snapshot import ReadLog
 from leadflow.db.statements import Row, Sql, SqliteSql
-from leadflow.dnc.checks import shared_list_hits
 from leadflow.dnc.registry import DncRegistry
+from leadflow.dnc.screening import cadence_lists
 from leadflow.kit.templating import TemplateLimits
 from leadflow.schedules.dial_order import dial_order_key, favours_real_time
 from leadflow.settings import Settings
@@ -184,8 +184,8 @@ class CadenceJob:
             schedule = schedules[lead["schedule_id"]]
             contact = contact_state(flags.get((lead["company_id"], lead["caller_id"])))
             if self.dnc is not None and lead["caller_id"]:
-                hits = shared_list_hits(self.dnc, lead["caller_id"])
-                contact = replace(contact, shared_dnc_lists=hits)
+                lists = cadence_lists(self.dnc, schedule.dnc, lead, now)
+                contact = replace(contact, shared_dnc_lists=lists)
             work_lead(batch, lead, schedule, contact)
         return batch
 

@@ -106,7 +106,7 @@ def schedules_by_id(sql: Sql, ids: Iterable[int]) -> dict[int, Row]:
     placeholders, params = _in_list("s", wanted)
     rows = sql.all(
         "SELECT id, company_id, offer_id, schedule_type, time_zone, actions, calling_hours,"
-        f" end_actions, dial_order, real_time_priority, updated_at FROM schedules"
+        f" end_actions, dial_order, real_time_priority, dnc_settings, updated_at FROM schedules"
         f" WHERE id IN ({placeholders})",
         **params,
     )

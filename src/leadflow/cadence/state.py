@@ -9,6 +9,7 @@ from datetime import datetime
 from pydantic import ValidationError
 
 from leadflow.db.statements import Row
+from leadflow.dnc.policy import DEFAULT_SCHEDULE_DNC, ScheduleDnc, schedule_dnc
 from leadflow.schedules.actions import Action, parse_actions
 from leadflow.schedules.calling_hours import lead_whereabouts
 from leadflow.schedules.config import ScheduleConfig
@@ -26,6 +27,7 @@ class WorkedSchedule:
     config: ScheduleConfig
     end_actions: tuple[Action, ...]
     valid: bool = True
+    dnc: ScheduleDnc = DEFAULT_SCHEDULE_DNC
 
 
 class ScheduleCache:
@@ -73,6 +75,7 @@ def _parse(row: Row) -> WorkedSchedule:
         config=config,
         end_actions=tuple(config.end_actions),
         valid=valid,
+        dnc=schedule_dnc(row.get("dnc_settings")),
     )
 
 

@@ -17,6 +17,7 @@ from zoneinfo import available_timezones
 
 from pydantic import Field, HttpUrl, field_validator, model_validator
 
+from leadflow.dnc.policy import CampaignDnc
 from leadflow.submissions.campaign_config import CampaignConfigModel
 from leadflow.submissions.conditions import DisqualificationRule, RoutingRule
 from leadflow.submissions.dynamic_keys import DynamicKey
@@ -151,6 +152,8 @@ class CampaignConfig(CampaignConfigModel):
     # ``ping_post``: the lead is auctioned to ``pingPost.buyers`` instead of sent to ``endpoint``.
     distribution: Literal["direct", "ping_post"] = "direct"
     ping_post: PingPost | None = None
+    # Do-not-call disqualification in the qualification step (docs/dnc.md); off when None.
+    dnc: CampaignDnc | None = None
 
     @model_validator(mode="after")
     def _value_sets_exist(self) -> CampaignConfig:

@@ -31,6 +31,7 @@ JSON_COLUMNS = frozenset(
         "payload",
         "calling_hours",
         "end_actions",
+        "dnc_settings",
     }
 )
 BOOL_COLUMNS = frozenset({"blocked", "opt_out", "dnc", "paused", "active", "is_callback"})

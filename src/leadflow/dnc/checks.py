@@ -36,6 +36,20 @@ def federal_warning(
     return None
 
 
+async def dashboard_warning(app: Any, now: datetime) -> str | None:
+    """The dashboard's warning: the federal list missing or older than the scrub interval.
+    Shown only once some list was imported, so an installation that does not call (LeadSail
+    only) is not nagged."""
+    registry: DncRegistry | None = getattr(app.state.worker_context, "dnc", None)
+    if registry is None:
+        return None
+    await registry.refresh()
+    versions = registry.versions()
+    if not versions:
+        return None
+    return federal_warning(versions, now, app.state.settings.dnc_federal_max_age_days)
+
+
 async def dnc_health_warnings(app: Any) -> list[str]:
     """``/healthz``'s do-not-call warnings: a federal list once imported but now stale, and
     lists whose file this node cannot read. A deployment that imported no list is not warned

@@ -15,9 +15,10 @@ from starlette.responses import Response
 
 from leadflow.contacts.records_repository import ContactRepository
 from leadflow.db.session import SessionDep
+from leadflow.dnc import imports, upload
 from leadflow.dnc.checks import federal_warning
 from leadflow.dnc.registry import INTERNAL, DncRegistry
-from leadflow.dnc.schemas import CheckOut, HitOut, ListOut, ListsOut
+from leadflow.dnc.schemas import CheckOut, HitOut, ImportOut, ListOut, ListsOut
 from leadflow.kit import envelope
 from leadflow.kit.auth import READ, WRITE, Principal, require
 from leadflow.kit.dependencies import ClockDep
@@ -29,6 +30,7 @@ from leadflow.models import ContactEvent
 router = APIRouter(prefix="/api/v1/dnc", tags=["dnc"])
 Reader = Annotated[Principal, Depends(require("contacts", READ))]
 Writer = Annotated[Principal, Depends(require("contacts", WRITE))]
+ListWriter = Annotated[Principal, Depends(require("dnc", WRITE))]
 
 
 async def _registry(request: Request) -> DncRegistry:
@@ -72,6 +74,52 @@ async def lists(
         warning=federal_warning(versions, now, request.app.state.settings.dnc_federal_max_age_days),
     )
     return envelope.one("dnc", out)
+
+
+@router.post(
+    "/lists/{list_name}",
+    summary="Upload a list file as the list's new version (shared by every company)",
+    **envelope.documented("dnc_import", ImportOut),
+    openapi_extra={
+        "requestBody": {
+            "required": True,
+            "content": {"application/octet-stream": {"schema": {"type": "string"}}},
+        }
+    },
+)
+async def upload_list(
+    list_name: str,
+    principal: ListWriter,
+    clock: ClockDep,
+    request: Request,
+    change: Annotated[
+        upload.Change,
+        Query(
+            description="none: the file is the whole list; additions or deletions: a change "
+            "list applied to the current version"
+        ),
+    ] = "none",
+) -> Response:
+    """The body is the file as downloaded (numbers or ``areacode,number`` per line; plain,
+    ``.gz`` or ``.zip``). The shared lists are the installation's, so this needs the ``dnc``
+    write permission, which only a key granted it (or ``*``) holds."""
+    try:
+        record = await upload.import_upload(
+            request.app.state.sessionmaker,
+            request.app.state.settings.dnc_dir,
+            clock,
+            list_name,
+            change,
+            request.stream(),
+            f"upload by company {principal.company_id}",
+        )
+    except imports.UnknownListError as exc:
+        raise TrackDriveError.field("list_name", str(exc)) from None
+    except upload.UnreadableUploadError as exc:
+        raise TrackDriveError.field("file", str(exc)) from None
+    except imports.ImportConflictError as exc:
+        raise TrackDriveError(409, {"list_name": [str(exc)]}, "conflict") from None
+    return envelope.one("dnc_import", ImportOut.model_validate(upload.summary(record)))
 
 
 @router.get(

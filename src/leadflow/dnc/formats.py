@@ -53,12 +53,17 @@ def open_source(path: Path) -> tuple[IO[bytes], IO[bytes]]:
     """The decompressed stream and the raw file under it (whose position measures progress).
 
     A ``.zip`` is read from its first member that is not a directory, as the FTC ships them.
+    A file without either extension (an upload) is recognised by its first bytes.
     """
     raw = open(path, "rb")  # noqa: SIM115 - closed by read_numbers with the stream
     name = path.name.lower()
-    if name.endswith(".gz"):
+    magic = b""
+    if raw.seekable():  # a pipe is read as named, never sniffed
+        magic = raw.read(4)
+        raw.seek(0)
+    if name.endswith(".gz") or magic[:2] == b"\x1f\x8b":
         return cast(IO[bytes], gzip.GzipFile(fileobj=raw, mode="rb")), raw
-    if name.endswith(".zip"):
+    if name.endswith(".zip") or magic == b"PK\x03\x04":
         archive = zipfile.ZipFile(raw)
         members = [info for info in archive.infolist() if not info.is_dir()]
         if not members:

@@ -136,11 +136,14 @@ class DncRegistry:
             if not version.available
         ]
 
-    def hits(self, number: str, wanted: Iterable[str] = DEFAULT_LISTS) -> list[ListHit]:
-        """The shared lists among ``wanted`` that hold ``number`` (E.164 or ten digits)."""
+    def hits(self, number: str, wanted: Iterable[str] | None = DEFAULT_LISTS) -> list[ListHit]:
+        """The shared lists among ``wanted`` (None: all) that hold ``number`` (E.164 or ten
+        digits). A schedule's or campaign's settings then keep the lists that apply to it
+        (:mod:`leadflow.dnc.policy`)."""
         key = number_key(number)
         found: list[ListHit] = []
-        for name in selected(sorted(self._versions), wanted):
+        names = sorted(self._versions)
+        for name in names if wanted is None else selected(names, wanted):
             version = self._versions[name]
             if not version.available:
                 found.append(ListHit(name, version.version, unavailable=True))

@@ -35,3 +35,15 @@ class CheckOut(BaseModel):
     number: str
     listed: bool
     lists: list[HitOut]
+
+
+class ImportOut(BaseModel):
+    """An import an upload made: the list's new version and the rows it rejected, by reason."""
+
+    list: str
+    version: int
+    kind: str
+    rows: int
+    rejected: int
+    numbers: int
+    rejects: dict[str, int]

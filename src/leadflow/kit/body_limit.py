@@ -32,6 +32,8 @@ from leadflow.kit.refusals import refuse
 # the first prefix that matches wins. Example: ("/api/v1/uploads", 50 * 1024 * 1024).
 ROUTE_BODY_LIMITS: tuple[tuple[str, int], ...] = (
     ("/imports", 512 * 1024 * 1024),  # a CSV file of leads (web upload)
+    ("/api/v1/dnc/lists/", 256 * 1024 * 1024),  # a do-not-call list (API upload)
+    ("/dnc", 256 * 1024 * 1024),  # a do-not-call list (web upload)
 )
 
 

@@ -14,6 +14,7 @@ from starlette.responses import Response
 
 from leadflow.db.group_commit import GroupCommitter
 from leadflow.db.statements import Sql
+from leadflow.dnc.screening import intake_hits
 from leadflow.kit import envelope
 from leadflow.kit.auth import WRITE, authenticate
 from leadflow.kit.errors import TrackDriveError
@@ -187,6 +188,7 @@ async def answer_intake(request: Request, raw: dict[str, Any], mode: IntakeMode)
         mode=mode,
         may_unblock=may_unblock,
         routing=routing,
+        dnc_hits=await intake_hits(state.worker_context.dnc, owner.schedule_id, params.caller_id),
     )
     committer: GroupCommitter = state.committer
 

@@ -24,6 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from leadflow.db.statements import ConnectionSql, Sql
 from leadflow.distributions import matching
 from leadflow.distributions.repository import resolve_target
+from leadflow.dnc.policy import DEFAULT_SCHEDULE_DNC, ScheduleDnc, schedule_dnc
 from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.single_flight import ExpiringCache
 from leadflow.leads import repository
@@ -39,6 +40,8 @@ class LeadOwner:
     schedule_type: str | None = None
     paused: bool = False
     duplicate_timeframe: int = 0
+    # Which do-not-call lists apply to the schedule's leads, and its exemptions.
+    dnc: ScheduleDnc = DEFAULT_SCHEDULE_DNC
 
     @property
     def is_schedule(self) -> bool:
@@ -104,9 +107,13 @@ class OwnerCache:
     rng: random.Random = field(default_factory=random.Random)
     # Posts that miss together share one read (see kit.single_flight).
     owners: ExpiringCache[str, LeadOwner] = field(init=False)
+    # A router's targets' do-not-call settings, by schedule id (routes themselves are not
+    # cached, but a settings read per routed lead would be a round trip for nothing).
+    dnc_settings: ExpiringCache[int, ScheduleDnc] = field(init=False)
 
     def __post_init__(self) -> None:
         self.owners = ExpiringCache(self.ttl_seconds)
+        self.dnc_settings = ExpiringCache(self.ttl_seconds)
 
     async def resolve(self, lead_token: str | None) -> LeadOwner:
         """The owner of ``lead_token``; 401 when it is missing or unknown."""
@@ -128,11 +135,17 @@ class OwnerCache:
             schedule_type=row.get("schedule_type"),
             paused=bool(row.get("paused", False)),
             duplicate_timeframe=int(row.get("lead_duplicate_timeframe") or 0),
+            dnc=schedule_dnc(row.get("dnc_settings")),
         )
+
+    async def _target_dnc(self, schedule_id: int) -> ScheduleDnc:
+        async with self.engine.connect() as conn:
+            return schedule_dnc(await repository.schedule_dnc_settings(conn, schedule_id))
 
     def clear(self) -> None:
         """Forget every owner, and what reads still in flight would remember."""
         self.owners.clear()
+        self.dnc_settings.clear()
 
     async def route(
         self,
@@ -150,4 +163,8 @@ class OwnerCache:
             return route_owner(sql, router, traffic_source_ref, sub_id, tokens, self.rng)
 
         async with self.engine.connect() as conn:
-            return await conn.run_sync(run)
+            owner, routing = await conn.run_sync(run)
+        assert owner.schedule_id is not None
+        target = owner.schedule_id
+        dnc = await self.dnc_settings.get_or_read(target, lambda: self._target_dnc(target))
+        return replace(owner, dnc=dnc), routing

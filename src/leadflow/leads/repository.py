@@ -33,6 +33,7 @@ async def owner_row(conn: AsyncConnection, lead_token: str) -> RowMapping | None
         Schedule.schedule_type,
         Schedule.paused,
         Schedule.lead_duplicate_timeframe,
+        Schedule.dnc_settings,
     )
     found = (
         (await conn.execute(schedule_columns.where(Schedule.leads_api_key == lead_token)))
@@ -47,6 +48,12 @@ async def owner_row(conn: AsyncConnection, lead_token: str) -> RowMapping | None
         .mappings()
         .first()
     )
+
+
+async def schedule_dnc_settings(conn: AsyncConnection, schedule_id: int) -> dict[str, Any] | None:
+    """A schedule's do-not-call settings (a router's target's, read once per cache period)."""
+    found = await conn.scalar(select(Schedule.dnc_settings).where(Schedule.id == schedule_id))
+    return found if isinstance(found, dict) else None
 
 
 async def company_region(conn: AsyncConnection, company_id: int) -> str:

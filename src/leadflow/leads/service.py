@@ -15,6 +15,9 @@ from typing import Any
 
 from leadflow.contacts import repository as contacts
 from leadflow.db.statements import Row, Sql
+from leadflow.dnc.policy import CLEAR, Verdict
+from leadflow.dnc.registry import ListHit
+from leadflow.dnc.screening import lead_verdict, verdict_event
 from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.values import iso_time
 from leadflow.leads import repository
@@ -40,6 +43,9 @@ class IntakeContext:
     may_unblock: bool = False
     # Set when the post named a router: the owner is then the chosen target schedule.
     routing: Routing | None = None
+    # The shared do-not-call lists holding the caller's number (leadflow.dnc.screening),
+    # read before the unit; the schedule's settings pick those that apply.
+    dnc_hits: tuple[ListHit, ...] = ()
 
 
 @dataclass
@@ -81,16 +87,20 @@ def intake(sql: Sql, owner: LeadOwner, params: IntakeParams, ctx: IntakeContext)
         )
 
     values = _field_values(params, traffic_source_id, now)
+    verdict = _dnc_verdict(owner, params, ctx, existing)
     if existing is None:
-        lead = _create(sql, owner, params, ctx, values, contact)
+        lead = _create(sql, owner, params, ctx, values, contact, verdict)
         action = "created"
         events.insert(0, ("created", {"tokens": sorted(params.tokens), "mode": str(ctx.mode)}))
     else:
-        lead = _update(sql, owner, params, existing, values, ctx, contact)
+        lead = _update(sql, owner, params, existing, values, ctx, contact, verdict)
         action = "updated"
         events.insert(0, ("updated", {"tokens": sorted(params.tokens)}))
         if params.restart_schedule and owner.is_schedule:
             events.append(("restarted", {}))
+    listed = verdict_event(verdict)
+    if listed is not None:
+        events.append(listed)
 
     result = IntakeResult(lead=lead, dedupe_action=action, contact=contact)
     if ctx.routing is not None:
@@ -165,6 +175,18 @@ def _apply_contact_flags(
     return state
 
 
+def _dnc_verdict(
+    owner: LeadOwner, params: IntakeParams, ctx: IntakeContext, existing: Row | None
+) -> Verdict:
+    """The schedule's do-not-call verdict: the inquiry is the lead's first post, the consent
+    the tokens it holds after this post."""
+    if not ctx.dnc_hits:
+        return CLEAR
+    inquiry_at = existing["created_at"] if existing is not None else ctx.now
+    tokens = {**existing["tokens"], **params.tokens} if existing is not None else params.tokens
+    return lead_verdict(ctx.dnc_hits, owner.dnc, inquiry_at, tokens, ctx.now)
+
+
 def _existing_lead(
     sql: Sql, owner: LeadOwner, params: IntakeParams, ctx: IntakeContext
 ) -> Row | None:
@@ -230,13 +252,15 @@ def _field_values(
     return {name: value for name, value in values.items() if value is not None}
 
 
-def _status_for(owner: LeadOwner, ctx: IntakeContext, contact: dict[str, bool]) -> str:
+def _status_for(
+    owner: LeadOwner, ctx: IntakeContext, contact: dict[str, bool], verdict: Verdict
+) -> str:
     """A suppressed number is still stored (nothing is lost) but never worked."""
     if contact["blocked"]:
         return LeadStatus.BLOCKED
     if contact["opt_out"]:
         return LeadStatus.OPT_OUT
-    if contact["dnc"]:
+    if contact["dnc"] or verdict.blocks:
         return LeadStatus.DNC
     if ctx.mode is IntakeMode.CAPTURE:
         return LeadStatus.CAPTURED
@@ -250,8 +274,9 @@ def _create(
     ctx: IntakeContext,
     values: dict[str, Any],
     contact: dict[str, bool],
+    verdict: Verdict,
 ) -> dict[str, Any]:
-    status = _status_for(owner, ctx, contact)
+    status = _status_for(owner, ctx, contact, verdict)
     working = status == LeadStatus.SCHEDULED
     lead: dict[str, Any] = {
         "uuid": new_uuid(),
@@ -296,6 +321,7 @@ def _update(
     values: dict[str, Any],
     ctx: IntakeContext,
     contact: dict[str, bool],
+    verdict: Verdict,
 ) -> dict[str, Any]:
     now = ctx.now
     changes: dict[str, Any] = {**values, "updated_at": now}
@@ -324,6 +350,8 @@ def _update(
             next_action_at=None,
             ended_at=now,
         )
+    elif verdict.blocks and changes.get("status", existing["status"]) in LeadStatus.LIVE:
+        changes.update(status=LeadStatus.DNC, next_action_at=None, ended_at=now)
     repository.update_lead(sql, existing["id"], changes)
     return {**existing, **changes}
 

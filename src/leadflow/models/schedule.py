@@ -39,3 +39,5 @@ class Schedule(IdMixin, UuidMixin, TimestampsMixin, Base):
     end_actions: Mapped[list[dict[str, Any]]] = mapped_column(JSONDict, default=list)
     dial_order: Mapped[str] = mapped_column(String(8), default="fifo")
     real_time_priority: Mapped[int | None] = mapped_column(Integer, default=None)
+    # Which do-not-call lists apply and the exemptions (leadflow.dnc.policy); {} = defaults.
+    dnc_settings: Mapped[dict[str, Any]] = mapped_column(JSONDict, default=dict)

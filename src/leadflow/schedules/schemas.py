@@ -6,6 +6,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
+from leadflow.dnc.policy import ScheduleDnc
 from leadflow.schedules.actions import ActionList, EndActionList
 from leadflow.schedules.config import CallingHours, DialOrder
 
@@ -61,6 +62,11 @@ class ScheduleFields(BaseModel):
         le=2_147_483_647,
         description="Leads whose lead_priority is at or under this go first most of the time.",
     )
+    dnc_settings: ScheduleDnc | None = Field(
+        default=None,
+        description="Which do-not-call lists apply to this schedule's leads and which "
+        "exemptions it grants (docs/dnc.md). By default every list applies, no exemption.",
+    )
 
     _zone = field_validator("time_zone")(_valid_zone)
 
@@ -94,5 +100,6 @@ class ScheduleOut(BaseModel):
     end_actions: EndActionList
     dial_order: str
     real_time_priority: int | None
+    dnc_settings: ScheduleDnc
     created_at: datetime
     updated_at: datetime

@@ -276,7 +276,7 @@ def _choose(
         steps.append(step("fallback", "used", campaign))
     decisions.pixels += pixels_due(sql, plan.lead, plan.submission, campaign, "qualified", now)
     if campaign.config.first_submission_action and plan.submission["number"] == 1:
-        steps.append(enrol(sql, plan.lead, campaign, evaluation.data, now))
+        steps.append(enrol(sql, plan.lead, campaign, evaluation.data, now, plan.dnc_hits))
     endpoint = campaign.config.endpoint
     ticket = None
     if campaign.config.ping_post is not None:

@@ -11,6 +11,8 @@ from datetime import datetime
 from typing import Any
 
 from leadflow.db.statements import Row, Sql
+from leadflow.dnc.policy import consent_tokens, schedule_dnc
+from leadflow.dnc.registry import ListHit
 from leadflow.kit.errors import TrackDriveError
 from leadflow.leads.owner import LeadOwner
 from leadflow.leads.params import IntakeParams
@@ -32,9 +34,18 @@ TOKEN_SOURCES = {
 }
 
 
-def enrol(sql: Sql, lead: Row, campaign: Campaign, data: dict[str, Any], now: datetime) -> Step:
+def enrol(
+    sql: Sql,
+    lead: Row,
+    campaign: Campaign,
+    data: dict[str, Any],
+    now: datetime,
+    dnc_hits: tuple[ListHit, ...] = (),
+) -> Step:
     """Create (or refresh) the schedule's lead for this person; a failure is recorded, never
-    raised, as the submission itself has succeeded."""
+    raised, as the submission itself has succeeded. ``dnc_hits``: the shared do-not-call lists
+    holding the phone; the schedule's settings decide (its written-consent exemption reads the
+    submission's ``compliance.tcpaConsent``, carried as the lead's consent tokens)."""
     action = campaign.config.first_submission_action
     assert action is not None
     name = "first_submission_action"
@@ -51,16 +62,19 @@ def enrol(sql: Sql, lead: Row, campaign: Campaign, data: dict[str, Any], now: da
         schedule_type=owner_row["schedule_type"],
         paused=bool(owner_row["paused"]),
         duplicate_timeframe=int(owner_row["lead_duplicate_timeframe"] or 0),
+        dnc=schedule_dnc(owner_row["dnc_settings"]),
     )
     tokens: dict[str, TokenValue] = {"leadsail_lead_id": lead["uuid"], "campaign": campaign.code}
     for token, path in TOKEN_SOURCES.items():
         value = field_value(data, path)
         if is_present(value) and isinstance(value, str | int | float | bool):
             tokens[token] = value
+    tokens.update(consent_tokens(data))
     params = IntakeParams(caller_id=lead["phone"], email=lead.get("email"), tokens=tokens)
     sql.run("SAVEPOINT enrol")
     try:
-        result = intake(sql, owner, params, IntakeContext(now=now, remote_ip=None))
+        ctx = IntakeContext(now=now, remote_ip=None, dnc_hits=dnc_hits)
+        result = intake(sql, owner, params, ctx)
     except (TrackDriveError, ValueError) as exc:
         sql.run("ROLLBACK TO SAVEPOINT enrol")
         sql.run("RELEASE SAVEPOINT enrol")
@@ -72,4 +86,5 @@ def enrol(sql: Sql, lead: Row, campaign: Campaign, data: dict[str, Any], now: da
         campaign,
         scheduleId=action.schedule_id,
         scheduleLeadId=result.lead["uuid"],
+        scheduleLeadStatus=result.lead["status"],
     )

@@ -41,6 +41,7 @@ from zoneinfo import ZoneInfo
 import httpx
 
 from leadflow.db.statements import Row, Sql
+from leadflow.dnc.registry import DncRegistry
 from leadflow.kit.pinned_http import OutboundPolicy
 from leadflow.kit.templating import TemplateLimits
 from leadflow.ops.metrics import record_buyer_delivery
@@ -156,6 +157,9 @@ class SubmissionJob:
 
         lease = settings.worker_lease_seconds
         limits = TemplateLimits.from_settings(settings)
+        if context.dnc is not None:
+            await context.dnc.refresh()  # read by the plans' do-not-call checks
+        dnc = context.dnc
 
         def claim(sql: Sql) -> Claimed:
             rows = repository.claim_due(sql, now, limit, lease_until, lease)
@@ -166,7 +170,7 @@ class SubmissionJob:
             book = CampaignBook.of(campaigns, self.configs)
             if book.runs_templates:
                 return Claimed([], None, Loaded(rows, leads, book))  # see the module docstring
-            plans = draft_plans(Loaded(rows, leads, book), now, limits)
+            plans = draft_plans(Loaded(rows, leads, book), now, limits, dnc)
             if any(plan.ai_pending for plan in plans):
                 return Claimed(plans, None)
             return Claimed(plans, decide_in_claim(sql, plans, context.clock.now(), lease))
@@ -179,7 +183,7 @@ class SubmissionJob:
         decisions = claimed.decisions
         drafted = claimed.plans
         if claimed.loaded is not None:
-            drafted = draft_plans(claimed.loaded, now, limits)  # between the transactions
+            drafted = draft_plans(claimed.loaded, now, limits, dnc)  # between the transactions
         if decisions is None:
             plans = await asyncio.gather(*(ask_ai(plan, context.http, policy) for plan in drafted))
             decided_at = context.clock.now()
@@ -267,11 +271,15 @@ class SubmissionJob:
         return await context.committer.run(lambda sql: sweep_interrupted(sql, now))
 
 
-def draft_plans(loaded: Loaded, now: datetime, limits: TemplateLimits) -> list[Plan]:
+def draft_plans(
+    loaded: Loaded, now: datetime, limits: TemplateLimits, dnc: DncRegistry | None = None
+) -> list[Plan]:
     """Steps 1 to 6 for each claimed submission (templates run here, under ``limits``)."""
     book = loaded.book
     return [
-        draft_plan(row, loaded.leads[row["lead_id"]], book, _today(book, row, now), limits)
+        draft_plan(
+            row, loaded.leads[row["lead_id"]], book, _today(book, row, now), limits, dnc, now
+        )
         for row in loaded.rows
     ]
 

@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import asyncio
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 import httpx
 
 from leadflow.db.statements import Row
+from leadflow.dnc.registry import DncRegistry, ListHit
+from leadflow.dnc.screening import NO_HITS, number_hits
 from leadflow.kit.templating import TemplateLimits
 from leadflow.submissions.pipeline import ai_qualifier
 from leadflow.submissions.pipeline.auction_seating import buyer_campaigns
@@ -40,6 +42,8 @@ class Plan:
     overflow: dict[int, Evaluation] = field(default_factory=dict)
     # Campaigns whose AI qualifier must still be asked (their rules passed the lead).
     ai_pending: list[int] = field(default_factory=list)
+    # The shared do-not-call lists holding the lead's phone, read once for every campaign.
+    dnc_hits: tuple[ListHit, ...] = NO_HITS
 
     @property
     def manual(self) -> bool:
@@ -60,9 +64,11 @@ def draft_plan(
     book: CampaignBook,
     today: date,
     limits: TemplateLimits | None = None,
+    dnc: DncRegistry | None = None,
+    now: datetime | None = None,
 ) -> Plan:
     """Steps 1 to 6 without the network (see ``ai_pending``); dynamic keys' templates run
-    under ``limits``."""
+    under ``limits``; ``dnc``: the lists a campaign's do-not-call setting checks."""
     original = book.by_id.get(submission["campaign_id"]) if submission["campaign_id"] else None
     plan = Plan(submission, lead, original)
     if original is None or not original.active:
@@ -79,6 +85,7 @@ def draft_plan(
         buyers = buyer_campaigns(original, book.resolve)
         plan.overflow = {c.id: evaluate(c, data, today, manual=True, limits=limits) for c in buyers}
         return plan
+    plan.dnc_hits = number_hits(dnc, lead.get("phone"))
     routed = route(original, data, book)
     plan.routing = routed.routing
     plan.steps.append(routed.record)
@@ -86,7 +93,10 @@ def draft_plan(
     buyers = [b for c in campaigns for b in buyer_campaigns(c, book.resolve)]
     extra = [c for c in overflow_targets(campaigns, book) + buyers if c not in campaigns]
     extra = list({c.id: c for c in extra}.values())
-    evaluations = [evaluate(campaign, data, today, limits=limits) for campaign in campaigns + extra]
+    evaluations = [
+        evaluate(campaign, data, today, limits=limits, dnc_hits=plan.dnc_hits, now=now)
+        for campaign in campaigns + extra
+    ]
     plan.candidates = evaluations[: len(campaigns)]
     plan.overflow = {ev.campaign.id: ev for ev in evaluations}
     plan.ai_pending = [ev.campaign.id for ev in plan.overflow.values() if _asks_ai(ev)]

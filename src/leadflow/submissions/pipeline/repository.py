@@ -127,7 +127,7 @@ def schedule_owner(sql: Sql, company_id: int, schedule_id: int) -> Row | None:
     """What enrolling into a schedule needs (the first-submission action)."""
     return sql.one(
         "SELECT s.id, s.offer_id, s.schedule_type, s.paused, s.lead_duplicate_timeframe,"
-        " c.default_region FROM schedules s JOIN companies c ON c.id = s.company_id"
+        " s.dnc_settings, c.default_region FROM schedules s JOIN companies c ON c.id = s.company_id"
         " WHERE s.id = :id AND s.company_id = :company",
         id=schedule_id,
         company=company_id,

@@ -7,11 +7,13 @@ network; the AI qualifier's answer is folded in by :func:`with_ai_verdict`.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
+from leadflow.dnc.policy import campaign_disqualification
+from leadflow.dnc.registry import ListHit
 from leadflow.kit.templating import TemplateLimits
 from leadflow.submissions.conditions import disqualifying_rules, first_matching_rule
 from leadflow.submissions.dynamic_keys import apply_dynamic_keys
@@ -90,12 +92,15 @@ def evaluate(
     *,
     manual: bool = False,
     limits: TemplateLimits | None = None,
+    dnc_hits: Sequence[ListHit] = (),
+    now: datetime | None = None,
 ) -> Evaluation:
     """Disqualification, dynamic keys, required fields, field qualification, payload.
 
     A manual delivery (an operator's decision) skips the rules and only builds the payload.
     A dynamic key's template that breaks a limit (``limits``) is an ``error`` step: the lead
-    goes no further in this campaign."""
+    goes no further in this campaign. ``dnc_hits``: the shared do-not-call lists holding the
+    lead's phone, which disqualify it where the campaign's ``dnc`` setting says so."""
     config = campaign.config
     steps: list[Step] = []
     current = dict(data)
@@ -104,6 +109,10 @@ def evaluate(
         steps.append(step("qualification", "skipped", campaign, reason="manual delivery"))
         return _with_payload(Evaluation(campaign, True, None, summary, current, steps))
 
+    listed = campaign_disqualification(dnc_hits, config.dnc, current, now)
+    if listed is not None:
+        steps.append(step("disqualification", "disqualified", campaign, reason=listed))
+        return _failed(campaign, current, steps, "disqualification", listed, "dnc")
     matched = disqualifying_rules(config.disqualification_rules, current)
     if matched:
         names = ", ".join(repr(rule.name) for rule in matched)

@@ -11,6 +11,7 @@ from starlette.responses import Response
 
 from leadflow.companies.repository import CompanyRepository
 from leadflow.db.session import SessionDep
+from leadflow.dnc.checks import dashboard_warning
 from leadflow.kit.dependencies import ClockDep
 from leadflow.models import Lead
 from leadflow.schedules.repository import ScheduleRepository
@@ -49,6 +50,8 @@ def hourly_points(counts: list[int], start: datetime, zone: ZoneInfo) -> list[Po
 
 @router.get("/")
 async def dashboard(request: Request, user: UserDep, db: SessionDep, clock: ClockDep) -> Response:
+    # First: the lists' refresh reads on a connection of its own (SQLite's pool holds one).
+    dnc_warning = await dashboard_warning(request.app, clock.now())
     company = await CompanyRepository(db).get(user.company_id)
     zone = _zone(company.time_zone if company else None)
     now = clock.now()
@@ -84,4 +87,5 @@ async def dashboard(request: Request, user: UserDep, db: SessionDep, clock: Cloc
             f"{sum(counts)} leads in the last 7 days; the busiest hour had {max(counts)}.",
         ),
         zone=zone.key,
+        dnc_warning=dnc_warning,
     )

@@ -18,6 +18,7 @@ from starlette.responses import Response
 
 from leadflow.companies.keys import new_lead_token
 from leadflow.db.session import SessionDep, flush_or_422
+from leadflow.dnc import forms as dnc_forms
 from leadflow.kit.crud import forget_lead_owners_after_commit
 from leadflow.kit.dependencies import ClockDep, SettingsDep
 from leadflow.kit.errors import TrackDriveError
@@ -168,6 +169,7 @@ async def _edit_page(
         dial_orders=DIAL_ORDERS,
         schedule_types=SCHEDULE_TYPE_CHOICES,
         action_types=ACTION_TYPES,
+        dnc_lists=dnc_forms.FORM_LISTS,
         flash=flash,
     )
 
@@ -188,6 +190,7 @@ async def edit_schedule(
         "description": row.description or "",
         "schedule_type": row.schedule_type,
         "real_time_priority": "" if row.real_time_priority is None else row.real_time_priority,
+        "dnc_settings": dnc_forms.form_values(row.dnc_settings),
     }
     drafts = action_editor.drafts_of(row.actions)
     flash = "Schedule saved." if saved else None
@@ -206,6 +209,7 @@ async def save_schedule(
     """Save, or (``op`` add/up/down/delete) rearrange the unsaved actions and show them again."""
     row = await _schedule(db, user, schedule_id)
     values = _posted_settings(form)
+    values["dnc_settings"] = dnc_forms.posted_settings(form, row.dnc_settings)
     drafts = action_editor.posted_drafts(form)
     operation = str(form.get("op") or "save")
     if operation != "save" and action_editor.apply_operation(

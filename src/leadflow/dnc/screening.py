@@ -1,0 +1,75 @@
+"""The do-not-call checks other domains call on their hot paths: one call each, no database.
+
+Intake, the cadence and the submissions pipeline ask the process's :class:`DncRegistry` which
+shared lists hold a number (two array reads per list, against the memory-mapped store), then
+keep the lists the schedule or campaign applies and weigh its exemptions
+(:mod:`leadflow.dnc.policy`). The registry's own refresh reads the versions in force at most
+every ``LEADFLOW_DNC_REFRESH_SECONDS``, never once per lead.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import datetime
+from typing import Any
+
+from leadflow.dnc.policy import CLEAR, ScheduleDnc, Verdict, schedule_verdict
+from leadflow.dnc.registry import DncRegistry, ListHit
+
+NO_HITS: tuple[ListHit, ...] = ()
+
+
+def number_hits(registry: DncRegistry | None, number: str | None) -> tuple[ListHit, ...]:
+    """Every shared list holding ``number`` (the settings choose among them later)."""
+    if registry is None or not number:
+        return NO_HITS
+    return tuple(registry.hits(number, None))
+
+
+async def intake_hits(
+    registry: DncRegistry | None, schedule_id: int | None, number: str | None
+) -> tuple[ListHit, ...]:
+    """The shared lists holding a posted lead's number, read before the lead's unit runs (the
+    unit itself may not await). A lead stored on an offer is not worked, so is not checked."""
+    if registry is None or schedule_id is None or not number:
+        return NO_HITS
+    await registry.refresh()
+    return number_hits(registry, number)
+
+
+def lead_verdict(
+    hits: tuple[ListHit, ...],
+    policy: ScheduleDnc,
+    inquiry_at: datetime | None,
+    tokens: Mapping[str, Any] | None,
+    now: datetime,
+) -> Verdict:
+    """The schedule's verdict on its lead: the applying lists holding its number and the
+    exemption, if any, that lets it be contacted anyway."""
+    if not hits:
+        return CLEAR
+    return schedule_verdict(hits, policy, inquiry_at, tokens, now)
+
+
+def cadence_lists(
+    registry: DncRegistry | None, policy: ScheduleDnc, lead: Mapping[str, Any], now: datetime
+) -> tuple[str, ...]:
+    """The lists that stop the lead's next action (none when an exemption applies): what the
+    planner ends the lead ``dnc`` for, named with their versions."""
+    verdict = lead_verdict(
+        number_hits(registry, lead.get("caller_id")),
+        policy,
+        lead.get("created_at"),
+        lead.get("tokens"),
+        now,
+    )
+    return verdict.lists if verdict.blocks else ()
+
+
+def verdict_event(verdict: Verdict) -> tuple[str, dict[str, Any]] | None:
+    """The timeline event that says why a lead was stored ``dnc`` or contacted though listed."""
+    if not verdict.lists:
+        return None
+    if verdict.exemption is not None:
+        return "dnc_exempted", {"lists": list(verdict.lists), "exemption": verdict.exemption}
+    return "dnc_listed", {"lists": list(verdict.lists)}

@@ -1,0 +1,97 @@
+"""The do-not-call page: the shared lists in force with their versions and ages, the recent
+imports with their rejected rows, and an upload form for smaller lists (the national registry
+goes through ``leadflow dnc import``). The lists are the installation's, shared by every
+company: an upload here changes them for all."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+
+from fastapi import APIRouter, Request
+from starlette.datastructures import UploadFile
+from starlette.responses import Response
+
+from leadflow.db.session import SessionDep
+from leadflow.dnc import imports, repository, upload
+from leadflow.dnc.checks import federal_warning
+from leadflow.dnc.registry import DncRegistry
+from leadflow.kit.dependencies import ClockDep
+from leadflow.web.auth import CsrfDep, UserDep, WebUser
+from leadflow.web.rendering import page, redirect
+
+router = APIRouter(include_in_schema=False)
+CHUNK = 1024 * 1024
+CHANGES: tuple[tuple[str, str], ...] = (
+    ("none", "The whole list (replaces the current version)"),
+    ("additions", "A change list: numbers to add"),
+    ("deletions", "A change list: numbers to remove"),
+)
+
+
+async def dnc_page(
+    request: Request,
+    user: WebUser,
+    db: SessionDep,
+    error: str | None = None,
+    flash: str | None = None,
+    list_value: str = "",
+) -> Response:
+    registry: DncRegistry = request.app.state.worker_context.dnc
+    await registry.refresh()  # before the page's session takes SQLite's one connection
+    now = request.app.state.clock.now()
+    versions = registry.versions()
+    return page(
+        request,
+        "dnc/index.html",
+        status_code=422 if error else 200,
+        user=user,
+        lists=[(v, (now - v.updated_at).days) for v in versions],
+        imports=await repository.recent_imports(db),
+        warning=federal_warning(versions, now, request.app.state.settings.dnc_federal_max_age_days),
+        errors={"file": [error]} if error else {},
+        changes=CHANGES,
+        list_value=list_value,
+        flash=flash,
+    )
+
+
+@router.get("/dnc")
+async def dnc(request: Request, user: UserDep, db: SessionDep, done: str = "") -> Response:
+    flash = f"Imported as version {done}." if done.isdigit() else None
+    return await dnc_page(request, user, db, flash=flash)
+
+
+async def _chunks(file: UploadFile) -> AsyncIterator[bytes]:
+    while chunk := await file.read(CHUNK):
+        yield chunk
+
+
+@router.post("/dnc")
+async def upload_list(
+    request: Request, user: UserDep, form: CsrfDep, db: SessionDep, clock: ClockDep
+) -> Response:
+    """Import the uploaded file as the named list's new version (or apply it as a change)."""
+    file = form.get("file")
+    list_name = str(form.get("list") or "").strip()
+    change = str(form.get("change") or "none")
+    if not isinstance(file, UploadFile) or not file.filename:
+        return await dnc_page(request, user, db, "Choose a list file to upload.", None, list_name)
+    if change not in ("none", "additions", "deletions"):
+        change = "none"
+    try:
+        record = await upload.import_upload(
+            request.app.state.sessionmaker,
+            request.app.state.settings.dnc_dir,
+            clock,
+            list_name,
+            change,  # type: ignore[arg-type]
+            _chunks(file),
+            file.filename,
+        )
+    except (
+        imports.UnknownListError,
+        imports.ImportConflictError,
+        upload.UnreadableUploadError,
+    ) as exc:
+        return await dnc_page(request, user, db, str(exc), None, list_name)
+    return redirect(request, f"/dnc?done={record.version}")
