@@ -40,6 +40,8 @@ class IntakeContext:
     may_unblock: bool = False
     # Set when the post named a router: the owner is then the chosen target schedule.
     routing: Routing | None = None
+    # The API request's id (ops.request_id), stored with a lead this post creates.
+    request_id: str | None = None
 
 
 @dataclass
@@ -279,6 +281,7 @@ def _create(
         "trackdrive_number_id": None,
         "sms_number_id": None,
         "ended_at": None if status in LeadStatus.LIVE else ctx.now,
+        "request_id": ctx.request_id,
         **values,
     }
     lead["next_action_at"] = (
