@@ -52,7 +52,7 @@ def server(
     )
     base = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # --workers 2 on a loaded shared host is slow to start
         while time.monotonic() < deadline:
             try:
                 if httpx.get(f"{base}/api/v1/ping", timeout=1).status_code == 200:
