@@ -8,7 +8,12 @@ turns (``--rounds``), so a drift in the host's speed weighs on both alike. It th
 every lead acknowledged with a 2xx is in the database.
 
     .venv/bin/python -m bench.intake [--seconds 10] [--rounds 5] [--connections 32]
-                                     [--skip-postgres]
+                                     [--skip-postgres] [--skip-sqlite] [--workers 1 2]
+                                     [--postgres-url postgresql://postgres@127.0.0.1:55432/postgres]
+
+``--workers 1 2`` measures ``serve --workers 1`` and then ``--workers 2`` in the same run, each
+against its own ping. ``--postgres-url`` uses a fresh database on that server instead of
+starting a cluster of its own (a shared server is shared: say so beside the figures).
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import argparse
 import asyncio
 import base64
 import tempfile
+import uuid
 from pathlib import Path
 from statistics import median
 
@@ -54,7 +60,7 @@ async def count_leads(database_url: str) -> int:
 
 
 def measure(
-    database_url: str, seconds: int, connections: int, rounds: int
+    database_url: str, seconds: int, connections: int, rounds: int, workers: int = 1
 ) -> tuple[list[WrkResult], list[WrkResult], int]:
     """``rounds`` rounds of ping then leads, ``seconds`` per endpoint in all: the host's speed
     drifts over tens of seconds here, and taking turns measures both through the same drift.
@@ -63,7 +69,7 @@ def measure(
     share = max(1, round(seconds / rounds))
     pings: list[WrkResult] = []
     leads: list[WrkResult] = []
-    with server(database_url) as base:
+    with server(database_url, workers) as base:
         token = make_schedule(base, company)
         # Warm both paths so neither pays first-request costs inside the measurement.
         run_wrk(f"{base}/api/v1/ping", 2, connections)
@@ -115,7 +121,13 @@ def report(engine: str, pings: list[WrkResult], leads: list[WrkResult], stored: 
     )
 
 
-def postgres_url() -> tuple[str, object] | None:
+def postgres_url(server_url: str | None) -> tuple[str, object] | None:
+    """A fresh database: on ``server_url`` when given, else on a cluster started here."""
+    if server_url is not None:
+        from tests.support.databases import create_postgres_database
+
+        name = f"leadflow_bench_{uuid.uuid4().hex[:8]}"
+        return asyncio.run(create_postgres_database(server_url, name)), None
     try:
         from tests.support.databases import create_postgres_database
         from tests.support.postgres import start_cluster
@@ -136,18 +148,29 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--rounds", type=int, default=5, help="turns of ping, then leads")
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
+    parser.add_argument("--postgres-url", help="a server to make a fresh database on")
+    parser.add_argument(
+        "--workers", type=int, nargs="+", default=[1], help="serve --workers, each in turn"
+    )
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as directory:
-        url = f"sqlite:///{directory}/bench.db"
-        report("SQLite", *measure(url, args.seconds, args.connections, args.rounds))
+    sizes = (args.seconds, args.connections, args.rounds)
+    if not args.skip_sqlite:
+        for workers in args.workers:
+            with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as directory:
+                url = f"sqlite:///{directory}/bench.db"
+                report(f"SQLite, --workers {workers}", *measure(url, *sizes, workers))
     if not args.skip_postgres:
-        found = postgres_url()
-        if found is not None:
+        for workers in args.workers:
+            found = postgres_url(args.postgres_url)
+            if found is None:
+                break
             url, cluster = found
             try:
-                report("PostgreSQL", *measure(url, args.seconds, args.connections, args.rounds))
+                report(f"PostgreSQL, --workers {workers}", *measure(url, *sizes, workers))
             finally:
-                cluster.stop()  # type: ignore[attr-defined]
+                if cluster is not None:
+                    cluster.stop()  # type: ignore[attr-defined]
 
 
 if __name__ == "__main__":

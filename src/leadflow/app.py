@@ -25,6 +25,7 @@ from leadflow.leads import fast_path
 from leadflow.leads.owner import OwnerCache
 from leadflow.ops.health import HealthLimits, check_health
 from leadflow.ops.metrics import flush_every_second, record_request, watch_pool
+from leadflow.ops.request_id import HEADER, current_request_id, request_id_of
 from leadflow.settings import Settings, get_settings
 from leadflow.worker.context import worker_context
 from leadflow.worker.process import WakeSender
@@ -43,11 +44,14 @@ class LeadflowApp(FastAPI):
             return
         started = perf_counter()
         status = 500  # what the client saw if the app raised before answering
+        request_id = request_id_of(scope["headers"])
+        current_request_id.set(request_id)  # this request's task and what it starts
 
         async def sending(message: Message) -> None:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
+                message["headers"] = [*message.get("headers", ()), (HEADER, request_id.encode())]
             await send(message)
 
         fast = fast_path.takes(scope)

@@ -74,6 +74,9 @@ def serve(
             host=host,
             port=port or _default_port(),
             workers=workers,
+            # uvicorn's 5 s kills an API process still importing on a loaded host (52 s seen
+            # on the shared 2-core build host) and restarts it for ever: --workers 2 never up.
+            timeout_worker_healthcheck=120,
             loop="uvloop",
             http="leadflow.kit.connections:GuardedHttpToolsProtocol",
             access_log=False,

@@ -18,6 +18,7 @@ Users' templates are rendered only while planning on the snapshot, never under t
 from __future__ import annotations
 
 import gc
+import logging
 import random
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -38,9 +39,12 @@ from leadflow.db.statements import Row, Sql, SqliteSql
 from leadflow.dnc.registry import DncRegistry
 from leadflow.dnc.screening import cadence_lists
 from leadflow.kit.templating import TemplateLimits
+from leadflow.ops.request_id import current_request_id
 from leadflow.schedules.dial_order import dial_order_key, favours_real_time
 from leadflow.settings import Settings
 from leadflow.worker.context import WorkerContext
+
+log = logging.getLogger(__name__)
 
 PLAN_ATTEMPTS = 3
 """Plans on a new snapshot when the last one's renders were not enough under the lock."""
@@ -180,14 +184,35 @@ class CadenceJob:
             renders=renders,
             caps=sms_caps(sql, settings, now, leads),
         )
-        for lead in in_dial_order(leads, schedules):
-            schedule = schedules[lead["schedule_id"]]
-            contact = contact_state(flags.get((lead["company_id"], lead["caller_id"])))
-            if self.dnc is not None and lead["caller_id"]:
-                lists = cadence_lists(self.dnc, schedule.dnc, lead, now)
-                contact = replace(contact, shared_dnc_lists=lists)
-            work_lead(batch, lead, schedule, contact)
+        tracing = log.isEnabledFor(logging.DEBUG)
+        outside = current_request_id.set(None)
+        try:
+            for lead in in_dial_order(leads, schedules):
+                # Any line logged while this lead is worked carries its post's request id.
+                current_request_id.set(lead["request_id"])
+                schedule = schedules[lead["schedule_id"]]
+                if tracing:
+                    _trace(lead)
+                contact = contact_state(flags.get((lead["company_id"], lead["caller_id"])))
+                if self.dnc is not None and lead["caller_id"]:
+                    lists = cadence_lists(self.dnc, schedule.dnc, lead, now)
+                    contact = replace(contact, shared_dnc_lists=lists)
+                work_lead(batch, lead, schedule, contact)
+        finally:
+            current_request_id.reset(outside)
         return batch
+
+
+def _trace(lead: Row) -> None:
+    """One debug line per lead worked, with the id of the post that created it: the thread
+    from an API request to what the worker did for its lead (``ops.request_id``). On SQLite a
+    batch planned on a snapshot and then decided again under the lock logs its leads twice."""
+    log.debug(
+        "working lead %s: action %s of schedule %s",
+        lead["id"],
+        lead["action_index"],
+        lead["schedule_id"],
+    )
 
 
 class _PlanLog(ReadLog):

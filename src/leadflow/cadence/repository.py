@@ -17,7 +17,7 @@ LEAD_COLUMNS = (
     " status, tokens, lead_priority, action_index, next_action_at, contact_attempts,"
     " calls_placed, calls_connected, max_contact_attempts, expires_at, schedule_callback_at,"
     " trackdrive_number_id, sms_number_id, contact_field_type, remote_ip, ended_at, created_at,"
-    " updated_at"
+    " updated_at, request_id"
 )
 
 _CLAIM = {

@@ -24,6 +24,7 @@ from leadflow.leads.owner import LeadOwner, OwnerCache
 from leadflow.leads.params import collect, parse_intake
 from leadflow.leads.serializer import LeadOut, serialise_lead
 from leadflow.leads.service import IntakeContext, IntakeMode, IntakeResult, intake, lock_key
+from leadflow.ops.request_id import current_request_id
 
 router = APIRouter(prefix="/api/v1/leads", tags=["leads"])
 
@@ -189,6 +190,7 @@ async def answer_intake(request: Request, raw: dict[str, Any], mode: IntakeMode)
         may_unblock=may_unblock,
         routing=routing,
         dnc_hits=await intake_hits(state.worker_context.dnc, owner.schedule_id, params.caller_id),
+        request_id=current_request_id.get(),
     )
     committer: GroupCommitter = state.committer
 

@@ -46,6 +46,8 @@ class IntakeContext:
     # The shared do-not-call lists holding the caller's number (leadflow.dnc.screening),
     # read before the unit; the schedule's settings pick those that apply.
     dnc_hits: tuple[ListHit, ...] = ()
+    # The API request's id (ops.request_id), stored with a lead this post creates.
+    request_id: str | None = None
 
 
 @dataclass
@@ -304,6 +306,7 @@ def _create(
         "trackdrive_number_id": None,
         "sms_number_id": None,
         "ended_at": None if status in LeadStatus.LIVE else ctx.now,
+        "request_id": ctx.request_id,
         **values,
     }
     lead["next_action_at"] = (

@@ -98,3 +98,6 @@ class Lead(IdMixin, UuidMixin, TimestampsMixin, Base):
         BigIntId, ForeignKey("numbers.id", ondelete="SET NULL"), default=None
     )
     ended_at: Mapped[datetime | None] = mapped_column(default=None)
+    request_id: Mapped[str | None] = mapped_column(String(64), default=None)
+    """The id of the API request that created the lead (``ops.request_id``), which the
+    worker's log lines for the lead carry."""

@@ -18,6 +18,8 @@ from typing import Any
 
 import orjson
 
+from leadflow.ops.request_id import current_request_id
+
 PHONE = re.compile(r"(?<![\w:.-])\+?\(?\d[\d\-. ()]{6,}\d(?![\w:])")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 SECRET = re.compile(
@@ -56,6 +58,8 @@ class RedactingFilter(logging.Filter):
     """Formats the message once, redacted, so no handler sees the raw arguments."""
 
     def filter(self, record: logging.LogRecord) -> bool:
+        if getattr(record, "request_id", None) is None:
+            record.request_id = current_request_id.get()
         record.msg = redact(record.getMessage())
         record.args = None
         if record.exc_info and not record.exc_text:
@@ -64,8 +68,9 @@ class RedactingFilter(logging.Filter):
 
 
 class JsonFormatter(logging.Formatter):
-    """One JSON object per line: time (UTC, ISO 8601), level, logger, message, and the
-    exception when there is one."""
+    """One JSON object per line: time (UTC, ISO 8601), level, logger, message, the request id
+    when the line was written for a request or for a lead a request created
+    (:mod:`leadflow.ops.request_id`), and the exception when there is one."""
 
     def format(self, record: logging.LogRecord) -> str:
         entry: dict[str, Any] = {
@@ -75,6 +80,9 @@ class JsonFormatter(logging.Formatter):
             "message": record.getMessage(),
             "process": record.process,
         }
+        request_id = getattr(record, "request_id", None)
+        if request_id is not None:
+            entry["request_id"] = request_id
         if record.exc_text:
             entry["exception"] = record.exc_text
         elif record.exc_info:

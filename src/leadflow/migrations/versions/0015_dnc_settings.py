@@ -1,7 +1,7 @@
 """Per-schedule do-not-call settings: which lists apply, and the exemptions
 
 Revision ID: 0015
-Revises: 0013
+Revises: 0014
 
 ``schedules.dnc_settings`` holds the schedule's choices (``leadflow.dnc.policy.ScheduleDnc``);
 ``{}`` means every list applies and no exemption, which is what every schedule did before.
@@ -15,7 +15,7 @@ from alembic import op
 from sqlalchemy.dialects import postgresql
 
 revision: str = "0015"
-down_revision: str | None = "0013"
+down_revision: str | None = "0014"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
