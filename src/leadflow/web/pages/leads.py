@@ -12,9 +12,9 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from leadflow.calls.dialing.endpoints import REFUSALS
 from leadflow.companies.repository import CompanyRepository
 from leadflow.db.session import SessionDep
-from leadflow.dialing.endpoints import REFUSALS
 from leadflow.kit import listing
 from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.listing import ListQuery
