@@ -121,7 +121,7 @@ def _include_routers(app: FastAPI) -> None:
     from leadflow.distributions.endpoints import router as distributions_router
     from leadflow.dnc.endpoints import router as dnc_router
     from leadflow.leads.endpoints import router as leads_router
-    from leadflow.leads.records import router as lead_records_router
+    from leadflow.leads.records.endpoints import router as lead_records_router
     from leadflow.numbers.endpoints import router as numbers_router
     from leadflow.offers.endpoints import router as offers_router
     from leadflow.ops.endpoints import router as ops_router

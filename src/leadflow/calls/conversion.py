@@ -15,7 +15,7 @@ from typing import Any
 
 from leadflow.calls.repository import CallRepository
 from leadflow.calls.serializer import serialise_call
-from leadflow.leads.records_repository import LeadRecordRepository
+from leadflow.leads.records.repository import LeadRecordRepository
 from leadflow.leads.serializer import serialise_lead
 from leadflow.models import Call, Lead
 from leadflow.webhooks.lead_events import lead_trigger

@@ -20,9 +20,9 @@ from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.listing import ListQueryDep
 from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
 from leadflow.kit.values import parse_time
-from leadflow.leads.records_listing import LEAD_LISTING
-from leadflow.leads.records_repository import LeadRecordRepository
-from leadflow.leads.records_schemas import LeadDetail, LeadEventOut, LeadUpdate
+from leadflow.leads.records.listing import LEAD_LISTING
+from leadflow.leads.records.repository import LeadRecordRepository
+from leadflow.leads.records.schemas import LeadDetail, LeadEventOut, LeadUpdate
 from leadflow.leads.serializer import LeadOut, serialise_lead
 from leadflow.models import Lead, LeadStatus
 from leadflow.webhooks.lead_events import (
