@@ -42,8 +42,8 @@ from leadflow.imports.service import LeadImporter
 from leadflow.kit.listing import ListQuery, plan
 from leadflow.kit.listing.export import BATCH, _chunks
 from leadflow.leads.owner import OwnerCache
-from leadflow.leads.records_listing import LEAD_LISTING
-from leadflow.leads.records_repository import LeadRecordRepository
+from leadflow.leads.records.listing import LEAD_LISTING
+from leadflow.leads.records.repository import LeadRecordRepository
 from leadflow.models import Offer, Schedule
 from leadflow.models.base import new_uuid
 

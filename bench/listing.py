@@ -53,8 +53,8 @@ from leadflow.kit.listing import (
     plan,
     statements,
 )
-from leadflow.leads.records_listing import LEAD_LISTING
-from leadflow.leads.records_repository import LeadRecordRepository
+from leadflow.leads.records.listing import LEAD_LISTING
+from leadflow.leads.records.repository import LeadRecordRepository
 from leadflow.models import Lead, Offer
 
 BATCH = 50_000

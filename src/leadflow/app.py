@@ -118,14 +118,14 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
 def _include_routers(app: FastAPI) -> None:
     from leadflow import web
     from leadflow.api_keys.endpoints import router as api_keys_router
+    from leadflow.calls.dialing.endpoints import router as dialing_router
     from leadflow.calls.endpoints import router as calls_router
     from leadflow.campaigns.endpoints import router as campaigns_router
     from leadflow.contacts.endpoints import router as contacts_router
-    from leadflow.dialing.endpoints import router as dialing_router
     from leadflow.distributions.endpoints import router as distributions_router
     from leadflow.dnc.endpoints import router as dnc_router
     from leadflow.leads.endpoints import router as leads_router
-    from leadflow.leads.records import router as lead_records_router
+    from leadflow.leads.records.endpoints import router as lead_records_router
     from leadflow.numbers.endpoints import router as numbers_router
     from leadflow.offers.endpoints import router as offers_router
     from leadflow.ops.endpoints import router as ops_router

@@ -8,7 +8,7 @@ import pytest
 
 from leadflow.settings import Settings
 from tests.cadence.conftest import cadence
-from tests.dialing.conftest import build, voice
+from tests.calls.dialing.conftest import build, voice
 from tests.telephony.builders import Builder
 
 __all__ = ["Builder", "build", "cadence", "voice"]

@@ -13,7 +13,7 @@ from leadflow.clock import FrozenClock
 from leadflow.dnc import service
 from leadflow.models import LeadStatus
 from tests.cadence.conftest import Cadence
-from tests.dialing.conftest import make_call
+from tests.calls.dialing.conftest import make_call
 from tests.factories import Factory
 from tests.telephony.builders import Builder
 

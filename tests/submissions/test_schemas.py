@@ -8,8 +8,6 @@ from typing import Any
 import pytest
 from pydantic import ValidationError
 
-from leadflow.clock import FrozenClock
-from leadflow.submissions import schemas
 from leadflow.submissions.schemas import (
     Attribution,
     SubmitLeadRequest,
@@ -231,11 +229,8 @@ def test_date_of_birth_in_the_future_is_refused() -> None:
     assert problems(body(dateOfBirth="2026-01-06")) == {"dateOfBirth": "must not be in the future"}
 
 
-def test_without_context_today_comes_from_the_module_clock(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    monkeypatch.setattr(schemas, "clock", FrozenClock(datetime(2000, 1, 1, tzinfo=UTC)))
-    with pytest.raises(ValidationError):
+def test_without_a_today_from_the_clock_validation_refuses_to_guess() -> None:
+    with pytest.raises(TypeError, match="context"):
         SubmitLeadRequest.model_validate(body(dateOfBirth="2000-01-02"))
 
 

@@ -15,14 +15,15 @@ from typing import Any
 
 from leadflow.calls.repository import CallRepository
 from leadflow.calls.serializer import serialise_call
-from leadflow.leads.records_repository import LeadRecordRepository
-from leadflow.leads.serializer import serialise_lead
+from leadflow.leads.records.repository import LeadRecordRepository
+from leadflow.leads.records.service import lead_row, serialised_lead
 from leadflow.models import Call, Lead
+from leadflow.webhooks.events import Event
 from leadflow.webhooks.lead_events import lead_trigger
 from leadflow.webhooks.outbox import enqueue_events_in_session
 
-LEAD_CONVERTED = "lead_converted"
-CALL_CHANGED = "call_changed"
+LEAD_CONVERTED: Event = "lead_converted"
+CALL_CHANGED: Event = "call_changed"
 
 
 def converts(changes: Mapping[str, Any]) -> bool:
@@ -40,19 +41,6 @@ def call_trigger(call: Call) -> dict[str, Any]:
     }
 
 
-async def _serialised_lead(repo: LeadRecordRepository, lead: Lead) -> dict[str, Any]:
-    """The lead as ``GET /api/v1/leads/:id`` shows it."""
-    contact = await repo.contact(lead.caller_id)
-    flags = {"blocked": contact.blocked, "opt_out": contact.opt_out} if contact else None
-    row = {column.key: getattr(lead, column.key) for column in Lead.__table__.columns}
-    return serialise_lead(
-        row,
-        flags,
-        trackdrive_number_plain=await repo.number_plain(lead.trackdrive_number_id),
-        sms_number_plain=await repo.number_plain(lead.sms_number_id),
-    )
-
-
 async def convert_lead_of(
     calls: CallRepository, call: Call, changes: Mapping[str, Any], now: datetime
 ) -> Lead | None:
@@ -67,11 +55,10 @@ async def convert_lead_of(
         return None
     by = [name for name in ("buyer_converted", "offer_converted") if changes.get(name)]
     leads.add_event(lead, "converted", {"call_id": call.id, "by": by}, now)
-    row = {column.key: getattr(lead, column.key) for column in Lead.__table__.columns}
     await enqueue_events_in_session(
         calls.session,
         LEAD_CONVERTED,
-        [(await _serialised_lead(leads, lead), lead_trigger(row))],
+        [(await serialised_lead(leads, lead), lead_trigger(lead_row(lead)))],
         company_id=calls.company_id,
         now=now,
     )

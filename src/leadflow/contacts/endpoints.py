@@ -23,7 +23,7 @@ from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.fulltext import TextColumns
 from leadflow.kit.listing import ListQueryDep, ListSpec
 from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
-from leadflow.leads.records_repository import LeadRecordRepository
+from leadflow.leads.records.repository import LeadRecordRepository
 from leadflow.models import Contact, ContactEvent, LeadStatus
 
 router = APIRouter(prefix="/api/v1/contacts", tags=["contacts"])

@@ -24,7 +24,7 @@ from leadflow.kit.auth import READ, WRITE, Principal, require
 from leadflow.kit.dependencies import ClockDep
 from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
-from leadflow.leads.records_repository import LeadRecordRepository
+from leadflow.leads.records.repository import LeadRecordRepository
 from leadflow.models import ContactEvent
 
 router = APIRouter(prefix="/api/v1/dnc", tags=["dnc"])

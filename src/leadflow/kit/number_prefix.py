@@ -6,6 +6,13 @@ digits there. So numbers that differ only in those trailing digits get the same 
 a burst of leads (all different numbers, sharing a few thousand exchanges) can be answered
 from a cache keyed by :func:`prefix_key` instead of running phonenumbers' ~20 µs per number.
 The calling-hours rules and the phone normaliser (``kit.phone``) both key their caches here.
+
+The patterns are read with CPython's private regex parser (``re._parser``), because no public
+API exposes a pattern's structure. It is guarded three ways: anything unexpected from it (a
+missing name, another tree shape) makes :func:`_free_tail` answer 0, so every digit is kept
+and the cache is merely less shared, never wrong; ``tests/kit/test_number_prefix.py`` fails
+loudly when the parser's shape changes; and a hypothesis test there checks, across every
+region's example numbers, that numbers sharing a key get the same answers from phonenumbers.
 """
 
 from __future__ import annotations
@@ -93,6 +100,15 @@ def _national_prefix(country_code: int) -> re.Pattern[str] | None:
 
 @lru_cache(maxsize=4096)
 def _free_tail(country_code: int, length: int) -> int:
+    """:func:`_read_tail`, or 0 (keep every digit) if the private regex parser it reads has
+    changed under us: slower, never wrong."""
+    try:
+        return _read_tail(country_code, length)
+    except (AttributeError, TypeError, ValueError, IndexError, KeyError):
+        return 0
+
+
+def _read_tail(country_code: int, length: int) -> int:
     """How many trailing digits of a ``length``-digit national number (from which parsing
     strips nothing) phonenumbers never reads to validate, type, place in a region or zone it
     (nor we to find its area code).

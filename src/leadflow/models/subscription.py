@@ -8,25 +8,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from leadflow.db.types import JSONDict
 from leadflow.models.base import Base, BigIntId, IdMixin, TimestampsMixin, UuidMixin
 
-EVENTS = (
-    "new_call",
-    "call_ringing",
-    "call_forwarded",
-    "call_ended",
-    "call_changed",
-    "new_lead",
-    "lead_ended",
-    "lead_converted",
-    "lead_opted_out",
-    "lead_changed",
-    "incoming_text_message",
-    "lead.delivered",
-    "lead.disqualified",
-    "lead.failed",
-    "lead.queued",
-    "lead.processed",
-)
-
 
 class Subscription(IdMixin, UuidMixin, TimestampsMixin, Base):
     """A webhook subscription: POST ``event`` to ``target_url`` when ``trigger_fields`` match."""

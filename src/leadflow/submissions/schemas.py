@@ -2,7 +2,8 @@
 
 Every model forbids unknown fields, so a misspelt key is named in the 422 instead of being
 silently dropped. Validate with ``SubmitLeadRequest.model_validate(body, context={"today":
-date})``; without a context "today" is read from :data:`clock` (UTC), which tests may replace.
+date})``, "today" read from the app's one clock (:mod:`leadflow.clock`): there is no clock of
+this module's own, so a frozen or moved clock moves dateOfBirth's "future" with it.
 """
 
 from __future__ import annotations
@@ -32,12 +33,8 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 from pydantic_core import PydanticCustomError
 
-from leadflow.clock import Clock, SystemClock
 from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
 from leadflow.submissions.us_states import STATES
-
-# Replace in tests (or pass ``context={"today": ...}``) to pin "today" for dateOfBirth.
-clock: Clock = SystemClock()
 
 _ZIP = re.compile(r"^(\d{5})(?:-?(\d{4}))?$")
 _ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -151,9 +148,13 @@ def _iso_datetime(value: Any) -> datetime:
 
 
 def _today(info: ValidationInfo) -> date:
+    """The caller's "today", from the app's clock; a caller that forgot it is a bug, said
+    loudly (a TypeError, not a 422), rather than a second clock read in secret."""
     context = info.context if isinstance(info.context, dict) else {}
     today = context.get("today")
-    return today if isinstance(today, date) else clock.now().astimezone(UTC).date()
+    if not isinstance(today, date):
+        raise TypeError("validate SubmitLeadRequest with context={'today': clock.now().date()}")
+    return today
 
 
 Text = Annotated[str, Field(max_length=1000), AfterValidator(_nonblank)]

@@ -3,32 +3,12 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from leadflow.db.repository import MAX_ID
-
-# The documented TrackDrive events, then LeadSail's submission events (dotted names); a test
-# keeps this equal to models' EVENTS.
-Event = Literal[
-    "new_call",
-    "call_ringing",
-    "call_forwarded",
-    "call_ended",
-    "call_changed",
-    "new_lead",
-    "lead_ended",
-    "lead_converted",
-    "lead_opted_out",
-    "lead_changed",
-    "incoming_text_message",
-    "lead.delivered",
-    "lead.disqualified",
-    "lead.failed",
-    "lead.queued",
-    "lead.processed",
-]
+from leadflow.webhooks.events import Event
 
 TargetUrl = Annotated[
     str,

@@ -9,6 +9,7 @@ client that asks for JSON.
 """
 
 from collections.abc import Callable
+from datetime import datetime
 from typing import Annotated, Any, TypeVar
 from urllib.parse import parse_qsl
 
@@ -138,6 +139,43 @@ def _answered(answered_by: str | None) -> bool | None:
     return True if answered_by == "human" else None
 
 
+async def _call_callback(
+    request: Request,
+    session: SessionDep,
+    params: dict[str, str],
+    now: datetime,
+    find: Callable[[Sql], tuple[int, str] | None],
+    *,
+    provider_id: str | None,
+) -> Response:
+    """Record a call status callback: an outbound call's own URL and the numbers' inbound one
+    differ only in how they find the call (``find``: its id and uuid), so they record, refuse
+    an unknown call and answer here, once."""
+    status = params.get("CallStatus", "").strip().lower()
+
+    def work(sql: Sql) -> tuple[str, bool] | None:
+        found = find(sql)
+        if found is None:
+            return None
+        call_id, uuid = found
+        recorded = record_call_status(
+            sql,
+            call_id=call_id,
+            status=status,
+            now=now,
+            provider_id=provider_id,
+            duration=_int(params.get("CallDuration")),
+            answered=_answered(params.get("AnsweredBy")),
+            error=params.get("ErrorMessage") or params.get("ErrorCode") or None,
+        )
+        return uuid, recorded
+
+    found = await _in_transaction(session, work)
+    if found is None:
+        raise TrackDriveError.not_found("call")
+    return _answer(request, CallbackOut(uuid=found[0], status=status, recorded=found[1]))
+
+
 @router.post(
     "/calls/{call_uuid}/status",
     summary="Twilio call status callback",
@@ -162,28 +200,14 @@ async def call_status(
     clock: ClockDep,
 ) -> Response:
     params = await _signed_params(request, signature, settings)
-    status = params.get("CallStatus", "").strip().lower()
-    now = clock.now()
 
-    def work(sql: Sql) -> bool | None:
+    def find(sql: Sql) -> tuple[int, str] | None:
         call_id = repository.call_id_by_uuid(sql, call_uuid)
-        if call_id is None:
-            return None
-        return record_call_status(
-            sql,
-            call_id=call_id,
-            status=status,
-            now=now,
-            provider_id=_sid(params, "CallSid"),
-            duration=_int(params.get("CallDuration")),
-            answered=_answered(params.get("AnsweredBy")),
-            error=params.get("ErrorMessage") or params.get("ErrorCode") or None,
-        )
+        return None if call_id is None else (call_id, call_uuid)
 
-    recorded = await _in_transaction(session, work)
-    if recorded is None:
-        raise TrackDriveError.not_found("call")
-    return _answer(request, CallbackOut(uuid=call_uuid, status=status, recorded=recorded))
+    return await _call_callback(
+        request, session, params, clock.now(), find, provider_id=_sid(params, "CallSid")
+    )
 
 
 @router.post(
@@ -354,26 +378,10 @@ async def inbound_voice_status(
     params = _plain(await _signed_params(request, signature, settings))
     to = _e164(params.get("To"), "To")
     sid = params.get("CallSid", "")[:PROVIDER_ID_LENGTH]
-    status = params.get("CallStatus", "").strip().lower()
-    now = clock.now()
 
-    def work(sql: Sql) -> tuple[str, bool] | None:
+    def find(sql: Sql) -> tuple[int, str] | None:
         company_id = repository.owner_of_number(sql, to)
         call_id = repository.inbound_call_id(sql, company_id, to, sid) if company_id else None
-        if call_id is None:
-            return None
-        recorded = record_call_status(
-            sql,
-            call_id=call_id,
-            status=status,
-            now=now,
-            duration=_int(params.get("CallDuration")),
-            answered=_answered(params.get("AnsweredBy")),
-            error=params.get("ErrorMessage") or params.get("ErrorCode") or None,
-        )
-        return repository.call_uuid(sql, call_id), recorded
+        return None if call_id is None else (call_id, repository.call_uuid(sql, call_id))
 
-    found = await _in_transaction(session, work)
-    if found is None:
-        raise TrackDriveError.not_found("call")
-    return _answer(request, CallbackOut(uuid=found[0], status=status, recorded=found[1]))
+    return await _call_callback(request, session, params, clock.now(), find, provider_id=None)

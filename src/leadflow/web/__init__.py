@@ -44,7 +44,9 @@ def install(app: FastAPI) -> None:
     from leadflow.web.pages import settings_webhooks as settings_webhooks_pages
 
     settings: Settings = app.state.settings
-    app.state.web_signer = SessionSigner(session_secret(settings), settings.session_max_age_seconds)
+    app.state.web_signer = SessionSigner(
+        session_secret(settings), settings.session_max_age_seconds, app.state.clock
+    )
     app.mount(
         "/static",
         StaticFiles(directory=str(Path(__file__).parent / "static")),

@@ -33,15 +33,21 @@ class CsrfRejectedError(Exception):
     """A form POST without the session's CSRF token."""
 
 
+def session_signer(request: Request) -> SessionSigner:
+    """The app's cookie signer (on the app's clock), typed."""
+    signer: SessionSigner = request.app.state.web_signer
+    return signer
+
+
 def web_session(request: Request) -> WebSession:
     """The visitor's session, read once per request; a new one (and a cookie) when absent."""
     cached: WebSession | None = getattr(request.state, "web_session", None)
     if cached is not None:
         return cached
-    signer: SessionSigner = request.app.state.web_signer
+    signer = session_signer(request)
     session = signer.loads(request.cookies.get(COOKIE_NAME))
     if session is None:
-        session = WebSession(changed=True)
+        session = signer.new()
     request.state.web_session = session
     return session
 

@@ -10,10 +10,10 @@ from typing import Any
 
 from fastapi import Request
 
+from leadflow.calls.dialing.flow import place_call
+from leadflow.calls.dialing.schemas import parse_make_call
 from leadflow.db.group_commit import GroupCommitter
 from leadflow.db.statements import Sql
-from leadflow.dialing.flow import place_call
-from leadflow.dialing.schemas import parse_make_call
 from leadflow.leads import caller_operations
 from leadflow.leads.owner import LeadOwner
 from leadflow.leads.service import lock_key

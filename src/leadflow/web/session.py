@@ -16,23 +16,25 @@ import hmac
 import json
 import os
 import secrets
-import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from leadflow.clock import Clock
 from leadflow.settings import Settings
 
 COOKIE_NAME = "leadflow_session"
 SECRET_FILE = Path("var") / "session-secret"
 
 
-@dataclass
+@dataclass(kw_only=True)
 class WebSession:
     csrf_token: str = field(default_factory=lambda: secrets.token_urlsafe(32))
     # The web_sessions token once signed in; None for a visitor.
     token: str | None = None
-    issued_at: float = field(default_factory=time.time)
+    # Seconds since the epoch by the app's clock (SessionSigner.new stamps it), so a session
+    # expires on the same clock as everything else, frozen or moved in tests.
+    issued_at: float
     # Set when this request created or changed the session: the response must carry it.
     changed: bool = False
 
@@ -74,6 +76,11 @@ def _unb64(text: str) -> bytes:
 class SessionSigner:
     secret: bytes
     max_age_seconds: int
+    clock: Clock
+
+    def new(self, token: str | None = None) -> WebSession:
+        """A fresh session (new CSRF token) issued now, to be sent with this response."""
+        return WebSession(token=token, issued_at=self.clock.now().timestamp(), changed=True)
 
     def _mac(self, payload: str) -> str:
         return _b64(hmac.new(self.secret, payload.encode(), hashlib.sha256).digest())
@@ -98,6 +105,6 @@ class SessionSigner:
             )
         except (ValueError, KeyError, TypeError):
             return None
-        if session.issued_at + self.max_age_seconds < time.time():
+        if session.issued_at + self.max_age_seconds < self.clock.now().timestamp():
             return None
         return session

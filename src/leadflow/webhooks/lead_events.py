@@ -14,12 +14,13 @@ from typing import Any
 
 from leadflow.db.statements import Sql
 from leadflow.leads.serializer import serialise_lead
+from leadflow.webhooks.events import Event
 from leadflow.webhooks.outbox import enqueue_event
 
-NEW_LEAD = "new_lead"
-LEAD_CHANGED = "lead_changed"
-LEAD_OPTED_OUT = "lead_opted_out"
-LEAD_ENDED = "lead_ended"
+NEW_LEAD: Event = "new_lead"
+LEAD_CHANGED: Event = "lead_changed"
+LEAD_OPTED_OUT: Event = "lead_opted_out"
+LEAD_ENDED: Event = "lead_ended"
 
 
 def lead_trigger(lead: Mapping[str, Any]) -> dict[str, Any]:

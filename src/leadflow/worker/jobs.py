@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from leadflow.cadence.job import CadenceJob
 from leadflow.cadence.sweep import sweep_unanswered
-from leadflow.dialing.jobs import PruneDialingLocks
+from leadflow.calls.dialing.jobs import PruneDialingLocks
 from leadflow.imports.job import LeadImportJob
 from leadflow.ops.heartbeat import Heartbeat
 from leadflow.ops.retention import PruneHistory

@@ -9,7 +9,7 @@ import pytest
 
 from leadflow.kit import phone
 from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
-from tests.dialing.conftest import make_call
+from tests.calls.dialing.conftest import make_call
 from tests.factories import Factory
 from tests.submissions.api.conftest import Rows, Seller, lead
 

@@ -11,6 +11,7 @@ import httpx
 import orjson
 
 from leadflow.submissions.pipeline.job import SubmissionJob
+from leadflow.worker.context import WorkerContext
 from leadflow.worker.runner import Worker
 from tests.submissions.pipeline.buyer import Answer, Buyer
 from tests.submissions.pipeline.conftest import ACCEPTED_JSON, Pipeline, json_endpoint
@@ -87,25 +88,52 @@ async def test_a_rejected_lead_reposted_with_changes_is_delivered(
     assert orjson.loads(buyer.received("/buy")[1].body)["state"] == "UT"
 
 
+class _Rounds:
+    """A job that says when it has finished a round (the worker reads the rest of the job's
+    attributes, ``on_wake``, ``more_due``, ``settle``..., through it)."""
+
+    def __init__(self, job: SubmissionJob) -> None:
+        self.job = job
+        self.finished = asyncio.Event()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.job, name)
+
+    async def __call__(self, context: WorkerContext) -> int:
+        try:
+            return await self.job(context)
+        finally:
+            self.finished.set()
+
+
+async def _until(condition: Any, seconds: float = 5.0) -> None:
+    """Wait for ``condition()`` to hold (the buyer answers in its own thread, so there is no
+    event to await), checking every 10 ms, for at most ``seconds``."""
+    for _ in range(int(seconds / 0.01)):
+        if condition():
+            return
+        await asyncio.sleep(0.01)
+    raise AssertionError(f"still not true after {seconds} s: {condition}")
+
+
 async def test_a_woken_worker_delivers_without_waiting_for_its_poll(
     pipeline: Pipeline, buyer: Buyer, client: httpx.AsyncClient
 ) -> None:
     campaign = await pipeline.campaign(endpoint=json_endpoint(buyer.on("/buy", ACCEPTED_JSON)))
     context = pipeline.app.state.worker_context
     context.settings.worker_poll_seconds = 60.0
-    worker = Worker(context, [SubmissionJob()])
+    job = _Rounds(SubmissionJob())
+    worker = Worker(context, [job])  # type: ignore[list-item]
     worker.start()
     try:
-        await asyncio.sleep(0.2)  # the first round found nothing: asleep for a minute
+        # The first round finds nothing: without a wake the worker now sleeps for a minute.
+        await asyncio.wait_for(job.finished.wait(), 10)
         answer = await client.post(
             "/api/v1/leads/submit", json=body(campaign.code), headers=headers(pipeline)
         )
         assert answer.status_code == 200
         worker.wake()
-        for _ in range(100):
-            if buyer.received("/buy"):
-                break
-            await asyncio.sleep(0.05)
+        await _until(lambda: buyer.received("/buy"))
         assert len(buyer.received("/buy")) == 1
     finally:
         await worker.stop()
@@ -123,11 +151,7 @@ async def test_stopping_the_worker_waits_for_a_delivery_in_flight_to_be_recorded
             "/api/v1/leads/submit", json=body(campaign.code), headers=headers(pipeline)
         )
         worker.wake()
-        for _ in range(100):
-            if buyer.received("/buy"):
-                break
-            await asyncio.sleep(0.02)
-        assert buyer.received("/buy"), "the delivery never started"
+        await _until(lambda: buyer.received("/buy"))  # the delivery has started
     finally:
         await worker.stop()
     shown = await show(client, pipeline, answer.json()["leadId"])

@@ -10,6 +10,7 @@ test lead lives in :mod:`campaign_tests`.
 from __future__ import annotations
 
 import json
+from datetime import date
 from typing import Any
 from zoneinfo import available_timezones
 
@@ -156,7 +157,7 @@ async def save(
     values = forms.posted_values(form)
     sample = str(form.get("sample_lead") or "")
     if form.get("op") == "preview":
-        preview, errors = payload_preview(values, sample)
+        preview, errors = payload_preview(values, sample, clock.now().date())
         return await _form_page(
             request,
             user,
@@ -180,7 +181,9 @@ async def save(
     return await _form_page(request, user, db, values, errors, row, 422, sample_lead=sample)
 
 
-def payload_preview(values: dict[str, Any], sample_text: str) -> tuple[str | None, FieldErrors]:
+def payload_preview(
+    values: dict[str, Any], sample_text: str, today: date
+) -> tuple[str | None, FieldErrors]:
     """The body the buyer would receive for the sample lead, encoded in the chosen format,
     built by the pipeline's own payload builder; or what stops it."""
     try:
@@ -193,9 +196,8 @@ def payload_preview(values: dict[str, Any], sample_text: str) -> tuple[str | Non
     if isinstance(sample, dict):
         sample = {"campaignId": "preview", **sample}
     try:
-        lead = SubmitLeadRequest.model_validate(sample).model_dump(
-            mode="json", by_alias=True, exclude_none=True
-        )
+        checked = SubmitLeadRequest.model_validate(sample, context={"today": today})
+        lead = checked.model_dump(mode="json", by_alias=True, exclude_none=True)
     except ValidationError as exc:
         details = [f"{d['field']}: {d['message']}" for d in validation_details(exc)]
         return None, {"sample_lead": details}

@@ -29,8 +29,8 @@ from leadflow.kit.csv_writer import csv_chunks, csv_response
 from leadflow.kit.dependencies import ClockDep
 from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.listing import csv_export
-from leadflow.leads.records_listing import LEAD_LISTING
-from leadflow.leads.records_repository import LeadRecordRepository
+from leadflow.leads.records.listing import LEAD_LISTING
+from leadflow.leads.records.repository import LeadRecordRepository
 from leadflow.models import LeadImport, LeadImportStatus
 from leadflow.models.base import new_uuid
 from leadflow.offers.repository import OfferRepository

@@ -12,14 +12,14 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from leadflow.calls.dialing.endpoints import REFUSALS
 from leadflow.companies.repository import CompanyRepository
 from leadflow.db.session import SessionDep
-from leadflow.dialing.endpoints import REFUSALS
 from leadflow.kit import listing
 from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.listing import ListQuery
-from leadflow.leads.records_listing import LEAD_LISTING
-from leadflow.leads.records_repository import LeadRecordRepository
+from leadflow.leads.records.listing import LEAD_LISTING
+from leadflow.leads.records.repository import LeadRecordRepository
 from leadflow.models import Lead, LeadStatus
 from leadflow.schedules.repository import ScheduleRepository
 from leadflow.traffic_sources.repository import TrafficSourceRepository

@@ -37,9 +37,8 @@ from leadflow.users.throttle import (
     start_attempt,
     succeeded,
 )
-from leadflow.web.auth import CsrfDep, web_session
+from leadflow.web.auth import CsrfDep, session_signer, web_session
 from leadflow.web.rendering import page, redirect
-from leadflow.web.session import WebSession
 
 router = APIRouter(include_in_schema=False)
 log = logging.getLogger(__name__)
@@ -144,7 +143,7 @@ async def login(
         UserSessionRepository(db), clock, user_id, settings.session_max_age_seconds
     )
     # A fresh session (and CSRF token) on sign-in: a token planted before it is worth nothing.
-    request.state.web_session = WebSession(token=token, changed=True)
+    request.state.web_session = session_signer(request).new(token)
     return redirect(request, target)
 
 
@@ -155,5 +154,5 @@ async def logout(request: Request, form: CsrfDep, db: SessionDep, clock: ClockDe
     token = web_session(request).token
     if token is not None:
         await end_session(UserSessionRepository(db), token, clock.now())
-    request.state.web_session = WebSession(changed=True)
+    request.state.web_session = session_signer(request).new()
     return redirect(request, "/login")

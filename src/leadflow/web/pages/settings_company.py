@@ -4,7 +4,7 @@ its calls show.
 The values go through :class:`~leadflow.companies.schemas.CompanySettingsUpdate` and
 :func:`~leadflow.companies.service.update_settings`, the one place that decides them. The
 caller ID is not a company column: calls show one of the company's voice numbers, else the
-deployment's ``LEADFLOW_DEFAULT_CALLER_ID`` (see ``dialing/service.py``), so the page shows
+deployment's ``LEADFLOW_DEFAULT_CALLER_ID`` (see ``calls/dialing/service.py``), so the page shows
 which one applies and links to Numbers, where voice numbers are set.
 """
 

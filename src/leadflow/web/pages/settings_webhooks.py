@@ -10,7 +10,7 @@ answer to the POST that made it.
 
 from __future__ import annotations
 
-from typing import Any, get_args
+from typing import Any
 
 from fastapi import APIRouter, Request
 from pydantic import ValidationError
@@ -28,14 +28,14 @@ from leadflow.schedules.repository import ScheduleRepository
 from leadflow.subscriptions import service
 from leadflow.subscriptions.deliveries import DELIVERY_LISTINGS
 from leadflow.subscriptions.repository import SubscriptionRepository, WebhookDeliveryRepository
-from leadflow.subscriptions.schemas import Event, SubscriptionCreate, SubscriptionUpdate
+from leadflow.subscriptions.schemas import SubscriptionCreate, SubscriptionUpdate
 from leadflow.traffic_sources.repository import TrafficSourceRepository
 from leadflow.web.auth import CsrfDep, PageNotFoundError, UserDep, WebUser
 from leadflow.web.form_errors import FieldErrors, from_trackdrive, from_validation
 from leadflow.web.rendering import page, redirect
+from leadflow.webhooks.events import EVENTS
 
 router = APIRouter(include_in_schema=False)
-EVENTS: tuple[str, ...] = get_args(Event)
 # Trigger fields typed in (the others are picked from the company's rows).
 TYPED_TRIGGERS = (
     ("status", "Status"),

@@ -18,7 +18,7 @@ from leadflow.kit import listing
 from leadflow.kit.dependencies import ClockDep
 from leadflow.kit.listing import ListQuery
 from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
-from leadflow.leads.records_repository import LeadRecordRepository
+from leadflow.leads.records.repository import LeadRecordRepository
 from leadflow.models import ContactEvent, LeadStatus
 from leadflow.web.auth import CsrfDep, PageNotFoundError, UserDep, WebUser
 from leadflow.web.rendering import page, redirect

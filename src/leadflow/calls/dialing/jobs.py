@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from leadflow.calls.dialing.repository import prune_dialing_locks
 from leadflow.calls.guards import REDIAL_LOCK
 from leadflow.db.statements import Sql
-from leadflow.dialing.repository import prune_dialing_locks
 from leadflow.worker.context import WorkerContext
 from leadflow.worker.periodic import Housekeeping
 

@@ -10,7 +10,7 @@ from leadflow.channels.simulated import SimulatedVoice
 from leadflow.clock import FrozenClock
 from leadflow.models import Call
 from leadflow.settings import Settings
-from tests.dialing.conftest import PATH, make_call
+from tests.calls.dialing.conftest import PATH, make_call
 from tests.factories import Factory
 from tests.telephony.builders import Builder
 

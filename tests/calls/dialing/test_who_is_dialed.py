@@ -9,7 +9,7 @@ from leadflow.channels.simulated import SimulatedVoice
 from leadflow.clock import FrozenClock
 from leadflow.models import Call, CallEvent, Lead, LeadEvent, LeadStatus
 from leadflow.models.schedule import LEAD_DISTRIBUTION
-from tests.dialing.conftest import distribution, make_call
+from tests.calls.dialing.conftest import distribution, make_call
 from tests.factories import Factory
 from tests.telephony.builders import Builder
 

@@ -20,10 +20,11 @@ from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.listing import ListQueryDep
 from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
 from leadflow.kit.values import parse_time
-from leadflow.leads.records_listing import LEAD_LISTING
-from leadflow.leads.records_repository import LeadRecordRepository
-from leadflow.leads.records_schemas import LeadDetail, LeadEventOut, LeadUpdate
-from leadflow.leads.serializer import LeadOut, serialise_lead
+from leadflow.leads.records.listing import LEAD_LISTING
+from leadflow.leads.records.repository import LeadRecordRepository
+from leadflow.leads.records.schemas import LeadDetail, LeadEventOut, LeadUpdate
+from leadflow.leads.records.service import lead_row, serialised_lead
+from leadflow.leads.serializer import LeadOut
 from leadflow.models import Lead, LeadStatus
 from leadflow.webhooks.lead_events import (
     LEAD_CHANGED,
@@ -45,18 +46,6 @@ async def _load(repo: LeadRecordRepository, ref: str) -> Lead:
     if lead is None:
         raise TrackDriveError.not_found("lead")
     return lead
-
-
-async def _serialised(repo: LeadRecordRepository, lead: Lead) -> dict[str, Any]:
-    contact = await repo.contact(lead.caller_id)
-    flags = {"blocked": contact.blocked, "opt_out": contact.opt_out} if contact else None
-    row = {column.key: getattr(lead, column.key) for column in Lead.__table__.columns}
-    return serialise_lead(
-        row,
-        flags,
-        trackdrive_number_plain=await repo.number_plain(lead.trackdrive_number_id),
-        sms_number_plain=await repo.number_plain(lead.sms_number_id),
-    )
 
 
 @router.get(
@@ -97,7 +86,7 @@ async def show_lead(ref: str, principal: Reader, session: SessionDep) -> Respons
     repo = LeadRecordRepository(session, principal.company_id)
     lead = await _load(repo, ref)
     events = [LeadEventOut.model_validate(event) for event in await repo.events(lead.id)]
-    detail = LeadDetail.model_validate({**await _serialised(repo, lead), "events": events})
+    detail = LeadDetail.model_validate({**await serialised_lead(repo, lead), "events": events})
     return envelope.one("lead", detail)
 
 
@@ -133,8 +122,7 @@ async def _announce(
     transaction (see :mod:`leadflow.webhooks.outbox`)."""
     items = []
     for lead in leads:
-        row = {column.key: getattr(lead, column.key) for column in Lead.__table__.columns}
-        items.append((await _serialised(repo, lead), lead_trigger(row)))
+        items.append((await serialised_lead(repo, lead), lead_trigger(lead_row(lead))))
     await enqueue_events_in_session(repo.session, event, items, company_id=repo.company_id, now=now)
 
 
@@ -208,7 +196,7 @@ async def update_lead(
     if announced is not None:
         await _announce(repo, *announced, now)
     await flush_or_422(session)
-    return envelope.one("lead", LeadOut.model_validate(await _serialised(repo, lead)))
+    return envelope.one("lead", LeadOut.model_validate(await serialised_lead(repo, lead)))
 
 
 @router.delete(
@@ -221,7 +209,7 @@ async def delete_lead(
 ) -> Response:
     repo = LeadRecordRepository(session, principal.company_id)
     lead = await _load(repo, ref)
-    out = LeadOut.model_validate(await _serialised(repo, lead))
+    out = LeadOut.model_validate(await serialised_lead(repo, lead))
     if lead.status in LeadStatus.LIVE:
         await _announce(repo, LEAD_ENDED, [lead], clock.now())
     await repo.delete(lead)

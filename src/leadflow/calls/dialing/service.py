@@ -23,12 +23,12 @@ from pydantic import ValidationError
 
 from leadflow.cadence.dispatch import Sent, record_sent
 from leadflow.calls import guards
+from leadflow.calls.dialing import repository
+from leadflow.calls.dialing.schemas import MakeCallParams
 from leadflow.channels.protocol import OutboundCall
 from leadflow.contacts import repository as contacts
 from leadflow.db.statements import Row, Sql
 from leadflow.db.time_locks import take_time_lock, use_rate_slot
-from leadflow.dialing import repository
-from leadflow.dialing.schemas import MakeCallParams
 from leadflow.distributions.matching import routing_data
 from leadflow.distributions.repository import resolve_route
 from leadflow.dnc.checks import shared_list_hits

@@ -9,7 +9,7 @@ import httpx
 
 from leadflow.channels.simulated import SimulatedVoice
 from leadflow.models import Call, Lead
-from tests.dialing.conftest import make_call, set_calls_per_second
+from tests.calls.dialing.conftest import make_call, set_calls_per_second
 from tests.factories import Factory
 from tests.telephony.builders import Builder
 

@@ -8,10 +8,10 @@ from datetime import timedelta
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from leadflow.calls.dialing.jobs import PruneDialingLocks
 from leadflow.clock import FrozenClock
-from leadflow.dialing.jobs import PruneDialingLocks
 from leadflow.models import RateWindow, TimeLock
-from tests.dialing.conftest import add
+from tests.calls.dialing.conftest import add
 from tests.factories import Factory
 
 

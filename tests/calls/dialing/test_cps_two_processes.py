@@ -18,7 +18,7 @@ from leadflow.clock import SystemClock
 from leadflow.db.engine import create_engine
 from leadflow.db.session import make_sessionmaker
 from leadflow.models import Call
-from tests.dialing.conftest import PATH, set_calls_per_second
+from tests.calls.dialing.conftest import PATH, set_calls_per_second
 from tests.factories import Factory
 from tests.support.server import ServerProcess
 

@@ -15,11 +15,11 @@ from starlette.datastructures import State
 
 from leadflow.cadence.dispatch import send_all
 from leadflow.cadence.effects import PlaceCall
+from leadflow.calls.dialing.repository import dialing_lock_key
+from leadflow.calls.dialing.schemas import MakeCallParams
+from leadflow.calls.dialing.service import DecidedCall, DialContext, decide_call, record_answer
 from leadflow.db.group_commit import GroupCommitter
 from leadflow.db.statements import Sql
-from leadflow.dialing.repository import dialing_lock_key
-from leadflow.dialing.schemas import MakeCallParams
-from leadflow.dialing.service import DecidedCall, DialContext, decide_call, record_answer
 from leadflow.models import Call
 from leadflow.settings import Settings
 from leadflow.worker.context import WorkerContext

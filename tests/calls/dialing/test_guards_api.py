@@ -10,7 +10,7 @@ from leadflow.channels.simulated import SimulatedVoice
 from leadflow.clock import FrozenClock
 from leadflow.models import Call, Lead, LeadStatus
 from leadflow.models.schedule import LEAD_DISTRIBUTION
-from tests.dialing.conftest import distribution, make_call, set_calls_per_second
+from tests.calls.dialing.conftest import distribution, make_call, set_calls_per_second
 from tests.factories import Factory
 from tests.telephony.builders import Builder
 

@@ -1,6 +1,6 @@
 """``POST /api/v1/schedules/make_call``: dial one lead now, through the guards, once.
 
-Parse, then :func:`leadflow.dialing.flow.place_call`: decide in one group-committed unit,
+Parse, then :func:`leadflow.calls.dialing.flow.place_call`: decide in one group-committed unit,
 dial only after that commit, write the provider's answer, answer with the call. A refused
 call writes nothing and dials nothing.
 """
@@ -13,9 +13,9 @@ from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
 from leadflow.calls import guards
+from leadflow.calls.dialing.flow import place_call
+from leadflow.calls.dialing.schemas import MakeCallBody, MakeCallEnvelope, parse_make_call
 from leadflow.calls.serializer import serialise_call
-from leadflow.dialing.flow import place_call
-from leadflow.dialing.schemas import MakeCallBody, MakeCallEnvelope, parse_make_call
 from leadflow.kit import envelope
 from leadflow.kit.auth import WRITE, Principal, require
 from leadflow.kit.envelope import TrackDriveErrorBody
