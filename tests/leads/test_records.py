@@ -194,6 +194,25 @@ async def test_opting_out_a_lead_ends_every_live_lead_of_the_number(
     assert (contact.number, contact.opt_out) == (CALLER, True)
 
 
+async def test_an_opt_out_is_not_lifted_by_editing_the_lead(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    tenant = await factory.tenant()
+    lead = await _lead(factory, tenant)
+    path = f"/api/v1/leads/{lead.id}"
+    await client.put(path, json={"opt_out": True}, headers=tenant.auth)
+
+    refused = await client.put(path, json={"opt_out": False}, headers=tenant.auth)
+    unchanged = await client.put(path, json={"opt_out": True}, headers=tenant.auth)
+
+    assert refused.status_code == 422
+    assert "caller_opt_in" in refused.json()["errors"]["opt_out"][0]
+    assert unchanged.status_code == 200
+    async with factory.sessionmaker() as session:
+        contact = (await session.scalars(select(Contact))).one()
+    assert contact.opt_out is True
+
+
 async def test_unblocking_a_blocked_lead_clears_the_contact_but_the_lead_stays_ended(
     client: httpx.AsyncClient, factory: Factory
 ) -> None:

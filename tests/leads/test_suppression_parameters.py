@@ -80,13 +80,18 @@ async def test_unblock_contact_with_the_companys_credentials_works(
     assert await stored.event_kinds(lead["id"]) == ["created", "contact_unblocked"]
 
 
-async def test_unblock_contact_also_lifts_an_opt_out(
+async def test_unblock_contact_leaves_an_opt_out_in_force(
     publisher: Publisher, tenant: Tenant, stored: Stored
 ) -> None:
+    """An opt-out is the consumer's own request: unblocking lifts only a block."""
     await publisher.lead(caller_id=CALLER)
     await publisher.post(f"/{CALLER[1:]}/caller_opt_out", method="PUT")
     lead = await publisher.lead(caller_id=CALLER, unblock_contact="yes", headers=tenant.auth)
-    assert (lead["status"], lead["opt_out"]) == ("scheduled", False)
+    assert lead["opt_out"] is True
+    assert lead["status"] != "scheduled"
+    contact = await stored.contact(CALLER)
+    assert contact is not None
+    assert contact.opt_out
 
 
 async def test_unblock_contact_needs_permission_to_write_leads(

@@ -162,11 +162,10 @@ def _apply_contact_flags(
             params.caller_id,
             ctx.now,
             blocked=False,
-            opt_out=False,
             blocked_at=None,
-            opt_out_at=None,
         )
-        state.update(blocked=False, opt_out=False)
+        # An opt-out is the consumer's own request: only START or a recorded opt-in lifts it.
+        state.update(blocked=False)
         events.append(("contact_unblocked", {}))
     if params.blocked and not state["blocked"]:
         contacts.set_contact_state(

@@ -141,8 +141,15 @@ async def _apply_contact_state(
         await repo.set_contact_state(lead.caller_id, now, blocked=False, blocked_at=None)
         repo.add_event(lead, "contact_unblocked", {"by": "lead_update"}, now)
     if wanted.get("opt_out") is False:
-        await repo.set_contact_state(lead.caller_id, now, opt_out=False, opt_out_at=None)
-        repo.add_event(lead, "contact_opted_in", {"by": "lead_update"}, now)
+        contact = await repo.contact(lead.caller_id)
+        if contact is not None and contact.opt_out:
+            # The consumer's own request: lifted by their START reply, or by an operator's
+            # opt-in with a reason (kept on the number's history), never by a field edit.
+            raise TrackDriveError.field(
+                "opt_out",
+                "can only be lifted by the consumer's START reply or by POST "
+                "/api/v1/contacts/:caller_id/caller_opt_in with a reason",
+            )
     if wanted.get("opt_out"):
         await repo.set_contact_state(lead.caller_id, now, opt_out=True, opt_out_at=now)
     if wanted.get("blocked"):
