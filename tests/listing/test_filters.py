@@ -82,6 +82,50 @@ async def test_an_unknown_parameter_is_refused_by_name(
     assert answer.json()["errors"] == {"traffic_source": ["unknown parameter"]}
 
 
+# Endpoints that are not listings but read query parameters of their own.
+OTHER_GETS = ("/api/v1/tokens", "/api/v1/calls/stats")
+
+
+@pytest.mark.parametrize("path", OTHER_GETS)
+async def test_other_gets_refuse_an_unknown_parameter_and_keep_their_own(
+    client: httpx.AsyncClient, factory: Factory, path: str
+) -> None:
+    tenant = await factory.tenant()
+
+    misspelt = await client.get(path, params={"group": "sub_id"}, headers=tenant.auth)
+    accepted = await client.get(path, headers=tenant.auth)
+
+    assert misspelt.status_code == 422, misspelt.text
+    assert misspelt.json()["errors"] == {"group": ["unknown parameter"]}
+    assert accepted.status_code == 200, accepted.text
+
+
+async def test_call_stats_still_read_their_documented_parameters(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    tenant = await factory.tenant()
+    params = {"group_by": "sub_id", "stat": "count", "created_at_from": "2026-01-01"}
+
+    answer = await client.get("/api/v1/calls/stats", params=params, headers=tenant.auth)
+
+    assert answer.status_code == 200, answer.text
+
+
+@pytest.mark.parametrize("path", ["/api/v1/campaigns", "/api/v1/field_library"])
+async def test_leadsail_reads_refuse_an_unknown_parameter(
+    client: httpx.AsyncClient, factory: Factory, path: str
+) -> None:
+    tenant = await factory.tenant()
+
+    misspelt = await client.get(path, params={"campaignId": "x"}, headers=api_key(tenant))
+    accepted = await client.get(path, headers=api_key(tenant))
+
+    assert misspelt.status_code == 422, misspelt.text
+    assert misspelt.json()["success"] is False
+    assert "campaignId" in misspelt.text
+    assert accepted.status_code == 200, accepted.text
+
+
 @pytest.mark.parametrize("path", LISTS)
 async def test_the_listing_parameters_stay_accepted(
     client: httpx.AsyncClient, factory: Factory, path: str

@@ -24,6 +24,7 @@ from leadflow.kit.auth import READ, WRITE, Principal, require
 from leadflow.kit.dependencies import ClockDep
 from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.listing import TIME_HELP, ListQueryDep
+from leadflow.kit.query_params import declared_params_only
 from leadflow.kit.values import parse_bool, parse_time
 from leadflow.models import Call
 
@@ -119,6 +120,7 @@ async def list_calls(
 @router.get(
     "/stats",
     summary="Call stats",
+    dependencies=[Depends(declared_params_only)],
     **envelope.documented("stats", StatRow, plural=True),
 )
 async def call_stats(

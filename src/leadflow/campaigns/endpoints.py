@@ -20,9 +20,15 @@ from leadflow.kit.auth import READ, WRITE, Principal, require_api_key
 from leadflow.kit.dependencies import ClockDep, SettingsDep
 from leadflow.kit.errors import LeadSailError
 from leadflow.kit.leadsail import LeadSailRoute, documented, success
+from leadflow.kit.query_params import leadsail_declared_params_only
 from leadflow.models import Campaign
 
-router = APIRouter(prefix="/api/v1", tags=["campaigns"], route_class=LeadSailRoute)
+router = APIRouter(
+    prefix="/api/v1",
+    tags=["campaigns"],
+    route_class=LeadSailRoute,
+    dependencies=[Depends(leadsail_declared_params_only)],
+)
 Reader = Annotated[Principal, Depends(require_api_key("campaigns", READ))]
 Writer = Annotated[Principal, Depends(require_api_key("campaigns", WRITE))]
 JsonObject = Annotated[dict[str, Any], Body()]

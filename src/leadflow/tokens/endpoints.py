@@ -11,10 +11,13 @@ from leadflow.db.session import SessionDep
 from leadflow.kit import envelope
 from leadflow.kit.auth import READ, Principal, require
 from leadflow.kit.errors import TrackDriveError
+from leadflow.kit.query_params import declared_params_only
 from leadflow.tokens.repository import TokenRepository
 from leadflow.tokens.schemas import TokenCount
 
-router = APIRouter(prefix="/api/v1/tokens", tags=["tokens"])
+router = APIRouter(
+    prefix="/api/v1/tokens", tags=["tokens"], dependencies=[Depends(declared_params_only)]
+)
 Reader = Annotated[Principal, Depends(require("tokens", READ))]
 LISTED = envelope.documented("tokens", TokenCount, plural=True)
 
