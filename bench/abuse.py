@@ -340,7 +340,8 @@ def start_server(database_url: str, port: int) -> subprocess.Popen[bytes]:
 
 def main() -> None:
     bench_started = time.monotonic()
-    with tempfile.TemporaryDirectory() as directory:
+    # The server's worker may still be closing its SQLite files as the directory goes.
+    with tempfile.TemporaryDirectory(ignore_cleanup_errors=True) as directory:
         database_url = f"sqlite:///{Path(directory) / 'abuse.db'}"
         a = json.loads(leadflow(["companies", "create", "--name", "A", "--json"], database_url))
         b = json.loads(leadflow(["companies", "create", "--name", "B", "--json"], database_url))
