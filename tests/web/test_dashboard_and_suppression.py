@@ -50,6 +50,25 @@ async def test_the_dashboard_counts_todays_leads_by_schedule_and_source(
     assert html.count(">created</td>") == 4
 
 
+async def test_an_archived_source_keeps_its_name_in_todays_counts(
+    browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    schedule = await factory.schedule(signed_in.tenant)
+    source = await factory.traffic_source(signed_in.tenant, name="Old publisher")
+    await _post_lead(
+        browser, schedule.leads_api_key, "+18004506700", traffic_source_id=str(source.id)
+    )
+    archived = await browser.delete(
+        f"/api/v1/traffic_sources/{source.id}", headers=signed_in.tenant.auth
+    )
+    assert archived.status_code in (200, 204), archived.text
+
+    html = (await browser.get("/")).text
+
+    assert "<td>Old publisher</td><td>1</td>" in html
+    assert "no traffic source" not in html
+
+
 async def test_the_dashboard_shows_only_the_users_company(
     browser: httpx.AsyncClient, signed_in: Person, factory: Factory
 ) -> None:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import Select
+from sqlalchemy import Select, select
 
 from leadflow.db.repository import CompanyRepository
 from leadflow.models import TrafficSource
@@ -24,6 +24,13 @@ class TrafficSourceRepository(CompanyRepository[TrafficSource]):
         """The source (archived or not) that already answers to this publisher id."""
         stmt = self.scoped().where(TrafficSource.user_traffic_source_id == user_traffic_source_id)
         return (await self.session.scalars(stmt.limit(1))).first()
+
+    async def names(self) -> dict[int, str]:
+        """Every source's name, archived ones too: counts of past leads keep their source."""
+        stmt = select(TrafficSource.id, TrafficSource.name).where(
+            TrafficSource.company_id == self.company_id
+        )
+        return {row.id: row.name for row in await self.session.execute(stmt)}
 
     async def list(self, limit: int = 500) -> Sequence[TrafficSource]:
         """What the web app's list and pickers offer: active sources only, by id."""

@@ -58,7 +58,7 @@ async def dashboard(request: Request, user: UserDep, db: SessionDep, clock: Cloc
     today = start_of_day(now, zone)
     reads = WebRepository(db, user.company_id)
     schedules = {s.id: s.name for s in await ScheduleRepository(db, user.company_id).list()}
-    sources = {s.id: s.name for s in await TrafficSourceRepository(db, user.company_id).list()}
+    sources = await TrafficSourceRepository(db, user.company_id).names()
     by_schedule = [
         (schedules.get(key, "no schedule (offer data)"), count)
         for key, count in await reads.leads_since_by(today, Lead.schedule_id)
