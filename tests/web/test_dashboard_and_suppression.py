@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, date, datetime
+from zoneinfo import ZoneInfo
 
 import httpx
 from fastapi import FastAPI
@@ -10,7 +11,7 @@ from sqlalchemy import select
 
 from leadflow.clock import FrozenClock
 from leadflow.models import Contact, Lead
-from leadflow.web.chart import hourly_counts
+from leadflow.web.pages.dashboard import daily_points
 from tests.factories import Factory
 from tests.web.conftest import Person, post_form
 
@@ -23,10 +24,18 @@ async def _post_lead(client: httpx.AsyncClient, token: str, caller: str, **extra
     return int(answer.json()["lead"]["id"])
 
 
-def test_hourly_counts_put_each_lead_in_its_hour() -> None:
-    start = FrozenClock().now()
-    times = [start, start + timedelta(minutes=59), start + timedelta(hours=2), start - timedelta(1)]
-    assert hourly_counts(times, start, 3) == [2, 0, 1]
+def test_daily_points_count_each_lead_on_its_day_in_the_companys_zone() -> None:
+    zone = ZoneInfo("America/New_York")
+    first = date(2026, 3, 2)
+    times = [
+        datetime(2026, 3, 2, 4, 59, tzinfo=UTC),  # 23:59 on the 1st in New York: not counted
+        datetime(2026, 3, 2, 5, 0, tzinfo=UTC),  # midnight of the 2nd in New York
+        datetime(2026, 3, 3, 4, 0, tzinfo=UTC),  # still the 2nd in New York
+        datetime(2026, 3, 8, 12, 0, tzinfo=UTC),
+    ]
+    points = daily_points(times, first, zone)
+    assert [int(p.value) for p in points] == [2, 0, 0, 0, 0, 0, 1]
+    assert points[0].label == "Mon 02 Mar"
 
 
 async def test_the_dashboard_counts_todays_leads_by_schedule_and_source(
@@ -45,8 +54,9 @@ async def test_the_dashboard_counts_todays_leads_by_schedule_and_source(
     assert '<div class="stat"><strong>3</strong> leads</div>' in html
     assert "<td>Morning callers</td><td>3</td>" in html
     assert "<td>Facebook</td><td>3</td>" in html
-    assert "4 leads in the last 7 days; the busiest hour had 3." in html
+    assert "4 leads in the last 7 days; the busiest day" in html
     assert html.count("<rect ") == 2
+    assert html.count('text-anchor="middle"') == 2  # each bar carries its count
     assert html.count(">created</td>") == 4
 
 

@@ -80,7 +80,7 @@ def test_a_marketer_reads_money_by_publisher_and_drills_into_sub_ids(
         sign_in(page, base)
 
         show(page, f"{base}/", "dashboard-chart")
-        assert page.locator("svg.chart title").first.text_content() == "Leads per hour, last 7 days"
+        assert page.locator("svg.chart title").first.text_content() == "Leads per day, last 7 days"
 
         show(page, f"{base}/reports?preset=today&group_by=traffic_source", "reports")
         table = page.locator("table.report")

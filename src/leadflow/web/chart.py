@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 
 WIDTH = 480
 HEIGHT = 200
@@ -20,16 +19,6 @@ BOTTOM = 22
 TOP = 10
 TICKS = 5
 ROW = 40
-
-
-def hourly_counts(times: Sequence[datetime], start: datetime, hours: int) -> list[int]:
-    """How many of ``times`` fall in each hour from ``start`` (UTC, on the hour)."""
-    counts = [0] * hours
-    for moment in times:
-        index = int((moment - start).total_seconds() // 3600)
-        if 0 <= index < hours:
-            counts[index] += 1
-    return counts
 
 
 @dataclass(frozen=True)
@@ -51,6 +40,8 @@ class Bar:
     width: float
     height: float
     label: str
+    shown: str = ""
+    """The value written above the bar, on charts with few enough bars to leave it room."""
 
 
 @dataclass(frozen=True)
@@ -87,6 +78,10 @@ class BarChart:
     description: str
 
 
+# Up to this many bars, each carries its value, so the axis need not be read.
+LABELLED_BARS = 31
+
+
 def series_chart(
     points: Sequence[Point], title: str, unit: str, description: str | None = None
 ) -> SeriesChart:
@@ -104,6 +99,7 @@ def series_chart(
                 width=max(0.8, step * 0.85),
                 height=max(0.0, height),
                 label=f"{point.label}: {point.shown} {unit}",
+                shown=point.shown if len(points) <= LABELLED_BARS else "",
             )
         )
     every = max(1, -(-len(points) // TICKS))

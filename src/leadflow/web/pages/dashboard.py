@@ -1,9 +1,11 @@
 """The dashboard: today's leads by schedule and traffic source, today's calls, the last 20
-events and leads per hour over seven days. "Today" starts at midnight in the company's zone."""
+events and leads per day over seven days. "Today" starts at midnight in the company's zone."""
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections import Counter
+from collections.abc import Sequence
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from fastapi import APIRouter, Request
@@ -17,12 +19,12 @@ from leadflow.models import Lead
 from leadflow.schedules.repository import ScheduleRepository
 from leadflow.traffic_sources.repository import TrafficSourceRepository
 from leadflow.web.auth import UserDep
-from leadflow.web.chart import Point, hourly_counts, series_chart
+from leadflow.web.chart import Point, series_chart
 from leadflow.web.rendering import page
 from leadflow.web.repository import WebRepository
 
 router = APIRouter(include_in_schema=False)
-HOURS = 7 * 24
+DAYS = 7
 
 
 def _zone(name: str | None) -> ZoneInfo:
@@ -37,14 +39,15 @@ def start_of_day(now: datetime, zone: ZoneInfo) -> datetime:
     return local.replace(hour=0, minute=0, second=0, microsecond=0).astimezone(now.tzinfo)
 
 
-def hourly_points(counts: list[int], start: datetime, zone: ZoneInfo) -> list[Point]:
-    """One point per hour, labelled in the company's zone (the same chart as Reports)."""
+def daily_points(times: Sequence[datetime], first_day: date, zone: ZoneInfo) -> list[Point]:
+    """One bar per day of the company's calendar (seven readable bars, each with its count,
+    where 168 hourly ones were a few pixels wide on a phone)."""
+    per_day = Counter(moment.astimezone(zone).date() for moment in times)
     points = []
-    for index, count in enumerate(counts):
-        local = (start + timedelta(hours=index)).astimezone(zone)
-        points.append(
-            Point(f"{local:%a %d %H}:00", float(count), str(count), tick=f"{local:%a %H}h")
-        )
+    for index in range(DAYS):
+        day = first_day + timedelta(days=index)
+        count = per_day.get(day, 0)
+        points.append(Point(f"{day:%a %d %b}", float(count), str(count), tick=f"{day:%a %d}"))
     return points
 
 
@@ -68,8 +71,10 @@ async def dashboard(request: Request, user: UserDep, db: SessionDep, clock: Cloc
         for key, count in await reads.leads_since_by(today, Lead.traffic_source_id)
     ]
     placed, connected = await reads.calls_since(today)
-    chart_start = now.replace(minute=0, second=0, microsecond=0) - timedelta(hours=HOURS - 1)
-    counts = hourly_counts(await reads.lead_times_since(chart_start), chart_start, HOURS)
+    first_day = today.astimezone(zone).date() - timedelta(days=DAYS - 1)
+    chart_start = datetime.combine(first_day, time(), zone).astimezone(UTC)
+    points = daily_points(await reads.lead_times_since(chart_start), first_day, zone)
+    busiest = max(points, key=lambda point: point.value)
     return page(
         request,
         "dashboard.html",
@@ -81,10 +86,11 @@ async def dashboard(request: Request, user: UserDep, db: SessionDep, clock: Cloc
         calls_connected=connected,
         events=await reads.recent_events(20),
         chart=series_chart(
-            hourly_points(counts, chart_start, zone),
-            "Leads per hour, last 7 days",
+            points,
+            "Leads per day, last 7 days",
             "leads",
-            f"{sum(counts)} leads in the last 7 days; the busiest hour had {max(counts)}.",
+            f"{sum(int(p.value) for p in points)} leads in the last 7 days; the busiest day "
+            f"({busiest.label}) had {busiest.shown}.",
         ),
         zone=zone.key,
         dnc_warning=dnc_warning,
