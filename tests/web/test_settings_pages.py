@@ -39,6 +39,25 @@ async def test_the_company_time_zone_and_budget_are_saved_and_times_follow_the_z
     assert "Times are shown in Europe/Berlin." in shown.text
 
 
+async def test_a_leads_times_are_shown_in_the_companys_zone_and_follow_a_change(
+    browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    schedule = await factory.schedule(signed_in.tenant)
+    posted = await browser.post(
+        "/api/v1/leads", params={"lead_token": schedule.leads_api_key, "caller_id": "+18004506787"}
+    )
+    lead_id = posted.json()["lead"]["id"]
+    assert posted.json()["lead"]["created_at"].startswith("2026-01-05T15:00:00")  # UTC
+
+    in_new_york = (await browser.get(f"/leads/{lead_id}")).text
+    url = "/settings/company"
+    await post_form(browser, url, url, {"time_zone": "Europe/Berlin", "calls_per_second": "3"})
+    in_berlin = (await browser.get(f"/leads/{lead_id}")).text
+
+    assert "<dd>2026-01-05 10:00:00 EST</dd>" in in_new_york
+    assert "<dd>2026-01-05 16:00:00 CET</dd>" in in_berlin
+
+
 async def test_a_bad_zone_and_budget_are_refused_next_to_their_fields(
     app: FastAPI, browser: httpx.AsyncClient, signed_in: Person
 ) -> None:
