@@ -52,8 +52,8 @@ async def test_the_dashboard_counts_todays_leads_by_schedule_and_source(
         )
     html = (await browser.get("/")).text
     assert '<div class="stat"><strong>3</strong> leads</div>' in html
-    assert "<td>Morning callers</td><td>3</td>" in html
-    assert "<td>Facebook</td><td>3</td>" in html
+    assert '<td data-label="Schedule">Morning callers</td><td data-label="Leads">3</td>' in html
+    assert '<td data-label="Traffic source">Facebook</td><td data-label="Leads">3</td>' in html
     assert "4 leads in the last 7 days; the busiest day" in html
     assert html.count("<rect ") == 2
     assert html.count('text-anchor="middle"') == 2  # each bar carries its count
@@ -75,7 +75,7 @@ async def test_an_archived_source_keeps_its_name_in_todays_counts(
 
     html = (await browser.get("/")).text
 
-    assert "<td>Old publisher</td><td>1</td>" in html
+    assert '<td data-label="Traffic source">Old publisher</td><td data-label="Leads">1</td>' in html
     assert "no traffic source" not in html
 
 

@@ -23,10 +23,13 @@ from leadflow.settings import Settings
 from tests.support.browser import EMAIL, LAPTOP, PASSWORD, PHONE, show, sign_in
 from tests.support.cli import run_leadflow
 from tests.support.server import ServerProcess
+from tests.support.telephony import twilio_signature
 
 playwright = pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.slow
+
+TWILIO_AUTH_TOKEN = "every-page-auth-token"
 
 
 def web_pages() -> list[str]:
@@ -41,6 +44,7 @@ def web_pages() -> list[str]:
             and route.endpoint.__module__.startswith("leadflow.web")
             and "GET" in route.methods
             and context.path not in ("/logout",)
+            and not context.path.endswith(".csv")  # a download, not a page
         ):
             paths.add(context.path)
     return sorted(paths)
@@ -49,10 +53,16 @@ def web_pages() -> list[str]:
 class Site:
     """A running server with a marketer and one of each row a page may need."""
 
-    def __init__(self, process: ServerProcess, keys: tuple[str, str]) -> None:
+    def __init__(self, process: ServerProcess, company: dict[str, Any], folder: Path) -> None:
+        keys = (company["public_key"], company["private_key"])
         self.process = process
+        self.company_id = str(company["id"])
+        self.folder = folder
         self.base_url = process.base_url
         self.http = httpx.Client(base_url=process.base_url, auth=keys, timeout=30)
+        self.leadsail = httpx.Client(
+            base_url=process.base_url, headers={"X-API-Key": ".".join(keys)}, timeout=30
+        )
         self.ids: dict[str, str] = {}
 
     def create(self, path: str, root: str, body: dict[str, Any]) -> dict[str, Any]:
@@ -113,13 +123,84 @@ class Site:
             params={"lead_token": schedule["leads_api_key"]},
         )
         assert opted.status_code == 200, opted.text
+        subscription = self.create(
+            "/api/v1/subscriptions",
+            "subscription",
+            {"target_url": "https://hooks.example.com/new-leads", "event": "new_lead"},
+        )
+        key = self.create(
+            "/api/v1/api_keys", "api_key", {"name": "reporting", "permissions": {"*": ["read"]}}
+        )
+        colleague = json.loads(
+            run_leadflow(
+                self.process.database_url, "users", "create", "--company", self.company_id,
+                "--email", "colleague@example.com", "--password", PASSWORD, "--json",
+            ).stdout
+        )  # fmt: skip
+        campaign, submitted = self.campaign_and_submission()
         self.ids = {
+            "call_id": self.inbound_call(caller="+18004506787", to=number["number"]),
             "schedule_id": str(schedule["id"]),
             "offers.ref": str(offer["id"]),
             "traffic_sources.ref": str(source["id"]),
             "numbers.ref": str(number["id"]),
             "leads.ref": str(lead.json()["lead"]["id"]),
+            "campaigns.ref": campaign,
+            "lead_uuid": submitted,
+            "imports.ref": self.imported(schedule["leads_api_key"]),
+            "subscription_id": str(subscription["id"]),
+            "key_id": str(key["id"]),
+            "user_id": str(colleague["id"]),
         }
+
+    def campaign_and_submission(self) -> tuple[str, str]:
+        """A LeadSail campaign (its buyer refuses every connection) and a lead submitted to it."""
+        made = self.leadsail.post(
+            "/api/v1/campaigns",
+            json={
+                "name": "Auto buyer",
+                "code": "auto",
+                "endpoint": {"url": "https://buyer.invalid/leads"},
+            },
+        )
+        assert made.status_code == 201, made.text
+        sent = self.leadsail.post(
+            "/api/v1/leads/submit",
+            json={
+                "campaignId": "auto",
+                "firstName": "Jane",
+                "lastName": "Smith",
+                "email": "jane@example.com",
+                "phone": "+15559876543",
+                "isTest": True,
+            },
+        )
+        assert sent.status_code in (200, 201), sent.text
+        return str(made.json()["data"]["id"]), str(sent.json()["leadId"])
+
+    def imported(self, lead_token: str) -> str:
+        """A finished CSV import, run by the CLI, which names its page."""
+        csv_file = self.folder / "leads.csv"
+        csv_file.write_text("Phone,first_name\n+18004506790,Grace\nnot-a-phone,Bad\n")
+        done = run_leadflow(
+            self.process.database_url, "leads", "import", str(csv_file),
+            "--lead-token", lead_token, "--map", "Phone=caller_id",
+        )  # fmt: skip
+        named = re.search(r"/imports/([0-9a-f-]{36})", done.stderr)
+        assert named, done.stderr
+        return named.group(1)
+
+    def inbound_call(self, caller: str, to: str) -> str:
+        """A call as the provider reports one ringing in: the only way a call is made
+        whatever the hour (make_call keeps to the lead's calling hours)."""
+        voice = "/api/v1/telephony/twilio/voice"
+        form = {"From": caller, "To": to, "CallSid": "CA-every-page", "CallStatus": "ringing"}
+        signature = twilio_signature(TWILIO_AUTH_TOKEN, f"{self.base_url}{voice}", form)
+        rung = self.http.post(voice, data=form, headers={"X-Twilio-Signature": signature})
+        assert rung.status_code == 200, rung.text
+        calls = self.http.get("/api/v1/calls")
+        assert calls.status_code == 200, calls.text
+        return str(calls.json()["calls"][0]["id"])
 
     def fill(self, path: str) -> str:
         """``/leads/{ref}`` → ``/leads/7``; a page needing a row no one made fails by name."""
@@ -131,7 +212,7 @@ class Site:
             assert found, f"{path} needs a {name}: make one in Site.make_rows"
             return found
 
-        return re.sub(r"\{(\w+)\}", value, path)
+        return re.sub(r"\{(\w+)(?::\w+)?\}", value, path)
 
 
 @pytest.fixture(scope="module")
@@ -145,10 +226,10 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
         url, "users", "create", "--company", str(company["id"]),
         "--email", EMAIL, "--password", PASSWORD,
     )  # fmt: skip
-    process = ServerProcess(url, folder)
+    process = ServerProcess(url, folder, env={"LEADFLOW_TWILIO_AUTH_TOKEN": TWILIO_AUTH_TOKEN})
     process.start()
     try:
-        made = Site(process, (company["public_key"], company["private_key"]))
+        made = Site(process, company, folder)
         made.make_rows()
         yield made
     finally:

@@ -28,6 +28,7 @@ Resource = Literal[
     "api_keys",
     "campaigns",
     "reports",
+    "dnc",
 ]
 RESOURCES: tuple[str, ...] = tuple(r for r in get_args(Resource) if r != EVERY_RESOURCE)
 

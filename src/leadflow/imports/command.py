@@ -140,6 +140,8 @@ async def _run(
             console.print("note: the file is not UTF-8; it was read as Latin-1")
         if resumed:
             console.print(f"resuming after row {start.rows_done} of {start.total}")
+        if not dry_run:
+            console.print(f"its page in the web app: /imports/{record.uuid}")
         dry_errors = flow.RejectedFile(out, layout.header)
         bar = Progress(
             TextColumn("dry run" if dry_run else "importing"),
