@@ -57,12 +57,12 @@ def page_script(blocks: list[str], setup: str = "") -> str:
 
 
 def test_a_variable_set_in_one_block_is_there_in_the_next_and_a_failure_stops_the_page() -> None:
-    blocks = ["LEAD_ID=$(echo 42)\n", 'test "$LEAD_ID" = 42\nfalse\n', "echo never\n"]
+    blocks = ["LEAD_ID=$(echo 42)\n", 'test "$LEAD_ID" = 42\n', "false\n", "echo never\n"]
     result = subprocess.run(
         ["bash", "-c", page_script(blocks)], capture_output=True, text=True, check=False
     )
     assert result.returncode == 1
-    assert result.stderr.splitlines()[-1] == f"{BLOCK_START}2"
+    assert result.stderr.splitlines()[-1] == f"{BLOCK_START}3"
     assert "never" not in result.stdout
 
 
