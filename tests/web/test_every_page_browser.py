@@ -245,12 +245,31 @@ SCROLLING_BOXES = """
   .map((el) => el.tagName.toLowerCase() + (el.className ? "." + el.className : ""))
 """
 
+# A button squeezed onto the line of a field it submits reads as part of that field; the
+# buttons sit under the fields. Reported as "form action: button text beside field name".
+SQUEEZED_BUTTONS = """
+[...document.querySelectorAll("form button, form input[type=submit]")].flatMap((button) => {
+  const b = button.getBoundingClientRect();
+  if (!b.width) return [];
+  return [...button.form.querySelectorAll("input:not([type=hidden]):not([type=checkbox])"
+      + ":not([type=radio]):not([type=submit]), select, textarea")]
+    .filter((field) => {
+      const f = field.getBoundingClientRect();
+      return f.width && f.top < b.bottom - 2 && b.top < f.bottom - 2;
+    })
+    .map((field) => `${button.form.getAttribute("action") || "(this page)"}: `
+      + `"${button.textContent.trim()}" beside ${field.name}`);
+})
+"""
+
 
 def _name(path: str) -> str:
     return "every-page/" + (re.sub(r"[^a-z0-9]+", "-", path.lower()).strip("-") or "dashboard")
 
 
-def test_no_page_scrolls_sideways_at_390_or_1280_px(chromium: Path, site: Site) -> None:
+def test_no_page_scrolls_sideways_or_squeezes_a_button_beside_a_field_at_390_or_1280_px(
+    chromium: Path, site: Site
+) -> None:
     pages = web_pages()
     assert len(pages) >= 14
     with playwright.sync_playwright() as driver:
@@ -270,6 +289,9 @@ def test_no_page_scrolls_sideways_at_390_or_1280_px(chromium: Path, site: Site) 
                 inner = page.evaluate(SCROLLING_BOXES)
                 if inner:
                     overflows.append(f"{url} at {size['width']} px scrolls inside {inner}")
+                squeezed = page.evaluate(SQUEEZED_BUTTONS)
+                if squeezed:
+                    overflows.append(f"{url} at {size['width']} px: {squeezed}")
 
         look(f"{site.base_url}/login", "every-page/login")
         sign_in(page, site.base_url)
