@@ -1,9 +1,10 @@
 """The LeadSail half in a real browser (Debian's Chromium, headless, driven by Playwright)
 against a real ``leadflow serve``: create a campaign that delivers to a buyer on loopback (a
 real HTTP server), preview its payload, send it a test lead and read the request and the
-buyer's answer, submit a lead through the API and watch it be rejected on the lead page, then
-repost it and watch it deliver. Every page is shown at 390 and 1280 px (no sideways scroll)
-and kept as a screenshot under var/test-artifacts/web/."""
+buyer's answer, submit a lead through the API (``X-API-Key``) and watch it deliver on the lead
+page, submit another that the buyer rejects, then repost it and watch it deliver. Every page is
+shown at 390 and 1280 px (no sideways scroll) and kept as a screenshot under
+var/test-artifacts/web/."""
 
 from __future__ import annotations
 
@@ -26,6 +27,8 @@ playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = [pytest.mark.slow, pytest.mark.engines("sqlite")]
 
 ACCEPTED = Answer(200, '{"status": "success", "leadId": "B-100"}')
+# Slow enough that the lead page is seen while the pipeline still works on the lead.
+SLOWLY_ACCEPTED = Answer(200, '{"status": "success", "leadId": "B-200"}', delay=3)
 REJECTED = Answer(200, '{"status": "rejected", "reason": "out of area"}')
 SECRET = "Bearer buyer-s3cret"
 
@@ -70,12 +73,31 @@ def _field(page: Any, name: str) -> Any:
     return page.locator(f"[id='{name}']")
 
 
+def _submit(server: LeadSailServer, first: str, last: str, phone: str) -> str:
+    """A lead submitted to the ``auto`` campaign through the API, as a publisher sends one."""
+    answer = httpx.post(
+        f"{server.base_url}/api/v1/leads/submit",
+        headers={"X-API-Key": server.api_key},
+        json={
+            "campaignId": "auto",
+            "firstName": first,
+            "lastName": last,
+            "email": f"{first}@example.com",
+            "phone": phone,
+            "address": {"street": "1 Main St", "city": "Denver", "state": "CO", "zip": "80202"},
+        },
+    )
+    assert answer.status_code == 200, answer.text
+    return str(answer.json()["leadId"])
+
+
 def test_a_marketer_sets_up_a_campaign_tests_it_and_reposts_a_rejected_lead(
     chromium: Path, leadsail_server: LeadSailServer, buyer: Buyer
 ) -> None:
     base = leadsail_server.base_url
-    # The test lead is accepted, the API's lead rejected, its repost accepted.
-    buy_url = buyer.on("/buy", ACCEPTED, REJECTED, ACCEPTED)
+    # The test lead is accepted, the API's first lead accepted (slowly), its second lead
+    # rejected, and that one's repost accepted.
+    buy_url = buyer.on("/buy", ACCEPTED, SLOWLY_ACCEPTED, REJECTED, ACCEPTED)
     with playwright.sync_playwright() as driver:
         browser = driver.chromium.launch(executable_path=str(chromium), headless=True)
         page = browser.new_context().new_page()
@@ -136,36 +158,37 @@ def test_a_marketer_sets_up_a_campaign_tests_it_and_reposts_a_rejected_lead(
         assert tested.headers["Authorization"] == SECRET
         assert json.loads(tested.body)["first_name"] == "Jane"
 
-        answer = httpx.post(
-            f"{base}/api/v1/leads/submit",
-            headers={"X-API-Key": leadsail_server.api_key},
-            json={
-                "campaignId": "auto",
-                "firstName": "ada",
-                "lastName": "lovelace",
-                "email": "ada@example.com",
-                "phone": "(719) 313-2645",
-                "address": {"street": "1 Main St", "city": "Denver", "state": "CO", "zip": "80202"},
-            },
-        )
-        assert answer.status_code == 200, answer.text
-        lead_id = answer.json()["leadId"]
-        show(page, f"{base}/submissions", "campaigns-07-submitted-leads")
+        delivered = _submit(leadsail_server, "grace", "hopper", "(719) 313-2646")
+        page.goto(f"{base}/leads/{delivered}")
+        assert page.get_by_text("The pipeline is still working on this lead").is_visible()
+        screenshot(page, "campaigns-07-lead-delivering")
+        # The page refreshes itself until the buyer has answered.
+        page.wait_for_selector("#submission-1:has-text('delivered')", timeout=30_000)
+        assert page.get_by_text("buyer's lead id B-200").is_visible()
+        assert page.get_by_text("Request sent:").first.is_visible()
+        assert SECRET not in page.content()
+        show(page, page.url, "campaigns-08-lead-delivered")
+        sent = buyer.received("/buy")[1]
+        assert sent.headers["Authorization"] == SECRET
+        assert json.loads(sent.body)["first_name"] == "Grace"
+
+        lead_id = _submit(leadsail_server, "ada", "lovelace", "(719) 313-2645")
+        show(page, f"{base}/submissions", "campaigns-09-submitted-leads")
         page.goto(f"{base}/submissions?q=lovelace")
         page.get_by_role("link", name="Ada Lovelace").click()
         page.wait_for_url(f"**/leads/{lead_id}")
         page.wait_for_selector("#submission-1:has-text('rejected')")
         assert page.get_by_text("out of area").first.is_visible()
-        show(page, f"{base}/leads/{lead_id}", "campaigns-08-lead-rejected")
+        show(page, f"{base}/leads/{lead_id}", "campaigns-10-lead-rejected")
 
         page.get_by_role("button", name="Repost…").click()
         page.wait_for_load_state()
-        screenshot(page, "campaigns-09-confirm-repost")
+        screenshot(page, "campaigns-11-confirm-repost")
         page.get_by_role("button", name="Yes, repost it").click()
         page.wait_for_url("**?done=repost")
         page.wait_for_selector("#submission-2:has-text('delivered')")
-        show(page, f"{base}/leads/{lead_id}", "campaigns-10-lead-reposted")
-        assert len(buyer.received("/buy")) == 3
+        show(page, f"{base}/leads/{lead_id}", "campaigns-12-lead-reposted")
+        assert len(buyer.received("/buy")) == 4
 
-        show(page, f"{base}/field_library", "campaigns-11-field-library")
+        show(page, f"{base}/field_library", "campaigns-13-field-library")
         browser.close()
