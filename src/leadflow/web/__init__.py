@@ -37,6 +37,7 @@ def install(app: FastAPI) -> None:
         submissions,
         suppression,
     )
+    from leadflow.web.pages import distributions as distributions_pages
     from leadflow.web.pages import dnc as dnc_pages
     from leadflow.web.pages import settings_company as settings_company_pages
     from leadflow.web.pages import settings_keys as settings_keys_pages
@@ -71,6 +72,7 @@ def install(app: FastAPI) -> None:
         settings_webhooks_pages,
         calls_pages,
         dnc_pages,
+        distributions_pages,
     ):
         app.include_router(module.router)
 
