@@ -16,9 +16,10 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.support.browser import EMAIL, PASSWORD, screenshot, show, sign_in
+from tests.support.browser import EMAIL, LAPTOP, PASSWORD, PHONE, screenshot, show, sign_in
 from tests.support.cli import run_leadflow
 from tests.support.server import ServerProcess
+from tests.web.test_every_page_browser import SCROLLING_BOXES, SQUEEZED_BUTTONS
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -133,6 +134,10 @@ def test_a_marketer_builds_a_router_and_sees_a_posted_lead_routed_by_its_data(
         page.wait_for_url("**/distributions?saved=1")
         assert page.get_by_text("Distributions saved.").is_visible()
         show(page, page.url, "router-03-saved")
+        for size in (PHONE, LAPTOP):  # the every-page test sees this page for a non-router
+            page.set_viewport_size(size)
+            assert page.evaluate(SQUEEZED_BUTTONS) == [], size
+            assert page.evaluate(SCROLLING_BOXES) == [], size
         saved = api.get(f"/api/v1/schedules/{router_id}/distributions").json()["distributions"]
         by_name = {d["name"]: d for d in saved}
         assert by_name["Spring sale"]["target_schedule_id"] == targets["Spring sale callers"]["id"]
