@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import httpx
 import pytest
 
 from tests.support.cli import run_leadflow
@@ -64,6 +65,39 @@ def browser_server(tmp_path: Path) -> Iterator[BrowserServer]:
     process.start()
     try:
         yield BrowserServer(process, url, int(company["id"]))
+    finally:
+        process.stop()
+
+
+@dataclass(frozen=True)
+class ApiServer:
+    """A running server and an API client holding its company's key pair, for tests that
+    make rows through the public API and then look at them in the browser."""
+
+    process: ServerProcess
+    api: httpx.Client
+
+    @property
+    def base_url(self) -> str:
+        return self.process.base_url
+
+
+@pytest.fixture
+def api_server(tmp_path: Path) -> Iterator[ApiServer]:
+    url = f"sqlite:///{tmp_path / 'browser.db'}"
+    company = json.loads(
+        run_leadflow(url, "companies", "create", "--name", "API Co", "--json").stdout
+    )
+    run_leadflow(
+        url, "users", "create", "--company", str(company["id"]),
+        "--email", EMAIL, "--password", PASSWORD,
+    )  # fmt: skip
+    process = ServerProcess(url, tmp_path)
+    process.start()
+    keys = (company["public_key"], company["private_key"])
+    try:
+        with httpx.Client(base_url=process.base_url, auth=keys, timeout=30) as api:
+            yield ApiServer(process, api)
     finally:
         process.stop()
 

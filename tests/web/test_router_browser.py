@@ -7,55 +7,18 @@ Screenshots land under var/test-artifacts/web/ (``router-*``)."""
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.support.browser import EMAIL, LAPTOP, PASSWORD, PHONE, screenshot, show, sign_in
-from tests.support.cli import run_leadflow
-from tests.support.server import ServerProcess
+from tests.support.browser import LAPTOP, PHONE, ApiServer, screenshot, show, sign_in
 from tests.web.test_every_page_browser import SCROLLING_BOXES, SQUEEZED_BUTTONS
 
 playwright = pytest.importorskip("playwright.sync_api")
 
 pytestmark = pytest.mark.slow
-
-
-@dataclass(frozen=True)
-class ApiServer:
-    """A running server and a client holding its company's key pair."""
-
-    process: ServerProcess
-    api: httpx.Client
-
-    @property
-    def base_url(self) -> str:
-        return self.process.base_url
-
-
-@pytest.fixture
-def api_server(tmp_path: Path) -> Iterator[ApiServer]:
-    url = f"sqlite:///{tmp_path / 'browser.db'}"
-    company = json.loads(
-        run_leadflow(url, "companies", "create", "--name", "Router Co", "--json").stdout
-    )
-    run_leadflow(
-        url, "users", "create", "--company", str(company["id"]),
-        "--email", EMAIL, "--password", PASSWORD,
-    )  # fmt: skip
-    process = ServerProcess(url, tmp_path)
-    process.start()
-    keys = (company["public_key"], company["private_key"])
-    try:
-        with httpx.Client(base_url=process.base_url, auth=keys, timeout=30) as api:
-            yield ApiServer(process, api)
-    finally:
-        process.stop()
 
 
 def _made(answer: httpx.Response, root: str) -> dict[str, Any]:
