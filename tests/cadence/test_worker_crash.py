@@ -45,7 +45,9 @@ ALL_DAY = {
 
 def local_noon_zone(now: datetime) -> str:
     """A fixed-offset zone where it is about noon now, so the texts are inside calling hours
-    whenever the test runs (the numbers are mobiles: their zone is the lead's token)."""
+    whenever the test runs. The numbers are US toll-free: they reveal no zone of their own,
+    so the lead's ``time_zone`` token decides (a mobile's own zone would also have to be open,
+    and a UK mobile at 02:00 UTC is not)."""
     offset = (12 - now.hour) % 24
     offset = offset - 24 if offset > 14 else offset
     return f"Etc/GMT{-offset:+d}" if offset else "Etc/GMT"
@@ -76,7 +78,7 @@ async def enrol(rows: Factory) -> None:
             "company_id": tenant.company.id,
             "offer_id": schedule.offer_id,
             "schedule_id": schedule.id,
-            "caller_id": f"+447911{n:06d}",
+            "caller_id": f"+1800555{n:04d}",
             "tokens": {"n": str(n), "time_zone": zone},
             "next_action_at": now - timedelta(seconds=1),
             "created_at": now,
