@@ -30,6 +30,8 @@ def _type_name(annotation: object) -> str:
 
 def configuration_page() -> str:
     """Every setting of ``Settings``: its environment variable, type, default and meaning."""
+    from pathlib import PurePath
+
     from pydantic import SecretStr
 
     from leadflow.settings import Settings
@@ -40,6 +42,8 @@ def configuration_page() -> str:
         default = field.get_default(call_default_factory=True)
         if isinstance(default, SecretStr):
             default = default.get_secret_value()
+        if isinstance(default, PurePath):
+            default = str(default)
         shown = json.dumps(default) if not isinstance(default, str) else default
         rows.append(
             f"| `{prefix}{name.upper()}` | `{_cell(_type_name(field.annotation))}` | "
