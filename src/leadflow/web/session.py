@@ -1,24 +1,27 @@
 """The web app's session cookie: the CSRF token and, once signed in, the session's token.
 
-The cookie is ``base64url(json).base64url(hmac_sha256)``; a cookie nobody signed, or one that
-has expired, is simply no session. Who is signed in is not in the cookie: it carries the random
-token of a ``web_sessions`` row (``users.sessions``), looked up on every authenticated request,
-so that logout, a password change or removing the user ends the sign-in at once. Every visitor,
-signed in or not, gets a CSRF token in it, so that the login form is protected too
-(session-bound CSRF: each form carries the token and a POST must send the same one back).
+The cookie is signed by ``itsdangerous`` (a serializer salted for this cookie, HMAC-SHA256); a
+cookie nobody signed, or one that has expired, is simply no session. Expiry is checked against
+the time stamped in the payload by the app's clock rather than ``itsdangerous``'s own
+``time.time()``, so a frozen or moved clock in tests expires sessions like everything else.
+
+Who is signed in is not in the cookie: it carries the random token of a ``web_sessions`` row
+(``users.sessions``), looked up on every authenticated request, so that logout, a password
+change or removing the user ends the sign-in at once. Every visitor, signed in or not, gets a
+CSRF token in it, so that the login form is protected too (session-bound CSRF: each form
+carries the token and a POST must send the same one back).
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
-import hmac
-import json
 import os
 import secrets
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from itsdangerous import BadData, URLSafeSerializer
 
 from leadflow.clock import Clock
 from leadflow.settings import Settings
@@ -64,46 +67,37 @@ def session_secret(settings: Settings) -> bytes:
     return candidate
 
 
-def _b64(raw: bytes) -> str:
-    return base64.urlsafe_b64encode(raw).rstrip(b"=").decode()
-
-
-def _unb64(text: str) -> bytes:
-    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
-
-
 @dataclass(frozen=True)
 class SessionSigner:
     secret: bytes
     max_age_seconds: int
     clock: Clock
+    serializer: URLSafeSerializer = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        signing = {"digest_method": hashlib.sha256}
+        serializer = URLSafeSerializer(self.secret, salt=COOKIE_NAME, signer_kwargs=signing)
+        object.__setattr__(self, "serializer", serializer)
 
     def new(self, token: str | None = None) -> WebSession:
         """A fresh session (new CSRF token) issued now, to be sent with this response."""
         return WebSession(token=token, issued_at=self.clock.now().timestamp(), changed=True)
 
-    def _mac(self, payload: str) -> str:
-        return _b64(hmac.new(self.secret, payload.encode(), hashlib.sha256).digest())
-
     def dumps(self, session: WebSession) -> str:
-        payload = _b64(json.dumps(session.to_json(), separators=(",", ":")).encode())
-        return f"{payload}.{self._mac(payload)}"
+        return str(self.serializer.dumps(session.to_json()))
 
     def loads(self, cookie: str | None) -> WebSession | None:
         """The session the cookie holds; None when it is missing, forged or expired."""
-        if not cookie or cookie.count(".") != 1:
-            return None
-        payload, mac = cookie.split(".")
-        if not hmac.compare_digest(mac, self._mac(payload)):
+        if not cookie or len(cookie) > 4096:
             return None
         try:
-            data = json.loads(_unb64(payload))
+            data = self.serializer.loads(cookie)
             session = WebSession(
                 csrf_token=str(data["c"]),
                 token=str(data["s"]) if data.get("s") is not None else None,
                 issued_at=float(data["t"]),
             )
-        except (ValueError, KeyError, TypeError):
+        except (BadData, ValueError, KeyError, TypeError):
             return None
         if session.issued_at + self.max_age_seconds < self.clock.now().timestamp():
             return None
