@@ -16,10 +16,13 @@ import httpx
 import psutil
 import pytest
 
+from leadflow.db.engine import create_engine
+from leadflow.ops.repository import heartbeats
 from leadflow.worker.process import WakeSender, listen_for_wakes
 from tests.submissions.pipeline.buyer import Answer, Buyer, serve
 from tests.support.cli import run_leadflow
 from tests.support.server import ServerProcess
+from tests.support.waiting import wait_until
 
 
 async def test_a_wake_reaches_the_listening_worker(tmp_path: Path) -> None:
@@ -63,6 +66,20 @@ def server(database_url: str, tmp_path: Path) -> Iterator[ServerProcess]:
 def buyer() -> Iterator[Buyer]:
     with serve(Buyer()) as running:
         yield running
+
+
+def _has_beaten(database_url: str, pid: int) -> bool:
+    """Whether the worker process ``pid`` has written its heartbeat row (``/healthz`` reads it)."""
+
+    async def look() -> bool:
+        engine = create_engine(database_url, pool_size=1)
+        try:
+            async with engine.connect() as connection:
+                return any(beat.pid == pid for beat in await heartbeats(connection))
+        finally:
+            await engine.dispose()
+
+    return asyncio.run(look())
 
 
 def _worker_of(server: ServerProcess, other_than: int | None = None) -> psutil.Process:
@@ -143,6 +160,10 @@ def test_a_worker_that_crashes_is_started_again(server: ServerProcess) -> None:
     crashed.kill()
     crashed.wait(timeout=10)
     again = _worker_of(server, other_than=crashed.pid)
-    time.sleep(2)
+    # Running is not enough: the new worker must get as far as its jobs, which beat first.
+    wait_until(
+        lambda: _has_beaten(server.database_url, again.pid),
+        why="the restarted worker never reported a heartbeat:\n" + server.log(),
+    )
     assert again.is_running()
     assert again.status() != psutil.STATUS_ZOMBIE
