@@ -17,6 +17,7 @@ import pytest
 from fastapi import FastAPI
 
 from leadflow.app import create_app
+from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from leadflow.db.migrate import upgrade
 from leadflow.settings import Settings
@@ -133,4 +134,4 @@ async def client(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 @pytest.fixture
 def factory(app: FastAPI, clock: FrozenClock) -> Factory:
-    return Factory(app.state.sessionmaker, clock)
+    return Factory(state_of(app).sessionmaker, clock)

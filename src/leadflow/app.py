@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI
 from starlette.types import Message, Receive, Scope, Send
 
+from leadflow.app_state import AppState, state_of
 from leadflow.clock import Clock, SystemClock
 from leadflow.db.engine import create_engine
 from leadflow.db.group_commit import GroupCommitter
@@ -72,30 +73,31 @@ class LeadflowApp(FastAPI):
 def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
     settings = settings or get_settings()
     clock = clock or SystemClock()
+    state = AppState(settings, clock, KeyCache(settings.auth_cache_seconds))
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         engine = create_engine(settings.database_url, settings.db_pool_size)
-        app.state.engine = engine
+        state.engine = engine
         watch_pool(engine)
         metrics_flusher = asyncio.create_task(flush_every_second(), name="metrics-flush")
-        app.state.sessionmaker = make_sessionmaker(engine)
-        app.state.committer = GroupCommitter(engine)
-        app.state.owner_cache = OwnerCache(engine, settings.token_cache_seconds)
+        state.sessionmaker = make_sessionmaker(engine)
+        state.committer = GroupCommitter(engine)
+        state.owner_cache = OwnerCache(engine, settings.token_cache_seconds)
         wake = WakeSender(settings.worker_wake_socket) if settings.worker_wake_socket else None
         if wake is not None:
             # Work committed by a request (a submission) is picked up by the worker process
             # `serve` started at once, instead of at its next poll (see worker.process).
-            app.state.wake_worker = wake
-        async with worker_context(engine, app.state.committer, clock, settings) as context:
-            app.state.worker_context = context
+            state.wake_worker = wake
+        async with worker_context(engine, state.committer, clock, settings) as context:
+            state.worker_context = context
             try:
                 yield
             finally:
                 metrics_flusher.cancel()
                 if wake is not None:
                     wake.close()
-                await app.state.committer.close()
+                await state.committer.close()
                 await engine.dispose()
 
     app = LeadflowApp(
@@ -106,10 +108,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         "API (X-API-Key).",
         lifespan=lifespan,
     )
-    app.state.settings = settings
+    app.state.leadflow = state
     app.limits = RequestLimits(settings.max_body_bytes, settings.max_json_depth)
-    app.state.clock = clock
-    app.state.key_cache = KeyCache(settings.auth_cache_seconds)
     handlers.install(app)
     _include_routers(app)
     return app
@@ -155,11 +155,11 @@ def _include_routers(app: FastAPI) -> None:
         (``status`` is ``degraded`` when either is off); 503 when the database cannot be
         reached, so a balancer stops sending traffic to a process that could not store a
         lead. See :mod:`leadflow.ops.health`."""
-        settings: Settings = app.state.settings
+        settings: Settings = state_of(app).settings
         limits = HealthLimits(
             settings.health_heartbeat_stale_seconds, settings.health_max_lag_seconds
         )
-        health = await check_health(app.state.engine, app.state.clock.now(), limits)
+        health = await check_health(state_of(app).engine, state_of(app).clock.now(), limits)
         if not health.database_ok:
             raise TrackDriveError(503, {"database": ["unreachable"]}, "unhealthy")
         body = health.as_dict()

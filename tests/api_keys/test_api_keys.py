@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from tests.factories import Factory, Tenant
 from tests.support.credentials import basic_auth, key_with_permissions
@@ -124,7 +125,10 @@ async def test_managing_keys_needs_write_on_api_keys(
 ) -> None:
     tenant = await factory.tenant()
     reader = await key_with_permissions(
-        app.state.sessionmaker, clock, tenant.company.id, {"api_keys": ["read"], "offers": ["read"]}
+        state_of(app).sessionmaker,
+        clock,
+        tenant.company.id,
+        {"api_keys": ["read"], "offers": ["read"]},
     )
     assert (await client.get("/api/v1/api_keys", headers=reader)).status_code == 200
     refused = await create_key(client, reader, permissions={"offers": ["read"]})
@@ -139,7 +143,7 @@ async def test_a_key_may_not_grant_more_than_it_holds(
 ) -> None:
     tenant = await factory.tenant()
     manager = await key_with_permissions(
-        app.state.sessionmaker,
+        state_of(app).sessionmaker,
         clock,
         tenant.company.id,
         {"api_keys": ["read", "write"], "offers": ["read"]},

@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from leadflow.app_state import state_of
 from leadflow.channels.simulated import SimulatedEmail, SimulatedSms, SimulatedVoice
 from leadflow.models import Call, Lead, LeadEvent, Message
 from leadflow.worker.jobs import default_jobs
@@ -27,19 +28,19 @@ class Cadence:
 
     @property
     def voice(self) -> SimulatedVoice:
-        channel = self.app.state.worker_context.channels.voice
+        channel = state_of(self.app).worker_context.channels.voice
         assert isinstance(channel, SimulatedVoice)
         return channel
 
     @property
     def sms(self) -> SimulatedSms:
-        channel = self.app.state.worker_context.channels.sms
+        channel = state_of(self.app).worker_context.channels.sms
         assert isinstance(channel, SimulatedSms)
         return channel
 
     @property
     def email(self) -> SimulatedEmail:
-        channel = self.app.state.worker_context.channels.email
+        channel = state_of(self.app).worker_context.channels.email
         assert isinstance(channel, SimulatedEmail)
         return channel
 
@@ -61,34 +62,34 @@ class Cadence:
         for _ in range(50):
             done = 0
             for job in self.jobs:
-                done += await job(self.app.state.worker_context)
+                done += await job(state_of(self.app).worker_context)
             total += done
             if done == 0:
                 return total
         raise AssertionError("the worker never ran out of due work")
 
     async def lead(self, lead_id: int) -> Lead:
-        async with self.app.state.sessionmaker() as session:
+        async with state_of(self.app).sessionmaker() as session:
             found = await session.get(Lead, lead_id)
             assert found is not None
             return found
 
     async def timeline(self, lead_id: int) -> list[str]:
-        async with self.app.state.sessionmaker() as session:
+        async with state_of(self.app).sessionmaker() as session:
             rows = await session.scalars(
                 select(LeadEvent.kind).where(LeadEvent.lead_id == lead_id).order_by(LeadEvent.id)
             )
             return list(rows)
 
     async def calls(self, lead_id: int) -> list[Call]:
-        async with self.app.state.sessionmaker() as session:
+        async with state_of(self.app).sessionmaker() as session:
             rows = await session.scalars(
                 select(Call).where(Call.lead_id == lead_id).order_by(Call.id)
             )
             return list(rows)
 
     async def messages(self, lead_id: int) -> list[Message]:
-        async with self.app.state.sessionmaker() as session:
+        async with state_of(self.app).sessionmaker() as session:
             rows = await session.scalars(
                 select(Message).where(Message.lead_id == lead_id).order_by(Message.id)
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from tests.cadence.conftest import Cadence
 
@@ -128,7 +129,7 @@ async def test_opt_out_action_ends_every_live_lead_of_the_number(cadence: Cadenc
     await cadence.work()
     assert (await cadence.lead(lead["id"])).status == "opt_out"
 
-    cadence.app.state.clock.advance(minutes=5)
+    state_of(cadence.app).clock.advance(minutes=5)
     await cadence.work()
     assert (await cadence.lead(other["id"])).status == "opt_out"
     assert list(cadence.voice.sent) == []
@@ -190,7 +191,7 @@ async def test_the_same_sending_number_texts_a_lead_every_time(cadence: Cadence)
     await cadence.post_lead(schedule)
 
     await cadence.work()
-    cadence.app.state.clock.advance(minutes=1)
+    state_of(cadence.app).clock.advance(minutes=1)
     await cadence.work()
 
     first, second = cadence.sms.sent

@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 from sqlalchemy.engine import make_url
 
+from leadflow.app_state import state_of
 from leadflow.cadence.job import CadenceJob, Decided, Planned
 from leadflow.cadence.render import UnrenderedTemplateError
 from leadflow.clock import FrozenClock
@@ -37,7 +38,7 @@ def _job(cadence: Cadence) -> CadenceJob:
 
 
 def _plan(cadence: Cadence, clock: FrozenClock) -> Planned | None:
-    context: WorkerContext = cadence.app.state.worker_context
+    context: WorkerContext = state_of(cadence.app).worker_context
     assert context.snapshots is not None
     return context.snapshots.read(
         lambda sql: _job(cadence).plan(sql, context.settings, clock.now())
@@ -45,14 +46,14 @@ def _plan(cadence: Cadence, clock: FrozenClock) -> Planned | None:
 
 
 async def _write(cadence: Cadence, clock: FrozenClock, planned: Planned | None) -> Decided:
-    context = cadence.app.state.worker_context
+    context = state_of(cadence.app).worker_context
     return await context.committer.run(  # type: ignore[no-any-return]
         lambda sql: _job(cadence).write_planned(sql, planned, context.settings, clock.now())
     )
 
 
 def _database_path(cadence: Cadence) -> str:
-    return make_url(str(cadence.app.state.engine.url)).database or ""
+    return make_url(str(state_of(cadence.app).engine.url)).database or ""
 
 
 async def _work_after(cadence: Cadence, clock: FrozenClock, planned: Planned | None) -> None:
@@ -84,7 +85,7 @@ async def test_deciding_does_not_hold_the_write_lock(cadence: Cadence, clock: Fr
     """An intake post commits while the worker is still deciding, and is not kept waiting."""
     schedule = await cadence.schedule([{"type": "call"}])
     await cadence.post_lead(schedule)
-    context = cadence.app.state.worker_context
+    context = state_of(cadence.app).worker_context
     assert context.snapshots is not None
     other = sqlite3.connect(_database_path(cadence), timeout=0, isolation_level=None)
 
@@ -192,7 +193,7 @@ async def test_a_plan_whose_batch_runs_again_is_written_once(
     must not be written a second time, and its lead is worked exactly once."""
     schedule = await cadence.schedule([{"type": "call"}])
     posted = await cadence.post_lead(schedule)
-    context = cadence.app.state.worker_context
+    context = state_of(cadence.app).worker_context
     planned = _plan(cadence, clock)
 
     def failing(sql: Sql) -> None:

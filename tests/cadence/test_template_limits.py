@@ -9,6 +9,7 @@ import tracemalloc
 import pytest
 from sqlalchemy import select
 
+from leadflow.app_state import state_of
 from leadflow.cadence.job import CadenceJob
 from leadflow.cadence.render import UnrenderedTemplateError
 from leadflow.models import LeadEvent
@@ -28,7 +29,7 @@ def settings(database_url: str, smtp_server: SmtpSink) -> Settings:
 
 
 async def _events(cadence: Cadence, lead_id: int, kind: str) -> list[LeadEvent]:
-    async with cadence.app.state.sessionmaker() as session:
+    async with state_of(cadence.app).sessionmaker() as session:
         rows = await session.scalars(
             select(LeadEvent).where(LeadEvent.lead_id == lead_id, LeadEvent.kind == kind)
         )
@@ -81,7 +82,7 @@ async def test_a_doubling_email_body_fails_once_and_every_other_email_goes_out(
 async def test_a_template_is_never_rendered_under_the_write_lock(cadence: Cadence) -> None:
     """SQLite: a decision under the lock whose lead changed since the plan needs a render the
     plan did not make; it refuses, and the job renders it on a new snapshot instead."""
-    context = cadence.app.state.worker_context
+    context = state_of(cadence.app).worker_context
     assert context.snapshots is not None
     schedule = await cadence.schedule(
         [{"type": "sms", "body": "hi [first_name]"}], lead_duplicate_timeframe=3600

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import select
 
+from leadflow.app_state import state_of
 from leadflow.models import WebhookDelivery
 from leadflow.settings import Settings
 from tests.cadence.conftest import Cadence
@@ -77,7 +78,7 @@ async def test_lead_ended_is_queued_for_subscribers(cadence: Cadence, receiver: 
 
     await cadence.work()
 
-    async with cadence.app.state.sessionmaker() as session:
+    async with state_of(cadence.app).sessionmaker() as session:
         deliveries = list(await session.scalars(select(WebhookDelivery)))
     assert [d.event for d in deliveries] == ["lead_ended"]
     assert deliveries[0].status == "delivered"

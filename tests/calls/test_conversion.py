@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from leadflow.models import Call, Lead, LeadEvent, LeadStatus, WebhookDelivery
 from leadflow.settings import Settings
@@ -63,7 +64,7 @@ async def _put(
 
 
 async def _deliveries(app: FastAPI, event: str) -> int:
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         stmt = select(func.count()).select_from(WebhookDelivery)
         return int(await session.scalar(stmt.where(WebhookDelivery.event == event)) or 0)
 
@@ -95,7 +96,7 @@ async def test_a_converted_call_ends_its_lead_and_fires_lead_converted(
         ("converted", {"call_id": call.id, "by": ["buyer_converted"]})
     ]
 
-    assert await deliver_due_webhooks(app.state.worker_context) == 2
+    assert await deliver_due_webhooks(state_of(app).worker_context) == 2
     bodies = {r.path: orjson.loads(r.body) for r in receiver.requests}
     converted = bodies["/converted"]
     assert converted["event"] == "lead_converted"

@@ -9,6 +9,7 @@ from typing import TypeVar
 from fastapi import FastAPI
 from sqlalchemy.engine import Connection
 
+from leadflow.app_state import state_of
 from leadflow.calls.status import record_call_status, record_message_status
 from leadflow.clock import FrozenClock
 from leadflow.db.statements import ConnectionSql, Sql
@@ -24,7 +25,7 @@ async def _in_transaction(app: FastAPI, work: Callable[[Sql], T]) -> T:
     def run(connection: Connection) -> T:
         return work(ConnectionSql(connection))
 
-    async with app.state.engine.begin() as connection:
+    async with state_of(app).engine.begin() as connection:
         return await connection.run_sync(run)
 
 

@@ -9,6 +9,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from leadflow.models import Campaign
 from tests.factories import Factory, Tenant
@@ -124,7 +125,7 @@ async def test_secrets_are_masked_on_read_and_kept_when_sent_back(
         headers=api_key(tenant),
     )
     assert renamed.status_code == 200, renamed.text
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         row = (await session.scalars(select(Campaign).where(Campaign.uuid == created["id"]))).one()
     assert row.name == "Renamed"
     assert row.config["endpoint"]["headers"]["Authorization"] == "Bearer s3cret"
@@ -193,7 +194,7 @@ async def test_a_key_granted_only_campaigns_read_lists_but_cannot_create(
 ) -> None:
     tenant = await factory.tenant()
     basic = await key_with_permissions(
-        app.state.sessionmaker, clock, tenant.company.id, {"campaigns": ["read"]}
+        state_of(app).sessionmaker, clock, tenant.company.id, {"campaigns": ["read"]}
     )
     public, private = base64.b64decode(basic["Authorization"].split()[1]).decode().split(":")
     limited = {"X-API-Key": f"{public}.{private}"}

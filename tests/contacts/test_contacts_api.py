@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
+from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from leadflow.models import Lead, LeadStatus
 from tests.factories import Factory, Tenant
@@ -126,7 +127,7 @@ async def test_a_key_without_contacts_write_cannot_block_or_unblock(
     tenant = await factory.tenant()
     await factory.contact(tenant, CALLER, blocked=True)
     reader = await key_with_permissions(
-        app.state.sessionmaker, clock, tenant.company.id, {"contacts": ["read"]}
+        state_of(app).sessionmaker, clock, tenant.company.id, {"contacts": ["read"]}
     )
 
     shown = await client.get(f"/api/v1/contacts/{CALLER}", headers=reader)
@@ -143,7 +144,7 @@ async def test_a_key_that_may_not_write_leads_cannot_unblock_a_contact(
     tenant = await factory.tenant()
     await client.post("/api/v1/contacts/7193132645/caller_block", headers=tenant.auth)
     limited = await key_with_permissions(
-        app.state.sessionmaker,
+        state_of(app).sessionmaker,
         FrozenClock(),
         tenant.company.id,
         {"contacts": ["read", "write"], "leads": ["read"]},

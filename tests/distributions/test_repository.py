@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy.engine import Connection
 
+from leadflow.app_state import state_of
 from leadflow.db.statements import ConnectionSql, Sql
 from leadflow.distributions.matching import Condition, routing_data
 from leadflow.distributions.repository import load_routes, resolve_route
@@ -26,7 +27,7 @@ async def _in_transaction(app: FastAPI, work: Callable[[Sql], T]) -> T:
     def run(connection: Connection) -> T:
         return work(ConnectionSql(connection))
 
-    async with app.state.engine.begin() as connection:
+    async with state_of(app).engine.begin() as connection:
         return await connection.run_sync(run)
 
 

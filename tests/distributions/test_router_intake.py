@@ -11,6 +11,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from leadflow.app_state import state_of
 from leadflow.distributions.matching import Distribution, pick_distribution
 from leadflow.models import Lead, LeadEvent, Schedule, WebhookDelivery
 from leadflow.models.schedule import LEAD_DISTRIBUTION
@@ -56,7 +57,7 @@ def equals(field: str, value: Any) -> list[dict[str, Any]]:
 
 
 async def _count(app: FastAPI, model: Any) -> int:
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         return int(await session.scalar(select(func.count()).select_from(model)))
 
 
@@ -82,7 +83,7 @@ async def test_a_lead_lands_in_the_target_its_traffic_source_names(
     assert by_their_id["lead"]["schedule_id"] == first.id
     assert by_their_id["distribution_id"] == to_first
 
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         in_router = await session.scalar(
             select(func.count()).where(Lead.schedule_id == router.schedule.id)
         )
@@ -237,7 +238,7 @@ async def test_a_routed_leads_event_and_webhook_name_the_target(
 
     lead = (await router.routed(caller_id=CALLER))["lead"]
 
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         events = (
             await session.scalars(select(LeadEvent).where(LeadEvent.lead_id == lead["id"]))
         ).all()
@@ -272,7 +273,7 @@ async def test_a_target_turned_into_a_router_is_no_longer_routed_to(
     fallback = await factory.schedule(router.tenant)
     await router.distribute(target, priority=0)
     await router.distribute(fallback, priority=1)
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         row = await session.get(Schedule, target.id)
         assert row is not None
         row.schedule_type = LEAD_DISTRIBUTION
@@ -310,7 +311,7 @@ async def test_a_seeded_draw_routes_leads_as_the_matching_rules_say(
         for d, t, w in zip(ids, targets, weights, strict=True)
     ]
     expected = [pick_distribution(routes, {}, expected_rng) for _ in range(30)]
-    app.state.owner_cache.rng = random.Random(20)
+    state_of(app).owner_cache.rng = random.Random(20)
 
     landed = [(await router.routed())["distribution_id"] for _ in range(30)]
 
@@ -332,7 +333,7 @@ async def test_the_routers_token_reaches_the_leads_it_routed_for_caller_operatio
     assert moved.json()["lead"]["id"] == routed["lead"]["id"]
     removed = await router.post(f"/{CALLER[2:]}/caller_remove")
     assert removed.status_code == 200, removed.text
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         lead = await session.get(Lead, routed["lead"]["id"])
     assert lead is not None
     assert lead.status == "disabled"

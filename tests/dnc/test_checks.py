@@ -8,6 +8,7 @@ from pathlib import Path
 import httpx
 from fastapi import FastAPI
 
+from leadflow.app_state import state_of
 from leadflow.channels.simulated import SimulatedVoice
 from leadflow.clock import FrozenClock
 from leadflow.dnc import service
@@ -26,7 +27,7 @@ async def import_list(
 ) -> None:
     source = directory.parent / f"{name.replace(':', '-')}.txt"
     source.write_text("".join(n[-10:] + "\n" for n in numbers))
-    await service.run_import(app.state.sessionmaker, directory, clock, source, name, "full")
+    await service.run_import(state_of(app).sessionmaker, directory, clock, source, name, "full")
 
 
 async def test_make_call_refuses_a_federally_listed_number_naming_the_list(

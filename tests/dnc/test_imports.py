@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from leadflow.dnc import imports, service
 from leadflow.dnc.registry import DncRegistry
@@ -26,14 +27,14 @@ def write_list(path: Path, *numbers: str) -> Path:
 
 
 def registry(app: FastAPI, directory: Path) -> DncRegistry:
-    return DncRegistry(app.state.engine, directory, refresh_seconds=0)
+    return DncRegistry(state_of(app).engine, directory, refresh_seconds=0)
 
 
 async def test_full_and_change_lists_make_new_versions(
     app: FastAPI, clock: FrozenClock, tmp_path: Path
 ) -> None:
     directory = tmp_path / "dnc"
-    maker = app.state.sessionmaker
+    maker = state_of(app).sessionmaker
     first = write_list(tmp_path / "full.txt", "2015550001", "2015550002")
     record = await service.run_import(maker, directory, clock, first, "federal", "full")
     assert (record.version, record.rows, record.numbers, record.rejected) == (1, 2, 2, 0)
@@ -55,7 +56,7 @@ async def test_a_reader_during_an_import_sees_the_old_version(
     app: FastAPI, clock: FrozenClock, tmp_path: Path
 ) -> None:
     directory = tmp_path / "dnc"
-    maker = app.state.sessionmaker
+    maker = state_of(app).sessionmaker
     old = write_list(tmp_path / "old.txt", "2015550001")
     await service.run_import(maker, directory, clock, old, "litigator", "full")
     lists = registry(app, directory)
@@ -78,7 +79,7 @@ async def test_change_lists_applied_at_once_do_not_lose_numbers(
     app: FastAPI, clock: FrozenClock, tmp_path: Path
 ) -> None:
     directory = tmp_path / "dnc"
-    maker = app.state.sessionmaker
+    maker = state_of(app).sessionmaker
     await service.run_import(
         maker, directory, clock, write_list(tmp_path / "a.txt", "2015550001"), "state:tx", "full"
     )
@@ -122,7 +123,7 @@ async def test_kill_9_mid_import_leaves_the_old_list_in_force(
     await lists.refresh()
     assert [(h.name, h.version) for h in lists.hits("+12015550001")] == [("federal", 1)]
     assert lists.hits("+12122000001") == []
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         assert await session.scalar(select(func.count()).select_from(DncImport)) == 1
         row = await session.get(DncList, "federal")
         assert row is not None

@@ -10,6 +10,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from leadflow.models import LeadEvent, LeadStatus
 from tests.cadence.conftest import Cadence
@@ -20,7 +21,7 @@ SMS_THEN_CALL = [{"type": "sms", "body": "hi"}, {"type": "wait", "hours": 24}, {
 
 
 async def events(app: FastAPI, lead_id: int, kind: str) -> list[dict[str, Any]]:
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         rows = await session.scalars(
             select(LeadEvent).where(LeadEvent.lead_id == lead_id, LeadEvent.kind == kind)
         )

@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from leadflow.models import Lead, LeadStatus
 from leadflow.settings import Settings
@@ -102,7 +103,7 @@ async def test_an_enrolled_lead_on_a_list_is_stored_dnc_unless_the_submission_co
     await pipeline.submit(campaign, compliance=CONSENT)
     await pipeline.submit(campaign, phone="+12125550124", email="grace@example.com")
     await pipeline.work()
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         leads = {lead.caller_id: lead for lead in (await session.scalars(select(Lead))).all()}
     assert leads[PHONE].status == LeadStatus.SCHEDULED
     assert leads[PHONE].tokens["tcpa_consent"] is True

@@ -8,6 +8,7 @@ import gzip
 import httpx
 from fastapi import FastAPI
 
+from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from tests.factories import Factory
 from tests.support.credentials import key_with_permissions
@@ -51,7 +52,7 @@ async def test_an_upload_needs_the_dnc_permission_and_a_known_list(
 ) -> None:
     tenant = await factory.tenant()
     contacts_only = await key_with_permissions(
-        app.state.sessionmaker, clock, tenant.company.id, {"contacts": ["read", "write"]}
+        state_of(app).sessionmaker, clock, tenant.company.id, {"contacts": ["read", "write"]}
     )
     refused = await client.post(
         "/api/v1/dnc/lists/federal", content=b"2125550123\n", headers=contacts_only

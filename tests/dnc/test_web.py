@@ -10,6 +10,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
+from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from leadflow.models import Schedule
 from leadflow.settings import Settings
@@ -96,7 +97,7 @@ async def test_the_schedule_form_turns_lists_off_and_exemptions_on(
     form["dnc_settings.exempt_written_consent"] = "on"
     saved = await browser.post(url, data=form)
     assert saved.status_code == 303, saved.text
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         stored = await session.get(Schedule, schedule.id)
         assert stored is not None
     assert stored.dnc_settings == {

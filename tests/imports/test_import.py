@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from leadflow.imports import flow
 from leadflow.imports.repository import ImportConflictError
@@ -28,7 +29,7 @@ def _csv(tmp_path: Path, text: str, name: str = "leads.csv") -> Path:
 
 
 def _importer(app: FastAPI, clock: FrozenClock, batch_rows: int = 1000) -> LeadImporter:
-    state = app.state
+    state = state_of(app)
     return LeadImporter(
         state.committer, state.owner_cache, clock, max_json_depth=32, batch_rows=batch_rows
     )
@@ -43,16 +44,16 @@ async def _import(
     batch_rows: int = 1000,
 ) -> tuple[LeadImport, Progress]:
     record, layout, _ = await flow.open_import(
-        app.state.sessionmaker, app.state.owner_cache, clock, path, token, mapping or {}
+        state_of(app).sessionmaker, state_of(app).owner_cache, clock, path, token, mapping or {}
     )
     done = await flow.run_import(
-        app.state.sessionmaker, _importer(app, clock, batch_rows), record, layout
+        state_of(app).sessionmaker, _importer(app, clock, batch_rows), record, layout
     )
     return record, done
 
 
 async def _leads(app: FastAPI, tenant: Tenant) -> list[Lead]:
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         stmt = select(Lead).where(Lead.company_id == tenant.company.id).order_by(Lead.id)
         return list((await session.scalars(stmt)).all())
 
@@ -108,7 +109,7 @@ async def test_rejected_rows_carry_the_api_message_into_the_errors_csv(
     )
     api_message = "caller_id: " + answer.json()["errors"]["caller_id"][0]
     out = tmp_path / "errors.csv"
-    await flow.write_errors(app.state.sessionmaker, record.id, ("caller_id", "name"), out)
+    await flow.write_errors(state_of(app).sessionmaker, record.id, ("caller_id", "name"), out)
     rows = list(csv.reader(out.open(encoding="utf-8")))
     assert rows[0] == ["row", "error", "caller_id", "name"]
     assert rows[1] == ["3", api_message, "not a phone", "Bob"]
@@ -178,7 +179,7 @@ async def test_progress_commits_with_each_batch_and_a_second_runner_cannot_doubl
     token = (await factory.schedule(tenant)).leads_api_key
     path = _csv(tmp_path, "caller_id\n" + "".join(f"20255502{n:02d}\n" for n in range(5)))
     record, layout, _ = await flow.open_import(
-        app.state.sessionmaker, app.state.owner_cache, clock, path, token, {}
+        state_of(app).sessionmaker, state_of(app).owner_cache, clock, path, token, {}
     )
     seen: list[int] = []
     importer = _importer(app, clock, batch_rows=2)
@@ -205,14 +206,19 @@ async def test_the_same_unfinished_import_is_resumed_not_started_again(
     token = (await factory.schedule(tenant)).leads_api_key
     path = _csv(tmp_path, "caller_id\n2025550191\n2025550192\n")
     first, _, resumed = await flow.open_import(
-        app.state.sessionmaker, app.state.owner_cache, clock, path, token, {}
+        state_of(app).sessionmaker, state_of(app).owner_cache, clock, path, token, {}
     )
     again, _, resumed = await flow.open_import(
-        app.state.sessionmaker, app.state.owner_cache, clock, path, token, {}
+        state_of(app).sessionmaker, state_of(app).owner_cache, clock, path, token, {}
     )
     assert (again.id, resumed, again.status) == (first.id, True, LeadImportStatus.RUNNING)
     other, _, resumed = await flow.open_import(
-        app.state.sessionmaker, app.state.owner_cache, clock, path, token, {"caller_id": "phone"}
+        state_of(app).sessionmaker,
+        state_of(app).owner_cache,
+        clock,
+        path,
+        token,
+        {"caller_id": "phone"},
     )
     assert (other.id != first.id, resumed) == (True, False)
 
@@ -228,12 +234,12 @@ async def test_an_unknown_lead_token_or_column_is_refused_before_anything_is_wri
     path = _csv(tmp_path, "caller_id\n2025550199\n")
     with pytest.raises(TrackDriveError):
         await flow.open_import(
-            app.state.sessionmaker, app.state.owner_cache, clock, path, "nope", {}
+            state_of(app).sessionmaker, state_of(app).owner_cache, clock, path, "nope", {}
         )
     with pytest.raises(MappingError, match="no column Phone"):
         await flow.open_import(
-            app.state.sessionmaker,
-            app.state.owner_cache,
+            state_of(app).sessionmaker,
+            state_of(app).owner_cache,
             clock,
             path,
             token,

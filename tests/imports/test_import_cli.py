@@ -13,6 +13,7 @@ from pathlib import Path
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from leadflow.app_state import state_of
 from leadflow.models import Lead, LeadImport
 from tests.factories import Factory
 from tests.support.cli import LEADFLOW, leadflow_env, run_leadflow
@@ -26,7 +27,7 @@ def _numbers(count: int) -> list[str]:
 
 async def _import_state(app: FastAPI) -> tuple[int, int, int, int]:
     """Leads, distinct callers, and the import's rows done and records."""
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         leads = await session.scalar(select(func.count()).select_from(Lead))
         callers = await session.scalar(select(func.count(func.distinct(Lead.caller_id))))
         done = await session.scalar(select(func.max(LeadImport.rows_done)))

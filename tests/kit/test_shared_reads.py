@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from leadflow.app_state import state_of
 from leadflow.db.engine import create_engine
 from leadflow.kit.single_flight import ExpiringCache
 from leadflow.leads.owner import OwnerCache
@@ -94,7 +95,7 @@ async def test_requests_with_a_key_the_cache_misses_share_one_read(
 ) -> None:
     """The key pair cache behind Basic auth and X-API-Key shares reads the same way."""
     tenant = await factory.tenant()
-    reads = _count_key_reads(app.state.engine)
+    reads = _count_key_reads(state_of(app).engine)
     answers = await asyncio.gather(
         *(client.get("/api/v1/offers", headers=tenant.auth) for _ in range(10))
     )

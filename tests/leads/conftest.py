@@ -12,6 +12,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from leadflow.app_state import state_of
 from leadflow.models import Call, Contact, Lead, LeadEvent, Offer, Schedule
 from tests.factories import Factory, Tenant
 
@@ -134,4 +135,4 @@ def publisher(client: httpx.AsyncClient, schedule: Schedule) -> Publisher:
 
 @pytest.fixture
 def stored(app: FastAPI) -> Stored:
-    return Stored(app.state.sessionmaker)
+    return Stored(state_of(app).sessionmaker)

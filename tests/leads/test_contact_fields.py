@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from leadflow.app_state import state_of
 from leadflow.models import Schedule
 from tests.factories import Factory, Tenant
 from tests.leads.conftest import CALLER, Publisher
@@ -22,7 +23,7 @@ async def test_caller_id_uses_the_company_region(
     client: httpx.AsyncClient, factory: Factory, app: object
 ) -> None:
     tenant = await factory.tenant()
-    async with app.state.sessionmaker() as session:  # type: ignore[attr-defined]
+    async with state_of(app).sessionmaker() as session:  # type: ignore[attr-defined]
         company = await session.get(type(tenant.company), tenant.company.id)
         company.default_region = "GB"
         await session.commit()

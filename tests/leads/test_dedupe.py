@@ -8,6 +8,7 @@ import asyncio
 import pytest
 from fastapi import FastAPI
 
+from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from leadflow.db.engine import create_engine
 from leadflow.db.statements import ConnectionSql
@@ -111,7 +112,7 @@ async def test_a_second_process_waits_for_the_first_ones_lead(
 ) -> None:
     """Two engines stand for two server processes: while one holds a new lead uncommitted,
     the other's post for the same caller waits, then updates that lead."""
-    owner = await app.state.owner_cache.resolve(deduped.token)
+    owner = await state_of(app).owner_cache.resolve(deduped.token)
     params = parse_intake({"caller_id": CALLER}, owner.region)
     ctx = IntakeContext(now=clock.now(), remote_ip=None)
     first_process = create_engine(settings.database_url)

@@ -3,6 +3,7 @@ from __future__ import annotations
 import httpx
 from sqlalchemy import func, select
 
+from leadflow.app_state import state_of
 from leadflow.models import Lead, LeadEvent
 from tests.factories import Factory
 
@@ -88,7 +89,7 @@ async def test_every_bad_field_is_named_in_422(
     assert response.status_code == 422
     errors = response.json()["errors"]
     assert set(errors) == {"caller_id", "email", "blocked", "hours_to_expire"}
-    async with app.state.sessionmaker() as session:  # type: ignore[attr-defined]
+    async with state_of(app).sessionmaker() as session:  # type: ignore[attr-defined]
         assert await session.scalar(select(func.count(Lead.id))) == 0
 
 
@@ -101,7 +102,7 @@ async def test_every_change_writes_a_lead_event(
         "/api/v1/leads", params={"lead_token": schedule.leads_api_key, "caller_id": "+18004506787"}
     )
     lead_id = response.json()["lead"]["id"]
-    async with app.state.sessionmaker() as session:  # type: ignore[attr-defined]
+    async with state_of(app).sessionmaker() as session:  # type: ignore[attr-defined]
         kinds = (
             await session.scalars(select(LeadEvent.kind).where(LeadEvent.lead_id == lead_id))
         ).all()

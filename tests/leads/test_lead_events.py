@@ -5,6 +5,7 @@ from __future__ import annotations
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from leadflow.app_state import state_of
 from leadflow.kit.values import iso_time
 from leadflow.models import LeadEvent
 from tests.factories import Factory, Tenant
@@ -12,7 +13,7 @@ from tests.leads.conftest import CALLER, Publisher, Stored
 
 
 async def _events(app: FastAPI, lead_id: int) -> list[LeadEvent]:
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         stmt = select(LeadEvent).where(LeadEvent.lead_id == lead_id).order_by(LeadEvent.id)
         return list((await session.scalars(stmt)).all())
 
@@ -53,5 +54,5 @@ async def test_a_callback_is_on_the_timeline(publisher: Publisher, stored: Store
 
 async def test_a_refused_post_leaves_no_event(publisher: Publisher, app: FastAPI) -> None:
     await publisher.post(caller_id=CALLER, assign_sms_number="true")
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         assert (await session.scalars(select(LeadEvent))).all() == []

@@ -8,6 +8,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from leadflow.models import Contact, Lead, LeadEvent, LeadStatus
 from tests.factories import Factory, Tenant
@@ -248,7 +249,7 @@ async def test_a_key_without_leads_write_cannot_edit_or_delete_a_lead(
     tenant = await factory.tenant()
     lead = await _lead(factory, tenant)
     reader = await key_with_permissions(
-        app.state.sessionmaker, clock, tenant.company.id, {"leads": ["read"]}
+        state_of(app).sessionmaker, clock, tenant.company.id, {"leads": ["read"]}
     )
     path = f"/api/v1/leads/{lead.id}"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 from fastapi import FastAPI
 
+from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from tests.factories import Factory, Tenant
 from tests.leads.conftest import CALLER, Publisher, Stored
@@ -98,7 +99,7 @@ async def test_unblock_contact_needs_permission_to_write_leads(
     publisher: Publisher, tenant: Tenant, app: FastAPI, clock: FrozenClock
 ) -> None:
     read_only = await key_with_permissions(
-        app.state.sessionmaker, clock, tenant.company.id, {"leads": ["read"]}
+        state_of(app).sessionmaker, clock, tenant.company.id, {"leads": ["read"]}
     )
     response = await publisher.post(caller_id=CALLER, unblock_contact="true", headers=read_only)
     assert response.status_code == 403
@@ -108,7 +109,7 @@ async def test_unblock_contact_with_a_leads_write_key_works(
     publisher: Publisher, tenant: Tenant, app: FastAPI, clock: FrozenClock
 ) -> None:
     writer = await key_with_permissions(
-        app.state.sessionmaker, clock, tenant.company.id, {"leads": ["read", "write"]}
+        state_of(app).sessionmaker, clock, tenant.company.id, {"leads": ["read", "write"]}
     )
     response = await publisher.post(caller_id=CALLER, unblock_contact="true", headers=writer)
     assert response.status_code == 200, response.text

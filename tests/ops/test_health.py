@@ -14,6 +14,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import update
 
+from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from leadflow.models import Lead, WorkerHeartbeat
 from leadflow.ops.heartbeat import Heartbeat
@@ -58,7 +59,7 @@ async def test_healthz_without_a_worker_is_degraded_but_serving(
 async def test_a_beating_worker_makes_healthz_ok_until_it_falls_silent(
     app: FastAPI, client: httpx.AsyncClient, clock: FrozenClock
 ) -> None:
-    await Heartbeat()(app.state.worker_context)
+    await Heartbeat()(state_of(app).worker_context)
 
     body = (await client.get("/healthz")).json()
     assert body["status"] == "ok"
@@ -76,7 +77,7 @@ async def test_a_worker_that_stops_in_order_leaves_no_heartbeat(
     app: FastAPI, client: httpx.AsyncClient
 ) -> None:
     heartbeat = Heartbeat()
-    await heartbeat(app.state.worker_context)
+    await heartbeat(state_of(app).worker_context)
     await heartbeat.aclose()
 
     body = (await client.get("/healthz")).json()
@@ -86,7 +87,7 @@ async def test_a_worker_that_stops_in_order_leaves_no_heartbeat(
 async def test_healthz_reports_how_long_the_oldest_due_lead_has_waited(
     app: FastAPI, client: httpx.AsyncClient, factory: Factory, clock: FrozenClock
 ) -> None:
-    await Heartbeat()(app.state.worker_context)
+    await Heartbeat()(state_of(app).worker_context)
     await overdue_lead(client, factory, clock.now() - timedelta(seconds=120))
 
     body = (await client.get("/healthz")).json()

@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr
 
+from leadflow.app_state import state_of
 from leadflow.settings import Settings
 from leadflow.worker.jobs import default_jobs
 from tests.factories import Factory
@@ -84,7 +85,7 @@ async def test_cadence_sends_are_counted_by_channel_and_outcome(
     )
     assert response.status_code == 200, response.text
     for job in default_jobs():
-        await job(app.state.worker_context)
+        await job(state_of(app).worker_context)
 
     after = await scrape(client)
 

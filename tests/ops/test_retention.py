@@ -8,6 +8,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from leadflow.models import (
     Call,
@@ -95,7 +96,7 @@ async def test_history_past_its_retention_is_pruned_and_newer_history_kept(
     new_call = await call_with_events(factory, tenant, clock)
     new_delivery = await delivery_with_attempts(factory, tenant, clock)
 
-    await PruneHistory()(app.state.worker_context)
+    await PruneHistory()(state_of(app).worker_context)
 
     assert await count(factory, LeadEvent, LeadEvent.lead_id == old_lead) == 0
     assert await count(factory, LeadEvent, LeadEvent.lead_id == new_lead) > 0
@@ -118,7 +119,7 @@ async def test_each_table_keeps_its_own_number_of_days(
     delivery = await delivery_with_attempts(factory, tenant, clock)
     clock.advance(days=30)  # past the 14 days of webhook attempts only
 
-    await PruneHistory()(app.state.worker_context)
+    await PruneHistory()(state_of(app).worker_context)
 
     assert await count(factory, LeadEvent, LeadEvent.lead_id == lead) > 0
     assert await count(factory, CallEvent, CallEvent.call_id == call) == 3
@@ -128,14 +129,14 @@ async def test_each_table_keeps_its_own_number_of_days(
 async def test_zero_days_keeps_history_forever(
     app: FastAPI, client: httpx.AsyncClient, factory: Factory, clock: FrozenClock
 ) -> None:
-    settings = app.state.worker_context.settings
+    settings = state_of(app).worker_context.settings
     settings.retention_lead_events_days = 0
     tenant = await factory.tenant()
     schedule = await factory.schedule(tenant)
     lead = await post_lead(client, schedule.leads_api_key, "+12125550101")
     clock.advance(days=3650)
 
-    await PruneHistory()(app.state.worker_context)
+    await PruneHistory()(state_of(app).worker_context)
 
     assert await count(factory, LeadEvent, LeadEvent.lead_id == lead) > 0
 
@@ -156,11 +157,11 @@ async def test_a_backlog_is_pruned_in_small_batches_over_several_rounds(
     monkeypatch.setattr(retention, "BATCH", 2)
     monkeypatch.setattr(retention, "BATCHES_PER_ROUND", 1)
 
-    await job(app.state.worker_context)
+    await job(state_of(app).worker_context)
     after_one_round = await count(factory, LeadEvent)
     assert job.backlog  # more remain: the next round goes on, without waiting 10 minutes
     for _ in range(10):
-        await job(app.state.worker_context)
+        await job(state_of(app).worker_context)
 
     assert after_one_round > 0
     assert await count(factory, LeadEvent) == 0

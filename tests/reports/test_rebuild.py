@@ -8,6 +8,7 @@ from typing import Any
 from fastapi import FastAPI
 from sqlalchemy import text
 
+from leadflow.app_state import state_of
 from leadflow.reports.rebuild import rebuild
 from leadflow.settings import Settings
 from tests.reports.conftest import Shop
@@ -29,7 +30,7 @@ async def _seed(shop: Shop) -> None:
 
 
 async def _damage(app: FastAPI) -> None:
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         await session.execute(text("UPDATE report_counters SET leads = leads + 7, calls = 0"))
         await session.execute(text("DELETE FROM report_counters WHERE campaign_id <> 0"))
         await session.commit()
@@ -42,7 +43,7 @@ async def test_rebuild_recounts_damaged_counters(shop: Shop, app: FastAPI) -> No
     assert (await shop.report(**EVERYTHING))["report"] != before["report"]
 
     steps: list[str] = []
-    assert await rebuild(app.state.sessionmaker, advance=steps.append) >= 1
+    assert await rebuild(state_of(app).sessionmaker, advance=steps.append) >= 1
 
     assert (await shop.report(**EVERYTHING))["report"] == before["report"]
     assert "calls" in steps
@@ -67,11 +68,11 @@ async def test_rebuild_recounts_a_damaged_roll_up(shop: Shop, app: FastAPI) -> N
     await _seed(shop)
     series = {"group_by": "hour,status"}
     before: dict[str, Any] = await shop.report(**series)
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         await session.execute(text("UPDATE report_totals SET leads = leads + 5, calls = 0"))
         await session.commit()
     assert (await shop.report(**series))["report"] != before["report"]
 
-    await rebuild(app.state.sessionmaker)
+    await rebuild(state_of(app).sessionmaker)
 
     assert (await shop.report(**series))["report"] == before["report"]

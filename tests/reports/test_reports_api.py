@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from tests.reports.conftest import Shop
 from tests.support.credentials import key_with_permissions
@@ -201,10 +202,10 @@ async def test_a_key_without_reports_read_is_refused(
     shop: Shop, app: FastAPI, clock: FrozenClock, client: httpx.AsyncClient
 ) -> None:
     calls_only = await key_with_permissions(
-        app.state.sessionmaker, clock, shop.tenant.company.id, {"calls": ["read"]}
+        state_of(app).sessionmaker, clock, shop.tenant.company.id, {"calls": ["read"]}
     )
     reader = await key_with_permissions(
-        app.state.sessionmaker, clock, shop.tenant.company.id, {"reports": ["read"]}
+        state_of(app).sessionmaker, clock, shop.tenant.company.id, {"reports": ["read"]}
     )
 
     assert (await client.get("/api/v1/reports", headers=calls_only)).status_code == 403

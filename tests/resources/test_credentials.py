@@ -8,6 +8,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 
+from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from tests.factories import Factory
 from tests.support.credentials import basic_auth, key_with_permissions
@@ -84,7 +85,7 @@ async def test_revoked_key_is_401(
 ) -> None:
     tenant = await factory.tenant()
     headers = await key_with_permissions(
-        app.state.sessionmaker,
+        state_of(app).sessionmaker,
         clock,
         tenant.company.id,
         {"*": ["read", "write"]},
@@ -100,7 +101,7 @@ async def test_read_only_key_may_read_but_not_write(
     tenant = await factory.tenant()
     offer = await factory.offer(tenant, name="Auto")
     reader = await key_with_permissions(
-        app.state.sessionmaker, clock, tenant.company.id, {"offers": ["read"]}
+        state_of(app).sessionmaker, clock, tenant.company.id, {"offers": ["read"]}
     )
     assert (await client.get("/api/v1/offers", headers=reader)).status_code == 200
     assert (await client.get(f"/api/v1/offers/{offer.id}", headers=reader)).status_code == 200
@@ -120,7 +121,7 @@ async def test_key_for_one_resource_is_403_on_another(
 ) -> None:
     tenant = await factory.tenant()
     offers_only = await key_with_permissions(
-        app.state.sessionmaker, clock, tenant.company.id, {"offers": ["read", "write"]}
+        state_of(app).sessionmaker, clock, tenant.company.id, {"offers": ["read", "write"]}
     )
     assert (await client.get("/api/v1/offers", headers=offers_only)).status_code == 200
     response = await client.get("/api/v1/schedules", headers=offers_only)
@@ -133,14 +134,14 @@ async def test_key_limited_to_other_addresses_is_403(
 ) -> None:
     tenant = await factory.tenant()
     elsewhere = await key_with_permissions(
-        app.state.sessionmaker,
+        state_of(app).sessionmaker,
         clock,
         tenant.company.id,
         {"*": ["read"]},
         ip_allowlist=["198.51.100.0/24"],
     )
     here = await key_with_permissions(
-        app.state.sessionmaker,
+        state_of(app).sessionmaker,
         clock,
         tenant.company.id,
         {"*": ["read"]},

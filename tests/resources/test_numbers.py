@@ -6,6 +6,7 @@ import httpx
 import pytest
 from sqlalchemy import update
 
+from leadflow.app_state import state_of
 from leadflow.models import Company
 from tests.factories import Factory
 
@@ -26,7 +27,7 @@ async def test_number_without_country_is_read_in_the_companys_region(
     client: httpx.AsyncClient, factory: Factory, app: object
 ) -> None:
     tenant = await factory.tenant()
-    async with app.state.sessionmaker() as session:  # type: ignore[attr-defined]
+    async with state_of(app).sessionmaker() as session:  # type: ignore[attr-defined]
         await session.execute(
             update(Company).where(Company.id == tenant.company.id).values(default_region="GB")
         )

@@ -8,6 +8,7 @@ from typing import Any
 import httpx
 from sqlalchemy import select
 
+from leadflow.app_state import state_of
 from leadflow.models import Campaign
 from tests.factories import Factory, Tenant
 
@@ -169,7 +170,7 @@ async def test_a_subscription_moved_to_another_host_gets_a_new_signing_secret(
 
 async def _config(app: Any, uuid: str) -> dict[str, Any]:
     """The campaign's document as stored, secrets unmasked."""
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         row = (await session.execute(select(Campaign).where(Campaign.uuid == uuid))).scalar_one()
         config: dict[str, Any] = row.config
         return config

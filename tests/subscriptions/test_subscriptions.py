@@ -7,6 +7,7 @@ from typing import Any
 import httpx
 from fastapi import FastAPI
 
+from leadflow.app_state import state_of
 from leadflow.webhooks.events import EVENTS
 from tests.factories import Factory, Tenant
 
@@ -83,7 +84,7 @@ async def test_private_url_is_refused_unless_the_operator_allows_private_network
     assert refused.json()["errors"]["target_url"] == [
         "points at a private network (allowed only when LEADFLOW_ALLOW_PRIVATE_URLS is set)"
     ]
-    app.state.settings = app.state.settings.model_copy(update={"allow_private_urls": True})
+    state_of(app).settings = state_of(app).settings.model_copy(update={"allow_private_urls": True})
     allowed = await subscribe(client, tenant, target_url="http://192.168.1.20/hook")
     assert allowed.status_code == 200, allowed.text
 

@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
 
+from leadflow.app_state import state_of
 from leadflow.companies.repository import CompanyRepository
 from leadflow.settings import Settings
 from leadflow.users.repository import UserRepository
@@ -56,11 +57,11 @@ class Person:
 
 async def make_person(app: FastAPI, tenant: Tenant) -> Person:
     email = f"user{next(_emails)}@example.com"
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         await create_user(
             UserRepository(session),
             CompanyRepository(session),
-            app.state.clock,
+            state_of(app).clock,
             tenant.company.id,
             email,
             PASSWORD,

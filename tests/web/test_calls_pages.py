@@ -9,6 +9,7 @@ from datetime import timedelta
 import httpx
 from fastapi import FastAPI
 
+from leadflow.app_state import state_of
 from leadflow.models import Call, Lead
 from tests.calls.seed import Calls
 from tests.factories import Factory
@@ -74,7 +75,7 @@ async def test_revenue_payout_and_conversion_are_recorded_and_end_the_lead(
         browser, url, url, {"revenue": "12.5", "payout": "4.25", "buyer_converted": "on"}
     )
     assert saved.headers["location"] == f"{url}?done=saved"
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         stored = await session.get(Call, call.id)
         lead = await session.get(Lead, lead_id)
     assert stored is not None
@@ -95,7 +96,7 @@ async def test_bad_money_is_refused_next_to_its_field(
     assert refused.status_code == 422
     assert 'id="err-revenue">Enter 0 or more.' in refused.text
     assert 'id="err-payout">' in refused.text
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         stored = await session.get(Call, call.id)
     assert stored is not None
     assert stored.revenue_cents == 100

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from leadflow.app_state import state_of
 from leadflow.models import Campaign, FieldLabel
 from leadflow.settings import Settings
 from tests.factories import Factory
@@ -95,7 +96,7 @@ def campaign_form(**overrides: str) -> dict[str, str]:
 
 
 async def stored(app: FastAPI, code: str = "auto") -> Campaign:
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         return (await session.scalars(select(Campaign).where(Campaign.code == code))).one()
 
 
@@ -154,7 +155,7 @@ async def test_the_apis_messages_are_shown_next_to_each_field(
     assert 'id="err-hours.days.monday">' in fixed.text
     assert "open must be before close" in fixed.text
     assert 'id="err-routingRules">0.' in fixed.text
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         assert (await session.scalars(select(Campaign))).all() == []
 
 
@@ -269,7 +270,7 @@ async def test_the_field_library_is_edited_and_checked(
     )
     assert refused.status_code == 422
     assert "label must be text of 1 to 500 characters" in refused.text
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         labels = (await session.scalars(select(FieldLabel))).all()
     assert [(label.key, label.label) for label in labels] == [("dob", "Date of Birth")]
 
@@ -279,7 +280,7 @@ async def test_another_companys_campaign_is_not_found(
 ) -> None:
     assert (await create(browser)).status_code == 303
     campaign = await stored(app)
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         other = await factory.tenant()
         found = await session.get(Campaign, campaign.id)
         assert found is not None

@@ -9,6 +9,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from leadflow.models import Contact, Lead
 from leadflow.web.pages.dashboard import daily_points
@@ -98,7 +99,7 @@ async def test_blocking_a_number_ends_its_live_leads_and_unblocking_frees_it(
         browser, "/suppression", "/suppression/block", {"number": "(800) 450-6787"}
     )
     assert answer.headers["location"] == "/suppression?done=blocked"
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         lead = await session.get(Lead, lead_id)
         contact = await session.scalar(select(Contact).where(Contact.number == "+18004506787"))
     assert lead is not None
@@ -130,7 +131,7 @@ async def test_another_companys_contact_cannot_be_unblocked(
     await browser.post(
         "/api/v1/leads/+18004506787/caller_opt_out", params={"lead_token": theirs.leads_api_key}
     )
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         contact = await session.scalar(select(Contact))
     assert contact is not None
     assert contact.opt_out

@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from leadflow.app_state import state_of
 from leadflow.models import Distribution, Schedule
 from tests.factories import Factory
 from tests.web.conftest import Person, csrf_of, make_person, post_form, sign_in
@@ -58,7 +59,7 @@ def two_distributions(made: Router) -> dict[str, str]:
 
 
 async def stored(app: FastAPI, router: Schedule) -> list[Distribution]:
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         query = select(Distribution).where(Distribution.schedule_id == router.id)
         return list((await session.scalars(query.order_by(Distribution.id))).all())
 
@@ -153,7 +154,7 @@ async def test_a_schedule_that_is_not_a_router_has_no_distributions_form(
     form = {**two_distributions(made), "d0.target_schedule_id": str(made.spring.id)}
     answer = await browser.post(url, data={"csrf_token": csrf_of(shown.text), **form})
     assert answer.status_code == 303
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         assert (await session.scalars(select(Distribution))).all() == []
     edit = await browser.get(f"/schedules/{made.router.id}/edit")
     assert f'href="{made.url}"' in edit.text

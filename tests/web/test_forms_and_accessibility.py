@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from fastapi.routing import APIRoute, iter_route_contexts
 from sqlalchemy import select
 
+from leadflow.app_state import state_of
 from leadflow.models import ApiKey, Call, Contact, Schedule, User
 from tests.factories import Factory, Tenant
 from tests.web.conftest import Person, csrf_of
@@ -52,7 +53,7 @@ async def rows(
     await browser.post(
         "/api/v1/leads/+18004506787/caller_opt_out", params={"lead_token": schedule.leads_api_key}
     )
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         contact = await session.scalar(select(Contact))
     assert contact is not None
     uploaded = await browser.post(
@@ -60,7 +61,7 @@ async def rows(
         data={"csrf_token": csrf_of((await browser.get("/imports")).text)},
         files={"file": ("leads.csv", b"caller_id\n+18004506787\n", "text/csv")},
     )
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         key_id = await session.scalar(select(ApiKey.id))
         user_id = await session.scalar(select(User.id))
         now = factory.clock.now()
@@ -150,10 +151,10 @@ async def test_a_refused_form_changes_nothing(
     app: FastAPI, browser: httpx.AsyncClient, rows: Rows
 ) -> None:
     schedule_id = int(rows.ids["schedule_id"])
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         before = (await session.get(Schedule, schedule_id)).leads_api_key  # type: ignore[union-attr]
     await browser.post(f"/schedules/{schedule_id}/regenerate_token", data={"csrf_token": "x"})
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         after = (await session.get(Schedule, schedule_id)).leads_api_key  # type: ignore[union-attr]
     assert after == before
 

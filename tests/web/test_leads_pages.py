@@ -9,6 +9,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from leadflow.app_state import state_of
 from leadflow.models import Call, Contact, Lead, LeadEvent
 from tests.factories import Factory
 from tests.web.conftest import Person, csrf_of, post_form
@@ -23,7 +24,7 @@ async def _post_lead(client: httpx.AsyncClient, token: str, caller: str, **data:
 
 
 async def _lead(app: FastAPI, lead_id: int) -> Lead:
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         row = await session.get(Lead, lead_id)
         assert row is not None
         return row
@@ -77,7 +78,7 @@ async def test_opt_out_ends_the_lead_and_suppresses_the_number(
     answer = await post_form(browser, f"/leads/{lead_id}", f"/leads/{lead_id}/opt_out", {})
     assert answer.headers["location"] == f"/leads/{lead_id}?done=opt_out"
     assert (await _lead(app, lead_id)).status == "opt_out"
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         contact = await session.scalar(select(Contact).where(Contact.number == "+18004506787"))
         assert contact is not None
         assert contact.opt_out
@@ -109,7 +110,7 @@ async def test_call_now_places_a_call_that_shows_in_the_timeline(
     lead_id = await _post_lead(browser, schedule.leads_api_key, "+18004506787")
     answer = await post_form(browser, f"/leads/{lead_id}", f"/leads/{lead_id}/call", {})
     assert answer.headers["location"] == f"/leads/{lead_id}?done=call"
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         calls = (await session.scalars(select(Call))).all()
         assert [call.lead_id for call in calls] == [lead_id]
     shown = await browser.get(answer.headers["location"])
@@ -139,7 +140,7 @@ async def _one_off_lead(app: FastAPI, factory: Factory, person: Person) -> tuple
     schedule = await factory.schedule(tenant)
     source = await factory.traffic_source(tenant, name="Facebook Ads")
     now = factory.clock.now()
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         lead = Lead(
             company_id=tenant.company.id,
             offer_id=schedule.offer_id,

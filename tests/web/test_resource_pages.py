@@ -6,6 +6,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from leadflow.app_state import state_of
 from leadflow.models import Number, Offer, TrafficSource
 from tests.factories import Factory
 from tests.web.conftest import Person, csrf_of, post_form
@@ -18,7 +19,7 @@ async def test_an_offer_is_created_listed_and_renamed(
         browser, "/offers/new", "/offers/new", {"name": "Auto", "description": "cars"}
     )
     assert created.headers["location"] == "/offers"
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         offer = (await session.scalars(select(Offer))).one()
     assert len(offer.leads_api_key) == 32
     assert "Auto" in (await browser.get("/offers")).text
@@ -41,7 +42,7 @@ async def test_a_number_is_stored_as_e164_once(
 ) -> None:
     data = {"number": "(719) 313-2645", "capabilities": "sms"}
     assert (await post_form(browser, "/numbers/new", "/numbers/new", data)).status_code == 303
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         number = (await session.scalars(select(Number))).one()
     assert (number.number, number.capabilities) == ("+17193132645", ["sms"])
     again = await post_form(browser, "/numbers/new", "/numbers/new", data)
@@ -54,7 +55,7 @@ async def test_a_numbers_uses_are_edited_and_the_number_is_shown_not_changed(
 ) -> None:
     data = {"number": "(719) 313-2645", "capabilities": "voice"}
     assert (await post_form(browser, "/numbers/new", "/numbers/new", data)).status_code == 303
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         number = (await session.scalars(select(Number))).one()
     url = f"/numbers/{number.id}/edit"
     form = await browser.get(url)
@@ -66,7 +67,7 @@ async def test_a_numbers_uses_are_edited_and_the_number_is_shown_not_changed(
     refused = await post_form(browser, url, url, {})
     assert refused.status_code == 422
     assert "+17193132645" in refused.text
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         stored = await session.get(Number, number.id)
     assert stored is not None
     assert stored.capabilities == ["sms"]
@@ -83,7 +84,7 @@ async def test_another_companys_rows_cannot_be_edited(
         home = await browser.get("/")
         answer = await browser.post(path, data={"csrf_token": csrf_of(home.text), "name": "Mine"})
         assert answer.status_code == 404
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         assert (await session.get(TrafficSource, source.id)).name == "Their publisher"  # type: ignore[union-attr]
     assert "Theirs" not in (await browser.get("/offers")).text
 
@@ -95,7 +96,7 @@ async def test_an_offers_destination_number_is_set_in_its_form(
     assert 'name="destination_number" type="tel"' in form
     data = {"name": "Auto", "description": "", "destination_number": "(719) 313-2645"}
     assert (await post_form(browser, "/offers/new", "/offers/new", data)).status_code == 303
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         offer = (await session.scalars(select(Offer))).one()
     assert offer.destination_number == "+17193132645"
     url = f"/offers/{offer.id}/edit"
@@ -105,5 +106,5 @@ async def test_an_offers_destination_number_is_set_in_its_form(
     assert 'id="err-destination_number">is not a valid phone number' in bad.text
     cleared = await post_form(browser, url, url, {**data, "destination_number": ""})
     assert cleared.status_code == 303
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         assert (await session.get(Offer, offer.id)).destination_number is None  # type: ignore[union-attr]

@@ -7,6 +7,7 @@ import re
 import httpx
 from fastapi import FastAPI
 
+from leadflow.app_state import state_of
 from leadflow.models import Schedule
 from tests.factories import Factory
 from tests.web.conftest import Person, csrf_of, post_form
@@ -43,7 +44,7 @@ def edit_form(html: str, **changes: str) -> dict[str, str]:
 
 
 async def _stored(app: FastAPI, schedule_id: int) -> Schedule:
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         row = await session.get(Schedule, schedule_id)
         assert row is not None
         return row

@@ -11,6 +11,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock, SystemClock
 from leadflow.db.engine import create_engine
 from leadflow.db.session import make_sessionmaker
@@ -33,7 +34,7 @@ async def second_browser(app: FastAPI) -> AsyncIterator[httpx.AsyncClient]:
 
 
 def session_token(app: FastAPI, browser: httpx.AsyncClient) -> str:
-    signer: SessionSigner = app.state.web_signer
+    signer: SessionSigner = state_of(app).web_signer
     session = signer.loads(browser.cookies[COOKIE_NAME])
     assert session is not None
     assert session.token is not None
@@ -70,12 +71,12 @@ async def test_changing_the_password_ends_the_users_other_sessions_only(
     signed_in: Person,
 ) -> None:
     assert (await sign_in(second_browser, signed_in)).status_code == 303
-    async with app.state.sessionmaker() as db:
+    async with state_of(app).sessionmaker() as db:
         users = UserRepository(db)
         user = await users.by_email(signed_in.email)
         assert user is not None
         await change_password(
-            users, app.state.clock, user, NEW_PASSWORD, session_token(app, browser)
+            users, state_of(app).clock, user, NEW_PASSWORD, session_token(app, browser)
         )
         await db.commit()
 
@@ -92,11 +93,11 @@ async def test_resetting_the_password_ends_every_session_of_the_user(
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="https://leadflow.test") as theirs:
         assert (await sign_in(theirs, other)).status_code == 303
-        async with app.state.sessionmaker() as db:
+        async with state_of(app).sessionmaker() as db:
             users = UserRepository(db)
             user = await users.by_email(signed_in.email)
             assert user is not None
-            await reset_password(users, app.state.clock, user)
+            await reset_password(users, state_of(app).clock, user)
             await db.commit()
         assert not await is_signed_in(browser)
         assert await is_signed_in(theirs)
@@ -109,11 +110,11 @@ async def test_removing_a_user_ends_all_their_sessions(
     signed_in: Person,
 ) -> None:
     assert (await sign_in(second_browser, signed_in)).status_code == 303
-    async with app.state.sessionmaker() as db:
+    async with state_of(app).sessionmaker() as db:
         users = UserRepository(db)
         user = await users.by_email(signed_in.email)
         assert user is not None
-        await remove_user(users, app.state.clock, user)
+        await remove_user(users, state_of(app).clock, user)
         await db.commit()
 
     assert not await is_signed_in(browser)
@@ -123,7 +124,7 @@ async def test_removing_a_user_ends_all_their_sessions(
 async def test_a_session_ends_when_its_lifetime_is_over(
     app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, clock: FrozenClock
 ) -> None:
-    clock.advance(seconds=app.state.settings.session_max_age_seconds - 1)
+    clock.advance(seconds=state_of(app).settings.session_max_age_seconds - 1)
     assert await is_signed_in(browser)
     clock.advance(seconds=2)
     assert not await is_signed_in(browser)
@@ -133,7 +134,7 @@ async def test_only_a_hash_of_the_cookies_token_is_stored(
     app: FastAPI, browser: httpx.AsyncClient, signed_in: Person
 ) -> None:
     token = session_token(app, browser)
-    async with app.state.sessionmaker() as db:
+    async with state_of(app).sessionmaker() as db:
         rows = (await db.scalars(select(UserSession))).all()
     assert len(rows) == 1
     assert rows[0].token_hash != token

@@ -9,6 +9,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from leadflow.app_state import state_of
 from leadflow.models import ApiKey, Company, User
 from tests.calls.seed import Calls
 from tests.factories import Factory
@@ -16,7 +17,7 @@ from tests.web.conftest import Person, csrf_of, make_person, post_form, sign_in
 
 
 async def _company(app: FastAPI, company_id: int) -> Company:
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         company = await session.get(Company, company_id)
     assert company is not None
     return company
@@ -135,7 +136,7 @@ async def test_a_bad_allowlist_entry_and_an_unknown_resource_are_refused_next_to
     assert 'id="err-ip_allowlist">&#39;not an address&#39; is not an IP address' in refused.text
     wrong_action = await post_form(browser, url, url, forged)
     assert 'id="err-permissions">offers.0: Choose one of' in wrong_action.text
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         names = (await session.scalars(select(ApiKey.name))).all()
     assert names == ["default"]
 
@@ -145,7 +146,7 @@ async def test_a_key_is_revoked_after_a_confirmation_and_stops_working(
 ) -> None:
     tenant = signed_in.tenant
     assert (await browser.get("/api/v1/offers", headers=tenant.auth)).status_code == 200
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         key = (await session.scalars(select(ApiKey))).one()
     url = f"/settings/api_keys/{key.id}/revoke"
     confirm = await browser.get(url)
@@ -171,7 +172,7 @@ async def test_another_companys_key_cannot_be_revoked(
 
 
 async def _user(app: FastAPI, email: str) -> User | None:
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         return await session.scalar(select(User).where(User.email == email))
 
 
@@ -283,7 +284,7 @@ async def test_every_settings_and_calls_form_refuses_a_missing_csrf_token(
     app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
 ) -> None:
     tenant = signed_in.tenant
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         key = (await session.scalars(select(ApiKey))).one()
         me = await session.scalar(select(User).where(User.email == signed_in.email))
     assert me is not None
@@ -312,6 +313,6 @@ async def test_every_settings_and_calls_form_refuses_a_missing_csrf_token(
         answer = await browser.post(url, data={"name": "x", "time_zone": "UTC"})
         assert answer.status_code == 403, url
         assert "Form expired" in answer.text
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         assert (await session.get(ApiKey, key.id)).revoked_at is None  # type: ignore[union-attr]
         assert await session.get(User, me.id) is not None

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from leadflow.app_state import state_of
 from leadflow.models import Subscription
 from leadflow.settings import Settings
 from leadflow.webhooks.delivery import deliver_due_webhooks
@@ -54,7 +55,7 @@ async def _subscribe(browser: httpx.AsyncClient, data: dict[str, str]) -> httpx.
 
 
 async def _only(app: FastAPI) -> Subscription:
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         return (await session.scalars(select(Subscription))).one()
 
 
@@ -103,7 +104,7 @@ async def test_the_apis_rules_are_shown_next_to_the_fields(
     assert 'id="err-trigger_fields.schedule_id">must be one of your schedules' in foreign.text
     unknown = await _subscribe(browser, {"target_url": "https://h.example.com", "event": "nope"})
     assert 'id="err-event">Choose one of' in unknown.text
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         assert (await session.scalars(select(Subscription))).first() is None
 
 
@@ -116,7 +117,7 @@ async def test_a_test_delivery_reaches_the_receiver_and_a_failed_one_is_retried(
     url = f"/settings/webhooks/{row.id}"
     tested = await post_form(browser, url, f"{url}/test", {})
     assert tested.headers["location"] == f"{url}?done=tested"
-    assert await deliver_due_webhooks(app.state.worker_context) == 1
+    assert await deliver_due_webhooks(state_of(app).worker_context) == 1
     sent = json.loads(receiver.requests[0].body)
     assert (sent["event"], sent["test"]) == ("new_call", True)
     log = await browser.get(url)
@@ -126,7 +127,7 @@ async def test_a_test_delivery_reaches_the_receiver_and_a_failed_one_is_retried(
     assert retry
     retried = await browser.post(retry.group(1), data={"csrf_token": csrf_of(log.text)})
     assert retried.headers["location"] == f"{url}?done=retried"
-    assert await deliver_due_webhooks(app.state.worker_context) == 1
+    assert await deliver_due_webhooks(state_of(app).worker_context) == 1
     assert len(receiver.requests) == 2
     after = await browser.get(url)
     assert "delivered" in after.text
@@ -155,7 +156,7 @@ async def test_editing_to_a_new_host_shows_a_new_secret_and_deleting_asks_first(
     assert "cannot be undone" in confirm.text
     deleted = await post_form(browser, f"{url}/delete", f"{url}/delete", {})
     assert deleted.headers["location"] == "/settings/webhooks?done=deleted"
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         assert (await session.scalars(select(Subscription))).first() is None
 
 

@@ -14,6 +14,7 @@ from fastapi import FastAPI
 from pydantic import SecretStr
 from sqlalchemy import select
 
+from leadflow.app_state import state_of
 from leadflow.models import Submission, SubmittedLead
 from leadflow.settings import Settings
 from tests.submissions.pipeline.buyer import Answer, Buyer
@@ -70,7 +71,7 @@ async def submit(browser: httpx.AsyncClient, pipeline: Pipeline, code: str) -> s
 
 
 async def submissions_of(app: FastAPI, lead_id: str) -> list[Submission]:
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         lead = (
             await session.scalars(select(SubmittedLead).where(SubmittedLead.uuid == lead_id))
         ).one()
@@ -106,7 +107,7 @@ async def test_a_test_lead_shows_the_request_sent_and_the_buyers_answer(
     assert "B-100" in result.text
     assert 'http-equiv="refresh"' not in result.text
     lead_id = result_url.rsplit("/", 1)[1]
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         lead = (
             await session.scalars(select(SubmittedLead).where(SubmittedLead.uuid == lead_id))
         ).one()
@@ -235,7 +236,7 @@ async def test_another_companys_submitted_lead_is_not_found(
     assert theirs.tenant is not pipeline.tenant
     campaign = await pipeline.campaign(endpoint=json_endpoint(buyer.on("/buy", ACCEPTED_JSON)))
     lead_id = await submit(browser, pipeline, campaign.code)
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         lead = (
             await session.scalars(select(SubmittedLead).where(SubmittedLead.uuid == lead_id))
         ).one()

@@ -12,6 +12,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from leadflow.app_state import state_of
 from leadflow.models import Schedule, WebhookDelivery
 from leadflow.settings import Settings
 from leadflow.webhooks.delivery import deliver_due_webhooks
@@ -76,7 +77,7 @@ class Hooks:
         return lead
 
     async def deliver(self) -> int:
-        return await deliver_due_webhooks(self.app.state.worker_context)
+        return await deliver_due_webhooks(state_of(self.app).worker_context)
 
     async def deliveries(self, subscription_id: int, **params: Any) -> list[dict[str, Any]]:
         response = await self.client.get(
@@ -89,7 +90,7 @@ class Hooks:
         return listed
 
     async def delivery_count(self) -> int:
-        async with self.app.state.sessionmaker() as session:
+        async with state_of(self.app).sessionmaker() as session:
             return int(await session.scalar(select(func.count()).select_from(WebhookDelivery)))
 
 

@@ -7,6 +7,7 @@ from datetime import datetime, timedelta
 import orjson
 from fastapi import FastAPI
 
+from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from leadflow.webhooks.signing import verify
 from tests.webhooks.conftest import CALLER, Hooks
@@ -97,7 +98,7 @@ def _time(text: str) -> datetime:
 async def test_failing_receiver_is_retried_with_growing_delays_then_fails(
     hooks: Hooks, receiver: Receiver, clock: FrozenClock, app: FastAPI
 ) -> None:
-    context = app.state.worker_context
+    context = state_of(app).worker_context
     context.settings = context.settings.model_copy(update={"webhook_max_attempts": 4})
     receiver.statuses = [500]
     subscription = await hooks.subscribe(receiver.url())
@@ -167,7 +168,7 @@ async def test_private_target_is_refused_at_send_time_unless_allowed(
 ) -> None:
     subscription = await hooks.subscribe(receiver.url())
     await hooks.post_lead()
-    context = app.state.worker_context
+    context = state_of(app).worker_context
     context.settings = context.settings.model_copy(
         update={"allow_private_urls": False, "allow_loopback_urls": False}
     )
@@ -190,8 +191,8 @@ async def test_claimed_delivery_whose_worker_died_is_sent_after_the_lease(
     subscription = await hooks.subscribe(receiver.url())
     await hooks.post_lead()
     now = clock.now()
-    lease = timedelta(seconds=app.state.settings.worker_lease_seconds)
-    claimed = await app.state.committer.run(
+    lease = timedelta(seconds=state_of(app).settings.worker_lease_seconds)
+    claimed = await state_of(app).committer.run(
         lambda sql: repository.claim_due(sql, now=now, lease_until=now + lease, limit=10)
     )
     assert len(claimed) == 1  # ... and this worker dies before sending

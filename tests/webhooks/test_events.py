@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from fastapi import FastAPI
 
+from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from leadflow.db.statements import Sql
 from leadflow.leads.params import parse_intake
@@ -41,7 +42,7 @@ async def test_rolled_back_intake_leaves_no_delivery(
     hooks: Hooks, app: FastAPI, clock: FrozenClock
 ) -> None:
     await hooks.subscribe(HOOK)
-    owner = await app.state.owner_cache.resolve(hooks.schedule.leads_api_key)
+    owner = await state_of(app).owner_cache.resolve(hooks.schedule.leads_api_key)
     params = parse_intake({"caller_id": CALLER}, owner.region)
 
     def unit(sql: Sql) -> None:
@@ -49,7 +50,7 @@ async def test_rolled_back_intake_leaves_no_delivery(
         raise RuntimeError("the request failed after intake wrote its rows")
 
     with pytest.raises(RuntimeError):
-        await app.state.committer.run(unit)
+        await state_of(app).committer.run(unit)
 
     assert await hooks.delivery_count() == 0
     await hooks.post_lead()

@@ -6,6 +6,7 @@ from datetime import timedelta
 
 from sqlalchemy import select, update
 
+from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from leadflow.models import WebhookAttempt, WebhookDelivery
 from leadflow.webhooks.retention import PruneWebhookDeliveries
@@ -20,7 +21,7 @@ async def test_settled_deliveries_older_than_the_retention_are_deleted_with_thei
     for caller in ("+17193132601", "+17193132602", "+17193132603", "+17193132604"):
         await hooks.post_lead(caller_id=caller)
     assert await hooks.deliver() == 4
-    async with hooks.app.state.sessionmaker() as session:
+    async with state_of(hooks.app).sessionmaker() as session:
         ids = list(await session.scalars(select(WebhookDelivery.id).order_by(WebhookDelivery.id)))
         old = clock.now() - timedelta(days=31)
         recent = clock.now() - timedelta(days=29)
@@ -34,11 +35,11 @@ async def test_settled_deliveries_older_than_the_retention_are_deleted_with_thei
             )
         await session.commit()
 
-    assert await PruneWebhookDeliveries()(hooks.app.state.worker_context) == 0
+    assert await PruneWebhookDeliveries()(state_of(hooks.app).worker_context) == 0
 
     kept = await hooks.deliveries(subscription["id"])
     assert sorted(d["status"] for d in kept) == ["delivered", "pending"]
-    async with hooks.app.state.sessionmaker() as session:
+    async with state_of(hooks.app).sessionmaker() as session:
         remaining = set(await session.scalars(select(WebhookDelivery.id)))
         attempts_of = set(await session.scalars(select(WebhookAttempt.delivery_id)))
     assert remaining == {ids[2], ids[3]}
@@ -52,7 +53,7 @@ async def test_a_retention_of_zero_days_keeps_everything(
     await hooks.post_lead()
     await hooks.deliver()
     clock.advance(days=400)
-    context = hooks.app.state.worker_context
+    context = state_of(hooks.app).worker_context
     context.settings = context.settings.model_copy(update={"webhook_retention_days": 0})
 
     await PruneWebhookDeliveries()(context)

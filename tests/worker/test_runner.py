@@ -7,6 +7,7 @@ import asyncio
 
 from fastapi import FastAPI
 
+from leadflow.app_state import state_of
 from leadflow.worker.context import WorkerContext
 from leadflow.worker.runner import Worker
 
@@ -31,7 +32,7 @@ async def settle_rounds() -> None:
 
 
 async def test_a_wake_runs_the_woken_job_at_once_and_not_the_others(app: FastAPI) -> None:
-    context: WorkerContext = app.state.worker_context
+    context: WorkerContext = state_of(app).worker_context
     context.settings.worker_poll_seconds = 60.0
     other, woken = Counting(), Counting(on_wake=True)
     worker = Worker(context, [other, woken])
@@ -49,7 +50,7 @@ async def test_a_wake_runs_the_woken_job_at_once_and_not_the_others(app: FastAPI
 
 
 async def test_every_job_runs_again_on_the_poll(app: FastAPI) -> None:
-    context: WorkerContext = app.state.worker_context
+    context: WorkerContext = state_of(app).worker_context
     context.settings.worker_poll_seconds = 0.2
     other, woken = Counting(), Counting(on_wake=True)
     worker = Worker(context, [other, woken])
@@ -63,7 +64,7 @@ async def test_every_job_runs_again_on_the_poll(app: FastAPI) -> None:
 
 
 async def test_a_woken_job_with_more_due_goes_round_again_without_a_wake(app: FastAPI) -> None:
-    context: WorkerContext = app.state.worker_context
+    context: WorkerContext = state_of(app).worker_context
     context.settings.worker_poll_seconds = 60.0
     other, woken = Counting(), Counting(on_wake=True)
     worker = Worker(context, [other, woken])

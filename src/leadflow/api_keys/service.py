@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from leadflow.api_keys.permissions import powers_beyond
 from leadflow.api_keys.schemas import ApiKeyCreate
+from leadflow.app_state import app_state
 from leadflow.clock import Clock
 from leadflow.companies.repository import CompanyRepository
 from leadflow.companies.service import IssuedKey, issue_api_key
@@ -63,5 +64,5 @@ def forget_verified_keys_after_commit(request: Request, session: AsyncSession) -
     fails from the next request on. Cleared before the commit, a request in between could cache
     the key as valid again. Other API processes keep trusting a key they verified for up to
     ``auth_cache_seconds`` (30 s by default): that is the delay a revocation takes everywhere."""
-    cache = request.app.state.key_cache
+    cache = app_state(request).key_cache
     event.listen(session.sync_session, "after_commit", lambda _session: cache.clear(), once=True)

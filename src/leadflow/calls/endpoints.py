@@ -11,6 +11,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from fastapi import APIRouter, Body, Depends, Query, Request
 from starlette.responses import Response
 
+from leadflow.app_state import app_state
 from leadflow.calls import service
 from leadflow.calls.listing import CALL_LISTING
 from leadflow.calls.repository import CallRepository
@@ -106,7 +107,7 @@ async def list_calls(
     )
     if query.csv:
         return listing.csv_export(
-            request.app.state.sessionmaker,
+            app_state(request).sessionmaker,
             CALL_LISTING,
             query,
             base,

@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
+from leadflow.app_state import app_state
 from leadflow.kit.errors import TrackDriveError
 
 
@@ -19,7 +20,7 @@ def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
     """Commit after the endpoint returns and before the response is sent (scope="function"),
     so a 2xx always means the change is on disk; roll back on any exception."""
-    sessionmaker: async_sessionmaker[AsyncSession] = request.app.state.sessionmaker
+    sessionmaker: async_sessionmaker[AsyncSession] = app_state(request).sessionmaker
     async with sessionmaker() as session:
         try:
             yield session

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
+from leadflow.app_state import state_of
 from leadflow.dnc.registry import DEFAULT_LISTS, DncRegistry, ListVersion
 
 
@@ -40,21 +41,21 @@ async def dashboard_warning(app: Any, now: datetime) -> str | None:
     """The dashboard's warning: the federal list missing or older than the scrub interval.
     Shown only once some list was imported, so an installation that does not call (LeadSail
     only) is not nagged."""
-    registry: DncRegistry | None = getattr(app.state.worker_context, "dnc", None)
+    registry: DncRegistry | None = state_of(app).dnc
     if registry is None:
         return None
     await registry.refresh()
     versions = registry.versions()
     if not versions:
         return None
-    return federal_warning(versions, now, app.state.settings.dnc_federal_max_age_days)
+    return federal_warning(versions, now, state_of(app).settings.dnc_federal_max_age_days)
 
 
 async def dnc_health_warnings(app: Any) -> list[str]:
     """``/healthz``'s do-not-call warnings: a federal list once imported but now stale, and
     lists whose file this node cannot read. A deployment that imported no list is not warned
     here (the lists endpoint and the dashboard say so)."""
-    registry: DncRegistry | None = getattr(app.state.worker_context, "dnc", None)
+    registry: DncRegistry | None = state_of(app).dnc
     if registry is None:
         return []
     await registry.refresh()
@@ -62,7 +63,7 @@ async def dnc_health_warnings(app: Any) -> list[str]:
     versions = registry.versions()
     if any(v.name == "federal" for v in versions):
         stale = federal_warning(
-            versions, app.state.clock.now(), app.state.settings.dnc_federal_max_age_days
+            versions, state_of(app).clock.now(), state_of(app).settings.dnc_federal_max_age_days
         )
         if stale is not None:
             warnings.append(stale)

@@ -13,6 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
+from leadflow.app_state import app_state
 from leadflow.contacts.records_repository import ContactRepository
 from leadflow.db.session import SessionDep
 from leadflow.dnc import imports, upload
@@ -34,7 +35,7 @@ ListWriter = Annotated[Principal, Depends(require("dnc", WRITE))]
 
 
 async def _registry(request: Request) -> DncRegistry:
-    registry: DncRegistry = request.app.state.worker_context.dnc
+    registry = app_state(request).dnc_registry()
     await registry.refresh()
     return registry
 
@@ -71,7 +72,9 @@ async def lists(
             )
             for v in versions
         ],
-        warning=federal_warning(versions, now, request.app.state.settings.dnc_federal_max_age_days),
+        warning=federal_warning(
+            versions, now, app_state(request).settings.dnc_federal_max_age_days
+        ),
     )
     return envelope.one("dnc", out)
 
@@ -105,8 +108,8 @@ async def upload_list(
     write permission, which only a key granted it (or ``*``) holds."""
     try:
         record = await upload.import_upload(
-            request.app.state.sessionmaker,
-            request.app.state.settings.dnc_dir,
+            app_state(request).sessionmaker,
+            app_state(request).settings.dnc_dir,
             clock,
             list_name,
             change,

@@ -20,6 +20,7 @@ from fastapi import Request, Security
 from fastapi.security import APIKeyHeader, HTTPBasic
 from starlette.requests import HTTPConnection
 
+from leadflow.app_state import app_state
 from leadflow.companies.keys import private_key_matches
 from leadflow.companies.repository import CompanyRepository
 from leadflow.kit.errors import LeadSailError, TrackDriveError
@@ -89,7 +90,7 @@ async def authenticate(request: Request) -> Principal | None:
         raise TrackDriveError.unauthorized(
             "Authorization must be Basic base64(public_key:private_key)"
         )
-    cache: KeyCache = request.app.state.key_cache
+    cache: KeyCache = app_state(request).key_cache
     fingerprint = hashlib.sha256(header.encode()).hexdigest()
     principal = await cache.principal(request, fingerprint, *credentials)
     if not principal.allows_ip(request.client.host if request.client else None):
@@ -100,7 +101,7 @@ async def authenticate(request: Request) -> Principal | None:
 async def _verify(request: Request, public_key: str, private_key: str) -> Principal:
     """Read the key pair from the database: on a session of its own, opened only when the
     cache missed, so that a request whose key is cached (nearly all) opens none for it."""
-    async with request.app.state.sessionmaker() as session:
+    async with app_state(request).sessionmaker() as session:
         return await _verify_with(CompanyRepository(session), public_key, private_key)
 
 
@@ -187,7 +188,7 @@ async def authenticate_api_key(request: Request) -> Principal:
     public, sep, private = header.strip().partition(".")
     if not (sep and public and private):
         raise LeadSailError(401, "UNAUTHORIZED", "X-API-Key must be <public_key>.<private_key>")
-    cache: KeyCache = request.app.state.key_cache
+    cache: KeyCache = app_state(request).key_cache
     fingerprint = hashlib.sha256(b"x-api-key:" + header.encode()).hexdigest()
     try:
         principal = await cache.principal(request, fingerprint, public, private)

@@ -15,6 +15,7 @@ from sqlalchemy import event
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
+from leadflow.app_state import app_state
 from leadflow.db.repository import CompanyRepository
 from leadflow.db.session import SessionDep, flush_or_422
 from leadflow.kit import envelope, listing
@@ -172,7 +173,7 @@ def forget_lead_owners_after_commit(request: Request, session: AsyncSession) -> 
     """Clear this process's token → owner cache once the change is committed (not before: a
     lead posted in between would cache the old owner again). Other processes catch up within
     ``token_cache_seconds``."""
-    cache = getattr(request.app.state, "owner_cache", None)
+    cache = app_state(request).owner_cache
     if cache is None:
         return
     event.listen(session.sync_session, "after_commit", lambda _session: cache.clear(), once=True)

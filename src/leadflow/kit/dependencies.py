@@ -6,6 +6,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 
+from leadflow.app_state import app_state
 from leadflow.clock import Clock
 from leadflow.settings import Settings
 
@@ -13,12 +14,12 @@ from leadflow.settings import Settings
 # Both are ``async``: FastAPI runs a plain function dependency on a worker thread, a hop that
 # cost more than the lookup on every request.
 async def get_clock(request: Request) -> Clock:
-    clock: Clock = request.app.state.clock
+    clock: Clock = app_state(request).clock
     return clock
 
 
 async def get_app_settings(request: Request) -> Settings:
-    settings: Settings = request.app.state.settings
+    settings: Settings = app_state(request).settings
     return settings
 
 

@@ -12,6 +12,7 @@ from fastapi import APIRouter, Request
 from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
+from leadflow.app_state import app_state
 from leadflow.db.group_commit import GroupCommitter
 from leadflow.db.statements import Sql
 from leadflow.dnc.screening import intake_hits
@@ -169,7 +170,7 @@ async def answer_intake(request: Request, raw: dict[str, Any], mode: IntakeMode)
     """The whole intake of one post, from its merged parameters to the JSON answer, sent only
     once the batch holding the lead committed. Shared by the FastAPI routes and the fast path
     (``leads.fast_path``), which builds ``raw`` without the framework."""
-    state = request.app.state
+    state = app_state(request)
     owners: OwnerCache = state.owner_cache
     owner = await owners.resolve(_text_or_none(raw.get("lead_token")))
     params = parse_intake(raw, owner.region, max_json_depth=state.settings.max_json_depth)
@@ -245,14 +246,14 @@ Operation = Callable[[Sql, LeadOwner, str, Any], dict[str, Any]]
 
 async def _caller_operation(request: Request, caller_id: str, operation: Operation) -> Response:
     raw = await collect(request)
-    owners: OwnerCache = request.app.state.owner_cache
+    owners: OwnerCache = app_state(request).owner_cache
     owner = await owners.resolve(_text_or_none(raw.get("lead_token")))
     try:
         number = to_e164(caller_id, owner.region)
     except InvalidPhoneNumberError as exc:
         raise TrackDriveError.field("caller_id", str(exc)) from exc
-    now = request.app.state.clock.now()
-    committer: GroupCommitter = request.app.state.committer
+    now = app_state(request).clock.now()
+    committer: GroupCommitter = app_state(request).committer
 
     def unit(sql: Sql) -> dict[str, Any]:
         return operation(sql, owner, number, now)

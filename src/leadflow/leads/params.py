@@ -17,6 +17,7 @@ from email_validator import EmailNotValidError, validate_email
 from fastapi import Request
 from starlette.datastructures import UploadFile
 
+from leadflow.app_state import app_state
 from leadflow.kit import json_depth
 from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
@@ -136,7 +137,7 @@ async def collect(request: Request) -> dict[str, Any]:
             if not isinstance(value, UploadFile):
                 values[key] = value
         return values
-    depth: int = request.app.state.settings.max_json_depth
+    depth: int = app_state(request).settings.max_json_depth
     return merge_body(values, await request.body(), content_type, depth)
 
 

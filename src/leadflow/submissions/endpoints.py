@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
+from leadflow.app_state import app_state
 from leadflow.campaigns.repository import CampaignRepository
 from leadflow.db.group_commit import GroupCommitter
 from leadflow.db.session import SessionDep
@@ -90,18 +91,18 @@ async def _committed(
     the key came from the cache and the session never began one: nothing to end."""
     if session.in_transaction():
         await session.commit()
-    committer: GroupCommitter = request.app.state.committer
+    committer: GroupCommitter = app_state(request).committer
     return await committer.run(unit, key)
 
 
 def _submission_answer(request: Request, done: service.Accepted) -> Response:
     """Wake the worker for the committed submission; answer the documented body."""
-    wake = getattr(request.app.state, "wake_worker", None)
+    wake = app_state(request).wake_worker
     if callable(wake):
         wake()
     assert done.submission_uuid is not None
     assert done.submission_number is not None
-    now = request.app.state.clock.now()
+    now = app_state(request).clock.now()
     return answer(accepted(done.lead_uuid, done.submission_uuid, done.submission_number, now))
 
 
@@ -115,7 +116,7 @@ async def submit(
 ) -> Response:
     # The app's clock read directly: ClockDep is a plain function, which FastAPI runs on its
     # thread pool (a thread hop per request, measurable at hundreds of submissions/s).
-    now, origin, company_id = request.app.state.clock.now(), _origin(request), principal.company_id
+    now, origin, company_id = app_state(request).clock.now(), _origin(request), principal.company_id
     checked = service.checked_submission(body, now)
 
     def unit(sql: Sql) -> service.Accepted:
@@ -234,7 +235,7 @@ async def list_leads(
     )
     accepts_csv = "text/csv" in request.headers.get("accept", "").lower()
     if query.format == "csv" or (accepts_csv and query.format != "json"):
-        return csv_export(request.app.state.sessionmaker, principal.company_id, where)
+        return csv_export(app_state(request).sessionmaker, principal.company_id, where)
     rows = await leads.page(where, query.limit + 1)
     page, has_more = rows[: query.limit], len(rows) > query.limit
     uuids = await leads.campaign_uuids(lead.campaign_id for lead in page)

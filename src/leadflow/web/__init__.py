@@ -15,6 +15,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.responses import Response
 
+from leadflow.app_state import state_of
 from leadflow.kit.handlers import http_error
 from leadflow.settings import Settings
 from leadflow.web.auth import CsrfRejectedError, LoginRequiredError, PageNotFoundError
@@ -44,9 +45,10 @@ def install(app: FastAPI) -> None:
     from leadflow.web.pages import settings_users as settings_users_pages
     from leadflow.web.pages import settings_webhooks as settings_webhooks_pages
 
-    settings: Settings = app.state.settings
-    app.state.web_signer = SessionSigner(
-        session_secret(settings), settings.session_max_age_seconds, app.state.clock
+    state = state_of(app)
+    settings: Settings = state.settings
+    state.web_signer = SessionSigner(
+        session_secret(settings), settings.session_max_age_seconds, state.clock
     )
     app.mount(
         "/static",

@@ -14,6 +14,7 @@ from typing import Annotated
 from fastapi import Depends, Request
 from starlette.datastructures import FormData
 
+from leadflow.app_state import app_state
 from leadflow.clock import Clock
 from leadflow.kit.auth import Principal
 from leadflow.users.repository import UserSessionRepository
@@ -35,7 +36,7 @@ class CsrfRejectedError(Exception):
 
 def session_signer(request: Request) -> SessionSigner:
     """The app's cookie signer (on the app's clock), typed."""
-    signer: SessionSigner = request.app.state.web_signer
+    signer: SessionSigner = app_state(request).web_signer
     return signer
 
 
@@ -77,8 +78,8 @@ async def current_user(request: Request) -> WebUser:
     session = web_session(request)
     if session.token is None:
         raise LoginRequiredError
-    clock: Clock = request.app.state.clock
-    async with request.app.state.sessionmaker() as db:
+    clock: Clock = app_state(request).clock
+    async with app_state(request).sessionmaker() as db:
         live = await live_session(UserSessionRepository(db), session.token, clock.now())
         if live is not None and live.touched:
             await db.commit()

@@ -10,6 +10,7 @@ from typing import Any
 
 from fastapi import Request
 
+from leadflow.app_state import app_state
 from leadflow.calls.dialing.flow import place_call
 from leadflow.calls.dialing.schemas import parse_make_call
 from leadflow.db.group_commit import GroupCommitter
@@ -43,8 +44,8 @@ async def run_caller_operation(request: Request, lead: Lead, region: str, name: 
         region=region,
     )
     number = lead.caller_id
-    now = request.app.state.clock.now()
-    committer: GroupCommitter = request.app.state.committer
+    now = app_state(request).clock.now()
+    committer: GroupCommitter = app_state(request).committer
 
     def unit(sql: Sql) -> dict[str, Any]:
         return operation(sql, owner, number, now)
@@ -54,4 +55,6 @@ async def run_caller_operation(request: Request, lead: Lead, region: str, name: 
 
 async def call_now(request: Request, lead: Lead) -> None:
     """make_call for this lead: guards, the call row, the commit, then the dial."""
-    await place_call(request.app.state, lead.company_id, parse_make_call({"lead_id": str(lead.id)}))
+    await place_call(
+        app_state(request), lead.company_id, parse_make_call({"lead_id": str(lead.id)})
+    )

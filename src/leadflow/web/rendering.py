@@ -14,6 +14,7 @@ from jinja2 import pass_context
 from jinja2.runtime import Context
 from starlette.responses import RedirectResponse, Response
 
+from leadflow.app_state import app_state
 from leadflow.settings import Settings
 from leadflow.web.auth import web_session
 from leadflow.web.display import readable, readable_name
@@ -67,8 +68,8 @@ TEMPLATES.env.filters["readable_name"] = readable_name
 def _with_session(request: Request, response: Response) -> Response:
     session = web_session(request)
     if session.changed:
-        settings: Settings = request.app.state.settings
-        signer: SessionSigner = request.app.state.web_signer
+        settings: Settings = app_state(request).settings
+        signer: SessionSigner = app_state(request).web_signer
         response.set_cookie(
             COOKIE_NAME,
             signer.dumps(session),
@@ -102,7 +103,7 @@ def redirect(request: Request, url: str) -> Response:
 
 
 def clear_session_cookie(request: Request, response: Response) -> Response:
-    settings: Settings = request.app.state.settings
+    settings: Settings = app_state(request).settings
     response.delete_cookie(
         COOKIE_NAME,
         path="/",

@@ -7,6 +7,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import update
 
+from leadflow.app_state import state_of
 from leadflow.channels.simulated import SimulatedVoice
 from leadflow.models import Company, Distribution, Schedule
 from leadflow.models.base import Base
@@ -37,7 +38,7 @@ def build(factory: Factory) -> Builder:
 
 @pytest.fixture
 def voice(app: FastAPI) -> SimulatedVoice:
-    channel = app.state.worker_context.channels.voice
+    channel = state_of(app).worker_context.channels.voice
     assert isinstance(channel, SimulatedVoice)
     return channel
 

@@ -8,6 +8,7 @@ from datetime import timedelta
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from leadflow.app_state import state_of
 from leadflow.calls.dialing.jobs import PruneDialingLocks
 from leadflow.clock import FrozenClock
 from leadflow.models import RateWindow, TimeLock
@@ -31,7 +32,7 @@ async def test_free_dialing_locks_and_windows_are_pruned_others_are_kept(
         await add(factory, row)
     job = PruneDialingLocks()
 
-    assert await job(app.state.worker_context) == 0
+    assert await job(state_of(app).worker_context) == 0
 
     async with factory.sessionmaker() as session:
         locks = {(r.scope, r.key) for r in await session.scalars(select(TimeLock))}
@@ -44,8 +45,8 @@ async def test_the_job_runs_at_most_once_per_period(
     app: FastAPI, factory: Factory, clock: FrozenClock
 ) -> None:
     job = PruneDialingLocks(every_seconds=3600)
-    await job(app.state.worker_context)
+    await job(state_of(app).worker_context)
     await add(factory, TimeLock(scope="dial:1", key="a", taken_at=clock.now() - timedelta(hours=1)))
-    await job(app.state.worker_context)
+    await job(state_of(app).worker_context)
     async with factory.sessionmaker() as session:
         assert len((await session.scalars(select(TimeLock))).all()) == 1

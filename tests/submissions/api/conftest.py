@@ -13,6 +13,7 @@ from fastapi import FastAPI
 from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
+from leadflow.app_state import state_of
 from leadflow.models import Submission, SubmittedLead
 from tests.factories import Factory, Tenant
 
@@ -105,4 +106,4 @@ async def seller(client: httpx.AsyncClient, factory: Factory) -> Seller:
 
 @pytest.fixture
 def rows(app: FastAPI) -> Rows:
-    return Rows(app.state.sessionmaker)
+    return Rows(state_of(app).sessionmaker)

@@ -9,6 +9,7 @@ import httpx
 from fastapi import FastAPI
 from sqlalchemy import func, select
 
+from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from leadflow.models import SubmittedLead
 from tests.factories import Factory
@@ -170,7 +171,7 @@ async def test_the_worker_is_woken_for_each_new_submission_only(
     seller: Seller, app: FastAPI
 ) -> None:
     wakes: list[str] = []
-    app.state.wake_worker = lambda: wakes.append("woken")
+    state_of(app).wake_worker = lambda: wakes.append("woken")
     first = await seller.submit()
     assert wakes == ["woken"]
     stored = await seller.post("", lead(firstName="Only Stored"))

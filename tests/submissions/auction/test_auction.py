@@ -11,6 +11,7 @@ import httpx
 import orjson
 from sqlalchemy import select
 
+from leadflow.app_state import state_of
 from leadflow.models.auction import AuctionBid
 from leadflow.models.campaign import Campaign
 from tests.submissions.auction.conftest import bid, ping
@@ -362,7 +363,7 @@ async def test_every_buyers_bid_and_the_winner_are_kept_for_reports(
 
     await pipeline.work()
 
-    async with pipeline.app.state.sessionmaker() as session:
+    async with state_of(pipeline.app).sessionmaker() as session:
         rows = (
             await session.scalars(
                 select(AuctionBid)

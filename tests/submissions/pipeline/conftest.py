@@ -13,6 +13,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from leadflow.app_state import state_of
 from leadflow.campaigns.config import CampaignConfig
 from leadflow.clock import FrozenClock
 from leadflow.db.statements import Sql
@@ -111,13 +112,13 @@ class Pipeline:
             created_at=now,
             updated_at=now,
         )
-        async with self.app.state.sessionmaker() as session:
+        async with state_of(self.app).sessionmaker() as session:
             session.add(row)
             await session.commit()
         return row
 
     async def set_campaign(self, campaign: Campaign, **columns: Any) -> None:
-        async with self.app.state.sessionmaker() as session:
+        async with state_of(self.app).sessionmaker() as session:
             found = await session.get(Campaign, campaign.id)
             assert found is not None
             for name, value in columns.items():
@@ -165,13 +166,13 @@ class Pipeline:
                 data={**body, "isTest": is_test},
             )
 
-        return await self.app.state.committer.run(insert)
+        return await state_of(self.app).committer.run(insert)
 
     async def work(self) -> int:
         """Run the job until a round finds nothing due, each round's deliveries recorded."""
         total = 0
         for _ in range(20):
-            done = await self.job(self.app.state.worker_context)
+            done = await self.job(state_of(self.app).worker_context)
             await self.job.settle()
             total += done
             if done == 0:
@@ -179,20 +180,20 @@ class Pipeline:
         raise AssertionError("the pipeline never ran out of due work")
 
     async def submission(self, row: dict[str, Any]) -> Submission:
-        async with self.app.state.sessionmaker() as session:
+        async with state_of(self.app).sessionmaker() as session:
             found = await session.get(Submission, row["id"])
             assert found is not None
             return found
 
     async def lead(self, row: dict[str, Any]) -> SubmittedLead:
-        async with self.app.state.sessionmaker() as session:
+        async with state_of(self.app).sessionmaker() as session:
             found = await session.get(SubmittedLead, row["lead_id"])
             assert found is not None
             return found
 
     async def subscribe(self, event: str, target_url: str) -> None:
         now = self.clock.now()
-        async with self.app.state.sessionmaker() as session:
+        async with state_of(self.app).sessionmaker() as session:
             session.add(
                 Subscription(
                     company_id=self.tenant.company.id,
@@ -208,7 +209,7 @@ class Pipeline:
             await session.commit()
 
     async def webhook_payloads(self) -> list[dict[str, Any]]:
-        async with self.app.state.sessionmaker() as session:
+        async with state_of(self.app).sessionmaker() as session:
             rows = await session.scalars(select(WebhookDelivery).order_by(WebhookDelivery.id))
             return [
                 orjson.loads(row.payload) if isinstance(row.payload, str) else row.payload

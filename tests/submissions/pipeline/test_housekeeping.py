@@ -7,6 +7,7 @@ from datetime import timedelta
 
 from sqlalchemy import select
 
+from leadflow.app_state import state_of
 from leadflow.models import TimeLock
 from leadflow.submissions.pipeline.housekeeping import PruneDuplicateLocks
 from tests.submissions.pipeline.buyer import Buyer
@@ -14,7 +15,7 @@ from tests.submissions.pipeline.conftest import ACCEPTED_JSON, Pipeline, json_en
 
 
 async def locks(pipeline: Pipeline) -> set[tuple[str, str]]:
-    async with pipeline.app.state.sessionmaker() as session:
+    async with state_of(pipeline.app).sessionmaker() as session:
         return {(r.scope, r.key) for r in await session.scalars(select(TimeLock))}
 
 
@@ -30,7 +31,7 @@ async def test_passed_windows_are_forgotten_live_ones_kept(
     await pipeline.work()
     await pipeline.set_campaign(switched_off, duplicate_window_days=0)
     now = pipeline.clock.now()
-    async with pipeline.app.state.sessionmaker() as session:
+    async with state_of(pipeline.app).sessionmaker() as session:
         session.add_all(
             [
                 TimeLock(scope="dedupe:987654", key="phone:12125550123", taken_at=now),
@@ -40,7 +41,7 @@ async def test_passed_windows_are_forgotten_live_ones_kept(
         await session.commit()
     pipeline.clock.advance(days=2, seconds=1)
 
-    assert await PruneDuplicateLocks()(pipeline.app.state.worker_context) == 0
+    assert await PruneDuplicateLocks()(state_of(pipeline.app).worker_context) == 0
 
     assert await locks(pipeline) == {
         (f"dedupe:{long.id}", "phone:12125550123"),
@@ -64,6 +65,6 @@ async def test_a_window_being_shortened_frees_its_old_keys(
     pipeline.clock.advance(days=5)
     await pipeline.set_campaign(campaign, duplicate_window_days=3)
 
-    await PruneDuplicateLocks()(pipeline.app.state.worker_context)
+    await PruneDuplicateLocks()(state_of(pipeline.app).worker_context)
 
     assert await locks(pipeline) == set()

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 from datetime import timedelta
 
+from leadflow.app_state import state_of
 from leadflow.db.statements import Sql
 from leadflow.submissions.pipeline import repository
 from leadflow.submissions.pipeline.job import INTERRUPTED, SubmissionJob
@@ -24,7 +25,7 @@ async def test_a_delivery_interrupted_while_sending_becomes_error_and_is_not_sen
     campaign = await pipeline.campaign(endpoint=json_endpoint(url, timeoutSeconds=5))
     row = await pipeline.submit(campaign)
     stopped = SubmissionJob()
-    await stopped(pipeline.app.state.worker_context)
+    await stopped(state_of(pipeline.app).worker_context)
     for _ in range(200):
         if buyer.received("/slow"):
             break
@@ -57,7 +58,7 @@ async def test_a_claim_whose_worker_stopped_before_deciding_is_worked_again(
     def claim_and_die(sql: Sql) -> int:
         return len(repository.claim_due(sql, now, 10, now + timedelta(seconds=60), 60))
 
-    assert await pipeline.app.state.committer.run(claim_and_die) == 1
+    assert await state_of(pipeline.app).committer.run(claim_and_die) == 1
     assert await pipeline.work() == 0
     assert buyer.requests == []
 

@@ -9,6 +9,7 @@ from urllib.parse import parse_qs, urlsplit
 import orjson
 from sqlalchemy import select
 
+from leadflow.app_state import state_of
 from leadflow.models import Lead
 from leadflow.submissions.pipeline.job import SubmissionJob
 from tests.submissions.pipeline.buyer import Answer, Buyer
@@ -24,7 +25,7 @@ async def test_identical_submissions_at_the_same_instant_deliver_once(
 ) -> None:
     campaign = await pipeline.campaign(endpoint=json_endpoint(buyer.on("/buy", ACCEPTED_JSON)))
     rows = await asyncio.gather(*(pipeline.submit(campaign) for _ in range(6)))
-    context = pipeline.app.state.worker_context
+    context = state_of(pipeline.app).worker_context
 
     # Two workers race for them.
     racers = [SubmissionJob(), SubmissionJob()]
@@ -235,7 +236,7 @@ async def test_first_submission_action_enrols_the_phone_in_the_schedule(
     assert submission.status == "delivered"
     enrolled = next(s for s in submission.steps if s["step"] == "first_submission_action")
     assert enrolled["outcome"] == "created"
-    async with pipeline.app.state.sessionmaker() as session:
+    async with state_of(pipeline.app).sessionmaker() as session:
         (lead,) = (await session.scalars(select(Lead))).all()
     assert lead.schedule_id == schedule.id
     assert lead.caller_id == "+12125550123"

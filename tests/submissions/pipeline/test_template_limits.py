@@ -14,6 +14,7 @@ import httpx
 import pytest
 from sqlalchemy.engine import make_url
 
+from leadflow.app_state import state_of
 from leadflow.settings import Settings
 from tests.factories import Factory
 from tests.submissions.pipeline.buyer import Buyer
@@ -102,7 +103,7 @@ async def test_no_template_runs_while_the_write_lock_is_held(
 ) -> None:
     """Another process's writes (an API's lead posts) keep committing while a campaign's
     template spends its CPU budget."""
-    engine = pipeline.app.state.engine
+    engine = state_of(pipeline.app).engine
     busy = await pipeline.campaign(
         endpoint=json_endpoint(buyer.on("/busy", ACCEPTED_JSON)),
         dynamicKeys=[template_key(BUSY)],

@@ -10,6 +10,7 @@ from typing import Any
 import httpx
 import orjson
 
+from leadflow.app_state import state_of
 from leadflow.submissions.pipeline.job import SubmissionJob
 from leadflow.worker.context import WorkerContext
 from leadflow.worker.runner import Worker
@@ -120,7 +121,7 @@ async def test_a_woken_worker_delivers_without_waiting_for_its_poll(
     pipeline: Pipeline, buyer: Buyer, client: httpx.AsyncClient
 ) -> None:
     campaign = await pipeline.campaign(endpoint=json_endpoint(buyer.on("/buy", ACCEPTED_JSON)))
-    context = pipeline.app.state.worker_context
+    context = state_of(pipeline.app).worker_context
     context.settings.worker_poll_seconds = 60.0
     job = _Rounds(SubmissionJob())
     worker = Worker(context, [job])  # type: ignore[list-item]
@@ -144,7 +145,7 @@ async def test_stopping_the_worker_waits_for_a_delivery_in_flight_to_be_recorded
 ) -> None:
     slow = Answer(200, '{"status": "success", "leadId": "B-7"}', delay=0.5)
     campaign = await pipeline.campaign(endpoint=json_endpoint(buyer.on("/buy", slow)))
-    worker = Worker(pipeline.app.state.worker_context, [SubmissionJob()])
+    worker = Worker(state_of(pipeline.app).worker_context, [SubmissionJob()])
     worker.start()
     try:
         answer = await client.post(

@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Request
 from starlette.responses import Response
 
+from leadflow.app_state import app_state
 from leadflow.calls import guards
 from leadflow.calls.dialing.flow import place_call
 from leadflow.calls.dialing.schemas import MakeCallBody, MakeCallEnvelope, parse_make_call
@@ -95,7 +96,7 @@ DOC: dict[str, Any] = {
 @router.post("/make_call", **DOC)
 async def make_call(request: Request, principal: Dialer) -> Response:
     params = parse_make_call(await collect(request))
-    placed = await place_call(request.app.state, principal.company_id, params)
+    placed = await place_call(app_state(request), principal.company_id, params)
     decided = placed.decided
     call = placed.call
     return envelope.one(

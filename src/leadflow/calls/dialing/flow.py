@@ -11,8 +11,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from starlette.datastructures import State
-
+from leadflow.app_state import AppState
 from leadflow.cadence.dispatch import send_all
 from leadflow.cadence.effects import PlaceCall
 from leadflow.calls.dialing.repository import dialing_lock_key
@@ -31,7 +30,7 @@ class PlacedCall:
     decided: DecidedCall
 
 
-async def place_call(state: State, company_id: int, params: MakeCallParams) -> PlacedCall:
+async def place_call(state: AppState, company_id: int, params: MakeCallParams) -> PlacedCall:
     """Decide, commit, dial, record; ``state`` is the app's (settings, clock, committer and
     the worker context whose voice channel dials)."""
     settings: Settings = state.settings

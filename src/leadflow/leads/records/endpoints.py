@@ -12,6 +12,7 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Body, Depends, Request
 from starlette.responses import Response
 
+from leadflow.app_state import app_state
 from leadflow.db.session import SessionDep, flush_or_422
 from leadflow.kit import envelope, listing
 from leadflow.kit.auth import READ, WRITE, Principal, require
@@ -59,7 +60,7 @@ async def list_leads(
     repo = LeadRecordRepository(session, principal.company_id)
     if query.csv:
         return listing.csv_export(
-            request.app.state.sessionmaker,
+            app_state(request).sessionmaker,
             LEAD_LISTING,
             query,
             repo.scoped(),

@@ -11,10 +11,10 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
+from leadflow.app_state import app_state
 from leadflow.db.session import SessionDep
 from leadflow.dnc import imports, repository, upload
 from leadflow.dnc.checks import federal_warning
-from leadflow.dnc.registry import DncRegistry
 from leadflow.kit.dependencies import ClockDep
 from leadflow.web.auth import CsrfDep, UserDep, WebUser
 from leadflow.web.rendering import page, redirect
@@ -36,9 +36,9 @@ async def dnc_page(
     flash: str | None = None,
     list_value: str = "",
 ) -> Response:
-    registry: DncRegistry = request.app.state.worker_context.dnc
+    registry = app_state(request).dnc_registry()
     await registry.refresh()  # before the page's session takes SQLite's one connection
-    now = request.app.state.clock.now()
+    now = app_state(request).clock.now()
     versions = registry.versions()
     return page(
         request,
@@ -47,7 +47,9 @@ async def dnc_page(
         user=user,
         lists=[(v, (now - v.updated_at).days) for v in versions],
         imports=await repository.recent_imports(db),
-        warning=federal_warning(versions, now, request.app.state.settings.dnc_federal_max_age_days),
+        warning=federal_warning(
+            versions, now, app_state(request).settings.dnc_federal_max_age_days
+        ),
         errors={"file": [error]} if error else {},
         changes=CHANGES,
         list_value=list_value,
@@ -80,8 +82,8 @@ async def upload_list(
         change = "none"
     try:
         record = await upload.import_upload(
-            request.app.state.sessionmaker,
-            request.app.state.settings.dnc_dir,
+            app_state(request).sessionmaker,
+            app_state(request).settings.dnc_dir,
             clock,
             list_name,
             change,  # type: ignore[arg-type]

@@ -20,6 +20,7 @@ from fastapi import APIRouter, Request
 from starlette.datastructures import UploadFile
 from starlette.responses import Response
 
+from leadflow.app_state import app_state
 from leadflow.companies.repository import CompanyRepository
 from leadflow.db.session import SessionDep
 from leadflow.imports import flow
@@ -115,7 +116,7 @@ async def upload(
     if not isinstance(upload, UploadFile) or not upload.filename:
         return await _index(request, user, db, "Choose a CSV file to upload.")
     uuid = new_uuid()
-    path = (Path(request.app.state.settings.import_dir) / f"{uuid}.csv").resolve()
+    path = (Path(app_state(request).settings.import_dir) / f"{uuid}.csv").resolve()
     await asyncio.to_thread(_store, upload.file, path)
     try:
         layout = await asyncio.to_thread(inspect, path)
@@ -252,7 +253,7 @@ async def rejected(request: Request, ref: str, user: UserDep, db: SessionDep) ->
     """The rejected rows: row number, the API's message, then the file's own columns."""
     record = await _record(db, user, ref)
     header = tuple(record.mapping)
-    rows = flow.rejected_rows(request.app.state.sessionmaker, record.id)
+    rows = flow.rejected_rows(app_state(request).sessionmaker, record.id)
     name = f"{Path(record.filename).stem}.errors.csv"
     return csv_response(csv_chunks(flow.rejected_header(header), rows), name)
 
@@ -280,7 +281,7 @@ async def export_leads(
         raise TrackDriveError(422, errors)
     company = await CompanyRepository(db).get(user.company_id)
     return csv_export(
-        request.app.state.sessionmaker,
+        app_state(request).sessionmaker,
         LEAD_LISTING,
         replace(query, serializer=None),
         LeadRecordRepository(db, user.company_id).scoped(),

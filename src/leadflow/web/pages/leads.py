@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 from fastapi import APIRouter, Query, Request
 from starlette.responses import Response
 
+from leadflow.app_state import app_state
 from leadflow.calls.dialing.endpoints import REFUSALS
 from leadflow.companies.repository import CompanyRepository
 from leadflow.db.session import SessionDep
@@ -259,7 +260,7 @@ async def lead_page(
 
 async def _lead_and_region(request: Request, user: WebUser, ref: str) -> tuple[Lead, str]:
     """Read on a short session of its own: the action then runs in the group commit."""
-    async with request.app.state.sessionmaker() as db:
+    async with app_state(request).sessionmaker() as db:
         return await _lead(db, user, ref), await _region(db, user)
 
 
@@ -331,7 +332,7 @@ async def bulk_operation(request: Request, user: UserDep, form: CsrfDep) -> Resp
     back = "/leads?" + filters.link()
     if operation not in BULK:
         return redirect(request, back)
-    async with request.app.state.sessionmaker() as db:
+    async with app_state(request).sessionmaker() as db:
         targets = await _bulk_targets(db, user, form, filters)
         region = await _region(db, user)
     if operation == "move_to_end":

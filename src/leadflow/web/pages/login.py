@@ -19,6 +19,7 @@ from datetime import datetime
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from leadflow.app_state import app_state
 from leadflow.db.session import SessionDep
 from leadflow.kit.dependencies import ClockDep, SettingsDep
 from leadflow.users.repository import (
@@ -74,7 +75,7 @@ async def _begin_attempt(
     """Record the attempt and decide whether it may go on, each step committed at once on a
     session of its own: parallel attempts in other processes must see this one before any
     password is checked."""
-    async with request.app.state.sessionmaker() as own:
+    async with app_state(request).sessionmaker() as own:
         failures = SignInFailureRepository(own)
         attempt = await start_attempt(failures, limits, email, address, now)
         await own.commit()
@@ -89,7 +90,7 @@ async def _credentials(request: Request, email: str) -> Credentials | None:
     failure delay (twenty wrong passwords would stall every other company's writes)."""
     if not email.strip():
         return None
-    async with request.app.state.sessionmaker() as own:
+    async with app_state(request).sessionmaker() as own:
         return await UserRepository(own).credentials(email)
 
 

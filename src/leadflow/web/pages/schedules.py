@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from starlette.datastructures import FormData
 from starlette.responses import Response
 
+from leadflow.app_state import app_state
 from leadflow.companies.keys import new_lead_token
 from leadflow.db.session import SessionDep, flush_or_422
 from leadflow.dnc import forms as dnc_forms
@@ -228,7 +229,7 @@ async def save_schedule(
         errors = merge(errors, from_validation(exc, action_editor.locate))
     if not errors:
         try:
-            check_webhook_urls(request.app.state.settings, checked)
+            check_webhook_urls(app_state(request).settings, checked)
             checked = await offer_is_own(db, user.principal, checked)
         except TrackDriveError as exc:
             errors = from_trackdrive(exc)

@@ -18,6 +18,7 @@ from uuid import UUID
 from fastapi import APIRouter, Request
 from starlette.responses import Response
 
+from leadflow.app_state import app_state
 from leadflow.campaigns.repository import CampaignRepository
 from leadflow.db.group_commit import GroupCommitter
 from leadflow.db.session import SessionDep
@@ -48,9 +49,9 @@ async def _run(
 ) -> service.Accepted:
     """Run a submissions unit in the next group commit, then wake the worker (the API's own
     path: the page holds no transaction while it waits, so SQLite's write lock is free)."""
-    committer: GroupCommitter = request.app.state.committer
+    committer: GroupCommitter = app_state(request).committer
     done = await committer.run(unit, key)
-    wake = getattr(request.app.state, "wake_worker", None)
+    wake = app_state(request).wake_worker
     if callable(wake):
         wake()
     return done
@@ -127,7 +128,7 @@ async def export_submitted_leads(
     except LeadSailError as exc:
         messages = {str(d["field"]): [str(d["message"])] for d in exc.details}
         raise TrackDriveError(422, messages) from None
-    return csv_export(request.app.state.sessionmaker, user.company_id, where)
+    return csv_export(app_state(request).sessionmaker, user.company_id, where)
 
 
 async def _submitted(db: SessionDep, user: WebUser, ref: UUID | str) -> SubmittedLead:
@@ -156,7 +157,7 @@ async def _refused(
     request: Request, user: WebUser, ref: UUID, error: LeadSailError, values: dict[str, str]
 ) -> Response:
     """The lead page again with the API's refusal next to the form that caused it."""
-    async with request.app.state.sessionmaker() as db:
+    async with app_state(request).sessionmaker() as db:
         lead = await _submitted(db, user, ref)
         submitted = await section(db, user.company_id, lead)
     messages = [f"{d['field']}: {d['message']}" for d in error.details] or [error.message]
@@ -181,7 +182,7 @@ async def approve(
     if reason:
         body["reason"] = reason
     try:
-        async with request.app.state.sessionmaker() as db:
+        async with app_state(request).sessionmaker() as db:
             leads = SubmittedLeadRepository(db, user.company_id)
             await service.approve(leads, str(lead_uuid), body, clock.now())
             await db.commit()
@@ -210,7 +211,7 @@ async def deliver_or_repost(
         "campaignId": str(form.get("campaignId") or ""),
         "modifiedPayload": str(form.get("modifiedPayload") or "").strip(),
     }
-    async with request.app.state.sessionmaker() as db:
+    async with app_state(request).sessionmaker() as db:
         lead = await _submitted(db, user, lead_uuid)
         target = await CampaignRepository(db, user.company_id).by_ref(values["campaignId"])
     if form.get("confirmed") != "1":
@@ -259,7 +260,7 @@ async def send_test_lead(
 ) -> Response:
     """An ``isTest`` submission to this campaign through ``POST /leads/submit``'s own unit;
     the next page shows it go through the pipeline (the request sent, the buyer's answer)."""
-    async with request.app.state.sessionmaker() as db:
+    async with app_state(request).sessionmaker() as db:
         campaign = await campaign_of(db, user, ref)
     text = str(form.get("test_lead") or "")
     now, company_id = clock.now(), user.company_id
