@@ -3,8 +3,8 @@
 Intake, the cadence, make_call and the submissions pipeline ask the process's
 :class:`DncRegistry` which shared lists hold a number (two array reads per list, against the
 memory-mapped store), then keep the lists the schedule or campaign applies and weigh its
-exemptions (:mod:`leadflow.dnc.policy`). The registry's own refresh reads the versions in force at most
-every ``LEADFLOW_DNC_REFRESH_SECONDS``, never once per lead.
+exemptions (:mod:`leadflow.dnc.policy`). The registry's own refresh reads the versions in force
+at most every ``LEADFLOW_DNC_REFRESH_SECONDS``, never once per lead.
 """
 
 from __future__ import annotations

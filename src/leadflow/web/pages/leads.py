@@ -15,6 +15,7 @@ from starlette.responses import Response
 from leadflow.calls.dialing.endpoints import REFUSALS
 from leadflow.companies.repository import CompanyRepository
 from leadflow.db.session import SessionDep
+from leadflow.dnc.standing import lead_standing
 from leadflow.kit import listing
 from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.listing import ListQuery
@@ -221,6 +222,8 @@ async def _timeline(db: SessionDep, user: WebUser, lead: Lead) -> list[TimelineE
 async def lead_page(
     request: Request, ref: str, user: UserDep, db: SessionDep, done: str = "", refused: str = ""
 ) -> Response:
+    registry = request.app.state.worker_context.dnc
+    await registry.refresh()  # before the page's session takes SQLite's one connection
     lead = await _lead(db, user, ref)
     contact = await LeadRecordRepository(db, user.company_id).contact(lead.caller_id)
     schedule = (
@@ -253,6 +256,7 @@ async def lead_page(
         schedule=schedule,
         traffic_source=source,
         timeline=await _timeline(db, user, lead),
+        dnc=lead_standing(registry, lead, contact, schedule, request.app.state.clock.now()),
         flash=flash,
     )
 
