@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic import Field, SecretStr, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 
 class Settings(BaseSettings):
@@ -195,6 +195,23 @@ class Settings(BaseSettings):
     dnc_federal_max_age_days: int = Field(
         default=31, ge=1, description="Older than this, the federal list is reported stale."
     )
+    dnc_list_companies: Annotated[tuple[int, ...], NoDecode] = Field(
+        default=(),
+        description="Comma list of company ids that may replace or change the shared lists "
+        "(federal, state:XX, litigator) through the API and web app; every company's calling "
+        "follows them. Empty: only the company of a one-company installation may. The CLI "
+        "(`leadflow dnc import`) always may; the internal list is each company's own.",
+    )
+
+    @field_validator("dnc_list_companies", mode="before")
+    @classmethod
+    def _company_ids(cls, value: Any) -> Any:
+        """``1,2`` (or ``1 2``) from the environment; a name that is not an id fails at start,
+        so a typo never silently leaves the shared lists open or closed."""
+        if isinstance(value, str):
+            return tuple(part for part in value.replace(",", " ").split() if part)
+        return value
+
     # Operations (docs/operations.md): health, retention, metrics, logs.
     health_heartbeat_stale_seconds: float = Field(
         default=30.0,

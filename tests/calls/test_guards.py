@@ -106,12 +106,6 @@ def test_contact_marked_dnc_is_never_dialed() -> None:
     )
 
 
-def test_number_on_the_company_dnc_list_is_never_dialed() -> None:
-    assert check_all(attempt(contact=ContactState(on_company_dnc_list=True))) == GuardFailure(
-        "suppressed", "is on the do-not-call list", "to"
-    )
-
-
 def test_suppression_is_checked_before_the_redial_lock() -> None:
     failure = check_all(attempt(contact=ContactState(dnc=True), last_dialed_at=NOW))
     assert failure is not None

@@ -37,7 +37,7 @@ from leadflow.cadence.steps import work_lead
 from leadflow.db.snapshot import ReadLog
 from leadflow.db.statements import Row, Sql, SqliteSql
 from leadflow.dnc.registry import DncRegistry
-from leadflow.dnc.screening import cadence_lists
+from leadflow.dnc.screening import blocking_lists
 from leadflow.kit.templating import TemplateLimits
 from leadflow.ops.request_id import current_request_id
 from leadflow.schedules.dial_order import dial_order_key, favours_real_time
@@ -195,7 +195,14 @@ class CadenceJob:
                     _trace(lead)
                 contact = contact_state(flags.get((lead["company_id"], lead["caller_id"])))
                 if self.dnc is not None and lead["caller_id"]:
-                    lists = cadence_lists(self.dnc, schedule.dnc, lead, now)
+                    lists = blocking_lists(
+                        self.dnc,
+                        schedule.dnc,
+                        lead["caller_id"],
+                        lead["created_at"],
+                        lead["tokens"],
+                        now,
+                    )
                     contact = replace(contact, shared_dnc_lists=lists)
                 work_lead(batch, lead, schedule, contact)
         finally:

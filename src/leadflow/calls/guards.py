@@ -53,9 +53,10 @@ class ContactState:
     blocked: bool = False
     opt_out: bool = False
     dnc: bool = False
-    on_company_dnc_list: bool = False
+    """Marked do-not-call: with ``opt_out``, the company's internal list (``leadflow.dnc``)."""
     shared_dnc_lists: tuple[str, ...] = ()
-    """Shared do-not-call lists holding the number, as ``federal (version 3)`` (leadflow.dnc)."""
+    """Shared do-not-call lists that stop the call under the schedule's settings, as
+    ``federal (version 3)``: listed, applying, and no exemption (``dnc.screening``)."""
 
 
 @dataclass(frozen=True)
@@ -122,7 +123,7 @@ def not_suppressed(attempt: DialAttempt) -> GuardFailure | None:
         reason = "is blocked"
     elif contact.opt_out:
         reason = "has opted out"
-    elif contact.dnc or contact.on_company_dnc_list:
+    elif contact.dnc:
         reason = "is on the do-not-call list"
     elif contact.shared_dnc_lists:
         reason = f"is on the {', '.join(contact.shared_dnc_lists)} do-not-call list"

@@ -1,4 +1,4 @@
-"""Checks other domains call: which shared lists hold a number, and whether federal is stale."""
+"""Whether the federal list is stale: the lists endpoint, the dashboard and ``/healthz``."""
 
 from __future__ import annotations
 
@@ -7,20 +7,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from leadflow.app_state import state_of
-from leadflow.dnc.registry import DEFAULT_LISTS, DncRegistry, ListVersion
-
-
-def shared_list_hits(
-    registry: DncRegistry, number: str, wanted: Iterable[str] = DEFAULT_LISTS
-) -> tuple[str, ...]:
-    """The shared lists holding ``number``, named with their version for messages and events
-    (``federal (version 3)``). A list this node cannot read counts as holding it."""
-    return tuple(
-        f"{hit.name} (unavailable on this node)"
-        if hit.unavailable
-        else f"{hit.name} (version {hit.version})"
-        for hit in registry.hits(number, wanted)
-    )
+from leadflow.dnc.registry import DncRegistry, ListVersion
 
 
 def federal_warning(

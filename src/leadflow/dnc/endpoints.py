@@ -16,7 +16,7 @@ from starlette.responses import Response
 from leadflow.app_state import app_state
 from leadflow.contacts.records_repository import ContactRepository
 from leadflow.db.session import SessionDep
-from leadflow.dnc import imports, upload
+from leadflow.dnc import authority, imports, upload
 from leadflow.dnc.checks import federal_warning
 from leadflow.dnc.registry import INTERNAL, DncRegistry
 from leadflow.dnc.schemas import CheckOut, HitOut, ImportOut, ListOut, ListsOut
@@ -81,7 +81,8 @@ async def lists(
 
 @router.post(
     "/lists/{list_name}",
-    summary="Upload a list file as the list's new version (shared by every company)",
+    summary="Upload a list file as the list's new version (shared by every company, so only "
+    "for the companies in LEADFLOW_DNC_LIST_COMPANIES)",
     **envelope.documented("dnc_import", ImportOut),
     openapi_extra={
         "requestBody": {
@@ -105,7 +106,14 @@ async def upload_list(
 ) -> Response:
     """The body is the file as downloaded (numbers or ``areacode,number`` per line; plain,
     ``.gz`` or ``.zip``). The shared lists are the installation's, so this needs the ``dnc``
-    write permission, which only a key granted it (or ``*``) holds."""
+    write permission, which only a key granted it (or ``*``) holds, and the company must be
+    one the operator lets change them (``dnc.authority``): checked before the body is read."""
+    async with app_state(request).sessionmaker() as session:
+        refusal = await authority.refusal_for(
+            session, principal.company_id, app_state(request).settings.dnc_list_companies
+        )
+    if refusal is not None:
+        raise TrackDriveError(403, {"list_name": [refusal]}, authority.REFUSED_CODE)
     try:
         record = await upload.import_upload(
             app_state(request).sessionmaker,

@@ -1,10 +1,10 @@
 """The do-not-call checks other domains call on their hot paths: one call each, no database.
 
-Intake, the cadence and the submissions pipeline ask the process's :class:`DncRegistry` which
-shared lists hold a number (two array reads per list, against the memory-mapped store), then
-keep the lists the schedule or campaign applies and weigh its exemptions
-(:mod:`leadflow.dnc.policy`). The registry's own refresh reads the versions in force at most
-every ``LEADFLOW_DNC_REFRESH_SECONDS``, never once per lead.
+Intake, the cadence, make_call and the submissions pipeline ask the process's
+:class:`DncRegistry` which shared lists hold a number (two array reads per list, against the
+memory-mapped store), then keep the lists the schedule or campaign applies and weigh its
+exemptions (:mod:`leadflow.dnc.policy`). The registry's own refresh reads the versions in force
+at most every ``LEADFLOW_DNC_REFRESH_SECONDS``, never once per lead.
 """
 
 from __future__ import annotations
@@ -51,18 +51,18 @@ def lead_verdict(
     return schedule_verdict(hits, policy, inquiry_at, tokens, now)
 
 
-def cadence_lists(
-    registry: DncRegistry | None, policy: ScheduleDnc, lead: Mapping[str, Any], now: datetime
+def blocking_lists(
+    registry: DncRegistry | None,
+    policy: ScheduleDnc,
+    number: str | None,
+    inquiry_at: datetime | None,
+    tokens: Mapping[str, Any] | None,
+    now: datetime,
 ) -> tuple[str, ...]:
-    """The lists that stop the lead's next action (none when an exemption applies): what the
-    planner ends the lead ``dnc`` for, named with their versions."""
-    verdict = lead_verdict(
-        number_hits(registry, lead.get("caller_id")),
-        policy,
-        lead.get("created_at"),
-        lead.get("tokens"),
-        now,
-    )
+    """The lists that stop contacting ``number`` now under the schedule's settings (none when
+    they do not apply or an exemption does), named with their versions: what the cadence ends
+    a lead ``dnc`` for before its next action, and what make_call refuses a call for."""
+    verdict = lead_verdict(number_hits(registry, number), policy, inquiry_at, tokens, now)
     return verdict.lists if verdict.blocks else ()
 
 

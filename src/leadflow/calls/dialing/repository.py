@@ -24,9 +24,9 @@ _LIVE = ", ".join(f"'{status}'" for status in sorted(LeadStatus.LIVE))
 _FINAL = ", ".join(f"'{status}'" for status in sorted(CallStatus.FINAL))
 LEAD_COLUMNS = (
     "id, uuid, company_id, offer_id, schedule_id, traffic_source_id, sub_id, caller_id, status,"
-    " tokens, trackdrive_number_id"
+    " tokens, trackdrive_number_id, created_at"
 )
-SCHEDULE_COLUMNS = "id, offer_id, schedule_type, paused, time_zone, calling_hours"
+SCHEDULE_COLUMNS = "id, offer_id, schedule_type, paused, time_zone, calling_hours, dnc_settings"
 
 
 def dialing_lock_key(company_id: int) -> int:

@@ -31,8 +31,9 @@ from leadflow.db.statements import Row, Sql
 from leadflow.db.time_locks import take_time_lock, use_rate_slot
 from leadflow.distributions.matching import routing_data
 from leadflow.distributions.repository import resolve_route
-from leadflow.dnc.checks import shared_list_hits
+from leadflow.dnc.policy import DEFAULT_SCHEDULE_DNC, schedule_dnc
 from leadflow.dnc.registry import DncRegistry
+from leadflow.dnc.screening import blocking_lists
 from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
 from leadflow.kit.values import iso_time
@@ -221,7 +222,7 @@ def _gather(
                 blocked=bool(row["blocked"]), opt_out=bool(row["opt_out"]), dnc=bool(row["dnc"])
             )
         if ctx.dnc is not None:
-            contact = replace(contact, shared_dnc_lists=shared_list_hits(ctx.dnc, number))
+            contact = replace(contact, shared_dnc_lists=_blocking_lists(ctx, target, number, data))
         since = ctx.now - guards.REDIAL_LOCK
         if take_time_lock(sql, f"dial:{ctx.company_id}", number, ctx.now, guards.REDIAL_LOCK):
             last_dialed_at = repository.last_call_to(sql, ctx.company_id, number, since)
@@ -241,6 +242,22 @@ def _gather(
         other_live_lead=on_call,
         region=region,
     )
+
+
+def _blocking_lists(
+    ctx: DialContext, target: _Target, number: str, data: Mapping[str, Any]
+) -> tuple[str, ...]:
+    """The shared lists that stop this call, as the cadence decides them (one function): the
+    lists the schedule applies and its exemptions. The inquiry is the lead's first post; a
+    number with no lead yet has made none. Consent is read from the call's tokens (the lead's
+    with ``data`` on top), which become the lead's. A lead in no schedule gets the default:
+    every list, no exemption."""
+    schedule = target.schedule
+    policy = schedule_dnc(schedule["dnc_settings"]) if schedule else DEFAULT_SCHEDULE_DNC
+    lead = target.lead
+    inquiry_at = lead["created_at"] if lead is not None else None
+    tokens = {**(lead["tokens"] or {}), **data} if lead is not None else data
+    return blocking_lists(ctx.dnc, policy, number, inquiry_at, tokens, ctx.now)
 
 
 def _write(

@@ -1,7 +1,8 @@
 """The do-not-call page: the shared lists in force with their versions and ages, the recent
 imports with their rejected rows, and an upload form for smaller lists (the national registry
 goes through ``leadflow dnc import``). The lists are the installation's, shared by every
-company: an upload here changes them for all."""
+company: an upload here changes them for all, so the form is shown (and a post taken) only for
+a company the operator lets change them (``dnc.authority``); others see the lists read-only."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ from starlette.responses import Response
 
 from leadflow.app_state import app_state
 from leadflow.db.session import SessionDep
-from leadflow.dnc import imports, repository, upload
+from leadflow.dnc import authority, imports, repository, upload
 from leadflow.dnc.checks import federal_warning
 from leadflow.kit.dependencies import ClockDep
 from leadflow.web.auth import CsrfDep, UserDep, WebUser
@@ -35,16 +36,20 @@ async def dnc_page(
     error: str | None = None,
     flash: str | None = None,
     list_value: str = "",
+    refused: bool = False,
 ) -> Response:
     registry = app_state(request).dnc_registry()
     await registry.refresh()  # before the page's session takes SQLite's one connection
     now = app_state(request).clock.now()
     versions = registry.versions()
+    read_only = refused or await _refusal(request, user) is not None
     return page(
         request,
         "dnc/index.html",
-        status_code=422 if error else 200,
+        status_code=403 if refused else 422 if error else 200,
         user=user,
+        read_only=read_only,
+        refused=refused,
         lists=[(v, (now - v.updated_at).days) for v in versions],
         imports=await repository.recent_imports(db),
         warning=federal_warning(
@@ -55,6 +60,14 @@ async def dnc_page(
         list_value=list_value,
         flash=flash,
     )
+
+
+async def _refusal(request: Request, user: WebUser) -> str | None:
+    """Why the user's company may not change the shared lists, or None. Read on a session of
+    its own, closed at once: an upload's import and the registry need SQLite's one connection."""
+    async with app_state(request).sessionmaker() as session:
+        allowed = app_state(request).settings.dnc_list_companies
+        return await authority.refusal_for(session, user.company_id, allowed)
 
 
 @router.get("/dnc")
@@ -73,6 +86,8 @@ async def upload_list(
     request: Request, user: UserDep, form: CsrfDep, db: SessionDep, clock: ClockDep
 ) -> Response:
     """Import the uploaded file as the named list's new version (or apply it as a change)."""
+    if await _refusal(request, user) is not None:
+        return await dnc_page(request, user, db, refused=True)
     file = form.get("file")
     list_name = str(form.get("list") or "").strip()
     change = str(form.get("change") or "none")

@@ -16,6 +16,7 @@ from leadflow.app_state import app_state
 from leadflow.calls.dialing.endpoints import REFUSALS
 from leadflow.companies.repository import CompanyRepository
 from leadflow.db.session import SessionDep
+from leadflow.dnc.standing import lead_standing
 from leadflow.kit import listing
 from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.listing import ListQuery
@@ -222,6 +223,8 @@ async def _timeline(db: SessionDep, user: WebUser, lead: Lead) -> list[TimelineE
 async def lead_page(
     request: Request, ref: str, user: UserDep, db: SessionDep, done: str = "", refused: str = ""
 ) -> Response:
+    registry = app_state(request).dnc_registry()
+    await registry.refresh()  # before the page's session takes SQLite's one connection
     lead = await _lead(db, user, ref)
     contact = await LeadRecordRepository(db, user.company_id).contact(lead.caller_id)
     schedule = (
@@ -254,6 +257,7 @@ async def lead_page(
         schedule=schedule,
         traffic_source=source,
         timeline=await _timeline(db, user, lead),
+        dnc=lead_standing(registry, lead, contact, schedule, app_state(request).clock.now()),
         flash=flash,
     )
 
