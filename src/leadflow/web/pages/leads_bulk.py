@@ -195,7 +195,12 @@ async def enrol_leads(request: Request, leads: list[Lead], schedule: Schedule) -
         if owner.is_router:
             try:
                 target, routing = await owners.route(
-                    owner, params.traffic_source_ref, params.sub_id, params.tokens
+                    owner,
+                    params.traffic_source_ref,
+                    params.sub_id,
+                    params.tokens,
+                    caller_id=params.caller_id,
+                    email=params.email,
                 )
             except TrackDriveError:
                 outcomes["no_route"] += 1
