@@ -133,7 +133,7 @@ async def test_enrolling_without_a_schedule_asks_for_one_before_confirming(
     assert asked.status_code == 422
     assert "Choose the schedule to enrol them in." in asked.text
     assert 'name="enrol_schedule_id" required' in asked.text
-    assert '<option value="">Choose…</option>' in asked.text
+    assert '<option value="" selected>Choose…</option>' in asked.text
     assert await _leads_of(app, nurture.id) == []
     chosen = {**form, "enrol_schedule_id": str(nurture.id)}
     confirm = await browser.post("/leads/bulk", data={**chosen, "csrf_token": csrf_of(asked.text)})
