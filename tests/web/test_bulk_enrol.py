@@ -11,6 +11,7 @@ from fastapi import FastAPI
 from sqlalchemy import select
 
 from leadflow.models import Lead, LeadEvent
+from leadflow.models.schedule import LEAD_DISTRIBUTION
 from tests.factories import Factory
 from tests.web.conftest import Person, csrf_of, post_form
 
@@ -119,6 +120,38 @@ async def test_suppressed_numbers_and_callers_already_enrolled_are_skipped_and_c
     assert "created" in kinds
 
 
+async def test_enrolling_in_a_router_routes_each_lead_by_its_caller_id(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    tenant = signed_in.tenant
+    source = await factory.schedule(tenant, actions=[{"type": "wait", "days": 1}])
+    router = await factory.schedule(tenant, name="Router", schedule_type=LEAD_DISTRIBUTION)
+    denver = await factory.schedule(tenant, actions=[{"type": "wait", "days": 1}])
+    made = await browser.post(
+        f"/api/v1/schedules/{router.id}/distributions",
+        json={
+            "target_schedule_id": denver.id,
+            "name": "Denver",
+            "conditions": [{"field": "caller_id", "operator": "starts_with", "value": "+1303"}],
+        },
+        headers=tenant.auth,
+    )
+    assert made.status_code == 200, made.text
+    await _post_lead(browser, source.leads_api_key, "+13035550123")
+    await _post_lead(browser, source.leads_api_key, "+18004506701")
+    form = {
+        "operation": "enrol",
+        "scope": "filtered",
+        "schedule_id": str(source.id),
+        "enrol_schedule_id": str(router.id),
+    }
+    shown = await _confirm(browser, f"/leads?schedule_id={source.id}", form)
+
+    assert [lead.caller_id for lead in await _leads_of(app, denver.id)] == ["+13035550123"]
+    assert "Enrol in Router: done for 1 lead(s)." in shown
+    assert "No distribution of the router matched (1)" in shown
+
+
 async def test_enrolling_without_a_schedule_asks_for_one_before_confirming(
     app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
 ) -> None:
@@ -138,6 +171,25 @@ async def test_enrolling_without_a_schedule_asks_for_one_before_confirming(
     chosen = {**form, "enrol_schedule_id": str(nurture.id)}
     confirm = await browser.post("/leads/bulk", data={**chosen, "csrf_token": csrf_of(asked.text)})
     assert "Enrol in Nurture: 1 lead" in confirm.text
+
+
+async def test_another_action_ignores_the_schedule_left_chosen_in_the_enrol_select(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    tenant = signed_in.tenant
+    source = await factory.schedule(tenant, actions=[{"type": "wait", "days": 1}])
+    nurture = await factory.schedule(tenant, name="Nurture")
+    await _post_lead(browser, source.leads_api_key, "+18004506701")
+    form = {
+        "operation": "remove",
+        "scope": "filtered",
+        "schedule_id": str(source.id),
+        "enrol_schedule_id": str(nurture.id),
+    }
+    shown = await _confirm(browser, f"/leads?schedule_id={source.id}", form)
+    assert "Remove: done for 1 lead(s)." in shown
+    assert [lead.status for lead in await _leads_of(app, source.id)] == ["disabled"]
+    assert await _leads_of(app, nurture.id) == []
 
 
 async def test_a_bulk_enrolment_without_its_csrf_token_enrols_nobody(

@@ -102,7 +102,8 @@ async def bulk_operation(request: Request, user: UserDep, form: CsrfDep) -> Resp
         company = await CompanyRepository(db).get(user.company_id)
         schedules = await ScheduleRepository(db, user.company_id).list()
     region = company.default_region if company else "US"
-    chosen = str(form.get("enrol_schedule_id") or "")
+    # The list's form sends its schedule select with every action: only enrolment reads it.
+    chosen = str(form.get("enrol_schedule_id") or "") if operation == ENROL else ""
     schedule = next((s for s in schedules if str(s.id) == chosen), None)
     if operation == "move_to_end":
         targets = [lead for lead in targets if lead.schedule_id is not None]
