@@ -245,7 +245,12 @@ async def test_a_routed_leads_event_and_webhook_name_the_target(
         deliveries = (await session.scalars(select(WebhookDelivery))).all()
     routed = [event for event in events if event.kind == "routed"]
     assert [event.data for event in routed] == [
-        {"router_schedule_id": router.schedule.id, "distribution_id": distribution_id}
+        {
+            "router_schedule_id": router.schedule.id,
+            "distribution_id": distribution_id,
+            "router_name": router.schedule.name,
+            "distribution_name": "",
+        }
     ]
     assert [d.payload["data"]["schedule_id"] for d in deliveries] == [target.id]
     assert deliveries[0].payload["data"]["id"] == lead["id"]

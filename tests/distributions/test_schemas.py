@@ -48,7 +48,7 @@ def test_condition_field_with_no_word_in_it_is_refused() -> None:
 
 
 def test_unknown_operator_is_refused() -> None:
-    assert refusal(field="state", operator="contains", value="C").startswith(
+    assert refusal(field="state", operator="in_set", value="C").startswith(
         "Input should be 'equals', 'not_equals', 'in'"
     )
 

@@ -30,7 +30,13 @@ Operator = Literal[
     "not_exists",
     "greater_than",
     "less_than",
+    "starts_with",
+    "ends_with",
+    "contains",
+    "not_contains",
 ]
+# The text operators let a router split by a phone's area code (``caller_id starts_with
+# +1303``) or an e-mail's domain (``email ends_with @example.com``).
 OPERATORS: tuple[Operator, ...] = (
     "equals",
     "not_equals",
@@ -40,6 +46,10 @@ OPERATORS: tuple[Operator, ...] = (
     "not_exists",
     "greater_than",
     "less_than",
+    "starts_with",
+    "ends_with",
+    "contains",
+    "not_contains",
 )
 LIST_OPERATORS = frozenset({"in", "not_in"})
 PRESENCE_OPERATORS = frozenset({"exists", "not_exists"})
@@ -72,13 +82,23 @@ class Distribution:
 
 
 def routing_data(
-    tokens: Mapping[str, Any], traffic_source_id: int | str | None, sub_id: str | None
+    tokens: Mapping[str, Any],
+    traffic_source_id: int | str | None,
+    sub_id: str | None,
+    *,
+    caller_id: str | None = None,
+    email: str | None = None,
 ) -> dict[str, Any]:
     """The data conditions read: the lead's tokens plus its attribution keys, which win over a
-    token of the same name because they are what the publisher was authenticated as."""
+    token of the same name because they are what the publisher was authenticated as, and, when
+    the lead has them, its ``caller_id`` (E.164, as stored) and ``email`` under the names the
+    API's lead fields use (intake never keeps a token of either name)."""
     data = dict(tokens)
     data["traffic_source_id"] = traffic_source_id
     data["sub_id"] = sub_id
+    for name, value in (("caller_id", caller_id), ("email", email)):
+        if value is not None:
+            data[name] = value
     return data
 
 

@@ -27,11 +27,13 @@ from leadflow.models.schedule import CONTACT_CALLER
 # router (or a row pointing across companies, which the API never writes) routes nothing.
 _ROUTES = (
     "SELECT d.id, d.target_schedule_id, d.priority, d.weight, d.conditions,"
+    " d.name AS distribution_name, r.name AS router_name,"
     " t.offer_id AS target_offer_id, t.paused AS target_paused,"
     " t.lead_duplicate_timeframe AS target_duplicate_timeframe"
     " FROM distributions d JOIN schedules t"
     " ON t.id = d.target_schedule_id AND t.company_id = d.company_id"
     f" AND t.schedule_type = '{CONTACT_CALLER}'"
+    " JOIN schedules r ON r.id = d.schedule_id"
     " WHERE d.company_id = :company_id AND d.schedule_id = :schedule_id ORDER BY d.id"
 )
 
@@ -46,6 +48,9 @@ class RouteTarget:
     offer_id: int
     paused: bool
     duplicate_timeframe: int
+    # For the routed lead's timeline: which router and distribution, as the user named them.
+    distribution_name: str = ""
+    router_name: str = ""
 
 
 def _conditions(stored: Any) -> tuple[matching.Condition, ...]:
@@ -114,6 +119,8 @@ def resolve_target(
         offer_id=int(row["target_offer_id"]),
         paused=bool(row["target_paused"]),
         duplicate_timeframe=int(row["target_duplicate_timeframe"] or 0),
+        distribution_name=str(row["distribution_name"] or ""),
+        router_name=str(row["router_name"] or ""),
     )
 
 

@@ -23,8 +23,9 @@ MAX_LIST_VALUES = 1_000
 class ConditionSchema(BaseModel):
     """``{"field": "traffic_source_id", "operator": "in", "value": [3, 4]}``.
 
-    ``field`` is a token name (``sub_id``, ``traffic_source_id`` or any token) and is
-    normalised as tokens are, so ``State`` and ``state`` name the same token.
+    ``field`` is a token name (``sub_id``, ``traffic_source_id``, the lead's ``caller_id`` in
+    E.164 or ``email``, or any token) and is normalised as tokens are, so ``State`` and
+    ``state`` name the same token.
     """
 
     model_config = ConfigDict(extra="forbid")

@@ -196,7 +196,12 @@ class LeadImporter:
             target = owner
             if owner.is_router:
                 target, prepared.routing = await self.owners.route(
-                    owner, params.traffic_source_ref, params.sub_id, params.tokens
+                    owner,
+                    params.traffic_source_ref,
+                    params.sub_id,
+                    params.tokens,
+                    caller_id=params.caller_id,
+                    email=params.email,
                 )
             prepared.owner, prepared.params = target, params
         except TrackDriveError as exc:

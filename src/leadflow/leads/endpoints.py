@@ -177,7 +177,12 @@ async def answer_intake(request: Request, raw: dict[str, Any], mode: IntakeMode)
     routing = None
     if owner.is_router:
         owner, routing = await owners.route(
-            owner, params.traffic_source_ref, params.sub_id, params.tokens
+            owner,
+            params.traffic_source_ref,
+            params.sub_id,
+            params.tokens,
+            caller_id=params.caller_id,
+            email=params.email,
         )
     may_unblock = await _may_unblock(request, owner) if params.unblock_contact else False
     if params.unblock_contact and not may_unblock:

@@ -59,6 +59,8 @@ class Routing:
 
     router_schedule_id: int
     distribution_id: int
+    router_name: str = ""
+    distribution_name: str = ""
 
 
 def traffic_source(sql: Sql, company_id: int, ref: str | None) -> int | None:
@@ -79,13 +81,21 @@ def route_owner(
     sub_id: str | None,
     tokens: Mapping[str, Any],
     rng: random.Random,
+    *,
+    caller_id: str | None = None,
+    email: str | None = None,
 ) -> tuple[LeadOwner, Routing]:
     """The owner a lead posted to ``router`` is enrolled under: the matching distribution's
     target schedule (its offer, pause and duplicate timeframe); 422
-    ``no_matching_distribution`` when none matches."""
+    ``no_matching_distribution`` when none matches. Conditions read the tokens, the
+    attribution keys, and the lead's ``caller_id`` (E.164) and ``email``."""
     assert router.schedule_id is not None
     data = matching.routing_data(
-        tokens, traffic_source(sql, router.company_id, traffic_source_ref), sub_id
+        tokens,
+        traffic_source(sql, router.company_id, traffic_source_ref),
+        sub_id,
+        caller_id=caller_id,
+        email=email,
     )
     target = resolve_target(sql, router.company_id, router.schedule_id, data, rng)
     owner = replace(
@@ -96,7 +106,13 @@ def route_owner(
         paused=target.paused,
         duplicate_timeframe=target.duplicate_timeframe,
     )
-    return owner, Routing(router.schedule_id, target.distribution_id)
+    routing = Routing(
+        router.schedule_id,
+        target.distribution_id,
+        router_name=target.router_name,
+        distribution_name=target.distribution_name,
+    )
+    return owner, routing
 
 
 @dataclass
@@ -153,6 +169,9 @@ class OwnerCache:
         traffic_source_ref: str | None,
         sub_id: str | None,
         tokens: Mapping[str, Any],
+        *,
+        caller_id: str | None = None,
+        email: str | None = None,
     ) -> tuple[LeadOwner, Routing]:
         """:func:`route_owner` on a connection of its own, before the lead's group-commit
         unit: the unit then takes the target's duplicate lock in batch order like any other
@@ -160,7 +179,16 @@ class OwnerCache:
 
         def run(connection: Connection) -> tuple[LeadOwner, Routing]:
             sql = ConnectionSql(connection)
-            return route_owner(sql, router, traffic_source_ref, sub_id, tokens, self.rng)
+            return route_owner(
+                sql,
+                router,
+                traffic_source_ref,
+                sub_id,
+                tokens,
+                self.rng,
+                caller_id=caller_id,
+                email=email,
+            )
 
         async with self.engine.connect() as conn:
             owner, routing = await conn.run_sync(run)

@@ -111,7 +111,12 @@ def intake(sql: Sql, owner: LeadOwner, params: IntakeParams, ctx: IntakeContext)
             "distribution_id": ctx.routing.distribution_id,
         }
         result.extra.update(routed)
-        events.append(("routed", routed))
+        # The timeline names them too: an id alone means nothing to the person reading it.
+        names = {
+            "router_name": ctx.routing.router_name,
+            "distribution_name": ctx.routing.distribution_name,
+        }
+        events.append(("routed", {**routed, **names}))
     _assign_numbers(sql, owner, params, lead, result, events)
     if params.update_all_matching_leads and params.caller_id:
         result.updated_matching_leads = _update_matching(sql, owner, params, lead, now)

@@ -30,6 +30,10 @@ OPERATOR_LABELS = {
     "not_exists": "is missing",
     "greater_than": "is greater than",
     "less_than": "is less than",
+    "starts_with": "starts with",
+    "ends_with": "ends with",
+    "contains": "contains",
+    "not_contains": "does not contain",
 }
 OPERATOR_CHOICES = tuple((name, OPERATOR_LABELS[name]) for name in OPERATORS)
 VALUE_HINT = (

@@ -130,6 +130,8 @@ async def leads(
     page_number: str = Query("1", alias="page"),
     bulk_done: str = "",
     bulk_operation: str = "",
+    bulk_skipped: str = "",
+    bulk_schedule: str = "",
 ) -> Response:
     filters = LeadFilters(
         q, status, schedule_id, traffic_source_id, sub_id, created_from, created_to, sort, dir
@@ -175,10 +177,12 @@ async def leads(
         schedule=schedule,
         schedule_names={s.id: s.name for s in schedules},
         bulk_operations=list(BULK.items()),
-        flash=(
-            f"{BULK[bulk_operation]}: done for {int(bulk_done)} lead(s)."
-            if bulk_operation in BULK and bulk_done.isdigit()
-            else None
+        enrol_choices=[("", "Choose…"), *((s.id, s.name) for s in schedules)],
+        flash=bulk_flash(
+            bulk_operation,
+            bulk_done,
+            bulk_skipped,
+            next((s.name for s in schedules if str(s.id) == bulk_schedule), None),
         ),
     )
 
@@ -290,87 +294,36 @@ async def lead_operation(
     return redirect(request, f"/leads/{lead.id}?done={operation}")
 
 
+# The list's bulk actions (run by leads_bulk): their labels, and why enrolment skips a lead.
+ENROL = "enrol"
 BULK = {
     "opt_out": "Opt out",
     "remove": "Remove",
     "move_to_end": "Move to end of schedule",
+    ENROL: "Enrol in a schedule",
 }
-BULK_LIMIT = 5_000
-
-
-def _filters_of(form: Any) -> LeadFilters:
-    names = LeadFilters.__dataclass_fields__
-    return LeadFilters(**{name: str(form.get(name) or "") for name in names})
-
-
-async def _bulk_targets(
-    db: SessionDep, user: WebUser, form: Any, filters: LeadFilters
-) -> list[Lead]:
-    """The ticked leads, or (scope ``filtered``) every lead the list's filters match."""
-    repo = LeadRecordRepository(db, user.company_id)
-    if form.get("scope") != "filtered":
-        refs = [str(ref) for ref in form.getlist("lead_id")][:500]
-        ticked = [await repo.get(ref) for ref in refs if ref.isdigit()]
-        return [lead for lead in ticked if lead is not None]
-    targets: list[Lead] = []
-    for number in range(1, BULK_LIMIT // listing.MAX_PER_PAGE + 1):
-        query, errors = lead_query(filters, zone_of(user), number, listing.MAX_PER_PAGE)
-        if errors:
-            return []
-        found = await listing.fetch(db, LEAD_LISTING, query, repo.scoped())
-        for item in found.items:
-            lead = await repo.get(int(item.model_dump()["id"]))
-            if lead is not None:
-                targets.append(lead)
-        if len(found.items) < listing.MAX_PER_PAGE:
-            break
-    return targets
-
-
-@router.post("/leads/bulk")
-async def bulk_operation(request: Request, user: UserDep, form: CsrfDep) -> Response:
-    """A bulk action asks first, on a page saying how many leads it touches; the confirmed
-    form runs the lead page's own operation on each lead, one unit per caller."""
-    operation = str(form.get("operation") or "")
-    filters = _filters_of(form)
-    back = "/leads?" + filters.link()
-    if operation not in BULK:
-        return redirect(request, back)
-    async with app_state(request).sessionmaker() as db:
-        targets = await _bulk_targets(db, user, form, filters)
-        region = await _region(db, user)
-    if operation == "move_to_end":
-        targets = [lead for lead in targets if lead.schedule_id is not None]
-    targets = [lead for lead in targets if lead.caller_id is not None]
-    if form.get("confirm") != "yes":
-        hidden = [(name, value) for name, value in form.multi_items() if name != "csrf_token"]
-        count = len(targets)
-        return page(
-            request,
-            "confirm.html",
-            user=user,
-            heading=f"{BULK[operation]}: {count} lead{'' if count == 1 else 's'}",
-            message=f"{BULK[operation]} touches {count} lead{'' if count == 1 else 's'}. "
-            + BULK_WARNINGS[operation],
-            action="/leads/bulk",
-            hidden=hidden,
-            button=f"{BULK[operation]} {count} lead{'' if count == 1 else 's'}",
-            back=back,
-        )
-    done = 0
-    for lead in targets:
-        try:
-            await lead_actions.run_caller_operation(request, lead, region, operation)
-            done += 1
-        except TrackDriveError:
-            continue  # an ended lead: nothing to do for it
-    return redirect(request, f"{back}&bulk_done={done}&bulk_operation={operation}")
-
-
-BULK_WARNINGS = {
-    "opt_out": "Their numbers are opted out company-wide: no call, text or e-mail reaches them "
-    "again until the consumer opts back in.",
-    "remove": "They end at once: no further action of their schedules runs.",
-    "move_to_end": "They skip the rest of their schedules' actions (leads in no schedule are "
-    "left alone).",
+SKIPPED = {
+    LeadStatus.OPT_OUT: "Opted out",
+    LeadStatus.DNC: "On a do-not-call list",
+    LeadStatus.BLOCKED: "Blocked",
+    "already": "Already live in that schedule",
+    "no_phone": "No phone number",
+    "no_route": "No distribution of the router matched",
+    "refused": "Refused by the schedule",
+    "no_schedule": "The schedule's lead token changed",
 }
+
+
+def bulk_flash(operation: str, done: str, skipped: str, schedule: str | None) -> str | None:
+    """What a finished bulk action did, read from the list's query string (only counts and
+    known names are shown, so a crafted link cannot put words on the page)."""
+    if operation not in BULK or not done.isdigit():
+        return None
+    label = f"Enrol in {schedule}" if operation == ENROL and schedule else BULK[operation]
+    text = f"{label}: done for {int(done)} lead(s)."
+    reasons = [part.partition(".") for part in skipped.split(",") if part]
+    counted = [(SKIPPED[why], int(n)) for why, _, n in reasons if why in SKIPPED and n.isdigit()]
+    if counted:
+        total = sum(n for _, n in counted)
+        text += f" Skipped {total}: " + "; ".join(f"{why} ({n})" for why, n in counted) + "."
+    return text

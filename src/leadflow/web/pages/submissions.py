@@ -211,6 +211,9 @@ async def deliver_or_repost(
         "campaignId": str(form.get("campaignId") or ""),
         "modifiedPayload": str(form.get("modifiedPayload") or "").strip(),
     }
+    if operation == "deliver" and not values["campaignId"]:
+        chosen = [{"field": "campaignId", "message": "choose the campaign to deliver to"}]
+        return await _refused(request, user, lead_uuid, service.invalid(chosen), values)
     async with app_state(request).sessionmaker() as db:
         lead = await _submitted(db, user, lead_uuid)
         target = await CampaignRepository(db, user.company_id).by_ref(values["campaignId"])
