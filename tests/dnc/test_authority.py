@@ -117,3 +117,20 @@ async def test_the_dnc_page_is_read_only_for_a_company_that_may_not_change_the_l
     assert "No list has been imported yet." in refused.text
     allow(app, signed_in.tenant.company.id)
     assert 'enctype="multipart/form-data"' in (await browser.get("/dnc")).text
+
+
+async def test_who_uploaded_a_shared_list_is_shown_only_to_companies_that_may_change_them(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    opened = await browser.get("/dnc")
+    uploaded = await browser.post(
+        "/dnc",
+        data={"csrf_token": csrf_of(opened.text), "list": "litigator", "change": "none"},
+        files={"file": ("plaintiffs-2026.txt", b"2125550123\n", "text/plain")},
+    )
+    assert uploaded.status_code in (200, 303), uploaded.text
+    assert "plaintiffs-2026.txt" in (await browser.get("/dnc")).text
+    await factory.tenant("Another")  # now the lists are read-only for this company
+    shown = (await browser.get("/dnc")).text
+    assert "litigator" in shown  # the import itself is listed, with its version and rows
+    assert "plaintiffs-2026.txt" not in shown
