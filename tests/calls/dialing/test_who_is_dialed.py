@@ -155,6 +155,36 @@ async def test_a_router_dials_through_its_matching_distribution(
     assert answer.json()["lead_created"] is True
 
 
+async def test_a_router_dials_by_the_called_numbers_area_code(
+    client: httpx.AsyncClient,
+    factory: Factory,
+    build: Builder,
+    voice: SimulatedVoice,
+    clock: FrozenClock,
+) -> None:
+    """The number called is the lead's caller_id, so a distribution on it routes the call as it
+    would route the number's posted lead."""
+    clock.advance(hours=2)
+    tenant = await factory.tenant()
+    router = await factory.schedule(tenant, schedule_type=LEAD_DISTRIBUTION)
+    colorado, other = await factory.schedule(tenant), await factory.schedule(tenant)
+    await distribution(
+        factory,
+        router,
+        colorado,
+        [{"field": "caller_id", "operator": "starts_with", "value": "+1719"}],
+    )
+    await distribution(factory, router, other, [], priority=5)
+
+    answer = await make_call(client, tenant, {"schedule_id": router.id, "to": "(719) 313-2645"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["call"]["schedule_id"] == colorado.id
+
+    answer = await make_call(client, tenant, {"schedule_id": router.id, "to": "+12125550123"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["call"]["schedule_id"] == other.id
+
+
 async def test_unknown_schedule_or_token_is_404(
     client: httpx.AsyncClient, factory: Factory
 ) -> None:

@@ -178,19 +178,20 @@ def _schedule_target(
     if schedule is None:
         raise TrackDriveError.not_found("schedule")
     paused = bool(schedule["paused"])
+    to = params.to or ""
+    try:
+        number: str | None = to_e164(to, region)
+    except InvalidPhoneNumberError:
+        number = None
     if schedule["schedule_type"] == LEAD_DISTRIBUTION and not paused:
-        data = routing_data(params.data, traffic_source_id, params.sub_id)
+        # The number called is the lead's caller_id, as a posted lead's would be.
+        data = routing_data(params.data, traffic_source_id, params.sub_id, caller_id=number)
         target_id = resolve_route(sql, ctx.company_id, schedule["id"], data, ctx.rng)
         schedule = repository.schedule_by_id(sql, ctx.company_id, target_id)
         if schedule is None:  # deleted under a distribution: the route leads nowhere
             raise guards.as_error(guards.no_matching_distribution())
         paused = bool(schedule["paused"])
-    to = params.to or ""
     lead = None
-    try:
-        number = to_e164(to, region)
-    except InvalidPhoneNumberError:
-        number = None
     if number is not None:
         lead = repository.live_lead_in_schedule(sql, ctx.company_id, schedule["id"], number)
     return _Target(to, schedule, lead, paused)
