@@ -25,10 +25,11 @@ from leadflow.kit.auth import READ, WRITE, Principal, require
 from leadflow.kit.dependencies import ClockDep
 from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
+from leadflow.kit.query_params import declared_params_only
 from leadflow.leads.records.repository import LeadRecordRepository
 from leadflow.models import ContactEvent
 
-router = APIRouter(prefix="/api/v1/dnc", tags=["dnc"])
+router = APIRouter(prefix="/api/v1/dnc", tags=["dnc"], dependencies=[Depends(declared_params_only)])
 Reader = Annotated[Principal, Depends(require("contacts", READ))]
 Writer = Annotated[Principal, Depends(require("contacts", WRITE))]
 ListWriter = Annotated[Principal, Depends(require("dnc", WRITE))]
