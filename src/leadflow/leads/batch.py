@@ -214,9 +214,14 @@ class _Batch:
             self.ids.reverse()
         return self.ids.pop()
 
-    def _plain(self, item: BatchItem) -> IntakeResult:
+    def _plain(self, item: BatchItem) -> Outcome:
         owner, params, ctx = item.owner, item.params, item.ctx
-        values = field_values(params, self._traffic_source(owner, params), ctx.now)
+        try:
+            # The one rule of a plain post that refuses it; nothing is written before it.
+            source = self._traffic_source(owner, params)
+        except TrackDriveError as exc:
+            return exc
+        values = field_values(params, source, ctx.now)
         contact = self._contact(owner, params.caller_id)
         existing = self._existing(item)
         verdict = dnc_verdict(owner, params, ctx, existing)
