@@ -52,7 +52,7 @@ ROWS = [
     "2025550112,Cy,,not-an-email,,,,",
     ",NoPhone,,nophone@example.com,,,,",
     "2025550113,Una,,,,,true,",  # update_only, no lead to update: refused as the API does
-    f"{RECENT},,,,,,true,",  # update_only on a lead that exists
+    f"{RECENT},,99999,,,,true,",  # update_only on a lead that exists
     f"{RECENT},Rita2,,,,,,",  # and a plain row after it sees what it changed
     "2025550115,Cal,,,,,,3600",
     "2025550114,Cal,,,123,,,3600",  # a traffic source the company does not have
