@@ -71,8 +71,11 @@ class _Row:
     dnc_hits: tuple[ListHit, ...] = ()
     error: str | None = None
 
-    def context(self, now: datetime) -> IntakeContext:
-        """What intake knows of the row's post besides its parameters."""
+    def context(self, now: datetime, plain: IntakeContext) -> IntakeContext:
+        """What intake knows of the row's post besides its parameters: most rows are neither
+        routed nor listed, and share ``plain``."""
+        if self.routing is None and not self.dnc_hits:
+            return plain
         return IntakeContext(
             now=now,
             remote_ip=None,
@@ -251,11 +254,12 @@ def _unit(
     def unit(sql: Sql) -> _BatchResult:
         result = _BatchResult()
         ready: list[tuple[_Row, BatchItem]] = []
+        plain = IntakeContext(now=now, remote_ip=None, mode=IntakeMode.ENROL)
         for row in rows:
             if row.error is not None or row.owner is None or row.params is None:
                 result.rejected.append((row.number, row.error or "refused", row.values))
             else:
-                ready.append((row, BatchItem(row.owner, row.params, row.context(now))))
+                ready.append((row, BatchItem(row.owner, row.params, row.context(now, plain))))
         if not careful:
             outcomes = intake_many(sql, [item for _, item in ready])
             for (row, _), outcome in zip(ready, outcomes, strict=True):
