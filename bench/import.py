@@ -5,8 +5,9 @@ Writes a CSV file of ``--rows`` leads (caller ID, first and last name, zip, a pu
 ID), then, each phase in a process of its own so that its peak RSS is its own:
 
 - **import**: the file into a schedule through ``leadflow leads import``'s own code
-  (``imports.flow``: sniffing, counting, fingerprint, every row through intake's parse and
-  unit, batches of 1,000 committed with their progress); rows/s and peak RSS;
+  (``imports.flow``: sniffing, counting, fingerprint, every row through intake's parse, the
+  shared do-not-call lists and the batch intake ``leads.batch``, batches of 1,000 committed
+  with their progress); rows/s, rows per CPU-second of the process, and peak RSS;
 - **export**: every lead of the company through ``format=csv``'s own streaming
   (``kit.listing.export``: keyset steps, tokens spread into columns), bytes counted and thrown
   away; seconds and peak RSS.
