@@ -27,6 +27,7 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
+from leadflow.cadence.job import collector_paused
 from leadflow.clock import Clock
 from leadflow.db.group_commit import GroupCommitter, is_transient
 from leadflow.db.statements import Sql
@@ -261,7 +262,8 @@ def _unit(
             else:
                 ready.append((row, BatchItem(row.owner, row.params, row.context(now, plain))))
         if not careful:
-            outcomes = intake_many(sql, [item for _, item in ready])
+            with collector_paused():  # as the cadence's batches: see its docstring
+                outcomes = intake_many(sql, [item for _, item in ready])
             for (row, _), outcome in zip(ready, outcomes, strict=True):
                 if isinstance(outcome, TrackDriveError):
                     result.rejected.append((row.number, message(outcome), row.values))

@@ -271,6 +271,6 @@ class _Batch:
 
     def _write(self) -> None:
         repository.insert_leads(self.sql, self.new_leads)
-        repository.add_events(self.sql, self.new_events)
+        repository.insert_events(self.sql, self.new_events)
         self.new_leads, self.new_events = [], []
         self.pending.clear()

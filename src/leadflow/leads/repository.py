@@ -239,11 +239,15 @@ def delete_leads(sql: Sql, lead_ids: Sequence[int]) -> None:
 
 
 def add_events(sql: Sql, rows: list[dict[str, Any]]) -> None:
-    """Timeline rows (:func:`timeline_event`), one ``executemany`` however many there are."""
-    if len(rows) == 1:
-        sql.run(_INSERT_EVENT, **rows[0])
-    elif rows:
-        sql.many(_INSERT_EVENT, rows)
+    for row in rows:
+        sql.run(_INSERT_EVENT, **row)
+
+
+def insert_events(sql: Sql, rows: list[dict[str, Any]]) -> None:
+    """:func:`add_events` as one ``executemany``: a batch's timeline at once. (Kept apart:
+    ``add_events`` also runs on the cadence's read-only snapshot, which refuses writes by
+    ``run``.)"""
+    sql.many(_INSERT_EVENT, rows)
 
 
 _INSERT_EVENT = (
