@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -25,6 +26,20 @@ def contact_row(sql: Sql, company_id: int, number: str) -> Row | None:
         company=company_id,
         number=number,
     )
+
+
+def contact_rows(sql: Sql, company_id: int, numbers: Sequence[str]) -> dict[str, Row]:
+    """:func:`contact_row` for many numbers in one query, by number (unknown ones absent)."""
+    if not numbers:
+        return {}
+    names = [f"n{index}" for index in range(len(numbers))]
+    rows = sql.all(
+        "SELECT * FROM contacts WHERE company_id = :company"
+        f" AND number IN ({', '.join(':' + name for name in names)})",
+        company=company_id,
+        **dict(zip(names, numbers, strict=True)),
+    )
+    return {row["number"]: row for row in rows}
 
 
 def set_contact_state(sql: Sql, company_id: int, number: str, now: datetime, **state: Any) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 import sqlite3
+from collections.abc import Sequence
 from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Protocol
@@ -54,6 +55,11 @@ class Sql(Protocol):
     def all(self, statement: str, **params: Any) -> list[Row]: ...
 
     def run(self, statement: str, **params: Any) -> int: ...
+
+    def many(self, statement: str, rows: Sequence[dict[str, Any]]) -> None:
+        """One statement over many rows of parameters (an ``executemany``): a batch of
+        inserts pays the statement's parsing and the driver's call once."""
+        ...
 
 
 @lru_cache(maxsize=512)
@@ -158,6 +164,17 @@ class SqliteSql:
     def run(self, statement: str, **params: Any) -> int:
         return self._execute(statement, params).rowcount
 
+    def many(self, statement: str, rows: Sequence[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        self.connection.executemany(
+            statement,
+            [
+                {k: v if type(v) in _PLAIN_TYPES else _encode(v, sqlite=True) for k, v in r.items()}
+                for r in rows
+            ],
+        )
+
 
 class ConnectionSql:
     """On a SQLAlchemy sync ``Connection`` (inside ``run_sync``): the PostgreSQL batch path, and
@@ -190,3 +207,14 @@ class ConnectionSql:
 
     def run(self, statement: str, **params: Any) -> int:
         return int(self._execute(statement, params).rowcount)
+
+    def many(self, statement: str, rows: Sequence[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        if self._sqlite:
+            encoded = [{k: _encode(v, sqlite=True) for k, v in r.items()} for r in rows]
+            self.connection.exec_driver_sql(statement, encoded)
+            return
+        text, names = _numbered(statement)
+        values = [tuple(_encode(r[name], sqlite=False) for name in names) for r in rows]
+        self.connection.exec_driver_sql(text, values)

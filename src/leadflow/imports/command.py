@@ -99,6 +99,7 @@ async def _run(
     from leadflow.db.engine import create_engine
     from leadflow.db.group_commit import GroupCommitter
     from leadflow.db.session import make_sessionmaker
+    from leadflow.dnc.registry import DncRegistry
     from leadflow.imports import flow
     from leadflow.imports.service import LeadImporter, Rejected
     from leadflow.imports.service import Progress as Standing
@@ -115,8 +116,14 @@ async def _run(
     sessionmaker = make_sessionmaker(engine)
     clock = SystemClock()
     owners = OwnerCache(engine)
+    dnc = DncRegistry(engine, settings.dnc_dir, settings.dnc_refresh_seconds)
     importer = LeadImporter(
-        committer, owners, clock, max_json_depth=settings.max_json_depth, batch_rows=batch_rows
+        committer,
+        owners,
+        clock,
+        max_json_depth=settings.max_json_depth,
+        batch_rows=batch_rows,
+        dnc=dnc,
     )
     record_id: int | None = None
     try:
@@ -206,5 +213,6 @@ async def _run(
         console.print(f"error: --map: {exc}")
         return 2
     finally:
+        dnc.close()
         await committer.close()
         await engine.dispose()

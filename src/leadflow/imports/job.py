@@ -69,6 +69,7 @@ class LeadImportJob:
             context.clock,
             max_json_depth=context.settings.max_json_depth,
             batch_rows=BATCH_ROWS,
+            dnc=context.dnc,
         )
         start = Progress(record.total_rows, record.rows_done, record.accepted, record.rejected)
         try:

@@ -2,16 +2,17 @@
 
 Each row becomes the raw parameters of a post (its columns under their mapped names, the
 import's lead token beside them) and goes through intake's own code: ``parse_intake`` for
-normalisation and the 422 of every bad field, the router's distribution, and the intake unit
-for duplicates, suppression, attribution and tokens. What differs is only the transport:
-rows go to the database :data:`BATCH_ROWS` at a time, each batch one group-commit unit holding
-its rows' leads, the import's progress and its rejected rows, so a batch is all there or not
-at all and an import killed anywhere resumes at the first row not committed.
+normalisation and the 422 of every bad field, the router's distribution, the shared
+do-not-call lists, and intake's rules for duplicates, suppression, attribution and tokens
+(``leads.batch``, which applies them to a whole batch with a few set-based statements). What
+differs is only the transport: rows go to the database :data:`BATCH_ROWS` at a time, each
+batch one group-commit unit holding its rows' leads, the import's progress and its rejected
+rows, so a batch is all there or not at all and an import killed anywhere resumes at the first
+row not committed.
 
-A batch runs optimistically, every row in one go; if a row fails inside the database (the
-rules intake checks there, such as ``assign_trackdrive_number`` with no number to assign),
-the batch runs again with a savepoint per row, which rejects that row alone, as
-``db.group_commit`` does for posts.
+A batch runs optimistically, every row in one go; if a row fails inside the database in a way
+intake does not answer itself, the batch runs again through :func:`intake` with a savepoint per
+row, which rejects that row alone, as ``db.group_commit`` does for posts.
 """
 
 from __future__ import annotations
@@ -26,12 +27,16 @@ from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
+from leadflow.cadence.job import collector_paused
 from leadflow.clock import Clock
 from leadflow.db.group_commit import GroupCommitter, is_transient
 from leadflow.db.statements import Sql
+from leadflow.dnc.registry import DncRegistry, ListHit
+from leadflow.dnc.screening import intake_hits
 from leadflow.imports.repository import record_batch
 from leadflow.kit.csv_reader import CsvLayout, read_rows
 from leadflow.kit.errors import TrackDriveError
+from leadflow.leads.batch import BatchItem, intake_many
 from leadflow.leads.owner import LeadOwner, OwnerCache, Routing
 from leadflow.leads.params import IntakeParams, parse_intake
 from leadflow.leads.service import IntakeContext, IntakeMode, intake
@@ -64,7 +69,21 @@ class _Row:
     owner: LeadOwner | None = None
     params: IntakeParams | None = None
     routing: Routing | None = None
+    dnc_hits: tuple[ListHit, ...] = ()
     error: str | None = None
+
+    def context(self, now: datetime, plain: IntakeContext) -> IntakeContext:
+        """What intake knows of the row's post besides its parameters: most rows are neither
+        routed nor listed, and share ``plain``."""
+        if self.routing is None and not self.dnc_hits:
+            return plain
+        return IntakeContext(
+            now=now,
+            remote_ip=None,
+            mode=IntakeMode.ENROL,
+            routing=self.routing,
+            dnc_hits=self.dnc_hits,
+        )
 
 
 @dataclass
@@ -118,7 +137,8 @@ def row_fields(
 
 class LeadImporter:
     """Runs one import from a given row on; ``dry_run`` checks every row the way intake
-    parses it and writes nothing."""
+    parses it and writes nothing. ``dnc`` is the process's shared do-not-call lists, which
+    intake screens each lead's number against (None: no lists)."""
 
     def __init__(
         self,
@@ -128,7 +148,9 @@ class LeadImporter:
         *,
         max_json_depth: int,
         batch_rows: int = BATCH_ROWS,
+        dnc: DncRegistry | None = None,
     ) -> None:
+        self.dnc = dnc
         self.committer = committer
         self.owners = owners
         self.clock = clock
@@ -204,6 +226,7 @@ class LeadImporter:
                     email=params.email,
                 )
             prepared.owner, prepared.params = target, params
+            prepared.dnc_hits = await intake_hits(self.dnc, target.schedule_id, params.caller_id)
         except TrackDriveError as exc:
             prepared.error = message(exc)
         return prepared
@@ -236,23 +259,25 @@ def _unit(
 
     def unit(sql: Sql) -> _BatchResult:
         result = _BatchResult()
+        ready: list[tuple[_Row, BatchItem]] = []
+        plain = IntakeContext(now=now, remote_ip=None, mode=IntakeMode.ENROL)
         for row in rows:
             if row.error is not None or row.owner is None or row.params is None:
                 result.rejected.append((row.number, row.error or "refused", row.values))
-                continue
-            ctx = IntakeContext(
-                now=now,
-                remote_ip=None,
-                mode=IntakeMode.ENROL,
-                routing=row.routing,
-            )
-            if not careful:
-                intake(sql, row.owner, row.params, ctx)
-                result.accepted += 1
-                continue
+            else:
+                ready.append((row, BatchItem(row.owner, row.params, row.context(now, plain))))
+        if not careful:
+            with collector_paused():  # as the cadence's batches: see its docstring
+                outcomes = intake_many(sql, [item for _, item in ready])
+            for (row, _), outcome in zip(ready, outcomes, strict=True):
+                if isinstance(outcome, TrackDriveError):
+                    result.rejected.append((row.number, message(outcome), row.values))
+                else:
+                    result.accepted += 1
+        for row, item in ready if careful else ():
             sql.run("SAVEPOINT import_row")
             try:
-                intake(sql, row.owner, row.params, ctx)
+                intake(sql, item.owner, item.params, item.ctx)
                 result.accepted += 1
             except TrackDriveError as exc:
                 sql.run("ROLLBACK TO SAVEPOINT import_row")

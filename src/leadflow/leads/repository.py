@@ -148,6 +148,86 @@ def _insert_lead_statement(columns: tuple[str, ...]) -> str:
     )
 
 
+def new_lead_ids(sql: Sql, count: int) -> list[int]:
+    """``count`` ids for leads a batch inserts itself (:func:`insert_leads`), taken the way the
+    database would take them. SQLite: above the highest id ever given (the table is
+    AUTOINCREMENT, so a deleted lead's id is never given again); the batch holds the single
+    write lock, so nobody takes them in between, and the batch inserts them before its unit
+    ends. PostgreSQL: from the table's own sequence, so concurrent inserts never collide."""
+    if count <= 0:
+        return []
+    if sql.dialect == "postgresql":
+        rows = sql.all(
+            "SELECT nextval(pg_get_serial_sequence('leads', 'id')) AS id"
+            " FROM generate_series(1, :count)",
+            count=count,
+        )
+        return [int(row["id"]) for row in rows]
+    row = sql.one(
+        "SELECT max(coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'leads'), 0),"
+        " coalesce((SELECT max(id) FROM leads), 0)) AS top"
+    )
+    top = int(row["top"]) if row is not None else 0
+    return list(range(top + 1, top + 1 + count))
+
+
+def insert_leads(sql: Sql, leads: Sequence[dict[str, Any]]) -> None:
+    """Leads whose ids :func:`new_lead_ids` gave, one ``executemany`` per set of columns set
+    (like :func:`insert_lead`, unset columns keep their default; a file's rows set the same
+    few columns, so there are one or two sets)."""
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for lead in leads:
+        given = {name: value for name, value in lead.items() if value is not None}
+        groups.setdefault(tuple(given), []).append(given)
+    for columns, rows in groups.items():
+        sql.many(_insert_leads_statement(columns), rows)
+
+
+@lru_cache(maxsize=64)
+def _insert_leads_statement(columns: tuple[str, ...]) -> str:
+    return (
+        f"INSERT INTO leads ({', '.join(columns)}) "
+        f"VALUES ({', '.join(':' + name for name in columns)})"
+    )
+
+
+def leads_of_callers(
+    sql: Sql,
+    company_id: int,
+    offer_id: int,
+    schedule_id: int | None,
+    caller_ids: Sequence[str],
+    *,
+    created_since: datetime | None = None,
+) -> list[Row]:
+    """:func:`leads_in_scope` (live only) for many callers in one query, newest first: the
+    candidates a batch looks its duplicates up in."""
+    if not caller_ids:
+        return []
+    names = [f"c{index}" for index in range(len(caller_ids))]
+    owner = (
+        "schedule_id = :schedule"
+        if schedule_id is not None
+        else ("offer_id = :offer AND schedule_id IS NULL")
+    )
+    statement = (
+        f"SELECT * FROM leads WHERE company_id = :company"
+        f" AND caller_id IN ({', '.join(':' + name for name in names)}) AND {owner}"
+        f" AND status IN ({_LIVE})"
+        + (" AND created_at >= :since" if created_since is not None else "")
+        + " ORDER BY id DESC"
+    )
+    params: dict[str, Any] = dict(zip(names, caller_ids, strict=True))
+    params["company"] = company_id
+    if schedule_id is not None:
+        params["schedule"] = schedule_id
+    else:
+        params["offer"] = offer_id
+    if created_since is not None:
+        params["since"] = created_since
+    return sql.all(statement, **params)
+
+
 def update_lead(sql: Sql, lead_id: int, values: dict[str, Any]) -> None:
     assignments = ", ".join(f"{name} = :{name}" for name in values)
     sql.run(f"UPDATE leads SET {assignments} WHERE id = :lead_id", lead_id=lead_id, **values)
@@ -160,11 +240,20 @@ def delete_leads(sql: Sql, lead_ids: Sequence[int]) -> None:
 
 def add_events(sql: Sql, rows: list[dict[str, Any]]) -> None:
     for row in rows:
-        sql.run(
-            "INSERT INTO lead_events (company_id, lead_id, kind, data, created_at)"
-            " VALUES (:company_id, :lead_id, :kind, :data, :created_at)",
-            **row,
-        )
+        sql.run(_INSERT_EVENT, **row)
+
+
+def insert_events(sql: Sql, rows: list[dict[str, Any]]) -> None:
+    """:func:`add_events` as one ``executemany``: a batch's timeline at once. (Kept apart:
+    ``add_events`` also runs on the cadence's read-only snapshot, which refuses writes by
+    ``run``.)"""
+    sql.many(_INSERT_EVENT, rows)
+
+
+_INSERT_EVENT = (
+    "INSERT INTO lead_events (company_id, lead_id, kind, data, created_at)"
+    " VALUES (:company_id, :lead_id, :kind, :data, :created_at)"
+)
 
 
 def timeline_event(

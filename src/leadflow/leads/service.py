@@ -78,7 +78,7 @@ def intake(sql: Sql, owner: LeadOwner, params: IntakeParams, ctx: IntakeContext)
     if params.caller_id is not None:
         take_duplicate_lock(sql, owner, params.caller_id)
     now = ctx.now
-    traffic_source_id = _traffic_source(sql, owner, params)
+    traffic_source_id = traffic_source_of(sql, owner, params)
     events: list[tuple[str, dict[str, Any]]] = []
     contact = _apply_contact_flags(sql, owner, params, ctx, events)
 
@@ -88,23 +88,46 @@ def intake(sql: Sql, owner: LeadOwner, params: IntakeParams, ctx: IntakeContext)
             404, {"caller_id": ["no active lead matches to update"]}, "no_active_lead"
         )
 
-    values = _field_values(params, traffic_source_id, now)
-    verdict = _dnc_verdict(owner, params, ctx, existing)
+    values = field_values(params, traffic_source_id, now)
+    verdict = dnc_verdict(owner, params, ctx, existing)
     if existing is None:
-        lead = _create(sql, owner, params, ctx, values, contact, verdict)
-        action = "created"
+        lead = new_lead(owner, params, ctx, values, contact, verdict)
+        lead["id"] = repository.insert_lead(sql, lead)
+    else:
+        changes = lead_changes(owner, params, existing, values, ctx, contact, verdict)
+        repository.update_lead(sql, existing["id"], changes)
+        lead = {**existing, **changes}
+    result = IntakeResult(
+        lead=lead, dedupe_action="created" if existing is None else "updated", contact=contact
+    )
+    after_store(sql, owner, params, ctx, verdict, result, events)
+    repository.add_events(sql, [timeline_event(lead, kind, data, now) for kind, data in events])
+    announce(sql, result, now)
+    return result
+
+
+def after_store(
+    sql: Sql,
+    owner: LeadOwner,
+    params: IntakeParams,
+    ctx: IntakeContext,
+    verdict: Verdict,
+    result: IntakeResult,
+    events: list[tuple[str, dict[str, Any]]],
+) -> None:
+    """Everything a post does once its lead is stored: the timeline's entries (``events``
+    gets them, in the order the timeline shows them), routing, numbers, matching leads,
+    calls' tokens. Shared with the batch intake (``leads.batch``)."""
+    lead = result.lead
+    if result.dedupe_action == "created":
         events.insert(0, ("created", {"tokens": sorted(params.tokens), "mode": str(ctx.mode)}))
     else:
-        lead = _update(sql, owner, params, existing, values, ctx, contact, verdict)
-        action = "updated"
         events.insert(0, ("updated", {"tokens": sorted(params.tokens)}))
         if params.restart_schedule and owner.is_schedule:
             events.append(("restarted", {}))
     listed = verdict_event(verdict)
     if listed is not None:
         events.append(listed)
-
-    result = IntakeResult(lead=lead, dedupe_action=action, contact=contact)
     if ctx.routing is not None:
         routed = {
             "router_schedule_id": ctx.routing.router_schedule_id,
@@ -119,27 +142,29 @@ def intake(sql: Sql, owner: LeadOwner, params: IntakeParams, ctx: IntakeContext)
         events.append(("routed", {**routed, **names}))
     _assign_numbers(sql, owner, params, lead, result, events)
     if params.update_all_matching_leads and params.caller_id:
-        result.updated_matching_leads = _update_matching(sql, owner, params, lead, now)
+        result.updated_matching_leads = _update_matching(sql, owner, params, lead, ctx.now)
     if params.apply_to_calls and params.tokens:
         count = repository.merge_call_tokens(sql, [lead["id"]], params.tokens)
         events.append(("tokens_applied_to_calls", {"calls": count}))
-    callback = params.callback_at(now)
+    callback = params.callback_at(ctx.now)
     if callback is not None:
         events.append(("callback_scheduled", {"at": iso_time(callback)}))
-    repository.add_events(sql, [timeline_event(lead, kind, data, now) for kind, data in events])
+
+
+def announce(sql: Sql, result: IntakeResult, now: datetime) -> None:
+    """The webhook event of a stored post: ``new_lead`` or ``lead_changed``."""
     enqueue_lead_event(
         sql,
-        NEW_LEAD if action == "created" else LEAD_CHANGED,
-        lead,
+        NEW_LEAD if result.dedupe_action == "created" else LEAD_CHANGED,
+        result.lead,
         now,
-        contact=contact,
+        contact=result.contact,
         trackdrive_number_plain=result.trackdrive_number_plain,
         sms_number_plain=result.sms_number_plain,
     )
-    return result
 
 
-def _traffic_source(sql: Sql, owner: LeadOwner, params: IntakeParams) -> int | None:
+def traffic_source_of(sql: Sql, owner: LeadOwner, params: IntakeParams) -> int | None:
     return traffic_source(sql, owner.company_id, params.traffic_source_ref)
 
 
@@ -150,12 +175,9 @@ def _apply_contact_flags(
     ctx: IntakeContext,
     events: list[tuple[str, dict[str, Any]]],
 ) -> dict[str, bool]:
-    state = {"blocked": False, "opt_out": False, "dnc": False}
     if params.caller_id is None:
-        return state
-    row = contacts.contact_row(sql, owner.company_id, params.caller_id)
-    if row is not None:
-        state = {"blocked": row["blocked"], "opt_out": row["opt_out"], "dnc": row["dnc"]}
+        return contact_state(None)
+    state = contact_state(contacts.contact_row(sql, owner.company_id, params.caller_id))
     if params.unblock_contact:
         if not ctx.may_unblock:
             raise TrackDriveError.forbidden(
@@ -181,7 +203,14 @@ def _apply_contact_flags(
     return state
 
 
-def _dnc_verdict(
+def contact_state(row: Row | None) -> dict[str, bool]:
+    """The number's suppression flags as a post reads them (an unknown number has none)."""
+    if row is None:
+        return {"blocked": False, "opt_out": False, "dnc": False}
+    return {"blocked": row["blocked"], "opt_out": row["opt_out"], "dnc": row["dnc"]}
+
+
+def dnc_verdict(
     owner: LeadOwner, params: IntakeParams, ctx: IntakeContext, existing: Row | None
 ) -> Verdict:
     """The schedule's do-not-call verdict: the inquiry is the lead's first post, the consent
@@ -225,22 +254,46 @@ def _existing_lead(
         # Restarting names the caller's lead on this schedule, finished or not.
         rows = repository.leads_in_scope(sql, *scope, live_only=False)
         return rows[0] if rows else None
+    rule = duplicate_rule(owner, params, ctx)
+    if rule is None:
+        return None
+    rows = repository.leads_in_scope(sql, *scope, created_since=rule.since)
+    return rows[0] if rows else None
+
+
+@dataclass(frozen=True)
+class DuplicateRule:
+    """Which lead of the caller's in the owner's scope a post updates: the newest live one,
+    created at ``since`` or later when that is set."""
+
+    since: datetime | None
+
+    def matches(self, lead: Row) -> bool:
+        """The query's condition (``leads_in_scope``) on a lead in hand: the batch intake
+        asks it of the leads its own earlier rows created or changed."""
+        return lead["status"] in LeadStatus.LIVE and (
+            self.since is None or lead["created_at"] >= self.since
+        )
+
+
+def duplicate_rule(
+    owner: LeadOwner, params: IntakeParams, ctx: IntakeContext
+) -> DuplicateRule | None:
+    """The duplicate rule of a post that neither deletes, expires nor restarts: None when it
+    always creates a lead."""
     updating = (
         ctx.mode is IntakeMode.CREATE_OR_UPDATE
         or params.update_only
         or not owner.is_schedule  # an offer keeps one data record per caller
     )
     if updating:
-        rows = repository.leads_in_scope(sql, *scope)
-        return rows[0] if rows else None
+        return DuplicateRule(None)
     if owner.duplicate_timeframe > 0:
-        since = ctx.now - timedelta(seconds=owner.duplicate_timeframe)
-        rows = repository.leads_in_scope(sql, *scope, created_since=since)
-        return rows[0] if rows else None
+        return DuplicateRule(ctx.now - timedelta(seconds=owner.duplicate_timeframe))
     return None
 
 
-def _field_values(
+def field_values(
     params: IntakeParams, traffic_source_id: int | None, now: datetime
 ) -> dict[str, Any]:
     """The columns this post sets explicitly; absent parameters leave a lead as it was."""
@@ -273,8 +326,7 @@ def _status_for(
     return LeadStatus.SCHEDULED if owner.is_schedule else LeadStatus.WAITING
 
 
-def _create(
-    sql: Sql,
+def new_lead(
     owner: LeadOwner,
     params: IntakeParams,
     ctx: IntakeContext,
@@ -282,6 +334,7 @@ def _create(
     contact: dict[str, bool],
     verdict: Verdict,
 ) -> dict[str, Any]:
+    """The row of the lead a post creates, all but its id."""
     status = _status_for(owner, ctx, contact, verdict)
     working = status == LeadStatus.SCHEDULED
     lead: dict[str, Any] = {
@@ -316,12 +369,10 @@ def _create(
     lead["next_action_at"] = (
         values.get("next_action_at") or lead["schedule_callback_at"] or ctx.now if working else None
     )
-    lead["id"] = repository.insert_lead(sql, lead)
     return lead
 
 
-def _update(
-    sql: Sql,
+def lead_changes(
     owner: LeadOwner,
     params: IntakeParams,
     existing: Row,
@@ -330,6 +381,7 @@ def _update(
     contact: dict[str, bool],
     verdict: Verdict,
 ) -> dict[str, Any]:
+    """The columns a post changes on the lead it updates."""
     now = ctx.now
     changes: dict[str, Any] = {**values, "updated_at": now}
     changes["tokens"] = {**existing["tokens"], **params.tokens}
@@ -359,8 +411,7 @@ def _update(
         )
     elif verdict.blocks and changes.get("status", existing["status"]) in LeadStatus.LIVE:
         changes.update(status=LeadStatus.DNC, next_action_at=None, ended_at=now)
-    repository.update_lead(sql, existing["id"], changes)
-    return {**existing, **changes}
+    return changes
 
 
 def _assign_numbers(
