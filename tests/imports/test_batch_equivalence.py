@@ -20,6 +20,7 @@ import pytest
 from fastapi import FastAPI
 from sqlalchemy import select
 
+from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from leadflow.imports import flow
 from leadflow.imports.service import LeadImporter, message, row_fields
@@ -88,14 +89,14 @@ async def _post(client: httpx.AsyncClient, fields: dict[str, Any]) -> httpx.Resp
 
 
 async def _leads(app: FastAPI, owner: dict[str, Any]) -> list[Lead]:
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         stmt = select(Lead).filter_by(**owner).order_by(Lead.id)
         return list((await session.scalars(stmt)).all())
 
 
 async def _timeline(app: FastAPI, leads: list[Lead]) -> list[tuple[int, str, dict[str, Any]]]:
     index = {lead.id: n for n, lead in enumerate(leads)}
-    async with app.state.sessionmaker() as session:
+    async with state_of(app).sessionmaker() as session:
         stmt = select(LeadEvent).where(LeadEvent.lead_id.in_(index)).order_by(LeadEvent.id)
         events = (await session.scalars(stmt)).all()
     return [(index[event.lead_id], event.kind, event.data) for event in events]
@@ -166,25 +167,25 @@ async def test_an_import_stores_what_posting_each_row_would(
             api_rejected.append((number, message(error)))
 
     record, layout, _ = await flow.open_import(
-        app.state.sessionmaker, app.state.owner_cache, clock, path, imported, {}
+        state_of(app).sessionmaker, state_of(app).owner_cache, clock, path, imported, {}
     )
     importer = LeadImporter(
-        app.state.committer,
-        app.state.owner_cache,
+        state_of(app).committer,
+        state_of(app).owner_cache,
         clock,
         max_json_depth=32,
         batch_rows=batch_rows,
-        dnc=app.state.worker_context.dnc,
+        dnc=state_of(app).worker_context.dnc,
     )
-    done = await flow.run_import(app.state.sessionmaker, importer, record, layout)
-    rejected = [row async for row in flow.rejected_rows(app.state.sessionmaker, record.id)]
+    done = await flow.run_import(state_of(app).sessionmaker, importer, record, layout)
+    rejected = [row async for row in flow.rejected_rows(state_of(app).sessionmaker, record.id)]
 
     assert [(row[0], row[1]) for row in rejected] == api_rejected
     assert done.rejected == len(api_rejected) == 4  # phone, e-mail, update_only, source
     assert done.accepted == len(ROWS) - len(api_rejected)
 
     async def stored(token: str) -> list[Lead]:
-        found = await app.state.owner_cache.resolve(token)
+        found = await state_of(app).owner_cache.resolve(token)
         if kind == "schedule":
             return await _leads(app, {"schedule_id": found.schedule_id})
         return await _leads(app, {"offer_id": found.offer_id, "schedule_id": None})
