@@ -1,9 +1,10 @@
 """The schedule page's actions editor: the form fields of each action type, turning posted
 fields into the ``actions`` JSON the schedules API validates, and its errors back into fields.
 
-Every action is posted as ``a<i>.type`` and ``a<i>.<field>``; structured values (headers,
-conditions, tokens to set) are JSON text. The editor does not validate: the API's own
-``ActionList`` does, so the rules are written once. Actions are numbered from 1 on the page.
+Every action is posted as ``a<i>.type`` and ``a<i>.<field>``, every end action (run once when
+a lead ends) as ``e<i>.type`` and ``e<i>.<field>``; structured values (headers, conditions,
+tokens to set) are JSON text. The editor does not validate: the API's own ``ActionList`` and
+``EndActionList`` do, so the rules are written once. Actions are numbered from 1 on the page.
 """
 
 from __future__ import annotations
@@ -93,6 +94,18 @@ ACTION_TYPES: dict[str, tuple[str, tuple[ActionField, ...]]] = {
 }
 
 
+# The schema (``EndActionList``) refuses a wait, a choice or a restart after a lead has ended;
+# the page does not offer them.
+END_ACTION_TYPES = {
+    kind: spec
+    for kind, spec in ACTION_TYPES.items()
+    if kind not in ("wait", "choice", "restart_schedule")
+}
+ACTIONS_PREFIX = "a"
+END_ACTIONS_PREFIX = "e"
+_PREFIX_OF = {"actions": ACTIONS_PREFIX, "end_actions": END_ACTIONS_PREFIX}
+
+
 @dataclass
 class ActionDraft:
     """One action as the form shows it: its type and the text of each field."""
@@ -129,17 +142,35 @@ def drafts_of(stored: list[dict[str, Any]]) -> list[ActionDraft]:
     return drafts
 
 
-def posted_drafts(form: Mapping[str, Any]) -> list[ActionDraft]:
-    """The actions as posted, in page order."""
-    count = int(form.get("action_count") or 0) if str(form.get("action_count", "")).isdigit() else 0
+def posted_drafts(
+    form: Mapping[str, Any], prefix: str = ACTIONS_PREFIX, count_name: str = "action_count"
+) -> list[ActionDraft]:
+    """The actions (``prefix`` ``a``) or end actions (``e``) as posted, in page order."""
+    count_text = str(form.get(count_name) or "")
+    count = int(count_text) if count_text.isdigit() else 0
     drafts = []
     for index in range(min(count, 200)):
-        kind = str(form.get(f"a{index}.type") or "")
+        kind = str(form.get(f"{prefix}{index}.type") or "")
         spec = ACTION_TYPES.get(kind, ("", ()))[1]
         drafts.append(
-            ActionDraft(kind, {f.name: str(form.get(f"a{index}.{f.name}") or "") for f in spec})
+            ActionDraft(
+                kind, {f.name: str(form.get(f"{prefix}{index}.{f.name}") or "") for f in spec}
+            )
         )
     return drafts
+
+
+def _comparable(drafts: list[ActionDraft]) -> list[tuple[str, dict[str, str]]]:
+    # A browser posts a textarea's line breaks as CRLF.
+    return [
+        (d.type, {k: v.replace("\r\n", "\n").strip() for k, v in d.values.items()}) for d in drafts
+    ]
+
+
+def unchanged(posted: list[ActionDraft], stored: list[dict[str, Any]]) -> bool:
+    """Whether the posted drafts are the stored actions as the page showed them, so that a save
+    that did not touch them leaves the stored JSON exactly as it was."""
+    return _comparable(posted) == _comparable(drafts_of(stored))
 
 
 def _value(spec: ActionField, text: str) -> Any:
@@ -157,8 +188,11 @@ def _value(spec: ActionField, text: str) -> Any:
     return text
 
 
-def actions_json(drafts: list[ActionDraft]) -> tuple[list[dict[str, Any]], FieldErrors]:
-    """The ``actions`` list for the schema; fields left blank take the schema's defaults."""
+def actions_json(
+    drafts: list[ActionDraft], prefix: str = ACTIONS_PREFIX
+) -> tuple[list[dict[str, Any]], FieldErrors]:
+    """The ``actions`` (or end actions) list for the schema; fields left blank take the
+    schema's defaults."""
     actions: list[dict[str, Any]] = []
     errors: FieldErrors = {}
     for index, draft in enumerate(drafts):
@@ -170,7 +204,7 @@ def actions_json(drafts: list[ActionDraft]) -> tuple[list[dict[str, Any]], Field
             try:
                 action[spec.name] = _value(spec, text)
             except ValueError as exc:
-                errors.setdefault(f"a{index}.{spec.name}", []).append(str(exc))
+                errors.setdefault(f"{prefix}{index}.{spec.name}", []).append(str(exc))
         actions.append(action)
     return actions, errors
 
@@ -182,28 +216,46 @@ def _one_based(message: str) -> str:
 
 
 def locate(loc: tuple[Any, ...]) -> tuple[str, str]:
-    """Where a schedule error belongs: ``("actions", 2, "wait", "seconds")`` → ``a2.seconds``;
-    an error deeper inside a field names its path in the message."""
-    if loc and loc[0] == "actions":
+    """Where a schedule error belongs: ``("actions", 2, "wait", "seconds")`` → ``a2.seconds``,
+    ``("end_actions", 0, "sms", "body")`` → ``e0.body``; an error deeper inside a field names
+    its path in the message."""
+    if loc and loc[0] in _PREFIX_OF:
         if len(loc) >= 2 and isinstance(loc[1], int):
-            prefix = f"a{loc[1]}"
+            prefix = f"{_PREFIX_OF[loc[0]]}{loc[1]}"
             if len(loc) >= 4:
                 detail = " ".join(str(p + 1 if isinstance(p, int) else p) for p in loc[4:])
                 return f"{prefix}.{loc[3]}", detail
             return prefix, ""
-        return "actions", ""
+        return str(loc[0]), ""
     return ".".join(str(part) for part in loc) or "base", ""
+
+
+def url_policy_errors(errors: FieldErrors) -> FieldErrors:
+    """The outbound URL policy's ``actions.<n>.webhook.url`` (a 422 of the API) as the page's
+    ``a<n>.url``, next to the URL field."""
+    placed: FieldErrors = {}
+    for name, messages in errors.items():
+        match = re.fullmatch(r"(end_actions|actions)\.(\d+)\.webhook\.url", name)
+        key = f"{_PREFIX_OF[match.group(1)]}{match.group(2)}.url" if match else name
+        placed.setdefault(key, []).extend(messages)
+    return placed
 
 
 def one_based(errors: FieldErrors) -> FieldErrors:
     return {name: [_one_based(m) for m in messages] for name, messages in errors.items()}
 
 
-def apply_operation(drafts: list[ActionDraft], operation: str, new_type: str) -> bool:
-    """Add, move or delete an action in place; False when ``operation`` is none of those."""
+def apply_operation(
+    drafts: list[ActionDraft],
+    operation: str,
+    new_type: str,
+    offered: Mapping[str, tuple[str, tuple[ActionField, ...]]] = ACTION_TYPES,
+) -> bool:
+    """Add (one of the ``offered`` types), move or delete an action in place; False when
+    ``operation`` is none of those."""
     if operation == "add":
-        if new_type in ACTION_TYPES:
-            fields = ACTION_TYPES[new_type][1]
+        if new_type in offered:
+            fields = offered[new_type][1]
             drafts.append(ActionDraft(new_type, {f.name: f.default for f in fields}))
         return True
     verb, _, position = operation.partition(":")
