@@ -178,6 +178,7 @@ async def _edit_page(
         schedule_types=SCHEDULE_TYPE_CHOICES,
         action_types=ACTION_TYPES,
         end_action_types=END_ACTION_TYPES,
+        condition_operators=action_editor.CONDITION_OPERATORS,
         dnc_lists=dnc_forms.FORM_LISTS,
         flash=flash,
     )
@@ -251,7 +252,7 @@ async def save_schedule(
     try:
         checked = ScheduleUpdate.model_validate(posted).model_dump(exclude_unset=True)
     except ValidationError as exc:
-        errors = merge(errors, from_validation(exc, action_editor.locate))
+        errors = merge(errors, from_validation(exc, action_editor.locator(drafts, end_drafts)))
     if not errors:
         try:
             check_webhook_urls(app_state(request).settings, checked)
