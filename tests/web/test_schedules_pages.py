@@ -140,7 +140,9 @@ async def test_a_jump_past_the_last_action_is_reported_counting_from_one(
             page.text,
             op="save",
             **{
-                "a0.conditions": '[{"field": "state", "operator": "equals", "value": "CA"}]',
+                "a0.c0.field": "state",
+                "a0.c0.operator": "equals",
+                "a0.c0.value": "CA",
                 "a0.then": "3",
             },
         ),

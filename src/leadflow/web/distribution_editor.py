@@ -15,42 +15,16 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from leadflow.distributions.matching import LIST_OPERATORS, OPERATORS, PRESENCE_OPERATORS
+from leadflow.distributions.matching import OPERATORS
 from leadflow.models import Distribution
+from leadflow.web import condition_rows
+from leadflow.web.condition_rows import MAX_CONDITION_ROWS, VALUE_HINT, ConditionDraft
 from leadflow.web.form_errors import Locator
 
+__all__ = ["VALUE_HINT", "ConditionDraft"]
+
 MAX_DRAFTS = 200
-MAX_CONDITION_ROWS = 50
-OPERATOR_LABELS = {
-    "equals": "equals",
-    "not_equals": "does not equal",
-    "in": "is one of",
-    "not_in": "is none of",
-    "exists": "is present",
-    "not_exists": "is missing",
-    "greater_than": "is greater than",
-    "less_than": "is less than",
-    "starts_with": "starts with",
-    "ends_with": "ends with",
-    "contains": "contains",
-    "not_contains": "does not contain",
-}
-OPERATOR_CHOICES = tuple((name, OPERATOR_LABELS[name]) for name in OPERATORS)
-VALUE_HINT = (
-    "For “is one of” and “is none of”, separate values with commas; leave it empty for "
-    "“is present” and “is missing”."
-)
-
-
-@dataclass
-class ConditionDraft:
-    field: str = ""
-    operator: str = "equals"
-    value: str = ""
-
-    @property
-    def blank(self) -> bool:
-        return not self.field.strip() and not self.value.strip()
+OPERATOR_CHOICES = condition_rows.operator_choices(OPERATORS)
 
 
 @dataclass
@@ -65,14 +39,6 @@ class DistributionDraft:
     conditions: list[ConditionDraft] = field(default_factory=lambda: [ConditionDraft()])
 
 
-def _value_text(value: Any) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, list | tuple):
-        return ", ".join(str(item) for item in value)
-    return str(value)
-
-
 def drafts_of(rows: Sequence[Distribution]) -> list[DistributionDraft]:
     """A router's stored distributions as the editor shows them, in id order."""
     return [
@@ -82,14 +48,7 @@ def drafts_of(rows: Sequence[Distribution]) -> list[DistributionDraft]:
             target_schedule_id=str(row.target_schedule_id),
             priority=str(row.priority),
             weight=str(row.weight),
-            conditions=[
-                ConditionDraft(
-                    str(c.get("field", "")),
-                    str(c.get("operator", "equals")),
-                    _value_text(c.get("value")),
-                )
-                for c in row.conditions or []
-            ],
+            conditions=condition_rows.drafts_of(row.conditions),
         )
         for row in sorted(rows, key=lambda r: r.id)
     ]
@@ -108,7 +67,6 @@ def posted_drafts(form: Mapping[str, Any]) -> list[DistributionDraft]:
         def text(name: str, index: int = i) -> str:
             return str(form.get(f"d{index}.{name}") or "")
 
-        rows = _count(form, f"d{i}.condition_count", MAX_CONDITION_ROWS)
         drafts.append(
             DistributionDraft(
                 id=text("id"),
@@ -116,41 +74,19 @@ def posted_drafts(form: Mapping[str, Any]) -> list[DistributionDraft]:
                 target_schedule_id=text("target_schedule_id"),
                 priority=text("priority"),
                 weight=text("weight"),
-                conditions=[
-                    ConditionDraft(text(f"c{j}.field"), text(f"c{j}.operator"), text(f"c{j}.value"))
-                    for j in range(rows)
-                ],
+                conditions=condition_rows.posted(form, f"d{i}"),
             )
         )
     return drafts
 
 
-def _condition_value(operator: str, text: str) -> Any:
-    """What a value field means for its operator: a list for in/not_in, nothing for the
-    presence operators (text typed there is passed on, for the schema to refuse), else text."""
-    text = text.strip()
-    if operator in LIST_OPERATORS:
-        return [item.strip() for item in text.split(",") if item.strip()]
-    if not text:
-        return None
-    return text
-
-
 def body_of(draft: DistributionDraft) -> dict[str, Any]:
     """The ``DistributionCreate`` body; empty priority and weight take the schema's defaults,
-    and condition rows left blank are dropped (their page numbers are kept in ``c_index``)."""
+    and condition rows left blank are dropped (an error finds its row by ``locator``)."""
     body: dict[str, Any] = {
         "name": draft.name.strip(),
         "target_schedule_id": draft.target_schedule_id.strip() or None,
-        "conditions": [
-            {
-                "field": c.field.strip(),
-                "operator": c.operator,
-                "value": _condition_value(c.operator, c.value),
-            }
-            for c in draft.conditions
-            if not c.blank
-        ],
+        "conditions": condition_rows.bodies(draft.conditions),
     }
     if body["target_schedule_id"] is None:
         del body["target_schedule_id"]
@@ -158,31 +94,17 @@ def body_of(draft: DistributionDraft) -> dict[str, Any]:
         text = getattr(draft, name).strip()
         if text:
             body[name] = text
-    for condition in body["conditions"]:
-        if condition["operator"] in PRESENCE_OPERATORS and condition["value"] is None:
-            del condition["value"]
     return body
-
-
-def condition_rows(draft: DistributionDraft) -> list[int]:
-    """The page index of each condition the body keeps (blank rows are dropped)."""
-    return [j for j, c in enumerate(draft.conditions) if not c.blank]
 
 
 def locator(index: int, draft: DistributionDraft) -> Locator:
     """Where an error of distribution ``index`` belongs: ``("conditions", 0, "value")`` →
     ``d2.c3.value`` (the kept condition's row on the page)."""
-    rows = condition_rows(draft)
 
     def locate(loc: tuple[Any, ...]) -> tuple[str, str]:
         prefix = f"d{index}"
         if loc and loc[0] == "conditions" and len(loc) >= 2 and isinstance(loc[1], int):
-            row = rows[loc[1]] if loc[1] < len(rows) else loc[1]
-            if len(loc) >= 3 and loc[2] in ("field", "operator"):
-                return f"{prefix}.c{row}.{loc[2]}", ""
-            # value errors, and the condition-wide checks (a value that does not fit its
-            # operator), belong to the value field.
-            return f"{prefix}.c{row}.value", ""
+            return condition_rows.locate(prefix, draft.conditions, loc[1:]), ""
         return ".".join([prefix, *(str(part) for part in loc)]), ""
 
     return locate

@@ -32,7 +32,12 @@ from leadflow.schedules.repository import ScheduleRepository
 from leadflow.schedules.schemas import ScheduleCreate, ScheduleUpdate
 from leadflow.traffic_sources.repository import TrafficSourceRepository
 from leadflow.web import action_editor, samples
-from leadflow.web.action_editor import ACTION_TYPES, ActionDraft
+from leadflow.web.action_editor import (
+    ACTION_TYPES,
+    END_ACTION_TYPES,
+    END_ACTIONS_PREFIX,
+    ActionDraft,
+)
 from leadflow.web.auth import CsrfDep, PageNotFoundError, UserDep, WebUser
 from leadflow.web.form_errors import FieldErrors, from_trackdrive, from_validation, merge
 from leadflow.web.rendering import page, redirect
@@ -150,6 +155,7 @@ async def _edit_page(
     row: Schedule,
     values: dict[str, Any],
     drafts: list[ActionDraft],
+    end_drafts: list[ActionDraft],
     errors: FieldErrors,
     status_code: int = 200,
     flash: str | None = None,
@@ -163,6 +169,7 @@ async def _edit_page(
         schedule=row,
         values=values,
         drafts=drafts,
+        end_drafts=end_drafts,
         errors=errors,
         offers=offers,
         time_zones=TIME_ZONES,
@@ -170,6 +177,8 @@ async def _edit_page(
         dial_orders=DIAL_ORDERS,
         schedule_types=SCHEDULE_TYPE_CHOICES,
         action_types=ACTION_TYPES,
+        end_action_types=END_ACTION_TYPES,
+        condition_operators=action_editor.CONDITION_OPERATORS,
         dnc_lists=dnc_forms.FORM_LISTS,
         flash=flash,
     )
@@ -194,8 +203,9 @@ async def edit_schedule(
         "dnc_settings": dnc_forms.form_values(row.dnc_settings),
     }
     drafts = action_editor.drafts_of(row.actions)
+    end_drafts = action_editor.drafts_of(row.end_actions)
     flash = "Schedule saved." if saved else None
-    return await _edit_page(request, user, db, row, values, drafts, {}, flash=flash)
+    return await _edit_page(request, user, db, row, values, drafts, end_drafts, {}, flash=flash)
 
 
 @router.post("/schedules/{schedule_id}/edit")
@@ -207,35 +217,51 @@ async def save_schedule(
     db: SessionDep,
     clock: ClockDep,
 ) -> Response:
-    """Save, or (``op`` add/up/down/delete) rearrange the unsaved actions and show them again."""
+    """Save, or (``op`` add/up/down/delete, ``end_`` before it for the end actions) rearrange
+    the unsaved actions and show them again.
+
+    End actions the page showed and nobody changed are not posted to the schema at all, so a
+    save of other fields keeps their stored JSON exactly (the form cannot tell an absent value
+    from the schema's default)."""
     row = await _schedule(db, user, schedule_id)
     values = _posted_settings(form)
     values["dnc_settings"] = dnc_forms.posted_settings(form, row.dnc_settings)
     drafts = action_editor.posted_drafts(form)
+    end_drafts = action_editor.posted_drafts(form, END_ACTIONS_PREFIX, "end_action_count")
     operation = str(form.get("op") or "save")
+    if operation.startswith("end_") and action_editor.apply_operation(
+        end_drafts,
+        operation.removeprefix("end_"),
+        str(form.get("new_end_action_type") or ""),
+        END_ACTION_TYPES,
+    ):
+        return await _edit_page(request, user, db, row, values, drafts, end_drafts, {})
     if operation != "save" and action_editor.apply_operation(
         drafts, operation, str(form.get("new_action_type") or "")
     ):
-        return await _edit_page(request, user, db, row, values, drafts, {})
+        return await _edit_page(request, user, db, row, values, drafts, end_drafts, {})
     actions, errors = action_editor.actions_json(drafts)
+    posted: dict[str, Any] = {**values, "actions": actions}
+    if not action_editor.unchanged(end_drafts, row.end_actions or []):
+        end_actions, end_errors = action_editor.actions_json(end_drafts, END_ACTIONS_PREFIX)
+        errors = merge(errors, end_errors)
+        posted["end_actions"] = end_actions
+    # An empty real-time priority turns it off; the field shows it as empty, not "None".
+    posted["real_time_priority"] = values["real_time_priority"] or None
     checked: dict[str, Any] = {}
     try:
-        # An empty real-time priority turns it off; the field shows it as empty, not "None".
-        posted = {**values, "real_time_priority": values["real_time_priority"] or None}
-        checked = ScheduleUpdate.model_validate({**posted, "actions": actions}).model_dump(
-            exclude_unset=True
-        )
+        checked = ScheduleUpdate.model_validate(posted).model_dump(exclude_unset=True)
     except ValidationError as exc:
-        errors = merge(errors, from_validation(exc, action_editor.locate))
+        errors = merge(errors, from_validation(exc, action_editor.locator(drafts, end_drafts)))
     if not errors:
         try:
             check_webhook_urls(app_state(request).settings, checked)
             checked = await offer_is_own(db, user.principal, checked)
         except TrackDriveError as exc:
-            errors = from_trackdrive(exc)
+            errors = action_editor.url_policy_errors(from_trackdrive(exc))
     if errors:
         errors = action_editor.one_based(errors)
-        return await _edit_page(request, user, db, row, values, drafts, errors, 422)
+        return await _edit_page(request, user, db, row, values, drafts, end_drafts, errors, 422)
     for name, value in checked.items():
         setattr(row, name, value)
     row.updated_at = clock.now()
