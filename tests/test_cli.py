@@ -311,3 +311,27 @@ async def test_users_remove_keeps_the_user_out_and_names_an_unknown_email(empty_
     )
     assert again.returncode == 2
     assert "no user signs in with this e-mail" in again.stderr
+
+
+async def test_users_disable_keeps_the_user_out_until_enable_lets_them_back_in(
+    empty_url: str,
+) -> None:
+    company = json.loads(
+        run_leadflow(empty_url, "companies", "create", "--name", "Acme", "--json").stdout
+    )
+    args = ("--company", str(company["id"]), "--email", "ed@example.com")
+    run_leadflow(empty_url, "users", "create", *args, "--password", "a long passphrase")
+
+    disabled = run_leadflow(empty_url, "users", "disable", "--email", "ed@example.com")
+    assert "disabled" in disabled.stdout
+    assert not await _signs_in(empty_url, "ed@example.com", "a long passphrase")
+
+    assert (
+        "enabled" in run_leadflow(empty_url, "users", "enable", "--email", "ed@example.com").stdout
+    )
+    assert await _signs_in(empty_url, "ed@example.com", "a long passphrase")
+    unknown = run_leadflow(
+        empty_url, "users", "disable", "--email", "nobody@example.com", expect_success=False
+    )
+    assert unknown.returncode == 2
+    assert "no user signs in with this e-mail" in unknown.stderr

@@ -8,7 +8,9 @@ import os
 import signal
 import threading
 import time
+from collections.abc import Callable, Coroutine
 from pathlib import Path
+from typing import Any
 
 import typer
 import uvicorn
@@ -296,15 +298,42 @@ def users_remove(
 ) -> None:
     """Remove a user; their sessions end at once."""
     from leadflow.users.commands import remove_user_now
+
+    _user_command(remove_user_now, email, "removed")
+
+
+@users_app.command("disable")
+def users_disable(
+    email: str = typer.Option(..., help="The e-mail the user signs in with."),
+) -> None:
+    """Disable a user: signed out at once and unable to sign in; the account is kept."""
+    from leadflow.users.commands import disable_user_now
+
+    _user_command(disable_user_now, email, "disabled; their sign-ins have ended")
+
+
+@users_app.command("enable")
+def users_enable(
+    email: str = typer.Option(..., help="The e-mail the user signs in with."),
+) -> None:
+    """Let a disabled user sign in again with their password."""
+    from leadflow.users.commands import enable_user_now
+
+    _user_command(enable_user_now, email, "enabled")
+
+
+def _user_command(
+    command: Callable[[str, str], Coroutine[Any, Any, int]], email: str, done: str
+) -> None:
     from leadflow.users.service import UserError
 
     settings = get_settings()
     upgrade(settings.database_url)
     try:
-        user_id = asyncio.run(remove_user_now(settings.database_url, email))
+        user_id = asyncio.run(command(settings.database_url, email))
     except UserError as exc:
         raise typer.BadParameter(exc.message, param_hint=f"--{exc.field}") from None
-    typer.echo(f"User {user_id} removed.")
+    typer.echo(f"User {user_id} {done}.")
 
 
 @app.command()

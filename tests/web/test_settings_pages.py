@@ -263,6 +263,47 @@ async def test_a_user_is_removed_after_a_confirmation_and_signed_out(
     assert await _user(app, other_person.email) is None
 
 
+async def test_a_disabled_user_is_signed_out_cannot_sign_in_and_is_let_back_in_by_enabling(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person
+) -> None:
+    other_person = await make_person(app, signed_in.tenant)
+    transport = httpx.ASGITransport(app=app)
+    async with httpx.AsyncClient(transport=transport, base_url="https://leadflow.test") as theirs:
+        assert (await sign_in(theirs, other_person)).status_code == 303
+        target = await _user(app, other_person.email)
+        assert target is not None
+        url = f"/settings/users/{target.id}/disable"
+        assert "until you enable them again" in (await browser.get(url)).text
+        disabled = await post_form(browser, url, url, {})
+        assert disabled.headers["location"] == "/settings/users?done=disabled"
+        assert (await theirs.get("/leads")).headers["location"].startswith("/login")
+    async with httpx.AsyncClient(transport=transport, base_url="https://leadflow.test") as again:
+        refused = await sign_in(again, other_person)
+        assert refused.status_code != 303  # the right password, but the account is disabled
+        assert "do not match" in refused.text
+    listed = await browser.get("/settings/users")
+    assert f'Enable<span class="muted"> {other_person.email}' in listed.text
+    kept = await _user(app, other_person.email)
+    assert kept is not None  # disabled, not removed: the account stays
+    enable = f"/settings/users/{target.id}/enable"
+    enabled = await post_form(browser, "/settings/users", enable, {})
+    assert enabled.headers["location"] == "/settings/users?done=enabled"
+    async with httpx.AsyncClient(transport=transport, base_url="https://leadflow.test") as back:
+        assert (await sign_in(back, other_person)).status_code == 303
+        assert (await back.get("/leads")).status_code == 200
+
+
+async def test_nobody_disables_themselves(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person
+) -> None:
+    me = await _user(app, signed_in.email)
+    assert me is not None
+    url = f"/settings/users/{me.id}/disable"
+    assert "You cannot disable yourself" in (await browser.get(url)).text
+    assert (await post_form(browser, url, url, {})).status_code == 409
+    assert (await browser.get("/settings/users")).status_code == 200
+
+
 async def test_nobody_removes_themselves_or_another_companys_user(
     app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, factory: Factory
 ) -> None:
@@ -275,7 +316,7 @@ async def test_nobody_removes_themselves_or_another_companys_user(
     stranger = await make_person(app, await factory.tenant())
     theirs = await _user(app, stranger.email)
     assert theirs is not None
-    for operation in ("remove", "reset_password"):
+    for operation in ("remove", "reset_password", "disable"):
         assert (await browser.get(f"/settings/users/{theirs.id}/{operation}")).status_code == 404
     assert await _user(app, signed_in.email) is not None
 
@@ -302,6 +343,8 @@ async def test_every_settings_and_calls_form_refuses_a_missing_csrf_token(
         "/settings/users",
         f"/settings/users/{me.id}/reset_password",
         f"/settings/users/{me.id}/remove",
+        f"/settings/users/{me.id}/disable",
+        f"/settings/users/{me.id}/enable",
         "/settings/webhooks",
         f"/settings/webhooks/{hook}",
         f"/settings/webhooks/{hook}/test",

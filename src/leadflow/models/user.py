@@ -20,3 +20,5 @@ class User(IdMixin, TimestampsMixin, Base):
     email: Mapped[str] = mapped_column(String(320), unique=True)
     password_hash: Mapped[str] = mapped_column(String(200))
     last_login_at: Mapped[datetime | None] = mapped_column(default=None)
+    # Set while the user may not sign in; the user and what they did are kept (unlike removal).
+    disabled_at: Mapped[datetime | None] = mapped_column(default=None)

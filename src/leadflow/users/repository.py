@@ -27,7 +27,10 @@ class UserRepository:
         self.session = session
 
     async def credentials(self, email: str) -> Credentials | None:
-        stmt = select(User.id, User.password_hash).where(User.email == email.strip().lower())
+        # A disabled user has no credentials: signing in fails as for an unknown e-mail.
+        stmt = select(User.id, User.password_hash).where(
+            User.email == email.strip().lower(), User.disabled_at.is_(None)
+        )
         found = (await self.session.execute(stmt)).first()
         return Credentials(found[0], found[1]) if found is not None else None
 
@@ -60,6 +63,11 @@ class UserRepository:
     async def touch_login(self, user_id: int, now: datetime) -> None:
         await self.session.execute(update(User).where(User.id == user_id).values(last_login_at=now))
 
+    async def set_disabled(self, user_id: int, disabled_at: datetime | None, now: datetime) -> None:
+        await self.session.execute(
+            update(User).where(User.id == user_id).values(disabled_at=disabled_at, updated_at=now)
+        )
+
     async def set_password_hash(self, user_id: int, password_hash: str, now: datetime) -> None:
         await self.session.execute(
             update(User)
@@ -90,6 +98,7 @@ class UserSessionRepository:
                 UserSession.token_hash == token_hash,
                 UserSession.revoked_at.is_(None),
                 UserSession.expires_at > now,
+                User.disabled_at.is_(None),
             )
         )
         found = (await self.session.execute(stmt)).first()

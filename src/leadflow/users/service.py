@@ -122,3 +122,16 @@ async def remove_user(users: UserRepository, clock: Clock, user: User) -> None:
     await end_sessions_of(UserSessionRepository(users.session), user.id, clock.now())
     await users.remove(user)
     await users.session.flush()
+
+
+async def disable_user(users: UserRepository, clock: Clock, user: User) -> None:
+    """``user`` can no longer sign in and is signed out everywhere at once; unlike removal, the
+    account (its e-mail, its history) is kept and :func:`enable_user` lets them back in."""
+    now = clock.now()
+    await users.set_disabled(user.id, now, now)
+    await end_sessions_of(UserSessionRepository(users.session), user.id, now)
+
+
+async def enable_user(users: UserRepository, clock: Clock, user: User) -> None:
+    """Let a disabled user sign in again, with the password they had."""
+    await users.set_disabled(user.id, None, clock.now())

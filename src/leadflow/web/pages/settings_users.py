@@ -1,10 +1,12 @@
-"""Settings → Users: add a user, reset a password, remove a user.
+"""Settings → Users: add a user, reset a password, disable or enable a user, remove a user.
 
 Each runs the users service the CLI runs (:func:`create_user`, :func:`change_password`,
 :func:`remove_user`), so its rules (e-mail syntax, one login per e-mail, the minimum password
 length) and its effects hold here too: a new password ends every other session of that user,
 and removing a user ends theirs at once. A generated password is shown once, on the answer to
-the POST. Nobody removes themselves here, so a company always keeps a user who can sign in.
+the POST. Disabling keeps the account but signs the user out everywhere and refuses their
+sign-in until enabled again. Nobody removes or disables themselves here, so a company always
+keeps a user who can sign in.
 """
 
 from __future__ import annotations
@@ -18,7 +20,14 @@ from leadflow.kit.dependencies import ClockDep
 from leadflow.models import User
 from leadflow.users.passwords import MIN_PASSWORD_LENGTH, generate_password
 from leadflow.users.repository import UserRepository
-from leadflow.users.service import UserError, change_password, create_user, remove_user
+from leadflow.users.service import (
+    UserError,
+    change_password,
+    create_user,
+    disable_user,
+    enable_user,
+    remove_user,
+)
 from leadflow.web.auth import CsrfDep, PageNotFoundError, UserDep, WebUser
 from leadflow.web.rendering import page, redirect
 
@@ -26,6 +35,8 @@ router = APIRouter(include_in_schema=False)
 FLASH = {
     "added": "The user is added; they sign in with the password you chose.",
     "removed": "The user is removed and signed out everywhere.",
+    "disabled": "The user is disabled and signed out everywhere; enable them to let them back in.",
+    "enabled": "The user is enabled and can sign in again with their password.",
 }
 
 
@@ -112,6 +123,13 @@ async def confirm_remove(request: Request, user_id: str, user: UserDep, db: Sess
     return await _confirm(request, user, db, user_id, "remove")
 
 
+@router.get("/settings/users/{user_id}/disable")
+async def confirm_disable(
+    request: Request, user_id: str, user: UserDep, db: SessionDep
+) -> Response:
+    return await _confirm(request, user, db, user_id, "disable")
+
+
 @router.get("/settings/users/{user_id}/reset_password")
 async def confirm_reset(request: Request, user_id: str, user: UserDep, db: SessionDep) -> Response:
     return await _confirm(request, user, db, user_id, "reset_password")
@@ -152,20 +170,45 @@ async def reset_user_password(
     )
 
 
+def _not_yourself(request: Request, user: WebUser, verb: str) -> Response:
+    return page(
+        request,
+        "error.html",
+        status_code=409,
+        user=user,
+        heading=f"You cannot {verb} yourself",
+        message=f"Ask another user of your company to {verb} you, so that someone can "
+        "still sign in.",
+    )
+
+
 @router.post("/settings/users/{user_id}/remove")
 async def remove(
     request: Request, user_id: str, user: UserDep, form: CsrfDep, db: SessionDep, clock: ClockDep
 ) -> Response:
     person = await _person(db, user, user_id)
     if person.id == user.id:
-        return page(
-            request,
-            "error.html",
-            status_code=409,
-            user=user,
-            heading="You cannot remove yourself",
-            message="Ask another user of your company to remove you, so that someone can "
-            "still sign in.",
-        )
+        return _not_yourself(request, user, "remove")
     await remove_user(UserRepository(db), clock, person)
     return redirect(request, "/settings/users?done=removed")
+
+
+@router.post("/settings/users/{user_id}/disable")
+async def disable(
+    request: Request, user_id: str, user: UserDep, form: CsrfDep, db: SessionDep, clock: ClockDep
+) -> Response:
+    person = await _person(db, user, user_id)
+    if person.id == user.id:
+        return _not_yourself(request, user, "disable")
+    await disable_user(UserRepository(db), clock, person)
+    return redirect(request, "/settings/users?done=disabled")
+
+
+@router.post("/settings/users/{user_id}/enable")
+async def enable(
+    request: Request, user_id: str, user: UserDep, form: CsrfDep, db: SessionDep, clock: ClockDep
+) -> Response:
+    """Enabling takes nothing away, so it needs no confirmation page."""
+    person = await _person(db, user, user_id)
+    await enable_user(UserRepository(db), clock, person)
+    return redirect(request, "/settings/users?done=enabled")
