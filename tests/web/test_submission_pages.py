@@ -150,6 +150,21 @@ async def test_a_submitted_lead_is_listed_searched_and_shown_with_its_delivery(
     assert "Try 1: HTTP 200" in shown.text
 
 
+async def test_a_submitted_lead_is_found_by_the_leads_list_and_its_search(
+    browser: httpx.AsyncClient, signed_in: Person, pipeline: Pipeline, buyer: Buyer
+) -> None:
+    campaign = await pipeline.campaign(endpoint=json_endpoint(buyer.on("/buy", ACCEPTED_JSON)))
+    lead_id = await submit(browser, pipeline, campaign.code)
+    link = f'href="/leads/{lead_id}"'
+    assert link in (await browser.get("/leads")).text
+    found = await browser.get("/leads", params={"q": "jane@example"})
+    assert link in found.text
+    assert "Submitted leads matching" in found.text
+    assert link not in (await browser.get("/leads", params={"q": "nobody"})).text
+    # A filter only called leads have (their status) leaves submitted leads out.
+    assert link not in (await browser.get("/leads", params={"status": "waiting"})).text
+
+
 async def test_repost_asks_first_and_only_a_rejected_lead_is_reposted(
     app: FastAPI, browser: httpx.AsyncClient, signed_in: Person, pipeline: Pipeline, buyer: Buyer
 ) -> None:

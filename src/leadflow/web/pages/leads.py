@@ -27,11 +27,13 @@ from leadflow.schedules.repository import ScheduleRepository
 from leadflow.traffic_sources.repository import TrafficSourceRepository
 from leadflow.web import lead_actions
 from leadflow.web.auth import CsrfDep, PageNotFoundError, UserDep, WebUser
+from leadflow.web.pages.submissions import submitted_matches
 from leadflow.web.rendering import page, redirect, zone_of
 from leadflow.web.repository import WebRepository
 
 router = APIRouter(include_in_schema=False)
 PER_PAGE = 25
+SUBMITTED_SHOWN = 10  # submitted (LeadSail) leads shown under the list; the rest at /submissions
 DONE = {name: message for name, (_, message) in lead_actions.OPERATIONS.items()}
 DONE["call"] = "The call is placed."
 NO_SCHEDULE = "Nothing was done: the lead is in no schedule, so it has no end to move to."
@@ -157,9 +159,20 @@ async def leads(
         errors = {**errors, **{name: list(messages) for name, messages in exc.errors.items()}}
         items, total = [], 0
     sources = await TrafficSourceRepository(db, user.company_id).list()
+    # Submitted leads have none of the TrackDrive filters but the search: shown beside them
+    # unless a filter only TrackDrive leads have is set.
+    trackdrive_only = filters.status or schedule_id or traffic_source_id or sub_id
+    submitted, campaign_names = (
+        ([], {})
+        if trackdrive_only or created_from or created_to or errors
+        else await submitted_matches(db, user.company_id, q, SUBMITTED_SHOWN)
+    )
     return page(
         request,
         "leads/list.html",
+        submitted=submitted,
+        submitted_shown=SUBMITTED_SHOWN,
+        campaign_names=campaign_names,
         status_code=422 if errors else 200,
         user=user,
         leads=items,

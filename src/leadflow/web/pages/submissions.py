@@ -57,6 +57,30 @@ async def _run(
     return done
 
 
+async def submitted_matches(
+    db: SessionDep, company_id: int, q: str, limit: int
+) -> tuple[list[SubmittedLead], dict[int, str]]:
+    """The newest submitted leads matching ``q`` (all, when empty), and campaign names: the
+    leads list shows them beside the TrackDrive leads, so one search finds both halves."""
+    leads = SubmittedLeadRepository(db, company_id)
+    campaigns = CampaignRepository(db, company_id)
+    try:
+        where = await lead_filter(
+            leads,
+            campaigns,
+            cursor=None,
+            campaign_ids=[],
+            statuses=[],
+            search=q.strip()[:200] or None,
+            start_date=None,
+            end_date=None,
+        )
+    except LeadSailError:
+        return [], {}
+    rows = list(await leads.page(where, limit))
+    return rows, {c.id: c.name for c in await campaigns.all()} if rows else {}
+
+
 @router.get("/submissions")
 async def submitted_leads(
     request: Request,
