@@ -71,27 +71,21 @@ async def login_form(request: Request, next: str = "/") -> Response:
 
 async def _begin_attempt(
     request: Request, limits: SignInLimits, email: str, address: str, now: datetime
-) -> tuple[Attempt, Refusal | None]:
-    """Record the attempt and decide whether it may go on, each step committed at once on a
-    session of its own: parallel attempts in other processes must see this one before any
-    password is checked."""
+) -> tuple[Attempt, Refusal | None, Credentials | None]:
+    """Record the attempt, decide whether it may go on, and read the account's id and hash,
+    on a session of its own closed before any password is checked: parallel attempts in other
+    processes must see this one first, and on SQLite every transaction holds the one write
+    lock, so none may stay open through argon2 and the failure delay (twenty wrong passwords
+    would stall every other company's writes). The account is read in the decision's
+    transaction: each transaction a guess opens queues another company's lead posts."""
     async with app_state(request).sessionmaker() as own:
         failures = SignInFailureRepository(own)
         attempt = await start_attempt(failures, limits, email, address, now)
         await own.commit()
         refusal = await refusal_of(failures, limits, attempt, now)
+        credentials = await UserRepository(own).credentials(email) if email.strip() else None
         await own.commit()
-    return attempt, refusal
-
-
-async def _credentials(request: Request, email: str) -> Credentials | None:
-    """The account's id and hash, read on a session of its own and closed at once: on SQLite
-    every transaction holds the write lock, and none may stay open through argon2 and the
-    failure delay (twenty wrong passwords would stall every other company's writes)."""
-    if not email.strip():
-        return None
-    async with app_state(request).sessionmaker() as own:
-        return await UserRepository(own).credentials(email)
+    return attempt, refusal, credentials
 
 
 def _log_refusal(credentials: Credentials | None, address: str, refusal: Refusal) -> None:
@@ -117,8 +111,9 @@ async def login(
     target = safe_next(str(form.get("next") or "/"))
     address = request.client.host if request.client else "unknown"
     limits = SignInLimits.from_settings(settings)
-    attempt, refusal = await _begin_attempt(request, limits, email, address, clock.now())
-    credentials = await _credentials(request, email)
+    attempt, refusal, credentials = await _begin_attempt(
+        request, limits, email, address, clock.now()
+    )
     if refusal is not None:
         _log_refusal(credentials, address, refusal)
         response = page(
