@@ -127,6 +127,21 @@ async def test_demo_prints_keys_a_lead_token_and_curl_examples(
     )
 
 
+async def test_demo_env_points_at_the_port_the_demo_was_served_on(
+    empty_url: str, tmp_path: Path
+) -> None:
+    """`PORT=8765 make run` in one terminal, `eval "$(leadflow demo --env)"` in another (no
+    $PORT there): the examples must reach the server on 8765, not 8000."""
+    stored = str(tmp_path / "demo.json")
+    run_leadflow(empty_url, "demo", "--credentials", stored, "--port", "8765")
+    env = run_leadflow(empty_url, "demo", "--env", "--credentials", stored).stdout
+    assert "export LEADFLOW_URL=http://127.0.0.1:8765\n" in env
+    env = run_leadflow(empty_url, "demo", "--env", "--credentials", stored).stdout
+    assert "export LEADFLOW_URL=http://127.0.0.1:8765\n" in env, "remembered once, not twice"
+    again = run_leadflow(empty_url, "demo", "--env", "--credentials", stored, "--port", "9001")
+    assert "export LEADFLOW_URL=http://127.0.0.1:9001\n" in again.stdout
+
+
 async def test_demo_lead_token_enrols_a_lead(empty_url: str, tmp_path: Path) -> None:
     token = _demo_token(
         run_leadflow(empty_url, "demo", "--credentials", str(tmp_path / "demo.json")).stdout

@@ -338,7 +338,11 @@ def _user_command(
 
 @app.command()
 def demo(
-    port: int = typer.Option(None, help="Port shown in the examples; $PORT, then 8000."),
+    port: int = typer.Option(
+        None,
+        help="Port shown in the examples; $PORT, then (with --env) the port of the last"
+        " `leadflow demo` run, then 8000.",
+    ),
     env: bool = typer.Option(
         False, "--env", help='Print only `export` lines, for eval "$(leadflow demo --env)".'
     ),
@@ -349,13 +353,21 @@ def demo(
     """Create the demo company (once) and print its keys, sign-in, lead token and examples.
 
     A re-run reuses the stored key pair and password while they still work."""
-    from leadflow.demo import demo_env, demo_text, ensure_demo
+    from leadflow.demo import demo_env, demo_text, ensure_demo, remember_port, remembered_port
 
     settings = get_settings()
     upgrade(settings.database_url)
+    served_on = remembered_port(credentials)  # read first: ensure_demo rewrites the file
     made = asyncio.run(ensure_demo(settings.database_url, credentials))
+    if env:
+        explicit = port or (int(os.environ["PORT"]) if os.environ.get("PORT") else None)
+        if served_on is not None:
+            remember_port(credentials, served_on)
+        typer.echo(demo_env(made, explicit or served_on or 8000))
+        return
     shown_port = port or _default_port()
-    typer.echo(demo_env(made, shown_port) if env else demo_text(made, shown_port, credentials))
+    remember_port(credentials, shown_port)
+    typer.echo(demo_text(made, shown_port, credentials))
 
 
 @reports_app.command("rebuild")

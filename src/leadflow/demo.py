@@ -133,6 +133,27 @@ class DemoCredentials:
         path.write_text(json.dumps(asdict(self), indent=2) + "\n")
 
 
+def remember_port(credentials_path: Path, port: int) -> None:
+    """Keep the port `make run` serves on beside the demo's credentials, so that
+    ``leadflow demo --env`` in a second terminal (where ``$PORT`` is not set) points the
+    examples at that server and not at 8000."""
+    try:
+        stored = json.loads(credentials_path.read_text())
+    except (OSError, ValueError):
+        return
+    if isinstance(stored, dict) and stored.get("port") != port:
+        stored["port"] = port
+        credentials_path.write_text(json.dumps(stored, indent=2) + "\n")
+
+
+def remembered_port(credentials_path: Path) -> int | None:
+    try:
+        port = json.loads(credentials_path.read_text()).get("port")
+    except (OSError, ValueError, AttributeError):
+        return None
+    return port if isinstance(port, int) else None
+
+
 @dataclass(frozen=True)
 class Demo:
     """The demo company as `leadflow demo` prints it."""
