@@ -1,4 +1,11 @@
-"""The suppression list, queried in plain SQL so intake can share its group-commit batch."""
+"""The suppression list (contacts and their history): the one repository of the domain.
+
+Intake, dialing and the provider callbacks check and change contacts inside their group-commit
+unit, so those functions take a plain-SQL :class:`~leadflow.db.statements.Sql` (a hot path, see
+``tests/kit/test_sql_importers.py``). The contact endpoints and the web page list and show them
+through the ORM (:class:`ContactRepository`); state they change goes through the same upsert,
+:func:`set_contact_state`, so both mean the same thing.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +13,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import Select, or_, select
+
+from leadflow.db.repository import CompanyRepository
 from leadflow.db.statements import Row, Sql
+from leadflow.models import Contact, ContactEvent
 
 _NEW_CONTACT: dict[str, Any] = {
     "blocked": False,
@@ -90,3 +101,25 @@ def record_contact_event(
         reason=reason,
         created_at=now,
     )
+
+
+class ContactRepository(CompanyRepository[Contact]):
+    model = Contact
+
+    def suppressed(self) -> Select[Any]:
+        """Numbers no outbound action may reach: blocked, opted out or on a DNC list."""
+        return self.scoped().where(or_(Contact.blocked, Contact.opt_out, Contact.dnc))
+
+    async def by_number(self, number: str) -> Contact | None:
+        stmt = (
+            self.scoped().where(Contact.number == number).execution_options(populate_existing=True)
+        )
+        return (await self.session.scalars(stmt)).first()
+
+    async def history(self, number: str) -> Sequence[ContactEvent]:
+        stmt = (
+            select(ContactEvent)
+            .where(ContactEvent.company_id == self.company_id, ContactEvent.number == number)
+            .order_by(ContactEvent.id)
+        )
+        return (await self.session.scalars(stmt)).all()
