@@ -24,6 +24,7 @@ from sqlalchemy.engine import Connection, make_url
 from sqlalchemy.pool import StaticPool
 
 import leadflow.models  # noqa: F401  (every table in the metadata)
+from leadflow.contacts.repository import ContactRow
 from leadflow.db.engine import connect_sqlite, create_engine
 from leadflow.db.statements import AMBIGUOUS_COLUMNS, ConnectionSql, Sql, SqliteSql
 from leadflow.models.base import Base
@@ -159,3 +160,11 @@ def test_every_table_with_json_or_boolean_columns_is_covered() -> None:
     for name in TABLES:
         for column in Base.metadata.tables[name].columns:
             _value(column, 0)
+
+
+def test_typed_rows_name_every_column_of_their_table() -> None:
+    """A ``SELECT *`` row typed as a TypedDict: a column added to the table must be added to
+    the type, or the type lies about what the row holds."""
+    typed = {"contacts": ContactRow}
+    for table, row_type in typed.items():
+        assert set(row_type.__annotations__) == set(Base.metadata.tables[table].columns.keys())

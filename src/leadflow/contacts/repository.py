@@ -11,12 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, cast
 
 from sqlalchemy import Select, or_, select
 
 from leadflow.db.repository import CompanyRepository
-from leadflow.db.statements import Row, Sql
+from leadflow.db.statements import Sql
 from leadflow.models import Contact, ContactEvent
 
 _NEW_CONTACT: dict[str, Any] = {
@@ -31,15 +31,37 @@ STATE_COLUMNS = frozenset(
 )
 
 
-def contact_row(sql: Sql, company_id: int, number: str) -> Row | None:
-    return sql.one(
-        "SELECT * FROM contacts WHERE company_id = :company AND number = :number",
-        company=company_id,
-        number=number,
+class ContactRow(TypedDict):
+    """A ``contacts`` row as :class:`Sql` reads it (flags decoded on both engines: see
+    ``tests/db/test_row_decoding.py``): read on every post and every dial."""
+
+    id: int
+    company_id: int
+    number: str
+    blocked: bool
+    opt_out: bool
+    dnc: bool
+    blocked_at: datetime | None
+    opt_out_at: datetime | None
+    sms_opt_out_at: datetime | None
+    calls_count: int
+    sms_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+def contact_row(sql: Sql, company_id: int, number: str) -> ContactRow | None:
+    return cast(
+        ContactRow | None,
+        sql.one(
+            "SELECT * FROM contacts WHERE company_id = :company AND number = :number",
+            company=company_id,
+            number=number,
+        ),
     )
 
 
-def contact_rows(sql: Sql, company_id: int, numbers: Sequence[str]) -> dict[str, Row]:
+def contact_rows(sql: Sql, company_id: int, numbers: Sequence[str]) -> dict[str, ContactRow]:
     """:func:`contact_row` for many numbers in one query, by number (unknown ones absent)."""
     if not numbers:
         return {}
@@ -50,7 +72,7 @@ def contact_rows(sql: Sql, company_id: int, numbers: Sequence[str]) -> dict[str,
         company=company_id,
         **dict(zip(names, numbers, strict=True)),
     )
-    return {row["number"]: row for row in rows}
+    return {row["number"]: cast(ContactRow, row) for row in rows}
 
 
 def set_contact_state(sql: Sql, company_id: int, number: str, now: datetime, **state: Any) -> None:
