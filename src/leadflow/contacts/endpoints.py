@@ -13,7 +13,7 @@ from typing import Annotated
 from fastapi import APIRouter, Body, Depends
 from starlette.responses import Response
 
-from leadflow.contacts.records_repository import ContactRepository
+from leadflow.contacts.repository import ContactRepository
 from leadflow.contacts.schemas import ContactEventOut, ContactOut, OptInBody
 from leadflow.db.session import SessionDep
 from leadflow.kit import envelope, listing

@@ -1,12 +1,23 @@
-"""The suppression list, queried in plain SQL so intake can share its group-commit batch."""
+"""The suppression list (contacts and their history): the one repository of the domain.
+
+Intake, dialing and the provider callbacks check and change contacts inside their group-commit
+unit, so those functions take a plain-SQL :class:`~leadflow.db.statements.Sql` (a hot path, see
+``tests/kit/test_sql_importers.py``). The contact endpoints and the web page list and show them
+through the ORM (:class:`ContactRepository`); state they change goes through the same upsert,
+:func:`set_contact_state`, so both mean the same thing.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, TypedDict, cast
 
-from leadflow.db.statements import Row, Sql
+from sqlalchemy import Select, or_, select
+
+from leadflow.db.repository import CompanyRepository
+from leadflow.db.statements import Sql
+from leadflow.models import Contact, ContactEvent
 
 _NEW_CONTACT: dict[str, Any] = {
     "blocked": False,
@@ -20,15 +31,37 @@ STATE_COLUMNS = frozenset(
 )
 
 
-def contact_row(sql: Sql, company_id: int, number: str) -> Row | None:
-    return sql.one(
-        "SELECT * FROM contacts WHERE company_id = :company AND number = :number",
-        company=company_id,
-        number=number,
+class ContactRow(TypedDict):
+    """A ``contacts`` row as :class:`Sql` reads it (flags decoded on both engines: see
+    ``tests/db/test_row_decoding.py``): read on every post and every dial."""
+
+    id: int
+    company_id: int
+    number: str
+    blocked: bool
+    opt_out: bool
+    dnc: bool
+    blocked_at: datetime | None
+    opt_out_at: datetime | None
+    sms_opt_out_at: datetime | None
+    calls_count: int
+    sms_count: int
+    created_at: datetime
+    updated_at: datetime
+
+
+def contact_row(sql: Sql, company_id: int, number: str) -> ContactRow | None:
+    return cast(
+        ContactRow | None,
+        sql.one(
+            "SELECT * FROM contacts WHERE company_id = :company AND number = :number",
+            company=company_id,
+            number=number,
+        ),
     )
 
 
-def contact_rows(sql: Sql, company_id: int, numbers: Sequence[str]) -> dict[str, Row]:
+def contact_rows(sql: Sql, company_id: int, numbers: Sequence[str]) -> dict[str, ContactRow]:
     """:func:`contact_row` for many numbers in one query, by number (unknown ones absent)."""
     if not numbers:
         return {}
@@ -39,7 +72,7 @@ def contact_rows(sql: Sql, company_id: int, numbers: Sequence[str]) -> dict[str,
         company=company_id,
         **dict(zip(names, numbers, strict=True)),
     )
-    return {row["number"]: row for row in rows}
+    return {row["number"]: cast(ContactRow, row) for row in rows}
 
 
 def set_contact_state(sql: Sql, company_id: int, number: str, now: datetime, **state: Any) -> None:
@@ -90,3 +123,25 @@ def record_contact_event(
         reason=reason,
         created_at=now,
     )
+
+
+class ContactRepository(CompanyRepository[Contact]):
+    model = Contact
+
+    def suppressed(self) -> Select[Any]:
+        """Numbers no outbound action may reach: blocked, opted out or on a DNC list."""
+        return self.scoped().where(or_(Contact.blocked, Contact.opt_out, Contact.dnc))
+
+    async def by_number(self, number: str) -> Contact | None:
+        stmt = (
+            self.scoped().where(Contact.number == number).execution_options(populate_existing=True)
+        )
+        return (await self.session.scalars(stmt)).first()
+
+    async def history(self, number: str) -> Sequence[ContactEvent]:
+        stmt = (
+            select(ContactEvent)
+            .where(ContactEvent.company_id == self.company_id, ContactEvent.number == number)
+            .order_by(ContactEvent.id)
+        )
+        return (await self.session.scalars(stmt)).all()

@@ -6,6 +6,20 @@ together. Here a statement is a string with ``:name`` parameters, prepared once:
 as it is, PostgreSQL gets it rewritten to ``$1, $2``. Values are encoded the way the ORM's own
 column types store them (JSON as text, UTC timestamps as SQLite's ``YYYY-MM-DD HH:MM:SS.ffffff``)
 so rows written here read back through the ORM unchanged, and the other way round.
+
+Reading, PostgreSQL's driver decodes JSON and booleans itself. SQLite hands back JSON as text
+and booleans as 0/1, so its rows are decoded here, by column name, from the tables' own column
+types: :data:`JSON_COLUMNS` and :data:`BOOL_COLUMNS` are every column the ORM metadata
+(``leadflow.models``) declares as ``JSON`` or ``Boolean``, so a new column is decoded the day it
+is added, with no list to remember. By name, not by table: neither ``sqlite3`` nor SQLAlchemy
+says which table a result column came from, and working it out from the statement's text would
+cost more than the rest of the decoding. That is only sound while no name means two things, so
+a name that is JSON or boolean in one table and anything else in another is decoded in neither
+and listed in :data:`AMBIGUOUS_COLUMNS`, which ``tests/db/test_row_decoding.py`` requires to be
+empty (rename the new column instead). A column read under an alias (``s.paused AS
+target_paused``) is not decoded: alias it to its own name, or convert at the call site. Times
+are still recognised by their ``_at`` suffix, which also covers aggregates such as
+``max(created_at) AS last_at``.
 """
 
 from __future__ import annotations
@@ -18,24 +32,37 @@ from functools import lru_cache
 from typing import Any, Protocol
 
 import orjson
+from sqlalchemy import JSON, Boolean
 from sqlalchemy.engine import Connection
 
+import leadflow.models  # noqa: F401  (every table in the metadata read below)
+from leadflow.models.base import Base
+
 _PARAM = re.compile(r"(?<![:\w]):([a-zA-Z_]\w*)")
-JSON_COLUMNS = frozenset(
-    {
-        "tokens",
-        "data",
-        "capabilities",
-        "actions",
-        "permissions",
-        "trigger_fields",
-        "payload",
-        "calling_hours",
-        "end_actions",
-        "dnc_settings",
-    }
-)
-BOOL_COLUMNS = frozenset({"blocked", "opt_out", "dnc", "paused", "active", "is_callback"})
+
+
+def _decoded_columns() -> tuple[frozenset[str], frozenset[str], frozenset[str]]:
+    """JSON names, boolean names and ambiguous names, read from the ORM metadata."""
+    kinds: dict[str, set[str]] = {}
+    for table in Base.metadata.tables.values():
+        for column in table.columns:
+            kind = (
+                "json"
+                if isinstance(column.type, JSON)
+                else "bool"
+                if isinstance(column.type, Boolean)
+                else "other"
+            )
+            kinds.setdefault(column.name, set()).add(kind)
+    ambiguous = frozenset(
+        name for name, found in kinds.items() if len(found) > 1 and found != {"other"}
+    )
+    json_names = frozenset(n for n, k in kinds.items() if k == {"json"})
+    bool_names = frozenset(n for n, k in kinds.items() if k == {"bool"})
+    return json_names, bool_names, ambiguous
+
+
+JSON_COLUMNS, BOOL_COLUMNS, AMBIGUOUS_COLUMNS = _decoded_columns()
 SQLITE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"
 
 Row = dict[str, Any]

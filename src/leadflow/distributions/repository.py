@@ -12,7 +12,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-import orjson
 from sqlalchemy import Select, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -54,10 +53,7 @@ class RouteTarget:
 
 
 def _conditions(stored: Any) -> tuple[matching.Condition, ...]:
-    """The JSON list as stored; SQLite hands it back as text (the column is not one the
-    ``Sql`` layer decodes), PostgreSQL as a decoded list."""
-    if isinstance(stored, str | bytes):
-        stored = orjson.loads(stored)
+    """The stored JSON list as matching's conditions (lists of values as tuples)."""
     conditions = []
     for item in stored or ():
         value = item.get("value")

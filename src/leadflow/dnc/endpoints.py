@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response
 
 from leadflow.app_state import app_state
-from leadflow.contacts.records_repository import ContactRepository
+from leadflow.contacts.repository import ContactRepository
 from leadflow.db.session import SessionDep
 from leadflow.dnc import authority, imports, upload
 from leadflow.dnc.checks import federal_warning

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leadflow.contacts import repository as contacts
-from leadflow.db.statements import Row, Sql
+from leadflow.db.statements import Sql
 from leadflow.kit.errors import TrackDriveError
 from leadflow.leads import repository
 from leadflow.leads.owner import LeadOwner
@@ -102,7 +102,7 @@ class _Batch:
     # found, then the leads this batch created. A row the batch changes is changed here too.
     candidates: dict[tuple[Scope, str], list[dict[str, Any]]] = field(default_factory=dict)
     # Suppression rows by (company, number); None for a number read and not found.
-    contact_rows: dict[tuple[int, str], Row | None] = field(default_factory=dict)
+    contact_rows: dict[tuple[int, str], contacts.ContactRow | None] = field(default_factory=dict)
     sources: dict[tuple[int, str | None], int | None] = field(default_factory=dict)
     new_leads: list[dict[str, Any]] = field(default_factory=list)
     new_events: list[dict[str, Any]] = field(default_factory=list)

@@ -203,7 +203,7 @@ def _apply_contact_flags(
     return state
 
 
-def contact_state(row: Row | None) -> dict[str, bool]:
+def contact_state(row: contacts.ContactRow | None) -> dict[str, bool]:
     """The number's suppression flags as a post reads them (an unknown number has none)."""
     if row is None:
         return {"blocked": False, "opt_out": False, "dnc": False}

@@ -11,8 +11,6 @@ import hashlib
 from datetime import datetime
 from typing import Any
 
-import orjson
-
 from leadflow.db.statements import Row, Sql
 from leadflow.db.time_locks import forget_locks, forget_slots
 from leadflow.leads import repository as leads
@@ -222,11 +220,6 @@ def call_by_id(sql: Sql, call_id: int) -> Call:
     """The call as the ORM model the serializer reads (not attached to any session)."""
     row = sql.one(f"SELECT {_CALL_COLUMNS} FROM calls WHERE id = :id", id=call_id)
     assert row is not None
-    for name in ("tokens", "post_call_tokens"):
-        if isinstance(row[name], str | bytes):
-            row[name] = orjson.loads(row[name])
-    for name in ("is_callback", "buyer_converted", "offer_converted"):
-        row[name] = bool(row[name])
     return Call(**row)
 
 

@@ -220,7 +220,7 @@ def _gather(
         row = contacts.contact_row(sql, ctx.company_id, number)
         if row is not None:
             contact = guards.ContactState(
-                blocked=bool(row["blocked"]), opt_out=bool(row["opt_out"]), dnc=bool(row["dnc"])
+                blocked=row["blocked"], opt_out=row["opt_out"], dnc=row["dnc"]
             )
         if ctx.dnc is not None:
             contact = replace(contact, shared_dnc_lists=_blocking_lists(ctx, target, number, data))

@@ -5,9 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
-
-import orjson
 
 from leadflow.campaigns.config import CampaignConfig
 from leadflow.db.statements import Row
@@ -42,10 +39,7 @@ class ConfigCache:
         hit = self.entries.get(row["id"])
         if hit is not None and hit[0] == row["updated_at"]:
             return hit[1]
-        raw: Any = row["config"]
-        if isinstance(raw, str | bytes):
-            raw = orjson.loads(raw)
-        parsed = CampaignConfig.model_validate(raw or {})
+        parsed = CampaignConfig.model_validate(row["config"] or {})
         if len(self.entries) > 10_000:
             self.entries.clear()
         self.entries[row["id"]] = (row["updated_at"], parsed)

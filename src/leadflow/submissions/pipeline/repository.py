@@ -11,8 +11,6 @@ from collections.abc import Iterable, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
-import orjson
-
 from leadflow.db.statements import Row, Sql
 from leadflow.db.time_locks import forget_locks, use_rate_slot
 from leadflow.models.base import new_uuid
@@ -21,7 +19,6 @@ SUBMISSION_COLUMNS = (
     "id, uuid, company_id, lead_id, campaign_id, number, type, status, data, steps,"
     " qualification, routing, delivery, attempts, next_attempt_at, delivered_at, created_at"
 )
-_JSON_FIELDS = ("data", "steps", "qualification", "routing", "delivery", "config", "pixels_fired")
 _DUE = (
     f"SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE status IN ('new', 'queued')"
     " AND next_attempt_at <= :now ORDER BY next_attempt_at LIMIT :limit"
@@ -38,17 +35,6 @@ CAP_SLOT_BASE = 2**62
 LIFETIME_SLOT = CAP_SLOT_BASE
 
 
-def decoded(row: Row) -> Row:
-    """JSON columns as Python values on both engines (SQLite hands some back as text)."""
-    for name in _JSON_FIELDS:
-        value = row.get(name)
-        if isinstance(value, str | bytes):
-            row[name] = orjson.loads(value)
-    if "is_test" in row:
-        row["is_test"] = bool(row["is_test"])
-    return row
-
-
 def _in_list(prefix: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
     names = {f"{prefix}{i}": value for i, value in enumerate(values)}
     return ", ".join(f":{name}" for name in names), names
@@ -60,7 +46,7 @@ def claim_due(
     """Due submissions, oldest first, marked ``processing`` until ``lease_until``."""
     if sql.dialect == "postgresql":
         sql.run(f"SET LOCAL idle_in_transaction_session_timeout = {int(lease_seconds * 1000)}")
-    rows = [decoded(row) for row in sql.all(_CLAIM[sql.dialect], now=now, limit=limit)]
+    rows = sql.all(_CLAIM[sql.dialect], now=now, limit=limit)
     if rows:
         placeholders, params = _in_list("s", [row["id"] for row in rows])
         sql.run(
@@ -83,7 +69,7 @@ def leads_by_id(sql: Sql, ids: Iterable[int]) -> dict[int, Row]:
         f" is_test, data, pixels_fired FROM submitted_leads WHERE id IN ({placeholders})",
         **params,
     )
-    return {row["id"]: decoded(row) for row in rows}
+    return {row["id"]: row for row in rows}
 
 
 def campaigns_of(sql: Sql, company_ids: Iterable[int]) -> list[Row]:
@@ -216,13 +202,12 @@ def release_cap(sql: Sql, campaign_id: int, slot: int) -> None:
 
 def stale_processing(sql: Sql, now: datetime, limit: int) -> list[Row]:
     """Claimed submissions whose lease ran out: their worker stopped."""
-    rows = sql.all(
+    return sql.all(
         "SELECT id, lead_id, delivery, steps FROM submissions WHERE status = 'processing'"
         " AND next_attempt_at < :now LIMIT :limit",
         now=now,
         limit=limit,
     )
-    return [decoded(row) for row in rows]
 
 
 def insert_submitted_lead(sql: Sql, now: datetime, **values: Any) -> Row:

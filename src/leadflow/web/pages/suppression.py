@@ -12,7 +12,7 @@ from starlette.responses import Response
 
 from leadflow.companies.repository import CompanyRepository
 from leadflow.contacts.endpoints import SUPPRESSION_LISTING
-from leadflow.contacts.records_repository import ContactRepository
+from leadflow.contacts.repository import ContactRepository
 from leadflow.db.session import SessionDep
 from leadflow.kit import listing
 from leadflow.kit.dependencies import ClockDep
