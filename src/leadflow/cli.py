@@ -1,4 +1,5 @@
-"""The ``leadflow`` command: serve, worker, database upgrades, companies and the demo."""
+"""The ``leadflow`` command: serve, worker, database upgrades, companies and the demo; the
+``users`` and ``dnc`` commands live with their domains."""
 
 from __future__ import annotations
 
@@ -8,9 +9,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Coroutine
 from pathlib import Path
-from typing import Any
 
 import typer
 import uvicorn
@@ -19,6 +18,7 @@ from leadflow.clock import SystemClock
 from leadflow.db.migrate import upgrade
 from leadflow.dnc.commands import dnc_app
 from leadflow.settings import get_settings
+from leadflow.users.cli import users_app
 
 app = typer.Typer(
     help="Leadflow: lead intake, schedules, dialing and lead submission.", no_args_is_help=True
@@ -26,7 +26,6 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database maintenance.", no_args_is_help=True)
 companies_app = typer.Typer(help="Tenants and their key pairs.", no_args_is_help=True)
 app.add_typer(db_app, name="db")
-users_app = typer.Typer(help="People who sign in to the web app.", no_args_is_help=True)
 app.add_typer(companies_app, name="companies")
 app.add_typer(users_app, name="users")
 reports_app = typer.Typer(help="Report counters.", no_args_is_help=True)
@@ -245,95 +244,6 @@ def companies_create(
         "private_key": created.keys.private_key,
     }
     typer.echo(json.dumps(out) if as_json else "\n".join(f"{k}: {v}" for k, v in out.items()))
-
-
-@users_app.command("create")
-def users_create(
-    company: int = typer.Option(..., help="The company's id (see `companies create`)."),
-    email: str = typer.Option(..., help="The e-mail the user signs in with."),
-    password: str = typer.Option(
-        None, help="At least 10 characters; omitted: a random one is generated and printed."
-    ),
-    as_json: bool = typer.Option(False, "--json", help="Print JSON."),
-) -> None:
-    """Create a web app user of a company. A generated password is shown only now."""
-    from leadflow.demo import create_user_now
-    from leadflow.users.service import UserError
-
-    settings = get_settings()
-    upgrade(settings.database_url)
-    try:
-        created = asyncio.run(create_user_now(settings.database_url, company, email, password))
-    except UserError as exc:
-        raise typer.BadParameter(exc.message, param_hint=f"--{exc.field}") from None
-    out = {"id": created.user.id, "company_id": company, "email": created.user.email}
-    if password is None:
-        out["password"] = created.password
-    typer.echo(json.dumps(out) if as_json else "\n".join(f"{k}: {v}" for k, v in out.items()))
-
-
-@users_app.command("set-password")
-def users_set_password(
-    email: str = typer.Option(..., help="The e-mail the user signs in with."),
-    password: str = typer.Option(
-        ..., prompt=True, hide_input=True, confirmation_prompt=True, help="At least 10 characters."
-    ),
-) -> None:
-    """Set a user's password (asked for when not given); every session of theirs ends."""
-    from leadflow.users.commands import set_password_now
-    from leadflow.users.service import UserError
-
-    settings = get_settings()
-    upgrade(settings.database_url)
-    try:
-        user_id = asyncio.run(set_password_now(settings.database_url, email, password))
-    except UserError as exc:
-        raise typer.BadParameter(exc.message, param_hint=f"--{exc.field}") from None
-    typer.echo(f"Password set for user {user_id}; their other sign-ins have ended.")
-
-
-@users_app.command("remove")
-def users_remove(
-    email: str = typer.Option(..., help="The e-mail the user signs in with."),
-) -> None:
-    """Remove a user; their sessions end at once."""
-    from leadflow.users.commands import remove_user_now
-
-    _user_command(remove_user_now, email, "removed")
-
-
-@users_app.command("disable")
-def users_disable(
-    email: str = typer.Option(..., help="The e-mail the user signs in with."),
-) -> None:
-    """Disable a user: signed out at once and unable to sign in; the account is kept."""
-    from leadflow.users.commands import disable_user_now
-
-    _user_command(disable_user_now, email, "disabled; their sign-ins have ended")
-
-
-@users_app.command("enable")
-def users_enable(
-    email: str = typer.Option(..., help="The e-mail the user signs in with."),
-) -> None:
-    """Let a disabled user sign in again with their password."""
-    from leadflow.users.commands import enable_user_now
-
-    _user_command(enable_user_now, email, "enabled")
-
-
-def _user_command(
-    command: Callable[[str, str], Coroutine[Any, Any, int]], email: str, done: str
-) -> None:
-    from leadflow.users.service import UserError
-
-    settings = get_settings()
-    upgrade(settings.database_url)
-    try:
-        user_id = asyncio.run(command(settings.database_url, email))
-    except UserError as exc:
-        raise typer.BadParameter(exc.message, param_hint=f"--{exc.field}") from None
-    typer.echo(f"User {user_id} {done}.")
 
 
 @app.command()
