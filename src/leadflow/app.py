@@ -69,8 +69,33 @@ class LeadflowApp(FastAPI):
             route = fast_path.PATH if fast else getattr(scope.get("route"), "path", "other")
             record_request(route, scope["method"], status, perf_counter() - started)
 
+    def prepare_to_serve(self) -> None:
+        """Build now what FastAPI and Jinja would build on first use.
 
-def create_app(settings: Settings | None = None, clock: Clock | None = None) -> FastAPI:
+        FastAPI builds an included router's routes (their parameter and response models) the
+        first time a request is matched against them, and Jinja compiles a template the first
+        time it renders. In a served process that first use stalled the event loop for 300-800
+        ms, so the first sign-in page delayed every other company's lead posts behind it
+        (bench.abuse's sign-in burst). A path no route matches makes every router build all of
+        its routes. Called by ``leadflow.asgi`` only: tests build hundreds of apps and use few
+        of their routes."""
+        from leadflow.web.rendering import compile_templates
+
+        nowhere: Scope = {
+            "type": "http",
+            "method": "GET",
+            "path": "/.leadflow/prepare-to-serve",
+            "root_path": "",
+            "query_string": b"",
+            "headers": [],
+            "app": self,
+        }
+        for route in self.router.routes:
+            route.matches(nowhere)
+        compile_templates()
+
+
+def create_app(settings: Settings | None = None, clock: Clock | None = None) -> LeadflowApp:
     settings = settings or get_settings()
     clock = clock or SystemClock()
     state = AppState(settings, clock, KeyCache(settings.auth_cache_seconds))
