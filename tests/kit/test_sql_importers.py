@@ -65,6 +65,11 @@ ALLOWED: dict[str, str] = {
     "telephony/repository.py": "provider callbacks' queries",
     "telephony/service.py": "inbound texts (STOP) update contacts and schedules in one go",
     "telephony/voice.py": "inbound calls find the caller's lead",
+    # Web sign-in: each guess joins other companies' lead posts in a batch instead of taking
+    # SQLite's write lock twice on its own (bench.abuse's sign-in burst).
+    "users/throttle.py": f"the sign-in throttle's decision: {GROUP_UNIT}",
+    "users/throttle_sql.py": "the sign-in throttle's rows, inside that unit",
+    "web/pages/login.py": f"sign-in: {GROUP_UNIT}",
     # The submission pipeline (LeadSail): claim, decide, deliver, record (bench/submit).
     "submissions/endpoints.py": f"submit/approve/deliver/repost: {GROUP_UNIT}",
     "submissions/service.py": "submit, in the group-commit unit",

@@ -129,34 +129,12 @@ class UserSessionRepository:
 
 
 class SignInFailureRepository:
-    """Queries on ``sign_in_failures``, the throttle's counts shared by every process."""
+    """What a successful sign-in clears of ``sign_in_failures`` (the throttle's counts, shared
+    by every process), in the request's own transaction. Attempts are recorded and decided in
+    a group-commit unit instead (``users.throttle.decide_attempt``)."""
 
     def __init__(self, session: AsyncSession) -> None:
         self.session = session
-
-    async def add(self, scope: str, subject: str, now: datetime) -> int:
-        row = SignInFailure(scope=scope, subject=subject, failed_at=now)
-        self.session.add(row)
-        await self.session.flush()
-        return row.id
-
-    async def newest_before(
-        self, scope: str, subject: str, before_id: int, since: datetime, limit: int
-    ) -> list[datetime]:
-        """Times of the newest ``limit`` failures of ``subject`` since ``since`` that were
-        written before row ``before_id``, newest first."""
-        stmt = (
-            select(SignInFailure.failed_at)
-            .where(
-                SignInFailure.scope == scope,
-                SignInFailure.subject == subject,
-                SignInFailure.failed_at > since,
-                SignInFailure.id < before_id,
-            )
-            .order_by(SignInFailure.failed_at.desc())
-            .limit(limit)
-        )
-        return list((await self.session.scalars(stmt)).all())
 
     async def delete_ids(self, ids: Sequence[int]) -> None:
         await self.session.execute(delete(SignInFailure).where(SignInFailure.id.in_(ids)))
@@ -166,10 +144,4 @@ class SignInFailureRepository:
             delete(SignInFailure).where(
                 SignInFailure.scope == scope, SignInFailure.subject == subject
             )
-        )
-
-    async def prune(self, older_than: datetime) -> None:
-        """Drop failures that no longer count, so the table stays the size of one window."""
-        await self.session.execute(
-            delete(SignInFailure).where(SignInFailure.failed_at <= older_than)
         )

@@ -13,13 +13,16 @@ keeps trying.
 
 from __future__ import annotations
 
+import hashlib
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from leadflow.db.statements import Sql
 from leadflow.settings import Settings
-from leadflow.users.repository import SignInFailureRepository
+from leadflow.users import throttle_sql
+from leadflow.users.repository import Credentials, SignInFailureRepository
 
 ACCOUNT = "account"
 ADDRESS = "address"
@@ -79,38 +82,49 @@ def retry_after_seconds(
     return max(1, min(wait, math.ceil(window.total_seconds())))
 
 
-async def start_attempt(
-    repo: SignInFailureRepository, limits: SignInLimits, email: str, address: str, now: datetime
-) -> Attempt:
-    """Record the attempt as a failure of its account and of its address (the caller commits
-    before checking anything, so that parallel attempts see it), and prune what has expired."""
-    await repo.prune(now - limits.window)
+def _subject_key(scope: str, subject: str) -> int:
+    """A stable 63-bit advisory-lock key for one counted subject."""
+    digest = hashlib.blake2b(f"sign-in:{scope}:{subject}".encode(), digest_size=8).digest()
+    return int.from_bytes(digest, "big") >> 1
+
+
+def lock_key(email: str, address: str) -> int:
+    """The group-commit order of an attempt's unit: the smaller of its two subjects' keys."""
+    return min(_subject_key(ACCOUNT, account_subject(email)), _subject_key(ADDRESS, address))
+
+
+def decide_attempt(
+    sql: Sql, limits: SignInLimits, email: str, address: str, now: datetime
+) -> tuple[Attempt, Refusal | None, Credentials | None]:
+    """A group-commit unit: record the attempt as a failure of its account and of its
+    address, decide whether it may go on, and read the account's id and hash.
+
+    Run in a batch beside other companies' lead posts, a guess costs SQLite no write
+    transaction of its own (it used to cost two, each queueing everyone's posts behind the one
+    write lock). Attempts still see each other: units run one after another in a batch, SQLite
+    has one writer, and on PostgreSQL each unit first locks its two subjects until its batch
+    commits. A refused attempt removes its rows again: it checked no password."""
     account = account_subject(email)
-    ids = {
-        ACCOUNT: await repo.add(ACCOUNT, account, now),
-        ADDRESS: await repo.add(ADDRESS, address, now),
-    }
-    return Attempt(account=account, address=address, row_ids=ids)
-
-
-async def refusal_of(
-    repo: SignInFailureRepository, limits: SignInLimits, attempt: Attempt, now: datetime
-) -> Refusal | None:
-    """The refusal when the failures before this attempt reach a limit; its rows are removed
-    then (the caller commits), since a refused attempt checked no password."""
-    subjects = {ACCOUNT: attempt.account, ADDRESS: attempt.address}
+    subjects = {ACCOUNT: account, ADDRESS: address}
+    if sql.dialect == "postgresql":
+        for key in sorted(_subject_key(scope, subject) for scope, subject in subjects.items()):
+            sql.one("SELECT pg_advisory_xact_lock(:key)", key=key)
+    throttle_sql.prune(sql, now - limits.window)
+    ids = {scope: throttle_sql.add(sql, scope, subject, now) for scope, subject in subjects.items()}
+    attempt = Attempt(account=account, address=address, row_ids=ids)
     worst: Refusal | None = None
     for scope, subject in subjects.items():
         limit = limits.of(scope)
-        recent = await repo.newest_before(
-            scope, subject, attempt.row_ids[scope], now - limits.window, limit
+        recent = throttle_sql.newest_before(
+            sql, scope, subject, ids[scope], now - limits.window, limit
         )
         wait = retry_after_seconds(recent, limit, limits.window, now)
         if wait is not None and (worst is None or wait > worst.retry_after_seconds):
             worst = Refusal(scope=scope, retry_after_seconds=wait)
     if worst is not None:
-        await repo.delete_ids(list(attempt.row_ids.values()))
-    return worst
+        throttle_sql.delete_ids(sql, list(ids.values()))
+    credentials = throttle_sql.credentials(sql, account) if account else None
+    return attempt, worst, credentials
 
 
 async def succeeded(repo: SignInFailureRepository, attempt: Attempt) -> None:

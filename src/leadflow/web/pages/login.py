@@ -17,10 +17,12 @@ import time
 from datetime import datetime
 
 from fastapi import APIRouter, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from leadflow.app_state import app_state
 from leadflow.db.session import SessionDep
+from leadflow.db.statements import Sql
 from leadflow.kit.dependencies import ClockDep, SettingsDep
 from leadflow.users.repository import (
     Credentials,
@@ -34,8 +36,8 @@ from leadflow.users.throttle import (
     Attempt,
     Refusal,
     SignInLimits,
-    refusal_of,
-    start_attempt,
+    decide_attempt,
+    lock_key,
     succeeded,
 )
 from leadflow.web.auth import CsrfDep, session_signer, web_session
@@ -70,22 +72,27 @@ async def login_form(request: Request, next: str = "/") -> Response:
 
 
 async def _begin_attempt(
-    request: Request, limits: SignInLimits, email: str, address: str, now: datetime
+    request: Request,
+    db: AsyncSession,
+    limits: SignInLimits,
+    email: str,
+    address: str,
+    now: datetime,
 ) -> tuple[Attempt, Refusal | None, Credentials | None]:
     """Record the attempt, decide whether it may go on, and read the account's id and hash,
-    on a session of its own closed before any password is checked: parallel attempts in other
-    processes must see this one first, and on SQLite every transaction holds the one write
-    lock, so none may stay open through argon2 and the failure delay (twenty wrong passwords
-    would stall every other company's writes). The account is read in the decision's
-    transaction: each transaction a guess opens queues another company's lead posts."""
-    async with app_state(request).sessionmaker() as own:
-        failures = SignInFailureRepository(own)
-        attempt = await start_attempt(failures, limits, email, address, now)
-        await own.commit()
-        refusal = await refusal_of(failures, limits, attempt, now)
-        credentials = await UserRepository(own).credentials(email) if email.strip() else None
-        await own.commit()
-    return attempt, refusal, credentials
+    committed before any password is checked: parallel attempts in other processes must see
+    this one first, and on SQLite every transaction holds the one write lock, so none may stay
+    open through argon2 and the failure delay. It runs as a unit of the next group commit,
+    beside other companies' lead posts, rather than in transactions of its own that would
+    queue them (see ``users.throttle.decide_attempt``)."""
+    if db.in_transaction():  # on SQLite it may hold the write lock the batch needs
+        await db.commit()
+    committer = app_state(request).committer
+
+    def unit(sql: Sql) -> tuple[Attempt, Refusal | None, Credentials | None]:
+        return decide_attempt(sql, limits, email, address, now)
+
+    return await committer.run(unit, lock_key(email, address))
 
 
 def _log_refusal(credentials: Credentials | None, address: str, refusal: Refusal) -> None:
@@ -112,7 +119,7 @@ async def login(
     address = request.client.host if request.client else "unknown"
     limits = SignInLimits.from_settings(settings)
     attempt, refusal, credentials = await _begin_attempt(
-        request, limits, email, address, clock.now()
+        request, db, limits, email, address, clock.now()
     )
     if refusal is not None:
         _log_refusal(credentials, address, refusal)
