@@ -433,6 +433,8 @@ def run(
             f"   target: all 2xx, p99 < 100 ms: {verdict}"
         )
     print(f"\nbench took {time.monotonic() - bench_started:.0f} s")
+    # Other work on these 2 cores shows in every p99 above: a figure is worth as much as this.
+    print("load average (1, 5, 15 min): " + ", ".join(f"{v:.1f}" for v in os.getloadavg()))
 
 
 if __name__ == "__main__":
