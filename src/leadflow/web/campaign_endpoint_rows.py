@@ -76,7 +76,7 @@ def auth_posted(form: Mapping[str, Any]) -> AuthDraft:
         SecretRow(
             text(form, f"endpoint.auth.h{i}.name"),
             text(form, f"endpoint.auth.h{i}.value"),
-            form.get(f"endpoint.auth.h{i}.kept") == "1",
+            form.get(f"endpoint.auth.h{i}.value.kept") == "1",
         )
         for i in range(count(form, "endpoint.auth.header_count"))
     ]
