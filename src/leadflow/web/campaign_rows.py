@@ -74,6 +74,13 @@ def _pairs(typed: str, separator: str) -> tuple[list[tuple[str, str]], list[str]
     return pairs, problems
 
 
+def _number_text(value: Any) -> str:
+    """85.0 reads 85."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return value_text(value)
+
+
 def _row_index(rest: Sequence[str], rows: Sequence[Any]) -> int | None:
     if rest and rest[0].isdigit() and int(rest[0]) < len(rows):
         return int(rest[0])
@@ -200,7 +207,7 @@ def qualification_shown(stored: Sequence[Mapping[str, Any]] | None) -> list[Qual
                 f"{value}: {', '.join(str(s) for s in spellings)}"
                 for value, spellings in (rule.get("synonyms") or {}).items()
             ),
-            threshold=value_text(rule.get("fuzzyThreshold")),
+            threshold=_number_text(rule.get("fuzzyThreshold")),
             instructions=str(rule.get("formattingInstructions") or ""),
         )
         for rule in stored or []
