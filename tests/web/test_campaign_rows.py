@@ -252,6 +252,10 @@ async def test_authentication_secrets_are_masked_kept_when_blank_and_replaced_wh
         "kind": "static",
         "headers": {"X-Api-Token": "********"},
     }
+    moved = {**as_shown(page), "endpoint.url": "http://127.0.0.2:9/leads"}
+    refused = await post_form(browser, url, url, moved)
+    assert refused.status_code == 422
+    assert 'id="err-endpoint.auth.h0.value">re-enter this secret' in refused.text
     typed = {**as_shown(page), "endpoint.auth.h0.value": "Bearer typed-again"}
     assert (await post_form(browser, url, url, typed)).status_code == 303
     assert (await stored(app)).config["endpoint"]["auth"]["headers"] == {

@@ -154,6 +154,10 @@ def _row_field(path: str, message: str, values: dict[str, Any]) -> str | None:
         for i, draft in enumerate(values.get("fieldQualification") or []):
             if draft.value_set == undefined.group(1):
                 return f"fieldQualification.{i}.valueSet"
+    if path.startswith("endpoint.headers."):
+        names = [row["name"] for row in values.get("headers") or []]
+        if path.removeprefix("endpoint.headers.") in names:
+            return f"header.{names.index(path.removeprefix('endpoint.headers.'))}.value"
     for part in ROW_PARTS:
         if path == part.path or path.startswith(part.path + "."):
             rest = path[len(part.path) + 1 :].split(".") if path != part.path else []
