@@ -312,4 +312,10 @@ async def test_campaign_edit_test_lead_and_delete_forms_refuse_a_missing_csrf_to
     for action in ("edit", "delete", "test_lead"):
         answer = await browser.post(f"/campaigns/{ref}/{action}", data={"confirmed": "1"})
         assert answer.status_code == 403, action
+    # The form's other buttons (more empty rows, preview) post the same form: refused too.
+    for op in ("rows", "preview"):
+        for action in ("/campaigns/new", f"/campaigns/{ref}/edit"):
+            answer = await browser.post(action, data={**campaign_form(name="Changed"), "op": op})
+            assert answer.status_code == 403, (op, action)
     assert (await stored(app)).status == "active"
+    assert (await stored(app)).name == "Auto buyer"
