@@ -111,6 +111,22 @@ async def test_rules_typed_as_rows_are_stored_as_the_api_takes_them(
     )
 
 
+async def test_a_row_ticked_for_removal_is_removed_and_the_others_kept(
+    app: FastAPI, browser: httpx.AsyncClient, signed_in: Person
+) -> None:
+    await other_campaign(browser)
+    assert (await create(browser, **rule_rows())).status_code == 303
+    campaign = await stored(app)
+    url = f"/campaigns/{campaign.uuid}/edit"
+    page = (await browser.get(url)).text
+    assert 'name="routingRules.1.remove"' not in page  # the empty row has nothing to remove
+    removed = {**as_shown(page), "routingRules.0.remove": "on"}
+    assert (await post_form(browser, url, url, removed)).status_code == 303
+    shown = await through_api(browser, signed_in, campaign.uuid)
+    assert shown["routingRules"] == []
+    assert [rule["name"] for rule in shown["disqualificationRules"]] == ["Too young"]
+
+
 async def test_keys_qualification_and_value_sets_typed_as_rows_are_stored(
     app: FastAPI, browser: httpx.AsyncClient, signed_in: Person
 ) -> None:

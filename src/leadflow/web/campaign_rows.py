@@ -5,8 +5,8 @@ authentication and response mapping in :mod:`campaign_endpoint_rows`.
 Each part is a :class:`RowPart`: the stored value (as the API shows it) as rows, the rows as
 posted, the rows as the API's JSON, and an API error path back to the row and field it is
 about. Rows only turn text into JSON; the campaign's Pydantic schema checks every value, so
-nothing is validated twice. Rows left blank are dropped as the form is read, so the API's
-list indexes are the rows on the page.
+nothing is validated twice. Rows left blank (or ticked for removal) are dropped as the form
+is read, so the API's list indexes are the rows on the page.
 """
 
 from __future__ import annotations
@@ -123,6 +123,8 @@ def keys_posted(form: Mapping[str, Any]) -> list[KeyDraft]:
     drafts = []
     for i in range(count(form, "dynamicKeys.count")):
         prefix = f"dynamicKeys.{i}"
+        if form.get(f"{prefix}.remove") == "on":
+            continue
         draft = KeyDraft(
             key=text(form, f"{prefix}.key"),
             kind=text(form, f"{prefix}.kind") or "template",
@@ -218,6 +220,8 @@ def qualification_posted(form: Mapping[str, Any]) -> list[QualificationDraft]:
     drafts = []
     for i in range(count(form, "fieldQualification.count")):
         prefix = f"fieldQualification.{i}"
+        if form.get(f"{prefix}.remove") == "on":
+            continue
         draft = QualificationDraft(
             field=text(form, f"{prefix}.field"),
             required=form.get(f"{prefix}.required") == "on",

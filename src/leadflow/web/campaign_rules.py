@@ -91,10 +91,13 @@ def _count(form: Mapping[str, Any], name: str, limit: int) -> int:
 
 
 def posted(kind: RuleKind, form: Mapping[str, Any]) -> list[RuleDraft]:
-    """The rules as posted, blank rules and blank condition rows left out."""
+    """The rules as posted; blank rules, rules ticked for removal and blank condition rows
+    left out."""
     drafts = []
     for i in range(_count(form, f"{kind.path}.count", MAX_RULES)):
         prefix = f"{kind.path}.{i}"
+        if form.get(f"{prefix}.remove") == "on":
+            continue
         conditions = [c for c in condition_rows.posted(form, prefix) if not c.blank]
         draft = RuleDraft(
             name=_text(form, f"{prefix}.name"),
