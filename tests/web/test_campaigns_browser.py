@@ -121,11 +121,9 @@ def test_a_marketer_sets_up_a_campaign_tests_it_and_reposts_a_rejected_lead(
                 ]
             )
         )
-        _field(page, "endpoint.response").fill(
-            json.dumps(
-                {"statusPath": "$.status", "leadIdPath": "$.leadId", "reasonPath": "$.reason"}
-            )
-        )
+        _field(page, "endpoint.response.statusPath").fill("$.status")
+        _field(page, "endpoint.response.leadIdPath").fill("$.leadId")
+        _field(page, "endpoint.response.reasonPath").fill("$.reason")
         _field(page, "caps.daily").fill("-5")
         screenshot(page, "campaigns-02-new")
         page.get_by_role("button", name="Save campaign").first.click()

@@ -154,13 +154,42 @@ class Site:
         }
 
     def campaign_and_submission(self) -> tuple[str, str]:
-        """A LeadSail campaign (its buyer refuses every connection) and a lead submitted to it."""
+        """A LeadSail campaign (its buyer refuses every connection) and a lead submitted to it;
+        the campaign has a row in each part its form edits as rows."""
+        fallback = self.leadsail.post(
+            "/api/v1/campaigns", json={"name": "Fallback buyer", "code": "fallback"}
+        )
+        assert fallback.status_code == 201, fallback.text
+        state = "address.state"
         made = self.leadsail.post(
             "/api/v1/campaigns",
             json={
                 "name": "Auto buyer",
                 "code": "auto",
-                "endpoint": {"url": "https://buyer.invalid/leads"},
+                "routingRules": [
+                    {
+                        "name": "West coast states with a very long rule name to wrap",
+                        "targetCampaignId": "fallback",
+                        "conditions": [{"field": state, "operator": "in_set", "value": ["CA"]}],
+                    }
+                ],
+                "disqualificationRules": [
+                    {
+                        "name": "No license",
+                        "reason": "not licensed in New York",
+                        "conditions": [{"field": state, "operator": "equals", "value": "NY"}],
+                    }
+                ],
+                "dynamicKeys": [
+                    {"key": "full_name", "kind": "template", "template": "{{ firstName }}"}
+                ],
+                "fieldQualification": [{"field": state, "valueSet": "states"}],
+                "valueSets": {"states": ["CA", "CO", "TX"]},
+                "endpoint": {
+                    "url": "https://buyer.invalid/leads",
+                    "auth": {"kind": "static", "headers": {"Authorization": "Bearer x"}},
+                    "response": {"statusPath": "$.status", "acceptedTerms": ["ok", "sold"]},
+                },
             },
         )
         assert made.status_code == 201, made.text

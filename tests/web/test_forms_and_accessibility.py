@@ -101,14 +101,47 @@ async def rows(
     )
 
 
+# A campaign with a row in every part the campaign form edits as rows, so its page is checked
+# with them.
+CAMPAIGN_WITH_ROWS = {
+    "name": "Buyer",
+    "code": "buyer",
+    "routingRules": [
+        {
+            "name": "West",
+            "targetCampaignId": "other",
+            "conditions": [{"field": "address.state", "operator": "in_set", "value": ["CA"]}],
+        }
+    ],
+    "disqualificationRules": [
+        {
+            "name": "NY",
+            "conditions": [{"field": "address.state", "operator": "equals", "value": "NY"}],
+        }
+    ],
+    "dynamicKeys": [
+        {"key": "tier", "kind": "lookup", "source": "address.state", "table": {"CA": 1}}
+    ],
+    "fieldQualification": [{"field": "address.state", "valueSet": "states"}],
+    "valueSets": {"states": ["CA", "CO"]},
+    "endpoint": {
+        "url": "https://buyer.example.com/leads",
+        "auth": {"kind": "static", "headers": {"Authorization": "Bearer x"}},
+        "response": {"statusPath": "$.status", "acceptedTerms": ["ok"]},
+    },
+}
+
+
 async def _campaign_and_submitted_lead(
     client: httpx.AsyncClient, tenant: Tenant
 ) -> tuple[str, str]:
     """A campaign and a lead submitted to it, for the LeadSail pages."""
     key = {"X-API-Key": f"{tenant.public_key}.{tenant.private_key}"}
-    created = await client.post(
-        "/api/v1/campaigns", json={"name": "Buyer", "code": "buyer"}, headers=key
+    other = await client.post(
+        "/api/v1/campaigns", json={"name": "Other buyer", "code": "other"}, headers=key
     )
+    assert other.status_code == 201, other.text
+    created = await client.post("/api/v1/campaigns", json=CAMPAIGN_WITH_ROWS, headers=key)
     assert created.status_code == 201, created.text
     lead = {
         "campaignId": "buyer", "firstName": "Ada", "lastName": "Lovelace",
@@ -211,6 +244,22 @@ async def test_every_page_passes_the_accessibility_smoke_check(
     )
     assert invalid.status_code == 422
     assert _accessibility_problems(invalid.text) == []
+    edit = rows.fill("/campaigns/{ref}/edit")
+    refused = await browser.post(
+        edit,
+        data={
+            "csrf_token": csrf_of((await browser.get(edit)).text),
+            "name": "Buyer",
+            "code": "buyer",
+            "routingRules.count": "1",
+            "routingRules.0.name": "No target",
+            "routingRules.0.condition_count": "1",
+            "routingRules.0.c0.value": "no field",
+        },
+    )
+    assert refused.status_code == 422
+    assert 'id="err-routingRules.0.c0.field"' in refused.text
+    assert _accessibility_problems(refused.text) == []
 
 
 async def test_the_login_page_passes_the_accessibility_smoke_check(

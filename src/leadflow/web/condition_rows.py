@@ -20,6 +20,8 @@ OPERATOR_LABELS = {
     "not_equals": "does not equal",
     "in": "is one of",
     "not_in": "is none of",
+    "in_set": "is one of",
+    "not_in_set": "is none of",
     "exists": "is present",
     "not_exists": "is missing",
     "greater_than": "is greater than",
@@ -45,8 +47,9 @@ def _bare(operator: str) -> str:
 
 
 def takes_list(operator: str) -> bool:
-    """``in`` and its negation compare against a list of options."""
-    return _bare(operator) == "in"
+    """``in`` and its negation (``in_set`` in campaign rules) compare against a list of
+    options."""
+    return _bare(operator) in ("in", "in_set")
 
 
 def takes_no_value(operator: str) -> bool:

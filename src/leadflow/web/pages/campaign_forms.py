@@ -7,8 +7,9 @@ fields are named by those paths, so each message lands next to the field it is a
 parts edited as JSON (rules, keys, the payload tree ...) collect every message under them.
 
 The form starts from the campaign as the API shows it (secrets masked), so no secret ever
-reaches the page. A secret header left blank is sent back as the mask, which the service
-replaces by the stored value; typing a value replaces it.
+reaches the page. A secret left blank is sent back as the mask, which the service replaces
+by the stored value; typing a value replaces it. A part whose rows read as stored is sent
+back as stored, so saving never rewrites what was not touched.
 """
 
 from __future__ import annotations
@@ -21,7 +22,12 @@ from typing import Any
 from starlette.datastructures import FormData
 
 from leadflow.campaigns.schemas import MASK
-from leadflow.web.form_errors import FieldErrors
+from leadflow.web import campaign_endpoint_rows, campaign_rows, campaign_rules
+from leadflow.web.campaign_endpoint_rows import AUTH, RESPONSE
+from leadflow.web.campaign_rows import DYNAMIC_KEYS, FIELD_QUALIFICATION, VALUE_SETS, RowPart
+from leadflow.web.campaign_rules import DISQUALIFICATION_RULES, ROUTING_RULES
+from leadflow.web.condition_rows import VALUE_HINT, ConditionDraft
+from leadflow.web.form_errors import FieldErrors, merge
 
 WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 OVERFLOW_ACTIONS = (
@@ -48,33 +54,6 @@ class JsonPart:
 
 JSON_PARTS = (
     JsonPart(
-        "routingRules",
-        "Routing rules",
-        "[]",
-        'A list of {"name", "priority", "active", "conditions": [{"field", "operator", '
-        '"value"}], "targetCampaignId"}; the first active match by priority routes the lead.',
-    ),
-    JsonPart(
-        "disqualificationRules",
-        "Disqualification conditions",
-        "[]",
-        'A list of {"name", "active", "conditions": [...], "reason"}; every match disqualifies.',
-    ),
-    JsonPart(
-        "dynamicKeys",
-        "Dynamic keys",
-        "[]",
-        "Values computed from the lead before qualification, usable in rules and the payload.",
-    ),
-    JsonPart(
-        "fieldQualification",
-        "Field qualification",
-        "[]",
-        'A list of {"field", "acceptedValues" or "valueSet", ...}: the answer is mapped to the '
-        "closest accepted value.",
-    ),
-    JsonPart("valueSets", "Value sets", "{}", 'Named lists of values: {"states": ["CA", "NY"]}.'),
-    JsonPart(
         "endpoint.payload",
         "Payload tree",
         "[]",
@@ -82,26 +61,11 @@ JSON_PARTS = (
         '"array" nests. Preview it below against the sample lead.',
     ),
     JsonPart(
-        "endpoint.response",
-        "Response mapping",
-        "{}",
-        "How the buyer's answer is read (JSON path or XPath, match terms) into delivered, "
-        "rejected or duplicate.",
-    ),
-    JsonPart(
-        "endpoint.auth",
-        "Endpoint authentication",
-        "null",
-        '{"kind": "static", "headers": {...}} or {"kind": "oauth2_client_credentials", '
-        '"tokenUrl", "clientId", "clientSecret"}. Secrets read ******** and are kept as they are '
-        "while they do; type a secret again to change it.",
-    ),
-    JsonPart(
         "aiQualifier",
         "AI qualifier",
         "null",
         'Optional: {"enabled", "baseUrl", "model", "apiKey", "instructions"} of any '
-        "OpenAI-compatible endpoint.",
+        "OpenAI-compatible endpoint. A stored apiKey reads ******** and is kept while it does.",
     ),
     JsonPart("pixels", "Pixels", "[]", 'A list of {"url", "on", "method", "fireOnce"}.'),
     JsonPart(
@@ -111,6 +75,33 @@ JSON_PARTS = (
         '{"scheduleId": 12} enrols the phone of a lead qualified on its first submission.',
     ),
 )
+# The parts edited as rows of fields (see :mod:`leadflow.web.campaign_rows`).
+ROW_PARTS = (
+    ROUTING_RULES,
+    DISQUALIFICATION_RULES,
+    DYNAMIC_KEYS,
+    FIELD_QUALIFICATION,
+    VALUE_SETS,
+    AUTH,
+    RESPONSE,
+)
+# What the rows' template needs: the choices of each select and an empty row of each kind.
+ROW_CHOICES: dict[str, Any] = {
+    "condition_operators": campaign_rules.OPERATOR_CHOICES,
+    "logic_choices": campaign_rules.LOGIC_CHOICES,
+    "key_kinds": campaign_rows.KEY_KINDS,
+    "auth_kinds": campaign_endpoint_rows.AUTH_KINDS,
+    "response_formats": campaign_endpoint_rows.RESPONSE_FORMATS,
+    "response_matches": campaign_endpoint_rows.RESPONSE_MATCHES,
+    "blank_rule": campaign_rules.RuleDraft(),
+    "blank_condition": ConditionDraft(),
+    "blank_key": campaign_rows.KeyDraft(),
+    "blank_qualification": campaign_rows.QualificationDraft(),
+    "blank_value_set": campaign_rows.ValueSetDraft(),
+    "blank_secret": campaign_endpoint_rows.SecretRow(),
+    "value_hint": VALUE_HINT,
+}
+_UNDEFINED_SET = re.compile(r"valueSet '(.+)' is not defined in valueSets")
 
 # The form fields that hold a value of their own; an API error whose path starts with one of
 # these is shown next to it (the longest match wins), any other at the top of the form.
@@ -142,7 +133,7 @@ PLAIN_FIELDS = (
     "endpoint.maxRetries",
     *(f"hours.days.{day}" for day in WEEKDAYS),
 )
-FIELD_NAMES = (*PLAIN_FIELDS, *(part.path for part in JSON_PARTS))
+FIELD_NAMES = (*PLAIN_FIELDS, *(part.path for part in (*JSON_PARTS, *ROW_PARTS)))
 
 
 def locate(path: str) -> str:
@@ -155,13 +146,38 @@ def locate(path: str) -> str:
     return best or "base"
 
 
-def errors_of(details: list[dict[str, Any]]) -> FieldErrors:
-    """The API's 422 details under the form fields they name."""
+def _row_field(path: str, message: str, values: dict[str, Any]) -> str | None:
+    """The row field an error belongs to, for the parts edited as rows; ``""`` when it is
+    not about a row part; None for an error to leave out (about a shape no row has)."""
+    undefined = _UNDEFINED_SET.search(message)
+    if undefined:
+        for i, draft in enumerate(values.get("fieldQualification") or []):
+            if draft.value_set == undefined.group(1):
+                return f"fieldQualification.{i}.valueSet"
+    if path.startswith("endpoint.headers."):
+        names = [row["name"] for row in values.get("headers") or []]
+        if path.removeprefix("endpoint.headers.") in names:
+            return f"header.{names.index(path.removeprefix('endpoint.headers.'))}.value"
+    for part in ROW_PARTS:
+        if path == part.path or path.startswith(part.path + "."):
+            rest = path[len(part.path) + 1 :].split(".") if path != part.path else []
+            return part.locate(values.get(part.path), rest)
+    return ""
+
+
+def errors_of(details: list[dict[str, Any]], values: dict[str, Any] | None = None) -> FieldErrors:
+    """The API's 422 details under the form fields they name: a row part's under its row."""
     errors: FieldErrors = {}
     for detail in details:
         path = str(detail.get("field", ""))
-        name = locate(path)
         message = _PYDANTIC_PREFIX.sub("", str(detail.get("message", "is invalid")))
+        row_field = _row_field(path, message, values or {})
+        if row_field is None:
+            continue
+        if row_field:
+            errors.setdefault(row_field, []).append(message)
+            continue
+        name = locate(path)
         rest = path[len(name) + 1 :] if name != "base" and path != name else ""
         if name == "base" and path not in ("", "body"):
             rest = path
@@ -223,6 +239,8 @@ def form_values(body: dict[str, Any]) -> dict[str, Any]:
     for part in JSON_PARTS:
         found = _at(body, part.path)
         values[part.path] = part.empty if found is None else json.dumps(found, indent=2)
+    for row_part in ROW_PARTS:
+        values[row_part.path] = row_part.shown(_at(body, row_part.path))
     return values
 
 
@@ -251,6 +269,8 @@ def posted_values(form: FormData) -> dict[str, Any]:
     for part in JSON_PARTS:
         raw = form.get(part.path)
         values[part.path] = raw if isinstance(raw, str) else part.empty
+    for row_part in ROW_PARTS:
+        values[row_part.path] = row_part.posted(form)
     count = _posted(form, "header_count")
     rows = []
     for index in range(min(int(count) if count.isdigit() else 0, 100)):
@@ -265,8 +285,24 @@ def posted_values(form: FormData) -> dict[str, Any]:
     return values
 
 
-def campaign_body(values: dict[str, Any]) -> tuple[dict[str, Any], FieldErrors]:
-    """The API body for the posted values, or the JSON parts that are not JSON at all."""
+def _row_value(
+    part: RowPart, values: dict[str, Any], stored: dict[str, Any] | None
+) -> tuple[Any, FieldErrors]:
+    """The part's rows as the API's JSON; an untouched part (its rows read the same as the
+    stored campaign's) is sent back exactly as stored, so saving the page never rewrites it
+    (no number turned into text, no key the rows do not show dropped)."""
+    value, errors = part.body(values[part.path])
+    kept = _at(stored, part.path) if stored is not None else None
+    if kept is not None and not errors and value == part.body(part.shown(kept))[0]:
+        return kept, {}
+    return value, errors
+
+
+def campaign_body(
+    values: dict[str, Any], stored: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], FieldErrors]:
+    """The API body for the posted values, or what stops it from being one (JSON that does
+    not parse, a row that is not a pair). ``stored`` is the campaign as the API shows it."""
     errors: FieldErrors = {}
     parsed: dict[str, Any] = {}
     for part in JSON_PARTS:
@@ -275,6 +311,9 @@ def campaign_body(values: dict[str, Any]) -> tuple[dict[str, Any], FieldErrors]:
             parsed[part.path] = json.loads(text)
         except json.JSONDecodeError as exc:
             errors[part.path] = [f"is not JSON: {exc.msg} (line {exc.lineno}, column {exc.colno})"]
+    for row_part in ROW_PARTS:
+        parsed[row_part.path], row_errors = _row_value(row_part, values, stored)
+        errors = merge(errors, row_errors)
     body: dict[str, Any] = {
         "name": values["name"],
         "code": values["code"],
@@ -293,8 +332,9 @@ def campaign_body(values: dict[str, Any]) -> tuple[dict[str, Any], FieldErrors]:
     if values["duplicateWindowDays"]:
         body["duplicateWindowDays"] = values["duplicateWindowDays"]
     for path in ("routingRules", "disqualificationRules", "dynamicKeys", "fieldQualification"):
-        body[path] = parsed.get(path, [])
-    for path in ("valueSets", "aiQualifier", "pixels", "firstSubmissionAction"):
+        body[path] = parsed[path]
+    body["valueSets"] = parsed["valueSets"]
+    for path in ("aiQualifier", "pixels", "firstSubmissionAction"):
         if path in parsed:
             body[path] = parsed[path]
     body["endpoint"] = _endpoint(values, parsed)

@@ -98,6 +98,7 @@ async def _form_page(
         overflow_actions=forms.OVERFLOW_ACTIONS,
         json_parts=forms.JSON_PARTS,
         blank_header_rows=forms.BLANK_HEADER_ROWS,
+        **forms.ROW_CHOICES,
         sample_lead=extra.pop("sample_lead", json.dumps(SAMPLE_LEAD, indent=2)),
         **extra,
     )
@@ -118,6 +119,8 @@ async def create(
     settings: SettingsDep,
 ) -> Response:
     values = forms.posted_values(form)
+    if form.get("op") == "rows":
+        return await _form_page(request, user, db, values, {})
     body, errors = forms.campaign_body(values)
     if not errors:
         try:
@@ -125,7 +128,7 @@ async def create(
                 CampaignRepository(db, user.company_id), body, settings, clock.now()
             )
         except LeadSailError as exc:
-            errors = forms.errors_of(exc.details)
+            errors = forms.errors_of(exc.details, values)
         else:
             return redirect(request, f"/campaigns/{row.uuid}/edit?saved=1")
     return await _form_page(request, user, db, values, errors, status_code=422)
@@ -152,7 +155,8 @@ async def save(
     settings: SettingsDep,
 ) -> Response:
     """Save the campaign, or (``op=preview``) show the payload the tree as typed builds from
-    the sample lead, saving nothing."""
+    the sample lead, or (``op=rows``) show the form again with fresh blank rows, saving
+    nothing."""
     row = await campaign_of(db, user, ref)
     values = forms.posted_values(form)
     sample = str(form.get("sample_lead") or "")
@@ -169,13 +173,15 @@ async def save(
             preview=preview,
             sample_lead=sample,
         )
-    body, errors = forms.campaign_body(values)
+    if form.get("op") == "rows":
+        return await _form_page(request, user, db, values, {}, row, sample_lead=sample)
+    body, errors = forms.campaign_body(values, campaign_body(row))
     if not errors:
         try:
             repo = CampaignRepository(db, user.company_id)
             await update_campaign(repo, row, body, settings, clock.now())
         except LeadSailError as exc:
-            errors = forms.errors_of(exc.details)
+            errors = forms.errors_of(exc.details, values)
         else:
             return redirect(request, f"/campaigns/{row.uuid}/edit?saved=1")
     return await _form_page(request, user, db, values, errors, row, 422, sample_lead=sample)
