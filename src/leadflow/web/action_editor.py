@@ -6,8 +6,8 @@ a lead ends) as ``e<i>.type`` and ``e<i>.<field>``. Headers and tokens to set ar
 and value (``a<i>.headers.<j>.name``/``.value``, ``a<i>.headers_count`` of them), a choice's
 conditions rows of field, operator and value as the router's distributions have them
 (:mod:`leadflow.web.condition_rows`); a few empty rows follow the filled ones and are ignored.
-The editor does not validate: the API's own ``ActionList`` and
-``EndActionList`` do, so the rules are written once. Actions are numbered from 1 on the page.
+The editor does not validate: the API's own ``ActionList`` and ``EndActionList`` do, so the
+rules are written once. Actions are numbered from 1 on the page.
 """
 
 from __future__ import annotations
@@ -42,10 +42,8 @@ class ActionField:
     kind: str  # int, text, textarea, jump, select, pairs, conditions
     choices: tuple[str, ...] = ()
     hint: str = ""
-    # The schema's default, shown in the field so that people see what an empty field means.
-    default: str = ""
-    # What one row of a ``pairs`` field is called (Header, Token).
-    row_label: str = ""
+    default: str = ""  # the schema's default, shown so that people see what empty means
+    row_label: str = ""  # what one row of a ``pairs`` field is called (Header, Token)
 
 
 ACTION_TYPES: dict[str, tuple[str, tuple[ActionField, ...]]] = {
