@@ -34,6 +34,7 @@ ALLOWED: dict[str, str] = {
     "leads/endpoints.py": f"intake routes: {GROUP_UNIT}",
     "leads/service.py": "intake, the hottest path: four or five statements per lead",
     "leads/repository.py": "intake's queries",
+    "leads/rules.py": "intake's decisions over the rows it read (Row only)",
     "leads/batch.py": "intake of many leads in one unit (batch posts, imports)",
     "leads/owner.py": "lead_token resolution on every post",
     "leads/caller_operations.py": f"per-caller opt-out/remove/move: {GROUP_UNIT}",
