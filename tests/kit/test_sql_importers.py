@@ -52,6 +52,7 @@ ALLOWED: dict[str, str] = {
     "cadence/caps.py": "cap counters read and taken per claimed lead",
     "cadence/dispatch.py": "the cadence's steps, run inside the claim's transaction",
     "cadence/job.py": "the claim transaction itself",
+    "cadence/messages.py": "a claimed lead's texts and e-mails (Row only)",
     "cadence/repository.py": "the claim and the cadence's queries",
     "cadence/state.py": "decisions over claimed rows (Row only)",
     "cadence/steps.py": "decisions over claimed rows (Row only)",
