@@ -18,7 +18,7 @@ import pytest
 
 from leadflow.db.engine import create_engine
 from leadflow.ops.repository import heartbeats
-from leadflow.worker.process import WakeSender, listen_for_wakes
+from leadflow.worker.process import WakeSender, WorkerProcess, listen_for_wakes
 from tests.submissions.pipeline.buyer import Answer, Buyer, serve
 from tests.support.cli import run_leadflow
 from tests.support.server import ServerProcess
@@ -190,3 +190,28 @@ def test_a_worker_that_crashes_is_started_again(server: ServerProcess) -> None:
     )
     assert again.is_running()
     assert again.status() != psutil.STATUS_ZOMBIE
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("stop", [signal.SIGINT, signal.SIGTERM], ids=["ctrl-c", "sigterm"])
+def test_a_stop_signal_while_the_worker_starts_stops_it_in_order(
+    stop: signal.Signals,
+    database_url: str,
+    monkeypatch: pytest.MonkeyPatch,
+    capfd: pytest.CaptureFixture[str],
+) -> None:
+    """Ctrl-C (or ``kill`` of the process group) reaches serve's worker too, which may still be
+    importing or migrating: it stops in order once it can, without a traceback, and serve does
+    not take it for a crash."""
+    monkeypatch.setenv("LEADFLOW_DATABASE_URL", database_url)
+    worker = WorkerProcess()
+    started = worker.process
+    try:
+        started.send_signal(stop)  # at once: its handlers come only after seconds of imports
+        code = started.wait(timeout=120)
+    finally:
+        worker.stop()
+    output = capfd.readouterr().err
+    assert code == 0, output
+    assert "Traceback" not in output
+    assert worker.process is started, "serve started the worker again"
