@@ -110,7 +110,7 @@ def worker(
     from leadflow.ops.metrics import flush_every_second
     from leadflow.worker.context import worker_context
     from leadflow.worker.jobs import default_jobs
-    from leadflow.worker.process import listen_for_wakes, watch_lifeline
+    from leadflow.worker.process import STOP_SIGNALS, listen_for_wakes, watch_lifeline
     from leadflow.worker.runner import Worker
 
     settings = get_settings()
@@ -124,8 +124,10 @@ def worker(
             runner = Worker(context, default_jobs())
             loop = asyncio.get_running_loop()
             stop = asyncio.Event()
-            for sig in (signal.SIGINT, signal.SIGTERM):
+            for sig in STOP_SIGNALS:
                 loop.add_signal_handler(sig, stop.set)
+            # Blocked by ``serve`` until now; one that came meanwhile is handled now.
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
             if lifeline_fd is not None:
                 watch_lifeline(loop, lifeline_fd, stop.set)
             listener = listen_for_wakes(loop, wake_socket, runner.wake) if wake_socket else None

@@ -34,6 +34,7 @@ ALLOWED: dict[str, str] = {
     "leads/endpoints.py": f"intake routes: {GROUP_UNIT}",
     "leads/service.py": "intake, the hottest path: four or five statements per lead",
     "leads/repository.py": "intake's queries",
+    "leads/rules.py": "intake's decisions over the rows it read (Row only)",
     "leads/batch.py": "intake of many leads in one unit (batch posts, imports)",
     "leads/owner.py": "lead_token resolution on every post",
     "leads/caller_operations.py": f"per-caller opt-out/remove/move: {GROUP_UNIT}",
@@ -51,6 +52,7 @@ ALLOWED: dict[str, str] = {
     "cadence/caps.py": "cap counters read and taken per claimed lead",
     "cadence/dispatch.py": "the cadence's steps, run inside the claim's transaction",
     "cadence/job.py": "the claim transaction itself",
+    "cadence/messages.py": "a claimed lead's texts and e-mails (Row only)",
     "cadence/repository.py": "the claim and the cadence's queries",
     "cadence/state.py": "decisions over claimed rows (Row only)",
     "cadence/steps.py": "decisions over claimed rows (Row only)",
@@ -91,11 +93,9 @@ ALLOWED: dict[str, str] = {
     "web/lead_actions.py": f"the lead page's buttons: {GROUP_UNIT}",
     "web/pages/leads_bulk.py": f"bulk opt-out/remove/enrol: {GROUP_UNIT}",
     "web/pages/submissions.py": f"approve/deliver/repost/test lead: {GROUP_UNIT}",
-    # Not hot paths. They write on SQLite's one writer, so they ride the group commit today.
-    "ops/heartbeat.py": "to convert: the worker's heartbeat, every few seconds",
-    "ops/repository.py": "to convert: heartbeats and retention deletes",
-    "ops/retention.py": "to convert: nightly-ish deletes of old history",
-    "webhooks/retention.py": "to convert: deletes of old webhook deliveries",
+    # Not a hot path. Its deletes go through db/time_locks.forget_locks, the one home of the
+    # time_locks rules, which the dialing locks' pruning (calls/dialing/jobs.py) shares: convert
+    # the three together, or the rule is written twice.
     "submissions/pipeline/housekeeping.py": "to convert: deletes of passed duplicate windows",
 }
 

@@ -13,7 +13,8 @@ from leadflow.clock import FrozenClock
 from leadflow.db.engine import create_engine
 from leadflow.db.statements import ConnectionSql
 from leadflow.leads.params import parse_intake
-from leadflow.leads.service import IntakeContext, IntakeResult, intake
+from leadflow.leads.rules import IntakeContext
+from leadflow.leads.service import IntakeResult, intake
 from leadflow.models import LeadStatus
 from leadflow.settings import Settings
 from tests.factories import Factory, Tenant

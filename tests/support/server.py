@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import IO
 
 import httpx
+import psutil
 
 from tests.support.cli import LEADFLOW, leadflow_env
 from tests.support.postgres import free_port
@@ -74,12 +75,22 @@ class ServerProcess:
         self._forget()
 
     def stop(self) -> None:
-        """Ask politely, then insist: used for cleanup, so it never raises."""
+        """Ask politely, then insist: used for cleanup, so it never raises.
+
+        Done means the whole process group is gone, the worker ``serve`` started included: it
+        stops in order after ``serve`` (it may still have been starting), and left running it
+        would go on writing to a database the next test is already using."""
         if self.process is None:
             return
+        group = self.process.pid
         try:
-            os.killpg(self.process.pid, signal.SIGTERM)
+            os.killpg(group, signal.SIGTERM)
             self.process.wait(timeout=15)
+            deadline = time.monotonic() + 45
+            while _group_alive(group):
+                if time.monotonic() >= deadline:
+                    raise subprocess.TimeoutExpired(f"process group {group}", 45)
+                time.sleep(0.05)
         except ProcessLookupError:
             pass
         except subprocess.TimeoutExpired:
@@ -96,3 +107,24 @@ class ServerProcess:
         if self._log is not None:
             self._log.close()
             self._log = None
+
+
+def _group_alive(group: int) -> bool:
+    """Whether any process of the group is left (one that has exited but whose parent has not
+    yet collected it counts as gone)."""
+    try:
+        os.killpg(group, 0)
+    except ProcessLookupError:
+        return False
+    return any(
+        process.info["status"] != psutil.STATUS_ZOMBIE
+        for process in psutil.process_iter(["status"])
+        if _group_of(process.pid) == group
+    )
+
+
+def _group_of(pid: int) -> int | None:
+    try:
+        return os.getpgid(pid)
+    except ProcessLookupError:
+        return None

@@ -12,7 +12,8 @@ from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from leadflow.db.statements import Sql
 from leadflow.leads.params import parse_intake
-from leadflow.leads.service import IntakeContext, intake
+from leadflow.leads.rules import IntakeContext
+from leadflow.leads.service import intake
 from tests.webhooks.conftest import CALLER, Hooks
 
 HOOK = "https://hooks.example.com/leadflow"

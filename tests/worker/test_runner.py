@@ -3,13 +3,12 @@ runs on the poll, and a job with more due goes round again without a wake."""
 
 from __future__ import annotations
 
-import asyncio
-
 from fastapi import FastAPI
 
 from leadflow.app_state import state_of
 from leadflow.worker.context import WorkerContext
 from leadflow.worker.runner import Worker
+from tests.support.waiting import eventually
 
 
 class Counting:
@@ -27,8 +26,11 @@ class Counting:
         return 1 if self.more_due else 0
 
 
-async def settle_rounds() -> None:
-    await asyncio.sleep(0.1)
+async def rounds_reach(job: Counting, rounds: int) -> None:
+    """Wait for ``job`` to have run ``rounds`` rounds. The jobs here never suspend, so a round
+    and any that follow it straight away run in one go: once the count is seen, the worker is
+    waiting (for a wake or its poll), and any round too many would already be counted."""
+    await eventually(lambda: job.rounds >= rounds, seconds=10, why=f"{rounds} rounds")
 
 
 async def test_a_wake_runs_the_woken_job_at_once_and_not_the_others(app: FastAPI) -> None:
@@ -38,12 +40,12 @@ async def test_a_wake_runs_the_woken_job_at_once_and_not_the_others(app: FastAPI
     worker = Worker(context, [other, woken])
     worker.start()
     try:
-        await settle_rounds()
+        await rounds_reach(woken, 1)
         assert (other.rounds, woken.rounds) == (1, 1)  # the first round runs every job
         worker.wake()
-        await settle_rounds()
+        await rounds_reach(woken, 2)
         worker.wake()
-        await settle_rounds()
+        await rounds_reach(woken, 3)
         assert (other.rounds, woken.rounds) == (1, 3)
     finally:
         await worker.stop()
@@ -56,9 +58,9 @@ async def test_every_job_runs_again_on_the_poll(app: FastAPI) -> None:
     worker = Worker(context, [other, woken])
     worker.start()
     try:
-        await asyncio.sleep(0.5)
-        assert other.rounds >= 2
-        assert woken.rounds >= 2
+        # No wake: only the poll can run them a second time.
+        await rounds_reach(other, 2)
+        await rounds_reach(woken, 2)
     finally:
         await worker.stop()
 
@@ -70,10 +72,10 @@ async def test_a_woken_job_with_more_due_goes_round_again_without_a_wake(app: Fa
     worker = Worker(context, [other, woken])
     worker.start()
     try:
-        await settle_rounds()
+        await rounds_reach(woken, 1)
         woken.more = woken.rounds + 3
         worker.wake()
-        await settle_rounds()
+        await rounds_reach(woken, 1 + 4)
         assert woken.rounds == 1 + 4  # three rounds with more due, then one that drained
         assert other.rounds == 1
     finally:

@@ -1,9 +1,10 @@
 """One lead's turn: ask the planner, carry out what it decided, repeat until the lead waits.
 
 Everything here runs on the batch being decided and only writes rows: the call, message or
-webhook it decides leaves as an :mod:`~leadflow.cadence.effects` value, sent after the commit.
-Templates are rendered through ``batch.renders``, on SQLite before the write lock is taken
-(:mod:`.render`); one that fails fails its action (``action_failed``) and the lead goes on.
+webhook it decides leaves as an :mod:`~leadflow.cadence.effects` value, sent after the commit;
+texts and e-mails are queued by :mod:`.messages`. Templates are rendered through
+``batch.renders``, on SQLite before the write lock is taken (:mod:`.render`); one that fails
+fails its action (``action_failed``) and the lead goes on.
 A lead runs several actions in one turn (a text, then an e-mail, then a wait) so that a
 schedule costs one claim per pause rather than one per action; a call ends the turn, because
 the lead waits for the call to end.
@@ -14,17 +15,16 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import timedelta
 
-from leadflow.cadence import repository
-from leadflow.cadence.batch import Batch, Pending, call_data
-from leadflow.cadence.effects import CallWebhook, PlaceCall, SendEmail, SendSms
+from leadflow.cadence import messages, repository
+from leadflow.cadence.batch import Batch, call_data
+from leadflow.cadence.effects import CallWebhook, PlaceCall
 from leadflow.cadence.state import WorkedSchedule, lead_state
-from leadflow.channels.protocol import OutboundCall, OutboundEmail, OutboundSms
+from leadflow.channels.protocol import OutboundCall
 from leadflow.db.statements import Row
 from leadflow.kit.templating import TemplateError
 from leadflow.leads.serializer import serialise_lead
 from leadflow.models.base import new_uuid
 from leadflow.models.lead import LeadStatus
-from leadflow.models.message import EMAIL, SMS
 from leadflow.models.schedule import CONTACT_CALLER
 from leadflow.schedules.actions import (
     Action,
@@ -104,9 +104,9 @@ class _Turn:
     def _side_action(self, action: Action, index: int) -> None:
         """Actions that leave the lead where it is: texts, e-mails, webhooks, edits, flags."""
         if isinstance(action, SmsAction):
-            self._sms(action, index)
+            messages.text(self.batch, self.lead, action, index)
         elif isinstance(action, EmailAction):
-            self._email(action, index)
+            messages.email(self.batch, self.lead, action, index)
         elif isinstance(action, WebhookAction):
             self._webhook(action, index)
         elif isinstance(action, ModifyLeadAction):
@@ -122,20 +122,6 @@ class _Turn:
     def _failed(self, index: int, action: Action, reason: str) -> None:
         self._skip(index, action, reason, "failed")
 
-    def _from_number(
-        self, capability: str, assigned_id: int | None
-    ) -> tuple[str | None, int | None]:
-        """The lead's own number of the pool, kept for the lead (the same sender every time)."""
-        if assigned_id is not None:
-            number = self.batch.number(assigned_id)
-            if number is not None:
-                return number, assigned_id
-        pool = self.batch.pool(self.lead["company_id"], capability)
-        if not pool:
-            return (self.batch.default_caller_id or None), None
-        chosen = pool[self.lead["id"] % len(pool)]
-        return chosen["number"], chosen["id"]
-
     def _call(self, action: CallAction, index: int, *, callback: bool) -> bool:
         lead, batch = self.lead, self.batch
         if not lead["caller_id"]:
@@ -143,7 +129,7 @@ class _Turn:
             lead["action_index"] = index + 1
             lead["next_action_at"] = batch.now
             return True
-        from_number, _ = self._from_number("voice", lead["trackdrive_number_id"])
+        from_number, _ = messages.sender_number(batch, lead, "voice", lead["trackdrive_number_id"])
         call_uuid = new_uuid()
         call = batch.call(
             call_uuid,
@@ -190,89 +176,6 @@ class _Turn:
         )
         batch.owe(lambda: PlaceCall(call.id, outbound))
         return False
-
-    def _sms(self, action: SmsAction, index: int) -> None:
-        lead, batch = self.lead, self.batch
-        if not lead["caller_id"]:
-            self._skip(index, action, "the lead has no phone number")
-            return
-        caps, to = batch.caps, lead["caller_id"]
-        over = caps.reached(lead["company_id"], to) if caps is not None else None
-        if over is not None:
-            batch.event(lead, "sms_capped", action_index=index, period=over[0], cap=over[1])
-            return
-        from_number, from_id = self._from_number("sms", lead["sms_number_id"])
-        lead["sms_number_id"] = from_id
-        message = self._message(SMS, to, from_number, None, action.body, index)
-        if caps is not None:
-            caps.count(lead["company_id"], to)
-        if message is not None:
-            row, body = message
-            sms = OutboundSms(row.uuid, lead["caller_id"], from_number, body)
-            batch.owe(lambda: SendSms(row.id, sms))
-
-    def _email(self, action: EmailAction, index: int) -> None:
-        lead, batch = self.lead, self.batch
-        if not lead["email"]:
-            self._skip(index, action, "the lead has no e-mail address")
-            return
-        sender = action.from_address or batch.email_from
-        try:
-            subject = self.batch.renders.render(action.subject, lead["tokens"])
-        except TemplateError as exc:
-            self._failed(index, action, f"subject: {exc}")
-            return
-        message = self._message(EMAIL, lead["email"], sender, subject, action.body, index)
-        if message is not None:
-            row, body = message
-            email = OutboundEmail(row.uuid, lead["email"], sender, subject, body)
-            batch.owe(lambda: SendEmail(row.id, email))
-
-    def _message(
-        self,
-        channel: str,
-        to: str,
-        sender: str | None,
-        subject: str | None,
-        template: str,
-        index: int,
-    ) -> tuple[Pending, str] | None:
-        """The message row, queued; or failed (and nothing to send) when the body won't render."""
-        lead = self.lead
-        error: str | None = None
-        try:
-            body = self.batch.renders.render(template, lead["tokens"])
-        except TemplateError as exc:
-            body, error = "", str(exc)
-        message_uuid = new_uuid()
-        row = self.batch.message(
-            message_uuid,
-            {
-                "company_id": lead["company_id"],
-                "lead_id": lead["id"],
-                "schedule_id": lead["schedule_id"],
-                "channel": channel,
-                "to_address": to,
-                "from_address": sender,
-                "subject": subject,
-                "body": body,
-                "status": "failed" if error else "queued",
-                "action_index": index,
-                "error": error,
-            },
-        )
-        if error is not None:
-            self.batch.event(
-                lead,
-                "action_failed",
-                action_index=index,
-                type=channel,
-                message_id=row,
-                reason=error,
-            )
-            return None
-        self.batch.event(lead, f"{channel}_queued", action_index=index, message_id=row)
-        return row, body
 
     def _webhook(self, action: WebhookAction, index: int) -> None:
         lead = self.lead

@@ -39,7 +39,8 @@ from leadflow.kit.errors import TrackDriveError
 from leadflow.leads.batch import BatchItem, intake_many
 from leadflow.leads.owner import LeadOwner, OwnerCache, Routing
 from leadflow.leads.params import IntakeParams, parse_intake
-from leadflow.leads.service import IntakeContext, IntakeMode, intake
+from leadflow.leads.rules import IntakeContext, IntakeMode
+from leadflow.leads.service import intake
 
 BATCH_ROWS = 1000
 """Rows per transaction: a commit's cost spread over many rows, a batch's work short enough

@@ -35,19 +35,21 @@ from leadflow.leads import repository
 from leadflow.leads.owner import LeadOwner
 from leadflow.leads.params import IntakeParams
 from leadflow.leads.repository import timeline_event
-from leadflow.leads.service import (
+from leadflow.leads.rules import (
     IntakeContext,
-    IntakeResult,
-    after_store,
-    announce,
     contact_state,
     dnc_verdict,
     duplicate_rule,
     field_values,
-    intake,
     lead_changes,
     lock_key,
     new_lead,
+)
+from leadflow.leads.service import (
+    IntakeResult,
+    after_store,
+    announce,
+    intake,
     take_duplicate_lock,
     traffic_source_of,
 )

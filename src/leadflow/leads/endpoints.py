@@ -23,8 +23,9 @@ from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
 from leadflow.leads import caller_operations
 from leadflow.leads.owner import LeadOwner, OwnerCache
 from leadflow.leads.params import collect, parse_intake
+from leadflow.leads.rules import IntakeContext, IntakeMode, lock_key
 from leadflow.leads.serializer import LeadOut, serialise_lead
-from leadflow.leads.service import IntakeContext, IntakeMode, IntakeResult, intake, lock_key
+from leadflow.leads.service import IntakeResult, intake
 from leadflow.ops.request_id import current_request_id
 
 router = APIRouter(prefix="/api/v1/leads", tags=["leads"])

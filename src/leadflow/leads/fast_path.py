@@ -23,7 +23,7 @@ from starlette.types import Receive, Scope, Send
 from leadflow.kit.errors import TrackDriveError
 from leadflow.leads.endpoints import answer_intake
 from leadflow.leads.params import media_type, merge_body
-from leadflow.leads.service import IntakeMode
+from leadflow.leads.rules import IntakeMode
 
 log = logging.getLogger(__name__)
 

@@ -1,5 +1,8 @@
 """The worker's heartbeat: a row per worker process, upserted every few seconds, that
-``/healthz`` and ``leadflow status`` read from any machine (see :mod:`leadflow.ops.health`)."""
+``/healthz`` and ``leadflow status`` read from any machine (see :mod:`leadflow.ops.health`).
+
+Each beat is a short transaction of its own on the engine: at one every few seconds it needs
+neither the group commit's batching nor the plain-SQL layer's speed."""
 
 from __future__ import annotations
 
@@ -8,7 +11,6 @@ import socket
 import uuid
 from datetime import datetime, timedelta
 
-from leadflow.db.statements import Sql
 from leadflow.ops.repository import beat, forget_dead_workers, forget_worker
 from leadflow.worker.context import WorkerContext
 from leadflow.worker.periodic import Housekeeping
@@ -38,23 +40,21 @@ class Heartbeat(Housekeeping):
         self._context = context
         if self.started_at is None:
             self.started_at = now
-        started_at = self.started_at
-
-        def unit(sql: Sql) -> None:
-            beat(
-                sql,
+        async with context.engine.begin() as connection:
+            await beat(
+                connection,
                 worker=self.worker,
                 host=self.host,
                 pid=self.pid,
-                started_at=started_at,
+                started_at=self.started_at,
                 now=now,
             )
-            forget_dead_workers(sql, before=now - timedelta(days=DEAD_WORKER_DAYS))
-
-        await context.committer.run(unit)
+            before = now - timedelta(days=DEAD_WORKER_DAYS)
+            await forget_dead_workers(connection, before=before)
 
     async def aclose(self) -> None:
         """Called by the runner when the worker stops in order: no longer a worker."""
         if self._context is None:
             return
-        await self._context.committer.run(lambda sql: forget_worker(sql, worker=self.worker))
+        async with self._context.engine.begin() as connection:
+            await forget_worker(connection, worker=self.worker)

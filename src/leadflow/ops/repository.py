@@ -1,18 +1,29 @@
 """The queries of operations: worker heartbeats, the cadence's lag, and retention's deletes.
 
-Reads go through SQLAlchemy Core on a connection of their own (``/healthz`` and ``leadflow
-status``); writes are units for the group committer (the worker's heartbeat and pruning)."""
+SQLAlchemy Core on the connection the caller gives: reads (``/healthz`` and ``leadflow
+status``) on one of their own, writes (the worker's heartbeat and pruning) in a short
+transaction the job opens and commits. None of it is on a hot path: a beat every few seconds,
+a prune every ten minutes, so none needs the plain-SQL layer's speed."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import func, select
+from sqlalchemy import Executable, delete, func, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
-from leadflow.db.statements import Sql
-from leadflow.models import Lead, Schedule, Submission, WebhookDelivery, WorkerHeartbeat
+from leadflow.models import (
+    CallEvent,
+    Lead,
+    LeadEvent,
+    Schedule,
+    Submission,
+    WebhookAttempt,
+    WebhookDelivery,
+    WorkerHeartbeat,
+)
 
 
 @dataclass(frozen=True)
@@ -50,49 +61,70 @@ async def oldest_due_action(connection: AsyncConnection, now: datetime) -> datet
     )
 
 
-def beat(
-    sql: Sql, *, worker: str, host: str, pid: int, started_at: datetime, now: datetime
+async def beat(
+    connection: AsyncConnection,
+    *,
+    worker: str,
+    host: str,
+    pid: int,
+    started_at: datetime,
+    now: datetime,
 ) -> None:
-    """Say this worker is alive now (one upsert, the same on both engines)."""
-    sql.run(
-        "INSERT INTO worker_heartbeats (worker, host, pid, started_at, beat_at)"
-        " VALUES (:worker, :host, :pid, :started_at, :now)"
-        " ON CONFLICT (worker) DO UPDATE SET beat_at = excluded.beat_at",
-        worker=worker,
-        host=host,
-        pid=pid,
-        started_at=started_at,
-        now=now,
+    """Say this worker is alive now: one upsert (both engines spell it ``ON CONFLICT``)."""
+    values = {"worker": worker, "host": host, "pid": pid, "started_at": started_at, "beat_at": now}
+    if connection.dialect.name == "postgresql":
+        on_postgres = postgresql.insert(WorkerHeartbeat).values(values)
+        statement: Executable = on_postgres.on_conflict_do_update(
+            index_elements=[WorkerHeartbeat.worker],
+            set_={"beat_at": on_postgres.excluded.beat_at},
+        )
+    else:
+        on_sqlite = sqlite.insert(WorkerHeartbeat).values(values)
+        statement = on_sqlite.on_conflict_do_update(
+            index_elements=[WorkerHeartbeat.worker],
+            set_={"beat_at": on_sqlite.excluded.beat_at},
+        )
+    await connection.execute(statement)
+
+
+async def forget_worker(connection: AsyncConnection, *, worker: str) -> int:
+    result = await connection.execute(
+        delete(WorkerHeartbeat).where(WorkerHeartbeat.worker == worker)
     )
+    return result.rowcount
 
 
-def forget_worker(sql: Sql, *, worker: str) -> int:
-    return sql.run("DELETE FROM worker_heartbeats WHERE worker = :worker", worker=worker)
-
-
-def forget_dead_workers(sql: Sql, *, before: datetime) -> int:
+async def forget_dead_workers(connection: AsyncConnection, *, before: datetime) -> int:
     """Rows of workers that died without saying so, once nobody needs to see them."""
-    return sql.run("DELETE FROM worker_heartbeats WHERE beat_at < :before", before=before)
+    result = await connection.execute(
+        delete(WorkerHeartbeat).where(WorkerHeartbeat.beat_at < before)
+    )
+    return result.rowcount
 
 
-PRUNED_TABLES = frozenset({"lead_events", "call_events", "webhook_attempts"})
+PRUNED_TABLES: dict[str, type[LeadEvent | CallEvent | WebhookAttempt]] = {
+    "lead_events": LeadEvent,
+    "call_events": CallEvent,
+    "webhook_attempts": WebhookAttempt,
+}
 
 
-def prune_oldest(sql: Sql, table: str, *, before: datetime, limit: int) -> int:
+async def prune_oldest(
+    connection: AsyncConnection, table: str, *, before: datetime, limit: int
+) -> int:
     """Delete those of the ``limit`` oldest rows of ``table`` (by id) created before ``before``.
 
     Rows are written in time order, so the lowest ids are the oldest: reading the first
     ``limit`` ids walks the primary key and needs no index on ``created_at``, whatever the
     table's size. Fewer deleted than ``limit`` means no old rows are left (give or take rows
     written out of order by processes whose clocks differ by seconds, caught next time)."""
-    if table not in PRUNED_TABLES:
+    model = PRUNED_TABLES.get(table)
+    if model is None:
         raise ValueError(f"{table} is not pruned")
-    return sql.run(
-        f"DELETE FROM {table} WHERE id IN (SELECT id FROM (SELECT id, created_at FROM {table}"
-        " ORDER BY id LIMIT :limit) AS head WHERE created_at < :before)",
-        before=before,
-        limit=limit,
-    )
+    head = select(model.id, model.created_at).order_by(model.id).limit(limit).subquery("head")
+    old = select(head.c.id).where(head.c.created_at < before)
+    result = await connection.execute(delete(model).where(model.id.in_(old)))
+    return result.rowcount
 
 
 async def webhook_backlog(connection: AsyncConnection) -> int:

@@ -16,7 +16,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from leadflow.db.statements import Sql
 from leadflow.ops.repository import prune_oldest
 from leadflow.settings import Settings
 from leadflow.worker.context import WorkerContext
@@ -76,10 +75,9 @@ class PruneHistory:
     async def _prune(context: WorkerContext, table: str, before: datetime) -> bool:
         """Up to ``BATCHES_PER_ROUND`` batches; whether more may remain."""
 
-        def batch(sql: Sql) -> int:
-            return prune_oldest(sql, table, before=before, limit=BATCH)
-
         for _ in range(BATCHES_PER_ROUND):
-            if await context.committer.run(batch) < BATCH:
+            async with context.engine.begin() as connection:
+                deleted = await prune_oldest(connection, table, before=before, limit=BATCH)
+            if deleted < BATCH:
                 return False
         return True

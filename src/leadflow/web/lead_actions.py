@@ -17,7 +17,7 @@ from leadflow.db.group_commit import GroupCommitter
 from leadflow.db.statements import Sql
 from leadflow.leads import caller_operations
 from leadflow.leads.owner import LeadOwner
-from leadflow.leads.service import lock_key
+from leadflow.leads.rules import lock_key
 from leadflow.models import Lead
 
 Operation = Callable[[Sql, LeadOwner, str, datetime], dict[str, Any]]

@@ -6,8 +6,15 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
+from sqlalchemy import delete, select
+from sqlalchemy.ext.asyncio import AsyncConnection
+
 from leadflow.db.statements import Sql
+from leadflow.models import WebhookDelivery
 from leadflow.webhooks.sender import Outgoing
+
+SETTLED = ("delivered", "failed")
+"""The statuses of a delivery that is over: retention may forget it."""
 
 
 def claim_due(sql: Sql, *, now: datetime, lease_until: datetime, limit: int) -> list[Outgoing]:
@@ -127,13 +134,15 @@ def pending_ids(sql: Sql, ids: Sequence[int]) -> set[int]:
     return {int(row["id"]) for row in rows}
 
 
-def forget_settled(sql: Sql, *, before: datetime, limit: int) -> int:
+async def forget_settled(connection: AsyncConnection, *, before: datetime, limit: int) -> int:
     """Delete up to ``limit`` of the oldest deliveries that were delivered or gave up before
-    ``before`` (their attempts go with them); pending ones are never touched."""
-    return sql.run(
-        "DELETE FROM webhook_deliveries WHERE id IN (SELECT id FROM webhook_deliveries"
-        " WHERE status IN ('delivered', 'failed') AND updated_at < :before"
-        " ORDER BY id LIMIT :limit)",
-        before=before,
-        limit=limit,
+    ``before`` (their attempts go with them); pending ones are never touched. Retention's, not
+    a hot path: SQLAlchemy Core, in a short transaction of the caller's."""
+    oldest = (
+        select(WebhookDelivery.id)
+        .where(WebhookDelivery.status.in_(SETTLED), WebhookDelivery.updated_at < before)
+        .order_by(WebhookDelivery.id)
+        .limit(limit)
     )
+    result = await connection.execute(delete(WebhookDelivery).where(WebhookDelivery.id.in_(oldest)))
+    return result.rowcount

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from leadflow.db.statements import Sql
 from leadflow.webhooks.repository import forget_settled
 from leadflow.worker.context import WorkerContext
 from leadflow.worker.periodic import Housekeeping
@@ -26,8 +25,8 @@ class PruneWebhookDeliveries(Housekeeping):
             return
         before = context.clock.now() - timedelta(days=days)
 
-        def prune(sql: Sql) -> int:
-            return forget_settled(sql, before=before, limit=CHUNK)
-
-        while await context.committer.run(prune) == CHUNK:
-            pass
+        while True:
+            async with context.engine.begin() as connection:
+                deleted = await forget_settled(connection, before=before, limit=CHUNK)
+            if deleted < CHUNK:
+                return

@@ -23,6 +23,7 @@ import contextlib
 import logging
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -41,6 +42,12 @@ RESTART_SECONDS = (1.0, 2.0, 5.0, 15.0, 30.0)
 """Pauses before restarting a worker that crashed, one after another (the last repeats); a
 worker that then ran for ``HEALTHY_SECONDS`` starts the list over."""
 HEALTHY_SECONDS = 60.0
+STOP_SIGNALS = frozenset({signal.SIGINT, signal.SIGTERM})
+"""Blocked in the worker ``serve`` starts until the worker has its handlers for them. A Ctrl-C
+(or ``kill`` of the process group) reaches the worker too, and for its first seconds (imports,
+migrations) it had no handler yet: SIGINT ended it with a KeyboardInterrupt traceback, SIGTERM
+with a -15 that ``serve`` took for a crash and restarted. Blocked, the signal waits, and the
+worker stops in order as soon as it can."""
 _WAKE = b"w"
 
 
@@ -67,7 +74,12 @@ class WorkerProcess:
         os.set_inheritable(write_end, False)
         command = [sys.executable, "-m", "leadflow", "worker"]
         command += ["--lifeline-fd", str(read_end), "--wake-socket", self.wake_socket]
-        process = subprocess.Popen(command, pass_fds=(read_end,))
+        # The child inherits the signal mask: see STOP_SIGNALS.
+        unblocked = signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
+        try:
+            process = subprocess.Popen(command, pass_fds=(read_end,))
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, unblocked)
         os.close(read_end)
         return process, write_end
 

@@ -16,6 +16,7 @@ from leadflow.worker.context import WorkerContext
 from leadflow.worker.runner import Worker
 from tests.submissions.pipeline.buyer import Answer, Buyer
 from tests.submissions.pipeline.conftest import ACCEPTED_JSON, Pipeline, json_endpoint
+from tests.support.waiting import eventually
 
 
 def headers(pipeline: Pipeline) -> dict[str, str]:
@@ -107,16 +108,6 @@ class _Rounds:
             self.finished.set()
 
 
-async def _until(condition: Any, seconds: float = 5.0) -> None:
-    """Wait for ``condition()`` to hold (the buyer answers in its own thread, so there is no
-    event to await), checking every 10 ms, for at most ``seconds``."""
-    for _ in range(int(seconds / 0.01)):
-        if condition():
-            return
-        await asyncio.sleep(0.01)
-    raise AssertionError(f"still not true after {seconds} s: {condition}")
-
-
 async def test_a_woken_worker_delivers_without_waiting_for_its_poll(
     pipeline: Pipeline, buyer: Buyer, client: httpx.AsyncClient
 ) -> None:
@@ -134,7 +125,8 @@ async def test_a_woken_worker_delivers_without_waiting_for_its_poll(
         )
         assert answer.status_code == 200
         worker.wake()
-        await _until(lambda: buyer.received("/buy"))
+        # Well inside the 60 s poll: only the wake can explain a delivery by then.
+        await eventually(lambda: buyer.received("/buy"), seconds=30, why="the wake was lost")
         assert len(buyer.received("/buy")) == 1
     finally:
         await worker.stop()
@@ -152,7 +144,7 @@ async def test_stopping_the_worker_waits_for_a_delivery_in_flight_to_be_recorded
             "/api/v1/leads/submit", json=body(campaign.code), headers=headers(pipeline)
         )
         worker.wake()
-        await _until(lambda: buyer.received("/buy"))  # the delivery has started
+        await eventually(lambda: buyer.received("/buy"))  # the delivery has started
     finally:
         await worker.stop()
     shown = await show(client, pipeline, answer.json()["leadId"])

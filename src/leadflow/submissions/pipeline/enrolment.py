@@ -16,7 +16,8 @@ from leadflow.dnc.registry import ListHit
 from leadflow.kit.errors import TrackDriveError
 from leadflow.leads.owner import LeadOwner
 from leadflow.leads.params import IntakeParams
-from leadflow.leads.service import IntakeContext, intake
+from leadflow.leads.rules import IntakeContext
+from leadflow.leads.service import intake
 from leadflow.leads.tokens import TokenValue
 from leadflow.submissions.field_paths import field_value, is_present
 from leadflow.submissions.pipeline import repository

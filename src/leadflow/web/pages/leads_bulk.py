@@ -30,13 +30,8 @@ from leadflow.leads.owner import LeadOwner, OwnerCache
 from leadflow.leads.params import IntakeParams
 from leadflow.leads.records.listing import LEAD_LISTING
 from leadflow.leads.records.repository import LeadRecordRepository
-from leadflow.leads.service import (
-    IntakeContext,
-    IntakeMode,
-    intake,
-    lock_key,
-    take_duplicate_lock,
-)
+from leadflow.leads.rules import IntakeContext, IntakeMode, lock_key
+from leadflow.leads.service import intake, take_duplicate_lock
 from leadflow.models import Lead, LeadStatus, Schedule
 from leadflow.schedules.repository import ScheduleRepository
 from leadflow.web import lead_actions
