@@ -17,11 +17,6 @@ from rich.progress import (
     TimeRemainingColumn,
 )
 
-from leadflow.clock import SystemClock
-from leadflow.db.engine import create_engine
-from leadflow.db.migrate import upgrade
-from leadflow.db.session import make_sessionmaker
-from leadflow.dnc import imports, service
 from leadflow.settings import get_settings
 
 dnc_app = typer.Typer(help="Do-not-call lists: federal, state:XX, litigator.", no_args_is_help=True)
@@ -42,6 +37,13 @@ def import_list(
     as_json: bool = typer.Option(False, "--json", help="Print the import's record as JSON."),
 ) -> None:
     """Import a registry file as the list's new version; readers switch when it is complete."""
+    # Imported here, not with the module: every ``leadflow`` command loads this one.
+    from leadflow.clock import SystemClock
+    from leadflow.db.engine import create_engine
+    from leadflow.db.migrate import upgrade
+    from leadflow.db.session import make_sessionmaker
+    from leadflow.dnc import imports, service
+
     try:
         name = imports.check_list_name(list_name)
     except imports.UnknownListError as exc:

@@ -19,8 +19,6 @@ from rich.progress import (
 )
 from rich.text import Text
 
-from leadflow.imports.service import BATCH_ROWS
-
 leads_app = typer.Typer(help="Leads in bulk.", no_args_is_help=True)
 
 
@@ -61,7 +59,7 @@ def import_leads(
     errors: Path = typer.Option(
         None, "--errors", help="Where rejected rows go (default: FILE.errors.csv)."
     ),
-    batch_rows: int = typer.Option(BATCH_ROWS, hidden=True, min=1, max=10_000),
+    batch_rows: int | None = typer.Option(None, hidden=True, min=1, max=10_000),
 ) -> None:
     """Import a CSV file of leads: each row is a POST /api/v1/leads (normalisation, duplicates,
     suppression, attribution, tokens); rejected rows go to an errors CSV with the API's message.
@@ -93,7 +91,7 @@ async def _run(
     mapping: dict[str, str],
     dry_run: bool,
     out: Path,
-    batch_rows: int,
+    batch_rows: int | None,
 ) -> int:
     from leadflow.clock import SystemClock
     from leadflow.db.engine import create_engine
@@ -101,7 +99,7 @@ async def _run(
     from leadflow.db.session import make_sessionmaker
     from leadflow.dnc.registry import DncRegistry
     from leadflow.imports import flow
-    from leadflow.imports.service import LeadImporter, Rejected
+    from leadflow.imports.service import BATCH_ROWS, LeadImporter, Rejected
     from leadflow.imports.service import Progress as Standing
     from leadflow.kit.csv_reader import CsvFileError, count_rows, inspect
     from leadflow.kit.errors import TrackDriveError
@@ -122,7 +120,7 @@ async def _run(
         owners,
         clock,
         max_json_depth=settings.max_json_depth,
-        batch_rows=batch_rows,
+        batch_rows=batch_rows or BATCH_ROWS,
         dnc=dnc,
     )
     record_id: int | None = None

@@ -10,7 +10,6 @@ from typing import Any
 
 import typer
 
-from leadflow.db.migrate import upgrade
 from leadflow.settings import get_settings
 
 users_app = typer.Typer(help="People who sign in to the web app.", no_args_is_help=True)
@@ -26,6 +25,7 @@ def users_create(
     as_json: bool = typer.Option(False, "--json", help="Print JSON."),
 ) -> None:
     """Create a web app user of a company. A generated password is shown only now."""
+    from leadflow.db.migrate import upgrade
     from leadflow.demo import create_user_now
     from leadflow.users.service import UserError
 
@@ -49,6 +49,7 @@ def users_set_password(
     ),
 ) -> None:
     """Set a user's password (asked for when not given); every session of theirs ends."""
+    from leadflow.db.migrate import upgrade
     from leadflow.users.commands import set_password_now
     from leadflow.users.service import UserError
 
@@ -94,6 +95,7 @@ def users_enable(
 def _user_command(
     command: Callable[[str, str], Coroutine[Any, Any, int]], email: str, done: str
 ) -> None:
+    from leadflow.db.migrate import upgrade
     from leadflow.users.service import UserError
 
     settings = get_settings()
