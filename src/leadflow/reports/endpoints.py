@@ -13,6 +13,7 @@ from leadflow.kit import envelope
 from leadflow.kit.auth import READ, Principal, require
 from leadflow.kit.dependencies import ClockDep
 from leadflow.reports import service
+from leadflow.reports.auctions import AuctionReportOut, buyer_rows, parse_auction_query, totals_of
 from leadflow.reports.repository import ReportRepository
 from leadflow.reports.schemas import ReportOut, parse_query
 from leadflow.reports.shaping import DIMENSIONS, METRICS
@@ -71,3 +72,41 @@ async def get_report(
         )
     body = {"rows": report.page(query.page, query.per_page), "totals": report.totals}
     return envelope.one("report", body, metadata=service.metadata(query, report))
+
+
+@router.get(
+    "/auctions",
+    summary="Ping/post buyers",
+    **envelope.documented("report", AuctionReportOut),
+)
+async def get_auction_report(
+    request: Request,
+    principal: Reader,
+    session: SessionDep,
+    clock: ClockDep,
+    from_: Annotated[
+        str | None,
+        Query(
+            alias="from",
+            description="YYYY-MM-DD in the company's time zone (inclusive), or an RFC 3339 "
+            "time. Default: today.",
+        ),
+    ] = None,
+    to: Annotated[str | None, Query(description="As ``from``; inclusive. Default: from.")] = None,
+    campaign_id: Annotated[
+        str | None, Query(description="Only the auctions of this ping/post campaign.")
+    ] = None,
+) -> Response:
+    """Each ping/post buyer's pings, bids, wins, win rate and revenue in the range, most
+    revenue first, with the totals; ``metadata`` has the resolved range and zone."""
+    repo = ReportRepository(session, principal.company_id)
+    zone = service.company_zone(await repo.company_time_zone())
+    query = parse_auction_query(request.query_params.multi_items(), zone, clock.now())
+    rows = await buyer_rows(repo, query)
+    metadata = {
+        "from": query.start.astimezone(zone).isoformat(),
+        "to": query.end.astimezone(zone).isoformat(),
+        "time_zone": zone.key,
+        "total_count": len(rows),
+    }
+    return envelope.one("report", {"rows": rows, "totals": totals_of(rows)}, metadata=metadata)

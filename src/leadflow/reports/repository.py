@@ -8,11 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import func, or_, select, text
+from sqlalchemy import Integer, case, func, or_, select, text
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
 from leadflow.models import (
+    AuctionBid,
     Campaign,
     Company,
     Offer,
@@ -69,6 +70,14 @@ class CounterRow(NamedTuple):
     sums: dict[str, int]
 
 
+BID_OUTCOMES = ("bid", "fixed_price")
+"""The ping outcomes that put a price on the lead (a fixed-price buyer bids its price)."""
+
+
+def _count(condition: Any) -> Any:
+    return func.sum(case((condition, 1), else_=0), type_=Integer)
+
+
 class ReportRepository:
     def __init__(self, session: AsyncSession, company_id: int) -> None:
         self.session = session
@@ -79,6 +88,42 @@ class ReportRepository:
             select(Company.time_zone).where(Company.id == self.company_id)
         )
         return zone or "UTC"
+
+    async def auction_buyers(
+        self, start: datetime, end: datetime, auction_campaign_id: int | None
+    ) -> list[Mapping[str, Any]]:
+        """Each buyer campaign's seats in the auctions of ``[start, end)``, counted by what
+        came of them (see :mod:`leadflow.reports.auctions`)."""
+        priced = AuctionBid.outcome.in_(BID_OUTCOMES)
+        stmt = (
+            select(
+                AuctionBid.buyer_campaign_id,
+                Campaign.name,
+                func.count().label("auctions"),
+                _count(AuctionBid.outcome != "fixed_price").label("pings"),
+                _count(priced).label("bids"),
+                _count(AuctionBid.outcome == "no_bid").label("no_bids"),
+                _count(AuctionBid.outcome == "below_floor").label("below_floor"),
+                _count(AuctionBid.outcome.in_(("timeout", "late"))).label("late"),
+                _count(AuctionBid.outcome.in_(("error", "refused"))).label("errors"),
+                _count(AuctionBid.post_outcome.is_not(None)).label("posts"),
+                _count(AuctionBid.won.is_(True)).label("won"),
+                func.sum(case((AuctionBid.won.is_(True), AuctionBid.bid), else_=0.0)).label(
+                    "revenue"
+                ),
+                func.avg(case((priced, AuctionBid.bid))).label("average_bid"),
+            )
+            .join(Campaign, Campaign.id == AuctionBid.buyer_campaign_id)
+            .where(
+                AuctionBid.company_id == self.company_id,
+                AuctionBid.created_at >= start,
+                AuctionBid.created_at < end,
+            )
+            .group_by(AuctionBid.buyer_campaign_id, Campaign.name)
+        )
+        if auction_campaign_id is not None:
+            stmt = stmt.where(AuctionBid.auction_campaign_id == auction_campaign_id)
+        return [dict(row._mapping) for row in await self.session.execute(stmt)]
 
     async def sums(
         self,

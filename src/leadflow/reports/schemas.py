@@ -95,14 +95,11 @@ def _int(text: str, param: str, low: int, high: int, errors: dict[str, list[str]
     return value
 
 
-def parse_query(params: Sequence[tuple[str, str]], zone: ZoneInfo, now: datetime) -> ReportQuery:
-    """Read the query string; 422 naming every bad or unknown parameter."""
-    errors: dict[str, list[str]] = {}
-    sent: dict[str, str] = {}
-    for name, value in params:
-        if name not in PARAMS:
-            errors[name] = [UNKNOWN]
-        sent[name] = value
+def read_range(
+    sent: dict[str, str], zone: ZoneInfo, now: datetime, errors: dict[str, list[str]]
+) -> dict[str, datetime]:
+    """``from`` and ``to`` as UTC instants on the hour (``to`` exclusive), as every report
+    reads them; a bad one is named in ``errors`` and missing from the answer."""
     today = now.astimezone(zone).date().isoformat()
     bounds: dict[str, datetime] = {}
     for name, default in (("from", today), ("to", sent.get("from", today))):
@@ -115,6 +112,18 @@ def parse_query(params: Sequence[tuple[str, str]], zone: ZoneInfo, now: datetime
             errors["to"] = ["must not be before from"]
         elif bounds["to"] - bounds["from"] > timedelta(days=MAX_DAYS):
             errors["to"] = [f"the range may span at most {MAX_DAYS} days"]
+    return bounds
+
+
+def parse_query(params: Sequence[tuple[str, str]], zone: ZoneInfo, now: datetime) -> ReportQuery:
+    """Read the query string; 422 naming every bad or unknown parameter."""
+    errors: dict[str, list[str]] = {}
+    sent: dict[str, str] = {}
+    for name, value in params:
+        if name not in PARAMS:
+            errors[name] = [UNKNOWN]
+        sent[name] = value
+    bounds = read_range(sent, zone, now, errors)
     group_by = _names(sent.get("group_by", ""), DIMENSIONS, "group_by", errors)
     metrics = _names(sent.get("metrics", ""), METRICS, "metrics", errors) or METRICS
     order = sent.get("order", "").strip() or None
