@@ -86,7 +86,7 @@ def _money(value: Any) -> float:
 def _shaped(found: Any) -> dict[str, Any]:
     counts = {name: int(found[name] or 0) for name in METRICS[:9]}
     return {
-        "buyer": {"id": found["buyer_campaign_id"], "name": found["name"]},
+        "buyer": {"id": found["buyer_campaign_id"], "name": found["name"], "code": found["code"]},
         **counts,
         "win_rate": round(counts["won"] / counts["bids"], 4) if counts["bids"] else 0.0,
         "revenue": _money(found["revenue"]),
@@ -107,7 +107,7 @@ def totals_of(rows: Sequence[dict[str, Any]]) -> dict[str, float | int]:
 
 
 class AuctionReportOut(BaseModel):
-    """One object per buyer campaign: ``buyer`` (``{"id", "name"}``), then ``auctions``
+    """One object per buyer campaign: ``buyer`` (``{"id", "name", "code"}``), then ``auctions``
     (auctions it was seated in), ``pings`` (pinged; fixed-price buyers are not), ``bids``
     (priced the lead, fixed price included), ``no_bids``, ``below_floor``, ``late`` (no answer
     by the deadline), ``errors``, ``posts`` (the full lead sent to it), ``won`` (it took the
@@ -117,7 +117,7 @@ class AuctionReportOut(BaseModel):
         examples=[
             [
                 {
-                    "buyer": {"id": 7, "name": "Acme (ping/post)"},
+                    "buyer": {"id": 7, "name": "Acme (ping/post)", "code": "pp-acme"},
                     "auctions": 120,
                     "pings": 120,
                     "bids": 96,

@@ -99,6 +99,7 @@ class ReportRepository:
             select(
                 AuctionBid.buyer_campaign_id,
                 Campaign.name,
+                Campaign.code,
                 func.count().label("auctions"),
                 _count(AuctionBid.outcome != "fixed_price").label("pings"),
                 _count(priced).label("bids"),
@@ -119,7 +120,7 @@ class ReportRepository:
                 AuctionBid.created_at >= start,
                 AuctionBid.created_at < end,
             )
-            .group_by(AuctionBid.buyer_campaign_id, Campaign.name)
+            .group_by(AuctionBid.buyer_campaign_id, Campaign.name, Campaign.code)
         )
         if auction_campaign_id is not None:
             stmt = stmt.where(AuctionBid.auction_campaign_id == auction_campaign_id)

@@ -69,3 +69,29 @@ async def test_the_lead_page_shows_every_ping_bid_and_post_with_timing(
     )
     assert "(deadline 300 ms) · floor 5.00" in page
     assert "decided in " in page
+
+
+async def test_the_reports_page_shows_each_buyers_bids_wins_and_revenue(
+    browser: httpx.AsyncClient, signed_in: Person, pipeline: Pipeline, buyer: Buyer
+) -> None:
+    picky = await buyer_campaign(pipeline, buyer, "picky", post=REJECTED)
+    keen = await buyer_campaign(pipeline, buyer, "keen")
+    sold = await auction(
+        pipeline,
+        {"campaignId": picky.code, "ping": ping(buyer.on("/picky/ping", Answer(200, bid(20))))},
+        {"campaignId": keen.code, "ping": ping(buyer.on("/keen/ping", Answer(200, bid(7.25))))},
+    )
+    await submit(browser, pipeline, sold.code)
+    await pipeline.work()
+
+    shown = await browser.get("/reports")
+
+    assert shown.status_code == 200
+    page = html.unescape(shown.text)
+    assert '<h2 id="buyers-heading">Ping/post buyers</h2>' in page
+    keen_row = page[page.index(f'href="/campaigns/{keen.code}/edit"') :].split("</tr>")[0]
+    assert '<td data-label="Won">1</td>' in keen_row
+    assert '<td data-label="Win rate">100.0%</td>' in keen_row
+    assert '<td data-label="Revenue">$7.25</td>' in keen_row
+    picky_row = page[page.index(f'href="/campaigns/{picky.code}/edit"') :].split("</tr>")[0]
+    assert '<td data-label="Bids">1</td><td data-label="Won">0</td>' in picky_row

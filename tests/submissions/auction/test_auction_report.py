@@ -42,7 +42,7 @@ async def test_each_buyer_shows_its_bids_wins_win_rate_and_revenue(
     by_buyer = {row["buyer"]["id"]: row for row in report["rows"]}
     assert [row["buyer"]["id"] for row in report["rows"]] == [keen.id, picky.id, shy.id]
     assert by_buyer[keen.id] == {
-        "buyer": {"id": keen.id, "name": keen.name},
+        "buyer": {"id": keen.id, "name": keen.name, "code": keen.code},
         "auctions": 2,
         "pings": 2,
         "bids": 2,

@@ -16,6 +16,7 @@ from leadflow.db.session import SessionDep
 from leadflow.kit.dependencies import ClockDep
 from leadflow.kit.errors import TrackDriveError
 from leadflow.reports import service
+from leadflow.reports.auctions import AuctionQuery, buyer_rows, totals_of
 from leadflow.reports.repository import ReportRepository
 from leadflow.reports.schemas import ReportQuery, parse_query
 from leadflow.reports.shaping import NAMED_DIMENSIONS, TIME_DIMENSIONS
@@ -160,6 +161,7 @@ async def reports_page(
         narrowed=query.narrowed,
     )
     series = await service.build(repo, series_query)
+    buyers = await buyer_rows(repo, AuctionQuery(query.start, query.end, query.zone))
     first = query.group_by[0] if query.group_by else None
     chart_metric = query.order if query.order in SHOWN else "leads"
     bar_points = []
@@ -203,6 +205,8 @@ async def reports_page(
         metrics=SHOWN,
         rows=report.rows,
         totals=report.totals,
+        buyers=buyers,
+        buyer_totals=totals_of(buyers),
         shown=shown,
         label=label,
         drill=drill,
