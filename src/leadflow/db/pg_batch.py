@@ -1,0 +1,188 @@
+"""PostgreSQL's group-commit batch, on the driver's own connection.
+
+Measured on the 2-core host (``bench.intake_profile``): a lead posted to PostgreSQL cost 4.2
+round trips to the database, each a full turn through SQLAlchemy's cursor adapter (BEGIN, the
+duplicate lock, the suppression row, the insert, the timeline row), and at some 100 µs of our
+CPU and the server's per turn that, not the work, capped intake at a tenth of ``/ping``. Here a
+batch runs on the asyncpg connection that SQLAlchemy's pool holds (its JSON codecs and
+statement cache included), through :class:`AsyncpgSql`:
+
+- ``BEGIN`` and the batch's duplicate locks (the advisory locks its units name up front, in key
+  order, as units would take them) go in one message;
+- a list of parameters named ``n0, n1, …`` (``IN (:n0, :n1)``, how the batched reads pass a
+  batch's numbers) is sent as one array (``= ANY($1)``), so the statement is the same text and
+  the same prepared statement whatever the batch's size;
+- the units' statements go straight to the driver, bridged with SQLAlchemy's own greenlet
+  (as ``run_sync`` does), and the driver's errors are raised as the same SQLAlchemy exceptions
+  the engine raises, so callers and :func:`~leadflow.db.group_commit.is_transient` see no change.
+
+What a batch runs (the units, batched intake) is group commit's business: this module is only
+the connection and its transaction.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from contextlib import asynccontextmanager
+from functools import lru_cache
+from typing import Any, TypeVar
+
+import asyncpg
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError, StatementError
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlalchemy.util import await_, greenlet_spawn
+
+# The plain-SQL layer's own placeholder rewriting and value encoding, so that a value is sent
+# exactly as ConnectionSql sends it.
+from leadflow.db.statements import Row, Sql, _encode, _numbered
+
+T = TypeVar("T")
+
+_IN_LIST = re.compile(r"IN \(:([a-zA-Z_]+)0((?:, :\1\d+)*)\)")
+
+
+@lru_cache(maxsize=512)
+def _driver_statement(statement: str) -> tuple[str, tuple[tuple[str, int], ...]]:
+    """The statement for asyncpg (``$n`` placeholders, ``IN`` lists as arrays) and, in the
+    order of the placeholders, each value's name with the length of its list (0: no list)."""
+    lists: dict[str, int] = {}
+
+    def as_array(match: re.Match[str]) -> str:
+        prefix, rest = match.group(1), match.group(2)
+        count = 1 + rest.count(",")
+        if rest != "".join(f", :{prefix}{index}" for index in range(1, count)):
+            return match.group(0)  # not n0, n1, n2 … in order: left as it is
+        lists[prefix] = count
+        return f"= ANY(:{prefix})"
+
+    text, names = _numbered(_IN_LIST.sub(as_array, statement))
+    return text, tuple((name, lists.get(name, 0)) for name in names)
+
+
+def _values(order: tuple[tuple[str, int], ...], params: dict[str, Any]) -> list[Any]:
+    return [
+        [_encode(params[f"{name}{i}"], sqlite=False) for i in range(count)]
+        if count
+        else _encode(params[name], sqlite=False)
+        for name, count in order
+    ]
+
+
+class AsyncpgSql:
+    """:class:`~leadflow.db.statements.Sql` on a raw asyncpg connection, for code running
+    inside :meth:`Transaction.run` (a greenlet, as in SQLAlchemy's ``run_sync``)."""
+
+    dialect = "postgresql"
+
+    def __init__(self, connection: asyncpg.Connection, engine_dialect: Dialect) -> None:
+        self.connection = connection
+        self.engine_dialect = engine_dialect
+        self.memo: dict[Any, Any] = {}
+
+    def _await(self, call: Callable[[], Any], statement: str, values: Any) -> Any:
+        try:
+            return await_(call())
+        except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise as_sqlalchemy_error(exc, self.engine_dialect, statement, values) from exc
+
+    def one(self, statement: str, **params: Any) -> Row | None:
+        text, order = _driver_statement(statement)
+        values = _values(order, params)
+        found = self._await(lambda: self.connection.fetchrow(text, *values), text, values)
+        return dict(found) if found is not None else None
+
+    def all(self, statement: str, **params: Any) -> list[Row]:
+        text, order = _driver_statement(statement)
+        values = _values(order, params)
+        rows = self._await(lambda: self.connection.fetch(text, *values), text, values)
+        return [dict(row) for row in rows]
+
+    def run(self, statement: str, **params: Any) -> int:
+        text, order = _driver_statement(statement)
+        values = _values(order, params)
+        if not values:  # SAVEPOINT and the like: the simple protocol, no statement to prepare
+            status = self._await(lambda: self.connection.execute(text), text, values)
+        else:
+            status = self._await(lambda: self.connection.execute(text, *values), text, values)
+        count = str(status).rsplit(" ", 1)[-1]
+        return int(count) if count.isdigit() else -1
+
+    def many(self, statement: str, rows: Sequence[dict[str, Any]]) -> None:
+        if not rows:
+            return
+        text, order = _driver_statement(statement)
+        values = [_values(order, row) for row in rows]
+        # One message for every row (asyncpg pipelines executemany): one round trip.
+        self._await(lambda: self.connection.executemany(text, values), text, values)
+
+
+def as_sqlalchemy_error(
+    error: Exception, dialect: Dialect, statement: str, values: Any
+) -> StatementError:
+    """The exception SQLAlchemy raises for this driver error through the engine: the same
+    class (``IntegrityError`` …), with the driver's ``sqlstate`` on its ``orig``."""
+    dbapi: Any = dialect.loaded_dbapi
+    translated: Exception = dbapi.Error(str(error), error)
+    for kind in type(error).__mro__:
+        adapted = dbapi._asyncpg_error_translate.get(kind)
+        if adapted is not None:
+            translated = adapted(str(error), error)
+            break
+    return DBAPIError.instance(statement, values, translated, dbapi.Error, dialect=dialect)
+
+
+def begin_message(lock_keys: Iterable[int]) -> str:
+    """``BEGIN`` and the advisory locks, as one message of the simple protocol (the keys are
+    integers we computed, never text from a request)."""
+    locks = "".join(f"; SELECT pg_advisory_xact_lock({int(key)})" for key in sorted(set(lock_keys)))
+    return "BEGIN" + locks
+
+
+class Transaction:
+    """One batch's transaction on the driver connection; see :func:`transaction`."""
+
+    def __init__(self, connection: asyncpg.Connection, dialect: Dialect) -> None:
+        self.connection = connection
+        self.dialect = dialect
+        self.sql: Sql = AsyncpgSql(connection, dialect)
+
+    async def begin(self, lock_keys: Iterable[int] = ()) -> None:
+        await self._simple(begin_message(lock_keys))
+
+    async def run(self, work: Callable[..., T], *args: Any) -> T:
+        """``work(sql, *args)``, synchronous code whose statements await the driver."""
+        return await greenlet_spawn(work, self.sql, *args)
+
+    async def rollback(self) -> None:
+        await self._simple("ROLLBACK")
+
+    async def commit(self) -> None:
+        await self._simple("COMMIT")
+
+    async def _simple(self, message: str) -> None:
+        try:
+            await self.connection.execute(message)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise as_sqlalchemy_error(exc, self.dialect, message, ()) from exc
+
+
+@asynccontextmanager
+async def transaction(engine: AsyncEngine) -> AsyncIterator[Transaction]:
+    """A pooled connection's driver connection, for one batch. Whatever the batch leaves open
+    is rolled back; a connection that cannot even do that is dropped from the pool."""
+    async with engine.connect() as connection:
+        fairy = await connection.get_raw_connection()
+        driver: asyncpg.Connection = fairy.driver_connection
+        try:
+            yield Transaction(driver, engine.dialect)
+        except BaseException:
+            if driver.is_closed():
+                await connection.invalidate()
+            elif driver.is_in_transaction():
+                try:
+                    await driver.execute("ROLLBACK")
+                except Exception:
+                    await connection.invalidate()
+            raise
