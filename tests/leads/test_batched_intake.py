@@ -11,13 +11,13 @@ from typing import Any
 
 import httpx
 import pytest
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.engine import make_url
 
 from leadflow.app import create_app
 from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
-from leadflow.models import Contact, LeadEvent
+from leadflow.models import Contact, LeadEvent, ReportCounter
 from leadflow.settings import Settings
 from tests.factories import Factory, Tenant
 from tests.leads.conftest import Publisher, Stored
@@ -58,6 +58,13 @@ async def _store(
             )
         ).all()
         contacts = (await session.scalars(select(Contact.number))).all()
+        counted = (
+            await session.execute(
+                select(func.sum(ReportCounter.leads), func.sum(ReportCounter.duplicates)).where(
+                    ReportCounter.schedule_id == schedule_id
+                )
+            )
+        ).one()
     return {
         "statuses": sorted(response.status_code for response in responses),
         "actions": Counter(
@@ -69,6 +76,7 @@ async def _store(
         ),
         "events": Counter(events),
         "contacts": sorted(contacts),
+        "reports": tuple(counted),  # the reports' counters, kept by triggers on both engines
     }
 
 
@@ -93,6 +101,7 @@ async def test_posts_sent_together_store_what_the_same_posts_store_one_by_one(
             ("n", "1")]) in one_by_one["leads"]  # fmt: skip
     assert ("+17195550100", "", "blocked", [("interest", "spam")]) in one_by_one["leads"]
     assert one_by_one["events"] == {"created": 14, "updated": 1}
+    assert one_by_one["reports"] == (14, 1)
 
 
 @pytest.mark.engines("postgresql")

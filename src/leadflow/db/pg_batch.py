@@ -12,6 +12,12 @@ statement cache included), through :class:`AsyncpgSql`:
 - a list of parameters named ``n0, n1, …`` (``IN (:n0, :n1)``, how the batched reads pass a
   batch's numbers) is sent as one array (``= ANY($1)``), so the statement is the same text and
   the same prepared statement whatever the batch's size;
+- the inserts a batch holds back to its end (``leads.batch``: its leads and their timeline) go
+  as one statement, within :func:`writes_together`: each table's rows as arrays, one per
+  column (``INSERT … SELECT * FROM unnest($1::bigint[], …)``), the tables chained in one
+  ``WITH``. A lead's insert locks the hour's report counters (the reports' triggers) until the
+  commit, so another process's batch waits from there: one round trip to the commit, not
+  three, and the database executes one statement, not one per row;
 - the units' statements go straight to the driver, bridged with SQLAlchemy's own greenlet
   (as ``run_sync`` does), and the driver's errors are raised as the same SQLAlchemy exceptions
   the engine raises, so callers and :func:`~leadflow.db.group_commit.is_transient` see no change.
@@ -23,8 +29,8 @@ the connection and its transaction.
 from __future__ import annotations
 
 import re
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Sequence
+from contextlib import asynccontextmanager, contextmanager
 from functools import lru_cache
 from typing import Any, TypeVar
 
@@ -37,8 +43,11 @@ from sqlalchemy.util import await_, greenlet_spawn
 # The plain-SQL layer's own placeholder rewriting and value encoding, so that a value is sent
 # exactly as ConnectionSql sends it.
 from leadflow.db.statements import Row, Sql, _encode, _numbered
+from leadflow.models.base import Base
 
 T = TypeVar("T")
+_INSERT = re.compile(r"INSERT INTO (\w+) \(([^)]*)\) VALUES \(([^)]*)\)")
+Held = list[tuple[str, Sequence[dict[str, Any]]]]
 
 _IN_LIST = re.compile(r"IN \(:([a-zA-Z_]+)0((?:, :\1\d+)*)\)")
 
@@ -80,6 +89,8 @@ class AsyncpgSql:
         self.connection = connection
         self.engine_dialect = engine_dialect
         self.memo: dict[Any, Any] = {}
+        self.held: Held | None = None
+        """Inserts held back by :func:`writes_together`, while it runs."""
 
     def _await(self, call: Callable[[], Any], statement: str, values: Any) -> Any:
         try:
@@ -112,10 +123,64 @@ class AsyncpgSql:
     def many(self, statement: str, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
             return
+        if self.held is not None and _INSERT.fullmatch(statement):
+            self.held.append((statement, rows))
+            return
         text, order = _driver_statement(statement)
         values = [_values(order, row) for row in rows]
         # One message for every row (asyncpg pipelines executemany): one round trip.
         self._await(lambda: self.connection.executemany(text, values), text, values)
+
+    def insert_held(self, held: Held) -> None:
+        """The held inserts as one statement (see the module's docstring)."""
+        values: list[list[Any]] = []
+        inserts: list[str] = []
+        for statement, rows in held:
+            table, columns, names = _insert_parts(statement)
+            arrays = []
+            for name in names:
+                values.append([_encode(row[name], sqlite=False) for row in rows])
+                arrays.append(f"${len(values)}::{_array_type(table, name, self.engine_dialect)}")
+            unnest = f"unnest({', '.join(arrays)})"
+            inserts.append(f"INSERT INTO {table} ({columns}) SELECT * FROM {unnest}")
+        text = inserts[-1]
+        if len(inserts) > 1:
+            chained = ", ".join(f"w{n} AS ({insert})" for n, insert in enumerate(inserts[:-1]))
+            text = f"WITH {chained} {text}"
+        self._await(lambda: self.connection.execute(text, *values), text, values)
+
+
+@lru_cache(maxsize=64)
+def _insert_parts(statement: str) -> tuple[str, str, tuple[str, ...]]:
+    """Table, column list and parameter names of ``INSERT INTO t (a, b) VALUES (:a, :b)``."""
+    found = _INSERT.fullmatch(statement)
+    assert found is not None
+    names = tuple(part.strip().removeprefix(":") for part in found.group(3).split(","))
+    return found.group(1), found.group(2), names
+
+
+@lru_cache(maxsize=256)
+def _array_type(table: str, column: str, dialect: Dialect) -> str:
+    """``BIGINT[]``, ``JSONB[]`` …: the column's own type, from the ORM metadata."""
+    return f"{Base.metadata.tables[table].columns[column].type.compile(dialect)}[]"
+
+
+@contextmanager
+def writes_together(sql: Sql) -> Iterator[None]:
+    """Hold back the inserts made with ``sql.many`` inside, and send them as one statement
+    at the end (on the PostgreSQL batch's connection; elsewhere a no-op). Only for code that
+    reads none of them back before the end, as nothing is written until then."""
+    if not isinstance(sql, AsyncpgSql) or sql.held is not None:
+        yield
+        return
+    sql.held = []
+    try:
+        yield
+        held = sql.held
+    finally:
+        sql.held = None
+    if held:
+        sql.insert_held(held)
 
 
 def as_sqlalchemy_error(

@@ -32,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leadflow.contacts import repository as contacts
+from leadflow.db.pg_batch import writes_together
 from leadflow.db.statements import Sql
 from leadflow.kit.errors import TrackDriveError
 from leadflow.leads import repository
@@ -289,7 +290,10 @@ class _Batch:
         return outcome
 
     def _write(self) -> None:
-        repository.insert_leads(self.sql, self.new_leads)
-        repository.insert_events(self.sql, self.new_events)
+        # One statement on PostgreSQL's batch connection (db.pg_batch: the report counters
+        # a lead's insert locks stay locked until the commit).
+        with writes_together(self.sql):
+            repository.insert_leads(self.sql, self.new_leads)
+            repository.insert_events(self.sql, self.new_events)
         self.new_leads, self.new_events = [], []
         self.pending.clear()
