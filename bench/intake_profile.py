@@ -10,7 +10,11 @@ while wrk ran is divided by the leads it stored. The proxy slows each round trip
 requests/s are not a throughput figure: ``bench.intake`` gives those.
 
     .venv/bin/python -m bench.intake_profile [--seconds 5] [--connections 32] [--workers 1]
-        [--postgres-url postgresql://postgres@127.0.0.1:55432/postgres]
+        [--cpu] [--postgres-url postgresql://postgres@127.0.0.1:55432/postgres]
+
+``--cpu`` then serves again without the proxy, the worker on as ``make run`` runs it, and
+prints the CPU seconds per lead of the API processes, the worker and PostgreSQL's backends,
+read from the kernel (on a shared server, other databases' backends are counted too).
 """
 
 from __future__ import annotations
@@ -21,8 +25,9 @@ import os
 import threading
 import uuid
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 
+import psutil
 from sqlalchemy.engine import make_url
 from tests.support.databases import create_postgres_database
 from tests.support.round_trips import Turns, counting_proxy
@@ -58,6 +63,41 @@ def proxy_thread(host: str, port: int) -> Iterator[tuple[int, Turns]]:
         thread.join(10)
 
 
+def _cpu_seconds(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        with suppress(psutil.Error):
+            times = process.cpu_times()
+            total += times.user + times.system
+    return total
+
+
+def cpu_per_lead(database_url: str, company: dict[str, str], args: argparse.Namespace) -> None:
+    """CPU seconds per lead of the API processes, the worker process and every PostgreSQL
+    backend, taken from the kernel while wrk posts, as ``make run`` serves (worker on)."""
+    with server(database_url, args.workers) as base:
+        token = make_schedule(base, company)
+        lua_env = {"LEAD_TOKEN": token, "OFFSET": "7000000"}
+        run_wrk(f"{base}/api/v1/leads", 2, args.connections, LUA, lua_env)  # warm up
+        ours = psutil.Process().children(recursive=True)
+        worker = [p for p in ours if any("wake-socket" in part for part in p.cmdline())]
+        api = [p for p in ours if p not in worker]
+        postgres = [p for p in psutil.process_iter() if p.name() == "postgres"]
+        before = [_cpu_seconds(group) for group in (api, worker, postgres)]
+        leads_before = asyncio.run(count_leads(database_url))
+        lua_env["OFFSET"] = "8000000"
+        result = run_wrk(f"{base}/api/v1/leads", args.seconds, args.connections, LUA, lua_env)
+        postgres = [p for p in psutil.process_iter() if p.name() == "postgres"]
+        after = [_cpu_seconds(group) for group in (api, worker, postgres)]
+        stored = asyncio.run(count_leads(database_url)) - leads_before
+    print(f"\n== CPU per lead, direct (no proxy), worker on, --workers {args.workers}")
+    print(f"leads stored      {stored} ({result.requests_per_second:.0f} req/s)")
+    for name, start, end in zip(("API", "worker", "PostgreSQL"), before, after, strict=True):
+        print(f"{name:<17} {1e6 * (end - start) / max(stored, 1):6.0f} µs")
+    print("(PostgreSQL: every backend of the server, other databases' included)")
+    print(f"({result.steal})")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=5)
@@ -67,6 +107,9 @@ def main() -> None:
         "--postgres-url",
         default=os.environ.get("LEADFLOW_TEST_POSTGRES_URL", DEFAULT_SERVER),
         help="a server to make a fresh database on",
+    )
+    parser.add_argument(
+        "--cpu", action="store_true", help="then CPU per lead of API, worker and PostgreSQL"
     )
     args = parser.parse_args()
     name = f"leadflow_bench_{uuid.uuid4().hex[:8]}"
@@ -92,6 +135,8 @@ def main() -> None:
     print(f"round trips       {trips}")
     print(f"per lead          {trips / stored if stored else float('nan'):.2f}")
     print(f"({result.steal})")
+    if args.cpu:
+        cpu_per_lead(direct, company, args)
 
 
 if __name__ == "__main__":
