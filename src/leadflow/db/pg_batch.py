@@ -1,11 +1,11 @@
 """PostgreSQL's group-commit batch, on the driver's own connection.
 
 Measured on the 2-core host (``bench.intake_profile``): a lead posted to PostgreSQL cost 4.2
-round trips to the database, each a full turn through SQLAlchemy's cursor adapter (BEGIN, the
-duplicate lock, the suppression row, the insert, the timeline row), and at some 100 µs of our
-CPU and the server's per turn that, not the work, capped intake at a tenth of ``/ping``. Here a
-batch runs on the asyncpg connection that SQLAlchemy's pool holds (its JSON codecs and
-statement cache included), through :class:`AsyncpgSql`:
+round trips to the database, each a turn through SQLAlchemy's cursor adapter (BEGIN, the
+duplicate lock, the suppression row, the insert, the timeline row), and those turns, not the
+work, held intake to a tenth of ``/ping``. Here a batch runs on the asyncpg connection that
+SQLAlchemy's pool holds (its JSON codecs and statement cache included), through
+:class:`AsyncpgSql`:
 
 - ``BEGIN`` and the batch's duplicate locks (the advisory locks its units name up front, in key
   order, as units would take them) go in one message;
@@ -17,7 +17,7 @@ statement cache included), through :class:`AsyncpgSql`:
   column (``INSERT … SELECT * FROM unnest($1::bigint[], …)``), the tables chained in one
   ``WITH``. A lead's insert locks the hour's report counters (the reports' triggers) until the
   commit, so another process's batch waits from there: one round trip to the commit, not
-  three, and the database executes one statement, not one per row;
+  two, and the database executes one statement, not one per row;
 - the units' statements go straight to the driver, bridged with SQLAlchemy's own greenlet
   (as ``run_sync`` does), and the driver's errors are raised as the same SQLAlchemy exceptions
   the engine raises, so callers and :func:`~leadflow.db.group_commit.is_transient` see no change.
