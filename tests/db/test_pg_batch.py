@@ -103,3 +103,24 @@ def test_the_batch_begins_with_its_locks_in_key_order_once_each() -> None:
     assert begin_message([7, 3, 7]) == (
         "BEGIN; SELECT pg_advisory_xact_lock(3); SELECT pg_advisory_xact_lock(7)"
     )
+
+
+async def test_lists_of_values_select_the_same_rows_in_a_batch(settings: Settings) -> None:
+    """``IN (:k0, :k1)`` and ``NOT IN`` (sent to PostgreSQL as one array each)."""
+    engine = create_engine(settings.database_url)
+    committer, keys = GroupCommitter(engine), Keys()
+
+    def both(sql: Sql) -> tuple[list[str], list[str]]:
+        query = "SELECT key FROM time_locks WHERE scope = 'test' AND key {} (:k0, :k1) ORDER BY key"
+        chosen = sql.all(query.format("IN"), k0="b", k1="d")
+        others = sql.all(query.format("NOT IN"), k0="b", k1="d")
+        return [row["key"] for row in chosen], [row["key"] for row in others]
+
+    try:
+        await asyncio.gather(*(committer.run(*keys.unit(k)) for k in "abcd"))
+        found = await committer.run(both)
+    finally:
+        await committer.close()
+        await engine.dispose()
+
+    assert found == (["b", "d"], ["a", "c"])

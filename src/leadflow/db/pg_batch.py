@@ -10,8 +10,8 @@ SQLAlchemy's pool holds (its JSON codecs and statement cache included), through
 - ``BEGIN`` and the batch's duplicate locks (the advisory locks its units name up front, in key
   order, as units would take them) go in one message;
 - a list of parameters named ``n0, n1, …`` (``IN (:n0, :n1)``, how the batched reads pass a
-  batch's numbers) is sent as one array (``= ANY($1)``), so the statement is the same text and
-  the same prepared statement whatever the batch's size;
+  batch's numbers) is sent as one array (``= ANY($1)``; ``NOT IN``: ``<> ALL($1)``), so the
+  statement is the same text and the same prepared statement whatever the batch's size;
 - the inserts a batch holds back to its end (``leads.batch``: its leads and their timeline) go
   as one statement, within :func:`writes_together`: each table's rows as arrays, one per
   column (``INSERT … SELECT * FROM unnest($1::bigint[], …)``), the tables chained in one
@@ -49,7 +49,7 @@ T = TypeVar("T")
 _INSERT = re.compile(r"INSERT INTO (\w+) \(([^)]*)\) VALUES \(([^)]*)\)")
 Held = list[tuple[str, Sequence[dict[str, Any]]]]
 
-_IN_LIST = re.compile(r"IN \(:([a-zA-Z_]+)0((?:, :\1\d+)*)\)")
+_IN_LIST = re.compile(r"(NOT )?IN \(:([a-zA-Z_]+)0((?:, :\2\d+)*)\)")
 
 
 @lru_cache(maxsize=512)
@@ -59,12 +59,12 @@ def _driver_statement(statement: str) -> tuple[str, tuple[tuple[str, int], ...]]
     lists: dict[str, int] = {}
 
     def as_array(match: re.Match[str]) -> str:
-        prefix, rest = match.group(1), match.group(2)
+        negated, prefix, rest = match.group(1), match.group(2), match.group(3)
         count = 1 + rest.count(",")
         if rest != "".join(f", :{prefix}{index}" for index in range(1, count)):
             return match.group(0)  # not n0, n1, n2 … in order: left as it is
         lists[prefix] = count
-        return f"= ANY(:{prefix})"
+        return f"<> ALL(:{prefix})" if negated else f"= ANY(:{prefix})"
 
     text, names = _numbered(_IN_LIST.sub(as_array, statement))
     return text, tuple((name, lists.get(name, 0)) for name in names)
