@@ -27,6 +27,7 @@ GROUP_UNIT = "runs as (or builds) a group-commit unit, which is handed a Sql"
 ALLOWED: dict[str, str] = {
     # The layer's own engine-level machinery.
     "db/group_commit.py": "group commit: runs every unit of a batch on one connection",
+    "db/pg_batch.py": "group commit on PostgreSQL: the Sql of a batch's driver connection",
     "db/snapshot.py": "the cadence's read snapshot on the raw sqlite3 connection",
     "db/search_index.py": "indexes a transaction's new leads inside intake's batch",
     "db/time_locks.py": "duplicate/redial locks and CPS slots taken inside intake and dialing",

@@ -9,15 +9,23 @@ exception; the others commit (see :func:`_run_all` for how, cheaply).
 SQLite: the whole batch runs on a dedicated ``sqlite3`` connection (``BEGIN IMMEDIATE`` makes
 it the single writer), on the loop's thread; only a wait for the write lock, while another
 process holds it, runs on a thread of its own.
-PostgreSQL: the batch runs through ``run_sync`` on a pooled asyncpg connection; units take
-transaction-scoped advisory locks in the order of their keys, so batches of different processes
-lock in the same order. Row locks are not ordered that way (a cadence claim locks leads, then a
-make_call unit in the same batch waits for its company's lock), so two processes' batches can
-still deadlock; PostgreSQL then fails one unit's statement. The batch runs again unit by unit
+PostgreSQL: the batch runs on a pooled connection's asyncpg driver connection (``db.pg_batch``:
+round trips, not work, were what a lead cost there); units take transaction-scoped advisory
+locks in the order of their keys, so batches of different processes lock in the same order.
+Row locks are not ordered that way (a cadence claim locks leads, then a make_call unit in the
+same batch waits for its company's lock), so two processes' batches can still deadlock;
+PostgreSQL then fails one unit's statement. The batch runs again unit by unit
 (see :func:`_run_all`); a unit refused again there is rolled back to its savepoint and run
 again in the next batch, after the commit released what its own batch held:
 a unit may run more than once, and must not change anything outside the database before it
 returns (none does: units decide, the caller acts on the result).
+
+A unit may also say its work as one item of a call that does many at once (:class:`Together`:
+intake's posts, see ``leads.batch``). On PostgreSQL those run as one call per batch, which
+reads, numbers and inserts the whole batch's leads in a few statements, with their locks taken
+in the message that begins the transaction; should that call fail, the batch runs unit by unit
+as above. SQLite, whose statements cost microseconds and no round trip, runs each unit's own
+work.
 """
 
 from __future__ import annotations
@@ -26,18 +34,19 @@ import asyncio
 import logging
 import sqlite3
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from leadflow.db import pg_batch
 from leadflow.db.checkpoints import WalCheckpointer
 from leadflow.db.engine import connect_sqlite
 from leadflow.db.search_index import index_new_leads
-from leadflow.db.statements import ConnectionSql, Sql, SqliteSql
+from leadflow.db.statements import Sql, SqliteSql
 from leadflow.ops.metrics import record_batch
 
 log = logging.getLogger(__name__)
@@ -50,20 +59,35 @@ MAX_TRIES = 5
 _TRANSIENT_SQLSTATES = frozenset({"40P01", "40001"})  # deadlock_detected, serialization_failure
 
 
+@dataclass(frozen=True, slots=True)
+class Together:
+    """A unit's work said a second way, as one item of a call that runs a whole batch's items
+    at once: ``run_many(sql, items)`` answers each item with its result, or with the exception
+    its unit would have raised (having written nothing). It must mean exactly what the units'
+    own work, run one after the other, means: the batch falls back to that when it raises.
+    ``locks`` are advisory locks the unit's work takes, taken for the batch up front."""
+
+    run_many: Callable[[Sql, list[Any]], Sequence[Any]]
+    item: Any
+    locks: tuple[int, ...] = ()
+
+
 @dataclass(slots=True)
 class _Unit(Generic[T]):
     work: Work[T]
     lock_key: int
     future: asyncio.Future[T]
+    together: Together | None = None
     result: Any = None
     error: BaseException | None = None
     tries: int = 0
     again: bool = False
 
 
-def _run_all(sql: Sql, batch: list[_Unit[Any]]) -> bool:
+def _run_all(sql: Sql, batch: list[_Unit[Any]], together: bool = False) -> bool:
     """Every unit of the batch back to back, in the batch's transaction and nothing finer;
     False when one of them failed, and the transaction must then be rolled back whole.
+    ``together``: units that have a :class:`Together` run as one call per kind.
 
     Optimistic, since nearly every unit succeeds. Not even one savepoint around the lot:
     inside a savepoint SQLite copies every page the batch changes into a statement journal,
@@ -74,13 +98,38 @@ def _run_all(sql: Sql, batch: list[_Unit[Any]]) -> bool:
     for unit in batch:
         unit.tries += 1
     try:
-        for unit in batch:
-            unit.result = unit.work(sql)
+        if together:
+            _run_together(sql, batch)
+        else:
+            for unit in batch:
+                unit.result = unit.work(sql)
     except Exception:
         for unit in batch:
             unit.tries -= 1
+            unit.result = unit.error = None
         return False
     return True
+
+
+def _run_together(sql: Sql, batch: list[_Unit[Any]]) -> None:
+    """The units with a :class:`Together`, one call per kind, then the others: one serial
+    order of the batch as good as its lock order (a kind's call runs its items in order)."""
+    kinds: dict[Callable[[Sql, list[Any]], Sequence[Any]], list[_Unit[Any]]] = {}
+    alone: list[_Unit[Any]] = []
+    for unit in batch:
+        if unit.together is None:
+            alone.append(unit)
+        else:
+            kinds.setdefault(unit.together.run_many, []).append(unit)
+    for run_many, units in kinds.items():
+        outcomes = run_many(sql, [unit.together.item for unit in units if unit.together])
+        for unit, outcome in zip(units, outcomes, strict=True):
+            if isinstance(outcome, Exception):
+                unit.error = outcome
+            else:
+                unit.result = outcome
+    for unit in alone:
+        unit.result = unit.work(sql)
 
 
 def _finish(sql: Sql) -> None:
@@ -153,10 +202,10 @@ class GroupCommitter:
         if engine.dialect.name == "sqlite":
             self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="group-commit")
 
-    async def run(self, work: Work[T], lock_key: int = 0) -> T:
+    async def run(self, work: Work[T], lock_key: int = 0, together: Together | None = None) -> T:
         """Run ``work`` in the next batch; return its result once the batch is committed."""
         future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
-        self._queue.append(_Unit(work, lock_key, future))
+        self._queue.append(_Unit(work, lock_key, future, together))
         if self._flusher is None or self._flusher.done():
             self._flusher = asyncio.create_task(self._flush_all())
         return await future
@@ -228,17 +277,15 @@ class GroupCommitter:
             await loop.run_in_executor(self._thread, _begin_when_free, connection)
 
     async def _commit_postgres(self, batch: list[_Unit[Any]]) -> None:
-        async with self.engine.connect() as connection:
-            await connection.run_sync(self._run_postgres, batch)
-            await connection.commit()
-
-    @staticmethod
-    def _run_postgres(connection: Connection, batch: list[_Unit[Any]]) -> None:
-        sql = ConnectionSql(connection)
-        if not _run_all(sql, batch):
-            connection.rollback()  # the next statement begins the new transaction
-            _run_one_by_one(sql, batch)
-        _finish(sql)
+        locks = [key for unit in batch if unit.together for key in unit.together.locks]
+        async with pg_batch.transaction(self.engine) as transaction:
+            await transaction.begin(locks)
+            if not await transaction.run(_run_all, batch, True):
+                await transaction.rollback()
+                await transaction.begin()  # as it always did: each unit takes its own locks
+                await transaction.run(_run_one_by_one, batch)
+            await transaction.run(_finish)
+            await transaction.commit()
 
     def _sqlite_connection(self) -> sqlite3.Connection:
         if self._sqlite is None:

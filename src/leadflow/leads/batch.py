@@ -19,7 +19,10 @@ A row asking for something beyond a plain post (``delete_existing``, ``expire_ex
 savepoint of its own, once what the batch holds is written: such rows are rare in a file, and
 that way no rule has a second copy here.
 
-Like :func:`intake`, this runs inside a group-commit unit and never commits.
+Like :func:`intake`, this runs inside a group-commit unit and never commits. The API's posts
+take the same path on PostgreSQL (:func:`intake_together`): group commit hands a batch of
+concurrent posts to it as one call, where a round trip per statement per lead was what a post
+cost.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from leadflow.contacts import repository as contacts
+from leadflow.db.pg_batch import writes_together
 from leadflow.db.statements import Sql
 from leadflow.kit.errors import TrackDriveError
 from leadflow.leads import repository
@@ -93,6 +97,18 @@ def intake_many(sql: Sql, items: Sequence[BatchItem]) -> list[Outcome]:
     return _Batch(sql).run(items)
 
 
+def intake_together(sql: Sql, items: list[BatchItem]) -> list[Outcome]:
+    """:func:`intake_many` for a group-commit batch of API posts (a
+    :class:`~leadflow.db.group_commit.Together` kind): their duplicate locks are already
+    held, taken with the transaction's ``BEGIN`` (:func:`duplicate_locks`)."""
+    return _Batch(sql, locked=True).run(items)
+
+
+def duplicate_locks(owner: LeadOwner, params: IntakeParams) -> tuple[int, ...]:
+    """The advisory lock a post's :func:`intake` takes, if any."""
+    return () if params.caller_id is None else (lock_key(owner, params.caller_id),)
+
+
 def _scope(owner: LeadOwner) -> Scope:
     return (owner.company_id, owner.offer_id, owner.schedule_id)
 
@@ -100,6 +116,8 @@ def _scope(owner: LeadOwner) -> Scope:
 @dataclass
 class _Batch:
     sql: Sql
+    locked: bool = False
+    """Whether the rows' duplicate locks are already held."""
     # The leads each (scope, caller) may be a duplicate of, newest first: those the query
     # found, then the leads this batch created. A row the batch changes is changed here too.
     candidates: dict[tuple[Scope, str], list[dict[str, Any]]] = field(default_factory=dict)
@@ -130,7 +148,7 @@ class _Batch:
 
     def _lock(self, items: Sequence[BatchItem]) -> None:
         """Every row's duplicate lock (PostgreSQL), in key order like group commit's."""
-        if self.sql.dialect != "postgresql":
+        if self.sql.dialect != "postgresql" or self.locked:
             return
         keys = {
             lock_key(item.owner, item.params.caller_id): item
@@ -272,7 +290,10 @@ class _Batch:
         return outcome
 
     def _write(self) -> None:
-        repository.insert_leads(self.sql, self.new_leads)
-        repository.insert_events(self.sql, self.new_events)
+        # One statement on PostgreSQL's batch connection (db.pg_batch: the report counters
+        # a lead's insert locks stay locked until the commit).
+        with writes_together(self.sql):
+            repository.insert_leads(self.sql, self.new_leads)
+            repository.insert_events(self.sql, self.new_events)
         self.new_leads, self.new_events = [], []
         self.pending.clear()

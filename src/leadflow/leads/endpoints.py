@@ -13,7 +13,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from starlette.responses import Response
 
 from leadflow.app_state import app_state
-from leadflow.db.group_commit import GroupCommitter
+from leadflow.db.group_commit import GroupCommitter, Together
 from leadflow.db.statements import Sql
 from leadflow.dnc.screening import intake_hits
 from leadflow.kit import envelope
@@ -21,6 +21,7 @@ from leadflow.kit.auth import WRITE, authenticate
 from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.phone import InvalidPhoneNumberError, to_e164
 from leadflow.leads import caller_operations
+from leadflow.leads.batch import BatchItem, duplicate_locks, intake_together
 from leadflow.leads.owner import LeadOwner, OwnerCache
 from leadflow.leads.params import collect, parse_intake
 from leadflow.leads.rules import IntakeContext, IntakeMode, lock_key
@@ -204,7 +205,12 @@ async def answer_intake(request: Request, raw: dict[str, Any], mode: IntakeMode)
     def unit(sql: Sql) -> IntakeResult:
         return intake(sql, owner, params, ctx)
 
-    result = await committer.run(unit, lock_key(owner, params.caller_id))
+    # On PostgreSQL the batch's posts run together (leads.batch): the same rules, a few
+    # statements a batch instead of a few a lead.
+    together = Together(
+        intake_together, BatchItem(owner, params, ctx), duplicate_locks(owner, params)
+    )
+    result = await committer.run(unit, lock_key(owner, params.caller_id), together)
     lead = serialise_lead(
         result.lead,
         result.contact,
