@@ -111,7 +111,7 @@ def postgres(args: argparse.Namespace) -> None:
     if url is None:
         from tests.support.postgres import start_cluster
 
-        cluster = start_cluster()
+        cluster = start_cluster(durable=True)
         url = cluster.url
     try:
         upgrade(url)

@@ -134,7 +134,7 @@ def postgres_url(server_url: str | None) -> tuple[str, object] | None:
     except ImportError:
         return None
     try:
-        cluster = start_cluster()
+        cluster = start_cluster(durable=True)
     except Exception as exc:
         print(f"\n(PostgreSQL skipped: {exc})")
         return None
