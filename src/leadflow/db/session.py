@@ -41,3 +41,13 @@ async def flush_or_422(session: AsyncSession) -> None:
         raise TrackDriveError.invalid(
             {"base": ["a value is out of range or conflicts with another record"]}
         ) from exc
+
+
+async def end_before_group_commit(session: AsyncSession) -> None:
+    """End the request's own transaction before its work goes to the group commit.
+
+    On SQLite it may hold the one write lock (a key verified just now), and the batch would
+    wait for a transaction that waits for the batch. Usually the session never began one:
+    nothing to end."""
+    if session.in_transaction():
+        await session.commit()

@@ -18,9 +18,8 @@ from pydantic import BaseModel, Field
 
 from leadflow.calls.serializer import dollars
 from leadflow.kit.errors import TrackDriveError
-from leadflow.kit.listing import UNKNOWN
 from leadflow.reports.repository import ReportRepository
-from leadflow.reports.schemas import MAX_ID, read_range
+from leadflow.reports.schemas import MAX_ID, read_int, read_params, read_range
 
 PARAMS = frozenset({"from", "to", "campaign_id", "auth_token", "lead_token"})
 METRICS = (
@@ -52,19 +51,10 @@ def parse_auction_query(
 ) -> AuctionQuery:
     """Read the query string; 422 naming every bad or unknown parameter."""
     errors: dict[str, list[str]] = {}
-    sent: dict[str, str] = {}
-    for name, value in params:
-        if name not in PARAMS:
-            errors[name] = [UNKNOWN]
-        sent[name] = value
+    sent = read_params(params, PARAMS, errors)
     bounds = read_range(sent, zone, now, errors)
-    campaign_id: int | None = None
     raw = sent.get("campaign_id", "").strip()
-    if raw:
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_ID:
-            errors["campaign_id"] = ["must be a campaign's id (a whole number)"]
-        else:
-            campaign_id = int(raw)
+    campaign_id = read_int(raw, "campaign_id", 1, MAX_ID, errors) if raw else None
     if errors:
         raise TrackDriveError.invalid(errors)
     return AuctionQuery(bounds["from"], bounds["to"], zone, campaign_id)

@@ -21,6 +21,15 @@ from leadflow.reports.shaping import DIMENSIONS, METRICS
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 Reader = Annotated[Principal, Depends(require("reports", READ))]
 Text = Annotated[str | None, Query()]
+From = Annotated[
+    str | None,
+    Query(
+        alias="from",
+        description="YYYY-MM-DD in the company's time zone (inclusive), or an RFC 3339 "
+        "time. Default: today.",
+    ),
+]
+To = Annotated[str | None, Query(description="As ``from``; inclusive. Default: from.")]
 
 
 @router.get("", summary="Report", **envelope.documented("report", ReportOut))
@@ -29,15 +38,8 @@ async def get_report(
     principal: Reader,
     session: SessionDep,
     clock: ClockDep,
-    from_: Annotated[
-        str | None,
-        Query(
-            alias="from",
-            description="YYYY-MM-DD in the company's time zone (inclusive), or an RFC 3339 "
-            "time. Default: today.",
-        ),
-    ] = None,
-    to: Annotated[str | None, Query(description="As ``from``; inclusive. Default: from.")] = None,
+    from_: From = None,
+    to: To = None,
     group_by: Annotated[
         str | None, Query(description=f"Comma list of {', '.join(DIMENSIONS)}.")
     ] = None,
@@ -84,15 +86,8 @@ async def get_auction_report(
     principal: Reader,
     session: SessionDep,
     clock: ClockDep,
-    from_: Annotated[
-        str | None,
-        Query(
-            alias="from",
-            description="YYYY-MM-DD in the company's time zone (inclusive), or an RFC 3339 "
-            "time. Default: today.",
-        ),
-    ] = None,
-    to: Annotated[str | None, Query(description="As ``from``; inclusive. Default: from.")] = None,
+    from_: From = None,
+    to: To = None,
     campaign_id: Annotated[
         str | None, Query(description="Only the auctions of this ping/post campaign.")
     ] = None,
@@ -103,10 +98,5 @@ async def get_auction_report(
     zone = service.company_zone(await repo.company_time_zone())
     query = parse_auction_query(request.query_params.multi_items(), zone, clock.now())
     rows = await buyer_rows(repo, query)
-    metadata = {
-        "from": query.start.astimezone(zone).isoformat(),
-        "to": query.end.astimezone(zone).isoformat(),
-        "time_zone": zone.key,
-        "total_count": len(rows),
-    }
+    metadata = {**service.range_metadata(query.start, query.end, zone), "total_count": len(rows)}
     return envelope.one("report", {"rows": rows, "totals": totals_of(rows)}, metadata=metadata)

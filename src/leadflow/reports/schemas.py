@@ -83,7 +83,22 @@ def _bound(text: str, zone: ZoneInfo, is_end: bool) -> datetime:
     return floor + timedelta(hours=1) if is_end else floor
 
 
-def _int(text: str, param: str, low: int, high: int, errors: dict[str, list[str]]) -> int | None:
+def read_params(
+    params: Sequence[tuple[str, str]], allowed: frozenset[str], errors: dict[str, list[str]]
+) -> dict[str, str]:
+    """The query string as a dict (the last value of a repeated name), every name outside
+    ``allowed`` named in ``errors``: a mistyped filter never silently reports everything."""
+    sent: dict[str, str] = {}
+    for name, value in params:
+        if name not in allowed:
+            errors[name] = [UNKNOWN]
+        sent[name] = value
+    return sent
+
+
+def read_int(
+    text: str, param: str, low: int, high: int, errors: dict[str, list[str]]
+) -> int | None:
     try:
         value = int(text)
     except ValueError:
@@ -118,11 +133,7 @@ def read_range(
 def parse_query(params: Sequence[tuple[str, str]], zone: ZoneInfo, now: datetime) -> ReportQuery:
     """Read the query string; 422 naming every bad or unknown parameter."""
     errors: dict[str, list[str]] = {}
-    sent: dict[str, str] = {}
-    for name, value in params:
-        if name not in PARAMS:
-            errors[name] = [UNKNOWN]
-        sent[name] = value
+    sent = read_params(params, PARAMS, errors)
     bounds = read_range(sent, zone, now, errors)
     group_by = _names(sent.get("group_by", ""), DIMENSIONS, "group_by", errors)
     metrics = _names(sent.get("metrics", ""), METRICS, "metrics", errors) or METRICS
@@ -135,8 +146,8 @@ def parse_query(params: Sequence[tuple[str, str]], zone: ZoneInfo, now: datetime
     fmt = sent.get("format", "json").strip().lower() or "json"
     if fmt not in ("json", "csv"):
         errors["format"] = ["must be json or csv"]
-    page = _int(sent.get("page", "1"), "page", 1, 1_000_000, errors)
-    per_page = _int(
+    page = read_int(sent.get("page", "1"), "page", 1, 1_000_000, errors)
+    per_page = read_int(
         sent.get("per_page", str(DEFAULT_PER_PAGE)), "per_page", 1, MAX_PER_PAGE, errors
     )
     narrowed: dict[str, Any] = {}
@@ -147,7 +158,7 @@ def parse_query(params: Sequence[tuple[str, str]], zone: ZoneInfo, now: datetime
         if name == "sub_id":
             narrowed[name] = raw.replace("\x00", "")
         else:
-            narrowed[name] = _int(raw, name, 1, MAX_ID, errors)
+            narrowed[name] = read_int(raw, name, 1, MAX_ID, errors)
     if errors:
         raise TrackDriveError.invalid(errors)
     return ReportQuery(

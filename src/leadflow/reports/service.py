@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Iterator
+from datetime import datetime
 from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -71,13 +72,20 @@ def company_zone(name: str | None) -> ZoneInfo:
         return ZoneInfo("UTC")
 
 
+def range_metadata(start: datetime, end: datetime, zone: ZoneInfo) -> dict[str, Any]:
+    """The resolved range (``to`` is the end, exclusive) and zone, as every report states it."""
+    return {
+        "from": start.astimezone(zone).isoformat(),
+        "to": end.astimezone(zone).isoformat(),
+        "time_zone": zone.key,
+    }
+
+
 def metadata(query: ReportQuery, report: Report) -> dict[str, Any]:
-    """The resolved range (``to`` is the end, exclusive) and zone, and the paging."""
+    """The resolved range and zone, and the paging."""
     count = report.count
     return {
-        "from": query.start.astimezone(query.zone).isoformat(),
-        "to": query.end.astimezone(query.zone).isoformat(),
-        "time_zone": query.zone.key,
+        **range_metadata(query.start, query.end, query.zone),
         "group_by": list(query.group_by),
         "metrics": list(query.metrics),
         "page": query.page,

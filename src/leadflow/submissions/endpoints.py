@@ -19,7 +19,7 @@ from starlette.responses import Response
 from leadflow.app_state import app_state
 from leadflow.campaigns.repository import CampaignRepository
 from leadflow.db.group_commit import GroupCommitter
-from leadflow.db.session import SessionDep
+from leadflow.db.session import SessionDep, end_before_group_commit
 from leadflow.db.statements import Sql
 from leadflow.kit.auth import READ, WRITE, Principal, require_api_key
 from leadflow.kit.dependencies import ClockDep
@@ -84,13 +84,8 @@ def _lock_key(lead_ref: Any) -> int:
 async def _committed(
     request: Request, session: AsyncSession, unit: Callable[[Sql], service.Accepted], key: int
 ) -> service.Accepted:
-    """Run ``unit`` in the next group commit; return once it is committed.
-
-    The request's own session may hold SQLite's write lock (a key verified just now): it is
-    ended first, or the batch would wait for a transaction that waits for the batch. Usually
-    the key came from the cache and the session never began one: nothing to end."""
-    if session.in_transaction():
-        await session.commit()
+    """Run ``unit`` in the next group commit; return once it is committed."""
+    await end_before_group_commit(session)
     committer: GroupCommitter = app_state(request).committer
     return await committer.run(unit, key)
 

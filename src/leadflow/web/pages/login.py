@@ -21,7 +21,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response
 
 from leadflow.app_state import app_state
-from leadflow.db.session import SessionDep
+from leadflow.db.session import SessionDep, end_before_group_commit
 from leadflow.db.statements import Sql
 from leadflow.kit.dependencies import ClockDep, SettingsDep
 from leadflow.users.repository import (
@@ -85,8 +85,7 @@ async def _begin_attempt(
     open through argon2 and the failure delay. It runs as a unit of the next group commit,
     beside other companies' lead posts, rather than in transactions of its own that would
     queue them (see ``users.throttle.decide_attempt``)."""
-    if db.in_transaction():  # on SQLite it may hold the write lock the batch needs
-        await db.commit()
+    await end_before_group_commit(db)
     committer = app_state(request).committer
 
     def unit(sql: Sql) -> tuple[Attempt, Refusal | None, Credentials | None]:
