@@ -86,6 +86,8 @@ def test_a_marketer_creates_an_api_key_and_uses_it_with_curl(
         page.get_by_label("IP allowlist").fill("127.0.0.1")
         page.set_viewport_size(PHONE)
         page.get_by_role("button", name="Create API key").click()
+        # The answer comes at the same URL: wait for it, not for a navigation.
+        page.get_by_text("Copy the private key now.").wait_for(state="visible")
         assert page.get_by_text("Copy the private key now.").is_visible()
         public_key = page.locator("#public-key").inner_text().strip()
         private_key = page.locator("#private-key").inner_text().strip()
