@@ -6,25 +6,20 @@ import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from time import perf_counter
-from typing import Any
 
 from fastapi import FastAPI
 from starlette.types import Message, Receive, Scope, Send
 
-from leadflow.app_state import AppState, state_of
+from leadflow.app_state import AppState
 from leadflow.clock import Clock, SystemClock
 from leadflow.db.engine import create_engine
 from leadflow.db.group_commit import GroupCommitter
 from leadflow.db.session import make_sessionmaker
-from leadflow.dnc.checks import dnc_health_warnings
 from leadflow.kit import handlers
 from leadflow.kit.auth import KeyCache
 from leadflow.kit.body_limit import RequestLimits
-from leadflow.kit.envelope import TrackDriveErrorBody
-from leadflow.kit.errors import TrackDriveError
 from leadflow.leads import fast_path
 from leadflow.leads.owner import OwnerCache
-from leadflow.ops.health import HealthLimits, check_health
 from leadflow.ops.metrics import flush_every_second, record_request, watch_pool
 from leadflow.ops.request_id import HEADER, current_request_id, request_id_of
 from leadflow.settings import Settings, get_settings
@@ -153,6 +148,7 @@ def _include_routers(app: FastAPI) -> None:
     from leadflow.leads.records.endpoints import router as lead_records_router
     from leadflow.numbers.endpoints import router as numbers_router
     from leadflow.offers.endpoints import router as offers_router
+    from leadflow.ops.endpoints import probes_router
     from leadflow.ops.endpoints import router as ops_router
     from leadflow.reports.endpoints import router as reports_router
     from leadflow.scheduled_callbacks.endpoints import router as scheduled_callbacks_router
@@ -163,38 +159,9 @@ def _include_routers(app: FastAPI) -> None:
     from leadflow.tokens.endpoints import router as tokens_router
     from leadflow.traffic_sources.endpoints import router as traffic_sources_router
 
-    @app.get("/api/v1/ping", tags=["health"])
-    async def ping() -> dict[str, bool]:
-        """Answers without touching the database: the baseline the benchmarks compare with."""
-        return {"ok": True}
-
-    @app.get(
-        "/healthz",
-        tags=["health"],
-        responses={
-            503: {"model": TrackDriveErrorBody, "description": "The database cannot be reached"}
-        },
-    )
-    async def healthz() -> dict[str, Any]:
-        """200 while the database answers, with the workers' heartbeats and the cadence's lag
-        (``status`` is ``degraded`` when either is off); 503 when the database cannot be
-        reached, so a balancer stops sending traffic to a process that could not store a
-        lead. See :mod:`leadflow.ops.health`."""
-        settings: Settings = state_of(app).settings
-        limits = HealthLimits(
-            settings.health_heartbeat_stale_seconds, settings.health_max_lag_seconds
-        )
-        health = await check_health(state_of(app).engine, state_of(app).clock.now(), limits)
-        if not health.database_ok:
-            raise TrackDriveError(503, {"database": ["unreachable"]}, "unhealthy")
-        body = health.as_dict()
-        warnings = await dnc_health_warnings(app)  # do-not-call lists (leadflow.dnc.checks)
-        if warnings:
-            body["warnings"] = warnings
-        return body
-
     # Lead intake first: it is the hot path, and routes are matched in order.
     for router in (
+        probes_router,
         submissions_router,
         leads_router,
         lead_records_router,
