@@ -31,6 +31,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import ssl
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -42,7 +44,7 @@ import httpx
 
 from leadflow.db.statements import Row, Sql
 from leadflow.dnc.registry import DncRegistry
-from leadflow.kit.pinned_http import OutboundPolicy
+from leadflow.kit.pinned_http import OutboundPolicy, PinnedTransport
 from leadflow.kit.templating import TemplateLimits
 from leadflow.ops.metrics import record_buyer_delivery
 from leadflow.submissions.pipeline import repository
@@ -122,12 +124,8 @@ class SubmissionJob:
         if self._client is None:
             settings = context.settings
             policy = OutboundPolicy(settings.allow_private_urls, settings.allow_loopback_urls)
-            self._client = httpx.AsyncClient(
-                transport=KeepAliveTransport(policy),
-                timeout=httpx.Timeout(context.settings.webhook_timeout_seconds),
-                follow_redirects=False,
-                trust_env=False,
-            )
+            engine = os.environ.get("LEADFLOW_BENCH_DELIVERY_TRANSPORT", "wire")
+            self._client = delivery_client(policy, settings.webhook_timeout_seconds, engine)
         return self._client
 
     async def aclose(self) -> None:
@@ -269,6 +267,45 @@ class SubmissionJob:
             return 0
         self._next_sweep = now + timedelta(seconds=SWEEP_EVERY_SECONDS)
         return await context.committer.run(lambda sql: sweep_interrupted(sql, now))
+
+
+def delivery_client(
+    policy: OutboundPolicy,
+    timeout_seconds: float,
+    engine: str = "wire",
+    ssl_context: ssl.SSLContext | None = None,
+) -> httpx.AsyncClient:
+    """The delivery client: redirects never followed (a 3xx is the buyer's answer, and
+    following it would send the lead to a host the policy never saw in the URL), no
+    environment proxy; ``ssl_context`` replaces the system's trusted CAs (tests)."""
+    return httpx.AsyncClient(
+        transport=delivery_transport(policy, engine, ssl_context),
+        timeout=httpx.Timeout(timeout_seconds),
+        follow_redirects=False,
+        trust_env=False,
+    )
+
+
+def delivery_transport(
+    policy: OutboundPolicy, engine: str = "wire", ssl_context: ssl.SSLContext | None = None
+) -> httpx.AsyncBaseTransport:
+    """The delivery client's transport: ``wire`` (:class:`KeepAliveTransport`) or ``httpx``
+    (:class:`PinnedTransport`, httpx's own over a pinned httpcore backend), both pinned to the
+    addresses the policy passed. Chosen only by ``bench.submit``/``bench.auction``
+    (``--transport``) while the two are measured against each other (issue #23).
+
+    httpx's pool is given no cap on connections: an auction has ten pings in flight and a
+    worker 64 deliveries, and a capped pool would queue them behind its limit, which the other
+    engine never does; idle connections are kept as long as the other engine keeps them."""
+    if engine == "wire":
+        return KeepAliveTransport(policy, ssl_context)
+    if engine == "httpx":
+        limits = httpx.Limits(
+            max_connections=None, max_keepalive_connections=None, keepalive_expiry=5.0
+        )
+        verify: ssl.SSLContext | bool = ssl_context if ssl_context is not None else True
+        return PinnedTransport(policy, limits=limits, verify=verify)
+    raise ValueError(f"unknown delivery transport {engine!r}")
 
 
 def draft_plans(

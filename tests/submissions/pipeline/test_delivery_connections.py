@@ -1,5 +1,6 @@
-"""The delivery transport against raw HTTP/1.1 servers on loopback: kept-alive connections are
-reused, a connection the buyer closed is not, and every framing h11 knows reads back whole."""
+"""The delivery client's connections against raw HTTP/1.1 servers on loopback: kept-alive
+connections are reused, a connection the buyer closed is not, every framing reads back whole,
+and a buyer that hangs up, stays silent or is not there fails as httpx's errors say."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import httpx
 import pytest
 
 from leadflow.kit.pinned_http import OutboundPolicy
-from leadflow.submissions.pipeline.wire import KeepAliveTransport
+from leadflow.submissions.pipeline.job import delivery_client
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -59,11 +60,9 @@ async def keep_alive(reader: asyncio.StreamReader, writer: asyncio.StreamWriter)
         await writer.drain()
 
 
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=KeepAliveTransport(OutboundPolicy(False, True)), timeout=2
-    ) as http:
+@pytest.fixture(params=["wire", "httpx"])
+async def client(request: pytest.FixtureRequest) -> AsyncIterator[httpx.AsyncClient]:
+    async with delivery_client(OutboundPolicy(False, True), 2.0, request.param) as http:
         yield http
 
 
