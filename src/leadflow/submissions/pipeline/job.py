@@ -117,10 +117,10 @@ class SubmissionJob:
 
     def client(self, context: WorkerContext) -> httpx.AsyncClient:
         """The client for deliveries, their OAuth tokens and pixels: one per worker, its
-        connections kept alive, over :class:`KeepAliveTransport` (well under half of
-        httpcore's CPU per delivery), pinned to the addresses the URL policy passed. No
-        environment proxy: a proxy would resolve the buyer's name again, out of the policy's
-        sight (see :mod:`leadflow.kit.pinned_http`)."""
+        connections kept alive, over :class:`KeepAliveTransport` (a sixth to a third of
+        httpcore's CPU per delivery, see :mod:`~leadflow.submissions.pipeline.wire`), pinned
+        to the addresses the URL policy passed. No proxy: a proxy would resolve the buyer's
+        name again, out of the policy's sight (see :mod:`leadflow.kit.pinned_http`)."""
         if self._client is None:
             settings = context.settings
             policy = OutboundPolicy(settings.allow_private_urls, settings.allow_loopback_urls)
@@ -289,14 +289,16 @@ def delivery_client(
 def delivery_transport(
     policy: OutboundPolicy, engine: str = "wire", ssl_context: ssl.SSLContext | None = None
 ) -> httpx.AsyncBaseTransport:
-    """The delivery client's transport: ``wire`` (:class:`KeepAliveTransport`) or ``httpx``
-    (:class:`PinnedTransport`, httpx's own over a pinned httpcore backend), both pinned to the
-    addresses the policy passed. Chosen only by ``bench.submit``/``bench.auction``
-    (``--transport``) while the two are measured against each other (issue #23).
+    """The delivery client's transport: ``wire`` (:class:`KeepAliveTransport`, the one used)
+    or ``httpx`` (:class:`PinnedTransport`, httpx's own over a pinned httpcore backend), both
+    pinned to the addresses the policy passed.
 
-    httpx's pool is given no cap on connections: an auction has ten pings in flight and a
-    worker 64 deliveries, and a capped pool would queue them behind its limit, which the other
-    engine never does; idle connections are kept as long as the other engine keeps them."""
+    ``httpx`` stays only so that the two can be measured again in turns when httpcore changes
+    (``--transport`` on ``bench.submit``, ``bench.auction`` and ``bench.delivery_transport``;
+    the worker reads ``LEADFLOW_BENCH_DELIVERY_TRANSPORT``, a benchmark's knob, not a setting)
+    and the behaviour tests run on both. Its pool is given no cap on connections: an auction
+    has ten pings in flight and a worker 64 deliveries, and a capped pool would queue them,
+    which the other engine never does; idle connections are kept as long as there."""
     if engine == "wire":
         return KeepAliveTransport(policy, ssl_context)
     if engine == "httpx":
