@@ -117,6 +117,28 @@ async def test_a_buyer_hanging_up_without_answering_is_a_protocol_error(
             await client.post(url, content=b"{}")
 
 
+async def test_a_request_lost_on_a_kept_alive_connection_is_not_sent_again(
+    client: httpx.AsyncClient,
+) -> None:
+    """The buyer took the request and hung up without answering: it may have the lead, so
+    the transport raises instead of re-sending it on a new connection."""
+    bodies: list[bytes] = []
+
+    async def answer_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        bodies.append(await read_request(reader))
+        writer.write(answer(b'{"ok": true}'))
+        await writer.drain()
+        bodies.append(await read_request(reader))  # the second lead: taken, never answered
+
+    async with raw_server(answer_once) as (url, connections):
+        assert (await client.post(url, content=b"first")).status_code == 200
+        with pytest.raises(httpx.RemoteProtocolError):
+            await client.post(url, content=b"second")
+        await asyncio.sleep(0.05)  # a re-send would reach the server by now
+    assert bodies == [b"first", b"second"]
+    assert len(connections) == 1
+
+
 async def test_a_silent_buyer_times_out_on_read(client: httpx.AsyncClient) -> None:
     async def silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         await read_request(reader)
