@@ -13,7 +13,10 @@ whatever the others are doing. Prints:
 - lateness: how far past the deadline decisions came, and how late auctions started
   against their schedule (an auction delayed by another would show here);
 - CPU per auction (this process: pings, ranking, posts; the buyers' CPU is not counted);
-- host steal over the run.
+- host steal and the load average over the run.
+
+``--transport wire,httpx,wire,httpx`` runs the auctions over each delivery transport in turns,
+against the same buyers, and prints a line per turn at the end.
 
     .venv/bin/python -m bench.auction [--rate 100] [--seconds 30] [--deadline-ms 750]
 
@@ -43,8 +46,8 @@ from leadflow.submissions.pipeline.auction import AuctionResult, run_auction
 from leadflow.submissions.pipeline.auction_seating import Seat, Ticket
 from leadflow.submissions.pipeline.campaigns import Campaign
 from leadflow.submissions.pipeline.delivery import TokenCache, UrlPolicy
+from leadflow.submissions.pipeline.job import delivery_transport
 from leadflow.submissions.pipeline.steps import Evaluation
-from leadflow.submissions.pipeline.wire import KeepAliveTransport
 
 NEVER = -1.0
 GARBAGE = -2.0
@@ -187,9 +190,12 @@ def ticket(ports: list[int], deadline_ms: int) -> Ticket:
     )
 
 
-async def drive(ports: list[int], rate: float, seconds: float, deadline_ms: int) -> None:
+async def drive(
+    ports: list[int], rate: float, seconds: float, deadline_ms: int, transport: str
+) -> str:
+    """One turn over ``transport``; returns its summary line."""
     http = httpx.AsyncClient(
-        transport=KeepAliveTransport(OutboundPolicy(False, True)),
+        transport=delivery_transport(OutboundPolicy(False, True), transport),
         follow_redirects=False,
         trust_env=False,
     )
@@ -212,6 +218,7 @@ async def drive(ports: list[int], rate: float, seconds: float, deadline_ms: int)
     await asyncio.gather(*(run_auction(http, the_ticket, policy, tokens) for _ in range(20)))
     freeze_startup_objects()  # as the worker does when it is ready to work
     total = int(rate * seconds)
+    load_before = os.getloadavg()[0]
     cpu_before = time.process_time()
     began = time.perf_counter()
     with Steal() as steal:
@@ -230,8 +237,18 @@ async def drive(ports: list[int], rate: float, seconds: float, deadline_ms: int)
     # (at the target, the run's length plus one deadline)
     achieved = len(results) / (time.perf_counter() - began)
     await http.aclose()
+    load = f"load {load_before:.2f}→{os.getloadavg()[0]:.2f}"
+    print(f"\n[{transport}] {load}")
     _report(results, start_lag, cpu, deadline_ms, rate, seconds, steal)
     print(f"achieved: {achieved:.1f} auctions/s decided and posted (offered {rate:g}/s)")
+    decisions = [r.decision_ms for r in results]
+    return (
+        f"{transport:6} decision p50 {statistics.median(decisions):.1f} p99 "
+        f"{_pct(decisions, 0.99):.1f} ms (past the deadline p99 "
+        f"{max(_pct(decisions, 0.99) - deadline_ms, 0.0):.1f})  sold "
+        f"{sum(1 for r in results if r.sold)}/{len(results)}  CPU "
+        f"{cpu / len(results) * 1000:.2f} ms/auction  {load}  {steal}"
+    )
 
 
 def _pct(values: list[float], q: float) -> float:
@@ -293,6 +310,11 @@ def main() -> None:
     parser.add_argument("--rate", type=float, default=100.0)
     parser.add_argument("--seconds", type=float, default=30.0)
     parser.add_argument("--deadline-ms", type=int, default=750)
+    parser.add_argument(
+        "--transport",
+        default="wire",
+        help="Delivery transports (wire, httpx), comma-separated: run in these turns.",
+    )
     args = parser.parse_args()
     ports = _free_ports(len(BUYER_DELAYS_MS))
     context = multiprocessing.get_context("spawn")
@@ -302,7 +324,11 @@ def main() -> None:
     try:
         if not ready.wait(30):
             raise SystemExit("the buyers did not start")
-        asyncio.run(drive(ports, args.rate, args.seconds, args.deadline_ms))
+        turns = [
+            asyncio.run(drive(ports, args.rate, args.seconds, args.deadline_ms, transport))
+            for transport in args.transport.split(",")
+        ]
+        print("\n== in turns\n" + "\n".join(turns))
     finally:
         buyers.terminate()
         buyers.join(5)

@@ -7,15 +7,22 @@ whose endpoint is a local buyer answering at once, and prints, in one run:
    so no duplicates), driven by wrk, and their ratio;
 2. after the backlog is delivered, an open-loop load of ``--rate`` submissions/s for
    ``--latency-seconds``: p50/p99 from sending the submit request to the buyer receiving the
-   lead (both clocks are this machine's), and p50/p99 of the submit answer itself.
+   lead (both clocks are this machine's), and p50/p99 of the submit answer itself, with the
+   worker process's CPU per delivery and the load average.
 
-    .venv/bin/python -m bench.submit [--seconds 10] [--rate 200] [--latency-seconds 15]
+``--transport wire,httpx,wire,httpx`` measures the delivery transports in turns (a fresh server
+for each, on the same database), each turn's open loops after the others', so the host's drift
+falls on both alike; ``--no-burst`` skips the wrk burst.
+
+    .venv/bin/python -m bench.submit [--seconds 10] [--rates 200,50] [--latency-seconds 15]
+    .venv/bin/python -m bench.submit --no-burst --rates 200 --transport wire,httpx,wire,httpx
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import os
 import tempfile
 import threading
 import time
@@ -26,6 +33,7 @@ from typing import Any
 
 import httpx
 import orjson
+import psutil
 
 from bench.machine import Steal
 from bench.serverproc import create_company, server
@@ -224,6 +232,19 @@ def percentile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))]
 
 
+def worker_cpu_seconds() -> float:
+    """CPU (user + system) of the server's worker process, found among this process's
+    descendants (``leadflow worker --lifeline-fd ...``)."""
+    for child in psutil.Process().children(recursive=True):
+        try:
+            if "--lifeline-fd" in child.cmdline():
+                times = child.cpu_times()
+                return float(times.user + times.system)
+        except psutil.NoSuchProcess:
+            continue
+    return float("nan")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
@@ -232,55 +253,83 @@ def main() -> None:
         "--rates", default="200,50", help="Open-loop rates to measure, comma-separated."
     )
     parser.add_argument("--latency-seconds", type=float, default=15)
+    parser.add_argument(
+        "--transport",
+        default="wire",
+        help="Delivery transports (wire, httpx), comma-separated: measured in these turns.",
+    )
+    parser.add_argument("--no-burst", action="store_true", help="Skip the wrk burst.")
     args = parser.parse_args()
     buyer = Buyer()
+    loops: list[tuple[float, dict[str, Any]]] = []
+    bursts: list[tuple[WrkResult, WrkResult, float]] = []
     with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as directory:
         url = f"sqlite:///{directory}/bench.db"
         company = create_company(url)
         key = f"{company['public_key']}.{company['private_key']}"
         lua = Path(directory) / "submit.lua"
         lua.write_text(SUBMIT_LUA)
-        env = {"LEADFLOW_ALLOW_LOOPBACK_URLS": "1"}
-        with server(url, extra_env=env) as base:
-            make_campaign(base, key, buyer)
-            run_wrk(f"{base}/api/v1/ping", 2, args.connections)
-            run_wrk(f"{base}/api/v1/leads/submit", 2, args.connections, str(lua), {"API_KEY": key})
-            wait_for_quiet(buyer)
-            ping = run_wrk(f"{base}/api/v1/ping", args.seconds, args.connections)
-            submit = run_wrk(
-                f"{base}/api/v1/leads/submit",
-                args.seconds,
-                args.connections,
-                str(lua),
-                {"API_KEY": key},
-            )
-            backlog_started = time.monotonic()
-            wait_for_quiet(buyer)
-            drained = time.monotonic() - backlog_started
-            print(f"burst: {submit.requests} submitted, {len(buyer.arrived)} delivered", flush=True)
-            loops: list[tuple[float, dict[str, Any]]] = []
-            for rate in [float(r) for r in args.rates.split(",")]:
-                port = int(base.rsplit(":", 1)[1])
-                with (
-                    Steal() as steal,
-                    ProcessPoolExecutor(1, mp_context=get_context("spawn")) as driver,
-                ):
-                    loop = driver.submit(
-                        open_loop_process, port, key, rate, args.latency_seconds, len(loops)
-                    ).result()
-                loop["steal"] = steal
-                wait_for_quiet(buyer, seconds=3.0)
-                loops.append((rate, loop))
-    report(ping, submit, drained, loops, buyer)
+        for turn, transport in enumerate(args.transport.split(",")):
+            env = {
+                "LEADFLOW_ALLOW_LOOPBACK_URLS": "1",
+                # httpx logs each delivery at INFO, and bench.serverproc never reads the
+                # server's stderr: past 64 KB of log the worker would block on its pipe.
+                "LEADFLOW_LOG_LEVEL": "WARNING",
+                "LEADFLOW_BENCH_DELIVERY_TRANSPORT": transport,
+            }
+            with server(url, extra_env=env) as base:
+                if turn == 0:
+                    make_campaign(base, key, buyer)
+                run_wrk(f"{base}/api/v1/ping", 2, args.connections)
+                run_wrk(
+                    f"{base}/api/v1/leads/submit", 2, args.connections, str(lua), {"API_KEY": key}
+                )
+                wait_for_quiet(buyer)
+                if not args.no_burst:
+                    bursts.append(burst(base, key, lua, args.seconds, args.connections, buyer))
+                for rate in [float(r) for r in args.rates.split(",")]:
+                    port = int(base.rsplit(":", 1)[1])
+                    loop = measure_loop(port, key, rate, args.latency_seconds, len(loops), buyer)
+                    loop["transport"] = transport
+                    loops.append((rate, loop))
+    for ping, submit, drained in bursts:
+        report_burst(ping, submit, drained)
+    report(loops, buyer)
 
 
-def report(
-    ping: WrkResult,
-    submit: WrkResult,
-    drained: float,
-    loops: list[tuple[float, dict[str, Any]]],
-    buyer: Buyer,
-) -> None:
+def burst(
+    base: str, key: str, lua: Path, seconds: int, connections: int, buyer: Buyer
+) -> tuple[WrkResult, WrkResult, float]:
+    """wrk against ping, then against submit; then how long the backlog took to deliver."""
+    ping = run_wrk(f"{base}/api/v1/ping", seconds, connections)
+    submit = run_wrk(
+        f"{base}/api/v1/leads/submit", seconds, connections, str(lua), {"API_KEY": key}
+    )
+    backlog_started = time.monotonic()
+    wait_for_quiet(buyer)
+    drained = time.monotonic() - backlog_started
+    print(f"burst: {submit.requests} submitted, {len(buyer.arrived)} delivered", flush=True)
+    return ping, submit, drained
+
+
+def measure_loop(
+    port: int, key: str, rate: float, seconds: float, run: int, buyer: Buyer
+) -> dict[str, Any]:
+    """One open loop from a process of its own, with the load average over it and the
+    worker's CPU until its last delivery (a worker behind the rate delivers after the loop
+    ends; its idle polls in the 3 s of quiet that follow cost next to nothing)."""
+    load_before = os.getloadavg()[0]
+    cpu_before = worker_cpu_seconds()
+    with Steal() as steal, ProcessPoolExecutor(1, mp_context=get_context("spawn")) as driver:
+        loop = driver.submit(open_loop_process, port, key, rate, seconds, run).result()
+    loop["load"] = (load_before, os.getloadavg()[0])
+    loop["steal"] = steal
+    wait_for_quiet(buyer, seconds=3.0)
+    loop["worker_cpu"] = worker_cpu_seconds() - cpu_before
+    return loop
+
+
+def report_burst(ping: WrkResult, submit: WrkResult, drained: float) -> None:
     print("\n== SQLite, the API and its worker process")
     print(
         f"GET  /api/v1/ping          {ping.requests_per_second:8.0f} req/s   "
@@ -295,6 +344,10 @@ def report(
         f"ratio submit/ping          {submit.requests_per_second / ping.requests_per_second:8.2f}"
     )
     print(f"backlog after the burst delivered in {drained:.1f} s (incl. 2 s of quiet)")
+
+
+def report(loops: list[tuple[float, dict[str, Any]]], buyer: Buyer) -> None:
+    summary: list[str] = []
     for rate, loop in loops:
         sent: dict[str, float] = loop["sent"]
         latencies = [
@@ -304,7 +357,7 @@ def report(
         ]
         answered = [seconds * 1000 for seconds in loop["answered"]]
         print(
-            f"\nopen loop at {rate:.0f} submissions/s: {len(sent)} sent, "
+            f"\n[{loop['transport']}] open loop at {rate:.0f} submissions/s: {len(sent)} sent, "
             f"{len(latencies)} delivered, {loop['failures']} not accepted "
             f"(answers by status: {loop['statuses']}); {loop['steal']}"
         )
@@ -328,6 +381,16 @@ def report(
             f"p99 {percentile(latencies, 0.99):8.2f} ms   "
             f"max {max(latencies, default=float('nan')):8.2f} ms"
         )
+        per_delivery = loop["worker_cpu"] / max(len(latencies), 1) * 1000
+        load = loop["load"]
+        print(f"worker CPU per delivery {per_delivery:.3f} ms; load {load[0]:.2f}→{load[1]:.2f}")
+        summary.append(
+            f"{loop['transport']:6} {rate:5.0f}/s  submit→buyer p50 "
+            f"{percentile(latencies, 0.5):6.2f} p99 {percentile(latencies, 0.99):7.2f} ms  "
+            f"worker CPU {per_delivery:.3f} ms/delivery  load {load[0]:.2f}→{load[1]:.2f}"
+        )
+    print("\n== in turns")
+    print("\n".join(summary))
 
 
 if __name__ == "__main__":

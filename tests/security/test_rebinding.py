@@ -21,8 +21,8 @@ from leadflow.kit.pinned_http import OutboundPolicy, RefusedUrlError, pinned_cli
 from leadflow.settings import Settings
 from leadflow.submissions.payload import EncodedBody
 from leadflow.submissions.pipeline.delivery import TokenCache, UrlPolicy, deliver
+from leadflow.submissions.pipeline.job import delivery_client
 from leadflow.submissions.pipeline.notifications import PixelCall, fire_pixels
-from leadflow.submissions.pipeline.wire import KeepAliveTransport
 from leadflow.webhooks.sender import Outgoing, send
 from tests.security.loopback import LoopbackServer, loopback_server
 
@@ -56,11 +56,17 @@ def pinned(policy: OutboundPolicy) -> httpx.AsyncClient:
 
 
 def keep_alive(policy: OutboundPolicy) -> httpx.AsyncClient:
-    """The delivery client for buyers, OAuth tokens and pixels."""
-    return httpx.AsyncClient(transport=KeepAliveTransport(policy), timeout=TIMEOUT)
+    """The delivery client for buyers, OAuth tokens and pixels (wire engine)."""
+    return delivery_client(policy, 2.0, "wire")
 
 
-CLIENTS = {"pinned": pinned, "keep_alive": keep_alive}
+def keep_alive_httpx(policy: OutboundPolicy) -> httpx.AsyncClient:
+    """The delivery client for buyers, OAuth tokens and pixels (httpx engine)."""
+    return delivery_client(policy, 2.0, "httpx")
+
+
+DELIVERY = {"keep_alive": keep_alive, "keep_alive_httpx": keep_alive_httpx}
+CLIENTS = {"pinned": pinned, **DELIVERY}
 
 
 @pytest.mark.parametrize("make", CLIENTS.values(), ids=list(CLIENTS))
@@ -130,7 +136,10 @@ async def test_schedule_webhook_action_to_a_name_rebound_to_loopback_is_refused(
     assert server.received == []
 
 
-async def test_buyer_delivery_and_oauth_to_a_name_rebound_to_loopback_are_refused() -> None:
+@pytest.mark.parametrize("make", DELIVERY.values(), ids=list(DELIVERY))
+async def test_buyer_delivery_and_oauth_to_a_name_rebound_to_loopback_are_refused(
+    make: Client,
+) -> None:
     async def run(http: httpx.AsyncClient, url: str, settings: Settings) -> Any:
         results = []
         for auth in (None, {"kind": "oauth2_client_credentials", "tokenUrl": url}):
@@ -147,7 +156,7 @@ async def test_buyer_delivery_and_oauth_to_a_name_rebound_to_loopback_are_refuse
             )
         return results
 
-    (plain, oauth), server = await with_rebinding(run, keep_alive)
+    (plain, oauth), server = await with_rebinding(run, make)
     assert plain.refused
     assert "resolves to 127.0.0.1" in plain.verdict.reason
     assert oauth.refused
@@ -155,11 +164,12 @@ async def test_buyer_delivery_and_oauth_to_a_name_rebound_to_loopback_are_refuse
     assert server.received == []
 
 
-async def test_pixels_to_a_name_rebound_to_loopback_never_leave() -> None:
+@pytest.mark.parametrize("make", DELIVERY.values(), ids=list(DELIVERY))
+async def test_pixels_to_a_name_rebound_to_loopback_never_leave(make: Client) -> None:
     async def run(http: httpx.AsyncClient, url: str, settings: Settings) -> Any:
         await fire_pixels(
             http, [PixelCall(url, "GET", {"event": "delivered"})], UrlPolicy(False, False)
         )
 
-    _, server = await with_rebinding(run, keep_alive)
+    _, server = await with_rebinding(run, make)
     assert server.received == []

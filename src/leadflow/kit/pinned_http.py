@@ -12,8 +12,11 @@ Two transports use this one mechanism: :class:`PinnedTransport` (httpx's own tra
 network backend that connects through :meth:`OutboundPolicy.addresses`), for webhooks,
 schedule webhook actions and the AI qualifier; and the delivery client's
 :class:`~leadflow.submissions.pipeline.wire.KeepAliveTransport` (buyer delivery, OAuth
-tokens, pixels). Neither goes through an environment proxy: a proxy would resolve the name
-again, out of our sight.
+tokens, pixels), kept because httpcore's pool cost three to seven times its CPU per request
+and per auction at the rates deliveries and ping/post run at (issue #23; figures in that module).
+Neither goes through a proxy, the environment's or any other: a proxy would resolve the name
+again, out of our sight, so pinning could not hold; an operator who must send through one
+has no setting for it.
 
 A refusal raises :class:`RefusedUrlError` (final: retrying would not change it; it is also an
 ``httpx.ConnectError``); a name that does not resolve, or addresses that do not answer, raise

@@ -31,6 +31,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import ssl
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -42,7 +44,7 @@ import httpx
 
 from leadflow.db.statements import Row, Sql
 from leadflow.dnc.registry import DncRegistry
-from leadflow.kit.pinned_http import OutboundPolicy
+from leadflow.kit.pinned_http import OutboundPolicy, PinnedTransport
 from leadflow.kit.templating import TemplateLimits
 from leadflow.ops.metrics import record_buyer_delivery
 from leadflow.submissions.pipeline import repository
@@ -115,19 +117,15 @@ class SubmissionJob:
 
     def client(self, context: WorkerContext) -> httpx.AsyncClient:
         """The client for deliveries, their OAuth tokens and pixels: one per worker, its
-        connections kept alive, over :class:`KeepAliveTransport` (well under half of
-        httpcore's CPU per delivery), pinned to the addresses the URL policy passed. No
-        environment proxy: a proxy would resolve the buyer's name again, out of the policy's
-        sight (see :mod:`leadflow.kit.pinned_http`)."""
+        connections kept alive, over :class:`KeepAliveTransport` (a sixth to a third of
+        httpcore's CPU per delivery, see :mod:`~leadflow.submissions.pipeline.wire`), pinned
+        to the addresses the URL policy passed. No proxy: a proxy would resolve the buyer's
+        name again, out of the policy's sight (see :mod:`leadflow.kit.pinned_http`)."""
         if self._client is None:
             settings = context.settings
             policy = OutboundPolicy(settings.allow_private_urls, settings.allow_loopback_urls)
-            self._client = httpx.AsyncClient(
-                transport=KeepAliveTransport(policy),
-                timeout=httpx.Timeout(context.settings.webhook_timeout_seconds),
-                follow_redirects=False,
-                trust_env=False,
-            )
+            engine = os.environ.get("LEADFLOW_BENCH_DELIVERY_TRANSPORT", "wire")
+            self._client = delivery_client(policy, settings.webhook_timeout_seconds, engine)
         return self._client
 
     async def aclose(self) -> None:
@@ -269,6 +267,47 @@ class SubmissionJob:
             return 0
         self._next_sweep = now + timedelta(seconds=SWEEP_EVERY_SECONDS)
         return await context.committer.run(lambda sql: sweep_interrupted(sql, now))
+
+
+def delivery_client(
+    policy: OutboundPolicy,
+    timeout_seconds: float,
+    engine: str = "wire",
+    ssl_context: ssl.SSLContext | None = None,
+) -> httpx.AsyncClient:
+    """The delivery client: redirects never followed (a 3xx is the buyer's answer, and
+    following it would send the lead to a host the policy never saw in the URL), no
+    environment proxy; ``ssl_context`` replaces the system's trusted CAs (tests)."""
+    return httpx.AsyncClient(
+        transport=delivery_transport(policy, engine, ssl_context),
+        timeout=httpx.Timeout(timeout_seconds),
+        follow_redirects=False,
+        trust_env=False,
+    )
+
+
+def delivery_transport(
+    policy: OutboundPolicy, engine: str = "wire", ssl_context: ssl.SSLContext | None = None
+) -> httpx.AsyncBaseTransport:
+    """The delivery client's transport: ``wire`` (:class:`KeepAliveTransport`, the one used)
+    or ``httpx`` (:class:`PinnedTransport`, httpx's own over a pinned httpcore backend), both
+    pinned to the addresses the policy passed.
+
+    ``httpx`` stays only so that the two can be measured again in turns when httpcore changes
+    (``--transport`` on ``bench.submit``, ``bench.auction`` and ``bench.delivery_transport``;
+    the worker reads ``LEADFLOW_BENCH_DELIVERY_TRANSPORT``, a benchmark's knob, not a setting)
+    and the behaviour tests run on both. Its pool is given no cap on connections: an auction
+    has ten pings in flight and a worker 64 deliveries, and a capped pool would queue them,
+    which the other engine never does; idle connections are kept as long as there."""
+    if engine == "wire":
+        return KeepAliveTransport(policy, ssl_context)
+    if engine == "httpx":
+        limits = httpx.Limits(
+            max_connections=None, max_keepalive_connections=None, keepalive_expiry=5.0
+        )
+        verify: ssl.SSLContext | bool = ssl_context if ssl_context is not None else True
+        return PinnedTransport(policy, limits=limits, verify=verify)
+    raise ValueError(f"unknown delivery transport {engine!r}")
 
 
 def draft_plans(

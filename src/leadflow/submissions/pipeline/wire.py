@@ -1,16 +1,33 @@
 """The delivery client's transport: HTTP/1.1 keep-alive connections to buyers, each request
 written in one piece.
 
-httpx's default transport (httpcore over anyio) spent about 1.5 ms of CPU per delivery on the
-development machine, most of it layers (anyio streams, cancel scopes, pool bookkeeping) and two
-socket writes per request (head, then body), each waking the buyer. This transport keeps httpx's
-interface (requests, responses, timeouts, its exception types) and h11's parsing, and drives
-asyncio protocols directly: one write per request, one idle pool per origin.
+Why not httpx's own transport (issue #23, measured 6 December 2026 in turns on the same host
+hour: ``bench.delivery_transport``, and ``--transport`` on ``bench.submit`` and
+``bench.auction``): httpcore over anyio spent 1.2 to 1.3 ms of CPU per request with 4 in flight
+and 3.7 to 3.8 ms with 64, where this one spends 0.4 to 0.7 ms with either. On each request and
+each answer httpcore 1.0.9's pool (``_assign_requests_to_connections``) walks its connections
+once per connection and once per waiting request; ten pings an auction, hundreds of
+connections open, made that 37 to 49 ms of CPU per auction against 5.3 to 6.7 ms here, more
+than two cores hold at 100 auctions/s. This transport keeps httpx's interface (requests,
+responses, timeouts, its exception types) and h11's parsing, and drives asyncio protocols
+directly: one write per request, one idle pool per origin.
 
 Semantics kept from httpcore: connect, write and read timeouts each bound one operation; a
 pooled connection the buyer has closed (or that holds bytes nobody asked for) is never reused;
 a request is never re-sent here (a connection that fails after the request left raises, and the
-delivery decides whether to try again). Proxies are not supported.
+delivery decides whether to try again).
+
+- **TLS.** ``https`` buyers get TLS with the server name (SNI) and the certificate checked
+  against the URL's host name, never the address connected to; trusted CAs are certifi's, or
+  the bundle the ``SSL_CERT_FILE`` / ``SSL_CERT_DIR`` environment variables name (httpx's
+  default context). A certificate that fails is an ``httpx.ConnectError`` before a byte of
+  the request is written, which the delivery records as its error.
+- **Redirects** are never followed, here or by the client (``follow_redirects=False``): a 3xx
+  is the buyer's answer, returned like any other, and the response mapping classifies it.
+- **Bodies.** Answers with ``Content-Length``, ``Transfer-Encoding: chunked`` or read until
+  the buyer closes are all read whole by h11; a request goes out whole, with its length.
+- **Proxies** are not supported, and no environment proxy is read: a proxy would resolve the
+  buyer's name again, out of the outbound URL policy's sight, which is the gap below.
 
 Connections go only to addresses the outbound URL policy passed: the host is resolved once by
 :meth:`~leadflow.kit.pinned_http.OutboundPolicy.addresses`, and the socket opened to one of

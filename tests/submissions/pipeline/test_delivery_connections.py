@@ -1,5 +1,6 @@
-"""The delivery transport against raw HTTP/1.1 servers on loopback: kept-alive connections are
-reused, a connection the buyer closed is not, and every framing h11 knows reads back whole."""
+"""The delivery client's connections against raw HTTP/1.1 servers on loopback: kept-alive
+connections are reused, a connection the buyer closed is not, every framing reads back whole,
+and a buyer that hangs up, stays silent or is not there fails as httpx's errors say."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import httpx
 import pytest
 
 from leadflow.kit.pinned_http import OutboundPolicy
-from leadflow.submissions.pipeline.wire import KeepAliveTransport
+from leadflow.submissions.pipeline.job import delivery_client
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -59,11 +60,9 @@ async def keep_alive(reader: asyncio.StreamReader, writer: asyncio.StreamWriter)
         await writer.drain()
 
 
-@pytest.fixture
-async def client() -> AsyncIterator[httpx.AsyncClient]:
-    async with httpx.AsyncClient(
-        transport=KeepAliveTransport(OutboundPolicy(False, True)), timeout=2
-    ) as http:
+@pytest.fixture(params=["wire", "httpx"])
+async def client(request: pytest.FixtureRequest) -> AsyncIterator[httpx.AsyncClient]:
+    async with delivery_client(OutboundPolicy(False, True), 2.0, request.param) as http:
         yield http
 
 
@@ -116,6 +115,28 @@ async def test_a_buyer_hanging_up_without_answering_is_a_protocol_error(
     async with raw_server(hang_up) as (url, _):
         with pytest.raises(httpx.RemoteProtocolError):
             await client.post(url, content=b"{}")
+
+
+async def test_a_request_lost_on_a_kept_alive_connection_is_not_sent_again(
+    client: httpx.AsyncClient,
+) -> None:
+    """The buyer took the request and hung up without answering: it may have the lead, so
+    the transport raises instead of re-sending it on a new connection."""
+    bodies: list[bytes] = []
+
+    async def answer_once(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        bodies.append(await read_request(reader))
+        writer.write(answer(b'{"ok": true}'))
+        await writer.drain()
+        bodies.append(await read_request(reader))  # the second lead: taken, never answered
+
+    async with raw_server(answer_once) as (url, connections):
+        assert (await client.post(url, content=b"first")).status_code == 200
+        with pytest.raises(httpx.RemoteProtocolError):
+            await client.post(url, content=b"second")
+        await asyncio.sleep(0.05)  # a re-send would reach the server by now
+    assert bodies == [b"first", b"second"]
+    assert len(connections) == 1
 
 
 async def test_a_silent_buyer_times_out_on_read(client: httpx.AsyncClient) -> None:

@@ -1,0 +1,74 @@
+"""CPU per request of each delivery transport, alone: the worker's delivery client posting to
+one local buyer (``bench.auction``'s, in a process of its own), ``--in-flight`` requests at a
+time, the transports in turns.
+
+bench.submit and bench.auction measure the transports inside the pipeline, where a loaded host
+moves every figure; CPU per request (``time.process_time``) moves far less with the load, so
+this is the figure to compare when the host is shared.
+
+    .venv/bin/python -m bench.delivery_transport [--requests 6000] [--in-flight 4,64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import multiprocessing
+import os
+import time
+
+import uvloop
+
+from bench.auction import BUYER_DELAYS_MS, _free_ports, _serve_buyers
+from leadflow.kit.pinned_http import OutboundPolicy
+from leadflow.submissions.pipeline.job import delivery_client
+
+BODY = b'{"email": "ada@example.com", "phone": "+12125550123"}'
+
+
+async def turn(engine: str, port: int, requests: int, in_flight: int) -> str:
+    http = delivery_client(OutboundPolicy(False, True), 5.0, engine)
+    url = f"http://127.0.0.1:{port}/post"
+    headers = {"Content-Type": "application/json"}
+    await asyncio.gather(*(http.post(url, content=BODY) for _ in range(in_flight)))  # warm
+    room = asyncio.Semaphore(in_flight)
+
+    async def one() -> None:
+        async with room:
+            answer = await http.post(url, content=BODY, headers=headers)
+            assert answer.status_code == 200
+
+    cpu, began = time.process_time(), time.perf_counter()
+    await asyncio.gather(*(one() for _ in range(requests)))
+    cpu, wall = time.process_time() - cpu, time.perf_counter() - began
+    await http.aclose()
+    return (
+        f"{engine:6} {in_flight:3} in flight  {cpu / requests * 1e6:6.0f} µs CPU per request  "
+        f"{requests / wall:6.0f} requests/s  load {os.getloadavg()[0]:.2f}"
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
+    parser.add_argument("--requests", type=int, default=6000)
+    parser.add_argument("--in-flight", default="4,64")
+    parser.add_argument("--transport", default="wire,httpx,wire,httpx")
+    args = parser.parse_args()
+    ports = _free_ports(len(BUYER_DELAYS_MS))
+    context = multiprocessing.get_context("spawn")
+    ready = context.Event()
+    buyers = context.Process(target=_serve_buyers, args=(ports, ready), daemon=True)
+    buyers.start()
+    try:
+        if not ready.wait(30):
+            raise SystemExit("the buyer did not start")
+        for in_flight in (int(n) for n in args.in_flight.split(",")):
+            for engine in args.transport.split(","):
+                print(uvloop.run(turn(engine, ports[0], args.requests, in_flight)), flush=True)
+    finally:
+        buyers.terminate()
+        buyers.join(5)
+
+
+if __name__ == "__main__":
+    main()
