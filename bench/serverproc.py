@@ -7,6 +7,7 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,11 +45,15 @@ def server(
 ) -> Iterator[str]:
     port = free_port()
     env = {**os.environ, "LEADFLOW_DATABASE_URL": database_url, **(extra_env or {})}
+    # The server's log goes to a file, not a pipe: nobody reads a pipe while the bench runs,
+    # and once its 64 KB filled, the server blocked on its next log line, which the figures
+    # then measured (a worker logging each delivery stalled bench.submit that way).
+    log = tempfile.TemporaryFile()  # noqa: SIM115 (closed in the finally below)
     process = subprocess.Popen(
         [LEADFLOW, "serve", "--port", str(port), "--workers", str(workers)],
         env=env,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
+        stderr=log,
     )
     base = f"http://127.0.0.1:{port}"
     try:
@@ -60,10 +65,8 @@ def server(
             except httpx.HTTPError:
                 time.sleep(0.1)
         else:
-            raise RuntimeError(
-                "server did not start: "
-                + (process.stderr.read().decode() if process.stderr else "")
-            )
+            log.seek(0)
+            raise RuntimeError("server did not start: " + log.read().decode(errors="replace"))
         yield base
     finally:
         process.terminate()
@@ -71,3 +74,4 @@ def server(
             process.wait(10)
         except subprocess.TimeoutExpired:
             process.kill()
+        log.close()

@@ -275,7 +275,7 @@ def main() -> None:
                 # httpx logs each delivery at INFO, and bench.serverproc never reads the
                 # server's stderr: past 64 KB of log the worker would block on its pipe.
                 "LEADFLOW_LOG_LEVEL": "WARNING",
-                "LEADFLOW_BENCH_DELIVERY_TRANSPORT": transport,
+                "LEADFLOW_DELIVERY_TRANSPORT": transport,
             }
             with server(url, extra_env=env) as base:
                 if turn == 0:

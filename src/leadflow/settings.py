@@ -177,6 +177,14 @@ class Settings(BaseSettings):
 
     webhook_max_attempts: int = Field(default=8, description="Tries before a delivery fails.")
     webhook_timeout_seconds: float = 10.0
+    delivery_transport: Literal["wire", "httpx"] = Field(
+        default="wire",
+        description=(
+            "The transport buyer deliveries, pings and pixels go out on: `wire`, Leadflow's own,"
+            " or `httpx`, httpx's, at three to seven times the CPU per request (docs/submission.md,"
+            " Delivery transport); kept so that the two can be measured again in turns."
+        ),
+    )
     webhook_retention_days: int = Field(
         default=30,
         ge=0,

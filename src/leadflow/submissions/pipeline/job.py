@@ -31,7 +31,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import ssl
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -124,8 +123,9 @@ class SubmissionJob:
         if self._client is None:
             settings = context.settings
             policy = OutboundPolicy(settings.allow_private_urls, settings.allow_loopback_urls)
-            engine = os.environ.get("LEADFLOW_BENCH_DELIVERY_TRANSPORT", "wire")
-            self._client = delivery_client(policy, settings.webhook_timeout_seconds, engine)
+            self._client = delivery_client(
+                policy, settings.webhook_timeout_seconds, settings.delivery_transport
+            )
         return self._client
 
     async def aclose(self) -> None:
@@ -295,7 +295,7 @@ def delivery_transport(
 
     ``httpx`` stays only so that the two can be measured again in turns when httpcore changes
     (``--transport`` on ``bench.submit``, ``bench.auction`` and ``bench.delivery_transport``;
-    the worker reads ``LEADFLOW_BENCH_DELIVERY_TRANSPORT``, a benchmark's knob, not a setting)
+    the worker reads the ``delivery_transport`` setting)
     and the behaviour tests run on both. Its pool is given no cap on connections: an auction
     has ten pings in flight and a worker 64 deliveries, and a capped pool would queue them,
     which the other engine never does; idle connections are kept as long as there."""
