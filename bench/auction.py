@@ -15,7 +15,7 @@ whatever the others are doing. Prints:
 - CPU per auction (this process: pings, ranking, posts; the buyers' CPU is not counted);
 - host steal and the load average over the run.
 
-``--transport wire,httpx,wire,httpx`` runs the auctions over each delivery transport in turns,
+``--transport aiohttp,httpx,aiohttp,httpx`` runs the auctions over each delivery transport in turns,
 against the same buyers, and prints a line per turn at the end.
 
     .venv/bin/python -m bench.auction [--rate 100] [--seconds 30] [--deadline-ms 750]
@@ -312,8 +312,8 @@ def main() -> None:
     parser.add_argument("--deadline-ms", type=int, default=750)
     parser.add_argument(
         "--transport",
-        default="wire",
-        help="Delivery transports (wire, httpx), comma-separated: run in these turns.",
+        default="aiohttp",
+        help="Delivery transports (aiohttp, httpx), comma-separated: run in these turns.",
     )
     args = parser.parse_args()
     ports = _free_ports(len(BUYER_DELAYS_MS))

@@ -7,6 +7,11 @@ moves every figure; CPU per request (``time.process_time``) moves far less with 
 this is the figure to compare when the host is shared.
 
     .venv/bin/python -m bench.delivery_transport [--requests 6000] [--in-flight 4,64]
+                                               [--transport aiohttp,httpx,aiohttp-alone,...]
+
+``aiohttp`` and ``httpx`` are the delivery client's two transports (httpx's client over
+aiohttp's pool, the one used, or over httpcore's); ``aiohttp-alone`` posts the same body
+through aiohttp's own client with no httpx layer, which shows what the httpx layer costs.
 """
 
 from __future__ import annotations
@@ -17,6 +22,7 @@ import multiprocessing
 import os
 import time
 
+import aiohttp
 import uvloop
 
 from bench.auction import BUYER_DELAYS_MS, _free_ports, _serve_buyers
@@ -27,6 +33,8 @@ BODY = b'{"email": "ada@example.com", "phone": "+12125550123"}'
 
 
 async def turn(engine: str, port: int, requests: int, in_flight: int) -> str:
+    if engine == "aiohttp-alone":
+        return await aiohttp_turn(port, requests, in_flight)
     http = delivery_client(OutboundPolicy(False, True), 5.0, engine)
     url = f"http://127.0.0.1:{port}/post"
     headers = {"Content-Type": "application/json"}
@@ -42,8 +50,37 @@ async def turn(engine: str, port: int, requests: int, in_flight: int) -> str:
     await asyncio.gather(*(one() for _ in range(requests)))
     cpu, wall = time.process_time() - cpu, time.perf_counter() - began
     await http.aclose()
+    return line(engine, in_flight, requests, cpu, wall)
+
+
+async def aiohttp_turn(port: int, requests: int, in_flight: int) -> str:
+    """The same turn through aiohttp's own client, with no httpx layer."""
+    url = f"http://127.0.0.1:{port}/post"
+    headers = {"Content-Type": "application/json"}
+    connector = aiohttp.TCPConnector(limit=0, keepalive_timeout=5.0)
+    async with aiohttp.ClientSession(connector=connector) as http:
+
+        async def post() -> None:
+            async with http.post(url, data=BODY, headers=headers) as answer:
+                assert answer.status == 200
+                await answer.read()
+
+        await asyncio.gather(*(post() for _ in range(in_flight)))  # warm
+        room = asyncio.Semaphore(in_flight)
+
+        async def one() -> None:
+            async with room:
+                await post()
+
+        cpu, began = time.process_time(), time.perf_counter()
+        await asyncio.gather(*(one() for _ in range(requests)))
+        cpu, wall = time.process_time() - cpu, time.perf_counter() - began
+    return line("aiohttp-alone", in_flight, requests, cpu, wall)
+
+
+def line(engine: str, in_flight: int, requests: int, cpu: float, wall: float) -> str:
     return (
-        f"{engine:6} {in_flight:3} in flight  {cpu / requests * 1e6:6.0f} µs CPU per request  "
+        f"{engine:13} {in_flight:3} in flight  {cpu / requests * 1e6:6.0f} µs CPU per request  "
         f"{requests / wall:6.0f} requests/s  load {os.getloadavg()[0]:.2f}"
     )
 
@@ -52,7 +89,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--requests", type=int, default=6000)
     parser.add_argument("--in-flight", default="4,64")
-    parser.add_argument("--transport", default="wire,httpx,wire,httpx")
+    parser.add_argument(
+        "--transport", default="aiohttp,httpx,aiohttp-alone,aiohttp,httpx,aiohttp-alone"
+    )
     args = parser.parse_args()
     ports = _free_ports(len(BUYER_DELAYS_MS))
     context = multiprocessing.get_context("spawn")
