@@ -4,6 +4,7 @@ hourly totals, whatever their attribution, hour and status."""
 
 from __future__ import annotations
 
+import asyncio
 from datetime import timedelta
 from typing import Any
 
@@ -106,3 +107,48 @@ async def test_a_batch_runs_the_counter_triggers_as_often_as_one_lead(shop: Shop
     one = await _trigger_calls(shop, leads[:1])
     assert one > 0
     assert await _trigger_calls(shop, leads) == one
+
+
+@pytest.mark.engines("postgresql")  # SQLite has one writer: nothing to wait for
+async def test_a_batch_waits_for_a_transaction_holding_its_counters_without_deadlock(
+    shop: Shop,
+) -> None:
+    """One transaction counts a lead under sub ID "a", then one under "b"; in between, another
+    process's batch holds a lead of each. The batch takes its counter rows in key order, so it
+    waits for "a" holding nothing the first transaction needs: both commit, all counted. (Per
+    row, in the batch's own order, it took "b" first and PostgreSQL aborted one of the two.)"""
+    lead = _leads(shop)[1]
+    first, second, third, fourth = (
+        {**lead, "sub_id": sub, "uuid": new_uuid()} for sub in ("a", "b", "a", "b")
+    )
+    factory = shop.factory
+    async with factory.sessionmaker() as holder, factory.sessionmaker() as watcher:
+        await holder.execute(insert(Lead).values(first))
+        pid = await holder.scalar(text("SELECT pg_backend_pid()"))
+
+        async def batch() -> None:
+            async with factory.sessionmaker() as session:
+                await session.execute(insert(Lead).values([second, third]))  # "b", then "a"
+                await session.commit()
+
+        batched = asyncio.create_task(batch())
+        waiting = text(
+            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE NOT l.granted AND a.pid <> :pid AND a.datname = current_database()"
+        )
+        for _ in range(100):
+            if await watcher.scalar(waiting, {"pid": pid}):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the batch never waited for the first transaction")
+        await holder.execute(insert(Lead).values(fourth))
+        await holder.commit()
+        await asyncio.wait_for(batched, 10)
+
+    async with factory.sessionmaker() as session:
+        counted = await session.execute(
+            text("SELECT sub_id, leads FROM report_counters WHERE company_id = :c"),
+            {"c": shop.tenant.company.id},
+        )
+        assert sorted(tuple(row) for row in counted) == [("a", 2), ("b", 2)]
