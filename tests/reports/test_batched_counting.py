@@ -1,0 +1,154 @@
+"""A batch of leads (one multi-row INSERT, as PostgreSQL's batched intake writes them) is
+counted exactly as the same leads inserted one by one: the same report counters and the same
+hourly totals, whatever their attribution, hour and status."""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sqlalchemy import insert, text
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from leadflow.models import Lead
+from leadflow.models.base import new_uuid
+from leadflow.models.report_counter import METRIC_COLUMNS
+from tests.reports.conftest import Shop
+
+COUNTER_KEY = "hour, schedule_id, offer_id, traffic_source_id, sub_id, campaign_id, buyer, state"
+
+
+def _leads(shop: Shop) -> list[dict[str, Any]]:
+    """Forty leads over two hours, with and without a schedule, source, sub ID and state (two
+    spellings of one), half already opted out (counted in the hour of their last update)."""
+    start = shop.factory.clock.now()
+    sources = [None, shop.google.id, shop.bing.id]
+    rows = []
+    for n in range(40):  # the key repeats every 12 leads
+        created = start + timedelta(minutes=37 * (n % 4))
+        rows.append(
+            {
+                "company_id": shop.tenant.company.id,
+                "offer_id": shop.offer.id,
+                "schedule_id": shop.schedule.id if n % 4 else None,
+                "traffic_source_id": sources[n % 3],
+                "sub_id": [None, "a", "b"][n % 3],
+                "caller_id": f"+171931{n:05d}",
+                "status": "opt_out" if n % 2 == 0 else "scheduled",
+                "tokens": {"state": [" tx", "TX", "Florida", None][n % 4]},
+                "uuid": new_uuid(),
+                "created_at": created,
+                "updated_at": created + timedelta(minutes=50),
+            }
+        )
+    return rows
+
+
+async def _counted(session: AsyncSession, company_id: int) -> tuple[set[Any], set[Any]]:
+    """The company's counter rows and total rows."""
+    metrics = ", ".join(METRIC_COLUMNS)
+    counters = await session.execute(
+        text(f"SELECT {COUNTER_KEY}, {metrics} FROM report_counters WHERE company_id = :c"),
+        {"c": company_id},
+    )
+    totals = await session.execute(
+        text(f"SELECT hour, slot, {metrics} FROM report_totals WHERE company_id = :c"),
+        {"c": company_id},
+    )
+    return {tuple(r) for r in counters}, {tuple(r) for r in totals}
+
+
+async def test_a_batch_of_leads_counts_as_the_same_leads_one_by_one(shop: Shop) -> None:
+    """Each way in a transaction of its own, read before it is rolled back, so that both
+    count the same rows into the same (empty) counters."""
+    leads = _leads(shop)
+    company = shop.tenant.company.id
+    async with shop.factory.sessionmaker() as session:
+        await session.execute(insert(Lead).values(leads))
+        batch_counters, batch_totals = await _counted(session, company)
+        await session.rollback()
+    async with shop.factory.sessionmaker() as session:
+        for row in leads:
+            await session.execute(insert(Lead).values(row))
+        one_counters, one_totals = await _counted(session, company)
+        await session.rollback()
+
+    assert sum(row[8] for row in one_counters) == len(leads)  # the leads, after the key
+    assert sum(row[10] for row in one_counters) == len(leads) // 2  # the opt-outs
+    assert max(row[8] for row in one_counters) > 1  # keys the batch shares
+    assert max(row[10] for row in one_counters) > 1
+    assert batch_counters == one_counters
+    assert batch_totals == one_totals
+
+
+async def _trigger_calls(shop: Shop, leads: list[dict[str, Any]]) -> int:
+    """How many times the report triggers' functions ran for one INSERT of ``leads`` (the
+    view also holds counts this connection has not reported yet: hence the difference)."""
+    calls = text(
+        "SELECT coalesce(sum(calls), 0) FROM pg_stat_xact_user_functions "
+        "WHERE funcname LIKE 'report%'"
+    )
+    async with shop.factory.sessionmaker() as session:
+        await session.execute(text("SET LOCAL track_functions = 'pl'"))
+        before = int(await session.scalar(calls) or 0)
+        await session.execute(insert(Lead).values(leads))
+        after = int(await session.scalar(calls) or 0)
+        await session.rollback()
+    return after - before
+
+
+@pytest.mark.engines("postgresql")  # SQLite's triggers run per row; it writes one at a time
+async def test_a_batch_runs_the_counter_triggers_as_often_as_one_lead(shop: Shop) -> None:
+    """On PostgreSQL the counters are summed per statement: a batch of forty leads costs the
+    database as many trigger runs as one lead (three), not forty times as many (a hundred)."""
+    leads = _leads(shop)
+    one = await _trigger_calls(shop, leads[:1])
+    assert one > 0
+    assert await _trigger_calls(shop, leads) == one
+
+
+@pytest.mark.engines("postgresql")  # SQLite has one writer: nothing to wait for
+async def test_a_batch_waits_for_a_transaction_holding_its_counters_without_deadlock(
+    shop: Shop,
+) -> None:
+    """One transaction counts a lead under sub ID "a", then one under "b"; in between, another
+    process's batch holds a lead of each. The batch takes its counter rows in key order, so it
+    waits for "a" holding nothing the first transaction needs: both commit, all counted. (Per
+    row, in the batch's own order, it took "b" first and PostgreSQL aborted one of the two.)"""
+    lead = _leads(shop)[1]
+    first, second, third, fourth = (
+        {**lead, "sub_id": sub, "uuid": new_uuid()} for sub in ("a", "b", "a", "b")
+    )
+    factory = shop.factory
+    async with factory.sessionmaker() as holder, factory.sessionmaker() as watcher:
+        await holder.execute(insert(Lead).values(first))
+        pid = await holder.scalar(text("SELECT pg_backend_pid()"))
+
+        async def batch() -> None:
+            async with factory.sessionmaker() as session:
+                await session.execute(insert(Lead).values([second, third]))  # "b", then "a"
+                await session.commit()
+
+        batched = asyncio.create_task(batch())
+        waiting = text(
+            "SELECT count(*) FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid "
+            "WHERE NOT l.granted AND a.pid <> :pid AND a.datname = current_database()"
+        )
+        for _ in range(100):
+            if await watcher.scalar(waiting, {"pid": pid}):
+                break
+            await asyncio.sleep(0.05)
+        else:
+            raise AssertionError("the batch never waited for the first transaction")
+        await holder.execute(insert(Lead).values(fourth))
+        await holder.commit()
+        await asyncio.wait_for(batched, 10)
+
+    async with factory.sessionmaker() as session:
+        counted = await session.execute(
+            text("SELECT sub_id, leads FROM report_counters WHERE company_id = :c"),
+            {"c": shop.tenant.company.id},
+        )
+        assert sorted(tuple(row) for row in counted) == [("a", 2), ("b", 2)]
