@@ -15,7 +15,8 @@ whatever the others are doing. Prints:
 - CPU per auction (this process: pings, ranking, posts; the buyers' CPU is not counted);
 - host steal and the load average over the run.
 
-``--transport aiohttp,httpx,aiohttp,httpx`` runs the auctions over each delivery transport in turns,
+``--transport wire,aiohttp,httpx`` runs the auctions over each delivery transport (and aiohttp's,
+``bench/aiohttp_transport.py``) in turns,
 against the same buyers, and prints a line per turn at the end.
 
     .venv/bin/python -m bench.auction [--rate 100] [--seconds 30] [--deadline-ms 750]
@@ -37,6 +38,7 @@ from typing import Any
 
 import httpx
 
+from bench.aiohttp_transport import transport_named
 from bench.machine import Steal
 from leadflow.campaigns.config import CampaignConfig
 from leadflow.heap import freeze_startup_objects
@@ -46,7 +48,6 @@ from leadflow.submissions.pipeline.auction import AuctionResult, run_auction
 from leadflow.submissions.pipeline.auction_seating import Seat, Ticket
 from leadflow.submissions.pipeline.campaigns import Campaign
 from leadflow.submissions.pipeline.delivery import TokenCache, UrlPolicy
-from leadflow.submissions.pipeline.job import delivery_transport
 from leadflow.submissions.pipeline.steps import Evaluation
 
 NEVER = -1.0
@@ -195,7 +196,7 @@ async def drive(
 ) -> str:
     """One turn over ``transport``; returns its summary line."""
     http = httpx.AsyncClient(
-        transport=delivery_transport(OutboundPolicy(False, True), transport),
+        transport=transport_named(transport, OutboundPolicy(False, True)),
         follow_redirects=False,
         trust_env=False,
     )
@@ -312,8 +313,8 @@ def main() -> None:
     parser.add_argument("--deadline-ms", type=int, default=750)
     parser.add_argument(
         "--transport",
-        default="aiohttp",
-        help="Delivery transports (aiohttp, httpx), comma-separated: run in these turns.",
+        default="wire",
+        help="Delivery transports (wire, httpx, aiohttp), comma-separated: run in these turns.",
     )
     args = parser.parse_args()
     ports = _free_ports(len(BUYER_DELAYS_MS))

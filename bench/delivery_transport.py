@@ -7,11 +7,12 @@ moves every figure; CPU per request (``time.process_time``) moves far less with 
 this is the figure to compare when the host is shared.
 
     .venv/bin/python -m bench.delivery_transport [--requests 6000] [--in-flight 4,64]
-                                               [--transport aiohttp,httpx,aiohttp-alone,...]
+                                               [--transport wire,aiohttp,httpx,aiohttp-alone]
 
-``aiohttp`` and ``httpx`` are the delivery client's two transports (httpx's client over
-aiohttp's pool, the one used, or over httpcore's); ``aiohttp-alone`` posts the same body
-through aiohttp's own client with no httpx layer, which shows what the httpx layer costs.
+``wire`` (the transport used) and ``httpx`` are the delivery client's two transports,
+``aiohttp`` the same client over aiohttp's pool (``bench/aiohttp_transport.py``), and
+``aiohttp-alone`` posts the same body through aiohttp's own client with no httpx layer, which
+shows what the httpx layer costs. aiohttp is a development dependency.
 """
 
 from __future__ import annotations
@@ -25,9 +26,9 @@ import time
 import aiohttp
 import uvloop
 
+from bench.aiohttp_transport import client_named
 from bench.auction import BUYER_DELAYS_MS, _free_ports, _serve_buyers
 from leadflow.kit.pinned_http import OutboundPolicy
-from leadflow.submissions.pipeline.job import delivery_client
 
 BODY = b'{"email": "ada@example.com", "phone": "+12125550123"}'
 
@@ -35,7 +36,7 @@ BODY = b'{"email": "ada@example.com", "phone": "+12125550123"}'
 async def turn(engine: str, port: int, requests: int, in_flight: int) -> str:
     if engine == "aiohttp-alone":
         return await aiohttp_turn(port, requests, in_flight)
-    http = delivery_client(OutboundPolicy(False, True), 5.0, engine)
+    http = client_named(engine, OutboundPolicy(False, True), 5.0)
     url = f"http://127.0.0.1:{port}/post"
     headers = {"Content-Type": "application/json"}
     await asyncio.gather(*(http.post(url, content=BODY) for _ in range(in_flight)))  # warm
@@ -90,7 +91,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=6000)
     parser.add_argument("--in-flight", default="4,64")
     parser.add_argument(
-        "--transport", default="aiohttp,httpx,aiohttp-alone,aiohttp,httpx,aiohttp-alone"
+        "--transport", default="wire,aiohttp,httpx,aiohttp-alone,wire,aiohttp,httpx,aiohttp-alone"
     )
     args = parser.parse_args()
     ports = _free_ports(len(BUYER_DELAYS_MS))

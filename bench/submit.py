@@ -10,12 +10,12 @@ whose endpoint is a local buyer answering at once, and prints, in one run:
    lead (both clocks are this machine's), and p50/p99 of the submit answer itself, with the
    worker process's CPU per delivery and the load average.
 
-``--transport aiohttp,httpx,aiohttp,httpx`` measures the delivery transports in turns (a fresh
-server for each, on the same database), each turn's open loops after the others', so the host's
-drift falls on both alike; ``--no-burst`` skips the wrk burst.
+``--transport wire,httpx,wire,httpx`` measures the delivery transports in turns (a fresh server
+for each, on the same database), each turn's open loops after the others', so the host's drift
+falls on both alike; ``--no-burst`` skips the wrk burst.
 
     .venv/bin/python -m bench.submit [--seconds 10] [--rates 200,50] [--latency-seconds 15]
-    .venv/bin/python -m bench.submit --no-burst --rates 200 --transport aiohttp,httpx,aiohttp,httpx
+    .venv/bin/python -m bench.submit --no-burst --rates 200 --transport wire,httpx,wire,httpx
 """
 
 from __future__ import annotations
@@ -255,8 +255,8 @@ def main() -> None:
     parser.add_argument("--latency-seconds", type=float, default=15)
     parser.add_argument(
         "--transport",
-        default="aiohttp",
-        help="Delivery transports (aiohttp, httpx), comma-separated: measured in these turns.",
+        default="wire",
+        help="Delivery transports (wire, httpx), comma-separated: measured in these turns.",
     )
     parser.add_argument("--no-burst", action="store_true", help="Skip the wrk burst.")
     args = parser.parse_args()

@@ -177,13 +177,12 @@ class Settings(BaseSettings):
 
     webhook_max_attempts: int = Field(default=8, description="Tries before a delivery fails.")
     webhook_timeout_seconds: float = 10.0
-    delivery_transport: Literal["aiohttp", "httpx"] = Field(
-        default="aiohttp",
+    delivery_transport: Literal["wire", "httpx"] = Field(
+        default="wire",
         description=(
-            "The transport buyer deliveries, pings and pixels go out on: `aiohttp`'s connection"
-            " pool, or `httpx`'s own, at three to seven times the CPU per request"
-            " (docs/submission.md, Delivery transport); kept so that the two can be measured"
-            " again in turns."
+            "The transport buyer deliveries, pings and pixels go out on: `wire`, Leadflow's own,"
+            " or `httpx`, httpx's, at three to seven times the CPU per request (docs/submission.md,"
+            " Delivery transport); kept so that the two can be measured again in turns."
         ),
     )
     webhook_retention_days: int = Field(

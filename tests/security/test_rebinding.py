@@ -56,8 +56,8 @@ def pinned(policy: OutboundPolicy) -> httpx.AsyncClient:
 
 
 def keep_alive(policy: OutboundPolicy) -> httpx.AsyncClient:
-    """The delivery client for buyers, OAuth tokens and pixels (aiohttp engine)."""
-    return delivery_client(policy, 2.0, "aiohttp")
+    """The delivery client for buyers, OAuth tokens and pixels (wire engine)."""
+    return delivery_client(policy, 2.0, "wire")
 
 
 def keep_alive_httpx(policy: OutboundPolicy) -> httpx.AsyncClient:

@@ -11,8 +11,8 @@ verification all use the name from the URL, never the address.
 Two transports use this one mechanism: :class:`PinnedTransport` (httpx's own transport with a
 network backend that connects through :meth:`OutboundPolicy.addresses`), for webhooks,
 schedule webhook actions and the AI qualifier; and the delivery client's
-:class:`~leadflow.submissions.pipeline.aio_transport.AiohttpTransport` (buyer delivery, OAuth
-tokens, pixels), chosen because httpcore's pool cost three to seven times its CPU per request
+:class:`~leadflow.submissions.pipeline.wire.KeepAliveTransport` (buyer delivery, OAuth
+tokens, pixels), kept because httpcore's pool cost three to seven times its CPU per request
 and per auction at the rates deliveries and ping/post run at (issue #23; figures in that module).
 Neither goes through a proxy, the environment's or any other: a proxy would resolve the name
 again, out of our sight, so pinning could not hold; an operator who must send through one

@@ -60,7 +60,7 @@ async def keep_alive(reader: asyncio.StreamReader, writer: asyncio.StreamWriter)
         await writer.drain()
 
 
-@pytest.fixture(params=["aiohttp", "httpx"])
+@pytest.fixture(params=["wire", "httpx"])
 async def client(request: pytest.FixtureRequest) -> AsyncIterator[httpx.AsyncClient]:
     async with delivery_client(OutboundPolicy(False, True), 2.0, request.param) as http:
         yield http

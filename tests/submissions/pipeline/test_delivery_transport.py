@@ -154,7 +154,7 @@ def trusting(certificates: Certificates) -> ssl.SSLContext:
     return ssl.create_default_context(cafile=str(certificates.ca))
 
 
-@pytest.fixture(params=["aiohttp", "httpx"])
+@pytest.fixture(params=["wire", "httpx"])
 def engine(request: pytest.FixtureRequest) -> str:
     return str(request.param)
 
@@ -260,6 +260,6 @@ async def test_an_operator_trusts_a_private_ca_with_ssl_cert_file(
     monkeypatch.setenv("SSL_CERT_FILE", str(certificates.ca))
     tls = server_tls(certificates.buyer)
     async with raw_buyer({b"/buy": json_answer(ACCEPTED)}, tls) as buyer:
-        delivered = await send(buyer.url("/buy", "https"), "aiohttp")
+        delivered = await send(buyer.url("/buy", "https"), "wire")
     assert delivered.verdict.outcome == "accepted"
     assert buyer.targets == [b"/buy"]

@@ -47,7 +47,6 @@ from leadflow.kit.pinned_http import OutboundPolicy, PinnedTransport
 from leadflow.kit.templating import TemplateLimits
 from leadflow.ops.metrics import record_buyer_delivery
 from leadflow.submissions.pipeline import repository
-from leadflow.submissions.pipeline.aio_transport import AiohttpTransport
 from leadflow.submissions.pipeline.auction import abandon_late_pings, run_auction
 from leadflow.submissions.pipeline.auction_record import record_auction
 from leadflow.submissions.pipeline.campaigns import CampaignBook, ConfigCache
@@ -57,6 +56,7 @@ from leadflow.submissions.pipeline.notifications import fire_pixels
 from leadflow.submissions.pipeline.plan import Plan, ask_ai, draft_plan
 from leadflow.submissions.pipeline.record import Recorded, record
 from leadflow.submissions.pipeline.steps import step
+from leadflow.submissions.pipeline.wire import KeepAliveTransport
 from leadflow.worker.context import WorkerContext
 
 # Deliveries on the network at once per worker (a slot is freed when the buyer has answered,
@@ -116,10 +116,10 @@ class SubmissionJob:
 
     def client(self, context: WorkerContext) -> httpx.AsyncClient:
         """The client for deliveries, their OAuth tokens and pixels: one per worker, its
-        connections kept alive in aiohttp's pool (:class:`AiohttpTransport`, a sixth to a
-        third of httpcore's CPU per delivery), pinned to the addresses the URL policy passed.
-        No proxy: a proxy would resolve the buyer's name again, out of the policy's sight (see
-        :mod:`leadflow.kit.pinned_http`)."""
+        connections kept alive, over :class:`KeepAliveTransport` (a sixth to a third of
+        httpcore's CPU per delivery, see :mod:`~leadflow.submissions.pipeline.wire`), pinned
+        to the addresses the URL policy passed. No proxy: a proxy would resolve the buyer's
+        name again, out of the policy's sight (see :mod:`leadflow.kit.pinned_http`)."""
         if self._client is None:
             settings = context.settings
             policy = OutboundPolicy(settings.allow_private_urls, settings.allow_loopback_urls)
@@ -272,7 +272,7 @@ class SubmissionJob:
 def delivery_client(
     policy: OutboundPolicy,
     timeout_seconds: float,
-    engine: str = "aiohttp",
+    engine: str = "wire",
     ssl_context: ssl.SSLContext | None = None,
 ) -> httpx.AsyncClient:
     """The delivery client: redirects never followed (a 3xx is the buyer's answer, and
@@ -287,9 +287,9 @@ def delivery_client(
 
 
 def delivery_transport(
-    policy: OutboundPolicy, engine: str = "aiohttp", ssl_context: ssl.SSLContext | None = None
+    policy: OutboundPolicy, engine: str = "wire", ssl_context: ssl.SSLContext | None = None
 ) -> httpx.AsyncBaseTransport:
-    """The delivery client's transport: ``aiohttp`` (:class:`AiohttpTransport`, the one used)
+    """The delivery client's transport: ``wire`` (:class:`KeepAliveTransport`, the one used)
     or ``httpx`` (:class:`PinnedTransport`, httpx's own over a pinned httpcore backend), both
     pinned to the addresses the policy passed.
 
@@ -299,8 +299,8 @@ def delivery_transport(
     and the behaviour tests run on both. Its pool is given no cap on connections: an auction
     has ten pings in flight and a worker 64 deliveries, and a capped pool would queue them,
     which the other engine never does; idle connections are kept as long as there."""
-    if engine == "aiohttp":
-        return AiohttpTransport(policy, ssl_context)
+    if engine == "wire":
+        return KeepAliveTransport(policy, ssl_context)
     if engine == "httpx":
         limits = httpx.Limits(
             max_connections=None, max_keepalive_connections=None, keepalive_expiry=5.0

@@ -1,15 +1,12 @@
-"""The delivery client's transport over aiohttp's connection pool, behind httpx's interface.
+"""For the benchmarks only: the delivery client's transport interface over aiohttp's
+connection pool (``--transport aiohttp`` on bench.auction and bench.delivery_transport), the
+candidate issue #23 names beside httpx's own transport.
 
-Why aiohttp (issue #23, measured 6-7 December 2026 in turns in one run of
-``bench.delivery_transport``, CPU per request through the delivery client): httpx's own
-transport (httpcore over anyio) 1.0 to 1.3 ms with 4 requests in flight and 3.6 to 4.6 ms with
-64, because httpcore 1.0.9's pool walks its connections once per connection and once per
-waiting request on each request and answer (auctions keep hundreds open: 37 to 49 ms of CPU per
-auction); through this transport 0.40 to 0.57 ms with either, the same as the hand-written
-HTTP/1.1 transport over h11 it replaced (0.40 to 0.55 ms), whose only reason to exist was that
-cost. Of those 0.4 to 0.6 ms, httpx's client layer (building requests and responses) is about
-0.2; aiohttp's own client alone spends 0.11 to 0.21 ms, the headroom left if the pipeline
-ever speaks aiohttp directly.
+It was the delivery transport for an hour on 7 December 2026 and went back out: per delivery
+it costs what the transport of the pipeline's own does (``submissions/pipeline/wire.py``), but
+per auction about a third more CPU, and at 100 auctions a second its decisions came 27 to 43 ms
+past the deadline against 8 ms (target 20): docs/submission.md, Delivery transport. aiohttp is
+a development dependency, not one of the service's.
 
 The pipeline speaks httpx (requests, responses, timeouts, exception types), as webhooks and
 the AI qualifier do; aiohttp moves the bytes. Connections go only to addresses the outbound URL
@@ -38,6 +35,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 
 from leadflow.kit.outbound_urls import literal_address
 from leadflow.kit.pinned_http import OutboundPolicy
+from leadflow.submissions.pipeline.job import delivery_transport
 
 KEEPALIVE_SECONDS = 5.0
 """An idle connection older than this is closed rather than reused (servers drop idle
@@ -157,3 +155,20 @@ class AiohttpTransport(httpx.AsyncBaseTransport):
         if self._session is not None:
             await self._session.close()
             self._session = None
+
+
+def transport_named(engine: str, policy: OutboundPolicy) -> httpx.AsyncBaseTransport:
+    """``aiohttp`` (this module's), or one of the delivery client's own (``wire``, ``httpx``)."""
+    if engine == "aiohttp":
+        return AiohttpTransport(policy)
+    return delivery_transport(policy, engine)
+
+
+def client_named(engine: str, policy: OutboundPolicy, timeout: float) -> httpx.AsyncClient:
+    """The delivery client (no redirects, no environment proxy) over :func:`transport_named`."""
+    return httpx.AsyncClient(
+        transport=transport_named(engine, policy),
+        timeout=httpx.Timeout(timeout),
+        follow_redirects=False,
+        trust_env=False,
+    )
