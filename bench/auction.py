@@ -33,6 +33,8 @@ import multiprocessing
 import os
 import statistics
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,6 +128,24 @@ def _serve_buyers(ports: list[int], ready: Any) -> None:
         await asyncio.Event().wait()
 
     uvloop.run(main())
+
+
+@contextmanager
+def buyers_serving() -> Iterator[list[int]]:
+    """The local buyers (one port each), in a process of their own, while the block runs: the
+    process measured never spends CPU answering its own pings."""
+    ports = _free_ports(len(BUYER_DELAYS_MS))
+    context = multiprocessing.get_context("spawn")
+    ready = context.Event()
+    buyers = context.Process(target=_serve_buyers, args=(ports, ready), daemon=True)
+    buyers.start()
+    try:
+        if not ready.wait(30):
+            raise SystemExit("the buyers did not start")
+        yield ports
+    finally:
+        buyers.terminate()
+        buyers.join(5)
 
 
 def _free_ports(count: int) -> list[int]:
@@ -317,22 +337,12 @@ def main() -> None:
         help="Delivery transports (wire, httpx, aiohttp), comma-separated: run in these turns.",
     )
     args = parser.parse_args()
-    ports = _free_ports(len(BUYER_DELAYS_MS))
-    context = multiprocessing.get_context("spawn")
-    ready = context.Event()
-    buyers = context.Process(target=_serve_buyers, args=(ports, ready), daemon=True)
-    buyers.start()
-    try:
-        if not ready.wait(30):
-            raise SystemExit("the buyers did not start")
+    with buyers_serving() as ports:
         turns = [
             asyncio.run(drive(ports, args.rate, args.seconds, args.deadline_ms, transport))
             for transport in args.transport.split(",")
         ]
         print("\n== in turns\n" + "\n".join(turns))
-    finally:
-        buyers.terminate()
-        buyers.join(5)
 
 
 if __name__ == "__main__":

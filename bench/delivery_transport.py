@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import multiprocessing
 import os
 import time
 
@@ -27,7 +26,7 @@ import aiohttp
 import uvloop
 
 from bench.aiohttp_transport import client_named
-from bench.auction import BUYER_DELAYS_MS, _free_ports, _serve_buyers
+from bench.auction import buyers_serving
 from leadflow.kit.pinned_http import OutboundPolicy
 
 BODY = b'{"email": "ada@example.com", "phone": "+12125550123"}'
@@ -94,20 +93,10 @@ def main() -> None:
         "--transport", default="wire,aiohttp,httpx,aiohttp-alone,wire,aiohttp,httpx,aiohttp-alone"
     )
     args = parser.parse_args()
-    ports = _free_ports(len(BUYER_DELAYS_MS))
-    context = multiprocessing.get_context("spawn")
-    ready = context.Event()
-    buyers = context.Process(target=_serve_buyers, args=(ports, ready), daemon=True)
-    buyers.start()
-    try:
-        if not ready.wait(30):
-            raise SystemExit("the buyer did not start")
+    with buyers_serving() as ports:
         for in_flight in (int(n) for n in args.in_flight.split(",")):
             for engine in args.transport.split(","):
                 print(uvloop.run(turn(engine, ports[0], args.requests, in_flight)), flush=True)
-    finally:
-        buyers.terminate()
-        buyers.join(5)
 
 
 if __name__ == "__main__":

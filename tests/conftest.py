@@ -7,7 +7,6 @@ instead of skipping its half of the tests.
 
 from __future__ import annotations
 
-import gc
 import os
 import uuid
 from collections.abc import AsyncIterator, Iterator
@@ -21,6 +20,7 @@ from leadflow.app import create_app
 from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from leadflow.db.migrate import upgrade
+from leadflow.heap import freeze_startup_objects
 from leadflow.settings import Settings
 from tests.factories import Factory
 from tests.support.databases import (
@@ -144,5 +144,4 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     A full collection walks every live object; leaving the ones that live for the whole run
     (half a million) in its generations made each one pause for a second on a loaded machine.
     """
-    gc.collect()
-    gc.freeze()
+    freeze_startup_objects()  # as a served process does once its app is built
