@@ -29,6 +29,7 @@ import random
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 from statistics import median
 from typing import Any
 
@@ -237,7 +238,8 @@ def report(engine: str, leads: int, figures: dict[str, float]) -> None:
 
 
 def drop_counter_triggers(database_url: str) -> None:
-    """The report triggers (migrations 0009 and 0014) gone: intake as it was without them."""
+    """The report triggers (migrations 0009 and 0014) gone: intake as it was without them (the
+    server's code does the rest: :func:`without_counters_env`)."""
 
     async def drop() -> None:
         engine = create_engine(database_url)
@@ -257,6 +259,13 @@ def drop_counter_triggers(database_url: str) -> None:
     asyncio.run(drop())
 
 
+def without_counters_env() -> dict[str, str]:
+    """The "without" server's code leaves out the statements with which a batch of new leads
+    counts itself on SQLite (see bench/without_counters/sitecustomize.py)."""
+    folder = str(Path(__file__).with_name("without_counters"))
+    return {"PYTHONPATH": os.pathsep.join(filter(None, [folder, os.environ.get("PYTHONPATH")]))}
+
+
 def intake_with_and_without_counters(seconds: int, rounds: int, connections: int) -> None:
     """``bench.intake``'s lead post on SQLite against two databases, one with the report
     triggers and one without, taking turns (``rounds``) so that the shared machine's drift
@@ -274,7 +283,9 @@ def intake_with_and_without_counters(seconds: int, rounds: int, connections: int
         tokens: dict[str, str] = {}
         for turn in range(rounds):
             for name, url in urls.items():
-                with server(url) as base:
+                with server(
+                    url, extra_env=without_counters_env() if name == "without" else None
+                ) as base:
                     if name not in tokens:
                         tokens[name] = make_schedule(base, companies[name])
                     warm = {"LEAD_TOKEN": tokens[name], "OFFSET": str(5_000_000 + turn * 20_000)}

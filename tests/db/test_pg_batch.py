@@ -54,7 +54,7 @@ async def _stored(committer: GroupCommitter) -> list[str]:
     return [row["key"] for row in rows]
 
 
-async def test_units_together_run_as_one_call_on_postgresql_only(settings: Settings) -> None:
+async def test_units_together_run_as_one_call(settings: Settings) -> None:
     engine = create_engine(settings.database_url)
     committer, keys = GroupCommitter(engine), Keys()
     try:
@@ -66,8 +66,7 @@ async def test_units_together_run_as_one_call_on_postgresql_only(settings: Setti
 
     assert results == ["a", "b", "c", "d"]
     assert stored == ["a", "b", "c", "d"]
-    postgres = settings.database_url.startswith("postgresql")
-    assert keys.calls == ([["a", "b", "c", "d"]] if postgres else [])
+    assert keys.calls == [["a", "b", "c", "d"]]
 
 
 async def test_a_unit_the_database_refuses_fails_alone_when_its_batch_ran_together(

@@ -1,6 +1,7 @@
-"""A batch of leads (one multi-row INSERT, as PostgreSQL's batched intake writes them) is
-counted exactly as the same leads inserted one by one: the same report counters and the same
-hourly totals, whatever their attribution, hour and status."""
+"""A batch of leads (one multi-row INSERT, as PostgreSQL's batched intake writes them, or
+``insert_leads``, which intake's group commit and CSV imports call on both engines) is counted
+exactly as the same leads inserted one by one: the same report counters, hourly totals and
+company lead count, whatever their attribution, hour and status."""
 
 from __future__ import annotations
 
@@ -10,8 +11,12 @@ from typing import Any
 
 import pytest
 from sqlalchemy import insert, text
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import Session
 
+from leadflow.db.statements import ConnectionSql
+from leadflow.leads import repository
 from leadflow.models import Lead
 from leadflow.models.base import new_uuid
 from leadflow.models.report_counter import METRIC_COLUMNS
@@ -81,6 +86,96 @@ async def test_a_batch_of_leads_counts_as_the_same_leads_one_by_one(shop: Shop) 
     assert max(row[10] for row in one_counters) > 1
     assert batch_counters == one_counters
     assert batch_totals == one_totals
+
+
+UNSET = {"action_index": 0, "contact_attempts": 0, "calls_placed": 0, "calls_connected": 0}
+"""What the ORM's defaults fill in and plain SQL must give."""
+
+
+def _insert_as_a_batch(session: Session, leads: list[dict[str, Any]]) -> None:
+    """``leads`` as intake's group commit and imports write them: ids taken for the batch,
+    then ``insert_leads``."""
+    sql = ConnectionSql(session.connection())
+    ids = repository.new_lead_ids(sql, len(leads))
+    repository.insert_leads(
+        sql, [{**UNSET, **row, "id": id_} for row, id_ in zip(leads, ids, strict=True)]
+    )
+
+
+async def _lead_count(session: AsyncSession, company_id: int) -> int:
+    found = await session.scalar(
+        text("SELECT count FROM lead_counts WHERE company_id = :c"), {"c": company_id}
+    )
+    return int(found or 0)
+
+
+async def test_insert_leads_counts_as_the_same_leads_one_by_one(shop: Shop) -> None:
+    """On SQLite ``insert_leads`` counts its leads itself, once per key, while the per-row
+    triggers stand aside (migration 0019); on PostgreSQL the statement triggers do. Either
+    way: the counters, totals and lead count of the same leads inserted one at a time."""
+    leads = _leads(shop)
+    company = shop.tenant.company.id
+    async with shop.factory.sessionmaker() as session:
+        await session.run_sync(_insert_as_a_batch, leads)
+        batch_counters, batch_totals = await _counted(session, company)
+        batch_count = await _lead_count(session, company)
+        await session.rollback()
+    async with shop.factory.sessionmaker() as session:
+        for row in leads:
+            await session.execute(insert(Lead).values(row))
+        one_counters, one_totals = await _counted(session, company)
+        one_count = await _lead_count(session, company)
+        await session.rollback()
+
+    assert sum(row[8] for row in one_counters) == len(leads)
+    assert batch_counters == one_counters
+    assert batch_totals == one_totals
+    assert batch_count == one_count  # kept on SQLite only (migration 0003)
+
+
+async def test_a_lead_inserted_after_a_batch_is_counted_by_its_trigger(shop: Shop) -> None:
+    """The batch's triggers stand aside only while it inserts: the next lead, written alone
+    in the same transaction, is counted as any lead is."""
+    first, second = _leads(shop)[1:3]
+    company = shop.tenant.company.id
+    async with shop.factory.sessionmaker() as session:
+        sqlite = session.get_bind().dialect.name == "sqlite"
+        await session.run_sync(_insert_as_a_batch, [first])
+        await session.execute(insert(Lead).values(second))
+        counters, _totals = await _counted(session, company)
+        count = await _lead_count(session, company)
+        await session.rollback()
+    async with shop.factory.sessionmaker() as session:
+        before = await _lead_count(session, company)
+
+    assert sum(row[8] for row in counters) == 2
+    if sqlite:  # kept on SQLite only (migration 0003)
+        assert count == before + 2
+
+
+@pytest.mark.engines("sqlite")  # PostgreSQL's failed statement inserts nothing
+async def test_a_batch_that_fails_midway_counts_the_leads_it_inserted(shop: Shop) -> None:
+    """SQLite keeps the rows an ``executemany`` inserted before the row it refused; they are
+    counted, so that a caller that carries on and commits has them counted, and the lead
+    after the batch is counted by its trigger again."""
+    leads = _leads(shop)[:5]
+    leads[3]["uuid"] = leads[0]["uuid"]  # refused: the uuid is taken
+    later = _leads(shop)[5]
+    company = shop.tenant.company.id
+    async with shop.factory.sessionmaker() as session:
+        with pytest.raises(IntegrityError):
+            await session.run_sync(_insert_as_a_batch, leads)
+        await session.execute(insert(Lead).values(later))
+        stored = await session.scalar(
+            text("SELECT count(*) FROM leads WHERE company_id = :c"), {"c": company}
+        )
+        counters, _totals = await _counted(session, company)
+        count = await _lead_count(session, company)
+        await session.rollback()
+
+    assert stored == 4  # three of the batch, and the one after it
+    assert sum(row[8] for row in counters) == 4
+    assert count == 4
 
 
 async def _trigger_calls(shop: Shop, leads: list[dict[str, Any]]) -> int:

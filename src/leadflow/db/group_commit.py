@@ -21,11 +21,12 @@ a unit may run more than once, and must not change anything outside the database
 returns (none does: units decide, the caller acts on the result).
 
 A unit may also say its work as one item of a call that does many at once (:class:`Together`:
-intake's posts, see ``leads.batch``). On PostgreSQL those run as one call per batch, which
-reads, numbers and inserts the whole batch's leads in a few statements, with their locks taken
-in the message that begins the transaction; should that call fail, the batch runs unit by unit
-as above. SQLite, whose statements cost microseconds and no round trip, runs each unit's own
-work.
+intake's posts, see ``leads.batch``). Those run as one call per batch, which reads, numbers and
+inserts the whole batch's leads in a few statements; should that call fail, the batch runs unit
+by unit as above. On PostgreSQL that saves round trips, and the call's locks are taken in the
+message that begins the transaction. On SQLite, where a statement costs microseconds and no
+round trip, it saves the per-row triggers: the batch's leads are counted once, by key
+(migration 0019), which made a lead's insert cost 25 µs instead of 44.
 """
 
 from __future__ import annotations
@@ -254,7 +255,7 @@ class GroupCommitter:
         sql = SqliteSql(connection)
         await self._begin_sqlite(connection)
         try:
-            if not _run_all(sql, batch):
+            if not _run_all(sql, batch, True):
                 connection.execute("ROLLBACK")
                 await self._begin_sqlite(connection)
                 _run_one_by_one(sql, batch)

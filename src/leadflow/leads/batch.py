@@ -20,9 +20,10 @@ savepoint of its own, once what the batch holds is written: such rows are rare i
 that way no rule has a second copy here.
 
 Like :func:`intake`, this runs inside a group-commit unit and never commits. The API's posts
-take the same path on PostgreSQL (:func:`intake_together`): group commit hands a batch of
-concurrent posts to it as one call, where a round trip per statement per lead was what a post
-cost.
+take the same path (:func:`intake_together`): group commit hands a batch of concurrent posts to
+it as one call. On PostgreSQL a round trip per statement per lead was what a post cost; on
+SQLite, the triggers that counted each new lead (``repository.insert_leads`` counts a batch's
+at once).
 """
 
 from __future__ import annotations

@@ -205,8 +205,8 @@ async def answer_intake(request: Request, raw: dict[str, Any], mode: IntakeMode)
     def unit(sql: Sql) -> IntakeResult:
         return intake(sql, owner, params, ctx)
 
-    # On PostgreSQL the batch's posts run together (leads.batch): the same rules, a few
-    # statements a batch instead of a few a lead.
+    # The batch's posts run together (leads.batch): the same rules, a few statements a batch
+    # instead of a few a lead.
     together = Together(
         intake_together, BatchItem(owner, params, ctx), duplicate_locks(owner, params)
     )

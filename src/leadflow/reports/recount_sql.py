@@ -63,51 +63,10 @@ def rebuild_statements(dialect: str) -> list[tuple[str, str]]:
         return state_sql(dialect, tokens)
 
     sources: list[tuple[str, list[str], dict[str, str], str]] = [
-        (
-            "leads",
-            [
-                "l.company_id",
-                h("l.created_at"),
-                "coalesce(l.schedule_id, 0)",
-                "coalesce(l.offer_id, 0)",
-                "coalesce(l.traffic_source_id, 0)",
-                "coalesce(l.sub_id, '')",
-                "0",
-                "''",
-                state("l.tokens"),
-            ],
-            {"leads": "count(*)"},
-            "FROM leads l WHERE l.company_id = :company",
-        ),
-        (
-            "opt-outs",
-            [
-                "l.company_id",
-                h("l.updated_at"),
-                "coalesce(l.schedule_id, 0)",
-                "coalesce(l.offer_id, 0)",
-                "coalesce(l.traffic_source_id, 0)",
-                "coalesce(l.sub_id, '')",
-                "0",
-                "''",
-                state("l.tokens"),
-            ],
-            {"opt_outs": "count(*)"},
-            "FROM leads l WHERE l.company_id = :company AND l.status = 'opt_out'",
-        ),
+        *_lead_sources(dialect, "l.company_id = :company"),
         (
             "duplicates",
-            [
-                "l.company_id",
-                h("e.created_at"),
-                "coalesce(l.schedule_id, 0)",
-                "coalesce(l.offer_id, 0)",
-                "coalesce(l.traffic_source_id, 0)",
-                "coalesce(l.sub_id, '')",
-                "0",
-                "''",
-                state("l.tokens"),
-            ],
+            _lead_key(dialect, "e.created_at"),
             {"duplicates": "count(*)"},
             "FROM lead_events e JOIN leads l ON l.id = e.lead_id WHERE e.company_id = :company "
             f"AND e.kind = 'updated' AND {_json_text(dialect, 'e.data', 'by')} IS NULL",
@@ -178,18 +137,62 @@ def rebuild_statements(dialect: str) -> list[tuple[str, str]]:
             "FROM submissions s WHERE s.company_id = :company",
         ),
     ]
-    statements = []
-    for what, key, metrics, source in sources:  # constants are not grouped by (a number
-        # in GROUP BY names a column)
-        columns = ", ".join((*KEY_COLUMNS, *metrics))
-        sets = ", ".join(f"{m} = report_counters.{m} + excluded.{m}" for m in metrics)
-        statements.append(
-            (
-                what,
-                f"INSERT INTO report_counters ({columns}) "
-                f"SELECT {', '.join(key)}, {', '.join(metrics.values())} {source} "
-                f"GROUP BY {', '.join(k for k in key if k not in CONSTANTS)} "
-                f"ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET {sets}",
-            )
-        )
-    return statements
+    return [(what, _counting(key, metrics, source)) for what, key, metrics, source in sources]
+
+
+def new_lead_statements(dialect: str) -> list[str]:
+    """SQL that counts the leads of ids ``:first`` to ``:last`` as ``report_leads_insert``
+    would have counted each as it was inserted (migration 0019: a batch of leads on SQLite is
+    counted once, by key, rather than by a trigger per row)."""
+    return [
+        _counting(key, metrics, source)
+        for _what, key, metrics, source in _lead_sources(dialect, "l.id BETWEEN :first AND :last")
+    ]
+
+
+def _lead_key(dialect: str, instant: str) -> list[str]:
+    """A lead's counter key, in the hour of ``instant``."""
+    return [
+        "l.company_id",
+        hour_sql(dialect, instant),
+        "coalesce(l.schedule_id, 0)",
+        "coalesce(l.offer_id, 0)",
+        "coalesce(l.traffic_source_id, 0)",
+        "coalesce(l.sub_id, '')",
+        "0",
+        "''",
+        state_sql(dialect, "l.tokens"),
+    ]
+
+
+def _lead_sources(dialect: str, which: str) -> list[tuple[str, list[str], dict[str, str], str]]:
+    """The leads ``which`` picks, counted in the hour they were created, and those opted out
+    in the hour of their last change (as the insert trigger counts a lead that arrives opted
+    out, and the update trigger one that opts out later)."""
+    return [
+        (
+            "leads",
+            _lead_key(dialect, "l.created_at"),
+            {"leads": "count(*)"},
+            f"FROM leads l WHERE {which}",
+        ),
+        (
+            "opt-outs",
+            _lead_key(dialect, "l.updated_at"),
+            {"opt_outs": "count(*)"},
+            f"FROM leads l WHERE {which} AND l.status = 'opt_out'",
+        ),
+    ]
+
+
+def _counting(key: list[str], metrics: dict[str, str], source: str) -> str:
+    """Add ``metrics`` of the rows ``source`` selects to the counters, grouped by ``key``
+    (constants are not grouped by: a number in GROUP BY names a column)."""
+    columns = ", ".join((*KEY_COLUMNS, *metrics))
+    sets = ", ".join(f"{m} = report_counters.{m} + excluded.{m}" for m in metrics)
+    return (
+        f"INSERT INTO report_counters ({columns}) "
+        f"SELECT {', '.join(key)}, {', '.join(metrics.values())} {source} "
+        f"GROUP BY {', '.join(k for k in key if k not in CONSTANTS)} "
+        f"ON CONFLICT ({', '.join(KEY_COLUMNS)}) DO UPDATE SET {sets}"
+    )
