@@ -243,8 +243,8 @@ async def test_a_buyer_dribbling_its_answer_times_out_within_the_connect_and_rea
     assert submission.status == "failed"
     [attempt] = submission.steps[-1]["attempts"]
     assert attempt["error"].startswith("ReadTimeout: the answer did not end within 1 s")
-    assert 0.9 <= attempt["durationMs"] / 1000 < 1.5
-    assert took < 3
+    assert 0.9 <= attempt["durationMs"] / 1000 < 2.5  # 1 s, and a crowded host's delays
+    assert took < 5
 
 
 async def test_a_ping_answered_over_the_cap_is_an_error_and_the_auction_goes_on(

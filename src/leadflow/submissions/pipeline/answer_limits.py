@@ -9,7 +9,8 @@ timeouts mean the same on both:
   before a byte of the body is read, a chunked or read-until-close body once the bytes read
   pass it, a ``gzip`` or ``deflate`` body once its decoded bytes would (it is decoded here,
   under the cap, and handed on plain: httpx would inflate a megabyte into a gigabyte whole).
-  :class:`AnswerTooLargeError` is raised and the connection closed, never reused. The head
+  :class:`AnswerTooLargeError` is raised and the connection closed, never reused (but for a
+  coded body httpcore read to its end, whose sound connection httpx's pool keeps). The head
   is bounded by h11 (16 KiB on the wire, 100 KiB in httpcore), past which h11 raises, as an
   ``httpx.RemoteProtocolError``.
 - **Time.** Each wait for bytes is bounded by the read timeout, as in httpcore, and the whole
