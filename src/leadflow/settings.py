@@ -185,6 +185,16 @@ class Settings(BaseSettings):
             " Delivery transport); kept so that the two can be measured again in turns."
         ),
     )
+    delivery_max_answer_bytes: int = Field(
+        default=1_048_576,
+        ge=1,
+        description=(
+            "Largest answer body (decoded) the worker reads from a buyer's delivery endpoint,"
+            " ping URL, OAuth token URL or pixel, on either transport; past it the connection"
+            " is closed and the delivery fails, not tried again, with an error naming this"
+            " setting (docs/submission.md, Delivery transport)."
+        ),
+    )
     webhook_retention_days: int = Field(
         default=30,
         ge=0,

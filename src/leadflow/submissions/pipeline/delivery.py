@@ -2,7 +2,8 @@
 
 Only a timeout, a connection error or a 5xx is tried again (up to the endpoint's
 ``maxRetries``, with a short doubling pause): a buyer that answered has decided, and posting
-again could sell the same lead twice. The URL policy runs before every send, and the client
+again could sell the same lead twice (an answer over the size cap too: it fails the delivery
+at once). The URL policy runs before every send, and the client
 connects only to an address it passed (:mod:`leadflow.kit.pinned_http`); redirects are never
 followed. Nothing here raises for
 anything the buyer or the network does.
@@ -20,6 +21,7 @@ import httpx
 
 from leadflow.campaigns.config import DeliveryEndpoint, OAuthClientCredentials
 from leadflow.submissions.payload import EncodedBody
+from leadflow.submissions.pipeline.answer_limits import AnswerTooLargeError
 from leadflow.submissions.response_parsing import BuyerVerdict, classify_response
 from leadflow.webhooks.sender import RefusedUrlError, check_target
 
@@ -149,6 +151,11 @@ async def deliver(
             )
         except RefusedUrlError as exc:
             return _refused(f"endpoint url refused: {exc}"[:MAX_TEXT])
+        except AnswerTooLargeError as exc:
+            # The buyer answered (it may have taken the lead): never sent again.
+            error = f"{type(exc).__name__}: {exc}"[:MAX_TEXT]
+            attempts.append(Attempt(number, None, error, _elapsed(started)))
+            return Delivered(BuyerVerdict("error", error), None, None, attempts)
         except httpx.HTTPError as exc:
             error = f"{type(exc).__name__}: {exc}".strip()[:MAX_TEXT]
             attempts.append(Attempt(number, None, error, _elapsed(started)))

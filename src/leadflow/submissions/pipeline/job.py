@@ -47,6 +47,7 @@ from leadflow.kit.pinned_http import OutboundPolicy, PinnedTransport
 from leadflow.kit.templating import TemplateLimits
 from leadflow.ops.metrics import record_buyer_delivery
 from leadflow.submissions.pipeline import repository
+from leadflow.submissions.pipeline.answer_limits import MAX_ANSWER_BYTES, CappedTransport
 from leadflow.submissions.pipeline.auction import abandon_late_pings, run_auction
 from leadflow.submissions.pipeline.auction_record import record_auction
 from leadflow.submissions.pipeline.campaigns import CampaignBook, ConfigCache
@@ -124,7 +125,10 @@ class SubmissionJob:
             settings = context.settings
             policy = OutboundPolicy(settings.allow_private_urls, settings.allow_loopback_urls)
             self._client = delivery_client(
-                policy, settings.webhook_timeout_seconds, settings.delivery_transport
+                policy,
+                settings.webhook_timeout_seconds,
+                settings.delivery_transport,
+                max_answer_bytes=settings.delivery_max_answer_bytes,
             )
         return self._client
 
@@ -274,12 +278,14 @@ def delivery_client(
     timeout_seconds: float,
     engine: str = "wire",
     ssl_context: ssl.SSLContext | None = None,
+    max_answer_bytes: int = MAX_ANSWER_BYTES,
 ) -> httpx.AsyncClient:
     """The delivery client: redirects never followed (a 3xx is the buyer's answer, and
     following it would send the lead to a host the policy never saw in the URL), no
-    environment proxy; ``ssl_context`` replaces the system's trusted CAs (tests)."""
+    environment proxy, answers capped at ``max_answer_bytes``; ``ssl_context`` replaces the
+    system's trusted CAs (tests)."""
     return httpx.AsyncClient(
-        transport=delivery_transport(policy, engine, ssl_context),
+        transport=delivery_transport(policy, engine, ssl_context, max_answer_bytes),
         timeout=httpx.Timeout(timeout_seconds),
         follow_redirects=False,
         trust_env=False,
@@ -287,11 +293,16 @@ def delivery_client(
 
 
 def delivery_transport(
-    policy: OutboundPolicy, engine: str = "wire", ssl_context: ssl.SSLContext | None = None
+    policy: OutboundPolicy,
+    engine: str = "wire",
+    ssl_context: ssl.SSLContext | None = None,
+    max_answer_bytes: int = MAX_ANSWER_BYTES,
 ) -> httpx.AsyncBaseTransport:
     """The delivery client's transport: ``wire`` (:class:`KeepAliveTransport`, the one used)
-    or ``httpx`` (:class:`PinnedTransport`, httpx's own over a pinned httpcore backend), both
-    pinned to the addresses the policy passed.
+    or ``httpx`` (:class:`PinnedTransport`, httpx's own over a pinned httpcore backend, under
+    :class:`CappedTransport`), both pinned to the addresses the policy passed, and both
+    holding a buyer's answer to the same size and time (see
+    :mod:`~leadflow.submissions.pipeline.answer_limits`).
 
     ``httpx`` stays only so that the two can be measured again in turns when httpcore changes
     (``--transport`` on ``bench.submit``, ``bench.auction`` and ``bench.delivery_transport``;
@@ -300,13 +311,14 @@ def delivery_transport(
     has ten pings in flight and a worker 64 deliveries, and a capped pool would queue them,
     which the other engine never does; idle connections are kept as long as there."""
     if engine == "wire":
-        return KeepAliveTransport(policy, ssl_context)
+        return KeepAliveTransport(policy, ssl_context, max_answer_bytes)
     if engine == "httpx":
         limits = httpx.Limits(
             max_connections=None, max_keepalive_connections=None, keepalive_expiry=5.0
         )
         verify: ssl.SSLContext | bool = ssl_context if ssl_context is not None else True
-        return PinnedTransport(policy, limits=limits, verify=verify)
+        pinned = PinnedTransport(policy, limits=limits, verify=verify)
+        return CappedTransport(pinned, max_answer_bytes)
     raise ValueError(f"unknown delivery transport {engine!r}")
 
 

@@ -15,7 +15,8 @@ transport keeps httpx's interface (requests,
 responses, timeouts, its exception types) and h11's parsing, and drives asyncio protocols
 directly: one write per request, one idle pool per origin.
 
-Semantics kept from httpcore: connect, write and read timeouts each bound one operation; a
+Semantics kept from httpcore: connect, write and read timeouts each bound one operation (and,
+beyond httpcore, the connect and read timeouts together bound the whole exchange); a
 pooled connection the buyer has closed (or that holds bytes nobody asked for) is never reused;
 a request is never re-sent here (a connection that fails after the request left raises, and the
 delivery decides whether to try again).
@@ -28,7 +29,10 @@ delivery decides whether to try again).
 - **Redirects** are never followed, here or by the client (``follow_redirects=False``): a 3xx
   is the buyer's answer, returned like any other, and the response mapping classifies it.
 - **Bodies.** Answers with ``Content-Length``, ``Transfer-Encoding: chunked`` or read until
-  the buyer closes are all read whole by h11; a request goes out whole, with its length.
+  the buyer closes are read whole by h11, up to the cap on an answer's size, and within the
+  exchange's time (:mod:`~leadflow.submissions.pipeline.answer_limits`); a request goes out
+  whole, with its length. Bytes arriving on an idle kept-alive connection, which nobody
+  asked for, close it at once rather than being buffered.
 - **Proxies** are not supported, and no environment proxy is read: a proxy would resolve the
   buyer's name again, out of the outbound URL policy's sight, which is the gap below.
 
@@ -50,6 +54,15 @@ import h11
 import httpx
 
 from leadflow.kit.pinned_http import OutboundPolicy
+from leadflow.submissions.pipeline.answer_limits import (
+    MAX_ANSWER_BYTES,
+    AnswerTooLargeError,
+    Headers,
+    decoded,
+    exchange_seconds,
+    too_large,
+    too_slow,
+)
 
 KEEPALIVE_SECONDS = 5.0
 """An idle connection older than this is closed rather than reused (servers drop idle
@@ -69,12 +82,18 @@ class _Wire(asyncio.Protocol):
         self.closed = False
         self.waiter: asyncio.Future[None] | None = None
         self.paused: asyncio.Future[None] | None = None
+        self.idle = False
+        """In the idle pool: bytes now are bytes nobody asked for."""
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         # uvloop's transports implement the interface without subclassing it.
         self.transport = cast(asyncio.Transport, transport)
 
     def data_received(self, data: bytes) -> None:
+        if self.idle:
+            # Never reusable now, and held by nobody: close it rather than buffer the bytes.
+            self.close()
+            return
         self.chunks.append(data)
         self._wake()
 
@@ -130,8 +149,11 @@ class _Connection:
         self.h11 = h11.Connection(h11.CLIENT)
         self.idle_since = time.monotonic()
 
-    async def exchange(self, request: httpx.Request, timeouts: dict[str, Any]) -> httpx.Response:
-        """Write the request in one piece, then read the whole response."""
+    async def exchange(
+        self, request: httpx.Request, timeouts: dict[str, Any], cap: int, ends: float | None
+    ) -> httpx.Response:
+        """Write the request in one piece, then read the whole response, at most ``cap``
+        bytes of body, by the loop time ``ends`` at the latest."""
         head = h11.Request(
             method=request.method,
             target=request.url.raw_path,
@@ -142,8 +164,8 @@ class _Connection:
         if body:
             data += self.h11.send(h11.Data(data=body)) or b""
         data += self.h11.send(h11.EndOfMessage()) or b""
-        await self._write(data, timeouts.get("write"), request)
-        return await self._read_response(timeouts.get("read"), request)
+        await self._write(data, _sooner(timeouts.get("write"), ends), request)
+        return await self._read_response(timeouts, request, cap, ends)
 
     async def _write(self, data: bytes, limit: float | None, request: httpx.Request) -> None:
         wire = self.wire
@@ -158,25 +180,38 @@ class _Connection:
         except TimeoutError as exc:
             raise httpx.WriteTimeout("timed out writing the request", request=request) from exc
 
-    async def _read_response(self, limit: float | None, request: httpx.Request) -> httpx.Response:
-        """Read until the response ends; ``limit`` bounds each wait for bytes, as httpx's
-        read timeout does."""
+    async def _read_response(
+        self, timeouts: dict[str, Any], request: httpx.Request, cap: int, ends: float | None
+    ) -> httpx.Response:
+        """Read until the response ends; the read timeout bounds each wait for bytes, as
+        httpx's does, and ``ends`` the whole answer."""
+        limit: float | None = timeouts.get("read")
         loop = asyncio.get_running_loop()
         head: h11.Response | None = None
         parts: list[bytes] = []
+        size = 0
+        encoded = False
         try:
             async with asyncio.timeout(None) as deadline:
                 while True:
                     event = self.h11.next_event()
                     if event is h11.NEED_DATA:
-                        if limit is not None:
-                            deadline.reschedule(loop.time() + limit)
+                        until = None if limit is None else loop.time() + limit
+                        if ends is not None and (until is None or ends < until):
+                            until = ends
+                        deadline.reschedule(until)
                         self.h11.receive_data(await self.wire.read())
                     elif isinstance(event, h11.InformationalResponse):
                         continue
                     elif isinstance(event, h11.Response):
                         head = event
+                        encoded = _check_head(event, cap, request)
                     elif isinstance(event, h11.Data):
+                        size += len(event.data)
+                        if size > cap:
+                            assert head is not None
+                            message = too_large(cap, head.status_code)
+                            raise AnswerTooLargeError(message, request=request)
                         parts.append(bytes(event.data))
                     elif isinstance(event, h11.EndOfMessage):
                         break
@@ -185,14 +220,21 @@ class _Connection:
                             "Server disconnected without sending a response.", request=request
                         )
         except TimeoutError as exc:
+            if ends is not None and loop.time() >= ends:
+                message = too_slow(exchange_seconds(timeouts))
+                raise httpx.ReadTimeout(message, request=request) from exc
             raise httpx.ReadTimeout("timed out reading the response", request=request) from exc
         except h11.RemoteProtocolError as exc:
             raise httpx.RemoteProtocolError(str(exc), request=request) from exc
         assert head is not None
+        headers: Headers = list(head.headers)
+        content = b"".join(parts)
+        if encoded:
+            headers, content = decoded(headers, content, cap, head.status_code, request)
         return httpx.Response(
             head.status_code,
-            headers=list(head.headers),
-            stream=httpx.ByteStream(b"".join(parts)),
+            headers=headers,
+            stream=httpx.ByteStream(content),
             request=request,
             extensions={"http_version": b"HTTP/" + head.http_version},
         )
@@ -210,27 +252,56 @@ class _Connection:
         return not expired and self.wire.idle_and_open()
 
 
+def _check_head(head: h11.Response, cap: int, request: httpx.Request) -> bool:
+    """Refuse a declared length over the cap before reading the body; whether the body is
+    content-coded (to be decoded under the cap)."""
+    encoded = False
+    for name, value in head.headers:
+        if name == b"content-length" and int(value) > cap:
+            raise AnswerTooLargeError(too_large(cap, head.status_code), request=request)
+        if name == b"content-encoding":
+            encoded = True
+    return encoded
+
+
+def _sooner(limit: float | None, ends: float | None) -> float | None:
+    """A timeout of ``limit`` seconds, cut short to end by the loop time ``ends``."""
+    if ends is None:
+        return limit
+    left = max(ends - asyncio.get_running_loop().time(), 0.0)
+    return left if limit is None else min(limit, left)
+
+
 class KeepAliveTransport(httpx.AsyncBaseTransport):
     """HTTP/1.1 only, no proxies; TLS verified with httpx's default context; connections only
-    to addresses ``policy`` passed."""
+    to addresses ``policy`` passed; answers capped at ``max_answer_bytes``."""
 
-    def __init__(self, policy: OutboundPolicy, ssl_context: ssl.SSLContext | None = None) -> None:
+    def __init__(
+        self,
+        policy: OutboundPolicy,
+        ssl_context: ssl.SSLContext | None = None,
+        max_answer_bytes: int = MAX_ANSWER_BYTES,
+    ) -> None:
         self._policy = policy
         self._ssl_context = ssl_context
+        self._cap = max_answer_bytes
         self._idle: dict[Origin, list[_Connection]] = {}
 
     async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
         timeouts: dict[str, Any] = request.extensions.get("timeout", {})
+        total = exchange_seconds(timeouts)
+        ends = None if total is None else asyncio.get_running_loop().time() + total
         origin = _origin(request.url)
         connection = self._take_idle(origin) or await self._connect(origin, timeouts, request)
         try:
-            response = await connection.exchange(request, timeouts)
+            response = await connection.exchange(request, timeouts, self._cap, ends)
         except BaseException:
             connection.wire.close()
             raise
         if connection.reusable():
             pool = self._idle.setdefault(origin, [])
             if len(pool) < MAX_IDLE_PER_ORIGIN:
+                connection.wire.idle = True
                 pool.append(connection)
                 return response
         connection.wire.close()
@@ -240,6 +311,7 @@ class KeepAliveTransport(httpx.AsyncBaseTransport):
         pool = self._idle.get(origin)
         while pool:
             connection = pool.pop()
+            connection.wire.idle = False
             if connection.fresh():
                 return connection
             connection.wire.close()
