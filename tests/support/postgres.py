@@ -2,6 +2,11 @@
 
 PostgreSQL refuses to run as root, so as root the cluster is created and started as the
 ``postgres`` user, in a directory that user owns.
+
+A session stops its cluster when it ends; one that is killed (``kill -9``, a CI timeout)
+cannot, and its cluster would run on, holding memory and a port, until the machine restarts.
+So each cluster's folder records the process that started it, and starting a cluster first
+stops those whose process is gone (:func:`stop_orphans`).
 """
 
 from __future__ import annotations
@@ -58,6 +63,38 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+OWNER = "owner.pid"
+"""In a cluster's folder: the id of the process that started it."""
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def stop_orphans() -> list[Path]:
+    """Stop and remove the throwaway clusters whose starting process is gone; their folders.
+    Folders without an owner (from before owners were recorded) are left alone."""
+    bin_dir = find_bin_dir()
+    stopped = []
+    for base in Path(tempfile.gettempdir()).glob("leadflow-pg-*"):
+        try:
+            pid = int((base / OWNER).read_text())
+        except (OSError, ValueError):
+            continue
+        if _alive(pid) or bin_dir is None:
+            continue
+        run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        Cluster(data_dir=base / "data", port=0, bin_dir=bin_dir, run_as=run_as).stop()
+        stopped.append(base)
+    return stopped
+
+
 def start_cluster(durable: bool = False) -> Cluster:
     """A cluster on a free port. The tests' cluster skips the disk syncs (nothing in it must
     outlive the session); ``durable`` keeps PostgreSQL's defaults, as a benchmark needs: a
@@ -65,7 +102,9 @@ def start_cluster(durable: bool = False) -> Cluster:
     bin_dir = find_bin_dir()
     if bin_dir is None:
         raise RuntimeError("PostgreSQL server binaries not found (apt-get install postgresql)")
+    stop_orphans()
     base = Path(tempfile.mkdtemp(prefix="leadflow-pg-"))
+    (base / OWNER).write_text(str(os.getpid()))
     data_dir = base / "data"
     run_as: list[str] = []
     if os.geteuid() == 0:
