@@ -20,8 +20,8 @@ from urllib.parse import parse_qsl
 import httpx
 
 from leadflow.campaigns.config import DeliveryEndpoint, OAuthClientCredentials
+from leadflow.kit.answer_limits import AnswerTooLargeError
 from leadflow.submissions.payload import EncodedBody
-from leadflow.submissions.pipeline.answer_limits import AnswerTooLargeError
 from leadflow.submissions.response_parsing import BuyerVerdict, classify_response
 from leadflow.webhooks.sender import RefusedUrlError, check_target
 

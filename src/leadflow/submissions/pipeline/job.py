@@ -43,11 +43,11 @@ import httpx
 
 from leadflow.db.statements import Row, Sql
 from leadflow.dnc.registry import DncRegistry
+from leadflow.kit.answer_limits import MAX_ANSWER_BYTES, CappedTransport
 from leadflow.kit.pinned_http import OutboundPolicy, PinnedTransport
 from leadflow.kit.templating import TemplateLimits
 from leadflow.ops.metrics import record_buyer_delivery
 from leadflow.submissions.pipeline import repository
-from leadflow.submissions.pipeline.answer_limits import MAX_ANSWER_BYTES, CappedTransport
 from leadflow.submissions.pipeline.auction import abandon_late_pings, run_auction
 from leadflow.submissions.pipeline.auction_record import record_auction
 from leadflow.submissions.pipeline.campaigns import CampaignBook, ConfigCache
@@ -302,7 +302,7 @@ def delivery_transport(
     or ``httpx`` (:class:`PinnedTransport`, httpx's own over a pinned httpcore backend, under
     :class:`CappedTransport`), both pinned to the addresses the policy passed, and both
     holding a buyer's answer to the same size and time (see
-    :mod:`~leadflow.submissions.pipeline.answer_limits`).
+    :mod:`~leadflow.kit.answer_limits`).
 
     ``httpx`` stays only so that the two can be measured again in turns when httpcore changes
     (``--transport`` on ``bench.submit``, ``bench.auction`` and ``bench.delivery_transport``;

@@ -30,7 +30,7 @@ delivery decides whether to try again).
   is the buyer's answer, returned like any other, and the response mapping classifies it.
 - **Bodies.** Answers with ``Content-Length``, ``Transfer-Encoding: chunked`` or read until
   the buyer closes are read whole by h11, up to the cap on an answer's size, and within the
-  exchange's time (:mod:`~leadflow.submissions.pipeline.answer_limits`); a request goes out
+  exchange's time (:mod:`~leadflow.kit.answer_limits`); a request goes out
   whole, with its length. Bytes arriving on an idle kept-alive connection, which nobody
   asked for, close it at once rather than being buffered.
 - **Proxies** are not supported, and no environment proxy is read: a proxy would resolve the
@@ -53,8 +53,7 @@ from typing import Any, cast
 import h11
 import httpx
 
-from leadflow.kit.pinned_http import OutboundPolicy
-from leadflow.submissions.pipeline.answer_limits import (
+from leadflow.kit.answer_limits import (
     MAX_ANSWER_BYTES,
     AnswerTooLargeError,
     Headers,
@@ -63,6 +62,7 @@ from leadflow.submissions.pipeline.answer_limits import (
     too_large,
     too_slow,
 )
+from leadflow.kit.pinned_http import OutboundPolicy
 
 KEEPALIVE_SECONDS = 5.0
 """An idle connection older than this is closed rather than reused (servers drop idle

@@ -1,9 +1,14 @@
-"""What a buyer's answer may make the worker hold, on either delivery transport.
+"""What the answer of a URL a user configured may make the worker hold.
 
-A buyer chooses its answer, so the worker bounds it, on its own transport
+Whoever runs the URL chooses its answer: a buyer (delivery endpoint, ping, OAuth token URL,
+pixel), a company's webhook subscription target or schedule webhook action, an AI qualifier's
+endpoint. So the worker bounds it, on the delivery client's own transport
 (:class:`~leadflow.submissions.pipeline.wire.KeepAliveTransport`) and on httpx's
-(:class:`CappedTransport`) alike, so that ``LEADFLOW_DELIVERY_MAX_ANSWER_BYTES`` and the
-timeouts mean the same on both:
+(:class:`CappedTransport`, under the delivery client's ``httpx`` choice and under
+:func:`~leadflow.kit.pinned_http.pinned_client`, the worker's client for webhooks and the AI
+qualifier) alike, so that ``LEADFLOW_DELIVERY_MAX_ANSWER_BYTES`` and the timeouts mean the
+same on all of them: one company's URL cannot make the worker hold gigabytes, or wait for
+ever, while every other company's work queues behind it.
 
 - **Size.** A body over the cap is not read further: a ``Content-Length`` over it is refused
   before a byte of the body is read, a chunked or read-until-close body once the bytes read
@@ -15,8 +20,9 @@ timeouts mean the same on both:
   ``httpx.RemoteProtocolError``.
 - **Time.** Each wait for bytes is bounded by the read timeout, as in httpcore, and the whole
   exchange (connecting, writing, the whole answer) by the connect and read timeouts together
-  (:func:`exchange_seconds`), so a buyer dribbling a byte now and then cannot hold a try
-  longer than the delivery's lease allows it: ``httpx.ReadTimeout``.
+  (:func:`exchange_seconds`), so a URL dribbling a byte now and then cannot hold a try
+  longer than that (what a delivery's lease allows a try, see
+  ``delivery.longest_send_seconds``): ``httpx.ReadTimeout``.
 """
 
 from __future__ import annotations
@@ -29,21 +35,23 @@ import httpx
 
 MAX_ANSWER_BYTES = 1 << 20
 """The default cap on an answer's body (``LEADFLOW_DELIVERY_MAX_ANSWER_BYTES`` sets the
-worker's): buyers answer a verdict and an id in a few hundred bytes."""
+worker's): buyers answer a verdict and an id in a few hundred bytes, and webhooks keep no more than
+their status and 500 characters of an error's answer."""
 INFLATE_WBITS = {b"gzip": zlib.MAX_WBITS | 16, b"deflate": zlib.MAX_WBITS}
 Headers = list[tuple[bytes, bytes]]
 
 
 class AnswerTooLargeError(httpx.RemoteProtocolError):
-    """The buyer answered more than the cap allows: not read further, its connection closed.
+    """The URL answered more than the cap allows: not read further, its connection closed.
 
-    The buyer did answer, so the delivery records it as a failed try and does not send the
-    lead again (it may have taken it)."""
+    A buyer did answer, so the delivery records it as a failed try and does not send the
+    lead again (it may have taken it); a webhook records a failed try like any other
+    transport error."""
 
 
 def too_large(cap: int, status_code: int) -> str:
     return (
-        f"the buyer's answer (HTTP {status_code}) is larger than "
+        f"the answer (HTTP {status_code}) is larger than "
         f"LEADFLOW_DELIVERY_MAX_ANSWER_BYTES ({cap} bytes); not read further, connection closed"
     )
 
@@ -103,8 +111,9 @@ def _inflate(
 
 
 class CappedTransport(httpx.AsyncBaseTransport):
-    """httpx's own transport (``LEADFLOW_DELIVERY_TRANSPORT=httpx``) held to the limits the
-    pipeline's own (:class:`~leadflow.submissions.pipeline.wire.KeepAliveTransport`) keeps:
+    """httpx's own transport (``LEADFLOW_DELIVERY_TRANSPORT=httpx``, and the worker's client
+    for webhooks) held to the limits the delivery client's own
+    (:class:`~leadflow.submissions.pipeline.wire.KeepAliveTransport`) keeps:
     the answer streamed no further than the cap (a stream closed early makes httpcore close
     that connection rather than pool it), decoded here under the cap, and the whole exchange
     bounded by :func:`exchange_seconds`."""
