@@ -189,10 +189,13 @@ class Settings(BaseSettings):
         default=1_048_576,
         ge=1,
         description=(
-            "Largest answer body (decoded) the worker reads from a buyer's delivery endpoint,"
-            " ping URL, OAuth token URL or pixel, on either transport; past it the connection"
-            " is closed and the delivery fails, not tried again, with an error naming this"
-            " setting (docs/submission.md, Delivery transport)."
+            "Largest answer body (decoded) the worker reads from a URL a user configured: a"
+            " buyer's delivery endpoint, ping URL, OAuth token URL or pixel (on either"
+            " transport), a webhook subscription's target, a schedule's webhook action or an AI"
+            " qualifier. Past it the connection is closed and the try fails with an error naming"
+            " this setting: a delivery is not tried again, a webhook subscription's delivery is"
+            " retried like after any transport error (docs/security/outbound.md, What an answer"
+            " may cost)."
         ),
     )
     webhook_retention_days: int = Field(

@@ -10,7 +10,8 @@ verification all use the name from the URL, never the address.
 
 Two transports use this one mechanism: :class:`PinnedTransport` (httpx's own transport with a
 network backend that connects through :meth:`OutboundPolicy.addresses`), for webhooks,
-schedule webhook actions and the AI qualifier; and the delivery client's
+schedule webhook actions and the AI qualifier (in :func:`pinned_client`, which caps their
+answers as buyers' are capped: :mod:`leadflow.kit.answer_limits`); and the delivery client's
 :class:`~leadflow.submissions.pipeline.wire.KeepAliveTransport` (buyer delivery, OAuth
 tokens, pixels), kept because httpcore's pool cost three to seven times its CPU per request
 and per auction at the rates deliveries and ping/post run at (issue #23; figures in that module).
@@ -35,6 +36,7 @@ import httpcore
 import httpx
 from httpcore._backends.auto import AutoBackend
 
+from leadflow.kit.answer_limits import MAX_ANSWER_BYTES, CappedTransport
 from leadflow.kit.outbound_urls import check_outbound_url, literal_address, normalised_host
 
 Resolver = Callable[[str, int], Awaitable[list[str]]]
@@ -164,10 +166,14 @@ class PinnedTransport(httpx.AsyncHTTPTransport):
         )
 
 
-def pinned_client(policy: OutboundPolicy, timeout: httpx.Timeout) -> httpx.AsyncClient:
-    """The client for requests to users' URLs: pinned, no redirects, no proxies."""
+def pinned_client(
+    policy: OutboundPolicy, timeout: httpx.Timeout, max_answer_bytes: int = MAX_ANSWER_BYTES
+) -> httpx.AsyncClient:
+    """The client for requests to users' URLs: pinned, no redirects, no proxies, and each
+    answer held to ``max_answer_bytes`` and to the connect and read timeouts together
+    (:mod:`leadflow.kit.answer_limits`): whoever runs the URL chooses what it answers."""
     return httpx.AsyncClient(
-        transport=PinnedTransport(policy),
+        transport=CappedTransport(PinnedTransport(policy), max_answer_bytes),
         timeout=timeout,
         follow_redirects=False,
         trust_env=False,

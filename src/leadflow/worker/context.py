@@ -32,7 +32,9 @@ class WorkerContext:
     http: httpx.AsyncClient
     """For users' URLs (webhooks, webhook actions, the AI qualifier): pinned to the addresses
     the outbound URL policy passed (:mod:`leadflow.kit.pinned_http`), no redirects followed,
-    a short timeout. The channels use their own client, for the operator's providers."""
+    a short timeout, answers capped as buyers' are (``delivery_max_answer_bytes``, the whole
+    exchange within the connect and read timeouts together). The channels use their own
+    client, for the operator's providers."""
     dnc: DncRegistry | None = None
     """The shared do-not-call lists in force in this process (leadflow.dnc.registry)."""
     snapshots: SnapshotReader | None = None
@@ -52,7 +54,7 @@ async def worker_context(
     try:
         async with (
             httpx.AsyncClient(timeout=timeout, follow_redirects=False) as providers,
-            pinned_client(policy, timeout) as http,
+            pinned_client(policy, timeout, settings.delivery_max_answer_bytes) as http,
         ):
             yield WorkerContext(
                 engine=engine,
