@@ -176,7 +176,12 @@ class Settings(BaseSettings):
     )
 
     webhook_max_attempts: int = Field(default=8, description="Tries before a delivery fails.")
-    webhook_timeout_seconds: float = 10.0
+    webhook_timeout_seconds: float = Field(
+        default=10.0,
+        description="Seconds a webhook subscription's try or a schedule's webhook action waits to"
+        " connect and for each read; its whole answer must end within twice this"
+        " (docs/security/outbound.md, What an answer may cost).",
+    )
     delivery_transport: Literal["wire", "httpx"] = Field(
         default="wire",
         description=(
