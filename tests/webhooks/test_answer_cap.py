@@ -99,7 +99,7 @@ async def test_a_target_dribbling_its_answer_is_cut_off_within_the_timeouts(
         await deliver(hooks)
         elapsed = time.monotonic() - started
 
-    assert elapsed < 2 * TIMEOUT_SECONDS + 2  # connect + read, and room for a crowded host
+    assert elapsed < 2 * TIMEOUT_SECONDS + 4  # connect + read, the claim, room for a busy host
     [delivery] = await hooks.deliveries(subscription["id"])
     assert delivery["status"] == "pending"
     assert delivery["attempt_log"][0]["error"] == (
