@@ -12,9 +12,10 @@ times each, and prints medians of:
 
 as ``GET /api/v1/reports`` answers its first page of JSON, then from the raw tables (a GROUP
 BY over leads and calls). SQLite, and PostgreSQL when its server binaries are installed
-(``--skip-postgres`` to leave it out).
+(``--skip-postgres`` to leave it out; ``--skip-sqlite`` the other).
 
-    .venv/bin/python -m bench.reports [--leads 10000000] [--runs 7] [--skip-postgres]
+    .venv/bin/python -m bench.reports [--leads 10000000] [--runs 7]
+                                      [--skip-postgres | --skip-sqlite] [--postgres-url URL]
                                       [--intake-seconds 40 [--intake-rounds 5] [--intake-only]]
 
 ``--intake-seconds`` also runs ``bench.intake``'s lead post against two SQLite servers side by
@@ -321,6 +322,7 @@ def main() -> None:
     parser.add_argument("--leads", type=int, default=default)
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--skip-postgres", action="store_true")
+    parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument(
         "--postgres-url",
         default=None,
@@ -339,9 +341,10 @@ def main() -> None:
         intake_with_and_without_counters(args.intake_seconds, args.intake_rounds, 32)
     if args.intake_only:
         return
-    with tempfile.TemporaryDirectory() as tmp:
-        url = f"sqlite:///{tmp}/reports.db"
-        report("SQLite", args.leads, asyncio.run(measure(url, args.leads, args.runs)))
+    if not args.skip_sqlite:
+        with tempfile.TemporaryDirectory() as tmp:
+            url = f"sqlite:///{tmp}/reports.db"
+            report("SQLite", args.leads, asyncio.run(measure(url, args.leads, args.runs)))
     if args.postgres_url:
         from tests.support.databases import create_postgres_database
 
