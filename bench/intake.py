@@ -98,7 +98,8 @@ def report(engine: str, pings: list[WrkResult], leads: list[WrkResult], stored: 
         print(
             f"round {turn}: ping {ping.requests_per_second:7.0f} req/s, leads "
             f"{lead.requests_per_second:6.0f} req/s, ratio "
-            f"{lead.requests_per_second / ping.requests_per_second:4.2f}   {lead.steal}"
+            f"{lead.requests_per_second / ping.requests_per_second:4.2f}   "
+            f"p99 {lead.p99_ms:6.1f} ms   {lead.steal}"
         )
     acknowledged = sum(r.requests - r.non_2xx - r.socket_errors for r in leads)
     ping_rate, lead_rate = rate(pings), rate(leads)
