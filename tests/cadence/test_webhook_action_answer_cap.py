@@ -14,7 +14,7 @@ from leadflow.app_state import state_of
 from leadflow.models import LeadEvent
 from leadflow.settings import Settings
 from tests.cadence.conftest import Cadence
-from tests.submissions.pipeline.test_answer_limits import GUARD_SECONDS, endless_chunks, raw_buyer
+from tests.support.raw_http import GUARD_SECONDS, endless_chunks, raw_server
 
 CAP = 65_536
 
@@ -43,7 +43,7 @@ async def last_event(cadence: Cadence, lead_id: int) -> tuple[str, dict[str, Any
 
 
 async def test_a_never_ending_answer_fails_the_action_naming_the_cap(cadence: Cadence) -> None:
-    async with raw_buyer(endless_chunks) as target:
+    async with raw_server(endless_chunks) as target:
         schedule = await cadence.schedule([{"type": "webhook", "url": target.url("/hook")}])
         posted = await cadence.post_lead(schedule)
 

@@ -81,15 +81,17 @@ def stop_orphans() -> list[Path]:
     """Stop and remove the throwaway clusters whose starting process is gone; their folders.
     Folders without an owner (from before owners were recorded) are left alone."""
     bin_dir = find_bin_dir()
+    if bin_dir is None:
+        return []
+    run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
     stopped = []
     for base in Path(tempfile.gettempdir()).glob("leadflow-pg-*"):
         try:
             pid = int((base / OWNER).read_text())
         except (OSError, ValueError):
             continue
-        if _alive(pid) or bin_dir is None:
+        if _alive(pid):
             continue
-        run_as = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         Cluster(data_dir=base / "data", port=0, bin_dir=bin_dir, run_as=run_as).stop()
         stopped.append(base)
     return stopped

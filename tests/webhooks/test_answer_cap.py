@@ -14,11 +14,11 @@ import pytest
 
 from leadflow.clock import FrozenClock
 from leadflow.settings import Settings
-from tests.submissions.pipeline.test_answer_limits import (
+from tests.support.raw_http import (
     GUARD_SECONDS,
     dribble,
     padded,
-    raw_buyer,
+    raw_server,
     sized,
 )
 from tests.webhooks.conftest import Hooks
@@ -48,7 +48,7 @@ async def deliver(hooks: Hooks) -> int:
 async def test_an_answer_twice_the_cap_fails_the_try_naming_the_cap_and_is_retried(
     hooks: Hooks, clock: FrozenClock
 ) -> None:
-    async with raw_buyer(sized(padded(OK, 2 * CAP)), sized(OK)) as target:
+    async with raw_server(sized(padded(OK, 2 * CAP)), sized(OK)) as target:
         subscription = await hooks.subscribe(target.url())
         await hooks.post_lead()
 
@@ -75,7 +75,7 @@ async def test_an_answer_twice_the_cap_fails_the_try_naming_the_cap_and_is_retri
 
 async def test_a_gzip_answer_inflating_past_the_cap_fails_the_try(hooks: Hooks) -> None:
     bomb = gzip.compress(b" " * (4 * CAP))
-    async with raw_buyer(sized(bomb, b"Content-Encoding: gzip\r\n")) as target:
+    async with raw_server(sized(bomb, b"Content-Encoding: gzip\r\n")) as target:
         assert len(bomb) < CAP
         subscription = await hooks.subscribe(target.url())
         await hooks.post_lead()
@@ -91,7 +91,7 @@ async def test_a_target_dribbling_its_answer_is_cut_off_within_the_timeouts(
     hooks: Hooks,
 ) -> None:
     """Each byte comes well within the read timeout; the whole would take 100 s."""
-    async with raw_buyer(dribble) as target:
+    async with raw_server(dribble) as target:
         subscription = await hooks.subscribe(target.url())
         await hooks.post_lead()
 

@@ -110,6 +110,33 @@ def _inflate(
     return plain
 
 
+class AnswerBody:
+    """An answer's body as it arrives, held to the cap: one rule for every transport. A
+    declared length over the cap is refused before a byte of the body is read; bytes past
+    it, however framed, as soon as they arrive."""
+
+    def __init__(
+        self, cap: int, status_code: int, declared: bytes | str | None, request: httpx.Request
+    ) -> None:
+        self._cap, self._status_code, self._request = cap, status_code, request
+        self._parts: list[bytes] = []
+        self._size = 0
+        if declared is not None and declared.isdigit() and int(declared) > cap:
+            raise self._too_large()
+
+    def add(self, part: bytes) -> None:
+        self._size += len(part)
+        if self._size > self._cap:
+            raise self._too_large()
+        self._parts.append(part)
+
+    def whole(self) -> bytes:
+        return b"".join(self._parts)
+
+    def _too_large(self) -> AnswerTooLargeError:
+        return AnswerTooLargeError(too_large(self._cap, self._status_code), request=self._request)
+
+
 class CappedTransport(httpx.AsyncBaseTransport):
     """httpx's own transport (``LEADFLOW_DELIVERY_TRANSPORT=httpx``, and the worker's client
     for webhooks) held to the limits the delivery client's own
@@ -146,19 +173,12 @@ class CappedTransport(httpx.AsyncBaseTransport):
 
     async def _read(self, response: httpx.Response, request: httpx.Request) -> bytes:
         declared = response.headers.get("content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self._cap:
-            raise AnswerTooLargeError(too_large(self._cap, response.status_code), request=request)
+        body = AnswerBody(self._cap, response.status_code, declared, request)
         stream = response.stream
         assert isinstance(stream, httpx.AsyncByteStream)
-        parts: list[bytes] = []
-        size = 0
         async for part in stream:
-            size += len(part)
-            if size > self._cap:
-                message = too_large(self._cap, response.status_code)
-                raise AnswerTooLargeError(message, request=request)
-            parts.append(part)
-        return b"".join(parts)
+            body.add(part)
+        return body.whole()
 
     async def aclose(self) -> None:
         await self._inner.aclose()

@@ -9,9 +9,6 @@ from __future__ import annotations
 import asyncio
 import gzip
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable
-from contextlib import asynccontextmanager
-from dataclasses import dataclass, field
 
 import pytest
 
@@ -22,15 +19,18 @@ from tests.submissions.auction.conftest import bid, ping
 from tests.submissions.auction.test_auction import auction, buyer_campaign, of
 from tests.submissions.pipeline.buyer import Answer, Buyer
 from tests.submissions.pipeline.conftest import Pipeline, json_endpoint
-from tests.submissions.pipeline.test_delivery_connections import read_request
+from tests.support.raw_http import (
+    GUARD_SECONDS,
+    dribble,
+    endless_chunks,
+    padded,
+    raw_server,
+    sized,
+    until_close,
+)
 
 CAP = 65_536
 ACCEPTED = b'{"status": "success", "leadId": "B-100"}'
-GUARD_SECONDS = 8.0
-"""Without the limits these buyers hold a delivery for minutes, or for ever: fail instead."""
-
-Reply = Callable[[asyncio.StreamWriter], Awaitable[bool]]
-"""Writes one answer; whether the connection stays open for the next request."""
 
 
 @pytest.fixture(params=["wire", "httpx"])
@@ -45,94 +45,6 @@ def settings(database_url: str, request: pytest.FixtureRequest) -> Settings:
     )
 
 
-@dataclass
-class RawBuyer:
-    """Each request takes the next reply (the last repeats); counts connections, and notes
-    when the worker hung up on it."""
-
-    replies: list[Reply]
-    port: int = 0
-    connections: int = 0
-    requests: int = 0
-    hung_up: asyncio.Event = field(default_factory=asyncio.Event)
-
-    def url(self, path: str = "/buy") -> str:
-        return f"http://127.0.0.1:{self.port}{path}"
-
-
-@asynccontextmanager
-async def raw_buyer(*replies: Reply) -> AsyncIterator[RawBuyer]:
-    buyer = RawBuyer(list(replies))
-
-    async def connection(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        buyer.connections += 1
-        try:
-            while True:
-                await read_request(reader)
-                buyer.requests += 1
-                if not await buyer.replies[min(buyer.requests, len(buyer.replies)) - 1](writer):
-                    break
-        except (asyncio.IncompleteReadError, ConnectionError):
-            buyer.hung_up.set()
-        finally:
-            writer.close()
-
-    server = await asyncio.start_server(connection, "127.0.0.1", 0)
-    buyer.port = server.sockets[0].getsockname()[1]
-    try:
-        yield buyer
-    finally:
-        server.close()
-
-
-def sized(body: bytes, *extra: bytes) -> Reply:
-    """An answer framed by ``Content-Length``, the connection kept alive."""
-
-    async def reply(writer: asyncio.StreamWriter) -> bool:
-        head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + b"".join(extra)
-        writer.write(head + b"Content-Length: %d\r\n\r\n" % len(body) + body)
-        await writer.drain()
-        return True
-
-    return reply
-
-
-def until_close(body: bytes) -> Reply:
-    """An answer with no length: it ends when the buyer closes the connection."""
-
-    async def reply(writer: asyncio.StreamWriter) -> bool:
-        writer.write(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" + body)
-        await writer.drain()
-        return False
-
-    return reply
-
-
-async def endless_chunks(writer: asyncio.StreamWriter) -> bool:
-    """A chunked answer that never ends (until the worker hangs up)."""
-    writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
-    chunk = b"x" * 16_384
-    while True:
-        writer.write(b"%x\r\n%s\r\n" % (len(chunk), chunk))
-        await writer.drain()
-        await asyncio.sleep(0.001)
-
-
-async def dribble(writer: asyncio.StreamWriter) -> bool:
-    """A 1,000-byte answer, one byte every 0.1 s: every wait is short, the whole is not."""
-    writer.write(b"HTTP/1.1 200 OK\r\nContent-Length: 1000\r\n\r\n")
-    for _ in range(1000):
-        writer.write(b" ")
-        await writer.drain()
-        await asyncio.sleep(0.1)
-    return True
-
-
-def padded(body: bytes, size: int) -> bytes:
-    """The JSON ``body`` padded with spaces to ``size`` bytes (still valid JSON)."""
-    return body + b" " * (size - len(body))
-
-
 async def work(pipeline: Pipeline) -> None:
     async with asyncio.timeout(GUARD_SECONDS):
         await pipeline.work()
@@ -141,7 +53,7 @@ async def work(pipeline: Pipeline) -> None:
 async def test_an_answer_declared_over_the_cap_fails_once_and_its_connection_is_closed(
     pipeline: Pipeline,
 ) -> None:
-    async with raw_buyer(sized(padded(ACCEPTED, 2 * CAP)), sized(ACCEPTED)) as buyer:
+    async with raw_server(sized(padded(ACCEPTED, 2 * CAP)), sized(ACCEPTED)) as buyer:
         campaign = await pipeline.campaign(endpoint=json_endpoint(buyer.url(), maxRetries=1))
         row = await pipeline.submit(campaign)
         await work(pipeline)
@@ -167,7 +79,7 @@ async def test_an_answer_declared_over_the_cap_fails_once_and_its_connection_is_
 
 
 async def test_a_never_ending_chunked_answer_is_cut_at_the_cap(pipeline: Pipeline) -> None:
-    async with raw_buyer(endless_chunks, sized(ACCEPTED)) as buyer:
+    async with raw_server(endless_chunks, sized(ACCEPTED)) as buyer:
         campaign = await pipeline.campaign(endpoint=json_endpoint(buyer.url(), maxRetries=1))
         row = await pipeline.submit(campaign)
         await work(pipeline)
@@ -189,7 +101,7 @@ async def test_a_never_ending_chunked_answer_is_cut_at_the_cap(pipeline: Pipelin
 async def test_an_answer_of_the_cap_is_read_and_one_byte_more_is_not(pipeline: Pipeline) -> None:
     """The cap is the largest body read: at it, mapped as usual; one byte past it (here with
     no length declared, read until the buyer closes), refused."""
-    async with raw_buyer(
+    async with raw_server(
         sized(padded(ACCEPTED, CAP)), until_close(padded(ACCEPTED, CAP + 1))
     ) as buyer:
         campaign = await pipeline.campaign(endpoint=json_endpoint(buyer.url()))
@@ -212,7 +124,7 @@ async def test_a_gzip_answer_is_held_to_the_cap_once_inflated(pipeline: Pipeline
     bomb = gzip.compress(padded(ACCEPTED, 64 * CAP))
     assert len(bomb) < CAP  # small on the wire
     encoded = b"Content-Encoding: gzip\r\n"
-    async with raw_buyer(sized(small, encoded), sized(bomb, encoded)) as buyer:
+    async with raw_server(sized(small, encoded), sized(bomb, encoded)) as buyer:
         campaign = await pipeline.campaign(endpoint=json_endpoint(buyer.url()))
         plain = await pipeline.submit(campaign)
         await work(pipeline)
@@ -231,7 +143,7 @@ async def test_a_buyer_dribbling_its_answer_times_out_within_the_connect_and_rea
 ) -> None:
     """Each byte comes well within the 0.5 s read timeout, but a try ends 1 s (connect and
     read together) after it began, whatever the buyer does."""
-    async with raw_buyer(dribble) as buyer:
+    async with raw_server(dribble) as buyer:
         endpoint = json_endpoint(buyer.url(), timeoutSeconds=0.5, maxRetries=0)
         campaign = await pipeline.campaign(endpoint=endpoint)
         row = await pipeline.submit(campaign)
@@ -253,7 +165,7 @@ async def test_a_ping_answered_over_the_cap_is_an_error_and_the_auction_goes_on(
     """The largest bid, in an answer over the cap, is never read: that ping is an ``error``,
     and the auction is decided in time on the bids it could read."""
     big_bid = padded(bid(99, "BIG").encode(), 2 * CAP)
-    async with raw_buyer(sized(big_bid)) as huge:
+    async with raw_server(sized(big_bid)) as huge:
         greedy = await buyer_campaign(pipeline, buyer, "greedy")
         modest = await buyer_campaign(pipeline, buyer, "modest")
         sold = await auction(
@@ -283,7 +195,7 @@ async def test_an_oauth_token_answer_over_the_cap_fails_the_delivery_unsent(
     pipeline: Pipeline, buyer: Buyer
 ) -> None:
     token = padded(b'{"access_token": "T0K", "expires_in": 3600}', 2 * CAP)
-    async with raw_buyer(sized(token)) as token_url:
+    async with raw_server(sized(token)) as token_url:
         auth = {
             "kind": "oauth2_client_credentials",
             "tokenUrl": token_url.url("/token"),
@@ -315,7 +227,7 @@ async def test_bytes_nobody_asked_for_on_an_idle_connection_close_it() -> None:
             await asyncio.sleep(0.001)
 
     async with (
-        raw_buyer(answer_then_flood) as buyer,
+        raw_server(answer_then_flood) as buyer,
         delivery_client(OutboundPolicy(False, True), 2.0, "wire") as http,
     ):
         response = await http.post(buyer.url(), content=b"{}")

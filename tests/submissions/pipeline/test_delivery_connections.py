@@ -13,6 +13,7 @@ import pytest
 
 from leadflow.kit.pinned_http import OutboundPolicy
 from leadflow.submissions.pipeline.job import delivery_client
+from tests.support.raw_http import answer, read_request
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]
 
@@ -37,20 +38,6 @@ async def raw_server(handler: Handler) -> AsyncIterator[tuple[str, list[int]]]:
         yield f"http://127.0.0.1:{port}/buy", connections
     finally:
         server.close()
-
-
-async def read_request(reader: asyncio.StreamReader) -> bytes:
-    head = await reader.readuntil(b"\r\n\r\n")
-    length = 0
-    for line in head.split(b"\r\n"):
-        if line.lower().startswith(b"content-length:"):
-            length = int(line.split(b":", 1)[1])
-    return await reader.readexactly(length)
-
-
-def answer(body: bytes, *extra: bytes) -> bytes:
-    head = b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" + b"".join(extra)
-    return head + b"Content-Length: %d\r\n\r\n" % len(body) + body
 
 
 async def keep_alive(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:

@@ -5,9 +5,9 @@ Revises: 0018
 
 On SQLite every lead's insert ran two ``AFTER INSERT`` triggers: ``report_leads_insert``
 (migration 0009: two upserts into ``report_counters``, each reading the tokens' JSON) and
-``leads_count_insert`` (migration 0003: the company's lead count). Measured on 64-lead batches
-(20 states, one hour), they were two thirds of what inserting a lead cost: 44 µs a lead with
-them, 14 µs without, 25 µs with the batch counting its leads itself.
+``leads_count_insert`` (migration 0003: the company's lead count). On 64-lead batches (20
+states, one hour; ``bench.batch_counting``) they were most of what inserting a lead cost: 40 µs
+a lead with them, 11 µs without, 27 µs with the batch counting its leads itself.
 
 SQLite has no statement triggers (PostgreSQL's were made per statement in 0018). Instead, code
 that inserts a batch of leads (``leads.repository.insert_leads``: intake's group commit and CSV

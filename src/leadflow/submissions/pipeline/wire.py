@@ -55,11 +55,10 @@ import httpx
 
 from leadflow.kit.answer_limits import (
     MAX_ANSWER_BYTES,
-    AnswerTooLargeError,
+    AnswerBody,
     Headers,
     decoded,
     exchange_seconds,
-    too_large,
     too_slow,
 )
 from leadflow.kit.pinned_http import OutboundPolicy
@@ -188,9 +187,7 @@ class _Connection:
         limit: float | None = timeouts.get("read")
         loop = asyncio.get_running_loop()
         head: h11.Response | None = None
-        parts: list[bytes] = []
-        size = 0
-        encoded = False
+        body: AnswerBody | None = None
         try:
             async with asyncio.timeout(None) as deadline:
                 while True:
@@ -205,14 +202,11 @@ class _Connection:
                         continue
                     elif isinstance(event, h11.Response):
                         head = event
-                        encoded = _check_head(event, cap, request)
+                        declared = _header(event, b"content-length")
+                        body = AnswerBody(cap, event.status_code, declared, request)
                     elif isinstance(event, h11.Data):
-                        size += len(event.data)
-                        if size > cap:
-                            assert head is not None
-                            message = too_large(cap, head.status_code)
-                            raise AnswerTooLargeError(message, request=request)
-                        parts.append(bytes(event.data))
+                        assert body is not None
+                        body.add(bytes(event.data))
                     elif isinstance(event, h11.EndOfMessage):
                         break
                     elif isinstance(event, h11.ConnectionClosed):
@@ -227,9 +221,10 @@ class _Connection:
         except h11.RemoteProtocolError as exc:
             raise httpx.RemoteProtocolError(str(exc), request=request) from exc
         assert head is not None
+        assert body is not None
         headers: Headers = list(head.headers)
-        content = b"".join(parts)
-        if encoded:
+        content = body.whole()
+        if _header(head, b"content-encoding") is not None:
             headers, content = decoded(headers, content, cap, head.status_code, request)
         return httpx.Response(
             head.status_code,
@@ -252,16 +247,9 @@ class _Connection:
         return not expired and self.wire.idle_and_open()
 
 
-def _check_head(head: h11.Response, cap: int, request: httpx.Request) -> bool:
-    """Refuse a declared length over the cap before reading the body; whether the body is
-    content-coded (to be decoded under the cap)."""
-    encoded = False
-    for name, value in head.headers:
-        if name == b"content-length" and int(value) > cap:
-            raise AnswerTooLargeError(too_large(cap, head.status_code), request=request)
-        if name == b"content-encoding":
-            encoded = True
-    return encoded
+def _header(head: h11.Response, wanted: bytes) -> bytes | None:
+    """A header's value (h11 gives names in lower case), or None."""
+    return next((value for name, value in head.headers if name == wanted), None)
 
 
 def _sooner(limit: float | None, ends: float | None) -> float | None:
