@@ -13,7 +13,7 @@ $(UV):
 setup: $(UV)
 	$(UV) sync --frozen --quiet --compile-bytecode
 	@# Our own modules too (uv compiles what it installs). Where PYTHONDONTWRITEBYTECODE is set,
-	@# as on some CI images, Python never caches bytecode itself, and every `leadflow` command,
+	@# as on the machines this project is tested on, Python never caches bytecode itself, and every `leadflow` command,
 	@# server and test subprocess compiled some 700 modules afresh: about 2 s of CPU each.
 	$(VENV)/bin/python -m compileall -q src tests bench
 
