@@ -12,9 +12,10 @@ $(UV):
 
 setup: $(UV)
 	$(UV) sync --frozen --quiet --compile-bytecode
-	@# Our own modules too (uv compiles what it installs). Where PYTHONDONTWRITEBYTECODE is set,
-	@# as on the machines this project is tested on, Python never caches bytecode itself, and every `leadflow` command,
-	@# server and test subprocess compiled some 700 modules afresh: about 2 s of CPU each.
+	@# Our own modules too (uv compiles what it installs). Where PYTHONDONTWRITEBYTECODE is
+	@# set, as on the machines this project is tested on, Python never caches bytecode itself,
+	@# and every `leadflow` command, server and test subprocess compiled some 700 modules
+	@# afresh: about 2 s of CPU each.
 	$(VENV)/bin/python -m compileall -q src tests bench
 
 ## make run: set up, migrate, create the demo company (prints keys and curl examples), serve
