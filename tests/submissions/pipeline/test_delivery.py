@@ -234,3 +234,65 @@ async def test_oauth_client_credentials_token_is_fetched_once_and_sent(
 
     assert len(buyer.received("/token")) == 1
     assert [r.headers["Authorization"] for r in buyer.received("/buy")] == ["Bearer T0K"] * 2
+
+
+def _oauth(token_url: str) -> dict[str, str]:
+    return {
+        "kind": "oauth2_client_credentials",
+        "tokenUrl": token_url,
+        "clientId": "me",
+        "clientSecret": "secret",
+    }
+
+
+async def test_leads_queued_behind_a_failed_token_fetch_fail_with_it_and_ask_no_more(
+    pipeline: Pipeline, buyer: Buyer
+) -> None:
+    """A token URL that fails is asked once for the leads already waiting on it, not once per
+    lead in turn: each turn could take the endpoint's timeout, and the queue would hold the
+    worker's delivery slots, which every company shares."""
+    token_url = buyer.on("/token", Answer(500, "down", delay=0.5))
+    endpoint = json_endpoint(buyer.on("/buy", ACCEPTED_JSON), auth=_oauth(token_url))
+    campaign = await pipeline.campaign(endpoint=endpoint)
+    rows = [
+        await pipeline.submit(campaign, phone=f"+1212555012{n}", email=f"{n}@example.com")
+        for n in range(4)
+    ]
+
+    await pipeline.work()
+
+    assert len(buyer.received("/token")) == 1
+    assert buyer.received("/buy") == []
+    for row in rows:
+        submission = await pipeline.submission(row)
+        assert submission.status == "failed"
+        message = submission.delivery["responseMessage"]
+        assert message.startswith("could not get an OAuth token: HTTPStatusError"), message
+
+    # The next lead asks again: a failure is shared with the leads that waited for it only.
+    buyer.on("/token", Answer(200, '{"access_token": "T0K", "expires_in": 3600}'))
+    later = await pipeline.submit(campaign, phone="+12125550199", email="z@example.com")
+    await pipeline.work()
+    assert (await pipeline.submission(later)).status == "delivered"
+    assert len(buyer.received("/token")) == 2
+
+
+async def test_a_token_url_slower_than_the_endpoints_timeout_fails_the_delivery(
+    pipeline: Pipeline, buyer: Buyer
+) -> None:
+    """The token fetch keeps to the endpoint's ``timeoutSeconds`` (1 here), as the delivery's
+    own tries do, and the lease counts it; it used to wait for the worker's 10 s default."""
+    token_url = buyer.on("/token", Answer(200, '{"access_token": "T0K"}', delay=4))
+    endpoint = json_endpoint(
+        buyer.on("/buy", ACCEPTED_JSON), auth=_oauth(token_url), timeoutSeconds=1
+    )
+    campaign = await pipeline.campaign(endpoint=endpoint)
+    row = await pipeline.submit(campaign)
+
+    await pipeline.work()
+
+    submission = await pipeline.submission(row)
+    assert submission.status == "failed"
+    message = submission.delivery["responseMessage"]
+    assert message.startswith("could not get an OAuth token: ReadTimeout"), message
+    assert buyer.received("/buy") == []

@@ -40,7 +40,9 @@ def longest_send_seconds(endpoint: DeliveryEndpoint) -> float:
     it, or the sweep would call a delivery still under way interrupted)."""
     tries = endpoint.max_retries + 1
     pauses = sum(retry_pause(n) for n in range(1, tries))
-    return tries * (endpoint.timeout_seconds * 2) + pauses
+    # An OAuth token fetch first, bounded as one try is (see TokenCache).
+    fetches = 1 if isinstance(endpoint.auth, OAuthClientCredentials) else 0
+    return (tries + fetches) * (endpoint.timeout_seconds * 2) + pauses
 
 
 @dataclass(frozen=True)
@@ -70,24 +72,53 @@ class Delivered:
     refused: bool = False
 
 
+class TokenUnavailableError(Exception):
+    """The fetch a lead waited for failed: the lead fails with that fetch's reason."""
+
+
 @dataclass
 class TokenCache:
     """OAuth 2 client-credentials tokens per (token URL, client), kept until shortly before
-    they expire, so a busy campaign does not fetch one per lead."""
+    they expire, so a busy campaign does not fetch one per lead.
+
+    One fetch at a time per client, and the leads that queued behind it share its outcome:
+    its token, or its failure. Were each waiter to try again in turn, a token URL that never
+    answers would hold every queued lead of the campaign for its own timeout, one after the
+    other, and with them the worker's delivery slots, which every company's leads share."""
 
     tokens: dict[tuple[str, str], tuple[float, str]] = field(default_factory=dict)
     locks: dict[tuple[str, str], asyncio.Lock] = field(default_factory=dict)
+    fetches: dict[tuple[str, str], int] = field(default_factory=dict)
+    """How many fetches per client have ended, and the reason the last one failed (if so)."""
+    failed: dict[tuple[str, str], str] = field(default_factory=dict)
 
     async def token(
-        self, http: httpx.AsyncClient, auth: OAuthClientCredentials, policy: UrlPolicy
+        self,
+        http: httpx.AsyncClient,
+        auth: OAuthClientCredentials,
+        policy: UrlPolicy,
+        timeout_seconds: float,
     ) -> str:
-        """One fetch at a time per client: a batch of leads waits for the first one's token."""
+        """The client's token, fetched within ``timeout_seconds`` to connect and to read
+        (the endpoint's own, which the delivery's lease counts, see longest_send_seconds)."""
         key = (str(auth.token_url), auth.client_id)
+        seen = self.fetches.get(key, 0)
         async with self.locks.setdefault(key, asyncio.Lock()):
             hit = self.tokens.get(key)
             if hit is not None and hit[0] > time.monotonic():
                 return hit[1]
-            return await self._fetch(http, auth, policy, key)
+            if self.fetches.get(key, 0) > seen and key in self.failed:
+                raise TokenUnavailableError(self.failed[key])
+            try:
+                token = await self._fetch(http, auth, policy, key, timeout_seconds)
+            except _TOKEN_ERRORS as exc:
+                self.failed[key] = f"{type(exc).__name__}: {exc}"
+                raise
+            else:
+                self.failed.pop(key, None)
+                return token
+            finally:
+                self.fetches[key] = self.fetches.get(key, 0) + 1
 
     async def _fetch(
         self,
@@ -95,6 +126,7 @@ class TokenCache:
         auth: OAuthClientCredentials,
         policy: UrlPolicy,
         key: tuple[str, str],
+        timeout_seconds: float,
     ) -> str:
         await check_target(str(auth.token_url), policy.allow_private, policy.allow_loopback)
         form = {"grant_type": "client_credentials"}
@@ -105,6 +137,7 @@ class TokenCache:
             data=form,
             auth=(auth.client_id, auth.client_secret),
             follow_redirects=False,
+            timeout=httpx.Timeout(timeout_seconds),
         )
         response.raise_for_status()
         answer = response.json()
@@ -112,6 +145,10 @@ class TokenCache:
         lifetime = float(answer.get("expires_in") or 300)
         self.tokens[key] = (time.monotonic() + max(lifetime - 30, 0), token)
         return token
+
+
+_TOKEN_ERRORS = (httpx.HTTPError, RefusedUrlError, KeyError, ValueError, OSError)
+"""What a token URL (or a refused one) can make a fetch raise: the lead fails, nothing more."""
 
 
 @dataclass(frozen=True)
@@ -134,7 +171,9 @@ async def deliver(
         return _refused(f"endpoint url refused: {exc}")
     try:
         headers = await _headers(http, endpoint, body, policy, tokens)
-    except (httpx.HTTPError, RefusedUrlError, KeyError, ValueError, OSError) as exc:
+    except TokenUnavailableError as exc:
+        return _refused(f"could not get an OAuth token: {exc}"[:MAX_TEXT])
+    except _TOKEN_ERRORS as exc:
         return _refused(f"could not get an OAuth token: {type(exc).__name__}: {exc}"[:MAX_TEXT])
     attempts: list[Attempt] = []
     timeout = httpx.Timeout(endpoint.timeout_seconds)
@@ -200,7 +239,8 @@ async def _headers(
     if auth is None:
         return headers
     if isinstance(auth, OAuthClientCredentials):
-        headers["Authorization"] = f"Bearer {await tokens.token(http, auth, policy)}"
+        token = await tokens.token(http, auth, policy, endpoint.timeout_seconds)
+        headers["Authorization"] = f"Bearer {token}"
         return headers
     return {**headers, **auth.headers}
 
