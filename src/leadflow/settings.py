@@ -203,6 +203,17 @@ class Settings(BaseSettings):
             " may cost)."
         ),
     )
+    delivery_slots_per_company: int = Field(
+        default=32,
+        ge=1,
+        description=(
+            "How many of a worker's 64 delivery slots (deliveries and auctions waiting for"
+            " buyers at once) one company's submissions may hold. A buyer may take its"
+            " endpoint's whole timeout on every try: the share keeps a company whose buyer is"
+            " slow from holding every slot while other companies' leads wait"
+            " (docs/security/outbound.md, Slow buyers). A one-company installation may set 64."
+        ),
+    )
     webhook_retention_days: int = Field(
         default=30,
         ge=0,

@@ -56,7 +56,7 @@ async def test_a_claim_whose_worker_stopped_before_deciding_is_worked_again(
     now = pipeline.clock.now()
 
     def claim_and_die(sql: Sql) -> int:
-        return len(repository.claim_due(sql, now, 10, now + timedelta(seconds=60), 60))
+        return len(repository.claim_due(sql, now, 10, now + timedelta(seconds=60), 60)[0])
 
     assert await state_of(pipeline.app).committer.run(claim_and_die) == 1
     assert await pipeline.work() == 0

@@ -32,6 +32,7 @@ import asyncio
 import contextlib
 import logging
 import ssl
+from collections import Counter
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -108,7 +109,9 @@ class SubmissionJob:
         self.tokens = TokenCache()
         self._next_sweep: datetime | None = None
         self._sending: set[asyncio.Task[None]] = set()
-        self._on_network: set[asyncio.Task[None]] = set()
+        # Each delivery on the network, with its company, and how many each company has.
+        self._on_network: dict[asyncio.Task[None], int] = {}
+        self._in_flight: Counter[int] = Counter()
         self._room = asyncio.Event()
         self._client: httpx.AsyncClient | None = None
         self.more_due = False
@@ -158,13 +161,18 @@ class SubmissionJob:
         limit = min(settings.worker_batch_size, room)
 
         lease = settings.worker_lease_seconds
+        share = settings.delivery_slots_per_company
         limits = TemplateLimits.from_settings(settings)
         if context.dnc is not None:
             await context.dnc.refresh()  # read by the plans' do-not-call checks
         dnc = context.dnc
 
         def claim(sql: Sql) -> Claimed:
-            rows = repository.claim_due(sql, now, limit, lease_until, lease)
+            rows, crowded = repository.claim_due(
+                sql, now, limit, lease_until, lease, self._in_flight, share
+            )
+            # Rows a company's share left behind may hide other companies' due after them.
+            self.more_due = self.more_due or crowded
             if not rows:
                 return Claimed([], None)
             leads = repository.leads_by_id(sql, {row["lead_id"] for row in rows})
@@ -195,7 +203,9 @@ class SubmissionJob:
         if decisions.pixels:
             self._start(fire_pixels(self.client(context), decisions.pixels, policy))
         for item in decisions.sending:
-            self._on_network.add(self._start(self.send_one(context, item, policy)))
+            company = int(item.plan.submission["company_id"])
+            self._on_network[self._start(self.send_one(context, item, policy))] = company
+            self._in_flight[company] += 1
         return swept + claimed.count
 
     def _start(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
@@ -207,7 +217,10 @@ class SubmissionJob:
     def _answered(self, task: asyncio.Task[Any] | None) -> None:
         """The buyer answered (or the delivery ended): its slot is free."""
         if task in self._on_network:
-            self._on_network.discard(task)
+            company = self._on_network.pop(task)
+            self._in_flight[company] -= 1
+            if not self._in_flight[company]:
+                del self._in_flight[company]
             self._room.set()
 
     def _done(self, task: asyncio.Task[None]) -> None:

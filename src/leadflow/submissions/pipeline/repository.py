@@ -7,28 +7,33 @@ Submissions move ``new``/``queued`` → ``processing`` (claimed, with a lease in
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
 from leadflow.db.statements import Row, Sql
 from leadflow.db.time_locks import forget_locks, use_rate_slot
 from leadflow.models.base import new_uuid
+from leadflow.submissions.pipeline import fair_share
 
 SUBMISSION_COLUMNS = (
     "id, uuid, company_id, lead_id, campaign_id, number, type, status, data, steps,"
     " qualification, routing, delivery, attempts, next_attempt_at, delivered_at, created_at"
 )
-_DUE = (
-    f"SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE status IN ('new', 'queued')"
-    " AND next_attempt_at <= :now ORDER BY next_attempt_at LIMIT :limit"
-)
-_CLAIM = {
-    # One writer on SQLite: the transaction is the claim, and ``processing`` keeps it.
-    "sqlite": _DUE,
-    # Many workers: each locks the rows it takes and skips those another holds.
-    "postgresql": _DUE + " FOR UPDATE SKIP LOCKED",
-}
+
+
+def _claim_statement(dialect: str, skipped: str) -> str:
+    """Due rows, oldest first, but those of the ``skipped`` companies (placeholders). On
+    PostgreSQL many workers claim: each locks the rows it takes and skips those another holds;
+    on SQLite, one writer, the transaction is the claim and ``processing`` keeps it."""
+    return (
+        f"SELECT {SUBMISSION_COLUMNS} FROM submissions WHERE status IN ('new', 'queued')"
+        + (f" AND company_id NOT IN ({skipped})" if skipped else "")
+        + " AND next_attempt_at <= :now ORDER BY next_attempt_at LIMIT :limit"
+        + (" FOR UPDATE SKIP LOCKED" if dialect == "postgresql" else "")
+    )
+
+
 # Counters for caps live in rate_windows under their own scope, numbered above every epoch
 # second, so that no pruning of per-second windows can forget how many leads a campaign took.
 CAP_SLOT_BASE = 2**62
@@ -41,12 +46,24 @@ def _in_list(prefix: str, values: Sequence[Any]) -> tuple[str, dict[str, Any]]:
 
 
 def claim_due(
-    sql: Sql, now: datetime, limit: int, lease_until: datetime, lease_seconds: float
-) -> list[Row]:
-    """Due submissions, oldest first, marked ``processing`` until ``lease_until``."""
+    sql: Sql,
+    now: datetime,
+    limit: int,
+    lease_until: datetime,
+    lease_seconds: float,
+    in_flight: Mapping[int, int] | None = None,
+    share: int | None = None,
+) -> tuple[list[Row], bool]:
+    """Due submissions, oldest first, marked ``processing`` until ``lease_until``, and whether
+    a company's share left some of those read behind. With a ``share``, each company's are
+    taken only while what it has ``in_flight`` and what this claim gives it stay within the
+    share (:mod:`~leadflow.submissions.pipeline.fair_share`); the rows left stay due."""
     if sql.dialect == "postgresql":
         sql.run(f"SET LOCAL idle_in_transaction_session_timeout = {int(lease_seconds * 1000)}")
-    rows = sql.all(_CLAIM[sql.dialect], now=now, limit=limit)
+    held = sorted(fair_share.full(in_flight or {}, share)) if share is not None else []
+    skipped, companies = _in_list("c", held)
+    found = sql.all(_claim_statement(sql.dialect, skipped), now=now, limit=limit, **companies)
+    rows = found if share is None else fair_share.within_share(found, in_flight or {}, share)
     if rows:
         placeholders, params = _in_list("s", [row["id"] for row in rows])
         sql.run(
@@ -56,7 +73,7 @@ def claim_due(
             now=now,
             **params,
         )
-    return rows
+    return rows, len(rows) < len(found)
 
 
 def leads_by_id(sql: Sql, ids: Iterable[int]) -> dict[int, Row]:
