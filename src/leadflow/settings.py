@@ -208,10 +208,11 @@ class Settings(BaseSettings):
         ge=1,
         description=(
             "How many of a worker's 64 delivery slots (deliveries and auctions waiting for"
-            " buyers at once) one company's submissions may hold. A buyer may take its"
-            " endpoint's whole timeout on every try: the share keeps a company whose buyer is"
-            " slow from holding every slot while other companies' leads wait"
-            " (docs/security/outbound.md, Slow buyers). A one-company installation may set 64."
+            " buyers at once), and of its 64 webhook slots, one company's work may hold. A buyer"
+            " or webhook target may take its whole timeout on every try: the share keeps a"
+            " company whose URL is slow from holding every slot while other companies' leads"
+            " wait (docs/security/outbound.md, Slow buyers and webhook targets). A one-company"
+            " installation may set 64."
         ),
     )
     webhook_retention_days: int = Field(

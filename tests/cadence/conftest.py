@@ -65,6 +65,11 @@ class Cadence:
                 done += await job(state_of(self.app).worker_context)
             total += done
             if done == 0:
+                # Sends that left beside the rounds (webhook actions) are recorded too.
+                for job in self.jobs:
+                    settle = getattr(job, "settle", None)
+                    if settle is not None:
+                        await settle()
                 return total
         raise AssertionError("the worker never ran out of due work")
 

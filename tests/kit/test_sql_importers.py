@@ -57,6 +57,7 @@ ALLOWED: dict[str, str] = {
     "cadence/repository.py": "the claim and the cadence's queries",
     "cadence/state.py": "decisions over claimed rows (Row only)",
     "cadence/steps.py": "decisions over claimed rows (Row only)",
+    "cadence/webhook_sends.py": "records a webhook action's answer (the Sql it is handed)",
     "cadence/sweep.py": "the sweep of leads past their end, in bulk",
     # Dialing and the provider's callbacks: one per call leg, at the cadence's rate.
     "calls/dialing/flow.py": "make_call's decide → commit → dial",

@@ -94,6 +94,12 @@ def until_close(body: bytes) -> Reply:
     return reply
 
 
+async def never_answer(writer: asyncio.StreamWriter) -> bool:
+    """Reads the request and says nothing, until the client gives up."""
+    await asyncio.sleep(3600)
+    return False
+
+
 async def endless_chunks(writer: asyncio.StreamWriter) -> bool:
     """A chunked answer that never ends (until the worker hangs up)."""
     writer.write(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")

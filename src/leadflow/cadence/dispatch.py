@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -36,7 +37,7 @@ class Sent:
 
 
 async def send_all(
-    effects: list[Effect], channels: Channels, http: httpx.AsyncClient, settings: Settings
+    effects: Sequence[Effect], channels: Channels, http: httpx.AsyncClient, settings: Settings
 ) -> list[Sent]:
     """Send every effect once, a bounded number at a time, in the order decided.
 

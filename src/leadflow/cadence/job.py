@@ -30,10 +30,11 @@ from leadflow.cadence import repository
 from leadflow.cadence.batch import Batch
 from leadflow.cadence.caps import SmsCaps
 from leadflow.cadence.dispatch import Sent, record_sent, send_all
-from leadflow.cadence.effects import Effect
+from leadflow.cadence.effects import CallWebhook, Effect
 from leadflow.cadence.render import Renders, UnrenderedTemplateError
 from leadflow.cadence.state import ScheduleCache, WorkedSchedule, contact_state
 from leadflow.cadence.steps import work_lead
+from leadflow.cadence.webhook_sends import WebhookSends
 from leadflow.db.snapshot import ReadLog
 from leadflow.db.statements import Row, Sql, SqliteSql
 from leadflow.dnc.registry import DncRegistry
@@ -74,6 +75,7 @@ class CadenceJob:
 
     def __init__(self) -> None:
         self.schedules = ScheduleCache()
+        self.webhooks = WebhookSends(_record_sent)
         self.renders: Renders | None = None
         self.dnc: DncRegistry | None = None
         """The shared do-not-call lists, refreshed before each batch: a list updated
@@ -87,11 +89,21 @@ class CadenceJob:
             await context.dnc.refresh()
             self.dnc = context.dnc
         decided = await self._decided(context, now)
-        if decided.effects:
-            sent = await send_all(decided.effects, context.channels, context.http, settings)
+        # Webhook actions leave beside the round (see cadence.webhook_sends); the providers'
+        # answers are waited for and recorded with the round.
+        webhooks = [effect for effect in decided.effects if isinstance(effect, CallWebhook)]
+        sent = self.webhooks.start(webhooks, context) if webhooks else []
+        others = [effect for effect in decided.effects if not isinstance(effect, CallWebhook)]
+        if others:
+            sent += await send_all(others, context.channels, context.http, settings)
+        if sent:
             answered_at = context.clock.now()
             await context.committer.run(lambda sql: _record_sent(sql, sent, answered_at))
         return decided.worked
+
+    async def settle(self) -> None:
+        """Wait for the webhook actions in flight to be recorded (an orderly stop; tests)."""
+        await self.webhooks.settle()
 
     async def _decided(self, context: WorkerContext, now: datetime) -> Decided:
         """One batch decided and committed: on SQLite decided on a snapshot first, so that the

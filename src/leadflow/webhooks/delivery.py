@@ -1,4 +1,4 @@
-"""The worker job that delivers webhooks: claim due deliveries, commit, send, record.
+"""The worker job that delivers webhooks: claim due deliveries, commit, send each, record it.
 
 Sending happens only after the claim is committed, and the outcome is recorded in a second
 transaction, so a worker killed in between leaves a claimed delivery whose lease runs out and
@@ -13,9 +13,12 @@ delivery at the same instant. After ``settings.webhook_max_attempts`` tries the 
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
+from functools import partial
 
 from leadflow.db.statements import Sql
 from leadflow.ops.metrics import record_webhook_outcomes
@@ -23,10 +26,12 @@ from leadflow.webhooks import repository
 from leadflow.webhooks.sender import Outcome, Outgoing, send
 from leadflow.worker.context import WorkerContext
 
+log = logging.getLogger(__name__)
+
 FIRST_RETRY_SECONDS = 30.0
 MAX_RETRY_SECONDS = 3600.0
 JITTER = 0.1
-CONCURRENT_SENDS = 16
+CONCURRENT_SENDS = 64
 
 
 def retry_delay(failed_attempts: int, jitter: float) -> timedelta:
@@ -35,43 +40,91 @@ def retry_delay(failed_attempts: int, jitter: float) -> timedelta:
     return timedelta(seconds=base * (1 + JITTER * jitter))
 
 
-async def deliver_due_webhooks(context: WorkerContext) -> int:
-    """One round: returns how many deliveries were tried (0 lets the worker sleep)."""
-    settings = context.settings
-    now = context.clock.now()
-    lease_until = now + timedelta(seconds=settings.worker_lease_seconds)
+class WebhookJob:
+    """The worker's webhook job. A round claims due deliveries and sends each on a task of its
+    own, recording its outcome as soon as the target has answered; the round itself never
+    waits for a target. A subscriber's URL may take twice ``LEADFLOW_WEBHOOK_TIMEOUT_SECONDS``
+    on every try: were the round to wait for it, every other job of the worker (every
+    company's calls, texts, e-mails and deliveries) would wait too. At most
+    ``CONCURRENT_SENDS`` are in flight, and one company's at most its share of them
+    (``LEADFLOW_DELIVERY_SLOTS_PER_COMPANY``, :mod:`leadflow.kit.fair_share`)."""
 
-    def claim(sql: Sql) -> list[Outgoing]:
-        return repository.claim_due(
-            sql, now=now, lease_until=lease_until, limit=settings.worker_batch_size
-        )
+    __name__ = "webhooks"
 
-    claimed = await context.committer.run(claim)
-    if not claimed:
-        return 0
-    gate = asyncio.Semaphore(CONCURRENT_SENDS)
-    timestamp = int(context.clock.now().timestamp())
+    def __init__(self) -> None:
+        self._in_flight: Counter[int] = Counter()
+        self._sending: set[asyncio.Task[None]] = set()
 
-    async def bounded(outgoing: Outgoing) -> Outcome:
-        async with gate:
-            return await send(
-                context.http,
-                outgoing,
-                timestamp=timestamp,
-                allow_private=settings.allow_private_urls,
-                allow_loopback=settings.allow_loopback_urls,
+    async def __call__(self, context: WorkerContext) -> int:
+        """One round: how many deliveries it started (0 lets the worker sleep)."""
+        room = CONCURRENT_SENDS - len(self._sending)
+        if room <= 0:
+            return 0
+        settings = context.settings
+        now = context.clock.now()
+        lease_until = now + timedelta(seconds=settings.worker_lease_seconds)
+        share = settings.delivery_slots_per_company
+        limit = min(settings.worker_batch_size, room)
+
+        def claim(sql: Sql) -> list[Outgoing]:
+            return repository.claim_due(
+                sql,
+                now=now,
+                lease_until=lease_until,
+                limit=limit,
+                in_flight=self._in_flight,
+                share=share,
             )
 
-    outcomes = await asyncio.gather(*(bounded(outgoing) for outgoing in claimed))
-    finished = context.clock.now()
-    max_attempts = settings.webhook_max_attempts
+        claimed = await context.committer.run(claim)
+        timestamp = int(now.timestamp())
+        for outgoing in claimed:
+            self._in_flight[outgoing.company_id] += 1
+            task = asyncio.ensure_future(self._send(context, outgoing, timestamp))
+            self._sending.add(task)
+            task.add_done_callback(partial(self._done, outgoing.company_id))
+        return len(claimed)
 
-    def record(sql: Sql) -> None:
-        record_outcomes(sql, claimed, outcomes, now=finished, max_attempts=max_attempts)
+    async def _send(self, context: WorkerContext, outgoing: Outgoing, timestamp: int) -> None:
+        settings = context.settings
+        outcome = await send(
+            context.http,
+            outgoing,
+            timestamp=timestamp,
+            allow_private=settings.allow_private_urls,
+            allow_loopback=settings.allow_loopback_urls,
+        )
+        finished = context.clock.now()
+        max_attempts = settings.webhook_max_attempts
 
-    await context.committer.run(record)
-    record_webhook_outcomes(outcomes)
-    return len(claimed)
+        def record(sql: Sql) -> None:
+            record_outcomes(sql, [outgoing], [outcome], now=finished, max_attempts=max_attempts)
+
+        await context.committer.run(record)
+        record_webhook_outcomes([outcome])
+
+    def _done(self, company: int, task: asyncio.Task[None]) -> None:
+        self._sending.discard(task)
+        self._in_flight[company] -= 1
+        if not self._in_flight[company]:
+            del self._in_flight[company]
+        if not task.cancelled() and task.exception() is not None:
+            # Its lease runs out and it is tried again, as after a killed worker.
+            log.error("a webhook delivery failed", exc_info=task.exception())
+
+    async def settle(self) -> None:
+        """Wait for every send in flight to be recorded (an orderly stop; tests)."""
+        while self._sending:
+            await asyncio.gather(*self._sending, return_exceptions=True)
+
+
+async def deliver_due_webhooks(context: WorkerContext) -> int:
+    """One round of a job of its own, waited out: every delivery it claimed is sent and
+    recorded when this returns (tests, and tools that deliver by hand)."""
+    job = WebhookJob()
+    started = await job(context)
+    await job.settle()
+    return started
 
 
 def record_outcomes(

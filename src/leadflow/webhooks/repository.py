@@ -3,13 +3,14 @@ worker's claim and its record each run as one unit of a group-committed batch.""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow.db.statements import Sql
+from leadflow.kit import fair_share
 from leadflow.models import WebhookDelivery
 from leadflow.webhooks.sender import Outgoing
 
@@ -17,32 +18,53 @@ SETTLED = ("delivered", "failed")
 """The statuses of a delivery that is over: retention may forget it."""
 
 
-def claim_due(sql: Sql, *, now: datetime, lease_until: datetime, limit: int) -> list[Outgoing]:
+def claim_due(
+    sql: Sql,
+    *,
+    now: datetime,
+    lease_until: datetime,
+    limit: int,
+    in_flight: Mapping[int, int] | None = None,
+    share: int | None = None,
+) -> list[Outgoing]:
     """Take up to ``limit`` pending deliveries that are due, moving each one's
     ``next_attempt_at`` to ``lease_until`` so no other worker takes it meanwhile; if this
     worker dies before recording the outcome, the lease runs out and the delivery is due again.
+    With a ``share``, a company's are taken only while what it has ``in_flight`` and what
+    this claim gives it stay within the share (:mod:`~leadflow.kit.fair_share`).
 
     On PostgreSQL ``FOR UPDATE SKIP LOCKED`` lets any number of workers claim side by side,
     each getting different rows; SQLite has one writer, which serialises claims already.
     """
-    lock = " FOR UPDATE SKIP LOCKED" if sql.dialect == "postgresql" else ""
-    claimed = sql.all(
-        "UPDATE webhook_deliveries SET next_attempt_at = :lease_until, updated_at = :now "
-        "WHERE id IN (SELECT id FROM webhook_deliveries WHERE status = 'pending' "
-        f"AND next_attempt_at <= :now ORDER BY next_attempt_at, id LIMIT :limit{lock}) "
-        "RETURNING id",
+    held = sorted(fair_share.full(in_flight or {}, share)) if share is not None else []
+    skipped = {f"c{index}": value for index, value in enumerate(held)}
+    found = sql.all(
+        "SELECT id, company_id FROM webhook_deliveries WHERE status = 'pending'"
+        + (f" AND company_id NOT IN ({_placeholders(skipped)})" if skipped else "")
+        + " AND next_attempt_at <= :now ORDER BY next_attempt_at, id LIMIT :limit"
+        + (" FOR UPDATE SKIP LOCKED" if sql.dialect == "postgresql" else ""),
         now=now,
-        lease_until=lease_until,
         limit=limit,
+        **skipped,
     )
-    ids = sorted(int(row["id"]) for row in claimed)
+    if share is not None:
+        found = fair_share.within_share(found, in_flight or {}, share)
+    ids = sorted(int(row["id"]) for row in found)
     if not ids:
         return []
     names = {f"id{index}": value for index, value in enumerate(ids)}
+    sql.run(
+        "UPDATE webhook_deliveries SET next_attempt_at = :lease_until, updated_at = :now "
+        f"WHERE id IN ({_placeholders(names)})",
+        now=now,
+        lease_until=lease_until,
+        **names,
+    )
     rows = sql.all(
-        "SELECT d.id, d.uuid, d.event, d.payload, d.attempts, s.target_url, s.secret, s.active "
-        "FROM webhook_deliveries d JOIN subscriptions s ON s.id = d.subscription_id "
-        f"WHERE d.id IN ({', '.join(':' + name for name in names)}) ORDER BY d.id",
+        "SELECT d.id, d.uuid, d.company_id, d.event, d.payload, d.attempts, s.target_url,"
+        " s.secret, s.active FROM webhook_deliveries d"
+        " JOIN subscriptions s ON s.id = d.subscription_id"
+        f" WHERE d.id IN ({_placeholders(names)}) ORDER BY d.id",
         **names,
     )
     return [
@@ -55,9 +77,14 @@ def claim_due(sql: Sql, *, now: datetime, lease_until: datetime, limit: int) -> 
             target_url=row["target_url"],
             secret=row["secret"],
             active=bool(row["active"]),
+            company_id=int(row["company_id"]),
         )
         for row in rows
     ]
+
+
+def _placeholders(names: Mapping[str, object]) -> str:
+    return ", ".join(":" + name for name in names)
 
 
 def add_attempt(

@@ -38,6 +38,8 @@ class Outgoing:
     target_url: str
     secret: str
     active: bool
+    company_id: int = 0
+    """Whose: a company's share of the worker's webhook slots counts it (kit.fair_share)."""
 
 
 @dataclass(frozen=True)

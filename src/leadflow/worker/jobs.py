@@ -10,7 +10,7 @@ from leadflow.ops.heartbeat import Heartbeat
 from leadflow.ops.retention import PruneHistory
 from leadflow.submissions.pipeline.housekeeping import PruneDuplicateLocks
 from leadflow.submissions.pipeline.job import SubmissionJob
-from leadflow.webhooks.delivery import deliver_due_webhooks
+from leadflow.webhooks.delivery import WebhookJob
 from leadflow.webhooks.retention import PruneWebhookDeliveries
 from leadflow.worker.runner import Job
 
@@ -20,7 +20,7 @@ def default_jobs() -> list[Job]:
         CadenceJob(),
         sweep_unanswered,
         SubmissionJob(),
-        deliver_due_webhooks,
+        WebhookJob(),
         PruneDialingLocks(),
         PruneDuplicateLocks(),
         PruneWebhookDeliveries(),

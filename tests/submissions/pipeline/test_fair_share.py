@@ -7,7 +7,6 @@ import asyncio
 import time
 
 from leadflow.app_state import state_of
-from leadflow.submissions.pipeline import fair_share
 from leadflow.submissions.pipeline.job import CONCURRENT_SENDS
 from tests.submissions.pipeline.buyer import Answer, Buyer
 from tests.submissions.pipeline.conftest import ACCEPTED_JSON, Pipeline, json_endpoint
@@ -45,12 +44,3 @@ async def test_a_slow_buyers_burst_leaves_slots_for_another_companys_leads(
     assert statuses.count("processing") == share < CONCURRENT_SENDS
     assert statuses.count("new") == CONCURRENT_SENDS - share
     await pipeline.job.abandon()  # the slow buyer's answers are not this test's concern
-
-
-def test_a_claim_takes_each_companys_rows_while_it_has_room_in_its_share() -> None:
-    rows = [{"company_id": company} for company in (1, 1, 2, 1, 3, 2, 2)]
-
-    kept = fair_share.within_share(rows, {1: 1, 2: 0}, share=2)
-
-    assert [row["company_id"] for row in kept] == [1, 2, 3, 2]
-    assert fair_share.full({1: 2, 2: 1, 3: 5}, share=2) == {1, 3}

@@ -13,8 +13,8 @@ from typing import Any
 
 from leadflow.db.statements import Row, Sql
 from leadflow.db.time_locks import forget_locks, use_rate_slot
+from leadflow.kit import fair_share
 from leadflow.models.base import new_uuid
-from leadflow.submissions.pipeline import fair_share
 
 SUBMISSION_COLUMNS = (
     "id, uuid, company_id, lead_id, campaign_id, number, type, status, data, steps,"
@@ -57,7 +57,7 @@ def claim_due(
     """Due submissions, oldest first, marked ``processing`` until ``lease_until``, and whether
     a company's share left some of those read behind. With a ``share``, each company's are
     taken only while what it has ``in_flight`` and what this claim gives it stay within the
-    share (:mod:`~leadflow.submissions.pipeline.fair_share`); the rows left stay due."""
+    share (:mod:`~leadflow.kit.fair_share`); the rows left stay due."""
     if sql.dialect == "postgresql":
         sql.run(f"SET LOCAL idle_in_transaction_session_timeout = {int(lease_seconds * 1000)}")
     held = sorted(fair_share.full(in_flight or {}, share)) if share is not None else []

@@ -1,19 +1,21 @@
-"""Each company's share of a worker's delivery slots.
+"""Each company's share of the worker's slots for work that waits on a company's own URLs.
 
-The slots (``job.CONCURRENT_SENDS``) belong to the worker and every company's submissions wait
-for them. A buyer is the company's own choice, and it may take its endpoint's whole timeout on
-every try: without a share, one company's burst of submissions to a slow buyer would fill every
-slot, and every other company's leads would wait until that buyer had answered them all. With
-it, a company holds at most ``LEADFLOW_DELIVERY_SLOTS_PER_COMPANY`` slots, and the rest stay
-free for the others. Pure functions over counts: the job keeps the counts, the claim obeys them.
+A worker has a fixed number of slots for deliveries to buyers (and auctions) and for webhook
+sends, and every company's work waits for them. The URLs are the companies' own choice, and
+one may take its whole timeout on every try: without a share, one company's burst of work to a
+slow URL would fill every slot, and every other company's would wait until that URL had
+answered it all. With it, a company holds at most ``LEADFLOW_DELIVERY_SLOTS_PER_COMPANY``
+slots, and the rest stay free for the others. Pure functions over counts: the jobs keep the
+counts, their claims obey them.
 """
 
 from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping, Sequence
+from typing import Any, TypeVar
 
-from leadflow.db.statements import Row
+Row = TypeVar("Row", bound=Mapping[str, Any])
 
 
 def full(in_flight: Mapping[int, int], share: int) -> frozenset[int]:
@@ -25,7 +27,7 @@ def within_share(rows: Sequence[Row], in_flight: Mapping[int, int], share: int) 
     """``rows`` in their order (oldest due first), each company's taken while it has room:
     what it holds already and what this claim gives it stay within ``share``."""
     taken: Counter[int] = Counter()
-    kept = []
+    kept: list[Row] = []
     for row in rows:
         company = int(row["company_id"])
         if in_flight.get(company, 0) + taken[company] < share:
