@@ -9,7 +9,10 @@ import asyncio
 import pytest
 
 from leadflow.app_state import state_of
+from leadflow.cadence.dispatch import Sent
+from leadflow.cadence.effects import CallWebhook
 from leadflow.cadence.job import CadenceJob
+from leadflow.cadence.webhook_sends import WebhookSends
 from leadflow.settings import Settings
 from tests.cadence.conftest import Cadence
 from tests.support.raw_http import never_answer, raw_server
@@ -55,3 +58,26 @@ async def test_a_webhook_action_that_never_answers_leaves_the_round_to_the_other
         await job.settle()
 
     assert (await cadence.timeline(hooked["id"]))[-1] == "webhook_failed"
+
+
+async def test_past_its_backlog_a_companys_next_webhook_action_fails_at_once(
+    cadence: Cadence,
+) -> None:
+    context = state_of(cadence.app).worker_context
+    recorded: list[Sent] = []
+    sends = WebhookSends(lambda sql, sent, now: recorded.extend(sent), backlog=1)
+    async with raw_server(never_answer) as silent:
+        effects = [
+            CallWebhook(cadence.tenant.company.id, n, 0, "POST", silent.url("/hook"), "", {})
+            for n in (1, 2)
+        ]
+
+        [refused] = sends.start(effects, context)
+
+        assert refused.effect is effects[1]
+        assert not refused.result.accepted
+        assert refused.result.error == (
+            "not sent: 1 of this company's webhooks were already waiting for their targets"
+        )
+        await sends.settle()
+    assert [sent.effect for sent in recorded] == [effects[0]]

@@ -38,8 +38,9 @@ Record = Callable[[Sql, list[Sent], datetime], None]
 
 
 class WebhookSends:
-    def __init__(self, record: Record) -> None:
+    def __init__(self, record: Record, backlog: int = BACKLOG_PER_COMPANY) -> None:
         self._record = record
+        self._backlog = backlog
         self._tasks: set[asyncio.Task[None]] = set()
         self._gate = asyncio.Semaphore(CONCURRENT_SENDS)
         self._company_gates: dict[int, asyncio.Semaphore] = {}
@@ -51,9 +52,9 @@ class WebhookSends:
         full), for the caller to record with the rest of its round."""
         refused: list[Sent] = []
         for effect in effects:
-            if self._held[effect.company_id] >= BACKLOG_PER_COMPANY:
+            if self._held[effect.company_id] >= self._backlog:
                 error = (
-                    f"not sent: {BACKLOG_PER_COMPANY} of this company's webhooks were already"
+                    f"not sent: {self._backlog} of this company's webhooks were already"
                     " waiting for their targets"
                 )
                 refused.append(
