@@ -99,7 +99,7 @@ async def build(repo: ReportRepository, query: ReportQuery) -> Report:
     stored = [d for d in query.group_by if d in DIMENSION_COLUMN]
     columns = [DIMENSION_COLUMN[d] for d in stored]
     by_hour = any(d in shaping.TIME_DIMENSIONS for d in query.group_by)
-    metrics = shaping.counter_columns(query.metrics, query.group_by)
+    metrics = shaping.counter_columns(query.summed, query.group_by)
     found = await repo.sums(columns, by_hour, query.start, query.end, query.narrowed, metrics)
     groups = shaping.group(found, stored, query.group_by, query.zone)
     series = {
@@ -141,7 +141,7 @@ async def build_page(repo: ReportRepository, query: ReportQuery) -> Report:
     """The query's page only, grouped, ordered and paged by the database (the report's
     other groups are counted, never read): what ``GET /api/v1/reports`` answers when
     :func:`pageable_in_sql`. The same rows, in the same order, as ``build(...).page(...)``."""
-    metrics = shaping.counter_columns(query.metrics, query.group_by)
+    metrics = shaping.counter_columns(query.summed, query.group_by)
     found, count, sums = await repo.page(
         query.group_by,
         query.start,
