@@ -76,13 +76,20 @@ class Shop:
         added: Campaign = await self.factory._add(row)
         return added
 
-    async def submission(self, campaign: Campaign, status: str, url: str = "") -> Submission:
+    async def submission(
+        self,
+        campaign: Campaign,
+        status: str,
+        url: str = "",
+        data: dict[str, Any] | None = None,
+    ) -> Submission:
         now = self.factory.clock.now()
+        data = {"state": "Florida"} if data is None else data
         lead = await self.factory._add(
             SubmittedLead(
                 company_id=self.tenant.company.id,
                 campaign_id=campaign.id,
-                data={"state": "Florida"},
+                data=data,
                 created_at=now,
                 updated_at=now,
             )
@@ -92,7 +99,7 @@ class Shop:
             lead_id=lead.id,
             campaign_id=campaign.id,
             status=status,
-            data={"state": "Florida"},
+            data=data,
             delivery={"url": url} if url else {},
             created_at=now,
             updated_at=now,

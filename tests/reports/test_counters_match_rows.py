@@ -98,7 +98,14 @@ operations = st.lists(
             st.integers(0, 9000),
             st.booleans(),
         ),
-        st.tuples(st.just("submit"), later, st.sampled_from(STATUSES), st.sampled_from(URLS)),
+        st.tuples(
+            st.just("submit"),
+            later,
+            st.sampled_from(STATUSES),
+            st.sampled_from(URLS),
+            st.sampled_from(STATES),
+            st.booleans(),
+        ),
         st.tuples(
             st.just("outcome"),
             later,
@@ -166,7 +173,10 @@ async def _run(shop: Shop, clock: FrozenClock, op: tuple[Any, ...], made: Made) 
         assert answer.status_code == 200, answer.text
     elif kind == "submit":
         campaign = await shop.campaign(f"c{len(made.submissions)}")
-        submission = await shop.submission(campaign, op[2], op[3] or "")
+        _, _, status, url, state, in_address = op
+        # Submitted through the LeadSail API, the state is the address's; other data has its own.
+        data = {"address": {"state": state}} if in_address else {"state": state}
+        submission = await shop.submission(campaign, status, url or "", data=data)
         made.submissions.append(submission.id)
     elif kind == "outcome" and made.submissions:
         _, _, pick, status, url = op
@@ -247,7 +257,7 @@ async def _expected(shop: Shop, grouping: str, zone: ZoneInfo) -> dict[str, dict
             dims = {
                 "at": row.created_at,
                 "campaign": row.campaign_id,
-                "state": _state(row.data),
+                "state": _state((row.data or {}).get("address") or row.data),
                 "buyer": urlsplit(url).hostname if url else None,
                 "status": status,
             }

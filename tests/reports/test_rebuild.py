@@ -27,6 +27,7 @@ async def _seed(shop: Shop) -> None:
     await shop.call(None, revenue_cents=99)
     campaign = await shop.campaign("auto")
     await shop.submission(campaign, "delivered", "https://buyer.example/in")
+    await shop.submission(campaign, "rejected", data={"address": {"state": "CO"}})
 
 
 async def _damage(app: FastAPI) -> None:

@@ -137,6 +137,26 @@ async def test_submissions_are_counted_by_campaign_buyer_and_outcome(shop: Shop)
     ]
 
 
+async def test_a_submitted_lead_is_counted_in_the_state_of_its_address(shop: Shop) -> None:
+    """``POST /api/v1/leads/submit`` holds the state in ``address.state``."""
+    await shop.campaign("auto")
+    key = {"X-API-Key": f"{shop.tenant.public_key}.{shop.tenant.private_key}"}
+    for phone, state in (("(719) 313-2645", "CO"), ("(305) 555-0142", "FL")):
+        lead = {"campaignId": "auto", "firstName": "Jane", "lastName": "Smith",
+                "email": f"jane{state}@example.com", "phone": phone,
+                "address": {"street": "1 Main St", "city": "Denver", "state": state,
+                            "zip": "80202"}}  # fmt: skip
+        answer = await shop.client.post("/api/v1/leads/submit", json=lead, headers=key)
+        assert answer.status_code == 200, answer.text
+
+    body = await shop.report(group_by="state", metrics="submissions")
+
+    assert body["report"]["rows"] == [
+        {"state": "CO", "submissions": 1},
+        {"state": "FL", "submissions": 1},
+    ]
+
+
 async def test_a_deleted_lead_leaves_the_report(shop: Shop) -> None:
     kept = await shop.post("+17193132601", sub_id="s1")
     gone = await shop.post("+17193132602", sub_id="s1")

@@ -18,13 +18,21 @@ def _json_text(dialect: str, document: str, key: str) -> str:
     return f"(CASE WHEN json_valid({document}) THEN json_extract({document}, '$.{key}') END)"
 
 
-def state_sql(dialect: str, tokens: str) -> str:
-    raw = (
-        f"coalesce({_json_text(dialect, tokens, 'state_province')}, "
-        f"{_json_text(dialect, tokens, 'state')}, '')"
-    )
+def _address_state(dialect: str, data: str) -> str:
     if dialect == "postgresql":
-        return f"substr(upper(btrim({raw})), 1, 64)"
+        return f"({data}->'address'->>'state')"
+    return f"(CASE WHEN json_valid({data}) THEN json_extract({data}, '$.address.state') END)"
+
+
+def state_sql(dialect: str, tokens: str, from_address: bool = False) -> str:
+    """A lead's state token (``state_province``, else ``state``), trimmed and upper-cased;
+    with ``from_address`` (a submission, since migration 0020) its ``address.state`` first."""
+    keys = [_json_text(dialect, tokens, "state_province"), _json_text(dialect, tokens, "state")]
+    if from_address:
+        keys.insert(0, _address_state(dialect, tokens))
+    raw = f"coalesce({', '.join(keys)}, '')"
+    if dialect == "postgresql":
+        return f"substr(upper(btrim(CAST({raw} AS TEXT))), 1, 64)"
     return f"substr(upper(trim(CAST({raw} AS TEXT))), 1, 64)"
 
 
@@ -124,7 +132,7 @@ def rebuild_statements(dialect: str) -> list[tuple[str, str]]:
                 "coalesce(s.campaign_id, 0)",
                 f"substr(coalesce(CAST({_json_text(dialect, 's.delivery', 'url')} AS TEXT), ''),"
                 " 1, 300)",
-                state("s.data"),
+                state_sql(dialect, "s.data", from_address=True),
             ],
             {
                 "submissions": "count(*)",
