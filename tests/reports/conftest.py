@@ -82,7 +82,9 @@ class Shop:
         status: str,
         url: str = "",
         data: dict[str, Any] | None = None,
+        revenue: float | None = None,
     ) -> Submission:
+        """A submission as the pipeline leaves it; ``revenue``: a ping/post sale's price."""
         now = self.factory.clock.now()
         data = {"state": "Florida"} if data is None else data
         lead = await self.factory._add(
@@ -100,12 +102,19 @@ class Shop:
             campaign_id=campaign.id,
             status=status,
             data=data,
-            delivery={"url": url} if url else {},
+            delivery=_delivery(url, revenue),
             created_at=now,
             updated_at=now,
         )
         added: Submission = await self.factory._add(row)
         return added
+
+
+def _delivery(url: str, revenue: float | None) -> dict[str, Any]:
+    delivery: dict[str, Any] = {"url": url} if url else {}
+    if revenue is not None:
+        delivery["revenue"] = revenue
+    return delivery
 
 
 @pytest.fixture

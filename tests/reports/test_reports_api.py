@@ -157,6 +157,32 @@ async def test_a_submitted_lead_is_counted_in_the_state_of_its_address(shop: Sho
     ]
 
 
+async def test_a_lead_sold_at_an_auction_brings_its_price_as_revenue(shop: Shop) -> None:
+    """A ping/post auction that sells a lead writes the winning bid, the price the buyer
+    accepted, to its submission's ``delivery.revenue``; the next report counts it."""
+    auction = await shop.campaign("pp-auto")
+    sold = await shop.submission(auction, "processing")
+    lead = await shop.post("+17193132601")
+    await shop.call(lead["id"], revenue_cents=1000, payout_cents=400)
+    async with shop.factory.sessionmaker() as session:
+        row = await session.get(type(sold), sold.id)
+        assert row is not None
+        row.status = "delivered"
+        row.delivery = {"url": "https://acme.example/post", "bid": 7.25, "revenue": 7.25}
+        await session.commit()
+
+    body = await shop.report(group_by="campaign,buyer", metrics="revenue,payout,profit")
+
+    assert body["report"]["rows"] == [
+        {"campaign": {"id": auction.id, "name": "Buyer pp-auto"},
+         "buyer": {"id": "acme.example", "name": "acme.example"},
+         "revenue": 7.25, "payout": 0.0, "profit": 7.25},
+        {"campaign": {"id": None, "name": None}, "buyer": {"id": None, "name": None},
+         "revenue": 10.0, "payout": 4.0, "profit": 6.0},
+    ]  # fmt: skip
+    assert body["report"]["totals"] == {"revenue": 17.25, "payout": 4.0, "profit": 13.25}
+
+
 async def test_a_deleted_lead_leaves_the_report(shop: Shop) -> None:
     kept = await shop.post("+17193132601", sub_id="s1")
     gone = await shop.post("+17193132602", sub_id="s1")

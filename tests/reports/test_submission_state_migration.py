@@ -1,6 +1,7 @@
-"""Migration 0020 counts a submission in the state of its address: the submissions a database
-already counted move to that state when it upgrades, and back when it downgrades, so the
-triggers that later take them away find them where they were added."""
+"""Migration 0020 counts a submission in the state of its address, and a ping/post sale's
+price as revenue: the submissions a database already counted move to that state, with their
+price, when it upgrades, and back when it downgrades, so the triggers that later take them
+away find them where they were added."""
 
 from __future__ import annotations
 
@@ -21,36 +22,37 @@ from tests.support.cli import empty_database
 NOW = datetime(2026, 1, 5, 15, tzinfo=UTC)
 
 
-async def _counted(url: str) -> dict[str, tuple[int, int, int]]:
-    """Submissions, delivered and rejected per counted state (states counted nothing left
-    out), and the same three summed over the hourly roll-up under ``"*"``."""
+async def _counted(url: str) -> dict[str, tuple[int, ...]]:
+    """Submissions, delivered, rejected and revenue (cents) per counted state (states counted
+    nothing left out), and the same four summed over the hourly roll-up under ``"*"``."""
     engine = create_engine(url, pool_size=1)
     try:
         async with engine.connect() as conn:
             rows = await conn.execute(
                 text(
                     "SELECT state, sum(submissions), sum(submissions_delivered), "
-                    "sum(submissions_rejected) FROM report_counters GROUP BY state"
+                    "sum(submissions_rejected), sum(revenue_cents) FROM report_counters "
+                    "GROUP BY state"
                 )
             )
-            counted = {r[0]: (int(r[1]), int(r[2]), int(r[3])) for r in rows if any(r[1:])}
+            counted = {r[0]: tuple(int(v) for v in r[1:]) for r in rows if any(r[1:])}
             total = (
                 await conn.execute(
                     text(
                         "SELECT sum(submissions), sum(submissions_delivered), "
-                        "sum(submissions_rejected) FROM report_totals"
+                        "sum(submissions_rejected), sum(revenue_cents) FROM report_totals"
                     )
                 )
             ).one()
-            counted["*"] = (int(total[0]), int(total[1]), int(total[2]))
+            counted["*"] = tuple(int(v) for v in total)
             return counted
     finally:
         await engine.dispose()
 
 
 async def _submit(url: str) -> int:
-    """A submission made through the LeadSail API (its state in ``address``), delivered, and
-    one whose data has the state at its top; the id of the first."""
+    """A submission made through the LeadSail API (its state in ``address``), sold at an
+    auction for $7.25, and one whose data has the state at its top; the id of the first."""
     engine = create_engine(url, pool_size=1)
     stamps = {"created_at": NOW, "updated_at": NOW}
     try:
@@ -63,7 +65,7 @@ async def _submit(url: str) -> int:
             await session.flush()
             api = Submission(company_id=company.id, lead_id=lead.id, number=1,
                              status="delivered", data={"address": {"state": "CO"}},
-                             **stamps)  # fmt: skip
+                             delivery={"revenue": 7.25}, **stamps)  # fmt: skip
             other = Submission(company_id=company.id, lead_id=lead.id, number=2,
                                status="new", data={"state": "Texas"}, **stamps)  # fmt: skip
             session.add_all([api, other])
@@ -92,13 +94,16 @@ async def test_counted_submissions_move_to_the_state_of_their_address(
     url = await empty_database(engine, tmp_path, postgres_server)
     await asyncio.to_thread(command.upgrade, alembic_config(url), "0019")
     api = await _submit(url)
-    assert await _counted(url) == {"": (1, 1, 0), "TEXAS": (1, 0, 0), "*": (2, 1, 0)}
+    assert await _counted(url) == {"": (1, 1, 0, 0), "TEXAS": (1, 0, 0, 0), "*": (2, 1, 0, 0)}
 
     upgrade(url)
-    assert await _counted(url) == {"CO": (1, 1, 0), "TEXAS": (1, 0, 0), "*": (2, 1, 0)}
+    moved = {"CO": (1, 1, 0, 725), "TEXAS": (1, 0, 0, 0), "*": (2, 1, 0, 725)}
+    assert await _counted(url) == moved
 
     await _reject(url, api)  # the update trigger takes it from CO's delivered
-    assert await _counted(url) == {"CO": (1, 0, 1), "TEXAS": (1, 0, 0), "*": (2, 0, 1)}
+    moved = {"CO": (1, 0, 1, 725), "TEXAS": (1, 0, 0, 0), "*": (2, 0, 1, 725)}
+    assert await _counted(url) == moved
 
     await asyncio.to_thread(command.downgrade, alembic_config(url), "0019")
-    assert await _counted(url) == {"": (1, 0, 1), "TEXAS": (1, 0, 0), "*": (2, 0, 1)}
+    back = {"": (1, 0, 1, 0), "TEXAS": (1, 0, 0, 0), "*": (2, 0, 1, 0)}
+    assert await _counted(url) == back

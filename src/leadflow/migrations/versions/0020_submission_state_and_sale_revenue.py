@@ -1,4 +1,5 @@
-"""Report counters: a submission's state is its ``address.state``
+"""Report counters: a submission's state is its ``address.state``; a ping/post sale's price is
+revenue
 
 Revision ID: 0020
 Revises: 0019
@@ -7,12 +8,18 @@ Migration 0009 counted a submission under the ``state`` (or ``state_province``) 
 its data, as a lead's tokens hold it. A submission made through ``POST /api/v1/leads/submit``
 holds it in ``address.state`` (the LeadSail schema), so ``group_by=state`` put every real
 submission under "no state". The submission triggers now read ``address.state`` first, then
-the top-level keys as before; ``leadflow reports rebuild`` reads the same
-(``reports.recount_sql``).
+the top-level keys as before.
 
-Submissions already counted are moved from the state they were counted under to the one they
-now read, in one ``GROUP BY`` upsert each way: the update and delete triggers take away what the
-insert trigger added, so each row must stay counted under the key the triggers compute.
+A ping/post auction that sells a lead writes the winning bid, the price the buyer accepted,
+to its submission's ``delivery.revenue`` (dollars); no report counted it. The submission
+triggers now add it to ``revenue_cents`` (rounded to the cent as the auctions report rounds
+it), by campaign and buyer like the submission itself, so ``revenue`` and ``profit`` include
+what leads sold for. ``leadflow reports rebuild`` counts the same (``reports.recount_sql``).
+
+Submissions already counted are taken away as 0009 counted them and added as these triggers
+count them, in one ``GROUP BY`` upsert each way: the update and delete triggers take away
+what the insert trigger added, so each row must stay counted as the triggers compute it.
+The downgrade does the reverse.
 """
 
 from collections.abc import Sequence
@@ -36,6 +43,7 @@ KEY = (
     "state",
 )
 METRICS = (
+    "revenue_cents",
     "submissions",
     "submissions_delivered",
     "submissions_rejected",
@@ -95,9 +103,27 @@ def _key(row: str, from_address: bool) -> list[str]:
     ]
 
 
-def _values(row: str) -> list[str]:
+def _revenue_cents(delivery: str) -> str:
+    """A sale's price in cents; 0 when there is none (or it is not a number)."""
+    if _pg():
+        price = f"{delivery}->'revenue'"
+        return (
+            f"CASE WHEN jsonb_typeof({price}) = 'number' "
+            f"THEN round(({delivery}->>'revenue')::float8 * 100)::bigint ELSE 0 END"
+        )
+    kind = f"json_type({delivery}, '$.revenue')"
+    price = f"json_extract({delivery}, '$.revenue')"
+    return (
+        f"CASE WHEN json_valid({delivery}) THEN CASE WHEN {kind} IN ('integer', 'real') "
+        f"THEN CAST(round({price} * 100) AS INTEGER) ELSE 0 END ELSE 0 END"
+    )
+
+
+def _values(row: str, new: bool) -> list[str]:
+    """``METRICS`` of a submission: as these triggers count it (``new``), or as 0009's did."""
     status = f"{row}.status"
     return [
+        _revenue_cents(f"{row}.delivery") if new else "0",
         "1",
         *(
             f"CASE WHEN {status} = '{outcome}' THEN 1 ELSE 0 END"
@@ -116,14 +142,14 @@ def _upsert(select_sql: str) -> str:
     )
 
 
-def _row_statement(row: str, sign: int, from_address: bool) -> str:
-    signed = [f"{sign} * ({value})" for value in _values(row)]
-    return _upsert(f"SELECT {', '.join(_key(row, from_address) + signed)} WHERE 1 = 1")
+def _row_statement(row: str, sign: int, new: bool) -> str:
+    signed = [f"{sign} * ({value})" for value in _values(row, new)]
+    return _upsert(f"SELECT {', '.join(_key(row, new) + signed)} WHERE 1 = 1")
 
 
-def _replace_triggers(from_address: bool) -> None:
+def _replace_triggers(new: bool) -> None:
     for name, event, rows in TRIGGERS:
-        statements = [_row_statement(row, sign, from_address) for row, sign in rows]
+        statements = [_row_statement(row, sign, new) for row, sign in rows]
         if _pg():
             # The triggers stay; the functions they run are replaced.
             op.execute(
@@ -138,22 +164,21 @@ def _replace_triggers(from_address: bool) -> None:
             )
 
 
-def _move_counted(from_address: bool) -> None:
-    """Every submission whose state changes with this migration, taken away from the key
-    it was counted under and added under the one the new triggers compute."""
-    old, new = _key("s", not from_address), _key("s", from_address)
-    moved = f"FROM submissions s WHERE {old[-1]} <> {new[-1]}"
-    for key, sign in ((old, -1), (new, 1)):
-        sums = [f"{sign} * sum({value})" for value in _values("s")]
+def _recount(new: bool) -> None:
+    """Every submission taken away as the triggers it replaces counted it, and added as the
+    triggers ``new`` selects count it: its state, and its price, move with the triggers."""
+    for counted, sign in ((not new, -1), (new, 1)):
+        key = _key("s", counted)
+        sums = [f"{sign} * sum({value})" for value in _values("s", counted)]
         grouped = ", ".join(k for k in key if k not in ("0", "''"))
-        op.execute(_upsert(f"SELECT {', '.join(key + sums)} {moved} GROUP BY {grouped}"))
+        op.execute(_upsert(f"SELECT {', '.join(key + sums)} FROM submissions s GROUP BY {grouped}"))
 
 
 def upgrade() -> None:
-    _replace_triggers(from_address=True)
-    _move_counted(from_address=True)
+    _replace_triggers(new=True)
+    _recount(new=True)
 
 
 def downgrade() -> None:
-    _replace_triggers(from_address=False)
-    _move_counted(from_address=False)
+    _replace_triggers(new=False)
+    _recount(new=False)
