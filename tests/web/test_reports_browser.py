@@ -7,13 +7,14 @@ from __future__ import annotations
 import asyncio
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from leadflow.db.engine import create_engine
 from leadflow.db.session import make_sessionmaker
 from leadflow.models import Call, Lead, Offer, TrafficSource
-from tests.support.browser import BrowserServer, show, sign_in
+from tests.support.browser import LAPTOP, PHONE, BrowserServer, show, sign_in
 
 playwright = pytest.importorskip("playwright.sync_api")
 
@@ -67,6 +68,35 @@ async def _seed(database_url: str, company_id: int) -> None:
         await engine.dispose()
 
 
+# Each chart's labels that leave their drawing, and its pairs of labels that overlap.
+CLIPPED_AND_OVERLAPPING = """() => [...document.querySelectorAll("svg.chart")].map(svg => {
+  const box = svg.getBoundingClientRect();
+  const texts = [...svg.querySelectorAll("text")].map(t => [t.textContent,
+                                                            t.getBoundingClientRect()]);
+  const clipped = texts.filter(([, r]) => r.left < box.left - 1 || r.right > box.right + 1
+                                       || r.top < box.top - 1 || r.bottom > box.bottom + 1)
+                       .map(([label]) => label);
+  const overlapping = [];
+  texts.forEach(([a, ra], i) => texts.slice(i + 1).forEach(([b, rb]) => {
+    if (ra.left < rb.right - 1 && rb.left < ra.right - 1 && ra.top < rb.bottom - 1
+        && rb.top < ra.bottom - 1) overlapping.push(a + " / " + b);
+  }));
+  return {clipped, overlapping};
+})"""
+
+
+def _charts_read_whole(page: Any, url: str) -> None:
+    """Every label of every chart inside its drawing and clear of the others, at a phone's
+    width and a laptop's."""
+    for size in (PHONE, LAPTOP):
+        page.set_viewport_size(size)
+        page.goto(url)
+        charts = page.evaluate(CLIPPED_AND_OVERLAPPING)
+        assert charts, url
+        for chart in charts:
+            assert chart == {"clipped": [], "overlapping": []}, (url, size)
+
+
 def test_a_marketer_reads_money_by_publisher_and_drills_into_sub_ids(
     chromium: Path, browser_server: BrowserServer
 ) -> None:
@@ -81,6 +111,9 @@ def test_a_marketer_reads_money_by_publisher_and_drills_into_sub_ids(
 
         show(page, f"{base}/", "dashboard-chart")
         assert page.locator("svg.chart title").first.text_content() == "Leads per day, last 7 days"
+        _charts_read_whole(page, f"{base}/")
+        _charts_read_whole(page, f"{base}/reports?preset=today&group_by=traffic_source")
+        _charts_read_whole(page, f"{base}/reports?preset=this_month&group_by=day")
 
         show(page, f"{base}/reports?preset=today&group_by=traffic_source", "reports")
         table = page.locator("table.report")

@@ -16,9 +16,13 @@ WIDTH = 480
 HEIGHT = 200
 LEFT = 40
 BOTTOM = 22
-TOP = 10
+TOP = 24
+"""Room above the highest bar for the value written over it."""
 TICKS = 5
 ROW = 40
+CHAR = 7.5
+"""About the width of a character of the 13-unit labels, to keep each label inside the
+drawing and clear of the next."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,42 @@ class Bar:
 
 
 @dataclass(frozen=True)
+class Tick:
+    """A labelled mark under a bar: ``x`` where the mark is, ``text_x`` and ``anchor`` where
+    its label is, so that the first and last labels stay inside the drawing."""
+
+    x: float
+    label: str
+    text_x: float
+    anchor: str
+
+
+def tick_label(point: Point) -> str:
+    """The point's short label, else its label's end (``13:00`` of ``2026-12-05 13:00``)."""
+    if point.tick:
+        return point.tick
+    return point.label[-5:] if len(point.label) > 10 else point.label
+
+
+def ticks(points: Sequence[Point], step: float) -> list[Tick]:
+    """At most :data:`TICKS` evenly spaced labels, each centred under its bar unless that
+    would cross an edge of the drawing."""
+    every = max(1, -(-len(points) // TICKS))
+    placed = []
+    for index in range(0, len(points), every):
+        label = tick_label(points[index])
+        x = LEFT + (index + 0.5) * step
+        half = len(label) * CHAR / 2
+        if x - half < LEFT - 30:
+            placed.append(Tick(x, label, LEFT - 30, "start"))
+        elif x + half > WIDTH - 2:
+            placed.append(Tick(x, label, WIDTH - 2, "end"))
+        else:
+            placed.append(Tick(x, label, x, "middle"))
+    return placed
+
+
+@dataclass(frozen=True)
 class SeriesChart:
     """Vertical bars over time, with a few labelled ticks along the bottom."""
 
@@ -52,8 +92,9 @@ class SeriesChart:
     width: int
     height: int
     bars: list[Bar]
-    ticks: list[tuple[float, str]]
+    ticks: list[Tick]
     top: str
+    top_y: float
     baseline: float
     description: str
 
@@ -102,8 +143,6 @@ def series_chart(
                 shown=point.shown if len(points) <= LABELLED_BARS else "",
             )
         )
-    every = max(1, -(-len(points) // TICKS))
-    ticks = [(LEFT + index * step, points[index].label) for index in range(0, len(points), every)]
     busiest = max(points, key=lambda p: p.value, default=None)
     total = sum(p.value for p in points)
     summary = f"{title}: {len(points)} buckets"
@@ -115,8 +154,9 @@ def series_chart(
         width=WIDTH,
         height=HEIGHT,
         bars=bars,
-        ticks=ticks,
+        ticks=ticks(points, step),
         top=shown_top if top > 0 else "0",
+        top_y=TOP,
         baseline=HEIGHT - BOTTOM,
         description=description or f"{summary}; {total:g} {unit} in all.",
     )

@@ -79,6 +79,13 @@ def preset_range(preset: str, today: date) -> tuple[date, date]:
     return today, today
 
 
+def series_tick(bucket: str) -> str:
+    """An hour's ``13:00``, a day's ``Dec 05``: short enough for five under a phone's chart."""
+    if len(bucket) > 10:
+        return bucket[-5:]
+    return f"{date.fromisoformat(bucket):%b %d}"
+
+
 def shown(metric: str, value: Any) -> str:
     if metric in MONEY:
         return f"${value:,.2f}"
@@ -218,7 +225,12 @@ async def reports_page(
         end=(query.end - timedelta(seconds=1)).astimezone(query.zone),
         time_series=series_chart(
             [
-                Point(str(r[series_dim]), float(r["leads"]), shown("leads", r["leads"]))
+                Point(
+                    str(r[series_dim]),
+                    float(r["leads"]),
+                    shown("leads", r["leads"]),
+                    tick=series_tick(str(r[series_dim])),
+                )
                 for r in series.rows
             ],
             f"Leads per {series_dim}",
