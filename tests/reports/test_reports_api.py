@@ -244,6 +244,24 @@ async def test_csv_has_the_same_rows(shop: Shop) -> None:
     ]
 
 
+async def test_csv_writes_a_publishers_formula_as_text(shop: Shop) -> None:
+    """A sub ID is whatever a publisher sent; opening the report must not run it."""
+    await shop.post("+17193132601", traffic_source_id=shop.google.id, sub_id="=1+2")
+    await shop.post("+17193132602", traffic_source_id=shop.google.id, sub_id="-3")
+
+    answer = await shop.client.get(
+        "/api/v1/reports",
+        params={"group_by": "sub_id", "metrics": "leads", "format": "csv"},
+        headers=shop.tenant.auth,
+    )
+
+    assert list(csv.reader(io.StringIO(answer.text))) == [
+        ["sub_id", "leads"],
+        ["-3", "1"],
+        ["'=1+2", "1"],
+    ]
+
+
 async def test_a_key_without_reports_read_is_refused(
     shop: Shop, app: FastAPI, clock: FrozenClock, client: httpx.AsyncClient
 ) -> None:

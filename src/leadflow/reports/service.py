@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from leadflow.kit.csv_writer import CsvChunks
 from leadflow.kit.errors import TrackDriveError
 from leadflow.reports import shaping
 from leadflow.reports.repository import (
@@ -195,15 +194,14 @@ def csv_cells(query: ReportQuery, row: dict[str, Any]) -> list[Any]:
     return cells + [row[metric] for metric in query.metrics]
 
 
-def csv_lines(query: ReportQuery, report: Report) -> Iterator[str]:
-    """Every group (the pages together), sent a block of lines at a time."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(csv_header(query))
+def csv_lines(query: ReportQuery, report: Report) -> Iterator[bytes]:
+    """Every group (the pages together), sent a chunk at a time by the one CSV writer of every
+    export: a sub ID is whatever a publisher sent, so text a spreadsheet would run as a
+    formula is written as text (``kit.csv_writer``)."""
+    chunks = CsvChunks()
+    chunks.add(csv_header(query))
     for key, sums in report.groups:
-        writer.writerow(csv_cells(query, report.row(key, sums)))
-        if buffer.tell() > 64 * 1024:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+        chunk = chunks.add(csv_cells(query, report.row(key, sums)))
+        if chunk:
+            yield chunk
+    yield chunks.flush()
