@@ -126,6 +126,10 @@ def test_a_marketer_reads_money_by_publisher_and_drills_into_sub_ids(
         assert rows.first.inner_text().startswith("Google")
         page.get_by_role("link", name="Revenue").click()  # again: ascending
         assert table.locator("tbody tr").first.inner_text().startswith("Bing")
+        assert table.locator("th[aria-sort]").inner_text() == "Revenue ▲"
+        table.get_by_role("link", name="Traffic source").click()  # a dimension sorts too
+        assert table.locator("th[aria-sort=descending]").inner_text() == "Traffic source ▼"
+        assert table.locator("tbody tr").first.inner_text().startswith("Google")
 
         page.get_by_role("link", name="Google").click()
         assert "group_by=sub_id" in page.url
