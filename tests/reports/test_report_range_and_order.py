@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 
 from leadflow.clock import FrozenClock
+from leadflow.reports.shaping import filled_size, zero
 from tests.reports.conftest import Shop
 
 
@@ -119,3 +120,20 @@ async def test_ordering_by_a_dimension_not_grouped_by_names_what_may_be(shop: Sh
         "order": ["sub_id is not allowed; allowed: any metric, or a dimension grouped by"
                   " (traffic_source)"]
     }  # fmt: skip
+
+
+def test_the_groups_a_time_series_would_fill_are_counted_before_any_is_made() -> None:
+    hours = [f"h{n}" for n in range(8880)]  # a year and a few days
+    found = {(f"sub{n}", "h0"): zero() for n in range(5000)}
+
+    assert filled_size(found, ("sub_id", "hour"), {"hour": hours}) == 5000 * 8880
+    assert filled_size({}, ("hour",), {"hour": hours}) == 8880
+
+
+async def test_a_year_by_hour_and_sub_id_is_refused_not_built(shop: Shop) -> None:
+    for n in range(12):
+        await shop.post(f"+171931326{n:02d}", sub_id=f"s{n}")
+
+    errors = await _errors(shop, "group_by=hour,sub_id&metrics=leads&from=2025-01-01&to=2026-01-05")
+
+    assert errors == {"group_by": ["more than 100000 groups; narrow the range or the grouping"]}

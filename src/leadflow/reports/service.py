@@ -106,11 +106,11 @@ async def build(repo: ReportRepository, query: ReportQuery) -> Report:
         for d in query.group_by
         if d in shaping.TIME_DIMENSIONS
     }
-    groups = shaping.zero_filled(groups, query.group_by, series)
-    if len(groups) > MAX_GROUPS:
+    if shaping.filled_size(groups, query.group_by, series) > MAX_GROUPS:
         raise TrackDriveError.field(
             "group_by", f"more than {MAX_GROUPS} groups; narrow the range or the grouping"
         )
+    groups = shaping.zero_filled(groups, query.group_by, series)
     if not query.group_by:
         groups = groups or {(): shaping.zero()}
     names = await _names(repo, query.group_by, groups)
