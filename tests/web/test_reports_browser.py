@@ -144,6 +144,15 @@ def test_a_marketer_reads_money_by_publisher_and_drills_into_sub_ids(
         assert lines[0].startswith("sub_id,leads")
         assert len(lines) == 3
 
+        # Dates typed in, the preset left at Today: the dates are what is shown.
+        two_days_ago = (datetime.now(UTC) - timedelta(days=2)).date().isoformat()
+        page.goto(f"{base}/reports?preset=today&group_by=traffic_source")
+        page.fill("input[name=from]", two_days_ago)
+        page.get_by_role("button", name="Show").click()
+        assert page.locator("select[name=preset]").input_value() == "custom"
+        assert page.locator("input[name=from]").input_value() == two_days_ago
+        assert page.locator("table.report tbody tr").count() == 2  # today's leads still in
+
         page.select_option("select[name=preset]", "last_7_days")
         page.select_option("select[name=group_by]", "day")
         page.get_by_role("button", name="Show").click()

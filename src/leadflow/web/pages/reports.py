@@ -105,6 +105,10 @@ def _choices(request: Request, today: date) -> dict[str, str]:
     """The page's own parameters, with defaults, as the API's (``from``, ``to`` ...)."""
     q = request.query_params
     preset = q.get("preset", "today") if q.get("preset") in PRESETS else "today"
+    if q.get("shown") and f"{q.get('from')}/{q.get('to')}" != q["shown"]:
+        # The form's dates were changed (``shown`` is what the page showed): they win over a
+        # preset left as it was, with no script to switch it to Custom.
+        preset = "custom"
     first, last = preset_range(preset, today)
     custom = preset == "custom"
     choice = {
