@@ -21,15 +21,19 @@ playwright = pytest.importorskip("playwright.sync_api")
 pytestmark = pytest.mark.slow
 
 
-async def _seed(database_url: str, company_id: int) -> None:
-    """Leads from two publishers (Google's over two sub IDs) and calls with revenue, now."""
+LONG_NAME = "Facebook - Spring lookalike audience 3 % - United States - mobile only, retargeted"
+
+
+async def _seed(database_url: str, company_id: int, first: str = "Google", big: int = 0) -> None:
+    """Leads from two publishers (the first's over two sub IDs) and calls with revenue (``big``
+    more cents on the first's last call), now."""
     engine = create_engine(database_url, 1)
     now = datetime.now(UTC) - timedelta(minutes=1)
     stamps = {"created_at": now, "updated_at": now}
     try:
         async with make_sessionmaker(engine)() as session:
             offer = Offer(company_id=company_id, name="Auto", leads_api_key="k" * 32, **stamps)
-            google = TrafficSource(company_id=company_id, name="Google", **stamps)
+            google = TrafficSource(company_id=company_id, name=first, **stamps)
             bing = TrafficSource(company_id=company_id, name="Bing", **stamps)
             session.add_all([offer, google, bing])
             await session.flush()
@@ -37,7 +41,7 @@ async def _seed(database_url: str, company_id: int) -> None:
                 [
                     (google, "spring", 1250),
                     (google, "spring", 0),
-                    (google, "summer", 4000),
+                    (google, "summer", 4000 + big),
                     (bing, None, 300),
                 ]
             ):
@@ -157,4 +161,25 @@ def test_a_marketer_reads_money_by_publisher_and_drills_into_sub_ids(
         page.select_option("select[name=group_by]", "day")
         page.get_by_role("button", name="Show").click()
         assert page.locator("table.report tbody tr").count() == 7  # zero-filled days
+        browser.close()
+
+
+def test_a_long_name_and_a_big_amount_stay_inside_the_bar_chart(
+    chromium: Path, browser_server: BrowserServer
+) -> None:
+    asyncio.run(
+        _seed(browser_server.database_url, browser_server.company_id, LONG_NAME, 12_345_678_00)
+    )
+    base = browser_server.base_url
+    with playwright.sync_playwright() as driver:
+        browser = driver.chromium.launch(executable_path=str(chromium), headless=True)
+        page = browser.new_context().new_page()
+        page.set_default_timeout(15_000)
+        sign_in(page, base)
+
+        url = f"{base}/reports?preset=today&group_by=traffic_source&order=revenue"
+        show(page, url, "reports-long-name")
+        _charts_read_whole(page, url)
+        tooltip = page.locator("svg.chart g title").first.text_content()
+        assert tooltip == f"{LONG_NAME}: $12,345,730.50"  # the whole name on hover
         browser.close()

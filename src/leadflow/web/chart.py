@@ -106,6 +106,8 @@ class BarRow:
     y: float
     width: float
     href: str | None
+    full_label: str = ""
+    """The label before it was shortened to fit, for the tooltip."""
 
 
 @dataclass(frozen=True)
@@ -162,12 +164,29 @@ def series_chart(
     )
 
 
+BAR_CHAR = 8.6
+"""About the width of a character of the 15-unit labels above the bars (14-unit values
+beside them are a little narrower)."""
+
+
+def fitted(label: str, room: float, char: float) -> str:
+    """``label``, shortened with an ellipsis to about ``room`` units of ``char``-wide text."""
+    most = max(1, int(room / char))
+    return label if len(label) <= most else label[: most - 1] + "…"
+
+
 def bar_chart(points: Sequence[Point], title: str, unit: str) -> BarChart:
     top = max((p.value for p in points), default=0)
+    # The longest value must fit beside the longest bar.
+    widest = max((len(p.shown) for p in points), default=0) * (BAR_CHAR - 0.6)
+    room = max(WIDTH / 2, WIDTH - 4 - 8 - widest - 4)
     rows = []
     for index, point in enumerate(points):
-        width = (WIDTH - 90) * point.value / top if top > 0 else 0
-        rows.append(BarRow(point.label, point.shown, index * ROW, max(0.0, width), point.href))
+        width = room * point.value / top if top > 0 else 0
+        label = fitted(point.label, WIDTH - 8, BAR_CHAR)
+        rows.append(
+            BarRow(label, point.shown, index * ROW, max(0.0, width), point.href, point.label)
+        )
     listed = "; ".join(f"{p.label}: {p.shown} {unit}" for p in points[:10])
     return BarChart(
         title=title,
