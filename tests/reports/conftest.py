@@ -76,13 +76,22 @@ class Shop:
         added: Campaign = await self.factory._add(row)
         return added
 
-    async def submission(self, campaign: Campaign, status: str, url: str = "") -> Submission:
+    async def submission(
+        self,
+        campaign: Campaign,
+        status: str,
+        url: str = "",
+        data: dict[str, Any] | None = None,
+        revenue: float | None = None,
+    ) -> Submission:
+        """A submission as the pipeline leaves it; ``revenue``: a ping/post sale's price."""
         now = self.factory.clock.now()
+        data = {"state": "Florida"} if data is None else data
         lead = await self.factory._add(
             SubmittedLead(
                 company_id=self.tenant.company.id,
                 campaign_id=campaign.id,
-                data={"state": "Florida"},
+                data=data,
                 created_at=now,
                 updated_at=now,
             )
@@ -92,13 +101,20 @@ class Shop:
             lead_id=lead.id,
             campaign_id=campaign.id,
             status=status,
-            data={"state": "Florida"},
-            delivery={"url": url} if url else {},
+            data=data,
+            delivery=_delivery(url, revenue),
             created_at=now,
             updated_at=now,
         )
         added: Submission = await self.factory._add(row)
         return added
+
+
+def _delivery(url: str, revenue: float | None) -> dict[str, Any]:
+    delivery: dict[str, Any] = {"url": url} if url else {}
+    if revenue is not None:
+        delivery["revenue"] = revenue
+    return delivery
 
 
 @pytest.fixture

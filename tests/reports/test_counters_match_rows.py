@@ -29,6 +29,8 @@ ZONES = ["America/New_York", "UTC", "Asia/Tokyo", "America/Los_Angeles"]
 STATES = [None, "TX", "Florida", "ny"]
 SUBS = [None, "a", "b"]
 URLS = [None, "https://one.example/in", "https://two.example/x?y=1"]
+PRICES = [None, 7.25, 12.5, 0.99, 3]
+"""A ping/post sale's price (``delivery.revenue``, dollars), or none."""
 STATUSES = [
     "new",
     "processing",
@@ -98,13 +100,22 @@ operations = st.lists(
             st.integers(0, 9000),
             st.booleans(),
         ),
-        st.tuples(st.just("submit"), later, st.sampled_from(STATUSES), st.sampled_from(URLS)),
+        st.tuples(
+            st.just("submit"),
+            later,
+            st.sampled_from(STATUSES),
+            st.sampled_from(URLS),
+            st.sampled_from(STATES),
+            st.booleans(),
+            st.sampled_from(PRICES),
+        ),
         st.tuples(
             st.just("outcome"),
             later,
             st.integers(0, 9),
             st.sampled_from(STATUSES),
             st.sampled_from(URLS),
+            st.sampled_from(PRICES),
         ),
         st.tuples(st.just("zone"), later, st.sampled_from(ZONES)),
     ),
@@ -166,14 +177,20 @@ async def _run(shop: Shop, clock: FrozenClock, op: tuple[Any, ...], made: Made) 
         assert answer.status_code == 200, answer.text
     elif kind == "submit":
         campaign = await shop.campaign(f"c{len(made.submissions)}")
-        submission = await shop.submission(campaign, op[2], op[3] or "")
+        _, _, status, url, state, in_address, price = op
+        # Submitted through the LeadSail API, the state is the address's; other data has its own.
+        data = {"address": {"state": state}} if in_address else {"state": state}
+        submission = await shop.submission(campaign, status, url or "", data=data, revenue=price)
         made.submissions.append(submission.id)
     elif kind == "outcome" and made.submissions:
-        _, _, pick, status, url = op
+        _, _, pick, status, url, price = op
         async with shop.factory.sessionmaker() as session:
             row = await session.get(Submission, made.submissions[pick % len(made.submissions)])
             assert row is not None
-            row.status, row.delivery = status, ({"url": url} if url else {})
+            delivery: dict[str, Any] = {"url": url} if url else {}
+            if price is not None:
+                delivery["revenue"] = price  # sold at an auction
+            row.status, row.delivery = status, delivery
             await session.commit()
     elif kind == "zone":
         async with shop.factory.sessionmaker() as session:
@@ -247,7 +264,7 @@ async def _expected(shop: Shop, grouping: str, zone: ZoneInfo) -> dict[str, dict
             dims = {
                 "at": row.created_at,
                 "campaign": row.campaign_id,
-                "state": _state(row.data),
+                "state": _state((row.data or {}).get("address") or row.data),
                 "buyer": urlsplit(url).hostname if url else None,
                 "status": status,
             }
@@ -255,6 +272,10 @@ async def _expected(shop: Shop, grouping: str, zone: ZoneInfo) -> dict[str, dict
             if status != "pending":
                 sums[f"submissions_{status}"] = 1
             facts.append((dims, sums))
+            price = (row.delivery or {}).get("revenue")
+            if price is not None:
+                # A sale's price is money, which no submission status splits.
+                facts.append((dims, {"revenue": round(float(price) * 100)}))
     campaigns = {}
     async with shop.factory.sessionmaker() as session:
         for campaign in (

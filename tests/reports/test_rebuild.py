@@ -27,6 +27,7 @@ async def _seed(shop: Shop) -> None:
     await shop.call(None, revenue_cents=99)
     campaign = await shop.campaign("auto")
     await shop.submission(campaign, "delivered", "https://buyer.example/in")
+    await shop.submission(campaign, "rejected", data={"address": {"state": "CO"}})
 
 
 async def _damage(app: FastAPI) -> None:
@@ -76,3 +77,14 @@ async def test_rebuild_recounts_a_damaged_roll_up(shop: Shop, app: FastAPI) -> N
     await rebuild(state_of(app).sessionmaker)
 
     assert (await shop.report(**series))["report"] == before["report"]
+
+
+async def test_the_command_refuses_a_company_that_is_not_there(
+    shop: Shop, settings: Settings
+) -> None:
+    result = run_leadflow(
+        settings.database_url, "reports", "rebuild", "--company", "9999", expect_success=False
+    )
+
+    assert result.returncode == 2
+    assert "no company has the id 9999" in result.stderr

@@ -137,6 +137,52 @@ async def test_submissions_are_counted_by_campaign_buyer_and_outcome(shop: Shop)
     ]
 
 
+async def test_a_submitted_lead_is_counted_in_the_state_of_its_address(shop: Shop) -> None:
+    """``POST /api/v1/leads/submit`` holds the state in ``address.state``."""
+    await shop.campaign("auto")
+    key = {"X-API-Key": f"{shop.tenant.public_key}.{shop.tenant.private_key}"}
+    for phone, state in (("(719) 313-2645", "CO"), ("(305) 555-0142", "FL")):
+        lead = {"campaignId": "auto", "firstName": "Jane", "lastName": "Smith",
+                "email": f"jane{state}@example.com", "phone": phone,
+                "address": {"street": "1 Main St", "city": "Denver", "state": state,
+                            "zip": "80202"}}  # fmt: skip
+        answer = await shop.client.post("/api/v1/leads/submit", json=lead, headers=key)
+        assert answer.status_code == 200, answer.text
+
+    body = await shop.report(group_by="state", metrics="submissions")
+
+    assert body["report"]["rows"] == [
+        {"state": "CO", "submissions": 1},
+        {"state": "FL", "submissions": 1},
+    ]
+
+
+async def test_a_lead_sold_at_an_auction_brings_its_price_as_revenue(shop: Shop) -> None:
+    """A ping/post auction that sells a lead writes the winning bid, the price the buyer
+    accepted, to its submission's ``delivery.revenue``; the next report counts it."""
+    auction = await shop.campaign("pp-auto")
+    sold = await shop.submission(auction, "processing")
+    lead = await shop.post("+17193132601")
+    await shop.call(lead["id"], revenue_cents=1000, payout_cents=400)
+    async with shop.factory.sessionmaker() as session:
+        row = await session.get(type(sold), sold.id)
+        assert row is not None
+        row.status = "delivered"
+        row.delivery = {"url": "https://acme.example/post", "bid": 7.25, "revenue": 7.25}
+        await session.commit()
+
+    body = await shop.report(group_by="campaign,buyer", metrics="revenue,payout,profit")
+
+    assert body["report"]["rows"] == [
+        {"campaign": {"id": auction.id, "name": "Buyer pp-auto"},
+         "buyer": {"id": "acme.example", "name": "acme.example"},
+         "revenue": 7.25, "payout": 0.0, "profit": 7.25},
+        {"campaign": {"id": None, "name": None}, "buyer": {"id": None, "name": None},
+         "revenue": 10.0, "payout": 4.0, "profit": 6.0},
+    ]  # fmt: skip
+    assert body["report"]["totals"] == {"revenue": 17.25, "payout": 4.0, "profit": 13.25}
+
+
 async def test_a_deleted_lead_leaves_the_report(shop: Shop) -> None:
     kept = await shop.post("+17193132601", sub_id="s1")
     gone = await shop.post("+17193132602", sub_id="s1")
@@ -195,6 +241,24 @@ async def test_csv_has_the_same_rows(shop: Shop) -> None:
     assert answer.text.splitlines() == [
         "traffic_source_id,traffic_source,sub_id,leads,revenue",
         f"{shop.google.id},Google,s1,1,0.0",
+    ]
+
+
+async def test_csv_writes_a_publishers_formula_as_text(shop: Shop) -> None:
+    """A sub ID is whatever a publisher sent; opening the report must not run it."""
+    await shop.post("+17193132601", traffic_source_id=shop.google.id, sub_id="=1+2")
+    await shop.post("+17193132602", traffic_source_id=shop.google.id, sub_id="-3")
+
+    answer = await shop.client.get(
+        "/api/v1/reports",
+        params={"group_by": "sub_id", "metrics": "leads", "format": "csv"},
+        headers=shop.tenant.auth,
+    )
+
+    assert list(csv.reader(io.StringIO(answer.text))) == [
+        ["sub_id", "leads"],
+        ["-3", "1"],
+        ["'=1+2", "1"],
     ]
 
 

@@ -29,7 +29,10 @@ From = Annotated[
         "time. Default: today.",
     ),
 ]
-To = Annotated[str | None, Query(description="As ``from``; inclusive. Default: from.")]
+To = Annotated[
+    str | None,
+    Query(description="As ``from``; inclusive. Default: today (or ``from``'s day, if later)."),
+]
 
 
 @router.get("", summary="Report", **envelope.documented("report", ReportOut))
@@ -51,7 +54,9 @@ async def get_report(
     schedule_id: Text = None,
     offer_id: Text = None,
     campaign_id: Text = None,
-    order: Annotated[str | None, Query(description="A metric or a dimension grouped by.")] = None,
+    order: Annotated[
+        str | None, Query(description="Any metric (shown or not), or a dimension grouped by.")
+    ] = None,
     order_dir: Annotated[str | None, Query(description="asc or desc.")] = None,
     page: Text = None,
     per_page: Annotated[str | None, Query(description="Groups per page (at most 1000).")] = None,

@@ -60,6 +60,11 @@ def rebuild_now(database_url: str, company_id: int | None) -> int:
         try:
             sessionmaker = make_sessionmaker(engine)
             total = await steps(sessionmaker, company_id)
+            if total == 0 and company_id is not None:
+                # A mistyped id would otherwise "rebuild 0 companies" and succeed.
+                raise typer.BadParameter(
+                    f"no company has the id {company_id}", param_hint="--company"
+                )
             with typer.progressbar(length=total, label="Recounting") as bar:
                 return await rebuild(sessionmaker, company_id, lambda what: bar.update(1))
         finally:

@@ -18,13 +18,37 @@ def _json_text(dialect: str, document: str, key: str) -> str:
     return f"(CASE WHEN json_valid({document}) THEN json_extract({document}, '$.{key}') END)"
 
 
-def state_sql(dialect: str, tokens: str) -> str:
-    raw = (
-        f"coalesce({_json_text(dialect, tokens, 'state_province')}, "
-        f"{_json_text(dialect, tokens, 'state')}, '')"
-    )
+def _address_state(dialect: str, data: str) -> str:
     if dialect == "postgresql":
-        return f"substr(upper(btrim({raw})), 1, 64)"
+        return f"({data}->'address'->>'state')"
+    return f"(CASE WHEN json_valid({data}) THEN json_extract({data}, '$.address.state') END)"
+
+
+def sale_cents_sql(dialect: str, delivery: str) -> str:
+    """The price a ping/post buyer accepted (a submission's ``delivery.revenue``, dollars) in
+    cents, rounded as the auctions report rounds it; 0 without one (migration 0020)."""
+    if dialect == "postgresql":
+        return (
+            f"CASE WHEN jsonb_typeof({delivery}->'revenue') = 'number' "
+            f"THEN round(({delivery}->>'revenue')::float8 * 100)::bigint ELSE 0 END"
+        )
+    kind = f"json_type({delivery}, '$.revenue')"
+    price = f"json_extract({delivery}, '$.revenue')"
+    return (
+        f"CASE WHEN json_valid({delivery}) THEN CASE WHEN {kind} IN ('integer', 'real') "
+        f"THEN CAST(round({price} * 100) AS INTEGER) ELSE 0 END ELSE 0 END"
+    )
+
+
+def state_sql(dialect: str, tokens: str, from_address: bool = False) -> str:
+    """A lead's state token (``state_province``, else ``state``), trimmed and upper-cased;
+    with ``from_address`` (a submission, since migration 0020) its ``address.state`` first."""
+    keys = [_json_text(dialect, tokens, "state_province"), _json_text(dialect, tokens, "state")]
+    if from_address:
+        keys.insert(0, _address_state(dialect, tokens))
+    raw = f"coalesce({', '.join(keys)}, '')"
+    if dialect == "postgresql":
+        return f"substr(upper(btrim(CAST({raw} AS TEXT))), 1, 64)"
     return f"substr(upper(trim(CAST({raw} AS TEXT))), 1, 64)"
 
 
@@ -124,9 +148,10 @@ def rebuild_statements(dialect: str) -> list[tuple[str, str]]:
                 "coalesce(s.campaign_id, 0)",
                 f"substr(coalesce(CAST({_json_text(dialect, 's.delivery', 'url')} AS TEXT), ''),"
                 " 1, 300)",
-                state("s.data"),
+                state_sql(dialect, "s.data", from_address=True),
             ],
             {
+                "revenue_cents": f"sum({sale_cents_sql(dialect, 's.delivery')})",
                 "submissions": "count(*)",
                 "submissions_delivered": _sum("s.status = 'delivered'"),
                 "submissions_rejected": _sum("s.status = 'rejected'"),

@@ -3,9 +3,10 @@ documented shape."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,6 +19,7 @@ from leadflow.reports.repository import CounterFilter
 from leadflow.reports.shaping import DIMENSIONS, METRICS
 
 MAX_DAYS = 370
+_UNENCODED_PLUS = re.compile(r"T\d\d:\d\d(:\d\d(\.\d+)?)? \d\d:?\d\d$")
 MAX_PER_PAGE = 1000
 DEFAULT_PER_PAGE = 100
 MAX_ID = 2**63 - 1
@@ -58,6 +60,14 @@ class ReportQuery:
     per_page: int = DEFAULT_PER_PAGE
     csv: bool = False
 
+    @property
+    def summed(self) -> tuple[str, ...]:
+        """The metrics the report needs: those shown, and the one it is ordered by (a report
+        may be ordered by a metric it does not show)."""
+        if self.order in METRICS and self.order not in self.metrics:
+            return (*self.metrics, self.order)
+        return self.metrics
+
 
 def _names(
     text: str, allowed: Sequence[str], param: str, errors: dict[str, list[str]]
@@ -73,6 +83,9 @@ def _bound(text: str, zone: ZoneInfo, is_end: bool) -> datetime:
     """A local date (its midnight; the day after for ``to``, which is inclusive) or an
     instant, rounded out to the hour (counters are hourly)."""
     text = text.strip()
+    if _UNENCODED_PLUS.search(text):
+        # ``+05:00`` sent unencoded in a query string arrives as `` 05:00``.
+        text = text[:-6] + "+" + text[-5:] if text[-3] == ":" else text[:-5] + "+" + text[-4:]
     if len(text) == 10:
         day = date.fromisoformat(text)
         if is_end:
@@ -110,23 +123,47 @@ def read_int(
     return value
 
 
+EARLIEST = datetime(1970, 1, 1, tzinfo=UTC)
+LATEST = datetime(9000, 1, 1, tzinfo=UTC)
+"""What a bound may be (a report of the year 1 or 9999 would only overflow the clock)."""
+OUT_OF_RANGE = "must be between 1970-01-01 and 8999-12-31"
+
+
 def read_range(
     sent: dict[str, str], zone: ZoneInfo, now: datetime, errors: dict[str, list[str]]
 ) -> dict[str, datetime]:
     """``from`` and ``to`` as UTC instants on the hour (``to`` exclusive), as every report
-    reads them; a bad one is named in ``errors`` and missing from the answer."""
+    reads them; a bad one is named in ``errors`` and missing from the answer.
+
+    Each defaults to today in the company's zone, so ``from`` alone reports from then until
+    today; when the one sent lies beyond today (``from`` a day to come, ``to`` a day gone),
+    the other takes its value, so it names that one day (or hour) rather than an empty range.
+    """
     today = now.astimezone(zone).date().isoformat()
     bounds: dict[str, datetime] = {}
-    for name, default in (("from", today), ("to", sent.get("from", today))):
+    for name in ("from", "to"):
         try:
-            bounds[name] = _bound(sent.get(name) or default, zone, name == "to")
+            bound = _bound(sent.get(name) or today, zone, name == "to").astimezone(UTC)
+        except OverflowError:
+            errors[name] = [OUT_OF_RANGE]
+            continue
         except ValueError:
             errors[name] = ["must be a date (YYYY-MM-DD) or an RFC 3339 time"]
-    if "from" in bounds and "to" in bounds:
-        if bounds["to"] <= bounds["from"]:
+            continue
+        if not EARLIEST <= bound <= LATEST:
+            errors[name] = [OUT_OF_RANGE]
+            continue
+        bounds[name] = bound
+    if "from" in bounds and "to" in bounds and bounds["to"] <= bounds["from"]:
+        if not sent.get("to"):
+            bounds["to"] = _bound(sent["from"], zone, True).astimezone(UTC)
+        elif not sent.get("from"):
+            bounds["from"] = _bound(sent["to"], zone, False).astimezone(UTC)
+        else:
             errors["to"] = ["must not be before from"]
-        elif bounds["to"] - bounds["from"] > timedelta(days=MAX_DAYS):
-            errors["to"] = [f"the range may span at most {MAX_DAYS} days"]
+    span = bounds["to"] - bounds["from"] if "from" in bounds and "to" in bounds else None
+    if span is not None and span > timedelta(days=MAX_DAYS):
+        errors["to" if sent.get("to") else "from"] = [f"the range may span at most {MAX_DAYS} days"]
     return bounds
 
 
@@ -138,8 +175,11 @@ def parse_query(params: Sequence[tuple[str, str]], zone: ZoneInfo, now: datetime
     group_by = _names(sent.get("group_by", ""), DIMENSIONS, "group_by", errors)
     metrics = _names(sent.get("metrics", ""), METRICS, "metrics", errors) or METRICS
     order = sent.get("order", "").strip() or None
-    if order is not None and order not in (*group_by, *metrics):
-        errors["order"] = [f"{order} is not allowed; allowed: {', '.join((*group_by, *metrics))}"]
+    if order is not None and order not in (*group_by, *METRICS):
+        errors["order"] = [
+            f"{order} is not allowed; allowed: any metric, or a dimension grouped by"
+            f" ({', '.join(group_by) or 'none'})"
+        ]
     order_dir = sent.get("order_dir", "asc").strip().lower() or "asc"
     if order_dir not in ("asc", "desc"):
         errors["order_dir"] = ["must be asc or desc"]

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Iterator
 from datetime import datetime
 from functools import cached_property
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from leadflow.kit.csv_writer import CsvChunks
 from leadflow.kit.errors import TrackDriveError
 from leadflow.reports import shaping
 from leadflow.reports.repository import (
@@ -99,7 +98,7 @@ async def build(repo: ReportRepository, query: ReportQuery) -> Report:
     stored = [d for d in query.group_by if d in DIMENSION_COLUMN]
     columns = [DIMENSION_COLUMN[d] for d in stored]
     by_hour = any(d in shaping.TIME_DIMENSIONS for d in query.group_by)
-    metrics = shaping.counter_columns(query.metrics, query.group_by)
+    metrics = shaping.counter_columns(query.summed, query.group_by)
     found = await repo.sums(columns, by_hour, query.start, query.end, query.narrowed, metrics)
     groups = shaping.group(found, stored, query.group_by, query.zone)
     series = {
@@ -107,11 +106,11 @@ async def build(repo: ReportRepository, query: ReportQuery) -> Report:
         for d in query.group_by
         if d in shaping.TIME_DIMENSIONS
     }
-    groups = shaping.zero_filled(groups, query.group_by, series)
-    if len(groups) > MAX_GROUPS:
+    if shaping.filled_size(groups, query.group_by, series) > MAX_GROUPS:
         raise TrackDriveError.field(
             "group_by", f"more than {MAX_GROUPS} groups; narrow the range or the grouping"
         )
+    groups = shaping.zero_filled(groups, query.group_by, series)
     if not query.group_by:
         groups = groups or {(): shaping.zero()}
     names = await _names(repo, query.group_by, groups)
@@ -141,7 +140,7 @@ async def build_page(repo: ReportRepository, query: ReportQuery) -> Report:
     """The query's page only, grouped, ordered and paged by the database (the report's
     other groups are counted, never read): what ``GET /api/v1/reports`` answers when
     :func:`pageable_in_sql`. The same rows, in the same order, as ``build(...).page(...)``."""
-    metrics = shaping.counter_columns(query.metrics, query.group_by)
+    metrics = shaping.counter_columns(query.summed, query.group_by)
     found, count, sums = await repo.page(
         query.group_by,
         query.start,
@@ -195,15 +194,14 @@ def csv_cells(query: ReportQuery, row: dict[str, Any]) -> list[Any]:
     return cells + [row[metric] for metric in query.metrics]
 
 
-def csv_lines(query: ReportQuery, report: Report) -> Iterator[str]:
-    """Every group (the pages together), sent a block of lines at a time."""
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(csv_header(query))
+def csv_lines(query: ReportQuery, report: Report) -> Iterator[bytes]:
+    """Every group (the pages together), sent a chunk at a time by the one CSV writer of every
+    export: a sub ID is whatever a publisher sent, so text a spreadsheet would run as a
+    formula is written as text (``kit.csv_writer``)."""
+    chunks = CsvChunks()
+    chunks.add(csv_header(query))
     for key, sums in report.groups:
-        writer.writerow(csv_cells(query, report.row(key, sums)))
-        if buffer.tell() > 64 * 1024:
-            yield buffer.getvalue()
-            buffer.seek(0)
-            buffer.truncate()
-    yield buffer.getvalue()
+        chunk = chunks.add(csv_cells(query, report.row(key, sums)))
+        if chunk:
+            yield chunk
+    yield chunks.flush()

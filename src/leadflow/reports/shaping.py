@@ -160,6 +160,24 @@ def group(
     return {key: sums for key, sums in groups.items() if any(sums.values())}
 
 
+def _others(groups: Mapping[Key, Sums], time_positions: Sequence[int]) -> set[Key]:
+    return {tuple(v for i, v in enumerate(key) if i not in time_positions) for key in groups}
+
+
+def filled_size(
+    groups: Mapping[Key, Sums], dimensions: Sequence[str], series: Mapping[str, list[str]]
+) -> int:
+    """How many groups :func:`zero_filled` would make, known before it makes any: 8,880 hours
+    of a year for each of 5,000 sub IDs must be refused, not built."""
+    time_positions = [i for i, d in enumerate(dimensions) if d in TIME_DIMENSIONS]
+    if not time_positions:
+        return len(groups)
+    buckets = 1
+    for position in time_positions:
+        buckets *= len(series[dimensions[position]])
+    return max(1, len(_others(groups, time_positions))) * buckets
+
+
 def zero_filled(
     groups: dict[Key, Sums], dimensions: Sequence[str], series: Mapping[str, list[str]]
 ) -> dict[Key, Sums]:
@@ -168,7 +186,7 @@ def zero_filled(
     time_positions = [i for i, d in enumerate(dimensions) if d in TIME_DIMENSIONS]
     if not time_positions:
         return groups
-    others = {tuple(v for i, v in enumerate(key) if i not in time_positions) for key in groups}
+    others = _others(groups, time_positions)
     if not others:
         others = {tuple(None for i in range(len(dimensions)) if i not in time_positions)}
     filled = dict(groups)

@@ -16,9 +16,13 @@ WIDTH = 480
 HEIGHT = 200
 LEFT = 40
 BOTTOM = 22
-TOP = 10
+TOP = 24
+"""Room above the highest bar for the value written over it."""
 TICKS = 5
 ROW = 40
+CHAR = 7.5
+"""About the width of a character of the 13-unit labels, to keep each label inside the
+drawing and clear of the next."""
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,42 @@ class Bar:
 
 
 @dataclass(frozen=True)
+class Tick:
+    """A labelled mark under a bar: ``x`` where the mark is, ``text_x`` and ``anchor`` where
+    its label is, so that the first and last labels stay inside the drawing."""
+
+    x: float
+    label: str
+    text_x: float
+    anchor: str
+
+
+def tick_label(point: Point) -> str:
+    """The point's short label, else its label's end (``13:00`` of ``2026-12-05 13:00``)."""
+    if point.tick:
+        return point.tick
+    return point.label[-5:] if len(point.label) > 10 else point.label
+
+
+def ticks(points: Sequence[Point], step: float) -> list[Tick]:
+    """At most :data:`TICKS` evenly spaced labels, each centred under its bar unless that
+    would cross an edge of the drawing."""
+    every = max(1, -(-len(points) // TICKS))
+    placed = []
+    for index in range(0, len(points), every):
+        label = tick_label(points[index])
+        x = LEFT + (index + 0.5) * step
+        half = len(label) * CHAR / 2
+        if x - half < LEFT - 30:
+            placed.append(Tick(x, label, LEFT - 30, "start"))
+        elif x + half > WIDTH - 2:
+            placed.append(Tick(x, label, WIDTH - 2, "end"))
+        else:
+            placed.append(Tick(x, label, x, "middle"))
+    return placed
+
+
+@dataclass(frozen=True)
 class SeriesChart:
     """Vertical bars over time, with a few labelled ticks along the bottom."""
 
@@ -52,8 +92,9 @@ class SeriesChart:
     width: int
     height: int
     bars: list[Bar]
-    ticks: list[tuple[float, str]]
+    ticks: list[Tick]
     top: str
+    top_y: float
     baseline: float
     description: str
 
@@ -65,6 +106,8 @@ class BarRow:
     y: float
     width: float
     href: str | None
+    full_label: str = ""
+    """The label before it was shortened to fit, for the tooltip."""
 
 
 @dataclass(frozen=True)
@@ -102,8 +145,6 @@ def series_chart(
                 shown=point.shown if len(points) <= LABELLED_BARS else "",
             )
         )
-    every = max(1, -(-len(points) // TICKS))
-    ticks = [(LEFT + index * step, points[index].label) for index in range(0, len(points), every)]
     busiest = max(points, key=lambda p: p.value, default=None)
     total = sum(p.value for p in points)
     summary = f"{title}: {len(points)} buckets"
@@ -115,19 +156,37 @@ def series_chart(
         width=WIDTH,
         height=HEIGHT,
         bars=bars,
-        ticks=ticks,
+        ticks=ticks(points, step),
         top=shown_top if top > 0 else "0",
+        top_y=TOP,
         baseline=HEIGHT - BOTTOM,
         description=description or f"{summary}; {total:g} {unit} in all.",
     )
 
 
+BAR_CHAR = 8.6
+"""About the width of a character of the 15-unit labels above the bars (14-unit values
+beside them are a little narrower)."""
+
+
+def fitted(label: str, room: float, char: float) -> str:
+    """``label``, shortened with an ellipsis to about ``room`` units of ``char``-wide text."""
+    most = max(1, int(room / char))
+    return label if len(label) <= most else label[: most - 1] + "…"
+
+
 def bar_chart(points: Sequence[Point], title: str, unit: str) -> BarChart:
     top = max((p.value for p in points), default=0)
+    # The longest value must fit beside the longest bar.
+    widest = max((len(p.shown) for p in points), default=0) * (BAR_CHAR - 0.6)
+    room = max(WIDTH / 2, WIDTH - 4 - 8 - widest - 4)
     rows = []
     for index, point in enumerate(points):
-        width = (WIDTH - 90) * point.value / top if top > 0 else 0
-        rows.append(BarRow(point.label, point.shown, index * ROW, max(0.0, width), point.href))
+        width = room * point.value / top if top > 0 else 0
+        label = fitted(point.label, WIDTH - 8, BAR_CHAR)
+        rows.append(
+            BarRow(label, point.shown, index * ROW, max(0.0, width), point.href, point.label)
+        )
     listed = "; ".join(f"{p.label}: {p.shown} {unit}" for p in points[:10])
     return BarChart(
         title=title,

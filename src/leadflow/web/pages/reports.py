@@ -19,6 +19,7 @@ from leadflow.reports import service
 from leadflow.reports.auctions import AuctionQuery, buyer_rows, totals_of
 from leadflow.reports.repository import ReportRepository
 from leadflow.reports.schemas import ReportQuery, parse_query
+from leadflow.reports.service import Report
 from leadflow.reports.shaping import NAMED_DIMENSIONS, TIME_DIMENSIONS
 from leadflow.web.auth import UserDep
 from leadflow.web.chart import Point, bar_chart, series_chart
@@ -79,6 +80,13 @@ def preset_range(preset: str, today: date) -> tuple[date, date]:
     return today, today
 
 
+def series_tick(bucket: str) -> str:
+    """An hour's ``13:00``, a day's ``Dec 05``: short enough for five under a phone's chart."""
+    if len(bucket) > 10:
+        return bucket[-5:]
+    return f"{date.fromisoformat(bucket):%b %d}"
+
+
 def shown(metric: str, value: Any) -> str:
     if metric in MONEY:
         return f"${value:,.2f}"
@@ -97,6 +105,10 @@ def _choices(request: Request, today: date) -> dict[str, str]:
     """The page's own parameters, with defaults, as the API's (``from``, ``to`` ...)."""
     q = request.query_params
     preset = q.get("preset", "today") if q.get("preset") in PRESETS else "today"
+    if q.get("shown") and f"{q.get('from')}/{q.get('to')}" != q["shown"]:
+        # The form's dates were changed (``shown`` is what the page showed): they win over a
+        # preset left as it was, with no script to switch it to Custom.
+        preset = "custom"
     first, last = preset_range(preset, today)
     custom = preset == "custom"
     choice = {
@@ -130,27 +142,30 @@ def _api_params(choice: dict[str, str], csv_format: bool = False) -> list[tuple[
     return params
 
 
-async def _query(
+async def _report(
     request: Request, user: UserDep, db: SessionDep, now: datetime, csv_format: bool = False
-) -> tuple[ReportRepository, ReportQuery, dict[str, str], dict[str, list[str]]]:
+) -> tuple[ReportRepository, ReportQuery, Report, dict[str, str], dict[str, list[str]]]:
+    """The report the page's choices name; when the API would refuse it (a bad range, too
+    many groups), today's totals, with the reasons to show above them."""
     repo = ReportRepository(db, user.company_id)
     zone = service.company_zone(await repo.company_time_zone())
+    today = now.astimezone(zone).date().isoformat()
     choice = _choices(request, now.astimezone(zone).date())
     try:
-        return repo, parse_query(_api_params(choice, csv_format), zone, now), choice, {}
+        query = parse_query(_api_params(choice, csv_format), zone, now)
+        return repo, query, await service.build(repo, query), choice, {}
     except TrackDriveError as error:
-        choice.update(preset="today", **{"from": now.astimezone(zone).date().isoformat()})
-        choice.update(to=choice["from"], order="", traffic_source_id="")
-        fallback = [p for p in _api_params(choice) if p[0] not in ("group_by",)]
-        return repo, parse_query(fallback, zone, now), choice, error.errors
+        choice.update(preset="today", group_by="", then_by="", order="", traffic_source_id="")
+        choice.update({"from": today, "to": today})
+        query = parse_query(_api_params(choice, csv_format), zone, now)
+        return repo, query, await service.build(repo, query), choice, error.errors
 
 
 @router.get("/reports")
 async def reports_page(
     request: Request, user: UserDep, db: SessionDep, clock: ClockDep
 ) -> Response:
-    repo, query, choice, errors = await _query(request, user, db, clock.now())
-    report = await service.build(repo, query)
+    repo, query, report, choice, errors = await _report(request, user, db, clock.now())
     series_dim = "hour" if query.end - query.start <= timedelta(days=2) else "day"
     series_query = ReportQuery(
         start=query.start,
@@ -218,7 +233,12 @@ async def reports_page(
         end=(query.end - timedelta(seconds=1)).astimezone(query.zone),
         time_series=series_chart(
             [
-                Point(str(r[series_dim]), float(r["leads"]), shown("leads", r["leads"]))
+                Point(
+                    str(r[series_dim]),
+                    float(r["leads"]),
+                    shown("leads", r["leads"]),
+                    tick=series_tick(str(r[series_dim])),
+                )
                 for r in series.rows
             ],
             f"Leads per {series_dim}",
@@ -237,8 +257,9 @@ async def reports_page(
 @router.get("/reports.csv")
 async def reports_csv(request: Request, user: UserDep, db: SessionDep, clock: ClockDep) -> Response:
     """What the page shows, as CSV (the API's columns)."""
-    repo, query, _choice, _errors = await _query(request, user, db, clock.now(), csv_format=True)
-    report = await service.build(repo, query)
+    _repo, query, report, _choice, _errors = await _report(
+        request, user, db, clock.now(), csv_format=True
+    )
 
     return StreamingResponse(
         service.csv_lines(query, report),
