@@ -35,7 +35,7 @@ from aiohttp.abc import AbstractResolver, ResolveResult
 
 from leadflow.kit.outbound_urls import literal_address
 from leadflow.kit.pinned_http import OutboundPolicy
-from leadflow.submissions.pipeline.job import delivery_transport
+from leadflow.submissions.pipeline.client import delivery_transport
 
 KEEPALIVE_SECONDS = 5.0
 """An idle connection older than this is closed rather than reused (servers drop idle

@@ -20,8 +20,8 @@ from leadflow.campaigns.config import DeliveryEndpoint
 from leadflow.kit.pinned_http import OutboundPolicy, RefusedUrlError, pinned_client
 from leadflow.settings import Settings
 from leadflow.submissions.payload import EncodedBody
+from leadflow.submissions.pipeline.client import delivery_client
 from leadflow.submissions.pipeline.delivery import TokenCache, UrlPolicy, deliver
-from leadflow.submissions.pipeline.job import delivery_client
 from leadflow.submissions.pipeline.notifications import PixelCall, fire_pixels
 from leadflow.webhooks.sender import Outgoing, send
 from tests.security.loopback import LoopbackServer, loopback_server

@@ -14,7 +14,7 @@ import pytest
 
 from leadflow.kit.pinned_http import OutboundPolicy
 from leadflow.settings import Settings
-from leadflow.submissions.pipeline.job import delivery_client
+from leadflow.submissions.pipeline.client import delivery_client
 from tests.submissions.auction.conftest import bid, ping
 from tests.submissions.auction.test_auction import auction, buyer_campaign, of
 from tests.submissions.pipeline.buyer import Answer, Buyer

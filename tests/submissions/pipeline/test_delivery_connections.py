@@ -12,7 +12,7 @@ import httpx
 import pytest
 
 from leadflow.kit.pinned_http import OutboundPolicy
-from leadflow.submissions.pipeline.job import delivery_client
+from leadflow.submissions.pipeline.client import delivery_client
 from tests.support.raw_http import answer, read_request
 
 Handler = Callable[[asyncio.StreamReader, asyncio.StreamWriter], Awaitable[None]]

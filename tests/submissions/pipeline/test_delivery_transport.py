@@ -20,8 +20,8 @@ import pytest
 from leadflow.campaigns.config import DeliveryEndpoint
 from leadflow.kit.pinned_http import OutboundPolicy
 from leadflow.submissions.payload import EncodedBody
+from leadflow.submissions.pipeline.client import delivery_client
 from leadflow.submissions.pipeline.delivery import Delivered, TokenCache, UrlPolicy, deliver
-from leadflow.submissions.pipeline.job import delivery_client
 
 ACCEPTED = b'{"status": "success", "leadId": "B-7"}'
 RESPONSE = {"statusPath": "$.status", "leadIdPath": "$.leadId"}

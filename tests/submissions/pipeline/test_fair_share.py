@@ -1,17 +1,21 @@
-"""A company whose buyer is slow holds at most its share of the worker's delivery slots: the
-other companies' leads are delivered while its buyer makes them wait."""
+"""A company whose buyer or AI qualifier is slow holds up no other company: its work holds at
+most its share of the worker's slots, and the rounds never wait for its URLs."""
 
 from __future__ import annotations
 
 import asyncio
 import time
+from typing import Any
 
 from leadflow.app_state import state_of
 from leadflow.submissions.pipeline.job import CONCURRENT_SENDS
 from tests.submissions.pipeline.buyer import Answer, Buyer
 from tests.submissions.pipeline.conftest import ACCEPTED_JSON, Pipeline, json_endpoint
+from tests.support.raw_http import never_answer, raw_server
+from tests.support.waiting import eventually
 
 SLOW_SECONDS = 10.0
+AI_TIMEOUT_SECONDS = 3.0
 
 
 async def test_a_slow_buyers_burst_leaves_slots_for_another_companys_leads(
@@ -44,3 +48,43 @@ async def test_a_slow_buyers_burst_leaves_slots_for_another_companys_leads(
     assert statuses.count("processing") == share < CONCURRENT_SENDS
     assert statuses.count("new") == CONCURRENT_SENDS - share
     await pipeline.job.abandon()  # the slow buyer's answers are not this test's concern
+
+
+async def test_an_ai_qualifier_that_never_answers_holds_up_no_other_company(
+    pipeline: Pipeline, buyer: Buyer
+) -> None:
+    """The AI qualifier is the company's URL: asking it, then deciding and delivering, runs
+    beside the rounds, so the other company's lead is delivered while it is being asked."""
+    async with raw_server(never_answer) as silent:
+        asking = await pipeline.campaign(
+            endpoint=json_endpoint(buyer.on("/buy", ACCEPTED_JSON)),
+            aiQualifier={"enabled": True, "baseUrl": silent.url("/v1"), "model": "m",
+                         "timeoutSeconds": AI_TIMEOUT_SECONDS},
+        )  # fmt: skip
+        asked = await pipeline.submit(asking)
+        tenant = await pipeline.factory.tenant()
+        other = Pipeline(pipeline.app, pipeline.factory, tenant, pipeline.clock)
+        fast = json_endpoint(buyer.on("/fast", ACCEPTED_JSON))
+        waiting = await other.submit(await other.campaign(endpoint=fast))
+        context = state_of(pipeline.app).worker_context
+
+        # Well inside the silent qualifier's two timeouts (connect, then read) ...
+        async with asyncio.timeout(AI_TIMEOUT_SECONDS):
+            await pipeline.job(context)
+            await eventually(
+                lambda: status_is(other, waiting, "delivered"), why="the other company's lead"
+            )
+        # ... while the first company's is still being asked.
+        assert (await pipeline.submission(asked)).status == "processing"
+
+        await pipeline.job.settle()
+
+    # The qualifier never answered: the rules' verdict stands and the lead is delivered.
+    submission = await pipeline.submission(asked)
+    assert submission.status == "delivered"
+    ai_step = next(s for s in submission.steps if s["step"] == "ai_qualifier")
+    assert ai_step["outcome"] == "unavailable"
+
+
+async def status_is(pipeline: Pipeline, row: dict[str, Any], status: str) -> bool:
+    return (await pipeline.submission(row)).status == status

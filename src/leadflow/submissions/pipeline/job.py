@@ -31,7 +31,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import ssl
 from collections import Counter
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
@@ -44,21 +43,20 @@ import httpx
 
 from leadflow.db.statements import Row, Sql
 from leadflow.dnc.registry import DncRegistry
-from leadflow.kit.answer_limits import MAX_ANSWER_BYTES, CappedTransport
-from leadflow.kit.pinned_http import OutboundPolicy, PinnedTransport
+from leadflow.kit.pinned_http import OutboundPolicy
 from leadflow.kit.templating import TemplateLimits
 from leadflow.ops.metrics import record_buyer_delivery
 from leadflow.submissions.pipeline import repository
 from leadflow.submissions.pipeline.auction import abandon_late_pings, run_auction
 from leadflow.submissions.pipeline.auction_record import record_auction
 from leadflow.submissions.pipeline.campaigns import CampaignBook, ConfigCache
+from leadflow.submissions.pipeline.client import delivery_client
 from leadflow.submissions.pipeline.decide import Decisions, Sending, decide
 from leadflow.submissions.pipeline.delivery import TokenCache, UrlPolicy, deliver
 from leadflow.submissions.pipeline.notifications import fire_pixels
 from leadflow.submissions.pipeline.plan import Plan, ask_ai, draft_plan
 from leadflow.submissions.pipeline.record import Recorded, record
 from leadflow.submissions.pipeline.steps import step
-from leadflow.submissions.pipeline.wire import KeepAliveTransport
 from leadflow.worker.context import WorkerContext
 
 # Deliveries on the network at once per worker (a slot is freed when the buyer has answered,
@@ -195,18 +193,44 @@ class SubmissionJob:
         if claimed.loaded is not None:
             drafted = draft_plans(claimed.loaded, now, limits, dnc)  # between the transactions
         if decisions is None:
-            plans = await asyncio.gather(*(ask_ai(plan, context.http, policy) for plan in drafted))
+            # A plan whose AI qualifier must be asked is asked, decided and sent on a task of
+            # its own, holding a slot of its company's: the URL is the company's, and may take
+            # twice its timeout, which the round (every job of the worker) must not wait for.
+            for plan in (plan for plan in drafted if plan.ai_pending):
+                self._hold(self._start(self.ask_then_send(context, plan, policy)), plan)
+            ready = [plan for plan in drafted if not plan.ai_pending]
             decided_at = context.clock.now()
-            decisions = await context.committer.run(
-                lambda sql: decide(sql, list(plans), decided_at, lease)
-            )
+            decisions = Decisions()
+            if ready:
+                decisions = await context.committer.run(
+                    lambda sql: decide(sql, ready, decided_at, lease)
+                )
+        self._send_all(context, decisions, policy)
+        return swept + claimed.count
+
+    def _send_all(self, context: WorkerContext, decisions: Decisions, policy: UrlPolicy) -> None:
         if decisions.pixels:
             self._start(fire_pixels(self.client(context), decisions.pixels, policy))
         for item in decisions.sending:
-            company = int(item.plan.submission["company_id"])
-            self._on_network[self._start(self.send_one(context, item, policy))] = company
-            self._in_flight[company] += 1
-        return swept + claimed.count
+            self._hold(self._start(self.send_one(context, item, policy)), item.plan)
+
+    def _hold(self, task: asyncio.Task[None], plan: Plan) -> None:
+        """``task`` holds a slot, of the plan's company's share, until :meth:`_answered`."""
+        company = int(plan.submission["company_id"])
+        self._on_network[task] = company
+        self._in_flight[company] += 1
+
+    async def ask_then_send(self, context: WorkerContext, plan: Plan, policy: UrlPolicy) -> None:
+        """Ask ``plan``'s AI qualifiers, decide it in a transaction of its own, then deliver it
+        on this task (its slot already held); its pixels on one of their own."""
+        asked = await ask_ai(plan, context.http, policy)
+        decided_at = context.clock.now()
+        lease = context.settings.worker_lease_seconds
+        decisions = await context.committer.run(lambda sql: decide(sql, [asked], decided_at, lease))
+        if decisions.pixels:
+            self._start(fire_pixels(self.client(context), decisions.pixels, policy))
+        for item in decisions.sending:
+            await self.send_one(context, item, policy)
 
     def _start(self, work: Coroutine[Any, Any, None]) -> asyncio.Task[None]:
         task = asyncio.ensure_future(work)
@@ -284,55 +308,6 @@ class SubmissionJob:
             return 0
         self._next_sweep = now + timedelta(seconds=SWEEP_EVERY_SECONDS)
         return await context.committer.run(lambda sql: sweep_interrupted(sql, now))
-
-
-def delivery_client(
-    policy: OutboundPolicy,
-    timeout_seconds: float,
-    engine: str = "wire",
-    ssl_context: ssl.SSLContext | None = None,
-    max_answer_bytes: int = MAX_ANSWER_BYTES,
-) -> httpx.AsyncClient:
-    """The delivery client: redirects never followed (a 3xx is the buyer's answer, and
-    following it would send the lead to a host the policy never saw in the URL), no
-    environment proxy, answers capped at ``max_answer_bytes``; ``ssl_context`` replaces the
-    system's trusted CAs (tests)."""
-    return httpx.AsyncClient(
-        transport=delivery_transport(policy, engine, ssl_context, max_answer_bytes),
-        timeout=httpx.Timeout(timeout_seconds),
-        follow_redirects=False,
-        trust_env=False,
-    )
-
-
-def delivery_transport(
-    policy: OutboundPolicy,
-    engine: str = "wire",
-    ssl_context: ssl.SSLContext | None = None,
-    max_answer_bytes: int = MAX_ANSWER_BYTES,
-) -> httpx.AsyncBaseTransport:
-    """The delivery client's transport: ``wire`` (:class:`KeepAliveTransport`, the one used)
-    or ``httpx`` (:class:`PinnedTransport`, httpx's own over a pinned httpcore backend, under
-    :class:`CappedTransport`), both pinned to the addresses the policy passed, and both
-    holding a buyer's answer to the same size and time (see
-    :mod:`~leadflow.kit.answer_limits`).
-
-    ``httpx`` stays only so that the two can be measured again in turns when httpcore changes
-    (``--transport`` on ``bench.submit``, ``bench.auction`` and ``bench.delivery_transport``;
-    the worker reads the ``delivery_transport`` setting)
-    and the behaviour tests run on both. Its pool is given no cap on connections: an auction
-    has ten pings in flight and a worker 64 deliveries, and a capped pool would queue them,
-    which the other engine never does; idle connections are kept as long as there."""
-    if engine == "wire":
-        return KeepAliveTransport(policy, ssl_context, max_answer_bytes)
-    if engine == "httpx":
-        limits = httpx.Limits(
-            max_connections=None, max_keepalive_connections=None, keepalive_expiry=5.0
-        )
-        verify: ssl.SSLContext | bool = ssl_context if ssl_context is not None else True
-        pinned = PinnedTransport(policy, limits=limits, verify=verify)
-        return CappedTransport(pinned, max_answer_bytes)
-    raise ValueError(f"unknown delivery transport {engine!r}")
 
 
 def draft_plans(
