@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from leadflow.kit.csv_reader import CsvFileError, count_rows, inspect, read_rows
+from leadflow.kit.csv_reader import MAX_LINE_CHARS, CsvFileError, count_rows, inspect, read_rows
 
 
 def _file(tmp_path: Path, data: bytes) -> Path:
@@ -70,3 +70,25 @@ def test_a_broken_quote_names_its_row(tmp_path: Path) -> None:
     layout = inspect(path)
     with pytest.raises(CsvFileError, match="row 3 cannot be read"):
         list(read_rows(path, layout))
+
+
+def test_a_separator_inside_a_quoted_header_does_not_decide_the_separator(
+    tmp_path: Path,
+) -> None:
+    path = _file(tmp_path, b'"phone";"name, first"\n"+12025550142";"Ann"\n')
+    layout = inspect(path)
+    assert (layout.delimiter, layout.header) == (";", ("phone", "name, first"))
+    assert list(read_rows(path, layout)) == [(2, ["+12025550142", "Ann"])]
+
+
+def test_a_file_without_newlines_is_refused_without_reading_it_whole(tmp_path: Path) -> None:
+    path = _file(tmp_path, b"ab," * (MAX_LINE_CHARS // 2))
+    with pytest.raises(CsvFileError, match="row 1 cannot be read: a line longer than"):
+        inspect(path)
+
+
+def test_a_huge_line_after_the_header_names_its_row(tmp_path: Path) -> None:
+    path = _file(tmp_path, b"phone,notes\n1,ok\n2," + b"x," * (MAX_LINE_CHARS // 2) + b"\n")
+    layout = inspect(path)
+    with pytest.raises(CsvFileError, match="row 3 cannot be read: a line longer than"):
+        count_rows(path, layout)

@@ -16,11 +16,15 @@ import hashlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 SEPARATORS = (",", ";", "\t")
 MAX_FIELD_CHARS = 1_000_000
 """Longest value a cell may hold (Python's csv default of 131,072 is lower than some notes)."""
 MAX_COLUMNS = 500
+MAX_LINE_CHARS = 4 * MAX_FIELD_CHARS
+"""Longest line read: ``csv`` holds a whole line in memory, so a file with no newline (a
+database dump, a minified JSON file) would otherwise cost several times its size."""
 _SAMPLE_BYTES = 64 * 1024
 _READ_BYTES = 1024 * 1024
 
@@ -71,8 +75,10 @@ def _encoding(path: Path) -> str:
 
 
 def _delimiter(first_line: str) -> str:
-    """The separator that splits the header most (a header rarely quotes one of them)."""
-    counts = {separator: first_line.count(separator) for separator in SEPARATORS}
+    """The separator that splits the header most, counted outside quotes: Excel's ``;`` file
+    may quote a header such as ``"Name, first"``."""
+    unquoted = "".join(first_line.split('"')[::2])
+    counts = {separator: unquoted.count(separator) for separator in SEPARATORS}
     best = max(SEPARATORS, key=lambda separator: counts[separator])
     return best if counts[best] else ","
 
@@ -85,7 +91,7 @@ def inspect(path: Path) -> CsvLayout:
         raise CsvFileError("the file is empty")
     encoding = _encoding(path)
     with path.open(encoding=encoding, newline="") as file:
-        first_line = file.readline()
+        first_line = file.readline(_SAMPLE_BYTES)
     delimiter = _delimiter(first_line)
     rows = _records(path, encoding, delimiter)
     header = next(rows, None)
@@ -103,11 +109,23 @@ def inspect(path: Path) -> CsvLayout:
     return CsvLayout(encoding, delimiter, names)
 
 
+class _LineTooLongError(Exception):
+    pass
+
+
+def _lines(file: TextIO) -> Iterator[str]:
+    """The file's lines, none longer than :data:`MAX_LINE_CHARS` (read no further)."""
+    while line := file.readline(MAX_LINE_CHARS + 1):
+        if len(line) > MAX_LINE_CHARS:
+            raise _LineTooLongError
+        yield line
+
+
 def _records(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
     """Every record with its row number as a spreadsheet shows it (the header is row 1);
     a quoted newline keeps a record on one row."""
     with path.open(encoding=encoding, newline="") as file:
-        reader = csv.reader(file, delimiter=delimiter, strict=True)
+        reader = csv.reader(_lines(file), delimiter=delimiter, strict=True)
         number = 0
         while True:
             number += 1
@@ -117,6 +135,11 @@ def _records(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, l
                 return
             except csv.Error as exc:
                 raise CsvFileError(f"row {number} cannot be read: {exc}") from None
+            except _LineTooLongError:
+                raise CsvFileError(
+                    f"row {number} cannot be read: a line longer than {MAX_LINE_CHARS:,} "
+                    "characters (is this a CSV file?)"
+                ) from None
             yield number, values
 
 
