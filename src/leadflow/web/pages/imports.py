@@ -120,6 +120,9 @@ async def upload(
     await asyncio.to_thread(_store, upload.file, path)
     try:
         layout = await asyncio.to_thread(inspect, path)
+        # Every row read once now: a broken row anywhere is this page's error, not a failed
+        # preview or import later, and the count is the progress bar's total.
+        total = await asyncio.to_thread(count_rows, path, layout)
     except CsvFileError as exc:
         path.unlink(missing_ok=True)
         return await _index(request, user, db, f"{upload.filename}: {exc}.")
@@ -135,6 +138,7 @@ async def upload(
         encoding=layout.encoding,
         delimiter=layout.delimiter,
         status=DRAFT,
+        total_rows=total,
         rows_done=0,
         accepted=0,
         rejected=0,
@@ -243,7 +247,8 @@ async def start(
     record.fingerprint = await asyncio.to_thread(
         flow.import_fingerprint, Path(record.path), record.lead_token, record.mapping
     )
-    record.total_rows = await asyncio.to_thread(count_rows, Path(record.path), layout)
+    if record.total_rows is None:
+        record.total_rows = await asyncio.to_thread(count_rows, Path(record.path), layout)
     record.status, record.updated_at = LeadImportStatus.QUEUED, clock.now()
     return redirect(request, f"/imports/{ref}")
 

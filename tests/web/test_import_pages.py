@@ -1,0 +1,84 @@
+"""The web app's import pages over HTTP: a file that cannot be read is refused at upload with
+its reason, and an import's rejected rows download under the file's own columns, whether the
+import was started here or with ``leadflow leads import``."""
+
+from __future__ import annotations
+
+import csv
+import io
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi import FastAPI
+from pydantic import SecretStr
+
+from leadflow.app_state import state_of
+from leadflow.clock import FrozenClock
+from leadflow.imports import flow
+from leadflow.imports.service import LeadImporter
+from leadflow.settings import Settings
+from tests.factories import Factory
+from tests.web.conftest import Person, csrf_of
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    return Settings(
+        database_url=database_url,
+        embedded_worker=False,
+        db_pool_size=5,
+        session_secret=SecretStr("test-secret-for-signing-sessions"),
+        login_failure_seconds=0.3,
+        import_dir=str(tmp_path / "uploads"),
+    )
+
+
+async def _upload(browser: httpx.AsyncClient, name: str, data: bytes) -> httpx.Response:
+    form = await browser.get("/imports")
+    return await browser.post(
+        "/imports",
+        data={"csrf_token": csrf_of(form.text)},
+        files={"file": (name, data, "text/csv")},
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "row"),
+    [
+        (b'phone,notes\n2025550101,"never closed\n', 2),
+        (b"phone,notes\n" + b"2025550101,ok\n" * 20 + b'2025550102,"oops"x\n', 22),
+    ],
+    ids=["in-the-preview", "past-the-preview"],
+)
+async def test_a_file_with_a_broken_row_is_refused_at_upload_with_its_row(
+    browser: httpx.AsyncClient, signed_in: Person, data: bytes, row: int
+) -> None:
+    answer = await _upload(browser, "broken.csv", data)
+    assert answer.status_code == 422
+    assert f"broken.csv: row {row} cannot be read" in answer.text
+
+
+async def test_rejected_rows_of_a_command_line_import_download_under_the_files_columns(
+    app: FastAPI,
+    browser: httpx.AsyncClient,
+    signed_in: Person,
+    factory: Factory,
+    clock: FrozenClock,
+    tmp_path: Path,
+) -> None:
+    token = (await factory.schedule(signed_in.tenant)).leads_api_key
+    path = tmp_path / "leads.csv"
+    path.write_text("Phone,First Name,Notes\n2025550101,Ann,\nnot a phone,Bob,call back\n")
+    state = state_of(app)
+    record, layout, _ = await flow.open_import(
+        state.sessionmaker, state.owner_cache, clock, path, token, {"Phone": "caller_id"}
+    )
+    importer = LeadImporter(state.committer, state.owner_cache, clock, max_json_depth=32)
+    await flow.run_import(state.sessionmaker, importer, record, layout)
+    answer = await browser.get(f"/imports/{record.uuid}/errors.csv")
+    assert answer.status_code == 200
+    rows = list(csv.reader(io.StringIO(answer.text)))
+    assert rows[0] == ["row", "error", "Phone", "First Name", "Notes"]
+    assert rows[1][0] == "3"
+    assert rows[1][2:] == ["not a phone", "Bob", "call back"]
