@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import time
 from asyncio.subprocess import PIPE
@@ -104,3 +105,15 @@ async def test_a_bad_file_or_token_is_a_clear_error_not_a_traceback(
     )
     assert result.returncode == 2
     assert "--lead-token: lead_token: is not a valid lead token" in result.stderr
+
+
+async def test_the_progress_bar_shows_rows_per_second_even_for_a_small_file(
+    app: FastAPI, factory: Factory, database_url: str, tmp_path: Path
+) -> None:
+    tenant = await factory.tenant()
+    token = (await factory.schedule(tenant)).leads_api_key
+    path = tmp_path / "small.csv"
+    path.write_text("caller_id\n2025550101\nnope\n")
+    result = run_leadflow(database_url, "leads", "import", str(path), "--lead-token", token)
+    bar = [line for line in result.stderr.splitlines() if line.startswith("importing")][-1]
+    assert re.search(r" 2/2 [\d,]+ rows/s .* accepted 1 rejected 1$", bar), bar

@@ -23,10 +23,16 @@ leads_app = typer.Typer(help="Leads in bulk.", no_args_is_help=True)
 
 
 class RowsPerSecond(ProgressColumn):
-    """Rows a second, as the bar's speed."""
+    """Rows a second, as the bar's speed. Rich's own estimate needs two updates, which a file
+    of one batch never gives: then it is this run's rows over its time (``first`` is where the
+    run began, a resumed import's committed rows)."""
 
     def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
+        elapsed = task.finished_time or task.elapsed
+        done = task.completed - task.fields.get("first", 0)
+        if not speed and elapsed and done > 0:
+            speed = done / elapsed
         return Text(f"{speed:,.0f} rows/s" if speed else "- rows/s")
 
 
@@ -162,6 +168,7 @@ async def _run(
                 "import",
                 total=start.total,
                 completed=start.rows_done,
+                first=start.rows_done,
                 accepted=start.accepted,
                 rejected=start.rejected,
             )
