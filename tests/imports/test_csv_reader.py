@@ -92,3 +92,12 @@ def test_a_huge_line_after_the_header_names_its_row(tmp_path: Path) -> None:
     layout = inspect(path)
     with pytest.raises(CsvFileError, match="row 3 cannot be read: a line longer than"):
         count_rows(path, layout)
+
+
+def test_a_folder_is_not_a_file_and_a_missing_file_is_missing(tmp_path: Path) -> None:
+    folder = tmp_path / "leads"
+    folder.mkdir()
+    with pytest.raises(CsvFileError, match=r"^leads: not a file$"):
+        inspect(folder)
+    with pytest.raises(CsvFileError, match=r"^nope\.csv: no such file$"):
+        inspect(tmp_path / "nope.csv")

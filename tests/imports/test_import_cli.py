@@ -117,3 +117,16 @@ async def test_the_progress_bar_shows_rows_per_second_even_for_a_small_file(
     result = run_leadflow(database_url, "leads", "import", str(path), "--lead-token", token)
     bar = [line for line in result.stderr.splitlines() if line.startswith("importing")][-1]
     assert re.search(r" 2/2 [\d,]+ rows/s .* accepted 1 rejected 1$", bar), bar
+
+
+async def test_a_dry_run_with_a_wrong_token_says_so_before_reading_the_file(
+    app: FastAPI, database_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "ok.csv"
+    path.write_text("caller_id\n2025550101\n")
+    result = run_leadflow(
+        database_url, "leads", "import", str(path), "--lead-token", "nope", "--dry-run",
+        expect_success=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: --lead-token: lead_token: is not a valid lead token"

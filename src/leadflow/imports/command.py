@@ -132,6 +132,7 @@ async def _run(
     record_id: int | None = None
     try:
         if dry_run:
+            await owners.resolve(lead_token)  # a wrong token is the first thing said
             layout = inspect(file)
             flow.check_mapping(layout.header, mapping)
             start = Standing(count_rows(file, layout), 0, 0, 0)

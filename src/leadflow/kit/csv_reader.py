@@ -86,7 +86,7 @@ def _delimiter(first_line: str) -> str:
 def inspect(path: Path) -> CsvLayout:
     """The file's encoding, separator and header, or a :class:`CsvFileError`."""
     if not path.is_file():
-        raise CsvFileError(f"{path.name}: no such file")
+        raise CsvFileError(f"{path.name}: " + ("not a file" if path.exists() else "no such file"))
     if path.stat().st_size == 0:
         raise CsvFileError("the file is empty")
     encoding = _encoding(path)
