@@ -16,6 +16,7 @@ from pydantic import SecretStr
 from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from leadflow.imports import flow
+from leadflow.imports.job import LeadImportJob
 from leadflow.imports.service import LeadImporter
 from leadflow.settings import Settings
 from tests.factories import Factory
@@ -82,3 +83,26 @@ async def test_rejected_rows_of_a_command_line_import_download_under_the_files_c
     assert rows[0] == ["row", "error", "Phone", "First Name", "Notes"]
     assert rows[1][0] == "3"
     assert rows[1][2:] == ["not a phone", "Bob", "call back"]
+
+
+async def test_an_upload_never_started_is_deleted_with_its_file_a_day_later(
+    app: FastAPI,
+    browser: httpx.AsyncClient,
+    signed_in: Person,
+    clock: FrozenClock,
+    settings: Settings,
+) -> None:
+    answer = await _upload(browser, "later.csv", b"phone\n2025550101\n")
+    assert answer.status_code == 303
+    page = answer.headers["location"]
+    stored = [*Path(settings.import_dir).iterdir()]  # noqa: ASYNC240
+    assert len(stored) == 1
+    job = LeadImportJob()
+    context = state_of(app).worker_context
+    clock.advance(hours=23)
+    assert await job(context) == 0
+    assert (await browser.get(page)).status_code == 200
+    clock.advance(hours=2)
+    assert await job(context) == 1
+    assert not stored[0].exists()
+    assert (await browser.get(page)).status_code == 404

@@ -14,6 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from leadflow.db.statements import Sql
 from leadflow.models import LeadImport, LeadImportError, LeadImportStatus
 
+DRAFT = "draft"
+"""A web upload whose columns are being mapped: not an import yet, until it is started."""
+
 
 class ImportConflictError(RuntimeError):
     """Another runner moved the import on first: this one stops rather than double a row."""
@@ -70,6 +73,19 @@ class LeadImportRepository:
             .limit(limit)
         )
         return (await self.session.scalars(stmt)).all()
+
+    async def abandoned_drafts(self, before: datetime, limit: int) -> Sequence[LeadImport]:
+        """Uploads created before ``before`` and never started."""
+        stmt = (
+            self._scoped()
+            .where(LeadImport.status == DRAFT, LeadImport.created_at < before)
+            .order_by(LeadImport.id)
+            .limit(limit)
+        )
+        return (await self.session.scalars(stmt)).all()
+
+    async def delete(self, lead_import: LeadImport) -> None:
+        await self.session.delete(lead_import)
 
     async def claim_queued(self, now: datetime, stale_after: timedelta) -> LeadImport | None:
         """Take the oldest queued import, or one whose runner stopped sending progress for

@@ -24,7 +24,7 @@ from leadflow.app_state import app_state
 from leadflow.companies.repository import CompanyRepository
 from leadflow.db.session import SessionDep
 from leadflow.imports import flow
-from leadflow.imports.repository import LeadImportRepository
+from leadflow.imports.repository import DRAFT, LeadImportRepository
 from leadflow.kit.csv_reader import CsvFileError, CsvLayout, count_rows, inspect, read_rows
 from leadflow.kit.csv_writer import csv_chunks, csv_response
 from leadflow.kit.dependencies import ClockDep
@@ -41,7 +41,6 @@ from leadflow.web.pages.leads import LeadFilters, lead_query
 from leadflow.web.rendering import page, redirect, zone_of
 
 router = APIRouter(include_in_schema=False)
-DRAFT = "draft"
 PREVIEW_ROWS = 5
 FIELDS = (
     ("caller_id", "Caller ID"),
