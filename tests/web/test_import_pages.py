@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 from pathlib import Path
 
 import httpx
@@ -106,3 +107,13 @@ async def test_an_upload_never_started_is_deleted_with_its_file_a_day_later(
     assert await job(context) == 1
     assert not stored[0].exists()
     assert (await browser.get(page)).status_code == 404
+
+
+async def test_the_mapping_page_guesses_each_field_once_from_headers_that_say_it(
+    browser: httpx.AsyncClient, signed_in: Person
+) -> None:
+    header = "Home Phone,Mobile Phone,Email Address,Cancellation,Sub ID,lead_token"
+    answer = await _upload(browser, "crm.csv", f"{header}\n2025550101,,a@b.co,no,s1,x\n".encode())
+    mapping = await browser.get(answer.headers["location"])
+    chosen = re.findall(r'<option value="([a-z_]+)" selected>', mapping.text)
+    assert chosen[:6] == ["caller_id", "token", "email", "token", "sub_id", "skip"]

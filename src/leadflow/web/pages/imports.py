@@ -10,7 +10,9 @@ refreshes itself while it runs and then shows the result, with the rejected rows
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
+from collections.abc import Sequence
 from dataclasses import replace
 from itertools import islice
 from pathlib import Path
@@ -49,23 +51,39 @@ FIELDS = (
     ("sub_id", "Sub ID"),
 )
 TOKEN, SKIP = "token", "skip"
-GUESSES = {
-    "caller_id": ("caller_id", "caller id", "phone", "phone number", "phone_number", "mobile"),
-    "email": ("email", "e-mail", "email address"),
-    "traffic_source_id": ("traffic_source_id", "traffic source", "publisher"),
-    "sub_id": ("sub_id", "sub id", "subid"),
+EXACT = {
+    "caller_id": ("caller id", "phone", "phone number", "mobile", "mobile number"),
+    "email": ("email", "e mail", "email address", "e mail address"),
+    "traffic_source_id": ("traffic source id", "traffic source", "publisher"),
+    "sub_id": ("sub id", "subid"),
 }
+LIKELY = {
+    "caller_id": re.compile(r"phone|tele?fon|\b(mobile|cell|tel)\b"),
+    "email": re.compile("mail"),
+}
+"""What in a header says what it holds, when no header is the field's exact name."""
 
 
-def guess(column: str) -> str:
-    """The field a column most likely fills, from its header; else a token of its name."""
-    name = column.strip().lower()
-    if name == "lead_token":
-        return SKIP
-    for field, names in GUESSES.items():
-        if name in names:
-            return field
-    return TOKEN
+def guesses(header: Sequence[str]) -> list[str]:
+    """The field each column most likely fills, from the headers: a column named as the field
+    first (``caller_id`` before ``Phone``), else the first whose header says it (``Mobile
+    Phone``, ``Email Address``); each field for one column, every other a token of its name."""
+    names = [" ".join(re.split(r"[\s_-]+", column.strip().lower())) for column in header]
+    chosen = [SKIP if name == "lead token" else TOKEN for name in names]
+    for field, exact in EXACT.items():
+        named = [
+            (exact.index(n), i) for i, n in enumerate(names) if n in exact and chosen[i] == TOKEN
+        ]
+        fits = [i for _, i in sorted(named)]
+        likely = LIKELY.get(field)
+        fits = fits or [
+            i
+            for i, name in enumerate(names)
+            if chosen[i] == TOKEN and likely is not None and likely.search(name)
+        ]
+        if fits:
+            chosen[fits[0]] = field
+    return chosen
 
 
 def _store(source: IO[bytes], destination: Path) -> None:
@@ -166,8 +184,9 @@ async def _mapping_page(
     path = Path(record.path)
     layout = await asyncio.to_thread(inspect, path)
     choices: list[tuple[str, str]] = [*FIELDS, (TOKEN, "A token of this name"), (SKIP, "Skip")]
+    guessed = guesses(layout.header)
     columns = [
-        (index, name, (chosen or {}).get(f"map_{index}", guess(name)))
+        (index, name, (chosen or {}).get(f"map_{index}", guessed[index]))
         for index, name in enumerate(layout.header)
     ]
     return page(
@@ -231,8 +250,9 @@ async def start(
         return await _mapping_page(request, user, db, record, errors, chosen)
     layout = await asyncio.to_thread(inspect, Path(record.path))
     mapping: dict[str, str] = {}
+    guessed = guesses(layout.header)
     for index, column in enumerate(layout.header):
-        choice = chosen.get(f"map_{index}", guess(column))
+        choice = chosen.get(f"map_{index}", guessed[index])
         if choice == SKIP:
             mapping[column] = ""
         else:
