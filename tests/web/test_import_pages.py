@@ -13,12 +13,14 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from pydantic import SecretStr
+from sqlalchemy import func, select
 
 from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from leadflow.imports import flow
 from leadflow.imports.job import LeadImportJob
 from leadflow.imports.service import LeadImporter
+from leadflow.models import Lead, LeadImport, LeadImportStatus
 from leadflow.settings import Settings
 from tests.factories import Factory
 from tests.web.conftest import Person, csrf_of
@@ -117,3 +119,46 @@ async def test_the_mapping_page_guesses_each_field_once_from_headers_that_say_it
     mapping = await browser.get(answer.headers["location"])
     chosen = re.findall(r'<option value="([a-z_]+)" selected>', mapping.text)
     assert chosen[:6] == ["caller_id", "token", "email", "token", "sub_id", "skip"]
+
+
+async def test_a_stopped_command_line_import_is_left_to_its_command_a_stopped_upload_taken_up(
+    app: FastAPI,
+    browser: httpx.AsyncClient,
+    signed_in: Person,
+    factory: Factory,
+    clock: FrozenClock,
+    tmp_path: Path,
+) -> None:
+    """A worker that finished a killed ``leadflow leads import`` made the command, run again,
+    import every row a second time (the import was no longer unfinished)."""
+    schedule = await factory.schedule(signed_in.tenant)
+    state = state_of(app)
+    path = tmp_path / "cli.csv"
+    path.write_text("caller_id\n" + "".join(f"20255501{n:02d}\n" for n in range(5)))
+    record, layout, _ = await flow.open_import(
+        state.sessionmaker, state.owner_cache, clock, path, schedule.leads_api_key, {}
+    )
+    answer = await _upload(browser, "web.csv", b"caller_id\n2025550190\n")
+    mapping = await browser.get(answer.headers["location"])
+    await browser.post(
+        answer.headers["location"] + "/start",
+        data={"csrf_token": csrf_of(mapping.text), "target": f"schedule:{schedule.id}"},
+    )
+    async with state.sessionmaker() as session:
+        upload = (await session.scalars(select(LeadImport).where(LeadImport.id != record.id))).one()
+        upload.status = LeadImportStatus.RUNNING  # as a worker killed mid-import left it
+        await session.commit()
+    clock.advance(minutes=2)
+    job = LeadImportJob()
+    assert await job(state.worker_context) == 1  # the upload's one row
+    assert await job(state.worker_context) == 0
+    importer = LeadImporter(state.committer, state.owner_cache, clock, max_json_depth=32)
+    again, layout, resumed = await flow.open_import(
+        state.sessionmaker, state.owner_cache, clock, path, schedule.leads_api_key, {}
+    )
+    assert (again.id, resumed, again.rows_done) == (record.id, True, 0)
+    done = await flow.run_import(state.sessionmaker, importer, again, layout)
+    assert (done.accepted, done.rows_done) == (5, 5)
+    async with state.sessionmaker() as session:
+        leads = await session.scalar(select(func.count()).select_from(Lead))
+    assert leads == 6

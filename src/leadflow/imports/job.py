@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -46,8 +47,9 @@ class LeadImportJob:
     async def __call__(self, context: WorkerContext) -> int:
         if self._current is None:
             async with context.sessionmaker() as session:
+                uploads = await asyncio.to_thread(_uploads, context)
                 taken = await LeadImportRepository(session).claim_queued(
-                    context.clock.now(), STALE_AFTER
+                    context.clock.now(), STALE_AFTER, uploads
                 )
                 await session.commit()
             if taken is None:
@@ -129,3 +131,9 @@ class LeadImportJob:
         path = Path(record.path)
         if path.parent == Path(context.settings.import_dir).resolve():
             path.unlink(missing_ok=True)
+
+
+def _uploads(context: WorkerContext) -> str:
+    """The start of a web upload's path as its record names it: the folder, resolved, and a
+    separator."""
+    return os.path.join(Path(context.settings.import_dir).resolve(), "")

@@ -87,9 +87,13 @@ class LeadImportRepository:
     async def delete(self, lead_import: LeadImport) -> None:
         await self.session.delete(lead_import)
 
-    async def claim_queued(self, now: datetime, stale_after: timedelta) -> LeadImport | None:
-        """Take the oldest queued import, or one whose runner stopped sending progress for
-        ``stale_after`` (a worker killed mid-import), for this worker."""
+    async def claim_queued(
+        self, now: datetime, stale_after: timedelta, uploads: str
+    ) -> LeadImport | None:
+        """Take the oldest queued import, or an upload (its path starts with ``uploads``) whose
+        runner stopped sending progress for ``stale_after`` (a worker killed mid-import), for
+        this worker. A stopped ``leadflow leads import`` is not taken: its command, run again,
+        resumes it, and would start it afresh (every row again) had a worker finished it."""
         stale = now - stale_after
         waiting = (
             select(LeadImport.id)
@@ -97,7 +101,8 @@ class LeadImportRepository:
                 or_(
                     LeadImport.status == LeadImportStatus.QUEUED,
                     (LeadImport.status == LeadImportStatus.RUNNING)
-                    & (LeadImport.updated_at < stale),
+                    & (LeadImport.updated_at < stale)
+                    & LeadImport.path.startswith(uploads, autoescape=True),
                 )
             )
             .order_by(LeadImport.id)
