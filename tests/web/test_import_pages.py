@@ -162,3 +162,26 @@ async def test_a_stopped_command_line_import_is_left_to_its_command_a_stopped_up
     async with state.sessionmaker() as session:
         leads = await session.scalar(select(func.count()).select_from(Lead))
     assert leads == 6
+
+
+async def test_a_field_chosen_for_two_columns_or_an_unoffered_choice_is_refused(
+    browser: httpx.AsyncClient, signed_in: Person, factory: Factory
+) -> None:
+    schedule = await factory.schedule(signed_in.tenant)
+    answer = await _upload(browser, "two.csv", b"Home,Mobile,Notes\n2025550101,2025550102,x\n")
+    page = answer.headers["location"]
+    mapping = await browser.get(page)
+    refused = await browser.post(
+        page + "/start",
+        data={
+            "csrf_token": csrf_of(mapping.text),
+            "map_0": "caller_id",
+            "map_1": "caller_id",
+            "map_2": "lead_token",
+            "target": f"schedule:{schedule.id}",
+        },
+    )
+    assert refused.status_code == 422
+    assert "Caller ID is already column “Home”: choose one column." in refused.text
+    assert "Choose one of the options." in refused.text
+    assert "Map the columns of two.csv" in (await browser.get(page)).text

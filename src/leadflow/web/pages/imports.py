@@ -235,6 +235,23 @@ async def _token(db: SessionDep, user: WebUser, target: str) -> tuple[str, str] 
     return None
 
 
+def _mapping_errors(header: Sequence[str], choices: Sequence[str]) -> dict[str, list[str]]:
+    """A choice the form does not offer, or a field chosen for a second column (its values
+    would overwrite the first column's), by the form's field name."""
+    labels = dict(FIELDS)
+    first: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    for index, (column, choice) in enumerate(zip(header, choices, strict=True)):
+        if choice not in labels and choice not in (TOKEN, SKIP):
+            errors[f"map_{index}"] = ["Choose one of the options."]
+        elif choice in labels and choice in first:
+            text = f"{labels[choice]} is already column “{first[choice]}”: choose one column."
+            errors[f"map_{index}"] = [text]
+        else:
+            first.setdefault(choice, column)
+    return errors
+
+
 @router.post("/imports/{ref}/start")
 async def start(
     request: Request, ref: str, user: UserDep, form: CsrfDep, db: SessionDep, clock: ClockDep
@@ -251,8 +268,11 @@ async def start(
     layout = await asyncio.to_thread(inspect, Path(record.path))
     mapping: dict[str, str] = {}
     guessed = guesses(layout.header)
-    for index, column in enumerate(layout.header):
-        choice = chosen.get(f"map_{index}", guessed[index])
+    choices = [chosen.get(f"map_{index}", guessed[index]) for index in range(len(layout.header))]
+    errors = _mapping_errors(layout.header, choices)
+    if errors:
+        return await _mapping_page(request, user, db, record, errors, chosen)
+    for column, choice in zip(layout.header, choices, strict=True):
         if choice == SKIP:
             mapping[column] = ""
         else:
