@@ -55,6 +55,7 @@ def test_a_quoted_newline_stays_in_its_row_and_blank_rows_are_skipped(tmp_path: 
     [
         (b"", "the file is empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary data"),
+        (bytes(range(1, 256)) * 20, "binary data"),  # no NUL, but control bytes
         (b"\n\n", "no header row"),
         (b"phone,,name\n", "column 2 of the header has no name"),
         (b"phone,phone\n", "names phone more than once"),
@@ -101,3 +102,4 @@ def test_a_folder_is_not_a_file_and_a_missing_file_is_missing(tmp_path: Path) ->
         inspect(folder)
     with pytest.raises(CsvFileError, match=r"^nope\.csv: no such file$"):
         inspect(tmp_path / "nope.csv")
+

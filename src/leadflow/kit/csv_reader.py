@@ -52,14 +52,19 @@ class CsvLayout:
         )
 
 
+_TEXT_BYTES = bytes(b for b in range(256) if (b >= 0x20 and b != 0x7F) or b in b"\t\n\r\f\v\x1a")
+"""Bytes text holds (``\\x1a`` ends old DOS files): a file of which more than one byte in a
+hundred is another control byte is binary, though it has no NUL."""
+
+
 def _encoding(path: Path) -> str:
     """UTF-8 (with or without BOM) if every byte decodes as such, else Latin-1, which decodes
-    anything; a NUL outside UTF-16 means a binary file."""
+    anything; a NUL outside UTF-16, or many control bytes, mean a binary file."""
     with path.open("rb") as file:
         start = file.read(_SAMPLE_BYTES)
         if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             return "utf-16"
-        if b"\x00" in start:
+        if b"\x00" in start or len(start.translate(None, _TEXT_BYTES)) * 100 > len(start):
             raise CsvFileError("this is not a CSV file (it holds binary data)")
         encoding = "utf-8-sig" if start.startswith(codecs.BOM_UTF8) else "utf-8"
         decoder = codecs.getincrementaldecoder("utf-8")()
