@@ -102,4 +102,3 @@ def test_a_folder_is_not_a_file_and_a_missing_file_is_missing(tmp_path: Path) ->
         inspect(folder)
     with pytest.raises(CsvFileError, match=r"^nope\.csv: no such file$"):
         inspect(tmp_path / "nope.csv")
-
