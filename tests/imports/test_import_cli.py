@@ -130,3 +130,20 @@ async def test_a_dry_run_with_a_wrong_token_says_so_before_reading_the_file(
     )  # fmt: skip
     assert result.returncode == 2
     assert result.stderr.strip() == "error: --lead-token: lead_token: is not a valid lead token"
+
+
+async def test_an_errors_path_that_cannot_be_written_is_refused_before_any_row(
+    app: FastAPI, factory: Factory, database_url: str, tmp_path: Path
+) -> None:
+    tenant = await factory.tenant()
+    token = (await factory.schedule(tenant)).leads_api_key
+    path = tmp_path / "ok.csv"
+    path.write_text("caller_id\n2025550101\nnope\n")
+    out = tmp_path / "missing" / "errors.csv"
+    result = run_leadflow(
+        database_url, "leads", "import", str(path), "--lead-token", token, "--errors", str(out),
+        expect_success=False,
+    )  # fmt: skip
+    assert (result.returncode, "Traceback" in result.stderr) == (2, False)
+    assert f"--errors: cannot write {out}" in result.stderr
+    assert await _import_state(app) == (0, 0, 0, 0)

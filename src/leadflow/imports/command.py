@@ -4,6 +4,7 @@ intake's rules, with a progress bar; run it again after a kill and it resumes.""
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import typer
@@ -73,9 +74,15 @@ def import_leads(
     from leadflow.db.migrate import upgrade
     from leadflow.settings import get_settings
 
+    out = errors or file.with_name(f"{file.stem}.errors.csv")
+    if not out.parent.is_dir() or not os.access(out.parent, os.W_OK):
+        # Said before any row is stored: afterwards the rejected rows could not be written.
+        typer.echo(
+            f"error: --errors: cannot write {out} (no such folder, or not writable)", err=True
+        )
+        raise typer.Exit(2)
     settings = get_settings()
     upgrade(settings.database_url)
-    out = errors or file.with_name(f"{file.stem}.errors.csv")
     code = asyncio.run(
         _run(
             settings.database_url,
