@@ -112,6 +112,7 @@ async def _run(
     from leadflow.db.session import make_sessionmaker
     from leadflow.dnc.registry import DncRegistry
     from leadflow.imports import flow
+    from leadflow.imports.repository import ImportConflictError
     from leadflow.imports.service import BATCH_ROWS, LeadImporter, Rejected
     from leadflow.imports.service import Progress as Standing
     from leadflow.kit.csv_reader import CsvFileError, count_rows, inspect
@@ -224,6 +225,12 @@ async def _run(
         return 2
     except flow.MappingError as exc:
         console.print(f"error: --map: {exc}")
+        return 2
+    except ImportConflictError:
+        console.print(
+            "error: another process is running this import (a second leadflow leads import "
+            "of the same file); no row was doubled. Run it again once that one has stopped."
+        )
         return 2
     finally:
         dnc.close()
