@@ -185,3 +185,27 @@ async def test_a_field_chosen_for_two_columns_or_an_unoffered_choice_is_refused(
     assert "Caller ID is already column “Home”: choose one column." in refused.text
     assert "Choose one of the options." in refused.text
     assert "Map the columns of two.csv" in (await browser.get(page)).text
+
+
+async def test_a_stopped_command_line_import_says_to_run_its_command_again(
+    app: FastAPI,
+    browser: httpx.AsyncClient,
+    signed_in: Person,
+    factory: Factory,
+    clock: FrozenClock,
+    tmp_path: Path,
+) -> None:
+    token = (await factory.schedule(signed_in.tenant)).leads_api_key
+    path = tmp_path / "cli.csv"
+    path.write_text("caller_id\n2025550101\n")
+    state = state_of(app)
+    record, _, _ = await flow.open_import(
+        state.sessionmaker, state.owner_cache, clock, path, token, {}
+    )
+    shown = await browser.get(f"/imports/{record.uuid}")
+    assert "Importing: 0 of 1 rows" in shown.text
+    assert "Run the same command again" not in shown.text
+    clock.advance(minutes=2)
+    shown = await browser.get(f"/imports/{record.uuid}")
+    assert "has not moved for a minute" in shown.text
+    assert "Run the same command again: it resumes after row 0." in shown.text

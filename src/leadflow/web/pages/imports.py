@@ -26,6 +26,7 @@ from leadflow.app_state import app_state
 from leadflow.companies.repository import CompanyRepository
 from leadflow.db.session import SessionDep
 from leadflow.imports import flow
+from leadflow.imports.job import STALE_AFTER
 from leadflow.imports.repository import DRAFT, LeadImportRepository
 from leadflow.kit.csv_reader import CsvFileError, CsvLayout, count_rows, inspect, read_rows
 from leadflow.kit.csv_writer import csv_chunks, csv_response
@@ -206,18 +207,29 @@ async def _mapping_page(
 
 
 @router.get("/imports/{ref}")
-async def show(request: Request, ref: str, user: UserDep, db: SessionDep) -> Response:
+async def show(
+    request: Request, ref: str, user: UserDep, db: SessionDep, clock: ClockDep
+) -> Response:
     record = await _record(db, user, ref)
     if record.status == DRAFT:
         return await _mapping_page(request, user, db, record)
     percent = 100 * record.rows_done // record.total_rows if record.total_rows else 100
+    running = record.status in LeadImportStatus.UNFINISHED
+    uploads = await asyncio.to_thread(Path(app_state(request).settings.import_dir).resolve)
+    # A stopped command-line import is no worker's to finish (imports.job): say whose it is.
+    stalled = (
+        running
+        and Path(record.path).parent != uploads
+        and record.updated_at < clock.now() - STALE_AFTER
+    )
     return page(
         request,
         "imports/show.html",
         user=user,
         record=record,
         percent=percent,
-        running=record.status in LeadImportStatus.UNFINISHED,
+        running=running,
+        stalled=stalled,
     )
 
 
