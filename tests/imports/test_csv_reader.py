@@ -102,3 +102,10 @@ def test_a_folder_is_not_a_file_and_a_missing_file_is_missing(tmp_path: Path) ->
         inspect(folder)
     with pytest.raises(CsvFileError, match=r"^nope\.csv: no such file$"):
         inspect(tmp_path / "nope.csv")
+
+
+def test_excels_sep_line_names_the_separator_and_is_not_a_row(tmp_path: Path) -> None:
+    path = _file(tmp_path, b"sep=;\r\nphone;name, first\r\n+12025550142;Ann\r\n")
+    layout = inspect(path)
+    assert (layout.delimiter, layout.header) == (";", ("phone", "name, first"))
+    assert list(read_rows(path, layout)) == [(2, ["+12025550142", "Ann"])]

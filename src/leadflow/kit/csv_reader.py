@@ -2,10 +2,10 @@
 
 A spreadsheet saves UTF-8 with or without a byte-order mark, UTF-16 (Excel's "Unicode text"),
 or Latin-1 (older Excel on Windows); separates values with ``,``, ``;`` (where the comma is the
-decimal mark) or a tab; and quotes values that hold a newline. :func:`inspect` finds the
-encoding and the separator once, from the file itself; :func:`read_rows` then reads the rows
-in constant memory. Anything that is not such a file is a :class:`CsvFileError` whose message
-says what is wrong, never a crash.
+decimal mark) or a tab, sometimes naming it in a first ``sep=;`` line; and quotes values that
+hold a newline. :func:`inspect` finds the encoding and the separator once, from the file
+itself; :func:`read_rows` then reads the rows in constant memory. Anything that is not such a
+file is a :class:`CsvFileError` whose message says what is wrong, never a crash.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +44,9 @@ class CsvLayout:
     encoding: str
     delimiter: str
     header: tuple[str, ...]
+    sep_line: bool = False
+    """The file starts with Excel's ``sep=;`` line, which names the separator (Excel reads it
+    and shows the header as row 1)."""
 
     @property
     def reported_encoding(self) -> str:
@@ -79,6 +83,9 @@ def _encoding(path: Path) -> str:
     return encoding
 
 
+_SEP_LINE = re.compile(r"sep=([,;\t|])\r?\n?")
+
+
 def _delimiter(first_line: str) -> str:
     """The separator that splits the header most, counted outside quotes: Excel's ``;`` file
     may quote a header such as ``"Name, first"``."""
@@ -97,8 +104,9 @@ def inspect(path: Path) -> CsvLayout:
     encoding = _encoding(path)
     with path.open(encoding=encoding, newline="") as file:
         first_line = file.readline(_SAMPLE_BYTES)
-    delimiter = _delimiter(first_line)
-    rows = _records(path, encoding, delimiter)
+    sep = _SEP_LINE.fullmatch(first_line)
+    delimiter = sep.group(1) if sep else _delimiter(first_line)
+    rows = _records(path, encoding, delimiter, sep_line=sep is not None)
     header = next(rows, None)
     if header is None or not any(name.strip() for name in header[1]):
         raise CsvFileError("the file has no header row (the first row names the columns)")
@@ -111,7 +119,7 @@ def inspect(path: Path) -> CsvLayout:
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise CsvFileError(f"the header names {', '.join(repeated)} more than once")
-    return CsvLayout(encoding, delimiter, names)
+    return CsvLayout(encoding, delimiter, names, sep_line=sep is not None)
 
 
 class _LineTooLongError(Exception):
@@ -126,11 +134,16 @@ def _lines(file: TextIO) -> Iterator[str]:
         yield line
 
 
-def _records(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+def _records(
+    path: Path, encoding: str, delimiter: str, *, sep_line: bool
+) -> Iterator[tuple[int, list[str]]]:
     """Every record with its row number as a spreadsheet shows it (the header is row 1);
     a quoted newline keeps a record on one row."""
     with path.open(encoding=encoding, newline="") as file:
-        reader = csv.reader(_lines(file), delimiter=delimiter, strict=True)
+        lines = _lines(file)
+        if sep_line:
+            next(lines, None)
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
         number = 0
         while True:
             number += 1
@@ -151,7 +164,7 @@ def _records(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, l
 def read_rows(path: Path, layout: CsvLayout) -> Iterator[tuple[int, list[str]]]:
     """The data rows (the header's row 1 left out), each with its row number, blank ones
     skipped."""
-    rows = _records(path, layout.encoding, layout.delimiter)
+    rows = _records(path, layout.encoding, layout.delimiter, sep_line=layout.sep_line)
     next(rows, None)
     for number, values in rows:
         if any(value.strip() for value in values):
