@@ -209,3 +209,15 @@ async def test_a_stopped_command_line_import_says_to_run_its_command_again(
     shown = await browser.get(f"/imports/{record.uuid}")
     assert "has not moved for a minute" in shown.text
     assert "Run the same command again: it resumes after row 0." in shown.text
+
+
+async def test_an_upload_whose_file_is_gone_asks_for_it_again(
+    browser: httpx.AsyncClient, signed_in: Person, settings: Settings
+) -> None:
+    answer = await _upload(browser, "gone.csv", b"phone\n2025550101\n")
+    for stored in [*Path(settings.import_dir).iterdir()]:  # noqa: ASYNC240
+        stored.unlink()
+    shown = await browser.get(answer.headers["location"])
+    assert shown.status_code == 422
+    assert "gone.csv: the uploaded file is no longer there; upload it again." in shown.text
+    assert (await browser.get(answer.headers["location"])).status_code == 404

@@ -174,6 +174,20 @@ async def _record(db: SessionDep, user: WebUser, uuid: str) -> LeadImport:
     return record
 
 
+_GONE = "{}: the uploaded file is no longer there; upload it again."
+
+
+async def _draft_layout(db: SessionDep, record: LeadImport) -> CsvLayout | None:
+    """The upload's layout, read again from its file; None when the file is gone (a folder
+    emptied by a restart), and the upload with it."""
+    try:
+        return await asyncio.to_thread(inspect, Path(record.path))
+    except CsvFileError:
+        await LeadImportRepository(db).delete(record)
+        await db.flush()
+        return None
+
+
 async def _mapping_page(
     request: Request,
     user: WebUser,
@@ -183,7 +197,9 @@ async def _mapping_page(
     chosen: dict[str, str] | None = None,
 ) -> Response:
     path = Path(record.path)
-    layout = await asyncio.to_thread(inspect, path)
+    layout = await _draft_layout(db, record)
+    if layout is None:
+        return await _index(request, user, db, _GONE.format(record.filename))
     choices: list[tuple[str, str]] = [*FIELDS, (TOKEN, "A token of this name"), (SKIP, "Skip")]
     guessed = guesses(layout.header)
     columns = [
@@ -277,7 +293,9 @@ async def start(
     if found is None:
         errors = {"target": ["Choose the schedule or offer the leads go to."]}
         return await _mapping_page(request, user, db, record, errors, chosen)
-    layout = await asyncio.to_thread(inspect, Path(record.path))
+    layout = await _draft_layout(db, record)
+    if layout is None:
+        return await _index(request, user, db, _GONE.format(record.filename))
     mapping: dict[str, str] = {}
     guessed = guesses(layout.header)
     choices = [chosen.get(f"map_{index}", guessed[index]) for index in range(len(layout.header))]
