@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from leadflow.kit.csv_reader import CsvFileError, count_rows, inspect, read_rows
+from leadflow.kit.csv_reader import MAX_LINE_CHARS, CsvFileError, count_rows, inspect, read_rows
 
 
 def _file(tmp_path: Path, data: bytes) -> Path:
@@ -55,6 +55,7 @@ def test_a_quoted_newline_stays_in_its_row_and_blank_rows_are_skipped(tmp_path: 
     [
         (b"", "the file is empty"),
         (b"\x89PNG\r\n\x1a\n\x00\x00\x00", "binary data"),
+        (bytes(range(1, 256)) * 20, "binary data"),  # no NUL, but control bytes
         (b"\n\n", "no header row"),
         (b"phone,,name\n", "column 2 of the header has no name"),
         (b"phone,phone\n", "names phone more than once"),
@@ -70,3 +71,41 @@ def test_a_broken_quote_names_its_row(tmp_path: Path) -> None:
     layout = inspect(path)
     with pytest.raises(CsvFileError, match="row 3 cannot be read"):
         list(read_rows(path, layout))
+
+
+def test_a_separator_inside_a_quoted_header_does_not_decide_the_separator(
+    tmp_path: Path,
+) -> None:
+    path = _file(tmp_path, b'"phone";"name, first"\n"+12025550142";"Ann"\n')
+    layout = inspect(path)
+    assert (layout.delimiter, layout.header) == (";", ("phone", "name, first"))
+    assert list(read_rows(path, layout)) == [(2, ["+12025550142", "Ann"])]
+
+
+def test_a_file_without_newlines_is_refused_without_reading_it_whole(tmp_path: Path) -> None:
+    path = _file(tmp_path, b"ab," * (MAX_LINE_CHARS // 2))
+    with pytest.raises(CsvFileError, match="row 1 cannot be read: a line longer than"):
+        inspect(path)
+
+
+def test_a_huge_line_after_the_header_names_its_row(tmp_path: Path) -> None:
+    path = _file(tmp_path, b"phone,notes\n1,ok\n2," + b"x," * (MAX_LINE_CHARS // 2) + b"\n")
+    layout = inspect(path)
+    with pytest.raises(CsvFileError, match="row 3 cannot be read: a line longer than"):
+        count_rows(path, layout)
+
+
+def test_a_folder_is_not_a_file_and_a_missing_file_is_missing(tmp_path: Path) -> None:
+    folder = tmp_path / "leads"
+    folder.mkdir()
+    with pytest.raises(CsvFileError, match=r"^leads: not a file$"):
+        inspect(folder)
+    with pytest.raises(CsvFileError, match=r"^nope\.csv: no such file$"):
+        inspect(tmp_path / "nope.csv")
+
+
+def test_excels_sep_line_names_the_separator_and_is_not_a_row(tmp_path: Path) -> None:
+    path = _file(tmp_path, b"sep=;\r\nphone;name, first\r\n+12025550142;Ann\r\n")
+    layout = inspect(path)
+    assert (layout.delimiter, layout.header) == (";", ("phone", "name, first"))
+    assert list(read_rows(path, layout)) == [(2, ["+12025550142", "Ann"])]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import time
 from asyncio.subprocess import PIPE
@@ -104,3 +105,72 @@ async def test_a_bad_file_or_token_is_a_clear_error_not_a_traceback(
     )
     assert result.returncode == 2
     assert "--lead-token: lead_token: is not a valid lead token" in result.stderr
+
+
+async def test_the_progress_bar_shows_rows_per_second_even_for_a_small_file(
+    app: FastAPI, factory: Factory, database_url: str, tmp_path: Path
+) -> None:
+    tenant = await factory.tenant()
+    token = (await factory.schedule(tenant)).leads_api_key
+    path = tmp_path / "small.csv"
+    path.write_text("caller_id\n2025550101\nnope\n")
+    result = run_leadflow(database_url, "leads", "import", str(path), "--lead-token", token)
+    bar = [line for line in result.stderr.splitlines() if line.startswith("importing")][-1]
+    assert re.search(r" 2/2 [\d,]+ rows/s .* accepted 1 rejected 1$", bar), bar
+
+
+async def test_a_dry_run_with_a_wrong_token_says_so_before_reading_the_file(
+    app: FastAPI, database_url: str, tmp_path: Path
+) -> None:
+    path = tmp_path / "ok.csv"
+    path.write_text("caller_id\n2025550101\n")
+    result = run_leadflow(
+        database_url, "leads", "import", str(path), "--lead-token", "nope", "--dry-run",
+        expect_success=False,
+    )  # fmt: skip
+    assert result.returncode == 2
+    assert result.stderr.strip() == "error: --lead-token: lead_token: is not a valid lead token"
+
+
+async def test_an_errors_path_that_cannot_be_written_is_refused_before_any_row(
+    app: FastAPI, factory: Factory, database_url: str, tmp_path: Path
+) -> None:
+    tenant = await factory.tenant()
+    token = (await factory.schedule(tenant)).leads_api_key
+    path = tmp_path / "ok.csv"
+    path.write_text("caller_id\n2025550101\nnope\n")
+    out = tmp_path / "missing" / "errors.csv"
+    result = run_leadflow(
+        database_url, "leads", "import", str(path), "--lead-token", token, "--errors", str(out),
+        expect_success=False,
+    )  # fmt: skip
+    assert (result.returncode, "Traceback" in result.stderr) == (2, False)
+    assert f"--errors: cannot write {out}" in result.stderr
+    assert await _import_state(app) == (0, 0, 0, 0)
+
+
+async def test_a_second_run_of_a_running_import_stops_with_a_message_and_doubles_nothing(
+    app: FastAPI, factory: Factory, database_url: str, tmp_path: Path
+) -> None:
+    tenant = await factory.tenant()
+    token = (await factory.schedule(tenant, lead_duplicate_timeframe=0)).leads_api_key
+    rows = 20_000
+    path = tmp_path / "big.csv"
+    path.write_text("phone\n" + "".join(f"{p}\n" for p in _numbers(rows)))
+    args = [str(LEADFLOW), "leads", "import", str(path), "--lead-token", token]
+    args += ["--map", "phone=caller_id", "--batch-rows", "5"]
+    first = await asyncio.create_subprocess_exec(
+        *args, env=leadflow_env(database_url), stdout=PIPE, stderr=PIPE
+    )
+    deadline = time.monotonic() + 60
+    while (await _import_state(app))[2] < 50:
+        assert first.returncode is None, await first.communicate()
+        assert time.monotonic() < deadline, "the import never got going"
+        await asyncio.sleep(0.01)
+    second = run_leadflow(database_url, *args[1:], expect_success=False)
+    _, first_err = await asyncio.wait_for(first.communicate(), 120)
+    outcomes = {first.returncode: first_err.decode(), second.returncode: second.stderr}
+    assert sorted(outcomes) == [0, 2], outcomes
+    assert "error: another process is running this import" in outcomes[2]
+    assert "Traceback" not in outcomes[2]
+    assert await _import_state(app) == (rows, rows, rows, 1)

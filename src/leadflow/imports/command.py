@@ -4,6 +4,7 @@ intake's rules, with a progress bar; run it again after a kill and it resumes.""
 from __future__ import annotations
 
 import asyncio
+import os
 from pathlib import Path
 
 import typer
@@ -23,10 +24,16 @@ leads_app = typer.Typer(help="Leads in bulk.", no_args_is_help=True)
 
 
 class RowsPerSecond(ProgressColumn):
-    """Rows a second, as the bar's speed."""
+    """Rows a second, as the bar's speed. Rich's own estimate needs two updates, which a file
+    of one batch never gives: then it is this run's rows over its time (``first`` is where the
+    run began, a resumed import's committed rows)."""
 
     def render(self, task: Task) -> Text:
         speed = task.finished_speed or task.speed
+        elapsed = task.finished_time or task.elapsed
+        done = task.completed - task.fields.get("first", 0)
+        if not speed and elapsed and done > 0:
+            speed = done / elapsed
         return Text(f"{speed:,.0f} rows/s" if speed else "- rows/s")
 
 
@@ -67,9 +74,15 @@ def import_leads(
     from leadflow.db.migrate import upgrade
     from leadflow.settings import get_settings
 
+    out = errors or file.with_name(f"{file.stem}.errors.csv")
+    if not out.parent.is_dir() or not os.access(out.parent, os.W_OK):
+        # Said before any row is stored: afterwards the rejected rows could not be written.
+        typer.echo(
+            f"error: --errors: cannot write {out} (no such folder, or not writable)", err=True
+        )
+        raise typer.Exit(2)
     settings = get_settings()
     upgrade(settings.database_url)
-    out = errors or file.with_name(f"{file.stem}.errors.csv")
     code = asyncio.run(
         _run(
             settings.database_url,
@@ -99,6 +112,7 @@ async def _run(
     from leadflow.db.session import make_sessionmaker
     from leadflow.dnc.registry import DncRegistry
     from leadflow.imports import flow
+    from leadflow.imports.repository import ImportConflictError
     from leadflow.imports.service import BATCH_ROWS, LeadImporter, Rejected
     from leadflow.imports.service import Progress as Standing
     from leadflow.kit.csv_reader import CsvFileError, count_rows, inspect
@@ -126,6 +140,7 @@ async def _run(
     record_id: int | None = None
     try:
         if dry_run:
+            await owners.resolve(lead_token)  # a wrong token is the first thing said
             layout = inspect(file)
             flow.check_mapping(layout.header, mapping)
             start = Standing(count_rows(file, layout), 0, 0, 0)
@@ -162,6 +177,7 @@ async def _run(
                 "import",
                 total=start.total,
                 completed=start.rows_done,
+                first=start.rows_done,
                 accepted=start.accepted,
                 rejected=start.rejected,
             )
@@ -209,6 +225,12 @@ async def _run(
         return 2
     except flow.MappingError as exc:
         console.print(f"error: --map: {exc}")
+        return 2
+    except ImportConflictError:
+        console.print(
+            "error: another process is running this import (a second leadflow leads import "
+            "of the same file); no row was doubled. Run it again once that one has stopped."
+        )
         return 2
     finally:
         dnc.close()

@@ -74,7 +74,9 @@ async def open_import(
             filename=filename or path.name,
             path=str(where),
             fingerprint=print_,
-            mapping=checked,
+            # Every column, the unmapped under their own names: the record keeps the file's
+            # header, which its rejected rows are written under once the file is gone.
+            mapping={column: checked.get(column, column) for column in layout.header},
             encoding=layout.encoding,
             delimiter=layout.delimiter,
             status=status,

@@ -4,14 +4,15 @@ A slice is :data:`SLICE_ROWS` rows (a few batches), after which the job hands th
 to its other jobs (the cadence must not wait minutes behind a million-row file) and carries on
 in the next round. The import's record says where it stands, so a worker killed midway leaves
 it ``running`` with an old ``updated_at``; after :data:`STALE_AFTER` any worker takes it up
-again from its last committed row.
+again from its last committed row. With no import to run, it deletes uploads never started.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from datetime import timedelta
+import os
+from datetime import datetime, timedelta
 from pathlib import Path
 
 from leadflow.imports import flow
@@ -28,6 +29,11 @@ SLICE_ROWS = 2000
 BATCH_ROWS = 500
 """Smaller than the CLI's batches: a SQLite batch holds the worker's event loop while it runs."""
 STALE_AFTER = timedelta(seconds=60)
+DRAFT_KEPT = timedelta(days=1)
+"""How long an upload may wait for its columns to be mapped before the file is deleted (up to
+512 MB each: a page closed after the upload must not keep it for ever)."""
+FORGET_EVERY = timedelta(minutes=10)
+FORGET_AT_ONCE = 100
 
 
 class LeadImportJob:
@@ -36,16 +42,18 @@ class LeadImportJob:
     def __init__(self) -> None:
         self._current: tuple[int, CsvLayout] | None = None
         self._owners: OwnerCache | None = None
+        self._forget_after: datetime | None = None
 
     async def __call__(self, context: WorkerContext) -> int:
         if self._current is None:
             async with context.sessionmaker() as session:
+                uploads = await asyncio.to_thread(_uploads, context)
                 taken = await LeadImportRepository(session).claim_queued(
-                    context.clock.now(), STALE_AFTER
+                    context.clock.now(), STALE_AFTER, uploads
                 )
                 await session.commit()
             if taken is None:
-                return 0
+                return await self._forget_drafts(context)
             try:
                 layout = await asyncio.to_thread(inspect, Path(taken.path))
             except CsvFileError as exc:
@@ -101,9 +109,31 @@ class LeadImportJob:
         )
         self._current = None
 
+    async def _forget_drafts(self, context: WorkerContext) -> int:
+        """Delete uploads left unstarted for :data:`DRAFT_KEPT`, their files with them; looked
+        for every :data:`FORGET_EVERY` while the worker has no import to run."""
+        now = context.clock.now()
+        if self._forget_after is not None and now < self._forget_after:
+            return 0
+        self._forget_after = now + FORGET_EVERY
+        async with context.sessionmaker() as session:
+            repo = LeadImportRepository(session)
+            drafts = await repo.abandoned_drafts(now - DRAFT_KEPT, FORGET_AT_ONCE)
+            for draft in drafts:
+                self._forget_file(draft, context)
+                await repo.delete(draft)
+            await session.commit()
+        return len(drafts)
+
     @staticmethod
     def _forget_file(record: LeadImport, context: WorkerContext) -> None:
         """An uploaded copy is deleted once imported (rejected rows are kept in the table)."""
         path = Path(record.path)
         if path.parent == Path(context.settings.import_dir).resolve():
             path.unlink(missing_ok=True)
+
+
+def _uploads(context: WorkerContext) -> str:
+    """The start of a web upload's path as its record names it: the folder, resolved, and a
+    separator."""
+    return os.path.join(Path(context.settings.import_dir).resolve(), "")

@@ -14,6 +14,9 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from leadflow.db.statements import Sql
 from leadflow.models import LeadImport, LeadImportError, LeadImportStatus
 
+DRAFT = "draft"
+"""A web upload whose columns are being mapped: not an import yet, until it is started."""
+
 
 class ImportConflictError(RuntimeError):
     """Another runner moved the import on first: this one stops rather than double a row."""
@@ -71,9 +74,26 @@ class LeadImportRepository:
         )
         return (await self.session.scalars(stmt)).all()
 
-    async def claim_queued(self, now: datetime, stale_after: timedelta) -> LeadImport | None:
-        """Take the oldest queued import, or one whose runner stopped sending progress for
-        ``stale_after`` (a worker killed mid-import), for this worker."""
+    async def abandoned_drafts(self, before: datetime, limit: int) -> Sequence[LeadImport]:
+        """Uploads created before ``before`` and never started."""
+        stmt = (
+            self._scoped()
+            .where(LeadImport.status == DRAFT, LeadImport.created_at < before)
+            .order_by(LeadImport.id)
+            .limit(limit)
+        )
+        return (await self.session.scalars(stmt)).all()
+
+    async def delete(self, lead_import: LeadImport) -> None:
+        await self.session.delete(lead_import)
+
+    async def claim_queued(
+        self, now: datetime, stale_after: timedelta, uploads: str
+    ) -> LeadImport | None:
+        """Take the oldest queued import, or an upload (its path starts with ``uploads``) whose
+        runner stopped sending progress for ``stale_after`` (a worker killed mid-import), for
+        this worker. A stopped ``leadflow leads import`` is not taken: its command, run again,
+        resumes it, and would start it afresh (every row again) had a worker finished it."""
         stale = now - stale_after
         waiting = (
             select(LeadImport.id)
@@ -81,7 +101,8 @@ class LeadImportRepository:
                 or_(
                     LeadImport.status == LeadImportStatus.QUEUED,
                     (LeadImport.status == LeadImportStatus.RUNNING)
-                    & (LeadImport.updated_at < stale),
+                    & (LeadImport.updated_at < stale)
+                    & LeadImport.path.startswith(uploads, autoescape=True),
                 )
             )
             .order_by(LeadImport.id)

@@ -2,10 +2,10 @@
 
 A spreadsheet saves UTF-8 with or without a byte-order mark, UTF-16 (Excel's "Unicode text"),
 or Latin-1 (older Excel on Windows); separates values with ``,``, ``;`` (where the comma is the
-decimal mark) or a tab; and quotes values that hold a newline. :func:`inspect` finds the
-encoding and the separator once, from the file itself; :func:`read_rows` then reads the rows
-in constant memory. Anything that is not such a file is a :class:`CsvFileError` whose message
-says what is wrong, never a crash.
+decimal mark) or a tab, sometimes naming it in a first ``sep=;`` line; and quotes values that
+hold a newline. :func:`inspect` finds the encoding and the separator once, from the file
+itself; :func:`read_rows` then reads the rows in constant memory. Anything that is not such a
+file is a :class:`CsvFileError` whose message says what is wrong, never a crash.
 """
 
 from __future__ import annotations
@@ -13,14 +13,19 @@ from __future__ import annotations
 import codecs
 import csv
 import hashlib
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TextIO
 
 SEPARATORS = (",", ";", "\t")
 MAX_FIELD_CHARS = 1_000_000
 """Longest value a cell may hold (Python's csv default of 131,072 is lower than some notes)."""
 MAX_COLUMNS = 500
+MAX_LINE_CHARS = 4 * MAX_FIELD_CHARS
+"""Longest line read: ``csv`` holds a whole line in memory, so a file with no newline (a
+database dump, a minified JSON file) would otherwise cost several times its size."""
 _SAMPLE_BYTES = 64 * 1024
 _READ_BYTES = 1024 * 1024
 
@@ -39,6 +44,9 @@ class CsvLayout:
     encoding: str
     delimiter: str
     header: tuple[str, ...]
+    sep_line: bool = False
+    """The file starts with Excel's ``sep=;`` line, which names the separator (Excel reads it
+    and shows the header as row 1)."""
 
     @property
     def reported_encoding(self) -> str:
@@ -48,14 +56,19 @@ class CsvLayout:
         )
 
 
+_TEXT_BYTES = bytes(b for b in range(256) if (b >= 0x20 and b != 0x7F) or b in b"\t\n\r\f\v\x1a")
+"""Bytes text holds (``\\x1a`` ends old DOS files): a file of which more than one byte in a
+hundred is another control byte is binary, though it has no NUL."""
+
+
 def _encoding(path: Path) -> str:
     """UTF-8 (with or without BOM) if every byte decodes as such, else Latin-1, which decodes
-    anything; a NUL outside UTF-16 means a binary file."""
+    anything; a NUL outside UTF-16, or many control bytes, mean a binary file."""
     with path.open("rb") as file:
         start = file.read(_SAMPLE_BYTES)
         if start.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             return "utf-16"
-        if b"\x00" in start:
+        if b"\x00" in start or len(start.translate(None, _TEXT_BYTES)) * 100 > len(start):
             raise CsvFileError("this is not a CSV file (it holds binary data)")
         encoding = "utf-8-sig" if start.startswith(codecs.BOM_UTF8) else "utf-8"
         decoder = codecs.getincrementaldecoder("utf-8")()
@@ -70,9 +83,14 @@ def _encoding(path: Path) -> str:
     return encoding
 
 
+_SEP_LINE = re.compile(r"sep=([,;\t|])\r?\n?")
+
+
 def _delimiter(first_line: str) -> str:
-    """The separator that splits the header most (a header rarely quotes one of them)."""
-    counts = {separator: first_line.count(separator) for separator in SEPARATORS}
+    """The separator that splits the header most, counted outside quotes: Excel's ``;`` file
+    may quote a header such as ``"Name, first"``."""
+    unquoted = "".join(first_line.split('"')[::2])
+    counts = {separator: unquoted.count(separator) for separator in SEPARATORS}
     best = max(SEPARATORS, key=lambda separator: counts[separator])
     return best if counts[best] else ","
 
@@ -80,14 +98,15 @@ def _delimiter(first_line: str) -> str:
 def inspect(path: Path) -> CsvLayout:
     """The file's encoding, separator and header, or a :class:`CsvFileError`."""
     if not path.is_file():
-        raise CsvFileError(f"{path.name}: no such file")
+        raise CsvFileError(f"{path.name}: " + ("not a file" if path.exists() else "no such file"))
     if path.stat().st_size == 0:
         raise CsvFileError("the file is empty")
     encoding = _encoding(path)
     with path.open(encoding=encoding, newline="") as file:
-        first_line = file.readline()
-    delimiter = _delimiter(first_line)
-    rows = _records(path, encoding, delimiter)
+        first_line = file.readline(_SAMPLE_BYTES)
+    sep = _SEP_LINE.fullmatch(first_line)
+    delimiter = sep.group(1) if sep else _delimiter(first_line)
+    rows = _records(path, encoding, delimiter, sep_line=sep is not None)
     header = next(rows, None)
     if header is None or not any(name.strip() for name in header[1]):
         raise CsvFileError("the file has no header row (the first row names the columns)")
@@ -100,14 +119,31 @@ def inspect(path: Path) -> CsvLayout:
     repeated = sorted({name for name in names if names.count(name) > 1})
     if repeated:
         raise CsvFileError(f"the header names {', '.join(repeated)} more than once")
-    return CsvLayout(encoding, delimiter, names)
+    return CsvLayout(encoding, delimiter, names, sep_line=sep is not None)
 
 
-def _records(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+class _LineTooLongError(Exception):
+    pass
+
+
+def _lines(file: TextIO) -> Iterator[str]:
+    """The file's lines, none longer than :data:`MAX_LINE_CHARS` (read no further)."""
+    while line := file.readline(MAX_LINE_CHARS + 1):
+        if len(line) > MAX_LINE_CHARS:
+            raise _LineTooLongError
+        yield line
+
+
+def _records(
+    path: Path, encoding: str, delimiter: str, *, sep_line: bool
+) -> Iterator[tuple[int, list[str]]]:
     """Every record with its row number as a spreadsheet shows it (the header is row 1);
     a quoted newline keeps a record on one row."""
     with path.open(encoding=encoding, newline="") as file:
-        reader = csv.reader(file, delimiter=delimiter, strict=True)
+        lines = _lines(file)
+        if sep_line:
+            next(lines, None)
+        reader = csv.reader(lines, delimiter=delimiter, strict=True)
         number = 0
         while True:
             number += 1
@@ -117,13 +153,18 @@ def _records(path: Path, encoding: str, delimiter: str) -> Iterator[tuple[int, l
                 return
             except csv.Error as exc:
                 raise CsvFileError(f"row {number} cannot be read: {exc}") from None
+            except _LineTooLongError:
+                raise CsvFileError(
+                    f"row {number} cannot be read: a line longer than {MAX_LINE_CHARS:,} "
+                    "characters (is this a CSV file?)"
+                ) from None
             yield number, values
 
 
 def read_rows(path: Path, layout: CsvLayout) -> Iterator[tuple[int, list[str]]]:
     """The data rows (the header's row 1 left out), each with its row number, blank ones
     skipped."""
-    rows = _records(path, layout.encoding, layout.delimiter)
+    rows = _records(path, layout.encoding, layout.delimiter, sep_line=layout.sep_line)
     next(rows, None)
     for number, values in rows:
         if any(value.strip() for value in values):

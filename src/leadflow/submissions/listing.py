@@ -5,8 +5,9 @@ the web app's "Export" on /submissions).
 A CSV row is the listing's JSON lead (:func:`~leadflow.submissions.serializer.lead_body`),
 flattened: the fixed fields first, then one column per other top-level key found in the
 matching leads' data (``address``, ``attribution``, ``questionnaire``... an object is its JSON
-text). Leads are read newest first, :data:`BATCH` at a time by keyset on ``id``, each batch in
-a short session of its own, so memory and transactions stay small whatever the count.
+text); ``columns`` picks some of them, in its order. Leads are read newest first,
+:data:`BATCH` at a time by keyset on ``id``, each batch in a short session of its own, so
+memory and transactions stay small whatever the count.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from leadflow.campaigns.repository import CampaignRepository
 from leadflow.kit.csv_writer import csv_chunks, csv_response
 from leadflow.models import SubmissionStatus
 from leadflow.submissions.repository import LeadFilter, SubmittedLeadRepository
+from leadflow.submissions.schemas import SubmitLeadRequest
 from leadflow.submissions.serializer import lead_body
 from leadflow.submissions.service import Details, invalid
 
@@ -45,6 +47,10 @@ FIXED_COLUMNS: tuple[str, ...] = (
     "updatedAt",
 )
 _NOT_COLUMNS = frozenset({"id", "questionnaireLabels"})
+LEAD_FIELDS = frozenset(
+    field.alias or name for name, field in SubmitLeadRequest.model_fields.items()
+)
+"""Every field a submitted lead's JSON may have, found among the leads or not."""
 
 STATUSES = frozenset(
     value
@@ -113,12 +119,20 @@ def _instant(value: str | None, field: str, details: Details, *, end: bool) -> d
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
 
 
-def csv_export(
-    sessionmaker: async_sessionmaker[AsyncSession], company_id: int, where: LeadFilter
+async def csv_export(
+    sessionmaker: async_sessionmaker[AsyncSession],
+    company_id: int,
+    where: LeadFilter,
+    columns: Sequence[str] = (),
 ) -> StreamingResponse:
     """Every lead ``where`` matches (a cursor in it is where the export starts), as a CSV
-    download named ``submitted-leads.csv``."""
-    return csv_response(_chunks(sessionmaker, company_id, where), "submitted-leads.csv")
+    download named ``submitted-leads.csv``: every column, or ``columns`` in their order (a
+    422 naming each that is no column, before the first byte)."""
+    async with sessionmaker() as session:
+        keys = await SubmittedLeadRepository(session, company_id).data_keys(where, MAX_DATA_COLUMNS)
+    header = chosen_columns(csv_header(keys), columns)
+    rows = _rows(sessionmaker, company_id, where, header)
+    return csv_response(csv_chunks(header, rows), "submitted-leads.csv")
 
 
 def csv_header(data_keys: Sequence[str]) -> list[str]:
@@ -127,14 +141,24 @@ def csv_header(data_keys: Sequence[str]) -> list[str]:
     return [*FIXED_COLUMNS, *(k for k in data_keys if k not in fixed and k not in _NOT_COLUMNS)]
 
 
-async def _chunks(
-    sessionmaker: async_sessionmaker[AsyncSession], company_id: int, where: LeadFilter
-) -> AsyncIterator[bytes]:
-    async with sessionmaker() as session:
-        keys = await SubmittedLeadRepository(session, company_id).data_keys(where, MAX_DATA_COLUMNS)
-    header = csv_header(keys)
-    async for chunk in csv_chunks(header, _rows(sessionmaker, company_id, where, header)):
-        yield chunk
+def chosen_columns(header: Sequence[str], columns: Sequence[str]) -> list[str]:
+    """``columns`` (comma-separated or repeated, once each) when every one is a column of
+    the export or a field a submitted lead may have (``dateOfBirth`` though none has one);
+    else a 422 naming each that is not."""
+    wanted = list(dict.fromkeys(c.strip() for value in columns for c in value.split(",")))
+    wanted = [name for name in wanted if name]
+    if not wanted:
+        return list(header)
+    known = (set(header) | LEAD_FIELDS) - _NOT_COLUMNS
+    allowed = ", ".join(sorted(known))
+    details: Details = [
+        {"field": "columns", "message": f"{name!r} is not a column; columns: {allowed}"}
+        for name in wanted
+        if name not in known
+    ]
+    if details:
+        raise invalid(details)
+    return wanted
 
 
 async def _rows(

@@ -87,3 +87,36 @@ async def test_a_bad_filter_is_a_422_before_any_csv(seller: Seller) -> None:
     assert answer.status_code == 422
     assert answer.json()["error"]["details"][0]["field"] == "status"
     assert (await _csv(seller, format="xml")).status_code == 422
+
+
+async def test_columns_choose_the_exports_columns_in_their_order(seller: Seller) -> None:
+    lead_id = (await seller.submit(firstName="alice", address=ADDRESS))["leadId"]
+    answer = await _csv(seller, format="csv", columns="email,leadId,address,dateOfBirth")
+    assert next(csv.reader(io.StringIO(answer.text))) == [
+        "email",
+        "leadId",
+        "address",
+        "dateOfBirth",
+    ]
+    (row,) = _rows(answer)
+    assert (row["leadId"], row["email"], row["dateOfBirth"]) == (lead_id, "jane@example.com", "")
+    assert '"city":"Denver"' in row["address"]
+    repeated = await seller.client.get(
+        "/api/v1/leads",
+        params=[("columns", "leadId"), ("columns", "status")],
+        headers={**seller.headers, "Accept": "text/csv"},
+    )
+    assert next(csv.reader(io.StringIO(repeated.text))) == ["leadId", "status"]
+
+
+async def test_an_unknown_column_or_columns_without_csv_is_a_422(seller: Seller) -> None:
+    await seller.submit()
+    answer = await _csv(seller, format="csv", columns="leadId,mail,zip")
+    assert answer.status_code == 422
+    details = answer.json()["error"]["details"]
+    assert [d["field"] for d in details] == ["columns", "columns"]
+    assert details[0]["message"].startswith("'mail' is not a column; columns: ")
+    assert "email" in details[0]["message"]
+    as_json = await _csv(seller, columns="leadId")
+    assert as_json.status_code == 422
+    assert as_json.json()["error"]["details"][0]["field"] == "columns"

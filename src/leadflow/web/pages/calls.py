@@ -8,14 +8,17 @@ The log is ``GET /api/v1/calls`` (the same repository filters and listing spec);
 
 from __future__ import annotations
 
+from dataclasses import dataclass, fields
 from datetime import date, datetime, time, timedelta
-from typing import Any
+from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import ValidationError
+from sqlalchemy import Select
 from starlette.responses import Response
 
+from leadflow.app_state import app_state
 from leadflow.calls import service
 from leadflow.calls.listing import CALL_LISTING
 from leadflow.calls.repository import CallRepository
@@ -95,11 +98,28 @@ async def _zone(db: SessionDep, user: WebUser) -> tuple[ZoneInfo, str]:
         return ZoneInfo("UTC"), region
 
 
-@router.get("/calls")
-async def calls(
-    request: Request,
-    user: UserDep,
-    db: SessionDep,
+@dataclass(frozen=True)
+class CallFilters:
+    """The call log's filters as the page's form sends them (``from``/``to`` are days)."""
+
+    q: str
+    status: str
+    direction: str
+    in_progress: str
+    offer_id: str
+    schedule_id: str
+    traffic_source_id: str
+    created_from: str
+    created_to: str
+
+    def as_form(self) -> dict[str, str]:
+        """The filters under their form names, for the form, the pager and the export link."""
+        named = {f.name: getattr(self, f.name) for f in fields(self)}
+        named["from"], named["to"] = named.pop("created_from"), named.pop("created_to")
+        return named
+
+
+def call_filters(
     q: str = "",
     status: str = "",
     direction: str = "",
@@ -109,53 +129,91 @@ async def calls(
     traffic_source_id: str = "",
     created_from: str = Query("", alias="from"),
     created_to: str = Query("", alias="to"),
+) -> CallFilters:
+    return CallFilters(
+        q,
+        status,
+        direction,
+        in_progress,
+        offer_id,
+        schedule_id,
+        traffic_source_id,
+        created_from,
+        created_to,
+    )
+
+
+CallFiltersDep = Annotated[CallFilters, Depends(call_filters)]
+
+
+def _listed(
+    db: SessionDep, user: WebUser, filters: CallFilters, zone: ZoneInfo, page_number: int
+) -> tuple[Select[Any], ListQuery]:
+    """The calls the filters match, and the listing query over them (newest first)."""
+    base = CallRepository(db, user.company_id).listed(
+        in_progress={"yes": True, "no": False}.get(filters.in_progress),
+        status=filters.status.strip() or None,
+        direction=filters.direction.strip() or None,
+        offer_id=_id(filters.offer_id),
+        schedule_id=_id(filters.schedule_id),
+        traffic_source_id=_id(filters.traffic_source_id),
+    )
+    query = ListQuery(
+        page=min(page_number, 10**6),
+        per_page=PER_PAGE,
+        order="id",
+        order_dir="desc",
+        fulltext=filters.q.replace("\x00", "").strip()[:200] or None,
+        created_at_from=_day(filters.created_from, zone, end=False),
+        created_at_to=_day(filters.created_to, zone, end=True),
+    )
+    return base, query
+
+
+@router.get("/calls")
+async def calls(
+    request: Request,
+    user: UserDep,
+    db: SessionDep,
+    filters: CallFiltersDep,
     page_number: str = Query("1", alias="page"),
 ) -> Response:
     number = _id(page_number) or 1
     zone, region = await _zone(db, user)
-    ids = {"offer_id": _id(offer_id), "schedule_id": _id(schedule_id)}
-    ids["traffic_source_id"] = _id(traffic_source_id)
-    base = CallRepository(db, user.company_id).listed(
-        in_progress={"yes": True, "no": False}.get(in_progress),
-        status=status.strip() or None,
-        direction=direction.strip() or None,
-        **ids,
-    )
-    query = ListQuery(
-        page=min(number, 10**6),
-        per_page=PER_PAGE,
-        order="id",
-        order_dir="desc",
-        fulltext=q.replace("\x00", "").strip()[:200] or None,
-        created_at_from=_day(created_from, zone, end=False),
-        created_at_to=_day(created_to, zone, end=True),
-    )
+    base, query = _listed(db, user, filters, zone, number)
     found = await listing.fetch(db, CALL_LISTING, query, base, region=region)
     total = int(found.metadata.get("total_count", 0))
-    filters = {
-        "q": q,
-        "status": status,
-        "direction": direction,
-        "in_progress": in_progress,
-        "offer_id": offer_id,
-        "schedule_id": schedule_id,
-        "traffic_source_id": traffic_source_id,
-        "from": created_from,
-        "to": created_to,
-    }
     return page(
         request,
         "calls/list.html",
         user=user,
         calls=[(call, recording_url(call)) for call in found.items],
         total=total,
-        filters=filters,
+        filters=filters.as_form(),
         page_number=number,
         last_page=max(1, -(-total // PER_PAGE)),
         statuses=STATUSES,
         offers=await OfferRepository(db, user.company_id).list(),
         schedules=await ScheduleRepository(db, user.company_id).list(),
         traffic_sources=await TrafficSourceRepository(db, user.company_id).list(),
+    )
+
+
+@router.get("/calls/export.csv")
+async def export_calls(
+    request: Request, user: UserDep, db: SessionDep, filters: CallFiltersDep
+) -> Response:
+    """Every call the log's current filters match (not just the page shown), as CSV: the
+    API's ``format=csv`` export, tokens as columns."""
+    zone, region = await _zone(db, user)
+    base, query = _listed(db, user, filters, zone, 1)
+    return listing.csv_export(
+        app_state(request).sessionmaker,
+        CALL_LISTING,
+        query,
+        base,
+        filename="calls.csv",
+        region=region,
     )
 
 

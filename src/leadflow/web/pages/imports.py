@@ -10,7 +10,9 @@ refreshes itself while it runs and then shows the result, with the rejected rows
 from __future__ import annotations
 
 import asyncio
+import re
 import shutil
+from collections.abc import Sequence
 from dataclasses import replace
 from itertools import islice
 from pathlib import Path
@@ -24,7 +26,8 @@ from leadflow.app_state import app_state
 from leadflow.companies.repository import CompanyRepository
 from leadflow.db.session import SessionDep
 from leadflow.imports import flow
-from leadflow.imports.repository import LeadImportRepository
+from leadflow.imports.job import STALE_AFTER
+from leadflow.imports.repository import DRAFT, LeadImportRepository
 from leadflow.kit.csv_reader import CsvFileError, CsvLayout, count_rows, inspect, read_rows
 from leadflow.kit.csv_writer import csv_chunks, csv_response
 from leadflow.kit.dependencies import ClockDep
@@ -41,7 +44,6 @@ from leadflow.web.pages.leads import LeadFilters, lead_query
 from leadflow.web.rendering import page, redirect, zone_of
 
 router = APIRouter(include_in_schema=False)
-DRAFT = "draft"
 PREVIEW_ROWS = 5
 FIELDS = (
     ("caller_id", "Caller ID"),
@@ -50,23 +52,39 @@ FIELDS = (
     ("sub_id", "Sub ID"),
 )
 TOKEN, SKIP = "token", "skip"
-GUESSES = {
-    "caller_id": ("caller_id", "caller id", "phone", "phone number", "phone_number", "mobile"),
-    "email": ("email", "e-mail", "email address"),
-    "traffic_source_id": ("traffic_source_id", "traffic source", "publisher"),
-    "sub_id": ("sub_id", "sub id", "subid"),
+EXACT = {
+    "caller_id": ("caller id", "phone", "phone number", "mobile", "mobile number"),
+    "email": ("email", "e mail", "email address", "e mail address"),
+    "traffic_source_id": ("traffic source id", "traffic source", "publisher"),
+    "sub_id": ("sub id", "subid"),
 }
+LIKELY = {
+    "caller_id": re.compile(r"phone|tele?fon|\b(mobile|cell|tel)\b"),
+    "email": re.compile("mail"),
+}
+"""What in a header says what it holds, when no header is the field's exact name."""
 
 
-def guess(column: str) -> str:
-    """The field a column most likely fills, from its header; else a token of its name."""
-    name = column.strip().lower()
-    if name == "lead_token":
-        return SKIP
-    for field, names in GUESSES.items():
-        if name in names:
-            return field
-    return TOKEN
+def guesses(header: Sequence[str]) -> list[str]:
+    """The field each column most likely fills, from the headers: a column named as the field
+    first (``caller_id`` before ``Phone``), else the first whose header says it (``Mobile
+    Phone``, ``Email Address``); each field for one column, every other a token of its name."""
+    names = [" ".join(re.split(r"[\s_-]+", column.strip().lower())) for column in header]
+    chosen = [SKIP if name == "lead token" else TOKEN for name in names]
+    for field, exact in EXACT.items():
+        named = [
+            (exact.index(n), i) for i, n in enumerate(names) if n in exact and chosen[i] == TOKEN
+        ]
+        fits = [i for _, i in sorted(named)]
+        likely = LIKELY.get(field)
+        fits = fits or [
+            i
+            for i, name in enumerate(names)
+            if chosen[i] == TOKEN and likely is not None and likely.search(name)
+        ]
+        if fits:
+            chosen[fits[0]] = field
+    return chosen
 
 
 def _store(source: IO[bytes], destination: Path) -> None:
@@ -120,6 +138,9 @@ async def upload(
     await asyncio.to_thread(_store, upload.file, path)
     try:
         layout = await asyncio.to_thread(inspect, path)
+        # Every row read once now: a broken row anywhere is this page's error, not a failed
+        # preview or import later, and the count is the progress bar's total.
+        total = await asyncio.to_thread(count_rows, path, layout)
     except CsvFileError as exc:
         path.unlink(missing_ok=True)
         return await _index(request, user, db, f"{upload.filename}: {exc}.")
@@ -135,6 +156,7 @@ async def upload(
         encoding=layout.encoding,
         delimiter=layout.delimiter,
         status=DRAFT,
+        total_rows=total,
         rows_done=0,
         accepted=0,
         rejected=0,
@@ -152,6 +174,20 @@ async def _record(db: SessionDep, user: WebUser, uuid: str) -> LeadImport:
     return record
 
 
+_GONE = "{}: the uploaded file is no longer there; upload it again."
+
+
+async def _draft_layout(db: SessionDep, record: LeadImport) -> CsvLayout | None:
+    """The upload's layout, read again from its file; None when the file is gone (a folder
+    emptied by a restart), and the upload with it."""
+    try:
+        return await asyncio.to_thread(inspect, Path(record.path))
+    except CsvFileError:
+        await LeadImportRepository(db).delete(record)
+        await db.flush()
+        return None
+
+
 async def _mapping_page(
     request: Request,
     user: WebUser,
@@ -161,10 +197,13 @@ async def _mapping_page(
     chosen: dict[str, str] | None = None,
 ) -> Response:
     path = Path(record.path)
-    layout = await asyncio.to_thread(inspect, path)
+    layout = await _draft_layout(db, record)
+    if layout is None:
+        return await _index(request, user, db, _GONE.format(record.filename))
     choices: list[tuple[str, str]] = [*FIELDS, (TOKEN, "A token of this name"), (SKIP, "Skip")]
+    guessed = guesses(layout.header)
     columns = [
-        (index, name, (chosen or {}).get(f"map_{index}", guess(name)))
+        (index, name, (chosen or {}).get(f"map_{index}", guessed[index]))
         for index, name in enumerate(layout.header)
     ]
     return page(
@@ -184,18 +223,29 @@ async def _mapping_page(
 
 
 @router.get("/imports/{ref}")
-async def show(request: Request, ref: str, user: UserDep, db: SessionDep) -> Response:
+async def show(
+    request: Request, ref: str, user: UserDep, db: SessionDep, clock: ClockDep
+) -> Response:
     record = await _record(db, user, ref)
     if record.status == DRAFT:
         return await _mapping_page(request, user, db, record)
     percent = 100 * record.rows_done // record.total_rows if record.total_rows else 100
+    running = record.status in LeadImportStatus.UNFINISHED
+    uploads = await asyncio.to_thread(Path(app_state(request).settings.import_dir).resolve)
+    # A stopped command-line import is no worker's to finish (imports.job): say whose it is.
+    stalled = (
+        running
+        and Path(record.path).parent != uploads
+        and record.updated_at < clock.now() - STALE_AFTER
+    )
     return page(
         request,
         "imports/show.html",
         user=user,
         record=record,
         percent=percent,
-        running=record.status in LeadImportStatus.UNFINISHED,
+        running=running,
+        stalled=stalled,
     )
 
 
@@ -213,6 +263,23 @@ async def _token(db: SessionDep, user: WebUser, target: str) -> tuple[str, str] 
     return None
 
 
+def _mapping_errors(header: Sequence[str], choices: Sequence[str]) -> dict[str, list[str]]:
+    """A choice the form does not offer, or a field chosen for a second column (its values
+    would overwrite the first column's), by the form's field name."""
+    labels = dict(FIELDS)
+    first: dict[str, str] = {}
+    errors: dict[str, list[str]] = {}
+    for index, (column, choice) in enumerate(zip(header, choices, strict=True)):
+        if choice not in labels and choice not in (TOKEN, SKIP):
+            errors[f"map_{index}"] = ["Choose one of the options."]
+        elif choice in labels and choice in first:
+            text = f"{labels[choice]} is already column “{first[choice]}”: choose one column."
+            errors[f"map_{index}"] = [text]
+        else:
+            first.setdefault(choice, column)
+    return errors
+
+
 @router.post("/imports/{ref}/start")
 async def start(
     request: Request, ref: str, user: UserDep, form: CsrfDep, db: SessionDep, clock: ClockDep
@@ -226,10 +293,16 @@ async def start(
     if found is None:
         errors = {"target": ["Choose the schedule or offer the leads go to."]}
         return await _mapping_page(request, user, db, record, errors, chosen)
-    layout = await asyncio.to_thread(inspect, Path(record.path))
+    layout = await _draft_layout(db, record)
+    if layout is None:
+        return await _index(request, user, db, _GONE.format(record.filename))
     mapping: dict[str, str] = {}
-    for index, column in enumerate(layout.header):
-        choice = chosen.get(f"map_{index}", guess(column))
+    guessed = guesses(layout.header)
+    choices = [chosen.get(f"map_{index}", guessed[index]) for index in range(len(layout.header))]
+    errors = _mapping_errors(layout.header, choices)
+    if errors:
+        return await _mapping_page(request, user, db, record, errors, chosen)
+    for column, choice in zip(layout.header, choices, strict=True):
         if choice == SKIP:
             mapping[column] = ""
         else:
@@ -243,7 +316,8 @@ async def start(
     record.fingerprint = await asyncio.to_thread(
         flow.import_fingerprint, Path(record.path), record.lead_token, record.mapping
     )
-    record.total_rows = await asyncio.to_thread(count_rows, Path(record.path), layout)
+    if record.total_rows is None:
+        record.total_rows = await asyncio.to_thread(count_rows, Path(record.path), layout)
     record.status, record.updated_at = LeadImportStatus.QUEUED, clock.now()
     return redirect(request, f"/imports/{ref}")
 

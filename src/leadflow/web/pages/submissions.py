@@ -152,7 +152,7 @@ async def export_submitted_leads(
     except LeadSailError as exc:
         messages = {str(d["field"]): [str(d["message"])] for d in exc.details}
         raise TrackDriveError(422, messages) from None
-    return csv_export(app_state(request).sessionmaker, user.company_id, where)
+    return await csv_export(app_state(request).sessionmaker, user.company_id, where)
 
 
 async def _submitted(db: SessionDep, user: WebUser, ref: UUID | str) -> SubmittedLead:
