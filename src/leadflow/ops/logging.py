@@ -5,7 +5,15 @@ Redaction is a filter on the handler, so it covers every logger (ours, uvicorn's
 SQLAlchemy's) and every argument a message is formatted with: a phone number keeps its last
 four digits (``+1******0123``: enough to tell two callers apart in an incident, not enough to
 call anyone), and the values of ``Authorization`` headers, private keys, passwords, tokens and
-secrets written as ``name=value`` or ``"name": "value"`` are replaced by ``[redacted]``.
+secrets written as ``name=value``, ``"name": "value"`` or ``'name': 'value'`` are replaced by
+``[redacted]``, as are a URL's password (``https://user:[redacted]@host``), a key pair's
+private half (``lfprv_...``) wherever it appears, and the parameters SQLAlchemy quotes in its
+errors (a lead's tokens, e-mail and name travel there).
+
+Third-party libraries log at ``INFO`` and above whatever ``LEADFLOW_LOG_LEVEL`` says: at
+``DEBUG``, aiosqlite writes every statement with its parameters (lead tokens included) and
+httpcore every connection step, hundreds of lines a second from an idle worker, which would
+bury the cadence's per-lead lines that ``DEBUG`` is there to show.
 """
 
 from __future__ import annotations
@@ -24,14 +32,20 @@ PHONE = re.compile(r"(?<![\w:.-])\+?\(?\d[\d\-. ()]{6,}\d(?![\w:])")
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 SECRET = re.compile(
     r"(?i)(authorization|private_key|password|secret|token|api[_-]?key)"
-    r"(\"?\s*[:=]\s*\"?)(basic |bearer )?([^\s\",&}]+)"
+    r"([\"']?\s*[:=]\s*[\"']?)(basic |bearer )?([^\s\"',&}]+)"
 )
+URL_PASSWORD = re.compile(r"(://[^/\s:@]+:)[^/\s@]+@")
+PRIVATE_KEY = re.compile(r"lfprv_[A-Za-z0-9_-]+")
+SQL_PARAMETERS = re.compile(r"\[parameters: [^\n]*\]")
 REDACTED = "[redacted]"
 
 
 def redact(text: str) -> str:
     """``text`` with phone numbers shortened to their last four digits and secrets removed."""
     text = SECRET.sub(lambda m: f"{m.group(1)}{m.group(2)}{m.group(3) or ''}{REDACTED}", text)
+    text = URL_PASSWORD.sub(rf"\1{REDACTED}@", text)
+    text = PRIVATE_KEY.sub(f"lfprv_{REDACTED}", text)
+    text = SQL_PARAMETERS.sub(f"[parameters: {REDACTED}]", text)
     return PHONE.sub(_mask_phone, text)
 
 
@@ -91,7 +105,8 @@ class JsonFormatter(logging.Formatter):
 
 
 def configure_logging(log_format: str, level: str = "INFO") -> None:
-    """The root logger's one handler, on stderr, for ``serve`` and ``worker``."""
+    """The root logger's one handler, on stderr, for ``serve`` and ``worker``; ``level`` for
+    Leadflow's own loggers, never below ``INFO`` for other libraries' (module docstring)."""
     handler = logging.StreamHandler(sys.stderr)
     handler.addFilter(RedactingFilter())
     if log_format == "json":
@@ -100,4 +115,6 @@ def configure_logging(log_format: str, level: str = "INFO") -> None:
         handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
     root = logging.getLogger()
     root.handlers[:] = [handler]
-    root.setLevel(level.upper())
+    wanted = logging.getLevelNamesMapping()[level.upper()]
+    root.setLevel(max(wanted, logging.INFO))
+    logging.getLogger("leadflow").setLevel(wanted)
