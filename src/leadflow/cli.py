@@ -180,14 +180,27 @@ def db_backup(
 def db_restore(
     path: Path = typer.Argument(..., help="A file written by `leadflow db backup`."),
     yes: bool = typer.Option(False, "--yes", help="Do not ask before replacing the data."),
+    force: bool = typer.Option(
+        False, "--force", help="Restore even though a worker's heartbeat is recent."
+    ),
 ) -> None:
     """Replace everything in the database with the backup at PATH, then migrate it.
 
-    Stop `serve` and every `worker` first."""
+    Stop `serve` and every `worker` first: a worker heard from within
+    LEADFLOW_HEALTH_HEARTBEAT_STALE_SECONDS makes it refuse (exit 1) unless --force."""
     from leadflow.db.migrate import upgrade
     from leadflow.ops.backup import BackupError, restore
 
     settings = get_settings()
+    if not force:
+        live = asyncio.run(_live_workers())
+        if live:
+            typer.echo(
+                f"restore refused: {live} is still running against this database; stop "
+                "`serve` and every `worker` first (or pass --force)",
+                err=True,
+            )
+            raise typer.Exit(1)
     if not yes:
         typer.confirm("Replace everything in the database with this backup?", abort=True)
     try:
@@ -197,6 +210,22 @@ def db_restore(
         raise typer.Exit(1) from None
     upgrade(settings.database_url)
     typer.echo(f"restored from {path}")
+
+
+async def _live_workers() -> str:
+    """The workers whose heartbeat is recent, named for the operator ("" when none): a
+    restore under them would be overwritten, or would pull tables from under them."""
+    from leadflow.db.engine import create_engine
+    from leadflow.ops.health import HealthLimits, check_health
+
+    settings = get_settings()
+    limits = HealthLimits(settings.health_heartbeat_stale_seconds, settings.health_max_lag_seconds)
+    engine = create_engine(settings.database_url, pool_size=1)
+    try:
+        health = await check_health(engine, SystemClock().now(), limits)
+    finally:
+        await engine.dispose()
+    return ", ".join(f"worker {b.pid} on {b.host}" for b in health.live_workers())
 
 
 @app.command()
