@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -274,7 +275,11 @@ class Settings(BaseSettings):
         description="`json`: one JSON object per line (time, level, logger, message). Phone "
         "numbers and secrets are redacted in either format.",
     )
-    log_level: str = Field(default="INFO", description="Lowest level logged (DEBUG, INFO ...).")
+    log_level: str = Field(
+        default="INFO",
+        description="Lowest level Leadflow logs at: DEBUG, INFO, WARNING, ERROR or CRITICAL "
+        "(other libraries log INFO and above).",
+    )
     metrics_token: SecretStr = Field(
         default=SecretStr(""),
         description="When set, GET /metrics needs `Authorization: Bearer <token>`. Empty: only "
@@ -285,6 +290,26 @@ class Settings(BaseSettings):
         description="Comma list of addresses or CIDRs that may read /metrics without a token "
         "(when no LEADFLOW_METRICS_TOKEN is set); everyone else gets a 404.",
     )
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        """A typo fails at start with the setting's name, not as a traceback in each process."""
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value.upper()
+
+    @field_validator("metrics_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        """Checked at start: a bad entry would otherwise make every scrape a 500."""
+        for entry in (part.strip() for part in value.split(",")):
+            if entry:
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError:
+                    raise ValueError(f"{entry!r} is not an address or CIDR network") from None
+        return value
 
 
 @lru_cache

@@ -9,8 +9,10 @@ import subprocess
 import sys
 
 import pytest
+from pydantic import ValidationError
 
 from leadflow.ops.logging import JsonFormatter, RedactingFilter, redact
+from leadflow.settings import Settings
 
 
 @pytest.mark.parametrize(
@@ -92,3 +94,9 @@ def test_debug_shows_leadflows_lines_but_not_the_drivers_statements() -> None:
     assert "92a970092335b7ec36ec874f094e5687" not in result.stderr
     lines = [json.loads(line) for line in result.stderr.splitlines()]
     assert [line["message"] for line in lines] == ["working lead 81"]
+
+
+def test_an_unknown_log_level_is_refused_when_the_settings_are_read() -> None:
+    with pytest.raises(ValidationError, match="must be DEBUG, INFO, WARNING, ERROR or CRITICAL"):
+        Settings(log_level="verbose")
+    assert Settings(log_level="debug").log_level == "DEBUG"

@@ -11,7 +11,7 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from prometheus_client.parser import text_string_to_metric_families
-from pydantic import SecretStr
+from pydantic import SecretStr, ValidationError
 
 from leadflow.app_state import state_of
 from leadflow.settings import Settings
@@ -72,6 +72,12 @@ async def test_without_a_token_only_allowed_networks_may_scrape(database_url: st
             transport = httpx.ASGITransport(app=app, client=(client_host, 4321))
             async with httpx.AsyncClient(transport=transport, base_url="http://t") as http:
                 assert (await http.get("/metrics")).status_code == expected
+
+
+def test_a_network_that_is_not_one_is_refused_when_the_settings_are_read() -> None:
+    with pytest.raises(ValidationError, match="'intranet' is not an address or CIDR network"):
+        Settings(metrics_allowed_networks="10.0.0.0/8, intranet")
+    assert Settings(metrics_allowed_networks="10.0.0.0/8, 192.0.2.7,::1").metrics_allowed_networks
 
 
 async def test_cadence_sends_are_counted_by_channel_and_outcome(
