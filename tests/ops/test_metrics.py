@@ -4,6 +4,9 @@ read only by those allowed to."""
 from __future__ import annotations
 
 import asyncio
+import os
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -78,6 +81,32 @@ def test_a_network_that_is_not_one_is_refused_when_the_settings_are_read() -> No
     with pytest.raises(ValidationError, match="'intranet' is not an address or CIDR network"):
         Settings(metrics_allowed_networks="10.0.0.0/8, intranet")
     assert Settings(metrics_allowed_networks="10.0.0.0/8, 192.0.2.7,::1").metrics_allowed_networks
+
+
+def test_every_counted_outcome_is_served_at_zero_before_the_first_one() -> None:
+    """A fresh process, as a just-started server is: deliveries, webhooks and cadence sends
+    are in the scrape before any happened, so the dashboard's panels and ``rate()`` see them
+    from 0."""
+    script = (
+        "from leadflow.ops.scrape import render; import sys;sys.stdout.write(render({}).decode())"
+    )
+    env = {k: v for k, v in os.environ.items() if k != "PROMETHEUS_MULTIPROC_DIR"}
+    result = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    samples = parse(result.stdout)
+
+    for outcome in ("delivered", "failed", "refused"):
+        assert (
+            samples[("leadflow_webhook_deliveries_total", frozenset({("outcome", outcome)}))] == 0
+        )
+    for outcome in ("accepted", "rejected", "duplicate", "error"):
+        assert samples[("leadflow_buyer_deliveries_total", frozenset({("outcome", outcome)}))] == 0
+    for channel in ("call", "sms", "email", "webhook"):
+        labels = frozenset({("channel", channel), ("outcome", "accepted")})
+        assert samples[("leadflow_cadence_actions_total", labels)] == 0
+    accepted = frozenset({("api", "leadsail"), ("outcome", "accepted"), ("reason", "")})
+    assert samples[("leadflow_leads_total", accepted)] == 0
 
 
 async def test_cadence_sends_are_counted_by_channel_and_outcome(

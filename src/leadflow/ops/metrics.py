@@ -75,6 +75,26 @@ POOL_CAPACITY = Gauge(
     multiprocess_mode="livesum",
 )
 
+KNOWN_LABELS: tuple[tuple[Counter, tuple[tuple[str, ...], ...]], ...] = (
+    (LEADS, (("trackdrive", "accepted", ""), ("leadsail", "accepted", ""))),
+    (
+        CADENCE_ACTIONS,
+        tuple(
+            (channel, outcome)
+            for channel in ("call", "sms", "email", "webhook")
+            for outcome in ("accepted", "refused", "failed")
+        ),
+    ),
+    (WEBHOOK_DELIVERIES, (("delivered",), ("failed",), ("refused",))),
+    (BUYER_DELIVERIES, (("accepted",), ("rejected",), ("duplicate",), ("error",))),
+)
+"""Label values every process shows from its start, at 0: a counter first seen mid-run has
+no earlier sample, so ``rate()`` and ``increase()`` miss its first increments, and a family a
+quiet installation has not used yet would be missing from the scrape and from the dashboard."""
+for _counter, _values in KNOWN_LABELS:
+    for _labels in _values:
+        _counter.labels(*_labels)
+
 REFUSALS = {
     400: "bad_request",
     401: "unknown_token",
