@@ -237,20 +237,35 @@ def status(
     Exits 0 when all is well, 1 when degraded (no live worker, or lag over its limit), 2 when
     the database cannot be reached."""
     from leadflow.db.engine import create_engine
+    from leadflow.dnc.checks import list_warnings
+    from leadflow.dnc.registry import DncRegistry
     from leadflow.ops.health import Health, HealthLimits, check_health, describe
 
     settings = get_settings()
     limits = HealthLimits(settings.health_heartbeat_stale_seconds, settings.health_max_lag_seconds)
 
-    async def read() -> Health:
+    async def read() -> tuple[Health, list[str]]:
         engine = create_engine(settings.database_url, pool_size=1)
         try:
-            return await check_health(engine, SystemClock().now(), limits)
+            now = SystemClock().now()
+            health = await check_health(engine, now, limits)
+            if not health.dnc:
+                return health, []
+            # /healthz's warnings: the federal list's age, files this node cannot read.
+            registry = DncRegistry(engine, settings.dnc_dir, 0)
+            try:
+                max_age = settings.dnc_federal_max_age_days
+                return health, await list_warnings(registry, now, max_age)
+            finally:
+                registry.close()
         finally:
             await engine.dispose()
 
-    health = asyncio.run(read())
-    typer.echo(json.dumps(health.as_dict()) if as_json else describe(health))
+    health, warnings = asyncio.run(read())
+    report = health.as_dict()
+    if warnings:
+        report["warnings"] = warnings
+    typer.echo(json.dumps(report) if as_json else describe(report))
     raise typer.Exit({"ok": 0, "degraded": 1}.get(health.status, 2))
 
 
