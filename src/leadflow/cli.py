@@ -111,7 +111,7 @@ def worker(
     from leadflow.db.migrate import upgrade
     from leadflow.heap import freeze_startup_objects
     from leadflow.ops.logging import configure_logging
-    from leadflow.ops.metrics import flush_every_second
+    from leadflow.ops.metrics import flush_every_second, watch_pool
     from leadflow.worker.context import worker_context
     from leadflow.worker.jobs import default_jobs
     from leadflow.worker.process import STOP_SIGNALS, listen_for_wakes, watch_lifeline
@@ -123,6 +123,7 @@ def worker(
 
     async def main() -> None:
         engine = create_engine(settings.database_url, settings.db_pool_size)
+        watch_pool(engine)  # /metrics' pool use counts the worker's connections too
         committer = GroupCommitter(engine)
         async with worker_context(engine, committer, SystemClock(), settings) as context:
             runner = Worker(context, default_jobs())
