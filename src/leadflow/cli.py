@@ -112,6 +112,7 @@ def worker(
     from leadflow.heap import freeze_startup_objects
     from leadflow.ops.logging import configure_logging
     from leadflow.ops.metrics import flush_every_second, watch_pool
+    from leadflow.ops.worker_metrics import serve_worker_metrics
     from leadflow.worker.context import worker_context
     from leadflow.worker.jobs import default_jobs
     from leadflow.worker.process import STOP_SIGNALS, listen_for_wakes, watch_lifeline
@@ -139,7 +140,12 @@ def worker(
             freeze_startup_objects()
             runner.start()
             metrics_flusher = asyncio.create_task(flush_every_second())
+            # Started by `serve` (lifeline): its API processes' /metrics count this worker.
+            alone = lifeline_fd is None and settings.worker_metrics_port
+            metrics_server = await serve_worker_metrics(settings) if alone else None
             await stop.wait()
+            if metrics_server is not None:
+                metrics_server.close()
             metrics_flusher.cancel()
             if listener is not None:
                 loop.remove_reader(listener.fileno())

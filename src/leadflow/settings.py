@@ -290,6 +290,19 @@ class Settings(BaseSettings):
         description="Comma list of addresses or CIDRs that may read /metrics without a token "
         "(when no LEADFLOW_METRICS_TOKEN is set); everyone else gets a 404.",
     )
+    worker_metrics_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="A `leadflow worker` run on its own answers GET /metrics on this port "
+        "(same token or networks as the API's); 0: none. Workers that `serve` starts are "
+        "counted by the API's /metrics instead.",
+    )
+    worker_metrics_host: str = Field(
+        default="127.0.0.1",
+        description="Interface of the worker's /metrics (0.0.0.0 for a Prometheus on another "
+        "machine; set LEADFLOW_METRICS_TOKEN then).",
+    )
 
     @field_validator("log_level")
     @classmethod

@@ -4,10 +4,12 @@ read only by those allowed to."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import os
 import subprocess
 import sys
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -17,9 +19,12 @@ from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr, ValidationError
 
 from leadflow.app_state import state_of
+from leadflow.demo import OPEN_ALL_WEEK, morning_zone
 from leadflow.settings import Settings
 from leadflow.worker.jobs import default_jobs
 from tests.factories import Factory
+from tests.support.cli import LEADFLOW, leadflow_env
+from tests.support.postgres import free_port
 from tests.support.server import ServerProcess
 
 TOKEN = "scrape-me-7d1c"
@@ -235,3 +240,73 @@ async def test_every_metric_on_the_dashboard_is_served(
     served = {family + suffix for family in families for suffix in suffixes}
 
     assert queried - served == set()
+
+
+@pytest.mark.slow
+async def test_a_worker_run_on_its_own_serves_its_metrics_on_its_port(
+    database_url: str, tmp_path: Path
+) -> None:
+    """Scale-out: an API-only ``serve`` and a ``leadflow worker`` of its own; the calls the
+    worker placed are scraped from the worker's port, with the token."""
+    from leadflow.clock import SystemClock
+    from leadflow.db.engine import create_engine
+    from leadflow.db.session import make_sessionmaker
+
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        rows = Factory(make_sessionmaker(engine), SystemClock())
+        tenant = await rows.tenant()
+        # A toll-free number takes the schedule's zone: one where it is morning now.
+        schedule = await rows.schedule(
+            tenant,
+            actions=[{"type": "call"}],
+            calling_hours=OPEN_ALL_WEEK,
+            time_zone=morning_zone(datetime.now(UTC)),
+        )
+    finally:
+        await engine.dispose()
+    api = ServerProcess(database_url, tmp_path, env={"LEADFLOW_EMBEDDED_WORKER": "false"})
+    port = free_port()
+    env = leadflow_env(
+        database_url,
+        LEADFLOW_WORKER_METRICS_PORT=str(port),
+        LEADFLOW_METRICS_TOKEN=TOKEN,
+        LEADFLOW_WORKER_POLL_SECONDS="0.2",
+    )
+    env.pop("PROMETHEUS_MULTIPROC_DIR", None)
+    worker = subprocess.Popen(  # noqa: ASYNC220 (started once, not waited on here)
+        [str(LEADFLOW), "worker"], env=env, stderr=subprocess.DEVNULL, start_new_session=True
+    )
+    try:
+        api.start()
+        async with httpx.AsyncClient(timeout=10) as http:
+            posted = await http.post(
+                f"{api.base_url}/api/v1/leads",
+                json={"lead_token": schedule.leads_api_key, "caller_id": "+18004506787"},
+            )
+            assert posted.status_code == 200, posted.text
+            url = f"http://127.0.0.1:{port}/metrics"
+            placed = 0.0
+            for _ in range(300):
+                with contextlib.suppress(httpx.TransportError):
+                    answer = await http.get(url, headers={"Authorization": f"Bearer {TOKEN}"})
+                    assert answer.status_code == 200
+                    samples = parse(answer.text)
+                    placed = value(
+                        samples,
+                        "leadflow_cadence_actions_total",
+                        channel="call",
+                        outcome="accepted",
+                    )
+                    if placed:
+                        break
+                await asyncio.sleep(0.2)
+            without_token = await http.get(url)
+    finally:
+        worker.terminate()
+        worker.wait(timeout=30)
+        api.stop()
+
+    assert placed == 1
+    assert value(samples, "leadflow_group_commit_batch_size_count") >= 1
+    assert without_token.status_code == 404
