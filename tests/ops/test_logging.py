@@ -26,6 +26,10 @@ from leadflow.settings import Settings
         ("password=hunter2&x=1", "password=[redacted]&x=1"),
         ("{'authorization': 'Bearer abc'}", "{'authorization': 'Bearer [redacted]'}"),
         (
+            "HTTP Request: GET https://buyer.example/in?phone=%2B18004506787&n=2",
+            "HTTP Request: GET https://buyer.example/in?phone=%2B*******6787&n=2",
+        ),
+        (
             "HTTP Request: POST https://buyer:hunter2@example.com/in",
             "HTTP Request: POST https://buyer:[redacted]@example.com/in",
         ),

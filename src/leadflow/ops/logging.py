@@ -28,7 +28,9 @@ import orjson
 
 from leadflow.ops.request_id import current_request_id
 
-PHONE = re.compile(r"(?<![\w:.-])\+?\(?\d[\d\-. ()]{6,}\d(?![\w:])")
+PHONE = re.compile(r"(?<![\w:.-])(\+|%2[Bb])?(\(?\d[\d\-. ()]{6,}\d)(?![\w:])")
+"""A ``+`` may be URL-encoded (``%2B``): httpx logs each outbound request's URL at ``INFO``,
+and a buyer that takes its leads by ``GET`` gets the caller's number in the query string."""
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 SECRET = re.compile(
     r"(?i)(authorization|private_key|password|secret|token|api[_-]?key)"
@@ -53,10 +55,10 @@ def _mask_phone(match: re.Match[str]) -> str:
     """10 to 15 digits (E.164's longest), written with or without separators, are a phone
     number: all but the last four digits become ``*``. Shorter runs (ids, counts) and dates
     stay."""
-    found = match.group(0)
+    plus, found = match.group(1) or "", match.group(2)
     digits = sum(c.isdigit() for c in found)
     if not 10 <= digits <= 15 or DATE.search(found):
-        return found
+        return match.group(0)
     keep = digits - 4
     masked = []
     for char in found:
@@ -65,7 +67,7 @@ def _mask_phone(match: re.Match[str]) -> str:
             keep -= 1
         else:
             masked.append(char)
-    return "".join(masked)
+    return plus + "".join(masked)
 
 
 class RedactingFilter(logging.Filter):
