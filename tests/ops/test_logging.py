@@ -26,6 +26,11 @@ from leadflow.settings import Settings
         ("password=hunter2&x=1", "password=[redacted]&x=1"),
         ("{'authorization': 'Bearer abc'}", "{'authorization': 'Bearer [redacted]'}"),
         (
+            "HTTP Request: POST https://buyer.example/in?key=k3y&auth=a9&pwd=p4&n=2",
+            "HTTP Request: POST https://buyer.example/in?key=[redacted]&auth=[redacted]"
+            "&pwd=[redacted]&n=2",
+        ),
+        (
             "HTTP Request: GET https://buyer.example/in?phone=%2B18004506787&n=2",
             "HTTP Request: GET https://buyer.example/in?phone=%2B*******6787&n=2",
         ),

@@ -33,7 +33,7 @@ PHONE = re.compile(r"(?<![\w:.-])(\+|%2[Bb])?(\(?\d[\d\-. ()]{6,}\d)(?![\w:])")
 and a buyer that takes its leads by ``GET`` gets the caller's number in the query string."""
 DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 SECRET = re.compile(
-    r"(?i)(authorization|private_key|password|secret|token|api[_-]?key)"
+    r"(?i)(authorization|auth|private_key|password|passwd|pwd|secret|token|api[_-]?key|key)"
     r"([\"']?\s*[:=]\s*[\"']?)(basic |bearer )?([^\s\"',&}]+)"
 )
 URL_PASSWORD = re.compile(r"(://[^/\s:@]+:)[^/\s@]+@")
