@@ -310,3 +310,20 @@ async def test_a_worker_run_on_its_own_serves_its_metrics_on_its_port(
     assert placed == 1
     assert value(samples, "leadflow_group_commit_batch_size_count") >= 1
     assert without_token.status_code == 404
+
+
+def test_the_pool_of_a_process_that_died_is_no_longer_counted(tmp_path: Path) -> None:
+    """A process killed without goodbye (``kill -9``, the OOM killer), whose successor opens a
+    pool of its own: the scrape counts the living pool only."""
+    env = {**os.environ, "PROMETHEUS_MULTIPROC_DIR": str(tmp_path)}
+    died = "from leadflow.ops.metrics import POOL_CAPACITY; POOL_CAPACITY.set(20)"
+    subprocess.run([sys.executable, "-c", died], env=env, check=True)
+    living = (
+        "import sys; from leadflow.ops.metrics import POOL_CAPACITY; POOL_CAPACITY.set(5);"
+        "from leadflow.ops.scrape import render; sys.stdout.write(render({}).decode())"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", living], env=env, capture_output=True, text=True, check=True
+    )
+
+    assert value(parse(result.stdout), "leadflow_db_pool_connections_max") == 5
