@@ -114,6 +114,27 @@ def test_every_counted_outcome_is_served_at_zero_before_the_first_one() -> None:
     assert samples[("leadflow_leads_total", accepted)] == 0
 
 
+async def test_leads_posted_to_capture_and_create_or_update_are_counted(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    tenant = await factory.tenant()
+    schedule = await factory.schedule(tenant)
+    name, labels = "leadflow_leads_total", {"api": "trackdrive"}
+    before = await scrape(client)
+
+    for path in ("/api/v1/leads/capture", "/api/v1/leads/create_or_update"):
+        body = {"lead_token": schedule.leads_api_key, "caller_id": "+12125550123"}
+        assert (await client.post(path, json=body)).status_code == 200
+        refused = await client.post(path, json={**body, "lead_token": "nope"})
+        assert refused.status_code == 401
+    after = await scrape(client)
+
+    accepted = {**labels, "outcome": "accepted", "reason": ""}
+    assert value(after, name, **accepted) - value(before, name, **accepted) == 2
+    unknown = {**labels, "outcome": "refused", "reason": "unknown_token"}
+    assert value(after, name, **unknown) - value(before, name, **unknown) == 2
+
+
 async def test_cadence_sends_are_counted_by_channel_and_outcome(
     app: FastAPI, client: httpx.AsyncClient, factory: Factory
 ) -> None:

@@ -39,7 +39,8 @@ REQUESTS = Histogram(
 )
 LEADS = Counter(
     "leadflow_leads",
-    "Lead posts by API (trackdrive: POST /api/v1/leads, leadsail: /api/v1/leads/submit), "
+    "Lead posts by API (trackdrive: POST /api/v1/leads, /capture and /create_or_update; "
+    "leadsail: /api/v1/leads/submit), "
     "outcome (accepted, refused) and the reason a post was refused.",
     ["api", "outcome", "reason"],
 )
@@ -108,7 +109,13 @@ REFUSALS = {
     429: "rate_limited",
     503: "unavailable",
 }
-LEAD_ROUTES = {"/api/v1/leads": "trackdrive", "/api/v1/leads/submit": "leadsail"}
+LEAD_ROUTES = {
+    "/api/v1/leads": "trackdrive",
+    "/api/v1/leads/capture": "trackdrive",
+    "/api/v1/leads/create_or_update": "trackdrive",
+    "/api/v1/leads/submit": "leadsail",
+}
+"""The routes that take leads: TrackDrive's three intake modes, and the submission API."""
 
 
 def refusal_reason(status: int) -> str:
