@@ -111,7 +111,8 @@ def worker(
     from leadflow.db.migrate import upgrade
     from leadflow.heap import freeze_startup_objects
     from leadflow.ops.logging import configure_logging
-    from leadflow.ops.metrics import flush_every_second
+    from leadflow.ops.metrics import flush_every_second, watch_pool
+    from leadflow.ops.worker_metrics import serve_worker_metrics
     from leadflow.worker.context import worker_context
     from leadflow.worker.jobs import default_jobs
     from leadflow.worker.process import STOP_SIGNALS, listen_for_wakes, watch_lifeline
@@ -123,6 +124,7 @@ def worker(
 
     async def main() -> None:
         engine = create_engine(settings.database_url, settings.db_pool_size)
+        watch_pool(engine)  # /metrics' pool use counts the worker's connections too
         committer = GroupCommitter(engine)
         async with worker_context(engine, committer, SystemClock(), settings) as context:
             runner = Worker(context, default_jobs())
@@ -138,7 +140,12 @@ def worker(
             freeze_startup_objects()
             runner.start()
             metrics_flusher = asyncio.create_task(flush_every_second())
+            # Started by `serve` (lifeline): its API processes' /metrics count this worker.
+            alone = lifeline_fd is None and settings.worker_metrics_port
+            metrics_server = await serve_worker_metrics(settings) if alone else None
             await stop.wait()
+            if metrics_server is not None:
+                metrics_server.close()
             metrics_flusher.cancel()
             if listener is not None:
                 loop.remove_reader(listener.fileno())
@@ -180,14 +187,27 @@ def db_backup(
 def db_restore(
     path: Path = typer.Argument(..., help="A file written by `leadflow db backup`."),
     yes: bool = typer.Option(False, "--yes", help="Do not ask before replacing the data."),
+    force: bool = typer.Option(
+        False, "--force", help="Restore even though a worker's heartbeat is recent."
+    ),
 ) -> None:
     """Replace everything in the database with the backup at PATH, then migrate it.
 
-    Stop `serve` and every `worker` first."""
+    Stop `serve` and every `worker` first: a worker heard from within
+    LEADFLOW_HEALTH_HEARTBEAT_STALE_SECONDS makes it refuse (exit 1) unless --force."""
     from leadflow.db.migrate import upgrade
     from leadflow.ops.backup import BackupError, restore
 
     settings = get_settings()
+    if not force:
+        live = asyncio.run(_live_workers())
+        if live:
+            typer.echo(
+                f"restore refused: {live} is still running against this database; stop "
+                "`serve` and every `worker` first (or pass --force)",
+                err=True,
+            )
+            raise typer.Exit(1)
     if not yes:
         typer.confirm("Replace everything in the database with this backup?", abort=True)
     try:
@@ -199,6 +219,22 @@ def db_restore(
     typer.echo(f"restored from {path}")
 
 
+async def _live_workers() -> str:
+    """The workers whose heartbeat is recent, named for the operator ("" when none): a
+    restore under them would be overwritten, or would pull tables from under them."""
+    from leadflow.db.engine import create_engine
+    from leadflow.ops.health import HealthLimits, check_health
+
+    settings = get_settings()
+    limits = HealthLimits(settings.health_heartbeat_stale_seconds, settings.health_max_lag_seconds)
+    engine = create_engine(settings.database_url, pool_size=1)
+    try:
+        health = await check_health(engine, SystemClock().now(), limits)
+    finally:
+        await engine.dispose()
+    return ", ".join(f"worker {b.pid} on {b.host}" for b in health.live_workers())
+
+
 @app.command()
 def status(
     as_json: bool = typer.Option(False, "--json", help="Print what /healthz answers."),
@@ -208,20 +244,35 @@ def status(
     Exits 0 when all is well, 1 when degraded (no live worker, or lag over its limit), 2 when
     the database cannot be reached."""
     from leadflow.db.engine import create_engine
+    from leadflow.dnc.checks import list_warnings
+    from leadflow.dnc.registry import DncRegistry
     from leadflow.ops.health import Health, HealthLimits, check_health, describe
 
     settings = get_settings()
     limits = HealthLimits(settings.health_heartbeat_stale_seconds, settings.health_max_lag_seconds)
 
-    async def read() -> Health:
+    async def read() -> tuple[Health, list[str]]:
         engine = create_engine(settings.database_url, pool_size=1)
         try:
-            return await check_health(engine, SystemClock().now(), limits)
+            now = SystemClock().now()
+            health = await check_health(engine, now, limits)
+            if not health.dnc:
+                return health, []
+            # /healthz's warnings: the federal list's age, files this node cannot read.
+            registry = DncRegistry(engine, settings.dnc_dir, 0)
+            try:
+                max_age = settings.dnc_federal_max_age_days
+                return health, await list_warnings(registry, now, max_age)
+            finally:
+                registry.close()
         finally:
             await engine.dispose()
 
-    health = asyncio.run(read())
-    typer.echo(json.dumps(health.as_dict()) if as_json else describe(health))
+    health, warnings = asyncio.run(read())
+    report = health.as_dict()
+    if warnings:
+        report["warnings"] = warnings
+    typer.echo(json.dumps(report) if as_json else describe(report))
     raise typer.Exit({"ok": 0, "degraded": 1}.get(health.status, 2))
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -286,7 +287,11 @@ class Settings(BaseSettings):
         description="`json`: one JSON object per line (time, level, logger, message). Phone "
         "numbers and secrets are redacted in either format.",
     )
-    log_level: str = Field(default="INFO", description="Lowest level logged (DEBUG, INFO ...).")
+    log_level: str = Field(
+        default="INFO",
+        description="Lowest level Leadflow logs at: DEBUG, INFO, WARNING, ERROR or CRITICAL "
+        "(other libraries log INFO and above).",
+    )
     metrics_token: SecretStr = Field(
         default=SecretStr(""),
         description="When set, GET /metrics needs `Authorization: Bearer <token>`. Empty: only "
@@ -297,6 +302,39 @@ class Settings(BaseSettings):
         description="Comma list of addresses or CIDRs that may read /metrics without a token "
         "(when no LEADFLOW_METRICS_TOKEN is set); everyone else gets a 404.",
     )
+    worker_metrics_port: int = Field(
+        default=0,
+        ge=0,
+        le=65535,
+        description="A `leadflow worker` run on its own answers GET /metrics on this port "
+        "(same token or networks as the API's); 0: none. Workers that `serve` starts are "
+        "counted by the API's /metrics instead.",
+    )
+    worker_metrics_host: str = Field(
+        default="127.0.0.1",
+        description="Interface of the worker's /metrics (0.0.0.0 for a Prometheus on another "
+        "machine; set LEADFLOW_METRICS_TOKEN then).",
+    )
+
+    @field_validator("log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        """A typo fails at start with the setting's name, not as a traceback in each process."""
+        if value.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"):
+            raise ValueError("must be DEBUG, INFO, WARNING, ERROR or CRITICAL")
+        return value.upper()
+
+    @field_validator("metrics_allowed_networks")
+    @classmethod
+    def _networks(cls, value: str) -> str:
+        """Checked at start: a bad entry would otherwise make every scrape a 500."""
+        for entry in (part.strip() for part in value.split(",")):
+            if entry:
+                try:
+                    ipaddress.ip_network(entry, strict=False)
+                except ValueError:
+                    raise ValueError(f"{entry!r} is not an address or CIDR network") from None
+        return value
 
 
 @lru_cache

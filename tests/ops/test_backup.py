@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import asyncio
+import sqlite3
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
@@ -16,6 +17,7 @@ from leadflow.clock import SystemClock
 from leadflow.db.engine import create_engine
 from leadflow.db.session import make_sessionmaker
 from leadflow.models import Company, Lead, LeadEvent
+from leadflow.ops.repository import beat
 from tests.factories import Factory
 from tests.support.cli import run_leadflow
 from tests.support.databases import create_postgres_database
@@ -165,3 +167,106 @@ async def test_restore_refuses_a_file_that_is_not_a_backup(
 
     assert result.returncode == 1
     assert "restore failed" in result.stderr
+
+
+async def test_a_backup_that_cannot_be_written_fails_with_a_message(
+    database_url: str, tmp_path: Path
+) -> None:
+    (tmp_path / "a-file").write_text("not a folder")
+
+    into_a_folder = run_leadflow(database_url, "db", "backup", str(tmp_path), expect_success=False)
+    under_a_file = run_leadflow(
+        database_url, "db", "backup", str(tmp_path / "a-file" / "x.backup"), expect_success=False
+    )
+
+    assert into_a_folder.returncode == 1
+    assert f"backup failed: {tmp_path} is a directory" in into_a_folder.stderr
+    assert under_a_file.returncode == 1
+    assert "backup failed: cannot write" in under_a_file.stderr
+    assert "Traceback" not in into_a_folder.stderr + under_a_file.stderr
+
+
+@pytest.mark.engines("sqlite")
+async def test_a_backup_never_overwrites_the_database_itself(
+    rows: Factory, database_url: str
+) -> None:
+    tenant = await rows.tenant()
+    live = Path(database_url.removeprefix("sqlite:///"))
+
+    for target in (live, live.with_name(live.name + "-wal")):
+        result = run_leadflow(database_url, "db", "backup", str(target), expect_success=False)
+        assert result.returncode == 1
+        assert "is the database itself" in result.stderr
+
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            assert (await conn.scalars(select(Company.name))).all() == [tenant.company.name]
+    finally:
+        await engine.dispose()
+
+
+@pytest.mark.engines("sqlite")
+def test_a_backup_of_a_database_that_does_not_exist_fails(tmp_path: Path) -> None:
+    missing = tmp_path / "typo.db"
+
+    result = run_leadflow(
+        f"sqlite:///{missing}", "db", "backup", str(tmp_path / "x.backup"), expect_success=False
+    )
+
+    assert result.returncode == 1
+    assert f"no database at {missing}" in result.stderr
+    assert not missing.exists()
+    assert not (tmp_path / "x.backup").exists()
+
+
+@pytest.mark.engines("sqlite")
+async def test_restore_refuses_a_sqlite_file_that_is_not_a_leadflow_backup(
+    rows: Factory, database_url: str, tmp_path: Path
+) -> None:
+    tenant = await rows.tenant()
+    other = tmp_path / "someone-elses.db"
+    connection = sqlite3.connect(other)
+    connection.execute("CREATE TABLE notes (body TEXT)")
+    connection.close()
+
+    result = run_leadflow(database_url, "db", "restore", str(other), "--yes", expect_success=False)
+
+    assert result.returncode == 1
+    assert "not a Leadflow backup" in result.stderr
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            assert (await conn.scalars(select(Company.name))).all() == [tenant.company.name]
+    finally:
+        await engine.dispose()
+
+
+async def test_restore_refuses_while_a_worker_is_running_unless_forced(
+    rows: Factory, database_url: str, tmp_path: Path
+) -> None:
+    tenant = await rows.tenant()
+    backup = tmp_path / "one-company.backup"
+    run_leadflow(database_url, "db", "backup", str(backup))
+    await rows.tenant("Added after the backup")
+    engine = create_engine(database_url, pool_size=1)
+    try:
+        now = SystemClock().now()
+        async with engine.begin() as conn:
+            await beat(conn, worker="w-1", host="node-a", pid=4242, started_at=now, now=now)
+
+        refused = run_leadflow(
+            database_url, "db", "restore", str(backup), "--yes", expect_success=False
+        )
+        async with engine.connect() as conn:
+            kept = (await conn.scalars(select(Company.name))).all()
+        run_leadflow(database_url, "db", "restore", str(backup), "--yes", "--force")
+        async with engine.connect() as conn:
+            restored = (await conn.scalars(select(Company.name))).all()
+    finally:
+        await engine.dispose()
+
+    assert refused.returncode == 1
+    assert "worker 4242 on node-a is still running" in refused.stderr
+    assert len(kept) == 2
+    assert restored == [tenant.company.name]

@@ -16,7 +16,7 @@ from sqlalchemy import update
 
 from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
-from leadflow.models import Lead, WorkerHeartbeat
+from leadflow.models import DncList, Lead, WorkerHeartbeat
 from leadflow.ops.heartbeat import Heartbeat
 from tests.factories import Factory
 from tests.support.cli import run_leadflow
@@ -140,3 +140,41 @@ async def test_serve_reports_its_own_worker_in_healthz(server: ServerProcess) ->
             await asyncio.sleep(0.2)
     assert body["status"] == "ok", body
     assert body["worker"]["processes"] == 1
+
+
+async def test_healthz_and_status_report_the_do_not_call_lists_age_once_there_is_one(
+    client: httpx.AsyncClient, factory: Factory, clock: FrozenClock, database_url: str
+) -> None:
+    before = run_leadflow(database_url, "status", "--json", expect_success=False).stdout
+    assert "dnc" not in json.loads(before)
+    clock.current = datetime.now(UTC)  # `leadflow status` reads the system's clock
+    imported = clock.now() - timedelta(days=40)
+    async with factory.sessionmaker() as session:
+        session.add(
+            DncList(
+                name="federal",
+                version=3,
+                file_name="federal-3.bits",
+                numbers=1234,
+                updated_at=imported,
+            )
+        )
+        await session.commit()
+
+    body = (await client.get("/healthz")).json()
+    printed = run_leadflow(database_url, "status", expect_success=False).stdout
+
+    assert body["dnc"] == {
+        "lists": [
+            {
+                "name": "federal",
+                "version": 3,
+                "numbers": 1234,
+                "updated_at": imported.isoformat(),
+                "age_days": 40.0,
+            }
+        ]
+    }
+    assert "the federal do-not-call list is 40 days old (over 31)" in body["warnings"]
+    assert "dnc: federal version 3, 1,234 numbers, imported 40." in printed
+    assert "warning: the federal do-not-call list is 40 days old (over 31)" in printed

@@ -1,12 +1,13 @@
-"""Lead events, call events and webhook attempts older than their retention are pruned by the
-worker; newer ones, and the leads, calls and deliveries they belong to, stay."""
+"""Lead events, call events, webhook attempts and settled webhook deliveries older than their
+retention are pruned by the worker; newer ones, and the leads, calls and pending deliveries,
+stay."""
 
 from __future__ import annotations
 
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
@@ -166,3 +167,32 @@ async def test_a_backlog_is_pruned_in_small_batches_over_several_rounds(
     assert after_one_round > 0
     assert await count(factory, LeadEvent) == 0
     assert not job.backlog
+
+
+async def test_settled_webhook_deliveries_are_pruned_in_small_batches_too(
+    app: FastAPI, factory: Factory, clock: FrozenClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tenant = await factory.tenant()
+    settled = [await delivery_with_attempts(factory, tenant, clock) for _ in range(5)]
+    pending = await delivery_with_attempts(factory, tenant, clock)
+    async with factory.sessionmaker() as session:
+        await session.execute(
+            update(WebhookDelivery)
+            .where(WebhookDelivery.id.in_(settled))
+            .values(status="delivered")
+        )
+        await session.commit()
+    clock.advance(days=31)  # past LEADFLOW_WEBHOOK_RETENTION_DAYS (30)
+    job = PruneHistory()
+    monkeypatch.setattr(retention, "BATCH", 2)
+    monkeypatch.setattr(retention, "BATCHES_PER_ROUND", 1)
+
+    await job(state_of(app).worker_context)
+    after_one_round = await count(factory, WebhookDelivery)
+    for _ in range(10):
+        await job(state_of(app).worker_context)
+
+    assert after_one_round == 4  # one batch of 2 in a round; the rest in the next rounds
+    remaining = await count(factory, WebhookDelivery)
+    assert remaining == 1
+    assert await count(factory, WebhookDelivery, WebhookDelivery.id == pending) == 1

@@ -1,4 +1,5 @@
-"""Old webhook deliveries are forgotten; pending ones and recent ones never are."""
+"""Old webhook deliveries are forgotten (by retention's job, :mod:`leadflow.ops.retention`);
+pending ones and recent ones never are."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from sqlalchemy import select, update
 from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from leadflow.models import WebhookAttempt, WebhookDelivery
-from leadflow.webhooks.retention import PruneWebhookDeliveries
+from leadflow.ops.retention import PruneHistory
 from tests.webhooks.conftest import Hooks
 from tests.webhooks.receiver import Receiver
 
@@ -35,7 +36,7 @@ async def test_settled_deliveries_older_than_the_retention_are_deleted_with_thei
             )
         await session.commit()
 
-    assert await PruneWebhookDeliveries()(state_of(hooks.app).worker_context) == 0
+    assert await PruneHistory()(state_of(hooks.app).worker_context) == 0
 
     kept = await hooks.deliveries(subscription["id"])
     assert sorted(d["status"] for d in kept) == ["delivered", "pending"]
@@ -56,6 +57,6 @@ async def test_a_retention_of_zero_days_keeps_everything(
     context = state_of(hooks.app).worker_context
     context.settings = context.settings.model_copy(update={"webhook_retention_days": 0})
 
-    await PruneWebhookDeliveries()(context)
+    await PruneHistory()(context)
 
     assert await hooks.delivery_count() == 1

@@ -45,13 +45,18 @@ async def dnc_health_warnings(app: Any) -> list[str]:
     registry: DncRegistry | None = state_of(app).dnc
     if registry is None:
         return []
+    state = state_of(app)
+    return await list_warnings(registry, state.clock.now(), state.settings.dnc_federal_max_age_days)
+
+
+async def list_warnings(registry: DncRegistry, now: datetime, max_age_days: int) -> list[str]:
+    """:func:`dnc_health_warnings` for a registry of one's own: ``leadflow status`` says the
+    same as ``/healthz`` without an app."""
     await registry.refresh()
     warnings = registry.problems()
     versions = registry.versions()
     if any(v.name == "federal" for v in versions):
-        stale = federal_warning(
-            versions, state_of(app).clock.now(), state_of(app).settings.dnc_federal_max_age_days
-        )
+        stale = federal_warning(versions, now, max_age_days)
         if stale is not None:
             warnings.append(stale)
     return warnings

@@ -14,6 +14,7 @@ handed to ``pg_dump`` through ``PGPASSWORD``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import sqlite3
@@ -29,6 +30,9 @@ from leadflow.db.url import is_sqlite
 POSTGRES_BIN_DIRS = ("/usr/lib/postgresql",)
 """Where Debian and Ubuntu install the server's client tools, one folder per major version,
 when they are not on ``PATH``."""
+
+
+SQLITE_SUFFIXES = ("-wal", "-shm", "-journal")
 
 
 class BackupError(Exception):
@@ -47,18 +51,44 @@ class PostgresTarget:
 def backup(database_url: str, path: Path) -> None:
     """Write a consistent copy of the database to ``path`` (replaced if it exists)."""
     path = path.resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
+    if path.is_dir():
+        raise BackupError(f"{path} is a directory: name the file to write")
+    source = _sqlite_source(database_url) if is_sqlite(database_url) else None
+    if source is not None and _same_database(source, path):
+        raise BackupError(f"{path} is the database itself: write the backup elsewhere")
     partial = path.with_name(f".{path.name}.partial")
     try:
-        if is_sqlite(database_url):
-            _sqlite_copy(_sqlite_path(database_url), partial)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if source is not None:
+            _sqlite_copy(str(source), partial)
         else:
             target = postgres_target(database_url)
             dump = [_pg_tool("pg_dump"), "--format=custom", "--no-owner", "--file", str(partial)]
             _run([*dump, "--dbname", target.url], target)
         os.replace(partial, path)
+    except (OSError, sqlite3.Error) as exc:
+        raise BackupError(f"cannot write {path}: {exc}") from None
     finally:
-        partial.unlink(missing_ok=True)
+        with contextlib.suppress(OSError):  # a folder that could not be made has no partial
+            partial.unlink(missing_ok=True)
+
+
+def _sqlite_source(database_url: str) -> Path:
+    """The database file to copy; a missing one is an error (a mistyped URL would otherwise
+    make, and back up, a new empty database)."""
+    source = Path(_sqlite_path(database_url)).resolve()
+    if not source.is_file():
+        raise BackupError(f"no database at {source} (LEADFLOW_DATABASE_URL)")
+    return source
+
+
+def _same_database(database: Path, path: Path) -> bool:
+    """Whether ``path`` is the live database or one of its companion files: replacing those
+    under a running server would corrupt it."""
+    companions = {database, *(database.with_name(database.name + s) for s in SQLITE_SUFFIXES)}
+    return path in companions or (
+        path.exists() and any(c.exists() and path.samefile(c) for c in companions)
+    )
 
 
 def restore(database_url: str, path: Path) -> None:
@@ -71,8 +101,13 @@ def restore(database_url: str, path: Path) -> None:
     if is_sqlite(database_url):
         _check_sqlite_backup(path)
         live = Path(_sqlite_path(database_url))
-        live.parent.mkdir(parents=True, exist_ok=True)
-        _sqlite_copy(str(path), live)
+        if _same_database(live.resolve(), path.resolve()):
+            raise BackupError(f"{path} is the database itself, not a backup of it")
+        try:
+            live.parent.mkdir(parents=True, exist_ok=True)
+            _sqlite_copy(str(path), live)
+        except (OSError, sqlite3.Error) as exc:
+            raise BackupError(f"cannot write {live}: {exc}") from None
         return
     target = postgres_target(database_url)
     load = [_pg_tool("pg_restore"), "--clean", "--if-exists", "--no-owner"]
@@ -104,17 +139,24 @@ def _sqlite_copy(source: str, target: Path) -> None:
 
 
 def _check_sqlite_backup(path: Path) -> None:
-    """Refuse what is not a sound SQLite database, before anything is overwritten."""
+    """Refuse what is not a sound SQLite database of Leadflow's, before anything is
+    overwritten: any other SQLite file would replace the data with nothing, then migrate that
+    to an empty Leadflow database."""
     try:
         connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
             verdict = connection.execute("PRAGMA quick_check").fetchone()
+            ours = connection.execute(
+                "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'alembic_version'"
+            ).fetchone()
         finally:
             connection.close()
     except sqlite3.DatabaseError as exc:
         raise BackupError(f"{path} is not a SQLite database: {exc}") from None
     if verdict is None or verdict[0] != "ok":
         raise BackupError(f"{path} is damaged: {verdict}")
+    if ours is None:
+        raise BackupError(f"{path} is a SQLite database, but not a Leadflow backup")
 
 
 def postgres_target(database_url: str) -> PostgresTarget:

@@ -1,5 +1,6 @@
-"""What ``/healthz`` and ``leadflow status`` report: the database, the workers' heartbeats and
-the cadence's lag (how long the lead that has waited longest for its next action is overdue).
+"""What ``/healthz`` and ``leadflow status`` report: the database, the workers' heartbeats,
+the cadence's lag (how long the lead that has waited longest for its next action is overdue)
+and, once lists are imported, the do-not-call lists' ages.
 
 Only an unreachable database makes the API unhealthy (503): a balancer should stop sending
 leads to a process that cannot store them, but not to every API process because the worker
@@ -16,7 +17,7 @@ from typing import Any
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
-from leadflow.ops.repository import Beat, heartbeats, oldest_due_action
+from leadflow.ops.repository import Beat, ListAge, dnc_lists, heartbeats, oldest_due_action
 
 
 @dataclass(frozen=True)
@@ -34,6 +35,7 @@ class Health:
     database_ms: float = 0.0
     beats: list[Beat] = field(default_factory=list)
     lag_seconds: float | None = None
+    dnc: list[ListAge] = field(default_factory=list)
     now: datetime | None = None
     limits: HealthLimits | None = None
 
@@ -84,6 +86,17 @@ class Health:
                 if self.lag_seconds is None
                 else round(self.lag_seconds, 3),
             },
+            **({"dnc": {"lists": [self._list(found) for found in self.dnc]}} if self.dnc else {}),
+        }
+
+    def _list(self, found: ListAge) -> dict[str, Any]:
+        age = (self.now - found.updated_at).total_seconds() / 86400 if self.now else None
+        return {
+            "name": found.name,
+            "version": found.version,
+            "numbers": found.numbers,
+            "updated_at": found.updated_at.isoformat(),
+            "age_days": None if age is None else round(age, 2),
         }
 
 
@@ -98,6 +111,7 @@ async def check_health(engine: AsyncEngine, now: datetime, limits: HealthLimits)
             health.database_ok = True
             health.beats = await heartbeats(connection)
             due = await oldest_due_action(connection, now)
+            health.dnc = await dnc_lists(connection)
     except Exception:
         # Unreachable (database_ok stays False), or reachable but not migrated: the parts not
         # read stay unknown, which reports as not ok.
@@ -106,9 +120,9 @@ async def check_health(engine: AsyncEngine, now: datetime, limits: HealthLimits)
     return health
 
 
-def describe(health: Health) -> str:
-    """``leadflow status``'s text: one line per part, as an operator reads it."""
-    report = health.as_dict()
+def describe(report: dict[str, Any]) -> str:
+    """``leadflow status``'s text from the report (:meth:`Health.as_dict`, with ``warnings``
+    when there are any): one line per part, as an operator reads it."""
     lines = [f"status: {report['status']}"]
     database = report["database"]
     reachable = "reachable" if database["ok"] else "UNREACHABLE"
@@ -123,4 +137,10 @@ def describe(health: Health) -> str:
         )
     lag = report["lag"]["oldest_due_seconds"]
     lines.append("lag: unknown" if lag is None else f"lag: oldest due lead waited {lag} s")
+    for found in report.get("dnc", {}).get("lists", []):
+        lines.append(
+            f"dnc: {found['name']} version {found['version']}, {found['numbers']:,} numbers, "
+            f"imported {found['age_days']} days ago"
+        )
+    lines.extend(f"warning: {warning}" for warning in report.get("warnings", []))
     return "\n".join(lines)

@@ -39,7 +39,8 @@ REQUESTS = Histogram(
 )
 LEADS = Counter(
     "leadflow_leads",
-    "Lead posts by API (trackdrive: POST /api/v1/leads, leadsail: /api/v1/leads/submit), "
+    "Lead posts by API (trackdrive: POST /api/v1/leads, /capture and /create_or_update; "
+    "leadsail: /api/v1/leads/submit), "
     "outcome (accepted, refused) and the reason a post was refused.",
     ["api", "outcome", "reason"],
 )
@@ -75,6 +76,26 @@ POOL_CAPACITY = Gauge(
     multiprocess_mode="livesum",
 )
 
+KNOWN_LABELS: tuple[tuple[Counter, tuple[tuple[str, ...], ...]], ...] = (
+    (LEADS, (("trackdrive", "accepted", ""), ("leadsail", "accepted", ""))),
+    (
+        CADENCE_ACTIONS,
+        tuple(
+            (channel, outcome)
+            for channel in ("call", "sms", "email", "webhook")
+            for outcome in ("accepted", "refused", "failed")
+        ),
+    ),
+    (WEBHOOK_DELIVERIES, (("delivered",), ("failed",), ("refused",))),
+    (BUYER_DELIVERIES, (("accepted",), ("rejected",), ("duplicate",), ("error",))),
+)
+"""Label values every process shows from its start, at 0: a counter first seen mid-run has
+no earlier sample, so ``rate()`` and ``increase()`` miss its first increments, and a family a
+quiet installation has not used yet would be missing from the scrape and from the dashboard."""
+for _counter, _values in KNOWN_LABELS:
+    for _labels in _values:
+        _counter.labels(*_labels)
+
 REFUSALS = {
     400: "bad_request",
     401: "unknown_token",
@@ -88,7 +109,13 @@ REFUSALS = {
     429: "rate_limited",
     503: "unavailable",
 }
-LEAD_ROUTES = {"/api/v1/leads": "trackdrive", "/api/v1/leads/submit": "leadsail"}
+LEAD_ROUTES = {
+    "/api/v1/leads": "trackdrive",
+    "/api/v1/leads/capture": "trackdrive",
+    "/api/v1/leads/create_or_update": "trackdrive",
+    "/api/v1/leads/submit": "leadsail",
+}
+"""The routes that take leads: TrackDrive's three intake modes, and the submission API."""
 
 
 def refusal_reason(status: int) -> str:

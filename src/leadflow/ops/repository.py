@@ -1,4 +1,5 @@
-"""The queries of operations: worker heartbeats, the cadence's lag, and retention's deletes.
+"""The queries of operations: worker heartbeats, the cadence's lag, the do-not-call lists'
+ages, and retention's deletes.
 
 SQLAlchemy Core on the connection the caller gives: reads (``/healthz`` and ``leadflow
 status``) on one of their own, writes (the worker's heartbeat and pruning) in a short
@@ -16,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow.models import (
     CallEvent,
+    DncList,
     Lead,
     LeadEvent,
     Schedule,
@@ -47,6 +49,26 @@ async def heartbeats(connection: AsyncConnection) -> list[Beat]:
         ).order_by(WorkerHeartbeat.beat_at.desc())
     )
     return [Beat(*row) for row in rows.all()]
+
+
+@dataclass(frozen=True)
+class ListAge:
+    """A shared do-not-call list in force: which version, how big, and when it was imported."""
+
+    name: str
+    version: int
+    numbers: int
+    updated_at: datetime
+
+
+async def dnc_lists(connection: AsyncConnection) -> list[ListAge]:
+    """The shared do-not-call lists in force, by name (none until one is imported)."""
+    rows = await connection.execute(
+        select(DncList.name, DncList.version, DncList.numbers, DncList.updated_at).order_by(
+            DncList.name
+        )
+    )
+    return [ListAge(*row) for row in rows.all()]
 
 
 async def oldest_due_action(connection: AsyncConnection, now: datetime) -> datetime | None:

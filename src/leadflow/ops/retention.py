@@ -3,8 +3,9 @@
 Lead events (a lead's timeline), call events (a call's status history) and webhook attempts
 (one row per try) are written for every lead, call and delivery and never read once they are
 old, yet nothing removed them. Each has its own ``LEADFLOW_RETENTION_*_DAYS`` (0 keeps rows
-forever); webhook deliveries keep their own ``LEADFLOW_WEBHOOK_RETENTION_DAYS``
-(:mod:`leadflow.webhooks.retention`). The lead, call or delivery itself is kept.
+forever); the lead, call or delivery itself is kept. Settled webhook deliveries (delivered or
+given up, with their attempts) follow ``LEADFLOW_WEBHOOK_RETENTION_DAYS``, in the same small
+batches: their own job deleted a whole backlog in one go, holding up the worker's round.
 
 The worker deletes in small batches, each its own short transaction, so pruning never holds
 SQLite's write lock (or PostgreSQL's row locks) for long, and a long backlog (the first run
@@ -18,6 +19,7 @@ from datetime import datetime, timedelta
 
 from leadflow.ops.repository import prune_oldest
 from leadflow.settings import Settings
+from leadflow.webhooks.repository import forget_settled
 from leadflow.worker.context import WorkerContext
 from leadflow.worker.periodic import Every
 
@@ -40,6 +42,7 @@ def retentions(settings: Settings) -> list[Retention]:
         Retention("lead_events", settings.retention_lead_events_days),
         Retention("call_events", settings.retention_call_events_days),
         Retention("webhook_attempts", settings.retention_webhook_attempts_days),
+        Retention("webhook_deliveries", settings.webhook_retention_days),
     ]
 
 
@@ -77,7 +80,10 @@ class PruneHistory:
 
         for _ in range(BATCHES_PER_ROUND):
             async with context.engine.begin() as connection:
-                deleted = await prune_oldest(connection, table, before=before, limit=BATCH)
+                if table == "webhook_deliveries":  # settled ones only, by when they settled
+                    deleted = await forget_settled(connection, before=before, limit=BATCH)
+                else:
+                    deleted = await prune_oldest(connection, table, before=before, limit=BATCH)
             if deleted < BATCH:
                 return False
         return True

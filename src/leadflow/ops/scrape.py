@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import hmac
 import ipaddress
+import os
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
 
 from prometheus_client import REGISTRY, CollectorRegistry, generate_latest
 from prometheus_client.core import GaugeMetricFamily
 from prometheus_client.metrics_core import Metric
-from prometheus_client.multiprocess import MultiProcessCollector
+from prometheus_client.multiprocess import MultiProcessCollector, mark_process_dead
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from leadflow.ops.health import HealthLimits, check_health
@@ -96,6 +98,7 @@ def render(gauges: dict[str, tuple[str, float]]) -> bytes:
     TALLY.flush()
     directory = multiprocess_directory()
     if directory:
+        forget_dead_processes(directory)
         shared = CollectorRegistry()
         MultiProcessCollector(shared, path=directory)  # type: ignore[no-untyped-call]
     else:
@@ -103,3 +106,25 @@ def render(gauges: dict[str, tuple[str, float]]) -> bytes:
     scraped = CollectorRegistry(auto_describe=False)
     scraped.register(_Gauges(gauges))
     return generate_latest(shared) + generate_latest(scraped)
+
+
+def forget_dead_processes(directory: str) -> None:
+    """Drop the live gauges (pool use) of processes that are gone: an API process or worker
+    that crashed and was started again would otherwise be counted for ever, its pool beside
+    its successor's. prometheus-client leaves this to ``mark_process_dead``, which nothing
+    calls for a process killed by the OOM killer or ``kill -9``; its counters stay, as they
+    should."""
+    for path in Path(directory).glob("gauge_live*_*.db"):
+        pid = path.stem.rpartition("_")[2]
+        if pid.isdigit() and not _alive(int(pid)):
+            mark_process_dead(int(pid), directory)  # type: ignore[no-untyped-call]
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True  # another user's process: alive, and not ours to judge
+    return True

@@ -11,7 +11,6 @@ from leadflow.ops.retention import PruneHistory
 from leadflow.submissions.pipeline.housekeeping import PruneDuplicateLocks
 from leadflow.submissions.pipeline.job import SubmissionJob
 from leadflow.webhooks.delivery import WebhookJob
-from leadflow.webhooks.retention import PruneWebhookDeliveries
 from leadflow.worker.runner import Job
 
 
@@ -23,7 +22,6 @@ def default_jobs() -> list[Job]:
         WebhookJob(),
         PruneDialingLocks(),
         PruneDuplicateLocks(),
-        PruneWebhookDeliveries(),
         LeadImportJob(),
         Heartbeat(),
         PruneHistory(),
