@@ -70,6 +70,20 @@ async def test_a_bad_filter_value_is_named(client: httpx.AsyncClient, factory: F
     assert list(answer.json()["errors"]) == ["traffic_source_id"]
 
 
+async def test_a_status_no_lead_can_have_is_named_with_the_statuses_there_are(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    tenant = await factory.tenant()
+    for form in ("json", "csv"):
+        answer = await client.get(
+            "/api/v1/leads", params={"status": "nope", "format": form}, headers=tenant.auth
+        )
+        assert answer.status_code == 422, answer.text
+        [message] = answer.json()["errors"]["status"]
+        assert message.startswith("must be one of: scheduled, waiting, running")
+        assert "opt_out" in message
+
+
 @pytest.mark.parametrize("path", LISTS)
 async def test_an_unknown_parameter_is_refused_by_name(
     client: httpx.AsyncClient, factory: Factory, path: str

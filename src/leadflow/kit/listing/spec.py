@@ -7,7 +7,7 @@ those nor a listing or global one is answered 422 ``{"<param>": ["unknown parame
 mistyped filter never silently returns every row.
 """
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any, Optional
@@ -59,6 +59,20 @@ def id_filter(column: str) -> Filter:
 
 def text_filter(column: str) -> Filter:
     return Filter(column, _word)
+
+
+def choice_filter(column: str, choices: Iterable[str]) -> Filter:
+    """A filter on a column holding one of ``choices``: any other value is a 422 naming
+    them, not an empty list that reads as "no such leads"."""
+    allowed = tuple(choices)
+
+    def parse(text: str) -> str:
+        value = _word(text)
+        if value not in allowed:
+            raise ValueError(f"must be one of: {', '.join(allowed)}")
+        return value
+
+    return Filter(column, parse)
 
 
 @dataclass(frozen=True)

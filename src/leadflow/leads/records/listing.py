@@ -17,7 +17,7 @@ from pydantic import BaseModel
 from sqlalchemy import ColumnElement, and_, false, func, select
 
 from leadflow.kit.fulltext import LeadSearchIndex
-from leadflow.kit.listing import Computed, ListSpec, id_filter, text_filter
+from leadflow.kit.listing import Computed, ListSpec, choice_filter, id_filter, text_filter
 from leadflow.leads.serializer import LeadOut
 from leadflow.models import Contact, Lead, LeadStatus, Number
 
@@ -74,7 +74,7 @@ LEAD_LISTING = ListSpec(
     sortable=("id", "created_at", "updated_at", "next_action_at"),
     fulltext=LeadSearchIndex(),
     filters={
-        "status": text_filter("status"),
+        "status": choice_filter("status", LeadStatus.HUMAN),
         "traffic_source_id": id_filter("traffic_source_id"),
         "offer_id": id_filter("offer_id"),
         "schedule_id": id_filter("schedule_id"),
