@@ -33,7 +33,9 @@ test: setup
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	fi
 	@# Two processes (pytest-xdist): the suite waits on servers and subprocesses as much as on CPU.
-	$(VENV)/bin/pytest -q -n 2 $(PYTEST_ARGS)
+	@# worksteal: the process that runs out of tests takes the other's, so the minute-long
+	@# tests (the docs examples, the browser walks) do not leave one process idle at the end.
+	$(VENV)/bin/pytest -q -n 2 --dist worksteal $(PYTEST_ARGS)
 	$(MAKE) docs
 
 ## make docs: build the docs site (docs/, mkdocs.yml) into var/site; --strict fails on any warning
