@@ -82,6 +82,11 @@ async def test_a_status_no_lead_can_have_is_named_with_the_statuses_there_are(
         [message] = answer.json()["errors"]["status"]
         assert message.startswith("must be one of: scheduled, waiting, running")
         assert "opt_out" in message
+    answer = await client.get(
+        "/api/v1/scheduled_callbacks", params={"status": "done"}, headers=tenant.auth
+    )
+    assert answer.status_code == 422, answer.text
+    assert answer.json()["errors"] == {"status": ["must be one of: scheduled, placed, canceled"]}
 
 
 @pytest.mark.parametrize("path", LISTS)

@@ -29,6 +29,7 @@ class ScheduledCallback(IdMixin, UuidMixin, TimestampsMixin, Base):
     place_call_time_zone: Mapped[str | None] = mapped_column(String(64), default=None)
     # scheduled → placed (call_id set) or canceled (the lead ended first).
     status: Mapped[str] = mapped_column(String(16), default="scheduled")
+    STATUSES = ("scheduled", "placed", "canceled")
     call_id: Mapped[int | None] = mapped_column(
         BigIntId, ForeignKey("calls.id", ondelete="SET NULL"), default=None
     )

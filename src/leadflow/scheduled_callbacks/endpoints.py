@@ -14,7 +14,7 @@ from leadflow.kit import envelope, listing
 from leadflow.kit.auth import READ, WRITE, Principal, require
 from leadflow.kit.dependencies import ClockDep
 from leadflow.kit.errors import TrackDriveError
-from leadflow.kit.listing import ListQueryDep, ListSpec, id_filter, text_filter
+from leadflow.kit.listing import ListQueryDep, ListSpec, choice_filter, id_filter
 from leadflow.models import ScheduledCallback
 from leadflow.scheduled_callbacks.repository import ScheduledCallbackRepository
 from leadflow.scheduled_callbacks.schemas import ScheduledCallbackCreate, ScheduledCallbackOut
@@ -33,7 +33,7 @@ LISTING = ListSpec(
     filters={
         "lead_id": id_filter("lead_id"),
         "schedule_id": id_filter("schedule_id"),
-        "status": text_filter("status"),
+        "status": choice_filter("status", ScheduledCallback.STATUSES),
     },
 )
 
