@@ -30,9 +30,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from leadflow.db.engine import create_engine
+from leadflow.db.engine import create_engine, make_sessionmaker
 from leadflow.db.migrate import upgrade
-from leadflow.db.session import make_sessionmaker
 from leadflow.db.statements import SqliteSql
 from leadflow.demo import create_company_now
 from leadflow.leads import repository

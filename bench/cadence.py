@@ -45,11 +45,10 @@ from bench.machine import Steal
 from leadflow.clock import SystemClock
 from leadflow.companies.repository import CompanyRepository
 from leadflow.companies.service import create_company
-from leadflow.db.engine import SQLITE_PRAGMAS, create_engine
+from leadflow.db.engine import SQLITE_PRAGMAS, create_engine, make_sessionmaker
 from leadflow.db.group_commit import GroupCommitter
 from leadflow.db.migrate import upgrade
 from leadflow.db.search_index import INDEX_NEW_LEADS
-from leadflow.db.session import make_sessionmaker
 from leadflow.models import Offer, Schedule
 from leadflow.settings import Settings
 from leadflow.worker.context import worker_context

@@ -20,8 +20,7 @@ from bench.intake import LUA, make_schedule, rate
 from bench.serverproc import create_company, server
 from bench.wrk import WrkResult, run_wrk
 from leadflow.clock import SystemClock
-from leadflow.db.engine import create_engine
-from leadflow.db.session import make_sessionmaker
+from leadflow.db.engine import create_engine, make_sessionmaker
 from leadflow.dnc import service
 
 POSTED_AREA = 719

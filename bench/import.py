@@ -33,10 +33,9 @@ from typing import Any
 from sqlalchemy import select
 
 from leadflow.clock import SystemClock
-from leadflow.db.engine import create_engine
+from leadflow.db.engine import create_engine, make_sessionmaker
 from leadflow.db.group_commit import GroupCommitter
 from leadflow.db.migrate import upgrade
-from leadflow.db.session import make_sessionmaker
 from leadflow.demo import create_company_now
 from leadflow.dnc.registry import DncRegistry
 from leadflow.imports import flow

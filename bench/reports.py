@@ -41,9 +41,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from bench.intake import LUA, make_schedule, postgres_url, rate
 from bench.serverproc import create_company, server
 from bench.wrk import WrkResult, run_wrk
-from leadflow.db.engine import create_engine
+from leadflow.db.engine import create_engine, make_sessionmaker
 from leadflow.db.migrate import upgrade
-from leadflow.db.session import make_sessionmaker
 from leadflow.db.statements import ConnectionSql
 from leadflow.demo import create_company_now
 from leadflow.leads.repository import insert_leads

@@ -30,8 +30,7 @@ from leadflow.app import create_app
 from leadflow.clock import FrozenClock
 from leadflow.companies.repository import CompanyRepository
 from leadflow.companies.service import issue_api_key
-from leadflow.db.engine import create_engine
-from leadflow.db.session import make_sessionmaker
+from leadflow.db.engine import create_engine, make_sessionmaker
 from leadflow.models import Subscription
 from leadflow.settings import Settings
 from tests.factories import Factory, Tenant

@@ -12,9 +12,8 @@ from starlette.types import Message, Receive, Scope, Send
 
 from leadflow.app_state import AppState
 from leadflow.clock import Clock, SystemClock
-from leadflow.db.engine import create_engine
+from leadflow.db.engine import create_engine, make_sessionmaker
 from leadflow.db.group_commit import GroupCommitter
-from leadflow.db.session import make_sessionmaker
 from leadflow.kit import handlers
 from leadflow.kit.auth import KeyCache
 from leadflow.kit.body_limit import RequestLimits

@@ -17,8 +17,7 @@ from leadflow.clock import SystemClock
 from leadflow.companies.keys import new_lead_token, private_key_matches
 from leadflow.companies.repository import CompanyRepository
 from leadflow.companies.service import NewCompany, create_company, issue_key_pair
-from leadflow.db.engine import create_engine
-from leadflow.db.session import make_sessionmaker
+from leadflow.db.engine import create_engine, make_sessionmaker
 from leadflow.models import ApiKey, Company, Number, Offer, Schedule, TrafficSource
 from leadflow.schedules.config import WEEKDAYS, CallingHours, DayHours
 from leadflow.users.repository import UserRepository

@@ -24,8 +24,7 @@ import pytest
 from sqlalchemy import func, insert, select
 
 from leadflow.clock import SystemClock
-from leadflow.db.engine import create_engine
-from leadflow.db.session import make_sessionmaker
+from leadflow.db.engine import create_engine, make_sessionmaker
 from leadflow.models import Lead, Message
 from tests.factories import Factory
 from tests.support.cli import LEADFLOW, leadflow_env

@@ -14,8 +14,7 @@ import pytest
 from sqlalchemy import func, select
 
 from leadflow.clock import SystemClock
-from leadflow.db.engine import create_engine
-from leadflow.db.session import make_sessionmaker
+from leadflow.db.engine import create_engine, make_sessionmaker
 from leadflow.models import Company, Lead, LeadEvent
 from leadflow.ops.repository import beat
 from tests.factories import Factory

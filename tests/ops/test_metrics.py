@@ -173,8 +173,7 @@ async def test_metrics_scraped_after_real_traffic_count_it(
     from sqlalchemy.ext.asyncio import AsyncEngine
 
     from leadflow.clock import SystemClock
-    from leadflow.db.engine import create_engine
-    from leadflow.db.session import make_sessionmaker
+    from leadflow.db.engine import create_engine, make_sessionmaker
 
     engine: AsyncEngine = create_engine(database_url, pool_size=1)
     try:
@@ -270,8 +269,7 @@ async def test_a_worker_run_on_its_own_serves_its_metrics_on_its_port(
     """Scale-out: an API-only ``serve`` and a ``leadflow worker`` of its own; the calls the
     worker placed are scraped from the worker's port, with the token."""
     from leadflow.clock import SystemClock
-    from leadflow.db.engine import create_engine
-    from leadflow.db.session import make_sessionmaker
+    from leadflow.db.engine import create_engine, make_sessionmaker
 
     engine = create_engine(database_url, pool_size=1)
     try:

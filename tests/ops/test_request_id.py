@@ -41,8 +41,7 @@ async def test_the_workers_log_line_for_a_posted_lead_carries_the_posts_request_
     database_url: str, tmp_path: Path
 ) -> None:
     from leadflow.clock import SystemClock
-    from leadflow.db.engine import create_engine
-    from leadflow.db.session import make_sessionmaker
+    from leadflow.db.engine import create_engine, make_sessionmaker
 
     engine = create_engine(database_url, pool_size=1)
     try:

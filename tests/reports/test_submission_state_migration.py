@@ -13,9 +13,8 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
-from leadflow.db.engine import create_engine
+from leadflow.db.engine import create_engine, make_sessionmaker
 from leadflow.db.migrate import alembic_config, upgrade
-from leadflow.db.session import make_sessionmaker
 from leadflow.models import Company, Submission, SubmittedLead
 from tests.support.cli import empty_database
 

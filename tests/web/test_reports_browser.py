@@ -11,8 +11,7 @@ from typing import Any
 
 import pytest
 
-from leadflow.db.engine import create_engine
-from leadflow.db.session import make_sessionmaker
+from leadflow.db.engine import create_engine, make_sessionmaker
 from leadflow.models import Call, Lead, Offer, TrafficSource
 from tests.support.browser import LAPTOP, PHONE, BrowserServer, show, sign_in
 

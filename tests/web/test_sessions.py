@@ -13,8 +13,7 @@ from sqlalchemy import select
 
 from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock, SystemClock
-from leadflow.db.engine import create_engine
-from leadflow.db.session import make_sessionmaker
+from leadflow.db.engine import create_engine, make_sessionmaker
 from leadflow.models import UserSession
 from leadflow.users.repository import UserRepository
 from leadflow.users.service import change_password, remove_user, reset_password

@@ -6,7 +6,12 @@ import sqlite3
 from typing import Any
 
 from sqlalchemy import event
-from sqlalchemy.ext.asyncio import AsyncEngine, create_async_engine
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
 
 from leadflow.db.search_index import index_new_leads_before_commit
 from leadflow.db.url import async_url, ensure_sqlite_directory, is_sqlite
@@ -79,3 +84,10 @@ def _sqlite_engine(database_url: str, index_leads: bool) -> AsyncEngine:
         event.listen(engine.sync_engine, "commit", index_new_leads_before_commit)
 
     return engine
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions on ``engine``. Here rather than with the request's session (``db.session``),
+    which needs FastAPI: the command-line tools open sessions too, and importing FastAPI cost
+    each ``leadflow`` command about 0.4 s."""
+    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)

@@ -7,14 +7,10 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
+from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leadflow.app_state import app_state
 from leadflow.kit.errors import TrackDriveError
-
-
-def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    return async_sessionmaker(engine, expire_on_commit=False, autoflush=False)
 
 
 async def get_session(request: Request) -> AsyncIterator[AsyncSession]:

@@ -39,9 +39,8 @@ def import_list(
     """Import a registry file as the list's new version; readers switch when it is complete."""
     # Imported here, not with the module: every ``leadflow`` command loads this one.
     from leadflow.clock import SystemClock
-    from leadflow.db.engine import create_engine
+    from leadflow.db.engine import create_engine, make_sessionmaker
     from leadflow.db.migrate import upgrade
-    from leadflow.db.session import make_sessionmaker
     from leadflow.dnc import imports, service
 
     try:

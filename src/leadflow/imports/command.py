@@ -107,9 +107,8 @@ async def _run(
     batch_rows: int | None,
 ) -> int:
     from leadflow.clock import SystemClock
-    from leadflow.db.engine import create_engine
+    from leadflow.db.engine import create_engine, make_sessionmaker
     from leadflow.db.group_commit import GroupCommitter
-    from leadflow.db.session import make_sessionmaker
     from leadflow.dnc.registry import DncRegistry
     from leadflow.imports import flow
     from leadflow.imports.repository import ImportConflictError

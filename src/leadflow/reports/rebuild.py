@@ -15,8 +15,7 @@ from collections.abc import Callable
 import typer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from leadflow.db.engine import create_engine
-from leadflow.db.session import make_sessionmaker
+from leadflow.db.engine import create_engine, make_sessionmaker
 from leadflow.reports import repository
 
 

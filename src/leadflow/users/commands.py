@@ -6,8 +6,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from leadflow.clock import Clock, SystemClock
-from leadflow.db.engine import create_engine
-from leadflow.db.session import make_sessionmaker
+from leadflow.db.engine import create_engine, make_sessionmaker
 from leadflow.models import User
 from leadflow.users.repository import UserRepository
 from leadflow.users.service import (

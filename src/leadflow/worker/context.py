@@ -13,8 +13,8 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from leadflow.channels.factory import build_channels
 from leadflow.channels.protocol import Channels
 from leadflow.clock import Clock
+from leadflow.db.engine import make_sessionmaker
 from leadflow.db.group_commit import GroupCommitter
-from leadflow.db.session import make_sessionmaker
 from leadflow.db.snapshot import SnapshotReader
 from leadflow.dnc.registry import DncRegistry
 from leadflow.kit.pinned_http import OutboundPolicy, pinned_client

@@ -11,8 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from leadflow.clock import SystemClock
-from leadflow.db.engine import create_engine
-from leadflow.db.session import make_sessionmaker
+from leadflow.db.engine import create_engine, make_sessionmaker
 from leadflow.models import Submission, SubmittedLead
 from tests.factories import Factory
 from tests.submissions.api.conftest import api_key, lead
