@@ -12,10 +12,11 @@ counts, their claims obey them.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
-from typing import Any, TypeVar
+from collections.abc import Hashable, Mapping, Sequence
+from typing import Any, Generic, TypeVar
 
 Row = TypeVar("Row", bound=Mapping[str, Any])
+Work = TypeVar("Work", bound=Hashable)
 
 
 def full(in_flight: Mapping[int, int], share: int) -> frozenset[int]:
@@ -34,3 +35,32 @@ def within_share(rows: Sequence[Row], in_flight: Mapping[int, int], share: int) 
             taken[company] += 1
             kept.append(row)
     return kept
+
+
+class Slots(Generic[Work]):
+    """The work a job has on the network, each piece (a task) with its company: how many
+    slots are taken, and each company's count, which its claims' share reads."""
+
+    def __init__(self) -> None:
+        self._company: dict[Work, int] = {}
+        self.by_company: Counter[int] = Counter()
+
+    def __len__(self) -> int:
+        return len(self._company)
+
+    def held(self) -> list[Work]:
+        return list(self._company)
+
+    def hold(self, work: Work, company: int) -> None:
+        self._company[work] = company
+        self.by_company[company] += 1
+
+    def free(self, work: Work) -> bool:
+        """Give ``work``'s slot back; False when it held none (freed already)."""
+        company = self._company.pop(work, None)
+        if company is None:
+            return False
+        self.by_company[company] -= 1
+        if not self.by_company[company]:
+            del self.by_company[company]
+        return True

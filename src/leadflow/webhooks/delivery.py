@@ -15,12 +15,11 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
-from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime, timedelta
-from functools import partial
 
 from leadflow.db.statements import Sql
+from leadflow.kit.fair_share import Slots
 from leadflow.ops.metrics import record_webhook_outcomes
 from leadflow.webhooks import repository
 from leadflow.webhooks.sender import Outcome, Outgoing, send
@@ -52,8 +51,7 @@ class WebhookJob:
     __name__ = "webhooks"
 
     def __init__(self) -> None:
-        self._in_flight: Counter[int] = Counter()
-        self._sending: set[asyncio.Task[None]] = set()
+        self._sending: Slots[asyncio.Task[None]] = Slots()
 
     async def __call__(self, context: WorkerContext) -> int:
         """One round: how many deliveries it started (0 lets the worker sleep)."""
@@ -72,17 +70,16 @@ class WebhookJob:
                 now=now,
                 lease_until=lease_until,
                 limit=limit,
-                in_flight=self._in_flight,
+                in_flight=self._sending.by_company,
                 share=share,
             )
 
         claimed = await context.committer.run(claim)
         timestamp = int(now.timestamp())
         for outgoing in claimed:
-            self._in_flight[outgoing.company_id] += 1
             task = asyncio.ensure_future(self._send(context, outgoing, timestamp))
-            self._sending.add(task)
-            task.add_done_callback(partial(self._done, outgoing.company_id))
+            self._sending.hold(task, outgoing.company_id)
+            task.add_done_callback(self._done)
         return len(claimed)
 
     async def _send(self, context: WorkerContext, outgoing: Outgoing, timestamp: int) -> None:
@@ -103,11 +100,8 @@ class WebhookJob:
         await context.committer.run(record)
         record_webhook_outcomes([outcome])
 
-    def _done(self, company: int, task: asyncio.Task[None]) -> None:
-        self._sending.discard(task)
-        self._in_flight[company] -= 1
-        if not self._in_flight[company]:
-            del self._in_flight[company]
+    def _done(self, task: asyncio.Task[None]) -> None:
+        self._sending.free(task)
         if not task.cancelled() and task.exception() is not None:
             # Its lease runs out and it is tried again, as after a killed worker.
             log.error("a webhook delivery failed", exc_info=task.exception())
@@ -115,7 +109,7 @@ class WebhookJob:
     async def settle(self) -> None:
         """Wait for every send in flight to be recorded (an orderly stop; tests)."""
         while self._sending:
-            await asyncio.gather(*self._sending, return_exceptions=True)
+            await asyncio.gather(*self._sending.held(), return_exceptions=True)
 
 
 async def deliver_due_webhooks(context: WorkerContext) -> int:

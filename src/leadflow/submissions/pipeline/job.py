@@ -31,7 +31,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections import Counter
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -43,6 +42,7 @@ import httpx
 
 from leadflow.db.statements import Row, Sql
 from leadflow.dnc.registry import DncRegistry
+from leadflow.kit.fair_share import Slots
 from leadflow.kit.pinned_http import OutboundPolicy
 from leadflow.kit.templating import TemplateLimits
 from leadflow.ops.metrics import record_buyer_delivery
@@ -107,9 +107,7 @@ class SubmissionJob:
         self.tokens = TokenCache()
         self._next_sweep: datetime | None = None
         self._sending: set[asyncio.Task[None]] = set()
-        # Each delivery on the network, with its company, and how many each company has.
-        self._on_network: dict[asyncio.Task[None], int] = {}
-        self._in_flight: Counter[int] = Counter()
+        self._on_network: Slots[asyncio.Task[None]] = Slots()
         self._room = asyncio.Event()
         self._client: httpx.AsyncClient | None = None
         self.more_due = False
@@ -167,7 +165,7 @@ class SubmissionJob:
 
         def claim(sql: Sql) -> Claimed:
             rows, crowded = repository.claim_due(
-                sql, now, limit, lease_until, lease, self._in_flight, share
+                sql, now, limit, lease_until, lease, self._on_network.by_company, share
             )
             # Rows a company's share left behind may hide other companies' due after them.
             self.more_due = self.more_due or crowded
@@ -216,9 +214,7 @@ class SubmissionJob:
 
     def _hold(self, task: asyncio.Task[None], plan: Plan) -> None:
         """``task`` holds a slot, of the plan's company's share, until :meth:`_answered`."""
-        company = int(plan.submission["company_id"])
-        self._on_network[task] = company
-        self._in_flight[company] += 1
+        self._on_network.hold(task, int(plan.submission["company_id"]))
 
     async def ask_then_send(self, context: WorkerContext, plan: Plan, policy: UrlPolicy) -> None:
         """Ask ``plan``'s AI qualifiers, decide it in a transaction of its own, then deliver it
@@ -240,11 +236,7 @@ class SubmissionJob:
 
     def _answered(self, task: asyncio.Task[Any] | None) -> None:
         """The buyer answered (or the delivery ended): its slot is free."""
-        if task in self._on_network:
-            company = self._on_network.pop(task)
-            self._in_flight[company] -= 1
-            if not self._in_flight[company]:
-                del self._in_flight[company]
+        if task is not None and self._on_network.free(task):
             self._room.set()
 
     def _done(self, task: asyncio.Task[None]) -> None:
