@@ -2,7 +2,9 @@
 service) against the same questions asked straight of the raw tables, in one run.
 
 Bulk-loads N leads (default 10,000,000; ``--leads`` or ``LEADFLOW_BENCH_REPORT_LEADS``) over 90
-days, 200 traffic sources and 5,000 sub IDs, a call for every third lead (revenue, payout),
+days, 200 traffic sources and 5,000 sub IDs (25 of each source's own, as a publisher tags its
+placements; ``--independent-sub-ids`` draws any of the 5,000 under any source, a million
+pairs), a call for every third lead (revenue, payout),
 in batches counted as intake's and imports' are (``leads.repository.insert_leads``; the
 calls by a plain multi-row INSERT, whose triggers count each row), then times, ``--runs``
 times each, and prints medians of:
@@ -14,7 +16,7 @@ as ``GET /api/v1/reports`` answers its first page of JSON, then from the raw tab
 BY over leads and calls). SQLite, and PostgreSQL when its server binaries are installed
 (``--skip-postgres`` to leave it out; ``--skip-sqlite`` the other).
 
-    .venv/bin/python -m bench.reports [--leads 10000000] [--runs 7]
+    .venv/bin/python -m bench.reports [--leads 10000000] [--runs 7] [--independent-sub-ids]
                                       [--skip-postgres | --skip-sqlite] [--postgres-url URL]
                                       [--intake-seconds 40 [--intake-rounds 5] [--intake-only]]
 
@@ -53,9 +55,11 @@ from leadflow.reports.schemas import parse_query
 
 SOURCES = 200
 SUB_IDS = 5_000
+PER_SOURCE = SUB_IDS // SOURCES
 DAYS = 90
 BATCH = 2_000
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
+TABLES = ("report_counters", "report_totals", "report_source_blocks")
 
 
 def _stamp(dialect: str, moment: datetime) -> Any:
@@ -66,7 +70,7 @@ def _insert_batch(connection: Connection, rows: list[dict[str, Any]]) -> None:
     insert_leads(ConnectionSql(connection), rows)
 
 
-async def load(engine: AsyncEngine, company: int, leads: int) -> float:
+async def load(engine: AsyncEngine, company: int, leads: int, independent: bool) -> float:
     """Rows in batches; seconds taken."""
     dialect = engine.dialect.name
     rng = random.Random(7)
@@ -93,13 +97,19 @@ async def load(engine: AsyncEngine, company: int, leads: int) -> float:
         rows = []
         for i in range(size):
             at = NOW - timedelta(seconds=rng.randrange(DAYS * 86400))
+            source = rng.randrange(SOURCES)
+            sub = (
+                rng.randrange(SUB_IDS)
+                if independent
+                else source * PER_SOURCE + rng.randrange(PER_SOURCE)
+            )
             rows.append(
                 {
                     "uuid": f"bench-{done + i}",
                     "company_id": company,
                     "offer_id": offer,
-                    "traffic_source_id": rng.choice(source_ids),
-                    "sub_id": f"sub-{rng.randrange(SUB_IDS)}",
+                    "traffic_source_id": source_ids[source],
+                    "sub_id": f"sub-{sub}",
                     "caller_id": f"+1719{done + i:07d}",
                     "status": "scheduled",
                     "tokens": "{}",
@@ -162,14 +172,16 @@ async def timed(runs: int, work: Any) -> float:
     return median(spent)
 
 
-async def measure(database_url: str, leads: int, runs: int) -> dict[str, float]:
+async def measure(
+    database_url: str, leads: int, runs: int, independent: bool = False
+) -> dict[str, float]:
     upgrade(database_url)
     company = (await create_company_now(database_url, "Bench reports")).company.id
     engine = create_engine(database_url, 2)
     dialect = engine.dialect.name
     figures: dict[str, float] = {}
     try:
-        figures["load_s"] = await load(engine, company, leads)
+        figures["load_s"] = await load(engine, company, leads, independent)
         sessionmaker = make_sessionmaker(engine)
         zone = service.company_zone("America/New_York")
         month_ago = (NOW - timedelta(days=29)).date().isoformat()
@@ -228,7 +240,7 @@ async def measure(database_url: str, leads: int, runs: int) -> dict[str, float]:
 
             figures[f"raw tables {name}"] = await timed(max(1, runs // 2), straight)
         async with engine.connect() as conn:
-            for table in ("report_counters", "report_totals"):
+            for table in TABLES:
                 figures[f"{table} rows"] = float(
                     await conn.scalar(text(f"SELECT count(*) FROM {table}")) or 0
                 )
@@ -240,7 +252,7 @@ async def measure(database_url: str, leads: int, runs: int) -> dict[str, float]:
 def report(engine: str, leads: int, figures: dict[str, float]) -> None:
     print(f"\n== {engine}, {leads:,} leads (a call for every third)")
     print(f"bulk load, counters kept as intake keeps them: {figures.pop('load_s'):.0f} s")
-    for table in ("report_counters", "report_totals"):
+    for table in TABLES:
         print(f"{table} rows: {figures.pop(f'{table} rows'):,.0f}")
     for name, value in figures.items():
         print(f"{name:<40} median {value:9.1f} ms")
@@ -320,6 +332,11 @@ def main() -> None:
     default = int(os.environ.get("LEADFLOW_BENCH_REPORT_LEADS", "10000000"))
     parser.add_argument("--leads", type=int, default=default)
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument(
+        "--independent-sub-ids",
+        action="store_true",
+        help="any sub ID under any traffic source (about as many groups as leads)",
+    )
     parser.add_argument("--skip-postgres", action="store_true")
     parser.add_argument("--skip-sqlite", action="store_true")
     parser.add_argument(
@@ -343,21 +360,21 @@ def main() -> None:
     if not args.skip_sqlite:
         with tempfile.TemporaryDirectory() as tmp:
             url = f"sqlite:///{tmp}/reports.db"
-            report("SQLite", args.leads, asyncio.run(measure(url, args.leads, args.runs)))
-    if args.postgres_url:
-        from tests.support.databases import create_postgres_database
-
-        pg_url = asyncio.run(create_postgres_database(args.postgres_url, "leadflow_bench_reports"))
-        report("PostgreSQL", args.leads, asyncio.run(measure(pg_url, args.leads, args.runs)))
-    elif not args.skip_postgres:
-        found = postgres_url()
-        if found is not None:
-            pg_url, cluster = found
-            try:
-                report(
-                    "PostgreSQL", args.leads, asyncio.run(measure(pg_url, args.leads, args.runs))
-                )
-            finally:
+            report(
+                "SQLite",
+                args.leads,
+                asyncio.run(measure(url, args.leads, args.runs, args.independent_sub_ids)),
+            )
+    if args.skip_postgres:
+        return
+    found = postgres_url(args.postgres_url)
+    if found is not None:
+        pg_url, cluster = found
+        try:
+            figures = asyncio.run(measure(pg_url, args.leads, args.runs, args.independent_sub_ids))
+            report("PostgreSQL", args.leads, figures)
+        finally:
+            if cluster is not None:
                 cluster.stop()  # type: ignore[attr-defined]
 
 

@@ -47,6 +47,9 @@ async def test_downgrade_puts_the_row_triggers_back(
         ("leads", "report_leads_insert_statement", "STATEMENT"),
         ("report_counters", "report_totals_insert_statement", "STATEMENT"),
         ("report_counters", "report_totals_update_statement", "STATEMENT"),
+        # Migration 0021's roll-up by traffic source and sub ID, per statement too.
+        ("report_counters", "report_source_blocks_insert", "STATEMENT"),
+        ("report_counters", "report_source_blocks_update", "STATEMENT"),
     }
     await asyncio.to_thread(command.downgrade, alembic_config(url), "0017")
     assert await _report_triggers(url) == {

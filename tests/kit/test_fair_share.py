@@ -21,6 +21,7 @@ def test_slots_count_each_companys_work_until_it_is_freed_once() -> None:
     slots.hold("c", 2)
 
     assert (len(slots), dict(slots.by_company)) == (3, {1: 2, 2: 1})
-    assert slots.free("a") and not slots.free("a")
+    assert slots.free("a")
+    assert not slots.free("a")
     assert slots.free("c")
     assert (len(slots), dict(slots.by_company), slots.held()) == (1, {1: 1}, ["b"])

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -20,7 +20,7 @@ from sqlalchemy import select, text
 
 from leadflow.clock import FrozenClock
 from leadflow.models import Call, Campaign, Company, Lead, Submission
-from leadflow.models.report_counter import METRIC_COLUMNS
+from leadflow.models.report_counter import METRIC_COLUMNS, SPAN_HOURS
 from leadflow.schedules.state_hours import state_code
 from tests.factories import Factory
 from tests.reports.conftest import Shop
@@ -46,6 +46,7 @@ GROUPINGS = [
     "hour",
     "week,month",
     "traffic_source,sub_id",
+    "sub_id",
     "schedule,offer,state",
     "campaign,buyer,status",
     "day,traffic_source",
@@ -367,8 +368,10 @@ async def test_reports_equal_a_group_by_over_the_rows(
 
 async def _assert_roll_up_sums_the_counters(factory: Factory) -> None:
     """``report_totals`` (what a time series without attribution reads) holds, for every
-    company and hour, the sums of ``report_counters``."""
+    company and hour, the sums of ``report_counters``; ``report_source_blocks`` (what a report
+    by traffic source and sub ID reads) their sums per block of hours, source and sub ID."""
     sums = ", ".join(f"sum({m})" for m in METRIC_COLUMNS)
+    source = "company_id, traffic_source_id, sub_id"
     async with factory.sessionmaker() as session:
         rolled = await session.execute(
             text(f"SELECT company_id, hour, {sums} FROM report_totals GROUP BY company_id, hour")
@@ -378,3 +381,28 @@ async def _assert_roll_up_sums_the_counters(factory: Factory) -> None:
         )
         nonzero = lambda rows: {(r[0], str(r[1])): tuple(r[2:]) for r in rows if any(r[2:])}  # noqa: E731
         assert nonzero(rolled.all()) == nonzero(counted.all())
+        blocks = await session.execute(
+            text(f"SELECT span_hours, first_hour, {source}, {sums} FROM report_source_blocks "
+                 f"GROUP BY span_hours, first_hour, {source}")
+        )  # fmt: skip
+        hours = (
+            await session.execute(
+                text(f"SELECT hour, {source}, {sums} FROM report_counters GROUP BY hour, {source}")
+            )
+        ).all()
+        by_block: dict[tuple[Any, ...], list[int]] = {}
+        for hour, *key_and_sums in hours:
+            number = int(_utc(hour).timestamp()) // 3600
+            for span in SPAN_HOURS:
+                key = (span, number // span * span, *key_and_sums[:3])
+                adding = by_block.setdefault(key, [0] * len(METRIC_COLUMNS))
+                for i, value in enumerate(key_and_sums[3:]):
+                    adding[i] += int(value)
+        stored = {tuple(r[:5]): list(map(int, r[5:])) for r in blocks if any(r[5:])}
+        assert stored == {key: v for key, v in by_block.items() if any(v)}
+
+
+def _utc(value: Any) -> datetime:
+    """A counter's hour as a raw SQL query returns it (text on SQLite)."""
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

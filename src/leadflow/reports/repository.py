@@ -3,12 +3,13 @@ raw tables (``leadflow reports rebuild``, and the benchmark's "straight off the 
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, case, func, or_, select, text
+from sqlalchemy import Integer, case, func, or_, select, text, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -18,11 +19,12 @@ from leadflow.models import (
     Company,
     Offer,
     ReportCounter,
+    ReportSourceBlock,
     ReportTotal,
     Schedule,
     TrafficSource,
 )
-from leadflow.models.report_counter import METRIC_COLUMNS
+from leadflow.models.report_counter import METRIC_COLUMNS, SPAN_HOURS
 
 # The rebuild's SQL, named here too: migration 0009 and the benchmark import it from here.
 from leadflow.reports.recount_sql import hour_sql as hour_sql
@@ -40,6 +42,10 @@ DIMENSION_COLUMN = {
 }
 """Group-by names stored as a counter column (the time ones come from ``hour``)."""
 TEXT_COLUMNS = frozenset({"sub_id", "buyer", "state"})
+BY_SOURCE = frozenset({"traffic_source_id", "sub_id"})
+"""The columns ``report_source_blocks`` keeps: a report grouped and filtered by these alone sums
+blocks of hours there (see :func:`blocks`)."""
+FILTERS = ("traffic_source_id", "sub_id", "schedule_id", "offer_id", "campaign_id")
 
 NAMED: dict[str, tuple[Any, Any, Any]] = {
     "schedule": (Schedule.id, Schedule.name, Schedule.company_id),
@@ -137,8 +143,14 @@ class ReportRepository:
     ) -> list[CounterRow]:
         """Sums of the ``metrics`` columns for ``start <= hour < end``, grouped in SQL by the
         columns (and the hour). With no column and no filter the hourly roll-up
-        ``report_totals`` answers (at most 192 rows a day); otherwise ``report_counters``."""
-        table: Any = ReportCounter if columns or narrowed != CounterFilter() else ReportTotal
+        ``report_totals`` answers (at most 192 rows a day); otherwise the rows of
+        :meth:`_summed` (the counters, or the daily roll-up and the counters)."""
+        if columns or narrowed != CounterFilter():
+            table: Any = self._summed(columns, by_hour, start, end, narrowed, metrics).c
+            where: list[Any] = []
+        else:
+            table = ReportTotal
+            where = [table.company_id == self.company_id, table.hour >= start, table.hour < end]
         keys: list[Any] = [getattr(table, name) for name in columns]
         # No value is stored as 0 or '' (a key column can't hold NULL); it reads as None.
         shown = [func.nullif(key, "" if name in TEXT_COLUMNS else 0) for name, key in
@@ -147,7 +159,7 @@ class ReportRepository:
             keys.insert(0, table.hour)
             shown.insert(0, table.hour)
         sums = [func.sum(getattr(table, name)) for name in metrics]
-        stmt = self._narrowed(select(*shown, *sums), table, start, end, narrowed)
+        stmt = select(*shown, *sums).where(*where)
         if keys:
             stmt = stmt.group_by(*keys)
         width = len(keys)
@@ -179,11 +191,20 @@ class ReportRepository:
         database. Order as :func:`leadflow.reports.shaping.ordered_groups`: by each dimension
         (a named one by name, then id; no value last), then by ``order`` (a counted metric,
         ``revenue``, ``payout``, ``profit``, or a dimension)."""
-        table = ReportCounter
         pg = self.session.get_bind().dialect.name == "postgresql"
-        columns = [getattr(table, DIMENSION_COLUMN[d]) for d in dimensions]
-        sums = {name: func.sum(getattr(table, name)) for name in metrics}
-        group_by: list[Any] = list(columns)
+        stored = [DIMENSION_COLUMN[d] for d in dimensions]
+        summed = self._summed(stored, False, start, end, narrowed, metrics).c
+        # Grouped first, then named: a name is looked up once a group, not once a row.
+        keys = [getattr(summed, name) for name in stored]
+        added = [func.sum(getattr(summed, name)) for name in metrics]
+        grouped = (
+            select(*keys, *(total.label(name) for name, total in zip(metrics, added, strict=True)))
+            .group_by(*keys)
+            .having(or_(*(total != 0 for total in added)))
+            .subquery()
+        )
+        columns = [getattr(grouped.c, name) for name in stored]
+        sums = {name: getattr(grouped.c, name) for name in metrics}
         sort_keys: dict[str, list[Any]] = {}
         stmt = select(
             *[
@@ -191,8 +212,10 @@ class ReportRepository:
                 for d, c in zip(dimensions, columns, strict=True)
             ],
             *sums.values(),
+            # The totals ride on the page: one pass over the rows rather than two.
+            *(func.sum(total).over() for total in sums.values()),
             func.count().over(),
-        )
+        ).select_from(grouped)
         for dimension, column in zip(dimensions, columns, strict=True):
             missing = column == ("" if dimension in TEXT_COLUMNS else 0)
             if dimension in NAMED:
@@ -204,13 +227,10 @@ class ReportRepository:
                     (getattr(named, id_column.key) == column)
                     & (getattr(named, company_column.key) == self.company_id),
                 )
-                group_by.append(getattr(named, name_column.key))
                 sort_keys[dimension] = [missing, name.collate("C") if pg else name, column]
             else:
                 text_key = column.collate("C") if pg and dimension in TEXT_COLUMNS else column
                 sort_keys[dimension] = [missing, text_key]
-        stmt = self._narrowed(stmt.select_from(table), table, start, end, narrowed)
-        stmt = stmt.group_by(*group_by).having(or_(*(total != 0 for total in sums.values())))
         ordering: list[Any] = []
         if order in sort_keys:
             missing, *keys = sort_keys[order]
@@ -221,39 +241,78 @@ class ReportRepository:
         for dimension in dimensions:
             ordering += sort_keys[dimension]
         stmt = stmt.order_by(*ordering).limit(limit).offset(offset)
-        width = len(dimensions)
+        width, summed_to = len(dimensions), len(dimensions) + len(metrics)
         found = (await self.session.execute(stmt)).all()
-        count = int(found[0][-1]) if found else 0
-        if not found and offset:
-            grouped = stmt.limit(None).offset(None).order_by(None).subquery()
-            count = int(await self.session.scalar(select(func.count()).select_from(grouped)) or 0)
+        total: Sequence[Any]
+        if found:
+            count, total = int(found[0][-1]), found[0][summed_to:-1]
+        else:
+            # A page past the last: the groups counted and summed on their own.
+            everything = select(func.count(), *(func.sum(v) for v in sums.values()))
+            counted, *total = (await self.session.execute(everything.select_from(grouped))).one()
+            count = int(counted or 0)
         rows = [
             CounterRow(
                 hour=None,
                 keys=tuple(values[:width]),
-                sums={n: int(v or 0) for n, v in zip(metrics, values[width:-1], strict=True)},
+                sums={
+                    n: int(v or 0) for n, v in zip(metrics, values[width:summed_to], strict=True)
+                },
             )
             for values in found
         ]
-        totals = select(*sums.values())
-        total = (
-            await self.session.execute(
-                self._narrowed(totals.select_from(table), table, start, end, narrowed)
-            )
-        ).one()
         return rows, count, {n: int(v or 0) for n, v in zip(metrics, total, strict=True)}
 
-    def _narrowed(
-        self, stmt: Any, table: Any, start: datetime, end: datetime, narrowed: CounterFilter
+    def _summed(
+        self,
+        columns: Sequence[str],
+        with_hour: bool,
+        start: datetime,
+        end: datetime,
+        narrowed: CounterFilter,
+        metrics: Sequence[str],
     ) -> Any:
-        stmt = stmt.where(
+        """The rows a report sums, already narrowed to the company, range and filter (a
+        subquery with the ``columns``, ``hour`` when ``with_hour``, and the ``metrics``).
+        Grouped and filtered by traffic source and sub ID alone, the range is read as blocks
+        of ``report_source_blocks`` and at most an hour at each end from the counters;
+        otherwise every row comes from the counters."""
+        names = [*columns, *metrics]
+        filters = {name for name in FILTERS if getattr(narrowed, name) is not None}
+        if with_hour or not set(columns) | filters <= BY_SOURCE:
+            hourly = ["hour", *names] if with_hour else names
+            return self._rows(ReportCounter, hourly, start, end, narrowed).subquery()
+        spans, hours = blocks(
+            math.ceil(start.timestamp() / 3600), math.ceil(end.timestamp() / 3600)
+        )
+        parts = [self._block(span, first, names, narrowed) for span, first in spans]
+        parts += [
+            self._rows(ReportCounter, names, _instant(hour), _instant(hour + 1), narrowed)
+            for hour in hours
+        ]
+        if not parts:
+            return self._rows(ReportCounter, names, start, end, narrowed).subquery()
+        return union_all(*parts).subquery()
+
+    def _block(self, span: int, first: int, names: Sequence[str], narrowed: CounterFilter) -> Any:
+        table = ReportSourceBlock
+        stmt = select(*(getattr(table, name) for name in names)).where(
+            table.company_id == self.company_id, table.span_hours == span, table.first_hour == first
+        )
+        return _filtered(stmt, table, narrowed)
+
+    def _rows(
+        self,
+        table: Any,
+        names: Sequence[str],
+        start: datetime,
+        end: datetime,
+        narrowed: CounterFilter,
+    ) -> Any:
+        stmt = select(*(getattr(table, name) for name in names)).where(
             table.company_id == self.company_id, table.hour >= start, table.hour < end
         )
-        for name in ("traffic_source_id", "sub_id", "schedule_id", "offer_id", "campaign_id"):
-            wanted = getattr(narrowed, name)
-            if wanted is not None:
-                stmt = stmt.where(getattr(table, name) == wanted)
-        return stmt
+        return _filtered(stmt, table, narrowed)
 
     async def names(self, dimension: str, ids: Sequence[int]) -> dict[int, str]:
         if dimension not in NAMED or not ids:
@@ -298,14 +357,46 @@ def _metric_sql(metric: str, sums: Mapping[str, Any]) -> Any:
     return sums[metric]
 
 
+def _filtered(stmt: Any, table: Any, narrowed: CounterFilter) -> Any:
+    for name in FILTERS:
+        wanted = getattr(narrowed, name)
+        if wanted is not None:
+            stmt = stmt.where(getattr(table, name) == wanted)
+    return stmt
+
+
+def _instant(hour: int) -> datetime:
+    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(hours=hour)
+
+
+def blocks(first: int, last: int) -> tuple[list[tuple[int, int]], list[int]]:
+    """The hours ``[first, last)`` (hours since the Unix epoch) as the fewest aligned blocks of
+    ``report_source_blocks``, largest first at each point: (the blocks as ``(span, first
+    hour)``, the hours no block covers, which the counters answer). Since the shortest block is
+    four hours, those are at most three at each end."""
+    spans: list[tuple[int, int]] = []
+    hours: list[int] = []
+    at = first
+    while at < last:
+        span = next((s for s in reversed(SPAN_HOURS) if at % s == 0 and at + s <= last), None)
+        if span is None:
+            hours.append(at)
+            at += 1
+        else:
+            spans.append((span, at))
+            at += span
+    return spans, hours
+
+
 async def company_ids(session: AsyncSession) -> list[int]:
     return [int(i) for i in (await session.scalars(select(Company.id).order_by(Company.id)))]
 
 
 async def clear_counters(session: AsyncSession, company_id: int) -> None:
-    """Delete the company's counters, then its roll-up (which the first delete has taken to
-    zero unless it was damaged): the recount that follows rolls up afresh."""
-    for table in ("report_counters", "report_totals"):
+    """Delete the company's blocks (the deletes of counters then skip them), its counters,
+    then its hourly roll-up (which the counters' delete has taken to zero unless it was
+    damaged): the recount that follows rolls up afresh."""
+    for table in ("report_source_blocks", "report_counters", "report_totals"):
         await session.execute(
             text(f"DELETE FROM {table} WHERE company_id = :company"), {"company": company_id}
         )

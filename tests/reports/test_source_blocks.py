@@ -1,0 +1,119 @@
+"""A report by traffic source and sub ID reads its range as aligned blocks of hours from
+``report_source_blocks`` and at most three hours at each end from the counters: a lead in any hour
+of the range counts once, a lead outside it not at all, whichever rows answer.
+
+The company's zone is New York (UTC-5 in January): its 2 and 3 January run from 05:00 UTC on
+the 2nd to 05:00 UTC on the 4th, hours 490,925 to 490,973 since the Unix epoch: three hours
+from the counters, blocks of 16, 16, 4, 4 and 4 hours, and one more hour from the counters (see
+``test_a_range_is_the_fewest_aligned_blocks``)."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from fastapi import FastAPI
+from sqlalchemy import text
+
+from leadflow.app_state import state_of
+from leadflow.clock import FrozenClock
+from leadflow.models.report_counter import SPAN_HOURS
+from leadflow.reports.rebuild import rebuild
+from leadflow.reports.repository import blocks
+from tests.reports.conftest import Shop
+
+RANGE = {"from": "2026-01-02", "to": "2026-01-03"}
+FIRST = datetime(2026, 1, 2, 5, tzinfo=UTC)
+LAST = datetime(2026, 1, 4, 5, tzinfo=UTC)
+
+
+def _moments() -> dict[datetime, bool]:
+    """A moment in every hour of the range and the hour on each side, and whether it counts."""
+    found = {FIRST - timedelta(minutes=10): False, LAST: False}
+    hour = FIRST
+    while hour < LAST:
+        found[hour + timedelta(minutes=59 if hour.hour % 2 else 0)] = True
+        hour += timedelta(hours=1)
+    return found
+
+
+async def _post_at_each_moment(shop: Shop, clock: FrozenClock) -> dict[str, int]:
+    """The leads posted, by sub ID, that fall in the range."""
+    counted: dict[str, int] = {}
+    for n, (moment, inside) in enumerate(_moments().items()):
+        clock.current = moment
+        sub = f"s{n % 3}"
+        await shop.post(f"+1719313{n:04d}", traffic_source_id=shop.google.id, sub_id=sub)
+        counted[sub] = counted.get(sub, 0) + inside
+    clock.current = datetime(2026, 1, 5, 15, tzinfo=UTC)
+    return counted
+
+
+def _by_sub_id(body: dict[str, Any]) -> dict[str | None, int]:
+    return {row["sub_id"]: row["leads"] for row in body["report"]["rows"]}
+
+
+async def test_every_hour_of_the_range_counts_once(shop: Shop, clock: FrozenClock) -> None:
+    expected = await _post_at_each_moment(shop, clock)
+
+    by_source = await shop.report(**RANGE, group_by="traffic_source,sub_id", metrics="leads")
+    by_day = await shop.report(**RANGE, group_by="day", metrics="leads")
+    by_state = await shop.report(**RANGE, group_by="state,sub_id", metrics="leads")
+
+    assert _by_sub_id(by_source) == expected
+    assert by_source["report"]["totals"]["leads"] == 48
+    assert by_day["report"]["totals"]["leads"] == 48
+    assert _by_sub_id(by_state) == expected  # from the counters alone
+    filtered = await shop.report(**RANGE, group_by="sub_id", sub_id="s1", metrics="leads")
+    assert _by_sub_id(filtered) == {"s1": expected["s1"]}
+    ordered = await shop.report(
+        **RANGE, group_by="sub_id", metrics="leads", order="leads", order_dir="desc", per_page=1
+    )
+    assert ordered["metadata"]["total_count"] == 3
+    assert ordered["report"]["totals"]["leads"] == 48
+
+
+async def test_a_damaged_roll_up_shows_and_a_rebuild_recounts_it(
+    shop: Shop, clock: FrozenClock, app: FastAPI
+) -> None:
+    await _post_at_each_moment(shop, clock)
+    query = {**RANGE, "group_by": "traffic_source,sub_id"}
+    before = await shop.report(**query)
+    async with state_of(app).sessionmaker() as session:
+        await session.execute(text("UPDATE report_source_blocks SET leads = leads + 40"))
+        await session.commit()
+    # Five blocks answer for the range, each with a row for each of the three sub IDs.
+    assert (await shop.report(**query))["report"]["totals"]["leads"] == 48 + 5 * 3 * 40
+
+    await rebuild(state_of(app).sessionmaker)
+
+    assert (await shop.report(**query))["report"] == before["report"]
+
+
+def _hour(moment: datetime) -> int:
+    return int(moment.timestamp()) // 3600
+
+
+def test_a_range_is_the_fewest_aligned_blocks() -> None:
+    spans, hours = blocks(_hour(FIRST), _hour(LAST))
+
+    first = _hour(FIRST)
+    assert hours == [first, first + 1, first + 2, _hour(LAST) - 1]
+    assert [span for span, _first in spans] == [16, 16, 4, 4, 4]
+    covered = sorted(h for span, f in spans for h in range(f, f + span))
+    assert covered == list(range(first + 3, _hour(LAST) - 1))
+    assert all(first % span == 0 for span, first in spans)
+
+
+@pytest.mark.parametrize("length", [0, 1, 2, 23, 24, 720, 2160, 9000])
+@pytest.mark.parametrize("offset", [0, 1, 5, 13, 4095])
+def test_blocks_cover_any_range_once(offset: int, length: int) -> None:
+    first = 492_000 + offset
+    spans, hours = blocks(first, first + length)
+
+    covered = sorted([*hours, *(h for span, f in spans for h in range(f, f + span))])
+    assert covered == list(range(first, first + length))
+    assert len(hours) <= 6
+    assert all(span in SPAN_HOURS and f % span == 0 for span, f in spans)
+    assert len(spans) <= 6 * len(SPAN_HOURS) + length // SPAN_HOURS[-1]
