@@ -1,7 +1,8 @@
 """What counting a new lead for the reports costs a batch insert on SQLite, in one run.
 
 Inserts the same batches of leads (``--batches`` of ``--size``, created within one hour, over
-``--states`` states, as intake's group commit and imports insert them) into three fresh
+``--states`` states and ``--sub-ids`` sub IDs (0: none), as intake's group commit and imports
+insert them) into three fresh
 databases, in turns, and prints the CPU time of the insert and its commit per lead:
 
 - **row triggers**: a plain ``executemany`` of the leads, so every lead runs the insert
@@ -14,6 +15,7 @@ In process, CPU time rather than wall time: the figure is what the code costs, w
 the machine runs.
 
     .venv/bin/python -m bench.batch_counting [--batches 300] [--size 64] [--states 20]
+                                             [--sub-ids 0]
 """
 
 from __future__ import annotations
@@ -61,7 +63,9 @@ async def _database(path: Path) -> tuple[int, int]:
         await engine.dispose()
 
 
-def _leads(company: int, offer: int, batch: int, size: int, states: int) -> list[dict[str, Any]]:
+def _leads(
+    company: int, offer: int, batch: int, size: int, states: int, sub_ids: int
+) -> list[dict[str, Any]]:
     rng = random.Random(batch)
     rows = []
     for n in range(size):
@@ -82,6 +86,7 @@ def _leads(company: int, offer: int, batch: int, size: int, states: int) -> list
                 "contact_attempts": 0,
                 "calls_placed": 0,
                 "calls_connected": 0,
+                "sub_id": f"sub-{rng.randrange(sub_ids)}" if sub_ids else None,
             }
         )
     return rows
@@ -107,7 +112,13 @@ def _drop_counting(connection: sqlite3.Connection) -> None:
 
 
 def measure(
-    directory: Path, name: str, insert: Insert, batches: int, size: int, states: int
+    directory: Path,
+    name: str,
+    insert: Insert,
+    batches: int,
+    size: int,
+    states: int,
+    sub_ids: int = 0,
 ) -> float:
     """CPU µs per lead of ``insert`` and the commit, over every batch."""
     path = directory / f"{name.replace(' ', '_')}.db"
@@ -119,7 +130,7 @@ def measure(
     spent = 0.0
     try:
         for batch in range(batches):
-            leads = _leads(company, offer, batch, size, states)
+            leads = _leads(company, offer, batch, size, states, sub_ids)
             started = time.process_time()
             connection.execute("BEGIN IMMEDIATE")
             insert(connection, leads)
@@ -138,6 +149,7 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=300)
     parser.add_argument("--size", type=int, default=64)
     parser.add_argument("--states", type=int, default=20, choices=range(1, len(STATES) + 1))
+    parser.add_argument("--sub-ids", type=int, default=0, help="distinct sub IDs (0: none)")
     parser.add_argument("--turns", type=int, default=3)
     args = parser.parse_args()
     ways: dict[str, Insert] = {
@@ -149,11 +161,19 @@ def main() -> None:
     for _turn in range(args.turns):
         for name, insert in ways.items():
             with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as directory:
-                spent[name].append(
-                    measure(Path(directory), name, insert, args.batches, args.size, args.states)
+                figure = measure(
+                    Path(directory),
+                    name,
+                    insert,
+                    args.batches,
+                    args.size,
+                    args.states,
+                    args.sub_ids,
                 )
+                spent[name].append(figure)
     print(
-        f"\n== {args.batches} batches of {args.size} leads, {args.states} states, one hour, "
+        f"\n== {args.batches} batches of {args.size} leads, {args.states} states, "
+        f"{args.sub_ids or 'no'} sub IDs, one hour, "
         f"SQLite, CPU per lead (insert and commit), {args.turns} turns"
     )
     for name, figures in spent.items():
