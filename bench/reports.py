@@ -4,7 +4,8 @@ service) against the same questions asked straight of the raw tables, in one run
 Bulk-loads N leads (default 10,000,000; ``--leads`` or ``LEADFLOW_BENCH_REPORT_LEADS``) over 90
 days, 200 traffic sources and 5,000 sub IDs (25 of each source's own, as a publisher tags its
 placements; ``--independent-sub-ids`` draws any of the 5,000 under any source, a million
-pairs), a call for every third lead (revenue, payout),
+pairs), a call for every third lead (revenue, payout) and a LeadSail submission for every tenth
+(delivered, rejected, disqualified, duplicate or error, to one of ten buyers),
 in batches counted as intake's and imports' are (``leads.repository.insert_leads``; the
 calls by a plain multi-row INSERT, whose triggers count each row), then times, ``--runs``
 times each, and prints medians of:
@@ -28,6 +29,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import os
 import random
 import tempfile
@@ -48,7 +50,7 @@ from leadflow.db.migrate import upgrade
 from leadflow.db.statements import ConnectionSql
 from leadflow.demo import create_company_now
 from leadflow.leads.repository import insert_leads
-from leadflow.models import Offer, TrafficSource
+from leadflow.models import Campaign, Offer, TrafficSource
 from leadflow.reports import service
 from leadflow.reports.repository import ReportRepository, hour_sql
 from leadflow.reports.schemas import parse_query
@@ -59,6 +61,9 @@ PER_SOURCE = SUB_IDS // SOURCES
 DAYS = 90
 BATCH = 2_000
 NOW = datetime(2026, 12, 1, 12, tzinfo=UTC)
+SUBMISSION_EVERY = 10
+OUTCOMES = ("delivered", "rejected", "disqualified", "duplicate", "error")
+BUYERS = tuple(f"https://buyer{n}.example/leads" for n in range(10))
 TABLES = ("report_counters", "report_totals", "report_source_blocks")
 
 
@@ -88,9 +93,12 @@ async def load(engine: AsyncEngine, company: int, leads: int, independent: bool)
             TrafficSource(company_id=company, name=f"Source {n}", created_at=NOW, updated_at=NOW)
             for n in range(SOURCES)
         ]
-        session.add_all([made, *sources])
+        campaign = Campaign(
+            company_id=company, name="Bench", code="bench", created_at=NOW, updated_at=NOW
+        )
+        session.add_all([made, campaign, *sources])
         await session.commit()
-        offer, source_ids = made.id, [source.id for source in sources]
+        offer, source_ids, campaign_id = made.id, [source.id for source in sources], campaign.id
     done = 0
     while done < leads:
         size = min(BATCH, leads - done)
@@ -152,14 +160,52 @@ async def load(engine: AsyncEngine, company: int, leads: int, independent: bool)
                 for i, row in enumerate(rows)
                 if i % 3 == 0
             ]
-            if calls:
-                names = ", ".join(calls[0])
-                params = ", ".join(f":{name}" for name in calls[0])
-                await conn.execute(text(f"INSERT INTO calls ({names}) VALUES ({params})"), calls)
+            await _insert(conn, "calls", calls)
+            await _submit(conn, company, campaign_id, rows, rng)
         done += size
         if done % (BATCH * 50) == 0:
             print(f"  loaded {done:,} leads ({time.perf_counter() - started:.0f} s)", flush=True)
     return time.perf_counter() - started
+
+
+async def _insert(conn: Any, table: str, rows: list[dict[str, Any]]) -> None:
+    """A plain multi-row INSERT, whose row triggers count each row."""
+    if rows:
+        names = ", ".join(rows[0])
+        params = ", ".join(f":{name}" for name in rows[0])
+        await conn.execute(text(f"INSERT INTO {table} ({names}) VALUES ({params})"), rows)
+
+
+async def _submit(
+    conn: Any,
+    company: int,
+    campaign: int,
+    leads: list[dict[str, Any]],
+    rng: random.Random,
+) -> None:
+    """A submitted lead and its submission for every tenth lead of the batch, made when it was."""
+    chosen = [lead for lead in leads if lead["id"] % SUBMISSION_EVERY == 0]
+    if not chosen:
+        return
+    last = int(await conn.scalar(text("SELECT coalesce(max(id), 0) FROM submitted_leads")) or 0)
+    people, submissions = [], []
+    for n, lead in enumerate(chosen, start=last + 1):
+        at, status = lead["created_at"], rng.choice(OUTCOMES)
+        data = json.dumps({"address": {"state": rng.choice(("TX", "FL", "CA", "NY"))}})
+        common = {"company_id": company, "campaign_id": campaign, "status": status, "data": data}
+        people.append(
+            {"id": n, "uuid": f"bench-sub-{n}", **common, "is_test": False,
+             "pixels_fired": "[]", "created_at": at, "updated_at": at}
+        )  # fmt: skip
+        delivery = {"url": rng.choice(BUYERS)}
+        submissions.append(
+            {"uuid": f"bench-trip-{n}", "lead_id": n, **common, "number": 1,
+             "type": "original", "steps": "[]", "qualification": "{}", "routing": "{}",
+             "delivery": json.dumps(delivery), "attempts": 1, "created_at": at,
+             "updated_at": at}
+        )  # fmt: skip
+    await _insert(conn, "submitted_leads", people)
+    await _insert(conn, "submissions", submissions)
 
 
 async def timed(runs: int, work: Any) -> float:
@@ -250,7 +296,7 @@ async def measure(
 
 
 def report(engine: str, leads: int, figures: dict[str, float]) -> None:
-    print(f"\n== {engine}, {leads:,} leads (a call for every third)")
+    print(f"\n== {engine}, {leads:,} leads (a call for every third, a submission every tenth)")
     print(f"bulk load, counters kept as intake keeps them: {figures.pop('load_s'):.0f} s")
     for table in TABLES:
         print(f"{table} rows: {figures.pop(f'{table} rows'):,.0f}")
