@@ -12,7 +12,7 @@ from starlette.types import Message, Receive, Scope, Send
 
 from leadflow.app_state import AppState
 from leadflow.clock import Clock, SystemClock
-from leadflow.db.engine import create_engine, make_sessionmaker
+from leadflow.db.engine import create_engine, create_read_engine, make_sessionmaker
 from leadflow.db.group_commit import GroupCommitter
 from leadflow.kit import handlers
 from leadflow.kit.auth import KeyCache
@@ -101,6 +101,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
         watch_pool(engine)
         metrics_flusher = asyncio.create_task(flush_every_second(), name="metrics-flush")
         state.sessionmaker = make_sessionmaker(engine)
+        reader = create_read_engine(settings.database_url)
+        state.read_sessionmaker = make_sessionmaker(reader or engine)
         state.committer = GroupCommitter(engine)
         state.owner_cache = OwnerCache(engine, settings.token_cache_seconds)
         wake = WakeSender(settings.worker_wake_socket) if settings.worker_wake_socket else None
@@ -118,6 +120,8 @@ def create_app(settings: Settings | None = None, clock: Clock | None = None) -> 
                     wake.close()
                 await state.committer.close()
                 await engine.dispose()
+                if reader is not None:
+                    await reader.dispose()
 
     app = LeadflowApp(
         title="Leadflow",

@@ -38,6 +38,8 @@ class AppState:
     # Made by the lifespan, at startup.
     engine: AsyncEngine = field(init=False)
     sessionmaker: async_sessionmaker[AsyncSession] = field(init=False)
+    # Read-only sessions for long reads (reports): db.engine.create_read_engine.
+    read_sessionmaker: async_sessionmaker[AsyncSession] = field(init=False)
     committer: GroupCommitter = field(init=False)
     owner_cache: OwnerCache = field(init=False)
     worker_context: WorkerContext = field(init=False)

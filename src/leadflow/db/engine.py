@@ -59,9 +59,33 @@ def _sqlite_engine(database_url: str, index_leads: bool) -> AsyncEngine:
     SQLITE_BUSY surprises, and ``BEGIN IMMEDIATE`` makes read-then-write transactions safe
     against a second process (a separate ``leadflow worker``)."""
     ensure_sqlite_directory(database_url)
+    engine = _sqlite_connections(database_url, 1, SQLITE_PRAGMAS, "BEGIN IMMEDIATE")
+    if index_leads:
+        # Leads this transaction wrote become searchable in it (see db.search_index).
+        event.listen(engine.sync_engine, "commit", index_new_leads_before_commit)
+    return engine
+
+
+def create_read_engine(database_url: str) -> AsyncEngine | None:
+    """SQLite: connections for reads that may take a while (reports), whose transactions are
+    deferred and read-only. The API's engine begins every transaction ``IMMEDIATE``, taking the
+    database's one write lock, so a report read there held it, and every lead post, import and
+    worker round waited, for as long as the report took; it also held the API's one pooled
+    connection. In WAL mode a reader waits for no writer and no writer for it. PostgreSQL:
+    ``None`` (its readers never block writers; the API's engine serves)."""
+    if not is_sqlite(database_url):
+        return None
+    return _sqlite_connections(database_url, 2, (*SQLITE_PRAGMAS, "query_only=ON"), "BEGIN")
+
+
+def _sqlite_connections(
+    database_url: str, pool_size: int, pragmas: tuple[str, ...], begin: str
+) -> AsyncEngine:
+    """An engine of ``pool_size`` connections, each set up with ``pragmas``, whose transactions
+    start with ``begin``."""
     engine = create_async_engine(
         async_url(database_url),
-        pool_size=1,
+        pool_size=pool_size,
         max_overflow=0,
         pool_timeout=60,
         connect_args={"check_same_thread": False},
@@ -71,17 +95,13 @@ def _sqlite_engine(database_url: str, index_leads: bool) -> AsyncEngine:
     def _configure(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
-        for pragma in SQLITE_PRAGMAS:
+        for pragma in pragmas:
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
     @event.listens_for(engine.sync_engine, "begin")
     def _begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-
-    if index_leads:
-        # Leads this transaction wrote become searchable in it (see db.search_index).
-        event.listen(engine.sync_engine, "commit", index_new_leads_before_commit)
+        connection.exec_driver_sql(begin)
 
     return engine
 

@@ -29,6 +29,17 @@ async def get_session(request: Request) -> AsyncIterator[AsyncSession]:
 SessionDep = Annotated[AsyncSession, Depends(get_session, scope="function")]
 
 
+async def get_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+    """A read-only session for a read that may take a while (a report): on SQLite it holds
+    neither the write lock nor the API's write connection (``db.engine.create_read_engine``).
+    Nothing to commit; closing it ends its transaction."""
+    async with app_state(request).read_sessionmaker() as session:
+        yield session
+
+
+ReadSessionDep = Annotated[AsyncSession, Depends(get_read_session)]
+
+
 async def flush_or_422(session: AsyncSession) -> None:
     """Flush so that the database's own checks answer now, as a 422 and not a 500."""
     try:

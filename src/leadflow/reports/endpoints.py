@@ -8,7 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response, StreamingResponse
 
-from leadflow.db.session import SessionDep
+from leadflow.db.session import ReadSessionDep
 from leadflow.kit import envelope
 from leadflow.kit.auth import READ, Principal, require
 from leadflow.kit.dependencies import ClockDep
@@ -39,7 +39,7 @@ To = Annotated[
 async def get_report(
     request: Request,
     principal: Reader,
-    session: SessionDep,
+    session: ReadSessionDep,
     clock: ClockDep,
     from_: From = None,
     to: To = None,
@@ -89,7 +89,7 @@ async def get_report(
 async def get_auction_report(
     request: Request,
     principal: Reader,
-    session: SessionDep,
+    session: ReadSessionDep,
     clock: ClockDep,
     from_: From = None,
     to: To = None,
