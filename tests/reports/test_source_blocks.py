@@ -9,18 +9,23 @@ from the counters, blocks of 16, 16, 4, 4 and 4 hours, and one more hour from th
 
 from __future__ import annotations
 
+import asyncio
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from alembic import command
 from fastapi import FastAPI
 from sqlalchemy import text
 
 from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
+from leadflow.db.engine import create_engine
+from leadflow.db.migrate import alembic_config, upgrade
 from leadflow.models.report_counter import SPAN_HOURS
 from leadflow.reports.rebuild import rebuild
 from leadflow.reports.repository import blocks
+from leadflow.settings import Settings
 from tests.reports.conftest import Shop
 
 RANGE = {"from": "2026-01-02", "to": "2026-01-03"}
@@ -117,3 +122,34 @@ def test_blocks_cover_any_range_once(offset: int, length: int) -> None:
     assert len(hours) <= 6
     assert all(span in SPAN_HOURS and f % span == 0 for span, f in spans)
     assert len(spans) <= 6 * len(SPAN_HOURS) + length // SPAN_HOURS[-1]
+
+
+async def test_the_migration_fills_the_blocks_from_the_counters_already_there(
+    shop: Shop, clock: FrozenClock, settings: Settings
+) -> None:
+    """A database upgraded to 0021 with counters in it reads as one that counted all along."""
+    await _post_at_each_moment(shop, clock)
+    await shop.call(None, revenue_cents=1250)
+    before = await _blocks(settings.database_url)
+    assert len(before) > 20
+
+    await asyncio.to_thread(command.downgrade, alembic_config(settings.database_url), "0020")
+    upgrade(settings.database_url)
+
+    assert await _blocks(settings.database_url) == before
+
+
+async def _blocks(url: str) -> list[tuple[Any, ...]]:
+    engine = create_engine(url, pool_size=1)
+    try:
+        async with engine.connect() as conn:
+            found = await conn.execute(
+                text(
+                    "SELECT span_hours, first_hour, traffic_source_id, sub_id, leads, calls, "
+                    "revenue_cents FROM report_source_blocks "
+                    "WHERE leads <> 0 OR calls <> 0 OR revenue_cents <> 0 ORDER BY 1, 2, 3, 4"
+                )
+            )
+            return [tuple(row) for row in found]
+    finally:
+        await engine.dispose()
