@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from collections import defaultdict
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo
@@ -16,14 +16,14 @@ from zoneinfo import ZoneInfo
 import httpx
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select, text
+from sqlalchemy import select
 
 from leadflow.clock import FrozenClock
 from leadflow.models import Call, Campaign, Company, Lead, Submission
-from leadflow.models.report_counter import METRIC_COLUMNS, SPAN_HOURS
 from leadflow.schedules.state_hours import state_code
 from tests.factories import Factory
 from tests.reports.conftest import Shop
+from tests.reports.roll_ups import assert_roll_ups_sum_the_counters
 
 ZONES = ["America/New_York", "UTC", "Asia/Tokyo", "America/Los_Angeles"]
 STATES = [None, "TX", "Florida", "ny"]
@@ -353,7 +353,7 @@ async def test_reports_equal_a_group_by_over_the_rows(
         zone = ZoneInfo(company.time_zone)
     first = (start.astimezone(zone) - timedelta(days=1)).date().isoformat()
     last = (clock.now().astimezone(zone) + timedelta(days=1)).date().isoformat()
-    await _assert_roll_up_sums_the_counters(factory)
+    await assert_roll_ups_sum_the_counters(factory)
     for grouping in GROUPINGS:
         body = await shop.report(
             **{"from": first, "to": last},
@@ -364,45 +364,3 @@ async def test_reports_equal_a_group_by_over_the_rows(
         assert body["metadata"]["total_pages"] == 1
         expected = await _expected(shop, grouping, zone)
         assert _answered(body["report"]["rows"], grouping) == expected, grouping
-
-
-async def _assert_roll_up_sums_the_counters(factory: Factory) -> None:
-    """``report_totals`` (what a time series without attribution reads) holds, for every
-    company and hour, the sums of ``report_counters``; ``report_source_blocks`` (what a report
-    by traffic source and sub ID reads) their sums per block of hours, source and sub ID."""
-    sums = ", ".join(f"sum({m})" for m in METRIC_COLUMNS)
-    source = "company_id, traffic_source_id, sub_id"
-    async with factory.sessionmaker() as session:
-        rolled = await session.execute(
-            text(f"SELECT company_id, hour, {sums} FROM report_totals GROUP BY company_id, hour")
-        )
-        counted = await session.execute(
-            text(f"SELECT company_id, hour, {sums} FROM report_counters GROUP BY company_id, hour")
-        )
-        nonzero = lambda rows: {(r[0], str(r[1])): tuple(r[2:]) for r in rows if any(r[2:])}  # noqa: E731
-        assert nonzero(rolled.all()) == nonzero(counted.all())
-        blocks = await session.execute(
-            text(f"SELECT span_hours, first_hour, {source}, {sums} FROM report_source_blocks "
-                 f"GROUP BY span_hours, first_hour, {source}")
-        )  # fmt: skip
-        hours = (
-            await session.execute(
-                text(f"SELECT hour, {source}, {sums} FROM report_counters GROUP BY hour, {source}")
-            )
-        ).all()
-        by_block: dict[tuple[Any, ...], list[int]] = {}
-        for hour, *key_and_sums in hours:
-            number = int(_utc(hour).timestamp()) // 3600
-            for span in SPAN_HOURS:
-                key = (span, number // span * span, *key_and_sums[:3])
-                adding = by_block.setdefault(key, [0] * len(METRIC_COLUMNS))
-                for i, value in enumerate(key_and_sums[3:]):
-                    adding[i] += int(value)
-        stored = {tuple(r[:5]): list(map(int, r[5:])) for r in blocks if any(r[5:])}
-        assert stored == {key: v for key, v in by_block.items() if any(v)}
-
-
-def _utc(value: Any) -> datetime:
-    """A counter's hour as a raw SQL query returns it (text on SQLite)."""
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value))
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

@@ -23,8 +23,8 @@ from leadflow.clock import FrozenClock
 from leadflow.db.engine import create_engine
 from leadflow.db.migrate import alembic_config, upgrade
 from leadflow.models.report_counter import SPAN_HOURS
+from leadflow.reports.blocks import blocks
 from leadflow.reports.rebuild import rebuild
-from leadflow.reports.repository import blocks
 from leadflow.settings import Settings
 from tests.reports.conftest import Shop
 

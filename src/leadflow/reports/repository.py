@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import Integer, case, func, or_, select, text, union_all
@@ -24,7 +24,8 @@ from leadflow.models import (
     Schedule,
     TrafficSource,
 )
-from leadflow.models.report_counter import METRIC_COLUMNS, SPAN_HOURS
+from leadflow.models.report_counter import METRIC_COLUMNS
+from leadflow.reports.blocks import blocks, hour_instant
 
 # The rebuild's SQL, named here too: migration 0009 and the benchmark import it from here.
 from leadflow.reports.recount_sql import hour_sql as hour_sql
@@ -288,7 +289,7 @@ class ReportRepository:
         )
         parts = [self._block(span, first, names, narrowed) for span, first in spans]
         parts += [
-            self._rows(ReportCounter, names, _instant(hour), _instant(hour + 1), narrowed)
+            self._rows(ReportCounter, names, hour_instant(hour), hour_instant(hour + 1), narrowed)
             for hour in hours
         ]
         if not parts:
@@ -364,29 +365,6 @@ def _filtered(stmt: Any, table: Any, narrowed: CounterFilter) -> Any:
         if wanted is not None:
             stmt = stmt.where(getattr(table, name) == wanted)
     return stmt
-
-
-def _instant(hour: int) -> datetime:
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(hours=hour)
-
-
-def blocks(first: int, last: int) -> tuple[list[tuple[int, int]], list[int]]:
-    """The hours ``[first, last)`` (hours since the Unix epoch) as the fewest aligned blocks of
-    ``report_source_blocks``, largest first at each point: (the blocks as ``(span, first
-    hour)``, the hours no block covers, which the counters answer). Since the shortest block is
-    four hours, those are at most three at each end."""
-    spans: list[tuple[int, int]] = []
-    hours: list[int] = []
-    at = first
-    while at < last:
-        span = next((s for s in reversed(SPAN_HOURS) if at % s == 0 and at + s <= last), None)
-        if span is None:
-            hours.append(at)
-            at += 1
-        else:
-            spans.append((span, at))
-            at += span
-    return spans, hours
 
 
 async def company_ids(session: AsyncSession) -> list[int]:

@@ -1,0 +1,85 @@
+"""``bench.reports --intake-seconds``: what the report counters cost ``bench.intake``'s lead
+post on SQLite, measured against a server with them dropped, in turns."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import tempfile
+from pathlib import Path
+
+from sqlalchemy import text
+
+from bench.intake import LUA, make_schedule, rate
+from bench.serverproc import create_company, server
+from bench.wrk import WrkResult, run_wrk
+from leadflow.db.engine import create_engine
+
+
+def drop_counter_triggers(database_url: str) -> None:
+    """The report triggers (migrations 0009 and 0014) gone: intake as it was without them (the
+    server's code does the rest: :func:`without_counters_env`)."""
+
+    async def drop() -> None:
+        engine = create_engine(database_url)
+        try:
+            async with engine.begin() as conn:
+                found = await conn.execute(
+                    text(
+                        "SELECT name FROM sqlite_master WHERE type = 'trigger' "
+                        "AND name LIKE 'report%'"
+                    )
+                )
+                for (name,) in found.all():
+                    await conn.execute(text(f"DROP TRIGGER {name}"))
+        finally:
+            await engine.dispose()
+
+    asyncio.run(drop())
+
+
+def without_counters_env() -> dict[str, str]:
+    """The "without" server's code leaves out the statements with which a batch of new leads
+    counts itself on SQLite (see bench/without_counters/sitecustomize.py)."""
+    folder = str(Path(__file__).with_name("without_counters"))
+    return {"PYTHONPATH": os.pathsep.join(filter(None, [folder, os.environ.get("PYTHONPATH")]))}
+
+
+def intake_with_and_without_counters(seconds: int, rounds: int, connections: int) -> None:
+    """``bench.intake``'s lead post on SQLite against two databases, one with the report
+    triggers and one without, taking turns (``rounds``) so that the shared machine's drift
+    weighs on both; prints each one's leads/s and their ratio. One server at a time (two
+    side by side did not start within ``serverproc``'s 30 s on the loaded machine)."""
+    with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as directory:
+        urls = {
+            "with counters": f"sqlite:///{directory}/with.db",
+            "without": f"sqlite:///{directory}/without.db",
+        }
+        companies = {name: create_company(url) for name, url in urls.items()}
+        drop_counter_triggers(urls["without"])
+        share = max(1, round(seconds / rounds))
+        results: dict[str, list[WrkResult]] = {name: [] for name in urls}
+        tokens: dict[str, str] = {}
+        for turn in range(rounds):
+            for name, url in urls.items():
+                with server(
+                    url, extra_env=without_counters_env() if name == "without" else None
+                ) as base:
+                    if name not in tokens:
+                        tokens[name] = make_schedule(base, companies[name])
+                    warm = {"LEAD_TOKEN": tokens[name], "OFFSET": str(5_000_000 + turn * 20_000)}
+                    run_wrk(f"{base}/api/v1/leads", 1, connections, LUA, warm)
+                    env = {"LEAD_TOKEN": tokens[name], "OFFSET": str(turn * 200_000)}
+                    found = run_wrk(f"{base}/api/v1/leads", share, connections, LUA, env)
+                    results[name].append(found)
+            with_rate = results["with counters"][-1].requests_per_second
+            without_rate = results["without"][-1].requests_per_second
+            print(
+                f"round {turn + 1}: with counters {with_rate:6.0f} leads/s, without "
+                f"{without_rate:6.0f} leads/s, ratio {with_rate / without_rate:4.2f}",
+                flush=True,
+            )
+    with_rate, without_rate = rate(results["with counters"]), rate(results["without"])
+    print("\n== bench.intake's POST /api/v1/leads on SQLite, report triggers on and off")
+    print(f"with counters {with_rate:7.0f} leads/s   without {without_rate:7.0f} leads/s")
+    print(f"ratio with/without {with_rate / without_rate:5.2f} (over all rounds)", flush=True)
