@@ -8,7 +8,11 @@ the per-company lead count that listings had before reports existed.
 
 from leadflow.leads import repository
 
-_counting = repository._batch_count_statements()
-repository._batch_count_statements = lambda: tuple(  # type: ignore[method-assign]
-    statement for statement in _counting if "report_counters" not in statement
-)
+_counting = repository._batch_count_statements
+
+
+def _without_reports(opted_out: bool) -> tuple[str, ...]:
+    return tuple(s for s in _counting(opted_out) if "report_counters" not in s)
+
+
+repository._batch_count_statements = _without_reports  # type: ignore[assignment]

@@ -196,15 +196,16 @@ def insert_leads(sql: Sql, leads: Sequence[dict[str, Any]]) -> None:
     finally:
         # Also after a failed insert: the rows that went in are counted, as their triggers
         # would have counted them, whatever the caller then does with the transaction.
-        for statement in _batch_count_statements():
+        opted_out = any(lead.get("status") == LeadStatus.OPT_OUT for lead in leads)
+        for statement in _batch_count_statements(opted_out):
             sql.run(statement, first=first, last=last)
         sql.run("DELETE FROM lead_batch_inserts")
 
 
-@lru_cache(maxsize=1)
-def _batch_count_statements() -> tuple[str, ...]:
+@lru_cache(maxsize=2)
+def _batch_count_statements(opted_out: bool) -> tuple[str, ...]:
     return (
-        *new_lead_statements("sqlite"),
+        *new_lead_statements("sqlite", opted_out),
         "INSERT INTO lead_counts (company_id, count) SELECT company_id, count(*) FROM leads"
         " WHERE id BETWEEN :first AND :last GROUP BY company_id"
         " ON CONFLICT (company_id) DO UPDATE SET count = lead_counts.count + excluded.count",
