@@ -23,7 +23,7 @@ from leadflow.clock import FrozenClock
 from leadflow.db.engine import create_engine
 from leadflow.db.migrate import alembic_config, upgrade
 from leadflow.models.report_counter import SPAN_HOURS
-from leadflow.reports.blocks import blocks
+from leadflow.reports.blocks import Part, blocks
 from leadflow.reports.rebuild import rebuild
 from leadflow.settings import Settings
 from tests.reports.conftest import Shop
@@ -88,8 +88,20 @@ async def test_a_damaged_roll_up_shows_and_a_rebuild_recounts_it(
     async with state_of(app).sessionmaker() as session:
         await session.execute(text("UPDATE report_source_blocks SET leads = leads + 40"))
         await session.commit()
-    # Five blocks answer for the range, each with a row for each of the three sub IDs.
-    assert (await shop.report(**query))["report"]["totals"]["leads"] == 48 + 5 * 3 * 40
+        # Each block the range reads brings its 40 a row, added or taken away.
+        damage = 0
+        for part in blocks(_hour(FIRST), _hour(LAST)):
+            if part.span > 1:
+                rows = await session.scalar(
+                    text(
+                        "SELECT count(*) FROM report_source_blocks "
+                        "WHERE span_hours = :span AND first_hour = :first"
+                    ),
+                    {"span": part.span, "first": part.first},
+                )
+                damage += part.sign * 40 * int(rows or 0)
+    assert damage != 0
+    assert (await shop.report(**query))["report"]["totals"]["leads"] == 48 + damage
 
     await rebuild(state_of(app).sessionmaker)
 
@@ -100,28 +112,58 @@ def _hour(moment: datetime) -> int:
     return int(moment.timestamp()) // 3600
 
 
-def test_a_range_is_the_fewest_aligned_blocks() -> None:
-    spans, hours = blocks(_hour(FIRST), _hour(LAST))
+def _net(parts: list[Part]) -> dict[int, int]:
+    """How many times each hour counts, the parts taken away less."""
+    counted: dict[int, int] = {}
+    for part in parts:
+        for hour in range(part.first, part.first + part.span):
+            counted[hour] = counted.get(hour, 0) + part.sign
+    return {hour: n for hour, n in counted.items() if n}
 
-    first = _hour(FIRST)
-    assert hours == [first, first + 1, first + 2, _hour(LAST) - 1]
-    assert [span for span, _first in spans] == [16, 16, 4, 4, 4]
-    covered = sorted(h for span, f in spans for h in range(f, f + span))
-    assert covered == list(range(first + 3, _hour(LAST) - 1))
-    assert all(first % span == 0 for span, first in spans)
+
+def test_a_range_is_the_fewest_aligned_parts() -> None:
+    first, last = _hour(FIRST), _hour(LAST)  # 05:00 UTC, an hour past a multiple of four
+
+    parts = blocks(first, last)
+
+    # Two days from midnight in New York: three 16-hour blocks from 08:00 less the hour before
+    # the first and the three after the last, read as an hour and a 4-hour block each end;
+    # blocks only added took five blocks and four hours.
+    assert sorted(parts) == sorted(
+        [
+            Part(-1, 1, first - 1),
+            Part(1, 4, first - 1),
+            Part(1, 16, first + 3),
+            Part(1, 16, first + 19),
+            Part(1, 16, first + 35),
+            Part(-1, 4, last - 1),
+            Part(1, 1, last - 1),
+        ]
+    )
+    assert _net(parts) == {hour: 1 for hour in range(first, last)}
+
+
+def test_a_month_from_midnight_in_new_york_is_nine_parts() -> None:
+    first = _hour(datetime(2026, 11, 2, 5, tzinfo=UTC))
+
+    parts = blocks(first, first + 30 * 24)
+
+    assert len(parts) == 9
+    assert sum(part.span == 1 for part in parts) == 2
 
 
 @pytest.mark.parametrize("length", [0, 1, 2, 23, 24, 720, 2160, 9000])
-@pytest.mark.parametrize("offset", [0, 1, 5, 13, 4095])
-def test_blocks_cover_any_range_once(offset: int, length: int) -> None:
+@pytest.mark.parametrize("offset", [0, 1, 2, 5, 13, 4095])
+def test_parts_count_every_hour_of_any_range_once(offset: int, length: int) -> None:
     first = 492_000 + offset
-    spans, hours = blocks(first, first + length)
 
-    covered = sorted([*hours, *(h for span, f in spans for h in range(f, f + span))])
-    assert covered == list(range(first, first + length))
-    assert len(hours) <= 6
-    assert all(span in SPAN_HOURS and f % span == 0 for span, f in spans)
-    assert len(spans) <= 6 * len(SPAN_HOURS) + length // SPAN_HOURS[-1]
+    parts = blocks(first, first + length)
+
+    assert _net(parts) == {hour: 1 for hour in range(first, first + length)}
+    assert all(part.span in (1, *SPAN_HOURS) and part.first % part.span == 0 for part in parts)
+    assert sum(part.span == 1 for part in parts) <= 4
+    # Rounding each end to the nearest multiple steps over at most two parts a length.
+    assert len(parts) <= 4 * len(SPAN_HOURS) + length // SPAN_HOURS[-1] + 1
 
 
 async def test_the_migration_fills_the_blocks_from_the_counters_already_there(

@@ -25,7 +25,7 @@ from leadflow.models import (
     TrafficSource,
 )
 from leadflow.models.report_counter import METRIC_COLUMNS
-from leadflow.reports.blocks import blocks, hour_instant
+from leadflow.reports.blocks import Part, blocks, hour_instant
 
 # The rebuild's SQL, named here too: migration 0009 and the benchmark import it from here.
 from leadflow.reports.recount_sql import hour_sql as hour_sql
@@ -276,30 +276,46 @@ class ReportRepository:
         """The rows a report sums, already narrowed to the company, range and filter (a
         subquery with the ``columns``, ``hour`` when ``with_hour``, and the ``metrics``).
         Grouped and filtered by traffic source and sub ID alone, the range is read as blocks
-        of ``report_source_blocks`` and at most three hours at each end from the counters (a
-        report spans at most 370 days: a few dozen parts, far below SQLite's 500 for a
-        compound SELECT); otherwise every row comes from the counters."""
+        of ``report_source_blocks`` and hours of the counters, each added or taken away
+        (:func:`blocks`; a report spans at most 370 days: under twenty parts, far below
+        SQLite's 500 for a compound SELECT); otherwise every row comes from the counters. A
+        group whose sums come to nothing in the range (a sub ID seen only in the hours a
+        longer block overshoots) is left out where the groups are summed, as a group of no
+        rows is."""
         names = [*columns, *metrics]
         filters = {name for name in FILTERS if getattr(narrowed, name) is not None}
         if with_hour or not set(columns) | filters <= BY_SOURCE:
             hourly = ["hour", *names] if with_hour else names
             return self._rows(ReportCounter, hourly, start, end, narrowed).subquery()
-        spans, hours = blocks(
-            math.ceil(start.timestamp() / 3600), math.ceil(end.timestamp() / 3600)
-        )
-        parts = [self._block(span, first, names, narrowed) for span, first in spans]
-        parts += [
-            self._rows(ReportCounter, names, hour_instant(hour), hour_instant(hour + 1), narrowed)
-            for hour in hours
-        ]
+        parts = blocks(math.ceil(start.timestamp() / 3600), math.ceil(end.timestamp() / 3600))
         if not parts:
             return self._rows(ReportCounter, names, start, end, narrowed).subquery()
-        return union_all(*parts).subquery()
+        read = [self._part(part, columns, metrics, narrowed) for part in parts]
+        return union_all(*read).subquery()
 
-    def _block(self, span: int, first: int, names: Sequence[str], narrowed: CounterFilter) -> Any:
-        table = ReportSourceBlock
-        stmt = select(*(getattr(table, name) for name in names)).where(
-            table.company_id == self.company_id, table.span_hours == span, table.first_hour == first
+    def _part(
+        self,
+        part: Part,
+        columns: Sequence[str],
+        metrics: Sequence[str],
+        narrowed: CounterFilter,
+    ) -> Any:
+        """One part of a range (:func:`blocks`): an hour of the counters or a block, its sums
+        negated when it is taken away."""
+        if part.span == 1:
+            table: Any = ReportCounter
+            where = [
+                table.hour >= hour_instant(part.first),
+                table.hour < hour_instant(part.first + 1),
+            ]
+        else:
+            table = ReportSourceBlock
+            where = [table.span_hours == part.span, table.first_hour == part.first]
+        sums = [getattr(table, name) for name in metrics]
+        if part.sign < 0:
+            sums = [(-column).label(name) for name, column in zip(metrics, sums, strict=True)]
+        stmt = select(*(getattr(table, name) for name in columns), *sums).where(
+            table.company_id == self.company_id, *where
         )
         return _filtered(stmt, table, narrowed)
 
