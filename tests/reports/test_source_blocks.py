@@ -79,6 +79,31 @@ async def test_every_hour_of_the_range_counts_once(shop: Shop, clock: FrozenCloc
     assert ordered["report"]["totals"]["leads"] == 48
 
 
+async def test_a_sub_id_only_in_what_a_block_overshoots_is_not_a_group(
+    shop: Shop, clock: FrozenClock
+) -> None:
+    # The range's first part is a 4-hour block from the hour before it, less that hour: a
+    # lead there is read once and taken away once.
+    assert Part(1, 4, _hour(FIRST) - 1) in blocks(_hour(FIRST), _hour(LAST))
+    clock.current = FIRST - timedelta(minutes=30)
+    await shop.post("+17193130001", traffic_source_id=shop.google.id, sub_id="before")
+    clock.current = FIRST + timedelta(hours=5)
+    await shop.post("+17193130002", traffic_source_id=shop.google.id, sub_id="inside")
+    clock.current = datetime(2026, 1, 5, 15, tzinfo=UTC)
+
+    paged = await shop.report(**RANGE, group_by="traffic_source,sub_id", metrics="leads")
+    as_csv = await shop.client.get(
+        "/api/v1/reports",
+        params={**RANGE, "group_by": "sub_id", "metrics": "leads", "format": "csv"},
+        headers=shop.tenant.auth,
+    )
+
+    assert _by_sub_id(paged) == {"inside": 1}
+    assert paged["metadata"]["total_count"] == 1
+    assert "before" not in as_csv.text
+    assert "inside" in as_csv.text
+
+
 async def test_a_damaged_roll_up_shows_and_a_rebuild_recounts_it(
     shop: Shop, clock: FrozenClock, app: FastAPI
 ) -> None:
