@@ -45,7 +45,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 
 from bench.intake import postgres_url
 from bench.report_intake import intake_with_and_without_counters
-from leadflow.db.engine import create_engine, make_sessionmaker
+from leadflow.db.engine import create_engine, create_read_engine, make_sessionmaker
 from leadflow.db.migrate import upgrade
 from leadflow.db.statements import ConnectionSql
 from leadflow.demo import create_company_now
@@ -237,12 +237,15 @@ async def measure(
     engine = create_engine(database_url, 2)
     dialect = engine.dialect.name
     figures: dict[str, float] = {}
+    reader: AsyncEngine | None = None
     try:
         company = await _loaded_company(engine)
         if company is None:
             company = (await create_company_now(database_url, COMPANY)).company.id
             figures["load_s"] = await load(engine, company, leads, independent)
-        sessionmaker = make_sessionmaker(engine)
+        # The API's reads: on SQLite read-only connections of their own (app.py).
+        reader = create_read_engine(database_url)
+        sessionmaker = make_sessionmaker(reader or engine)
         zone = service.company_zone("America/New_York")
         month_ago = (NOW - timedelta(days=29)).date().isoformat()
         quarter_ago = (NOW - timedelta(days=DAYS)).date().isoformat()
@@ -305,6 +308,8 @@ async def measure(
                     await conn.scalar(text(f"SELECT count(*) FROM {table}")) or 0
                 )
     finally:
+        if reader is not None:
+            await reader.dispose()
         await engine.dispose()
     return figures
 
