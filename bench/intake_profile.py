@@ -63,7 +63,8 @@ def proxy_thread(host: str, port: int) -> Iterator[tuple[int, Turns]]:
         thread.join(10)
 
 
-def _cpu_seconds(processes: list[psutil.Process]) -> float:
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    """User and system CPU seconds the processes have used (those gone since: none)."""
     total = 0.0
     for process in processes:
         with suppress(psutil.Error):
@@ -83,12 +84,12 @@ def cpu_per_lead(database_url: str, company: dict[str, str], args: argparse.Name
         worker = [p for p in ours if any("wake-socket" in part for part in p.cmdline())]
         api = [p for p in ours if p not in worker]
         postgres = [p for p in psutil.process_iter() if p.name() == "postgres"]
-        before = [_cpu_seconds(group) for group in (api, worker, postgres)]
+        before = [cpu_seconds(group) for group in (api, worker, postgres)]
         leads_before = asyncio.run(count_leads(database_url))
         lua_env["OFFSET"] = "8000000"
         result = run_wrk(f"{base}/api/v1/leads", args.seconds, args.connections, LUA, lua_env)
         postgres = [p for p in psutil.process_iter() if p.name() == "postgres"]
-        after = [_cpu_seconds(group) for group in (api, worker, postgres)]
+        after = [cpu_seconds(group) for group in (api, worker, postgres)]
         stored = asyncio.run(count_leads(database_url)) - leads_before
     print(f"\n== CPU per lead, direct (no proxy), worker on, --workers {args.workers}")
     print(f"leads stored      {stored} ({result.requests_per_second:.0f} req/s)")

@@ -9,9 +9,11 @@ import tempfile
 from pathlib import Path
 from statistics import median
 
+import psutil
 from sqlalchemy import text
 
 from bench.intake import LUA, make_schedule, rate
+from bench.intake_profile import cpu_seconds
 from bench.serverproc import create_company, server
 from bench.wrk import WrkResult, run_wrk
 from leadflow.db.engine import create_engine
@@ -61,6 +63,7 @@ def intake_with_and_without_counters(seconds: int, rounds: int, connections: int
         drop_counter_triggers(urls["without"])
         share = max(1, round(seconds / rounds))
         results: dict[str, list[WrkResult]] = {name: [] for name in urls}
+        cpu: dict[str, list[float]] = {name: [] for name in urls}
         tokens: dict[str, str] = {}
         for turn in range(rounds):
             # Every other round the other one goes first: the round's first server ran
@@ -75,13 +78,18 @@ def intake_with_and_without_counters(seconds: int, rounds: int, connections: int
                     warm = {"LEAD_TOKEN": tokens[name], "OFFSET": str(5_000_000 + turn * 20_000)}
                     run_wrk(f"{base}/api/v1/leads", 1, connections, LUA, warm)
                     env = {"LEAD_TOKEN": tokens[name], "OFFSET": str(turn * 200_000)}
+                    tree = psutil.Process().children(recursive=True)  # the server's processes
+                    before = cpu_seconds(tree)
                     found = run_wrk(f"{base}/api/v1/leads", share, connections, LUA, env)
+                    cpu[name].append((cpu_seconds(tree) - before) / max(found.requests, 1))
                     results[name].append(found)
             with_rate = results["with counters"][-1].requests_per_second
             without_rate = results["without"][-1].requests_per_second
             print(
-                f"round {turn + 1}: with counters {with_rate:6.0f} leads/s, without "
-                f"{without_rate:6.0f} leads/s, ratio {with_rate / without_rate:4.2f}",
+                f"round {turn + 1}: with counters {with_rate:6.0f} leads/s "
+                f"({cpu['with counters'][-1] * 1e6:4.0f} µs CPU a lead), without "
+                f"{without_rate:6.0f} leads/s ({cpu['without'][-1] * 1e6:4.0f} µs), "
+                f"ratio {with_rate / without_rate:4.2f}",
                 flush=True,
             )
     with_rate, without_rate = rate(results["with counters"]), rate(results["without"])
@@ -93,3 +101,11 @@ def intake_with_and_without_counters(seconds: int, rounds: int, connections: int
     )
     print(f"ratio with/without {with_rate / without_rate:5.2f} (over all rounds)", flush=True)
     print(f"median of the rounds' ratios {median(ratios):5.2f}", flush=True)
+    # The servers' own CPU a lead does not move with what else the machine runs, as their
+    # rates do: the ratio a server held back by its CPU alone would show.
+    with_cpu, without_cpu = median(cpu["with counters"]), median(cpu["without"])
+    print(
+        f"server CPU a lead (median of rounds): with counters {with_cpu * 1e6:.0f} µs, "
+        f"without {without_cpu * 1e6:.0f} µs, ratio without/with {without_cpu / with_cpu:5.2f}",
+        flush=True,
+    )
