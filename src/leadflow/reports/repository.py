@@ -277,11 +277,9 @@ class ReportRepository:
         subquery with the ``columns``, ``hour`` when ``with_hour``, and the ``metrics``).
         Grouped and filtered by traffic source and sub ID alone, the range is read as blocks
         of ``report_source_blocks`` and hours of the counters, each added or taken away
-        (:func:`blocks`; a report spans at most 370 days: under twenty parts, far below
-        SQLite's 500 for a compound SELECT); otherwise every row comes from the counters. A
-        group whose sums come to nothing in the range (a sub ID seen only in the hours a
-        longer block overshoots) is left out where the groups are summed, as a group of no
-        rows is."""
+        (:func:`blocks`: under twenty parts for 370 days, far below SQLite's 500 for a
+        compound SELECT), else from the counters alone. A group summing to nothing (a sub
+        ID seen only where a block overshoots) is left out where groups are summed."""
         names = [*columns, *metrics]
         filters = {name for name in FILTERS if getattr(narrowed, name) is not None}
         if with_hour or not set(columns) | filters <= BY_SOURCE:
