@@ -146,7 +146,7 @@ def _net(parts: list[Part]) -> dict[int, int]:
     return {hour: n for hour, n in counted.items() if n}
 
 
-def test_a_range_is_the_fewest_aligned_parts() -> None:
+def test_a_two_day_range_from_new_york_midnight_is_seven_parts() -> None:
     first, last = _hour(FIRST), _hour(LAST)  # 05:00 UTC, an hour past a multiple of four
 
     parts = blocks(first, last)

@@ -29,16 +29,17 @@ def hour_instant(hour: int) -> datetime:
 
 
 def blocks(first: int, last: int) -> list[Part]:
-    """The hours ``[first, last)`` (hours since the Unix epoch) as the fewest aligned parts,
-    each added or taken away: a range is read as a longer block less what it overshoots when
-    that reads fewer rows than the shorter blocks that would fill it. A month starting at 05:00
+    """The hours ``[first, last)`` (hours since the Unix epoch) as few aligned parts, each
+    added or taken away: a range is read as a longer block less what it overshoots when that
+    reads fewer rows than the shorter blocks that would fill it. A month starting at 05:00
     UTC (midnight in New York) is then nine parts, two of them hours, against eighteen with
     blocks only added (at most three of each length at each end, and three hours).
 
     Each end moves, one length at a time, to a multiple of the next length, down or up; the
     parts it steps over are taken away or added; once both ends meet, or at the longest
-    length, what lies between is filled. Every way is tried (two moves an end, seven lengths)
-    and the one with the fewest parts kept."""
+    length, what lies between is filled. Every such way is tried (two moves an end at each
+    length) and the one with the fewest parts kept: the fewest of any way that moves each end
+    only to a neighbouring multiple, which is not proven the fewest of all."""
     if first >= last:
         return []
     ways: dict[tuple[int, int], list[Part]] = {(first, last): []}
