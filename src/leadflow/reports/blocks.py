@@ -1,9 +1,10 @@
-"""How a range of hours is read from ``report_source_blocks``: the fewest aligned blocks, added
-or taken away, and the hours at the ends that the counters answer (migration 0021,
+"""How a range of hours is read from ``report_source_blocks``: a few aligned blocks, added or
+taken away, and the hours at the ends that the counters answer (migration 0021,
 docs/reports.md). Pure: the repository turns the answer into queries."""
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta
 from typing import NamedTuple
 
@@ -23,9 +24,18 @@ class Part(NamedTuple):
     first: int
 
 
+EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
+
+
 def hour_instant(hour: int) -> datetime:
     """The start of an hour counted since the Unix epoch."""
-    return datetime(1970, 1, 1, tzinfo=UTC) + timedelta(hours=hour)
+    return EPOCH + timedelta(hours=hour)
+
+
+def hour_number(moment: datetime) -> int:
+    """The first whole hour (since the Unix epoch) at or after ``moment``: the inverse of
+    :func:`hour_instant` at the start of an hour."""
+    return math.ceil((moment - EPOCH) / timedelta(hours=1))
 
 
 def blocks(first: int, last: int) -> list[Part]:

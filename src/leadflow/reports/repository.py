@@ -3,7 +3,6 @@ raw tables (``leadflow reports rebuild``, and the benchmark's "straight off the 
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +24,7 @@ from leadflow.models import (
     TrafficSource,
 )
 from leadflow.models.report_counter import METRIC_COLUMNS
-from leadflow.reports.blocks import Part, blocks, hour_instant
+from leadflow.reports.blocks import Part, blocks, hour_instant, hour_number
 
 # The rebuild's SQL, named here too: migration 0009 and the benchmark import it from here.
 from leadflow.reports.recount_sql import hour_sql as hour_sql
@@ -285,7 +284,7 @@ class ReportRepository:
         if with_hour or not set(columns) | filters <= BY_SOURCE:
             hourly = ["hour", *names] if with_hour else names
             return self._rows(ReportCounter, hourly, start, end, narrowed).subquery()
-        parts = blocks(math.ceil(start.timestamp() / 3600), math.ceil(end.timestamp() / 3600))
+        parts = blocks(hour_number(start), hour_number(end))
         if not parts:
             return self._rows(ReportCounter, names, start, end, narrowed).subquery()
         read = [self._part(part, columns, metrics, narrowed) for part in parts]
