@@ -6,10 +6,14 @@ insert them) into three fresh
 databases, in turns, and prints the CPU time of the insert and its commit per lead:
 
 - **row triggers**: a plain ``executemany`` of the leads, so every lead runs the insert
-  triggers of migrations 0003 and 0009 (and 0014's roll-up), as before migration 0019;
-- **batch counts**: ``leads.repository.insert_leads``, which counts the batch once per counter
-  key (migration 0019), as intake and imports do now;
+  triggers (the company's lead count, migration 0003; the report queue, migration 0022), as
+  a lead inserted alone does;
+- **batch**: ``leads.repository.insert_leads``, which counts the batch in the lead count and
+  queues its ids once (migrations 0019 and 0022), as intake and imports do now;
 - **no counting**: the report and lead-count triggers dropped, a plain ``executemany``.
+
+Then, for the first two, the worker's part: the fold that counts the queued leads into the
+report counters (``leadflow.reports.pending.fold``, 5,000 leads a transaction), CPU per lead.
 
 In process, CPU time rather than wall time: the figure is what the code costs, whatever else
 the machine runs.
@@ -38,6 +42,7 @@ from leadflow.db.statements import SqliteSql
 from leadflow.demo import create_company_now
 from leadflow.leads import repository
 from leadflow.models import Offer
+from leadflow.reports import pending
 
 STATES = tuple(f"S{n:02d}" for n in range(50))
 """Distinct state tokens: each a counter key of its own."""
@@ -111,6 +116,17 @@ def _drop_counting(connection: sqlite3.Connection) -> None:
         connection.execute(f"DROP TRIGGER {name}")
 
 
+async def _fold(path: Path) -> float:
+    """CPU seconds the fold of every queued lead takes, a transaction per batch of 5,000."""
+    engine = create_engine(f"sqlite:///{path}", 1)
+    try:
+        started = time.process_time()
+        await pending.fold_all(engine)
+        return time.process_time() - started
+    finally:
+        await engine.dispose()
+
+
 def measure(
     directory: Path,
     name: str,
@@ -119,8 +135,8 @@ def measure(
     size: int,
     states: int,
     sub_ids: int = 0,
-) -> float:
-    """CPU µs per lead of ``insert`` and the commit, over every batch."""
+) -> tuple[float, float]:
+    """CPU µs per lead of ``insert`` and the commit, over every batch; then of the fold."""
     path = directory / f"{name.replace(' ', '_')}.db"
     company, offer = asyncio.run(_database(path))
     connection = sqlite3.connect(path, isolation_level=None)
@@ -136,12 +152,18 @@ def measure(
             insert(connection, leads)
             connection.execute("COMMIT")
             spent += time.process_time() - started
+    finally:
+        connection.close()
+    folding = asyncio.run(_fold(path))
+    connection = sqlite3.connect(path)
+    try:
         counted = connection.execute("SELECT coalesce(sum(leads), 0) FROM report_counters")
         expected = 0 if name == "no counting" else batches * size
         assert counted.fetchone()[0] == expected, name
     finally:
         connection.close()
-    return spent / (batches * size) * 1e6
+    total = batches * size
+    return spent / total * 1e6, folding / total * 1e6
 
 
 def main() -> None:
@@ -154,10 +176,11 @@ def main() -> None:
     args = parser.parse_args()
     ways: dict[str, Insert] = {
         "row triggers": _plain,
-        "batch counts": _batch,
+        "batch": _batch,
         "no counting": _plain,
     }
     spent: dict[str, list[float]] = {name: [] for name in ways}
+    folds: dict[str, list[float]] = {name: [] for name in ways}
     for _turn in range(args.turns):
         for name, insert in ways.items():
             with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as directory:
@@ -170,7 +193,8 @@ def main() -> None:
                     args.states,
                     args.sub_ids,
                 )
-                spent[name].append(figure)
+                spent[name].append(figure[0])
+                folds[name].append(figure[1])
     print(
         f"\n== {args.batches} batches of {args.size} leads, {args.states} states, "
         f"{args.sub_ids or 'no'} sub IDs, one hour, "
@@ -179,6 +203,10 @@ def main() -> None:
     for name, figures in spent.items():
         each = ", ".join(f"{figure:.1f}" for figure in figures)
         print(f"{name:<13} median {sorted(figures)[len(figures) // 2]:6.1f} µs   ({each})")
+    for name in ("row triggers", "batch"):
+        each = ", ".join(f"{figure:.1f}" for figure in folds[name])
+        middle = sorted(folds[name])[len(folds[name]) // 2]
+        print(f"fold after {name:<13} median {middle:6.1f} µs a lead, in the worker   ({each})")
 
 
 if __name__ == "__main__":

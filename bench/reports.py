@@ -6,8 +6,9 @@ days, 200 traffic sources and 5,000 sub IDs (25 of each source's own, as a publi
 placements; ``--independent-sub-ids`` draws any of the 5,000 under any source, a million
 pairs), a call for every third lead (revenue, payout) and a LeadSail submission for every tenth
 (delivered, rejected, disqualified, duplicate or error, to one of ten buyers),
-in batches counted as intake's and imports' are (``leads.repository.insert_leads``; the
-calls by a plain multi-row INSERT, whose triggers count each row), then times, ``--runs``
+in batches inserted as intake's and imports' are (``leads.repository.insert_leads``, each
+batch then folded into the counters as the worker folds them; the calls by a plain multi-row
+INSERT, whose triggers count each row), then times, ``--runs``
 times each, and prints medians of:
 
 - ``group_by=traffic_source,sub_id`` over the last 30 days (leads, calls, revenue), and
@@ -51,7 +52,7 @@ from leadflow.db.statements import ConnectionSql
 from leadflow.demo import create_company_now
 from leadflow.leads.repository import insert_leads
 from leadflow.models import Campaign, Offer, TrafficSource
-from leadflow.reports import service
+from leadflow.reports import pending, service
 from leadflow.reports.repository import ReportRepository, hour_sql
 from leadflow.reports.schemas import parse_query
 
@@ -135,9 +136,10 @@ async def load(engine: AsyncEngine, company: int, leads: int, independent: bool)
             last = int(await conn.scalar(text("SELECT coalesce(max(id), 0) FROM leads")) or 0)
             for i, row in enumerate(rows):
                 row["id"] = last + 1 + i
-            # As intake and imports insert a batch: counted by the batch on SQLite
-            # (migration 0019), by the statement triggers on PostgreSQL.
+            # As intake and imports insert a batch (queued for the counters, migration 0022),
+            # then folded into the counters as the worker folds the queue.
             await conn.run_sync(_insert_batch, rows)
+            await pending.fold(conn, limit=BATCH)
             calls = [
                 {
                     "uuid": f"bench-call-{done + i}",

@@ -23,6 +23,7 @@ from leadflow.clock import FrozenClock
 from leadflow.db.engine import create_engine
 from leadflow.db.migrate import alembic_config, upgrade
 from leadflow.models.report_counter import SPAN_HOURS
+from leadflow.reports import pending
 from leadflow.reports.blocks import Part, blocks
 from leadflow.reports.rebuild import rebuild
 from leadflow.settings import Settings
@@ -207,8 +208,10 @@ async def test_the_migration_fills_the_blocks_from_the_counters_already_there(
 
 
 async def _blocks(url: str) -> list[tuple[Any, ...]]:
+    """The blocks, once the leads waiting to be counted are (as a report folds them)."""
     engine = create_engine(url, pool_size=1)
     try:
+        await pending.fold_all(engine)
         async with engine.connect() as conn:
             found = await conn.execute(
                 text(

@@ -18,7 +18,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow.db.statements import Row, Sql
 from leadflow.models import Company, LeadStatus, Offer, Schedule
-from leadflow.reports.recount_sql import new_lead_statements
 
 # Ids are BIGINT: a larger number names no row, and must not reach the driver.
 MAX_ROW_ID = 2**63 - 1
@@ -184,9 +183,11 @@ def insert_leads(sql: Sql, leads: Sequence[dict[str, Any]]) -> None:
         for columns, rows in groups.items():
             sql.many(_insert_leads_statement(columns), rows)
         return
-    # SQLite counts the batch itself (migration 0019): its per-row insert triggers stand
-    # aside while lead_batch_inserts has a row. Its ids are above every lead's before it
-    # (new_lead_ids), so the range holds the batch's leads and no others.
+    # On SQLite the batch's per-row insert triggers stand aside while lead_batch_inserts has
+    # a row (migration 0019), and the batch does their work once: it counts itself in the
+    # company's lead count and leaves its ids for the report counters' fold (migration 0022).
+    # Its ids are above every lead's before it (new_lead_ids), so the range holds the batch's
+    # leads and no others.
     ids = [lead["id"] for lead in leads]
     first, last = min(ids), max(ids)
     sql.run("INSERT INTO lead_batch_inserts (first_id) VALUES (:first)", first=first)
@@ -196,20 +197,18 @@ def insert_leads(sql: Sql, leads: Sequence[dict[str, Any]]) -> None:
     finally:
         # Also after a failed insert: the rows that went in are counted, as their triggers
         # would have counted them, whatever the caller then does with the transaction.
-        opted_out = any(lead.get("status") == LeadStatus.OPT_OUT for lead in leads)
-        for statement in _batch_count_statements(opted_out):
+        for statement in BATCH_COUNT_STATEMENTS:
             sql.run(statement, first=first, last=last)
         sql.run("DELETE FROM lead_batch_inserts")
 
 
-@lru_cache(maxsize=2)
-def _batch_count_statements(opted_out: bool) -> tuple[str, ...]:
-    return (
-        *new_lead_statements("sqlite", opted_out),
-        "INSERT INTO lead_counts (company_id, count) SELECT company_id, count(*) FROM leads"
-        " WHERE id BETWEEN :first AND :last GROUP BY company_id"
-        " ON CONFLICT (company_id) DO UPDATE SET count = lead_counts.count + excluded.count",
-    )
+BATCH_COUNT_STATEMENTS = (
+    "INSERT INTO report_pending_leads (lead_id) SELECT id FROM leads"
+    " WHERE id BETWEEN :first AND :last",
+    "INSERT INTO lead_counts (company_id, count) SELECT company_id, count(*) FROM leads"
+    " WHERE id BETWEEN :first AND :last GROUP BY company_id"
+    " ON CONFLICT (company_id) DO UPDATE SET count = lead_counts.count + excluded.count",
+)
 
 
 @lru_cache(maxsize=64)

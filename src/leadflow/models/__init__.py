@@ -18,7 +18,12 @@ from leadflow.models.lead_import import LeadImport, LeadImportError, LeadImportS
 from leadflow.models.message import Message, MessageStatus
 from leadflow.models.number import Number
 from leadflow.models.offer import Offer
-from leadflow.models.report_counter import ReportCounter, ReportSourceBlock, ReportTotal
+from leadflow.models.report_counter import (
+    ReportCounter,
+    ReportPendingLead,
+    ReportSourceBlock,
+    ReportTotal,
+)
 from leadflow.models.schedule import Schedule
 from leadflow.models.scheduled_callback import ScheduledCallback
 from leadflow.models.sign_in_failure import SignInFailure
@@ -60,6 +65,7 @@ __all__ = [
     "Offer",
     "RateWindow",
     "ReportCounter",
+    "ReportPendingLead",
     "ReportSourceBlock",
     "ReportTotal",
     "Schedule",

@@ -132,3 +132,12 @@ class ReportSourceBlock(ReportSums, Base):
     first_hour: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     traffic_source_id: Mapped[int] = mapped_column(BigInteger, primary_key=True, default=0)
     sub_id: Mapped[str] = mapped_column(String(200), primary_key=True, default="")
+
+
+class ReportPendingLead(Base):
+    """A new lead not yet counted into the counters: the worker's fold, or the next report's,
+    counts it and deletes this row in one transaction (``leadflow.reports.pending``)."""
+
+    __tablename__ = "report_pending_leads"
+
+    lead_id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=False)

@@ -21,7 +21,7 @@ from leadflow.ops.repository import prune_oldest
 from leadflow.settings import Settings
 from leadflow.webhooks.repository import forget_settled
 from leadflow.worker.context import WorkerContext
-from leadflow.worker.periodic import Every
+from leadflow.worker.periodic import Backlogged
 
 BATCH = 1000
 """Rows deleted per transaction."""
@@ -51,28 +51,22 @@ def cutoff(now: datetime, days: int) -> datetime:
     return now - timedelta(days=days)
 
 
-class PruneHistory:
-    """A worker job: once per ``every_seconds``, and every round while a backlog remains."""
+class PruneHistory(Backlogged):
+    """A worker job: once per ``every_seconds``, and every round while a backlog remains
+    (never in a hurry: pruning is not work a round should hurry on for)."""
 
     __name__ = "prune_history"
     every_seconds = 600.0
 
-    def __init__(self, every_seconds: float | None = None) -> None:
-        self.every = Every(self.every_seconds if every_seconds is None else every_seconds)
-        self.backlog = False
-
-    async def __call__(self, context: WorkerContext) -> int:
-        if not (self.backlog or self.every.due()):
-            return 0
-        self.backlog = False
+    async def work(self, context: WorkerContext) -> bool:
         now = context.clock.now()
+        backlog = False
         for retention in retentions(context.settings):
             if retention.days == 0:
                 continue
             before = cutoff(now, retention.days)
-            self.backlog |= await self._prune(context, retention.table, before)
-        # Never reports work done: a backlog is worked one round at a time, not in a hurry.
-        return 0
+            backlog |= await self._prune(context, retention.table, before)
+        return backlog
 
     @staticmethod
     async def _prune(context: WorkerContext, table: str, before: datetime) -> bool:

@@ -25,7 +25,7 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from leadflow.ops.health import HealthLimits, check_health
 from leadflow.ops.metrics import TALLY
 from leadflow.ops.multiprocess import multiprocess_directory
-from leadflow.ops.repository import submission_backlog, webhook_backlog
+from leadflow.ops.repository import report_backlog, submission_backlog, webhook_backlog
 from leadflow.settings import Settings
 
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
@@ -89,6 +89,10 @@ async def database_gauges(
             values["leadflow_submission_backlog"] = (
                 "Submissions the pipeline has not finished (new, pending, processing, queued).",
                 float(await submission_backlog(connection)),
+            )
+            values["leadflow_report_pending_leads"] = (
+                "New leads waiting for the worker to count them into the report counters.",
+                float(await report_backlog(connection)),
             )
     return values
 

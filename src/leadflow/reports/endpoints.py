@@ -8,12 +8,12 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response, StreamingResponse
 
-from leadflow.db.session import ReadSessionDep
 from leadflow.kit import envelope
 from leadflow.kit.auth import READ, Principal, require
 from leadflow.kit.dependencies import ClockDep
 from leadflow.reports import service
 from leadflow.reports.auctions import AuctionReportOut, buyer_rows, parse_auction_query, totals_of
+from leadflow.reports.pending import ReportSessionDep
 from leadflow.reports.repository import ReportRepository
 from leadflow.reports.schemas import ReportOut, parse_query
 from leadflow.reports.shaping import DIMENSIONS, METRICS
@@ -39,7 +39,7 @@ To = Annotated[
 async def get_report(
     request: Request,
     principal: Reader,
-    session: ReadSessionDep,
+    session: ReportSessionDep,
     clock: ClockDep,
     from_: From = None,
     to: To = None,
@@ -89,7 +89,7 @@ async def get_report(
 async def get_auction_report(
     request: Request,
     principal: Reader,
-    session: ReadSessionDep,
+    session: ReportSessionDep,
     clock: ClockDep,
     from_: From = None,
     to: To = None,

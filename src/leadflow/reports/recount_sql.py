@@ -165,16 +165,14 @@ def rebuild_statements(dialect: str) -> list[tuple[str, str]]:
     return [(what, _counting(key, metrics, source)) for what, key, metrics, source in sources]
 
 
-def new_lead_statements(dialect: str, opted_out: bool = True) -> list[str]:
-    """SQL that counts the leads of ids ``:first`` to ``:last`` as ``report_leads_insert``
-    would have counted each as it was inserted (migration 0019: a batch of leads on SQLite is
-    counted once, by key, rather than by a trigger per row). Without ``opted_out`` (a batch
-    that holds no opted-out lead) the statement that would find none is left out: it reads
-    the batch again for nothing."""
+def pending_lead_statements(dialect: str, which: str) -> list[str]:
+    """SQL that counts the leads ``which`` picks (a condition on ``l``) as the insert trigger
+    of migration 0009 counted each lead: in the hour it was created, and as an opt-out in the
+    hour of its last change when it is opted out. Since migration 0022 new leads wait in
+    ``report_pending_leads`` and :mod:`leadflow.reports.pending` counts them with this."""
     return [
         _counting(key, metrics, source)
-        for what, key, metrics, source in _lead_sources(dialect, "l.id BETWEEN :first AND :last")
-        if opted_out or what != "opt-outs"
+        for _what, key, metrics, source in _lead_sources(dialect, which)
     ]
 
 

@@ -387,7 +387,15 @@ async def company_ids(session: AsyncSession) -> list[int]:
 async def clear_counters(session: AsyncSession, company_id: int) -> None:
     """Delete the company's blocks (the deletes of counters then skip them), its counters,
     then its hourly roll-up (which the counters' delete has taken to zero unless it was
-    damaged): the recount that follows rolls up afresh."""
+    damaged): the recount that follows rolls up afresh. Its pending leads go too: the recount
+    counts every lead."""
+    await session.execute(
+        text(
+            "DELETE FROM report_pending_leads WHERE lead_id IN "
+            "(SELECT id FROM leads WHERE company_id = :company)"
+        ),
+        {"company": company_id},
+    )
     for table in ("report_source_blocks", "report_counters", "report_totals"):
         await session.execute(
             text(f"DELETE FROM {table} WHERE company_id = :company"), {"company": company_id}

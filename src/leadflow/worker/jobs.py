@@ -8,6 +8,7 @@ from leadflow.calls.dialing.jobs import PruneDialingLocks
 from leadflow.imports.job import LeadImportJob
 from leadflow.ops.heartbeat import Heartbeat
 from leadflow.ops.retention import PruneHistory
+from leadflow.reports.pending import FoldPendingLeads
 from leadflow.submissions.pipeline.housekeeping import PruneDuplicateLocks
 from leadflow.submissions.pipeline.job import SubmissionJob
 from leadflow.webhooks.delivery import WebhookJob
@@ -23,6 +24,7 @@ def default_jobs() -> list[Job]:
         PruneDialingLocks(),
         PruneDuplicateLocks(),
         LeadImportJob(),
+        FoldPendingLeads(),
         Heartbeat(),
         PruneHistory(),
     ]

@@ -47,3 +47,30 @@ class Housekeeping(ABC):
     @abstractmethod
     async def work(self, context: WorkerContext) -> None:
         """One pass, each transaction through ``context.committer``."""
+
+
+class Backlogged(ABC):
+    """A worker job that works at most once per ``every_seconds``, and every round while its
+    last pass left a backlog, so that a long backlog is worked off round after round rather
+    than in one pass that holds the round up.
+
+    With ``hurry``, a backlog counts as work done, so the runner comes back at once instead of
+    sleeping; without, it is worked a round at a time at the runner's own pace."""
+
+    __name__: ClassVar[str]
+    every_seconds: ClassVar[float]
+    hurry: ClassVar[bool] = False
+
+    def __init__(self, every_seconds: float | None = None) -> None:
+        self.every = Every(self.every_seconds if every_seconds is None else every_seconds)
+        self.backlog = False
+
+    async def __call__(self, context: WorkerContext) -> int:
+        if not (self.backlog or self.every.due()):
+            return 0
+        self.backlog = await self.work(context)
+        return 1 if self.backlog and self.hurry else 0
+
+    @abstractmethod
+    async def work(self, context: WorkerContext) -> bool:
+        """One pass; whether more may remain."""

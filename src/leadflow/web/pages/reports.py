@@ -12,11 +12,11 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Request
 from starlette.responses import Response, StreamingResponse
 
-from leadflow.db.session import ReadSessionDep
 from leadflow.kit.dependencies import ClockDep
 from leadflow.kit.errors import TrackDriveError
 from leadflow.reports import service
 from leadflow.reports.auctions import AuctionQuery, buyer_rows, totals_of
+from leadflow.reports.pending import ReportSessionDep
 from leadflow.reports.repository import ReportRepository
 from leadflow.reports.schemas import ReportQuery, parse_query
 from leadflow.reports.service import Report
@@ -143,7 +143,7 @@ def _api_params(choice: dict[str, str], csv_format: bool = False) -> list[tuple[
 
 
 async def _report(
-    request: Request, user: UserDep, db: ReadSessionDep, now: datetime, csv_format: bool = False
+    request: Request, user: UserDep, db: ReportSessionDep, now: datetime, csv_format: bool = False
 ) -> tuple[ReportRepository, ReportQuery, Report, dict[str, str], dict[str, list[str]]]:
     """The report the page's choices name; when the API would refuse it (a bad range, too
     many groups), today's totals, with the reasons to show above them."""
@@ -163,7 +163,7 @@ async def _report(
 
 @router.get("/reports")
 async def reports_page(
-    request: Request, user: UserDep, db: ReadSessionDep, clock: ClockDep
+    request: Request, user: UserDep, db: ReportSessionDep, clock: ClockDep
 ) -> Response:
     repo, query, report, choice, errors = await _report(request, user, db, clock.now())
     series_dim = "hour" if query.end - query.start <= timedelta(days=2) else "day"
@@ -256,7 +256,7 @@ async def reports_page(
 
 @router.get("/reports.csv")
 async def reports_csv(
-    request: Request, user: UserDep, db: ReadSessionDep, clock: ClockDep
+    request: Request, user: UserDep, db: ReportSessionDep, clock: ClockDep
 ) -> Response:
     """What the page shows, as CSV (the API's columns)."""
     _repo, query, report, _choice, _errors = await _report(
