@@ -13,7 +13,7 @@ databases, in turns, and prints the CPU time of the insert and its commit per le
 - **no counting**: the report and lead-count triggers dropped, a plain ``executemany``.
 
 Then, for the first two, the worker's part: the fold that counts the queued leads into the
-report counters (``leadflow.reports.pending.fold``, 5,000 leads a transaction), CPU per lead.
+report counters (``leadflow.reports.pending.fold_all``, 5,000 leads a transaction), CPU per lead.
 
 In process, CPU time rather than wall time: the figure is what the code costs, whatever else
 the machine runs.

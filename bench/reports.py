@@ -52,7 +52,8 @@ from leadflow.db.statements import ConnectionSql
 from leadflow.demo import create_company_now
 from leadflow.leads.repository import insert_leads
 from leadflow.models import Campaign, Offer, TrafficSource
-from leadflow.reports import pending, service
+from leadflow.reports import service
+from leadflow.reports.counts_repository import fold_pending
 from leadflow.reports.repository import ReportRepository, hour_sql
 from leadflow.reports.schemas import parse_query
 
@@ -139,7 +140,7 @@ async def load(engine: AsyncEngine, company: int, leads: int, independent: bool)
             # As intake and imports insert a batch (queued for the counters, migration 0022),
             # then folded into the counters as the worker folds the queue.
             await conn.run_sync(_insert_batch, rows)
-            await pending.fold(conn, limit=BATCH)
+            await fold_pending(conn, BATCH)
             calls = [
                 {
                     "uuid": f"bench-call-{done + i}",

@@ -18,7 +18,8 @@ from leadflow.app import create_app
 from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from leadflow.models import Contact, LeadEvent, ReportCounter
-from leadflow.reports import pending
+from leadflow.reports.counts_repository import fold_pending
+from leadflow.reports.pending import BATCH
 from leadflow.settings import Settings
 from tests.factories import Factory, Tenant
 from tests.leads.conftest import Publisher, Stored
@@ -59,7 +60,7 @@ async def _store(
             )
         ).all()
         contacts = (await session.scalars(select(Contact.number))).all()
-        await pending.fold(await session.connection())  # as a report does before it reads
+        await fold_pending(await session.connection(), BATCH)  # as a report does before it reads
         counted = (
             await session.execute(
                 select(func.sum(ReportCounter.leads), func.sum(ReportCounter.duplicates)).where(

@@ -20,7 +20,8 @@ from leadflow.leads import repository
 from leadflow.models import Lead
 from leadflow.models.base import new_uuid
 from leadflow.models.report_counter import METRIC_COLUMNS
-from leadflow.reports import pending
+from leadflow.reports.counts_repository import fold_pending
+from leadflow.reports.pending import BATCH
 from tests.reports.conftest import Shop
 
 COUNTER_KEY = "hour, schedule_id, offer_id, traffic_source_id, sub_id, campaign_id, buyer, state"
@@ -55,7 +56,7 @@ def _leads(shop: Shop) -> list[dict[str, Any]]:
 async def _counted(session: AsyncSession, company_id: int) -> tuple[set[Any], set[Any]]:
     """The company's counter rows and total rows, once the leads waiting to be counted are
     (as a report folds them before it reads)."""
-    await pending.fold(await session.connection(), limit=10_000)
+    await fold_pending(await session.connection(), 10_000)
     metrics = ", ".join(METRIC_COLUMNS)
     counters = await session.execute(
         text(f"SELECT {COUNTER_KEY}, {metrics} FROM report_counters WHERE company_id = :c"),
@@ -224,7 +225,7 @@ async def test_batches_of_the_same_counter_key_do_not_wait_for_each_other(shop: 
         await holder.commit()
 
     async with factory.sessionmaker() as session:
-        await pending.fold(await session.connection())
+        await fold_pending(await session.connection(), BATCH)
         await session.commit()
         counted = await session.execute(
             text("SELECT sub_id, leads FROM report_counters WHERE company_id = :c"),

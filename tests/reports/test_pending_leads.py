@@ -15,6 +15,8 @@ from leadflow.models import Lead
 from leadflow.models.base import new_uuid
 from leadflow.models.report_counter import METRIC_COLUMNS
 from leadflow.reports import pending
+from leadflow.reports.counts_repository import fold_pending
+from leadflow.reports.pending import BATCH
 from leadflow.reports.rebuild import rebuild
 from tests.reports.conftest import Shop
 
@@ -76,7 +78,7 @@ async def test_leads_changed_while_they_wait_are_counted_as_a_rebuild_counts_the
     assert await _scalar(shop, "SELECT count(*) FROM report_pending_leads") == 3
 
     async with state_of(app).engine.begin() as connection:
-        assert await pending.fold(connection) == 3
+        assert await fold_pending(connection, BATCH) == 3
     folded = await _counters(shop)
     await rebuild(shop.factory.sessionmaker, shop.tenant.company.id)
 

@@ -21,15 +21,13 @@ the same lead take turns (migration 0022).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from functools import lru_cache
 from typing import TYPE_CHECKING, Annotated
 
 from fastapi import Depends, Request
-from sqlalchemy import text
-from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, AsyncSession
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from leadflow.app_state import app_state
-from leadflow.reports.recount_sql import pending_lead_statements
+from leadflow.reports.counts_repository import fold_pending, leads_waiting
 from leadflow.worker.periodic import Backlogged
 
 if TYPE_CHECKING:
@@ -42,58 +40,11 @@ ROUNDS = 100
 backlog: the report counts half a million leads, then reads; the worker does the rest)."""
 
 
-@lru_cache(maxsize=2)
-def _statements(dialect: str) -> tuple[str, ...]:
-    taken = (
-        "l.id IN (SELECT lead_id FROM report_pending_leads WHERE lead_id <= :top)"
-        if dialect == "sqlite"
-        else "l.id = ANY(CAST(:ids AS BIGINT[]))"
-    )
-    return tuple(pending_lead_statements(dialect, taken))
-
-
-async def fold(connection: AsyncConnection, limit: int = BATCH) -> int:
-    """Count up to ``limit`` pending leads (the oldest) and take them off the queue; how many.
-
-    SQLite has one writer, so the ids up to the ``limit``-th are counted, then deleted.
-    PostgreSQL takes them off first (``DELETE … RETURNING``, the rows locked, a concurrent
-    fold waited for) and counts what it took: an intake transaction that commits meanwhile
-    adds ids the next fold finds."""
-    if connection.dialect.name == "sqlite":
-        top = await connection.scalar(
-            text(
-                "SELECT max(lead_id) FROM (SELECT lead_id FROM report_pending_leads "
-                "ORDER BY lead_id LIMIT :limit) AS head"
-            ),
-            {"limit": limit},
-        )
-        if top is None:
-            return 0
-        for statement in _statements("sqlite"):
-            await connection.execute(text(statement), {"top": top})
-        deleted = await connection.execute(
-            text("DELETE FROM report_pending_leads WHERE lead_id <= :top"), {"top": top}
-        )
-        return int(deleted.rowcount)
-    taken = await connection.execute(
-        text(
-            "DELETE FROM report_pending_leads WHERE lead_id IN (SELECT lead_id FROM "
-            "report_pending_leads ORDER BY lead_id LIMIT :limit FOR UPDATE) RETURNING lead_id"
-        ),
-        {"limit": limit},
-    )
-    ids = [row[0] for row in taken]
-    if ids:
-        for statement in _statements(connection.dialect.name):
-            await connection.execute(text(statement), {"ids": ids})
-    return len(ids)
-
-
 async def fold_all(engine: AsyncEngine, rounds: int = ROUNDS) -> None:
     """Fold until the queue is empty (or ``rounds`` batches are done), a transaction each."""
     for _ in range(rounds):
         async with engine.begin() as connection:
-            if await fold(connection) < BATCH:
+            if await fold_pending(connection, BATCH) < BATCH:
                 return
 
 
@@ -105,7 +56,7 @@ async def folded_read_session(request: Request) -> AsyncIterator[AsyncSession]:
         # Looked at first, on the read connection: when nothing waits (a report read twice,
         # a quiet hour) the report takes no write lock, so a long writer holds it up no more
         # than it holds up any read.
-        waiting = await session.scalar(text("SELECT EXISTS (SELECT 1 FROM report_pending_leads)"))
+        waiting = await leads_waiting(session)
         await session.rollback()  # the report's own snapshot starts after the fold
         if waiting:
             await fold_all(state.engine)
@@ -130,4 +81,4 @@ class FoldPendingLeads(Backlogged):
 
     async def work(self, context: WorkerContext) -> bool:
         async with context.engine.begin() as connection:
-            return await fold(connection) == BATCH
+            return await fold_pending(connection, BATCH) == BATCH

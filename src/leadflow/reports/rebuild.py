@@ -16,7 +16,7 @@ import typer
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leadflow.db.engine import create_engine, make_sessionmaker
-from leadflow.reports import repository
+from leadflow.reports import counts_repository, repository
 
 
 async def steps(sessionmaker: async_sessionmaker[AsyncSession], company_id: int | None) -> int:
@@ -38,16 +38,16 @@ async def rebuild(
     for company in companies:
         async with sessionmaker() as session:
             statements = repository.rebuild_statements(session.get_bind().dialect.name)
-            await repository.clear_counters(session, company)
+            await counts_repository.clear_counters(session, company)
             for what, statement in statements:
-                await repository.recount(session, statement, company)
+                await counts_repository.recount(session, statement, company)
                 advance(what)
             await session.commit()
     return len(companies)
 
 
 async def _companies(session: AsyncSession, company_id: int | None) -> list[int]:
-    found = await repository.company_ids(session)
+    found = await counts_repository.company_ids(session)
     return [c for c in found if company_id is None or c == company_id]
 
 

@@ -1,5 +1,5 @@
-"""Report queries: sums over ``report_counters``, names for ids, and the rebuild from the
-raw tables (``leadflow reports rebuild``, and the benchmark's "straight off the tables")."""
+"""Report queries: sums over ``report_counters``, its roll-up and blocks, and names for ids.
+What writes the counters (the rebuild, the fold of new leads) is in ``counts_repository``."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, NamedTuple
 
-from sqlalchemy import Integer, case, func, or_, select, text, union_all
+from sqlalchemy import Integer, case, func, or_, select, union_all
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -378,29 +378,3 @@ def _filtered(stmt: Any, table: Any, narrowed: CounterFilter) -> Any:
         if wanted is not None:
             stmt = stmt.where(getattr(table, name) == wanted)
     return stmt
-
-
-async def company_ids(session: AsyncSession) -> list[int]:
-    return [int(i) for i in (await session.scalars(select(Company.id).order_by(Company.id)))]
-
-
-async def clear_counters(session: AsyncSession, company_id: int) -> None:
-    """Delete the company's blocks (the deletes of counters then skip them), its counters,
-    then its hourly roll-up (which the counters' delete has taken to zero unless it was
-    damaged): the recount that follows rolls up afresh. Its pending leads go too: the recount
-    counts every lead."""
-    await session.execute(
-        text(
-            "DELETE FROM report_pending_leads WHERE lead_id IN "
-            "(SELECT id FROM leads WHERE company_id = :company)"
-        ),
-        {"company": company_id},
-    )
-    for table in ("report_source_blocks", "report_counters", "report_totals"):
-        await session.execute(
-            text(f"DELETE FROM {table} WHERE company_id = :company"), {"company": company_id}
-        )
-
-
-async def recount(session: AsyncSession, statement: str, company_id: int) -> None:
-    await session.execute(text(statement), {"company": company_id})
