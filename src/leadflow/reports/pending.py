@@ -7,7 +7,7 @@ must be fast. The fold counts thousands of pending leads at once instead, one up
 
 Two things fold, so that a report is never behind the tables:
 
-- the worker, every round (:class:`FoldPendingLeads`), so the queue stays short;
+- the worker, once a second (:class:`FoldPendingLeads`), so the queue stays short;
 - every report, before it reads (:func:`folded_read_session`): what the worker has not yet
   folded is folded then, in a transaction of its own, and the report reads the counters as
   if each lead had been counted in its own transaction.
