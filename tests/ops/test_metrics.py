@@ -135,6 +135,22 @@ async def test_leads_posted_to_capture_and_create_or_update_are_counted(
     assert value(after, name, **unknown) - value(before, name, **unknown) == 2
 
 
+async def test_new_leads_waiting_for_the_report_fold_are_a_gauge(
+    client: httpx.AsyncClient, factory: Factory
+) -> None:
+    """The queue of new leads the report counters have yet to count: one after a post, none
+    once a report (or the worker) has folded it."""
+    tenant = await factory.tenant()
+    schedule = await factory.schedule(tenant)
+    body = {"lead_token": schedule.leads_api_key, "caller_id": "+12125550123"}
+    assert (await client.post("/api/v1/leads", json=body)).status_code == 200
+    assert value(await scrape(client), "leadflow_report_pending_leads") == 1
+
+    assert (await client.get("/api/v1/reports", headers=tenant.auth)).status_code == 200
+
+    assert value(await scrape(client), "leadflow_report_pending_leads") == 0
+
+
 async def test_cadence_sends_are_counted_by_channel_and_outcome(
     app: FastAPI, client: httpx.AsyncClient, factory: Factory
 ) -> None:
