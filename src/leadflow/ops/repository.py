@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Executable, delete, func, select, text
+from sqlalchemy import Executable, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.ext.asyncio import AsyncConnection
 
@@ -20,6 +20,7 @@ from leadflow.models import (
     DncList,
     Lead,
     LeadEvent,
+    ReportPendingLead,
     Schedule,
     Submission,
     WebhookAttempt,
@@ -160,7 +161,7 @@ async def webhook_backlog(connection: AsyncConnection) -> int:
 async def report_backlog(connection: AsyncConnection) -> int:
     """New leads the report counters have yet to count (``leadflow.reports.pending``): a few
     seconds of intake at most while the worker runs."""
-    found = await connection.scalar(text("SELECT count(*) FROM report_pending_leads"))
+    found = await connection.scalar(select(func.count()).select_from(ReportPendingLead))
     return int(found or 0)
 
 

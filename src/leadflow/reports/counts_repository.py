@@ -6,16 +6,16 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from sqlalchemy import select, text
+from sqlalchemy import exists, select, text
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncSession
 
-from leadflow.models import Company
+from leadflow.models import Company, ReportPendingLead
 from leadflow.reports.recount_sql import pending_lead_statements
 
 
 async def leads_waiting(session: AsyncSession) -> bool:
     """Whether any new lead waits to be counted (a read: it takes no write lock)."""
-    found = await session.scalar(text("SELECT EXISTS (SELECT 1 FROM report_pending_leads)"))
+    found = await session.scalar(select(exists().select_from(ReportPendingLead)))
     return bool(found)
 
 

@@ -8,6 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from starlette.responses import Response, StreamingResponse
 
+from leadflow.db.session import ReadSessionDep
 from leadflow.kit import envelope
 from leadflow.kit.auth import READ, Principal, require
 from leadflow.kit.dependencies import ClockDep
@@ -89,7 +90,7 @@ async def get_report(
 async def get_auction_report(
     request: Request,
     principal: Reader,
-    session: ReportSessionDep,
+    session: ReadSessionDep,
     clock: ClockDep,
     from_: From = None,
     to: To = None,
