@@ -23,7 +23,8 @@ from sqlalchemy import select
 from leadflow.app_state import state_of
 from leadflow.clock import FrozenClock
 from leadflow.imports import flow
-from leadflow.imports.service import LeadImporter, message, row_fields
+from leadflow.imports.parsing import message, row_fields
+from leadflow.imports.service import LeadImporter
 from leadflow.kit.csv_reader import inspect
 from leadflow.kit.errors import TrackDriveError
 from leadflow.models import Lead, LeadEvent

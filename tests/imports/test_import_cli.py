@@ -15,6 +15,7 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 
 from leadflow.app_state import state_of
+from leadflow.imports.pipeline import HELPER_ROWS
 from leadflow.models import Lead, LeadImport
 from tests.factories import Factory
 from tests.support.cli import LEADFLOW, leadflow_env, run_leadflow
@@ -36,6 +37,40 @@ async def _import_state(app: FastAPI) -> tuple[int, int, int, int]:
     return int(leads or 0), int(callers or 0), int(done or 0), int(records or 0)
 
 
+def _child_pids(pid: int) -> list[int]:
+    tasks = Path(f"/proc/{pid}/task")
+    return [
+        int(child) for task in tasks.iterdir() for child in (task / "children").read_text().split()
+    ]
+
+
+def _gone(pid: int) -> bool:
+    """Exited: no such process, or a zombie waiting for its new parent to reap it."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
+    except FileNotFoundError:
+        return True
+
+
+async def _kill_after(app: FastAPI, database_url: str, args: list[str], rows: int) -> list[int]:
+    """Run ``args``, and SIGKILL it once ``rows`` rows are committed; its child processes
+    as they were just before the kill."""
+    process = await asyncio.create_subprocess_exec(
+        *args, env=leadflow_env(database_url), stdout=PIPE, stderr=PIPE
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while (await _import_state(app))[2] < rows:
+            assert process.returncode is None, await process.communicate()
+            assert time.monotonic() < deadline, "the import never got going"
+            await asyncio.sleep(0.01)
+        children = _child_pids(process.pid)
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        await asyncio.wait_for(process.wait(), 30)
+    return children
+
+
 async def test_an_import_killed_midway_resumes_without_losing_or_doubling_a_row(
     app: FastAPI, factory: Factory, database_url: str, tmp_path: Path
 ) -> None:
@@ -46,18 +81,7 @@ async def test_an_import_killed_midway_resumes_without_losing_or_doubling_a_row(
     path.write_text("phone,n\n" + "".join(f"{p},{i}\n" for i, p in enumerate(_numbers(ROWS))))
     args = [str(LEADFLOW), "leads", "import", str(path), "--lead-token", token]
     args += ["--map", "phone=caller_id", "--batch-rows", "50"]
-    process = await asyncio.create_subprocess_exec(
-        *args, env=leadflow_env(database_url), stdout=PIPE, stderr=PIPE
-    )
-    try:
-        deadline = time.monotonic() + 60
-        while (await _import_state(app))[2] < 300:
-            assert process.returncode is None, await process.communicate()
-            assert time.monotonic() < deadline, "the import never got going"
-            await asyncio.sleep(0.01)
-        os.kill(process.pid, signal.SIGKILL)
-    finally:
-        await asyncio.wait_for(process.wait(), 30)
+    await _kill_after(app, database_url, args, 300)
     leads, callers, done, _ = await _import_state(app)
     assert 0 < done < ROWS, "the kill did not land midway"
     assert leads == callers == done
@@ -66,6 +90,34 @@ async def test_an_import_killed_midway_resumes_without_losing_or_doubling_a_row(
     assert f"resuming after row {done}" in result.stderr
     assert "6000 accepted, 0 rejected" in result.stdout
     assert await _import_state(app) == (ROWS, ROWS, ROWS, 1)
+
+
+async def test_a_large_import_killed_midway_takes_its_parsing_process_with_it(
+    app: FastAPI, factory: Factory, database_url: str, tmp_path: Path
+) -> None:
+    """Past ``HELPER_ROWS`` a second process parses the rows (imports.pipeline); a SIGKILL of
+    the import must neither leave that process behind nor lose or double a row."""
+    rows = HELPER_ROWS + 5_000
+    tenant = await factory.tenant()
+    token = (await factory.schedule(tenant, lead_duplicate_timeframe=0)).leads_api_key
+    path = tmp_path / "large.csv"
+    path.write_text("phone\n" + "".join(f"{p}\n" for p in _numbers(rows)))
+    args = [str(LEADFLOW), "leads", "import", str(path), "--lead-token", token]
+    args += ["--map", "phone=caller_id", "--batch-rows", "200"]
+    helpers = await _kill_after(app, database_url, args, 1_000)
+    assert len(helpers) == 1, "the import ran no parsing process"
+    deadline = time.monotonic() + 30
+    while not _gone(helpers[0]):
+        assert time.monotonic() < deadline, "the parsing process outlived its import"
+        await asyncio.sleep(0.05)
+    leads, callers, done, _ = await _import_state(app)
+    assert 0 < done < rows, "the kill did not land midway"
+    assert leads == callers == done
+
+    result = run_leadflow(database_url, *args[1:])
+    assert f"resuming after row {done}" in result.stderr
+    assert f"{rows} accepted, 0 rejected" in result.stdout
+    assert await _import_state(app) == (rows, rows, rows, 1)
 
 
 async def test_dry_run_reports_rejections_and_writes_no_lead(

@@ -111,6 +111,7 @@ async def _run(
     from leadflow.db.group_commit import GroupCommitter
     from leadflow.dnc.registry import DncRegistry
     from leadflow.imports import flow
+    from leadflow.imports.pipeline import spare_core
     from leadflow.imports.repository import ImportConflictError
     from leadflow.imports.service import BATCH_ROWS, LeadImporter, Rejected
     from leadflow.imports.service import Progress as Standing
@@ -135,6 +136,7 @@ async def _run(
         max_json_depth=settings.max_json_depth,
         batch_rows=batch_rows or BATCH_ROWS,
         dnc=dnc,
+        helper_process=spare_core(),
     )
     record_id: int | None = None
     try:

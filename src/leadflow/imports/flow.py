@@ -17,6 +17,7 @@ from typing import Any, BinaryIO
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from leadflow.clock import Clock
+from leadflow.imports.parsing import message
 from leadflow.imports.repository import LeadImportRepository
 from leadflow.imports.service import (
     LeadImporter,
@@ -24,7 +25,6 @@ from leadflow.imports.service import (
     Progress,
     Rejected,
     check_mapping,
-    message,
 )
 from leadflow.kit.csv_reader import CsvLayout, count_rows, fingerprint, inspect
 from leadflow.kit.csv_writer import CsvChunks, csv_chunks

@@ -2,7 +2,8 @@
 
 Each row becomes the raw parameters of a post (its columns under their mapped names, the
 import's lead token beside them) and goes through intake's own code: ``parse_intake`` for
-normalisation and the 422 of every bad field, the router's distribution, the shared
+normalisation and the 422 of every bad field (:mod:`leadflow.imports.parsing`, in a second
+process for a large file: :mod:`leadflow.imports.pipeline`), the router's distribution, the shared
 do-not-call lists, and intake's rules for duplicates, suppression, attribution and tokens
 (``leads.batch``, which applies them to a whole batch with a few set-based statements). What
 differs is only the transport: rows go to the database :data:`BATCH_ROWS` at a time, each
@@ -18,12 +19,11 @@ row, which rejects that row alone, as ``db.group_commit`` does for posts.
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime
-from itertools import islice
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.exc import DBAPIError
 
@@ -33,23 +33,22 @@ from leadflow.db.group_commit import GroupCommitter, is_transient
 from leadflow.db.statements import Sql
 from leadflow.dnc.registry import DncRegistry, ListHit
 from leadflow.dnc.screening import intake_hits
+from leadflow.imports.parsing import ParsedRow, RowParser, message
+from leadflow.imports.pipeline import HELPER_ROWS, ParseJob, parsed_batches
 from leadflow.imports.repository import record_batch
-from leadflow.kit.csv_reader import CsvLayout, read_rows
+from leadflow.kit.csv_reader import CsvLayout
 from leadflow.kit.errors import TrackDriveError
 from leadflow.leads.batch import BatchItem, intake_many
 from leadflow.leads.owner import LeadOwner, OwnerCache, Routing
-from leadflow.leads.params import IntakeParams, parse_intake
+from leadflow.leads.params import IntakeParams
 from leadflow.leads.rules import IntakeContext, IntakeMode
 from leadflow.leads.service import intake
 
 BATCH_ROWS = 1000
 """Rows per transaction: a commit's cost spread over many rows, a batch's work short enough
 that posts waiting on the same write lock wait little."""
-CsvRow = tuple[int, list[str]]
 Rejected = tuple[int, str, list[str]]
 """A rejected row: its number, the API's message and its values."""
-SKIP = ""
-"""A mapping to this name leaves the column out."""
 
 
 @dataclass(frozen=True)
@@ -93,15 +92,6 @@ class _BatchResult:
     rejected: list[Rejected] = field(default_factory=list)
 
 
-def message(error: TrackDriveError) -> str:
-    """The API's answer to a post as one line: ``caller_id: is not a valid phone number``."""
-    parts = []
-    for name, messages in error.errors.items():
-        for text in messages:
-            parts.append(text if name == "base" else f"{name}: {text}")
-    return "; ".join(parts) or f"refused ({error.status})"
-
-
 class MappingError(ValueError):
     """``--map`` (or the web form's mapping) does not fit the file."""
 
@@ -119,27 +109,11 @@ def check_mapping(header: Sequence[str], mapping: Mapping[str, str]) -> dict[str
     return {column: name.strip() for column, name in mapping.items()}
 
 
-def row_fields(
-    header: Sequence[str], values: Sequence[str], mapping: Mapping[str, str]
-) -> dict[str, Any]:
-    """A row as a post's raw parameters: each column under its mapped name (its header when
-    unmapped), blank cells left out so that they set nothing. ValueError when the row holds
-    more values than the header names columns."""
-    extra = [value for value in values[len(header) :] if value.strip()]
-    if extra:
-        raise ValueError(f"the row has {len(values)} values; the header names {len(header)}")
-    fields: dict[str, Any] = {}
-    for column, value in zip(header, values, strict=False):
-        name = mapping.get(column, column)
-        if name != SKIP and value.strip():
-            fields[name] = value
-    return fields
-
-
 class LeadImporter:
     """Runs one import from a given row on; ``dry_run`` checks every row the way intake
     parses it and writes nothing. ``dnc`` is the process's shared do-not-call lists, which
-    intake screens each lead's number against (None: no lists)."""
+    intake screens each lead's number against (None: no lists). ``helper_process`` lets a
+    large import parse its rows in a second process (:mod:`leadflow.imports.pipeline`)."""
 
     def __init__(
         self,
@@ -150,8 +124,10 @@ class LeadImporter:
         max_json_depth: int,
         batch_rows: int = BATCH_ROWS,
         dnc: DncRegistry | None = None,
+        helper_process: bool = False,
     ) -> None:
         self.dnc = dnc
+        self.helper_process = helper_process
         self.committer = committer
         self.owners = owners
         self.clock = clock
@@ -175,47 +151,54 @@ class LeadImporter:
         and rejected rows)."""
         owner = await self.owners.resolve(lead_token)
         progress = start
-        end = None if max_rows is None else start.rows_done + max_rows
-        rows = islice(read_rows(path, layout), start.rows_done, end)
-        for chunk in _chunks(rows, self.batch_rows):
-            prepared = [await self._prepare(owner, lead_token, layout, mapping, r) for r in chunk]
-            now = self.clock.now()
-            if import_id is None:
-                result = _BatchResult(
-                    accepted=sum(1 for row in prepared if row.error is None),
-                    rejected=[(r.number, r.error, r.values) for r in prepared if r.error],
-                )
-            else:
-                result = await self._commit(prepared, import_id, progress.rows_done, now)
-            progress = Progress(
-                total=progress.total,
-                rows_done=progress.rows_done + len(chunk),
-                accepted=progress.accepted + result.accepted,
-                rejected=progress.rejected + len(result.rejected),
-            )
-            if on_batch is not None:
-                on_batch(progress, result.rejected)
+        stop = None if max_rows is None else start.rows_done + max_rows
+        parser = RowParser(layout.header, mapping, lead_token, owner.region, self.max_json_depth)
+        left = _rows_left(start, max_rows)
+        job = ParseJob(path, layout, parser, start.rows_done, stop, self.batch_rows)
+        batches = parsed_batches(
+            job, helper=self.helper_process and (left is None or left >= HELPER_ROWS)
+        )
+        async with aclosing(batches):
+            async for parsed in batches:
+                progress = await self._batch(owner, parsed, import_id, progress, on_batch)
         return progress
 
-    async def _prepare(
+    async def _batch(
         self,
         owner: LeadOwner,
-        lead_token: str,
-        layout: CsvLayout,
-        mapping: Mapping[str, str],
-        row: CsvRow,
-    ) -> _Row:
-        """Everything intake does before its unit: parse, normalise, route."""
-        number, values = row
-        prepared = _Row(number, values)
-        try:
-            raw = row_fields(layout.header, values, mapping)
-        except ValueError as exc:
-            prepared.error = str(exc)
+        parsed: list[ParsedRow],
+        import_id: int | None,
+        progress: Progress,
+        on_batch: Callable[[Progress, list[Rejected]], None] | None,
+    ) -> Progress:
+        """One batch of parsed rows routed, screened and committed (or only counted, in a dry
+        run); the progress after it."""
+        prepared = [await self._prepare(owner, row) for row in parsed]
+        now = self.clock.now()
+        if import_id is None:
+            result = _BatchResult(
+                accepted=sum(1 for row in prepared if row.error is None),
+                rejected=[(r.number, r.error, r.values) for r in prepared if r.error],
+            )
+        else:
+            result = await self._commit(prepared, import_id, progress.rows_done, now)
+        progress = Progress(
+            total=progress.total,
+            rows_done=progress.rows_done + len(parsed),
+            accepted=progress.accepted + result.accepted,
+            rejected=progress.rejected + len(result.rejected),
+        )
+        if on_batch is not None:
+            on_batch(progress, result.rejected)
+        return progress
+
+    async def _prepare(self, owner: LeadOwner, row: ParsedRow) -> _Row:
+        """What intake does between parsing and its unit: route, and screen the number."""
+        prepared = _Row(row.number, row.values, error=row.error)
+        params = row.params
+        if params is None:
             return prepared
-        raw["lead_token"] = lead_token
         try:
-            params = parse_intake(raw, owner.region, max_json_depth=self.max_json_depth)
             target = owner
             if owner.is_router:
                 target, prepared.routing = await self.owners.route(
@@ -247,9 +230,12 @@ class LeadImporter:
         return await self.committer.run(_unit(rows, import_id, before, done, now, True))
 
 
-def _chunks(rows: Iterator[CsvRow], size: int) -> Iterator[list[CsvRow]]:
-    while chunk := list(islice(rows, size)):
-        yield chunk
+def _rows_left(start: Progress, max_rows: int | None) -> int | None:
+    """How many rows a run reads at most; None when that is not known."""
+    left = None if start.total is None else max(0, start.total - start.rows_done)
+    if max_rows is None:
+        return left
+    return max_rows if left is None else min(left, max_rows)
 
 
 def _unit(

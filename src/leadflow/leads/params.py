@@ -8,7 +8,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping, Set
-from dataclasses import dataclass, field
+from dataclasses import MISSING, dataclass, field, fields
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -122,6 +122,24 @@ class IntakeParams:
         if self.hours_to_expire is not None:
             candidates.append(now + timedelta(hours=self.hours_to_expire))
         return min(candidates) if candidates else None
+
+    def __reduce__(self) -> tuple[Callable[..., IntakeParams], tuple[dict[str, Any]]]:
+        """Pickled as the fields the post set: a large CSV import sends each row's parameters
+        from the process that parses them (``imports.pipeline``), and the defaults of the
+        other twenty-odd fields were most of those bytes and of the time to read them back."""
+        sent = {
+            name: value
+            for name, value in vars(self).items()
+            if name not in _DEFAULTS or value != _DEFAULTS[name]
+        }
+        return (_params_of, (sent,))
+
+
+_DEFAULTS = {f.name: f.default for f in fields(IntakeParams) if f.default is not MISSING}
+
+
+def _params_of(sent: dict[str, Any]) -> IntakeParams:
+    return IntakeParams(**sent)
 
 
 async def collect(request: Request) -> dict[str, Any]:
