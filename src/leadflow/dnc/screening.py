@@ -26,15 +26,24 @@ def number_hits(registry: DncRegistry | None, number: str | None) -> tuple[ListH
     return tuple(registry.hits(number, None))
 
 
+def schedule_hits(
+    registry: DncRegistry | None, schedule_id: int | None, number: str | None
+) -> tuple[ListHit, ...]:
+    """The shared lists holding the number of a lead stored on ``schedule_id``, as the registry
+    last read them. A lead stored on an offer is not worked, so is not checked."""
+    if schedule_id is None:
+        return NO_HITS
+    return number_hits(registry, number)
+
+
 async def intake_hits(
     registry: DncRegistry | None, schedule_id: int | None, number: str | None
 ) -> tuple[ListHit, ...]:
-    """The shared lists holding a posted lead's number, read before the lead's unit runs (the
-    unit itself may not await). A lead stored on an offer is not worked, so is not checked."""
-    if registry is None or schedule_id is None or not number:
-        return NO_HITS
-    await registry.refresh()
-    return number_hits(registry, number)
+    """:func:`schedule_hits` for a posted lead, read before the lead's unit runs (the unit
+    itself may not await), the registry refreshed first when it is due."""
+    if registry is not None and schedule_id is not None and number:
+        await registry.refresh()
+    return schedule_hits(registry, schedule_id, number)
 
 
 def lead_verdict(

@@ -18,8 +18,9 @@ row, which rejects that row alone, as ``db.group_commit`` does for posts.
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import AsyncIterator, Callable, Mapping, Sequence
 from contextlib import aclosing
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -32,7 +33,7 @@ from leadflow.clock import Clock
 from leadflow.db.group_commit import GroupCommitter, is_transient
 from leadflow.db.statements import Sql
 from leadflow.dnc.registry import DncRegistry, ListHit
-from leadflow.dnc.screening import intake_hits
+from leadflow.dnc.screening import schedule_hits
 from leadflow.imports.parsing import ParsedRow, RowParser, message
 from leadflow.imports.pipeline import HELPER_ROWS, ParseJob, parsed_batches
 from leadflow.imports.repository import record_batch
@@ -159,21 +160,35 @@ class LeadImporter:
             job, helper=self.helper_process and (left is None or left >= HELPER_ROWS)
         )
         async with aclosing(batches):
-            async for parsed in batches:
-                progress = await self._batch(owner, parsed, import_id, progress, on_batch)
+            ahead = asyncio.ensure_future(self._next(owner, batches))
+            try:
+                while (prepared := await ahead) is not None:
+                    # The next batch is received and routed while this one commits: the
+                    # writer's thread spends half of a batch inside SQLite, which lets go of
+                    # the GIL, and this Python runs then instead of after it.
+                    ahead = asyncio.ensure_future(self._next(owner, batches))
+                    progress = await self._batch(prepared, import_id, progress, on_batch)
+            finally:
+                ahead.cancel()
+                await asyncio.gather(ahead, return_exceptions=True)
         return progress
+
+    async def _next(
+        self, owner: LeadOwner, batches: AsyncIterator[list[ParsedRow]]
+    ) -> list[_Row] | None:
+        """The next batch, routed and screened; None after the last."""
+        parsed = await anext(batches, None)
+        return None if parsed is None else await self._prepare(owner, parsed)
 
     async def _batch(
         self,
-        owner: LeadOwner,
-        parsed: list[ParsedRow],
+        prepared: list[_Row],
         import_id: int | None,
         progress: Progress,
         on_batch: Callable[[Progress, list[Rejected]], None] | None,
     ) -> Progress:
-        """One batch of parsed rows routed, screened and committed (or only counted, in a dry
-        run); the progress after it."""
-        prepared = [await self._prepare(owner, row) for row in parsed]
+        """One batch of prepared rows committed (or only counted, in a dry run); the progress
+        after it."""
         now = self.clock.now()
         if import_id is None:
             result = _BatchResult(
@@ -184,7 +199,7 @@ class LeadImporter:
             result = await self._commit(prepared, import_id, progress.rows_done, now)
         progress = Progress(
             total=progress.total,
-            rows_done=progress.rows_done + len(parsed),
+            rows_done=progress.rows_done + len(prepared),
             accepted=progress.accepted + result.accepted,
             rejected=progress.rejected + len(result.rejected),
         )
@@ -192,27 +207,33 @@ class LeadImporter:
             on_batch(progress, result.rejected)
         return progress
 
-    async def _prepare(self, owner: LeadOwner, row: ParsedRow) -> _Row:
-        """What intake does between parsing and its unit: route, and screen the number."""
-        prepared = _Row(row.number, row.values, error=row.error)
-        params = row.params
-        if params is None:
-            return prepared
-        try:
-            target = owner
-            if owner.is_router:
-                target, prepared.routing = await self.owners.route(
-                    owner,
-                    params.traffic_source_ref,
-                    params.sub_id,
-                    params.tokens,
-                    caller_id=params.caller_id,
-                    email=params.email,
-                )
-            prepared.owner, prepared.params = target, params
-            prepared.dnc_hits = await intake_hits(self.dnc, target.schedule_id, params.caller_id)
-        except TrackDriveError as exc:
-            prepared.error = message(exc)
+    async def _prepare(self, owner: LeadOwner, parsed: list[ParsedRow]) -> list[_Row]:
+        """What intake does between parsing and its unit: route, and screen the number. The
+        shared lists are refreshed once a batch (they are re-read every few seconds at most)."""
+        if self.dnc is not None:
+            await self.dnc.refresh()
+        prepared: list[_Row] = []
+        for row in parsed:
+            ready = _Row(row.number, row.values, error=row.error)
+            prepared.append(ready)
+            params = row.params
+            if params is None:
+                continue
+            try:
+                target = owner
+                if owner.is_router:
+                    target, ready.routing = await self.owners.route(
+                        owner,
+                        params.traffic_source_ref,
+                        params.sub_id,
+                        params.tokens,
+                        caller_id=params.caller_id,
+                        email=params.email,
+                    )
+                ready.owner, ready.params = target, params
+                ready.dnc_hits = schedule_hits(self.dnc, target.schedule_id, params.caller_id)
+            except TrackDriveError as exc:
+                ready.error = message(exc)
         return prepared
 
     async def _commit(
