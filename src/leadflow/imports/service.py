@@ -220,16 +220,7 @@ class LeadImporter:
             if params is None:
                 continue
             try:
-                target = owner
-                if owner.is_router:
-                    target, ready.routing = await self.owners.route(
-                        owner,
-                        params.traffic_source_ref,
-                        params.sub_id,
-                        params.tokens,
-                        caller_id=params.caller_id,
-                        email=params.email,
-                    )
+                target, ready.routing = await self.owners.target_of(owner, params)
                 ready.owner, ready.params = target, params
                 ready.dnc_hits = schedule_hits(self.dnc, target.schedule_id, params.caller_id)
             except TrackDriveError as exc:

@@ -176,16 +176,7 @@ async def answer_intake(request: Request, raw: dict[str, Any], mode: IntakeMode)
     owners: OwnerCache = state.owner_cache
     owner = await owners.resolve(_text_or_none(raw.get("lead_token")))
     params = parse_intake(raw, owner.region, max_json_depth=state.settings.max_json_depth)
-    routing = None
-    if owner.is_router:
-        owner, routing = await owners.route(
-            owner,
-            params.traffic_source_ref,
-            params.sub_id,
-            params.tokens,
-            caller_id=params.caller_id,
-            email=params.email,
-        )
+    owner, routing = await owners.target_of(owner, params)
     may_unblock = await _may_unblock(request, owner) if params.unblock_contact else False
     if params.unblock_contact and not may_unblock:
         raise TrackDriveError.forbidden(

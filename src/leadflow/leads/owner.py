@@ -28,6 +28,7 @@ from leadflow.dnc.policy import DEFAULT_SCHEDULE_DNC, ScheduleDnc, schedule_dnc
 from leadflow.kit.errors import TrackDriveError
 from leadflow.kit.single_flight import ExpiringCache
 from leadflow.leads import repository
+from leadflow.leads.params import IntakeParams
 from leadflow.models.schedule import CONTACT_CALLER, LEAD_DISTRIBUTION
 
 
@@ -196,3 +197,19 @@ class OwnerCache:
         target = owner.schedule_id
         dnc = await self.dnc_settings.get_or_read(target, lambda: self._target_dnc(target))
         return replace(owner, dnc=dnc), routing
+
+    async def target_of(
+        self, owner: LeadOwner, params: IntakeParams
+    ) -> tuple[LeadOwner, Routing | None]:
+        """Where a post's lead goes: the router's pick (:meth:`route`) for a router's token,
+        else the token's own owner."""
+        if not owner.is_router:
+            return owner, None
+        return await self.route(
+            owner,
+            params.traffic_source_ref,
+            params.sub_id,
+            params.tokens,
+            caller_id=params.caller_id,
+            email=params.email,
+        )

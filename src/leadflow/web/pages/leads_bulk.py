@@ -188,20 +188,11 @@ async def enrol_leads(request: Request, leads: list[Lead], schedule: Schedule) -
             traffic_source_ref=str(lead.traffic_source_id) if lead.traffic_source_id else None,
             sub_id=lead.sub_id,
         )
-        target, routing = owner, None
-        if owner.is_router:
-            try:
-                target, routing = await owners.route(
-                    owner,
-                    params.traffic_source_ref,
-                    params.sub_id,
-                    params.tokens,
-                    caller_id=params.caller_id,
-                    email=params.email,
-                )
-            except TrackDriveError:
-                outcomes["no_route"] += 1
-                continue
+        try:
+            target, routing = await owners.target_of(owner, params)
+        except TrackDriveError:
+            outcomes["no_route"] += 1
+            continue
         ctx = IntakeContext(
             now=state.clock.now(),
             remote_ip=None,
