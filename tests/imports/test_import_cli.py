@@ -19,6 +19,7 @@ from leadflow.imports.pipeline import HELPER_ROWS
 from leadflow.models import Lead, LeadImport
 from tests.factories import Factory
 from tests.support.cli import LEADFLOW, leadflow_env, run_leadflow
+from tests.support.processes import child_pids, gone
 
 ROWS = 6_000
 
@@ -37,21 +38,6 @@ async def _import_state(app: FastAPI) -> tuple[int, int, int, int]:
     return int(leads or 0), int(callers or 0), int(done or 0), int(records or 0)
 
 
-def _child_pids(pid: int) -> list[int]:
-    tasks = Path(f"/proc/{pid}/task")
-    return [
-        int(child) for task in tasks.iterdir() for child in (task / "children").read_text().split()
-    ]
-
-
-def _gone(pid: int) -> bool:
-    """Exited: no such process, or a zombie waiting for its new parent to reap it."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] == "Z"
-    except FileNotFoundError:
-        return True
-
-
 async def _kill_after(app: FastAPI, database_url: str, args: list[str], rows: int) -> list[int]:
     """Run ``args``, and SIGKILL it once ``rows`` rows are committed; its child processes
     as they were just before the kill."""
@@ -64,7 +50,7 @@ async def _kill_after(app: FastAPI, database_url: str, args: list[str], rows: in
             assert process.returncode is None, await process.communicate()
             assert time.monotonic() < deadline, "the import never got going"
             await asyncio.sleep(0.01)
-        children = _child_pids(process.pid)
+        children = child_pids(process.pid)
         os.kill(process.pid, signal.SIGKILL)
     finally:
         await asyncio.wait_for(process.wait(), 30)
@@ -107,7 +93,7 @@ async def test_a_large_import_killed_midway_takes_its_parsing_process_with_it(
     helpers = await _kill_after(app, database_url, args, 1_000)
     assert len(helpers) == 1, "the import ran no parsing process"
     deadline = time.monotonic() + 30
-    while not _gone(helpers[0]):
+    while not gone(helpers[0]):
         assert time.monotonic() < deadline, "the parsing process outlived its import"
         await asyncio.sleep(0.05)
     leads, callers, done, _ = await _import_state(app)

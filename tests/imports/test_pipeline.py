@@ -13,6 +13,7 @@ import pytest
 from leadflow.imports.parsing import ParsedRow, RowParser
 from leadflow.imports.pipeline import ParseJob, parsed_batches
 from leadflow.kit.csv_reader import CsvFileError, inspect
+from tests.support.processes import child_pids, command_line
 
 HEADER = "phone,first_name,notes,sub\n"
 
@@ -36,20 +37,11 @@ async def _all(
     return rows
 
 
-def _children() -> dict[int, str]:
-    """This process's child processes, by pid, with their command lines."""
-    found = {}
-    for task in Path(f"/proc/{os.getpid()}/task").iterdir():
-        for pid in (task / "children").read_text().split():
-            try:
-                found[int(pid)] = Path(f"/proc/{pid}/cmdline").read_bytes().decode()
-            except FileNotFoundError:
-                continue
-    return found
-
-
 def _helpers() -> list[int]:
-    return [pid for pid, line in _children().items() if "leadflow.imports.pipeline" in line]
+    """This process's import helpers still running."""
+    return [
+        pid for pid in child_pids(os.getpid()) if "leadflow.imports.pipeline" in command_line(pid)
+    ]
 
 
 async def test_the_helper_hands_over_the_rows_this_process_would_parse(tmp_path: Path) -> None:

@@ -17,11 +17,9 @@ Users' templates are rendered only while planning on the snapshot, never under t
 
 from __future__ import annotations
 
-import gc
 import logging
 import random
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
@@ -39,6 +37,7 @@ from leadflow.db.snapshot import ReadLog
 from leadflow.db.statements import Row, Sql, SqliteSql
 from leadflow.dnc.registry import DncRegistry
 from leadflow.dnc.screening import blocking_lists
+from leadflow.kit.collector import collector_paused
 from leadflow.kit.templating import TemplateLimits
 from leadflow.ops.request_id import current_request_id
 from leadflow.schedules.dial_order import dial_order_key, favours_real_time
@@ -249,26 +248,6 @@ class _PlanLog(ReadLog):
 def _record_sent(sql: Sql, sent: list[Sent], now: datetime) -> None:
     with collector_paused():
         record_sent(sql, sent, now)
-
-
-@contextmanager
-def collector_paused() -> Iterator[None]:
-    """Python's cycle collector held off while a batch is decided or recorded.
-
-    A batch builds tens of thousands of objects that live until it ends (rows, events,
-    effects); the collector, started every 700 new objects, walks them again and again, and
-    every few batches walks the whole heap: a quarter of the worker's CPU. Nothing is lost by
-    waiting: the batch leaves no cycles behind (``Batch.flush`` breaks its own), plain
-    reference counting frees it, and the collector runs as usual from the next allocation.
-    """
-    if not gc.isenabled():  # someone else holds it off: theirs to resume
-        yield
-        return
-    gc.disable()
-    try:
-        yield
-    finally:
-        gc.enable()
 
 
 def sms_caps(sql: Sql, settings: Settings, now: datetime, leads: list[Row]) -> SmsCaps | None:

@@ -26,10 +26,9 @@ from dataclasses import dataclass
 from itertools import islice
 from multiprocessing.connection import Connection
 from pathlib import Path
-from typing import Any
 
-from leadflow.cadence.job import collector_paused
 from leadflow.imports.parsing import CsvRow, ParsedRow, RowParser
+from leadflow.kit.collector import collector_paused
 from leadflow.kit.csv_reader import CsvLayout, read_rows
 
 HELPER_ROWS = 20_000
@@ -49,7 +48,7 @@ def spare_core() -> bool:
         return (os.cpu_count() or 1) > 1
 
 
-def chunks(rows: Iterator[CsvRow], size: int) -> Iterator[list[CsvRow]]:
+def _batched(rows: Iterator[CsvRow], size: int) -> Iterator[list[CsvRow]]:
     while chunk := list(islice(rows, size)):
         yield chunk
 
@@ -68,7 +67,7 @@ class ParseJob:
 
     def batches(self) -> Iterator[list[ParsedRow]]:
         rows = islice(read_rows(self.path, self.layout), self.start, self.stop)
-        for chunk in chunks(rows, self.size):
+        for chunk in _batched(rows, self.size):
             yield self.parser.parse_all(chunk)
 
 
@@ -156,9 +155,8 @@ def _helper_main() -> None:
 
 
 def _send_error(writer: Connection, exc: Exception) -> None:
-    error: Any = exc
     try:
-        writer.send(("error", error))
+        writer.send(("error", exc))
     except (BrokenPipeError, ConnectionResetError):
         return
     except Exception:

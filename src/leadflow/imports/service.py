@@ -28,7 +28,6 @@ from pathlib import Path
 
 from sqlalchemy.exc import DBAPIError
 
-from leadflow.cadence.job import collector_paused
 from leadflow.clock import Clock
 from leadflow.db.group_commit import GroupCommitter, is_transient
 from leadflow.db.statements import Sql
@@ -37,6 +36,7 @@ from leadflow.dnc.screening import schedule_hits
 from leadflow.imports.parsing import ParsedRow, RowParser, message
 from leadflow.imports.pipeline import HELPER_ROWS, ParseJob, parsed_batches
 from leadflow.imports.repository import record_batch
+from leadflow.kit.collector import collector_paused
 from leadflow.kit.csv_reader import CsvLayout
 from leadflow.kit.errors import TrackDriveError
 from leadflow.leads.batch import BatchItem, intake_many
