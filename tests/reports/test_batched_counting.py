@@ -159,7 +159,8 @@ async def test_a_lead_inserted_after_a_batch_is_counted_by_its_trigger(shop: Sho
 
 @pytest.mark.engines("sqlite")  # PostgreSQL's failed statement inserts nothing
 async def test_a_batch_that_fails_midway_counts_the_leads_it_inserted(shop: Shop) -> None:
-    """SQLite keeps the rows an ``executemany`` inserted before the row it refused; they are
+    """SQLite keeps the rows the batch's statements inserted before the one that refused a
+    row (how many depends on how ``Sql.many`` grouped the rows into statements); they are
     counted, so that a caller that carries on and commits has them counted, and the lead
     after the batch is counted by its trigger again."""
     leads = _leads(shop)[:5]
@@ -177,9 +178,9 @@ async def test_a_batch_that_fails_midway_counts_the_leads_it_inserted(shop: Shop
         count = await _lead_count(session, company)
         await session.rollback()
 
-    assert stored == 4  # three of the batch, and the one after it
-    assert sum(row[8] for row in counters) == 4
-    assert count == 4
+    assert 1 <= stored <= 4  # the lead after the batch, and at most three of the batch
+    assert sum(row[8] for row in counters) == stored
+    assert count == stored
 
 
 async def _trigger_calls(shop: Shop, leads: list[dict[str, Any]]) -> int:

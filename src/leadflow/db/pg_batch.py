@@ -42,11 +42,17 @@ from sqlalchemy.util import await_, greenlet_spawn
 
 # The plain-SQL layer's own placeholder rewriting and value encoding, so that a value is sent
 # exactly as ConnectionSql sends it.
-from leadflow.db.statements import Row, Sql, _encode, _numbered
+from leadflow.db.statements import (
+    InsertStatement,
+    Row,
+    Sql,
+    _encode,
+    _numbered,
+    insert_statement,
+)
 from leadflow.models.base import Base
 
 T = TypeVar("T")
-_INSERT = re.compile(r"INSERT INTO (\w+) \(([^)]*)\) VALUES \(([^)]*)\)")
 Held = list[tuple[str, Sequence[dict[str, Any]]]]
 
 _IN_LIST = re.compile(r"(NOT )?IN \(:([a-zA-Z_]+)0((?:, :\2\d+)*)\)")
@@ -123,7 +129,7 @@ class AsyncpgSql:
     def many(self, statement: str, rows: Sequence[dict[str, Any]]) -> None:
         if not rows:
             return
-        if self.held is not None and _INSERT.fullmatch(statement):
+        if self.held is not None and _column_arrays(statement) is not None:
             self.held.append((statement, rows))
             return
         text, order = _driver_statement(statement)
@@ -136,13 +142,15 @@ class AsyncpgSql:
         values: list[list[Any]] = []
         inserts: list[str] = []
         for statement, rows in held:
-            table, columns, names = _insert_parts(statement)
+            insert = _column_arrays(statement)
+            assert insert is not None
             arrays = []
-            for name in names:
+            for name in insert.names:
                 values.append([_encode(row[name], sqlite=False) for row in rows])
-                arrays.append(f"${len(values)}::{_array_type(table, name, self.engine_dialect)}")
+                array_type = _array_type(insert.table, name, self.engine_dialect)
+                arrays.append(f"${len(values)}::{array_type}")
             unnest = f"unnest({', '.join(arrays)})"
-            inserts.append(f"INSERT INTO {table} ({columns}) SELECT * FROM {unnest}")
+            inserts.append(f"INSERT INTO {insert.table} ({insert.columns}) SELECT * FROM {unnest}")
         text = inserts[-1]
         if len(inserts) > 1:
             chained = ", ".join(f"w{n} AS ({insert})" for n, insert in enumerate(inserts[:-1]))
@@ -151,12 +159,13 @@ class AsyncpgSql:
 
 
 @lru_cache(maxsize=64)
-def _insert_parts(statement: str) -> tuple[str, str, tuple[str, ...]]:
-    """Table, column list and parameter names of ``INSERT INTO t (a, b) VALUES (:a, :b)``."""
-    found = _INSERT.fullmatch(statement)
-    assert found is not None
-    names = tuple(part.strip().removeprefix(":") for part in found.group(3).split(","))
-    return found.group(1), found.group(2), names
+def _column_arrays(statement: str) -> InsertStatement | None:
+    """A plain insert whose values are each one parameter (``INSERT INTO t (a, b) VALUES
+    (:a, :b)``, no literal among them): its rows can go as one array a column."""
+    insert = insert_statement(statement)
+    if insert is None or insert.row != f"({', '.join(['?'] * len(insert.names))})":
+        return None
+    return insert
 
 
 @lru_cache(maxsize=256)
