@@ -8,8 +8,12 @@ databases, in turns, and prints the CPU time of the insert and its commit per le
 - **row triggers**: a plain ``executemany`` of the leads, so every lead runs the insert
   triggers (the company's lead count, migration 0003; the report queue, migration 0022), as
   a lead inserted alone does;
+- **batch, row by row**: ``insert_leads`` as it was until 2026-12-08, its rows sent with
+  one ``executemany``: SQLite ran the insert once a row, each run with a statement journal
+  (the table has triggers) that every page the row changed was copied to first;
 - **batch**: ``leads.repository.insert_leads``, which counts the batch in the lead count and
-  queues its ids once (migrations 0019 and 0022), as intake and imports do now;
+  queues its ids once (migrations 0019 and 0022), its rows sent as statements of many rows
+  (``db.statements.values_inserts``), as intake and imports do now;
 - **no counting**: the report and lead-count triggers dropped, a plain ``executemany``.
 
 Then, for the first two, the worker's part: the fold that counts the queued leads into the
@@ -31,7 +35,7 @@ import random
 import sqlite3
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -107,6 +111,17 @@ def _batch(connection: sqlite3.Connection, leads: list[dict[str, Any]]) -> None:
     repository.insert_leads(SqliteSql(connection), leads)
 
 
+class _RowByRowSql(SqliteSql):
+    """``SqliteSql`` whose ``many`` is a plain ``executemany``, as it was until 2026-12-08."""
+
+    def many(self, statement: str, rows: Sequence[dict[str, Any]]) -> None:
+        self.connection.executemany(statement, rows)  # the bench's values are plain already
+
+
+def _batch_row_by_row(connection: sqlite3.Connection, leads: list[dict[str, Any]]) -> None:
+    repository.insert_leads(_RowByRowSql(connection), leads)
+
+
 def _drop_counting(connection: sqlite3.Connection) -> None:
     found = connection.execute(
         "SELECT name FROM sqlite_master WHERE type = 'trigger' "
@@ -176,6 +191,7 @@ def main() -> None:
     args = parser.parse_args()
     ways: dict[str, Insert] = {
         "row triggers": _plain,
+        "batch, row by row": _batch_row_by_row,
         "batch": _batch,
         "no counting": _plain,
     }
@@ -202,7 +218,7 @@ def main() -> None:
     )
     for name, figures in spent.items():
         each = ", ".join(f"{figure:.1f}" for figure in figures)
-        print(f"{name:<13} median {sorted(figures)[len(figures) // 2]:6.1f} µs   ({each})")
+        print(f"{name:<17} median {sorted(figures)[len(figures) // 2]:6.1f} µs   ({each})")
     for name in ("row triggers", "batch"):
         each = ", ".join(f"{figure:.1f}" for figure in folds[name])
         middle = sorted(folds[name])[len(folds[name]) // 2]
