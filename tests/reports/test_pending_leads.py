@@ -126,3 +126,40 @@ async def test_the_worker_folds_the_leads_waiting(shop: Shop, app: FastAPI) -> N
 
     assert await _scalar(shop, "SELECT count(*) FROM report_pending_leads") == 0
     assert await _scalar(shop, "SELECT sum(leads) FROM report_counters") == 25
+
+
+async def test_a_report_counts_its_own_company_s_waiting_leads_and_no_other_s(
+    shop: Shop,
+) -> None:
+    """Another company's backlog (an import the worker has not caught up with) is the
+    worker's to count: a report neither waits for it nor counts it (migration 0023)."""
+    other = await shop.factory.tenant()
+    offer = await shop.factory.offer(other, name="Theirs")
+    now = shop.factory.clock.now()
+    theirs = [
+        {
+            "company_id": other.company.id,
+            "offer_id": offer.id,
+            "caller_id": f"+1719414{n:04d}",
+            "status": "scheduled",
+            "tokens": {},
+            "uuid": new_uuid(),
+            "created_at": now,
+            "updated_at": now,
+        }
+        for n in range(30)
+    ]
+    async with shop.factory.sessionmaker() as session:
+        await session.execute(insert(Lead).values(theirs))
+        await session.commit()
+    await shop.post("+17193132601", sub_id="mine")
+
+    body = await shop.report(group_by="sub_id", metrics="leads")
+
+    assert body["report"]["rows"] == [{"sub_id": "mine", "leads": 1}]
+    assert await _scalar(shop, "SELECT count(*) FROM report_pending_leads") == 30
+    answer = await shop.client.get(
+        "/api/v1/reports", params={"metrics": "leads"}, headers=other.auth
+    )
+    assert answer.json()["report"]["totals"]["leads"] == 30
+    assert await _scalar(shop, "SELECT count(*) FROM report_pending_leads") == 0

@@ -203,7 +203,7 @@ def insert_leads(sql: Sql, leads: Sequence[dict[str, Any]]) -> None:
 
 
 BATCH_COUNT_STATEMENTS = (
-    "INSERT INTO report_pending_leads (lead_id) SELECT id FROM leads"
+    "INSERT INTO report_pending_leads (lead_id, company_id) SELECT id, company_id FROM leads"
     " WHERE id BETWEEN :first AND :last",
     "INSERT INTO lead_counts (company_id, count) SELECT company_id, count(*) FROM leads"
     " WHERE id BETWEEN :first AND :last GROUP BY company_id"

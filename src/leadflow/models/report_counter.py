@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, ForeignKey, Integer, SmallInteger, String
+from sqlalchemy import BigInteger, ForeignKey, Index, Integer, SmallInteger, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from leadflow.models.base import Base, BigIntId
@@ -139,5 +139,8 @@ class ReportPendingLead(Base):
     counts it and deletes this row in one transaction (``leadflow.reports.pending``)."""
 
     __tablename__ = "report_pending_leads"
+    # A report folds its own company's leads only (migration 0023).
+    __table_args__ = (Index("ix_report_pending_leads_company", "company_id", "lead_id"),)
 
     lead_id: Mapped[int] = mapped_column(BigIntId, primary_key=True, autoincrement=False)
+    company_id: Mapped[int] = mapped_column(BigIntId)

@@ -13,55 +13,70 @@ from leadflow.models import Company, ReportPendingLead
 from leadflow.reports.recount_sql import pending_lead_statements
 
 
-async def leads_waiting(session: AsyncSession) -> bool:
-    """Whether any new lead waits to be counted (a read: it takes no write lock)."""
-    found = await session.scalar(select(exists().select_from(ReportPendingLead)))
+async def leads_waiting(session: AsyncSession, company_id: int) -> bool:
+    """Whether any new lead of the company waits to be counted (a read: it takes no write
+    lock)."""
+    waiting = select(ReportPendingLead).where(ReportPendingLead.company_id == company_id)
+    found = await session.scalar(select(exists(waiting)))
     return bool(found)
 
 
-@lru_cache(maxsize=2)
-def _statements(dialect: str) -> tuple[str, ...]:
+@lru_cache(maxsize=4)
+def _statements(dialect: str, one_company: bool) -> tuple[str, ...]:
+    company = " AND company_id = :company" if one_company else ""
     taken = (
-        "l.id IN (SELECT lead_id FROM report_pending_leads WHERE lead_id <= :top)"
+        f"l.id IN (SELECT lead_id FROM report_pending_leads WHERE lead_id <= :top{company})"
         if dialect == "sqlite"
         else "l.id = ANY(CAST(:ids AS BIGINT[]))"
     )
     return tuple(pending_lead_statements(dialect, taken))
 
 
-async def fold_pending(connection: AsyncConnection, limit: int) -> int:
-    """Count up to ``limit`` waiting leads (the oldest) and take them off the queue; how many.
+async def fold_pending(
+    connection: AsyncConnection, limit: int, company_id: int | None = None
+) -> int:
+    """Count up to ``limit`` waiting leads (the oldest; of ``company_id`` only, if given) and
+    take them off the queue; how many.
 
     SQLite has one writer, so the ids up to the ``limit``-th are counted, then deleted.
     PostgreSQL takes them off first (``DELETE … RETURNING``, the rows locked, a concurrent
     fold waited for) and counts what it took: an intake transaction that commits meanwhile
     adds ids the next fold finds."""
+    one_company = company_id is not None
+    where = "WHERE company_id = :company " if one_company else ""
+    company = " AND company_id = :company" if one_company else ""
+    params: dict[str, int] = {"limit": limit}
+    if company_id is not None:
+        params["company"] = company_id
     if connection.dialect.name == "sqlite":
         top = await connection.scalar(
             text(
                 "SELECT max(lead_id) FROM (SELECT lead_id FROM report_pending_leads "
-                "ORDER BY lead_id LIMIT :limit) AS head"
+                f"{where}ORDER BY lead_id LIMIT :limit) AS head"
             ),
-            {"limit": limit},
+            params,
         )
         if top is None:
             return 0
-        for statement in _statements("sqlite"):
-            await connection.execute(text(statement), {"top": top})
+        del params["limit"]
+        params["top"] = top
+        for statement in _statements("sqlite", one_company):
+            await connection.execute(text(statement), params)
         deleted = await connection.execute(
-            text("DELETE FROM report_pending_leads WHERE lead_id <= :top"), {"top": top}
+            text(f"DELETE FROM report_pending_leads WHERE lead_id <= :top{company}"), params
         )
         return int(deleted.rowcount)
     taken = await connection.execute(
         text(
             "DELETE FROM report_pending_leads WHERE lead_id IN (SELECT lead_id FROM "
-            "report_pending_leads ORDER BY lead_id LIMIT :limit FOR UPDATE) RETURNING lead_id"
+            f"report_pending_leads {where}ORDER BY lead_id LIMIT :limit FOR UPDATE) "
+            "RETURNING lead_id"
         ),
-        {"limit": limit},
+        params,
     )
     ids = [row[0] for row in taken]
     if ids:
-        for statement in _statements(connection.dialect.name):
+        for statement in _statements(connection.dialect.name, one_company):
             await connection.execute(text(statement), {"ids": ids})
     return len(ids)
 
@@ -76,10 +91,7 @@ async def clear_counters(session: AsyncSession, company_id: int) -> None:
     damaged): the recount that follows rolls up afresh. Its pending leads go too: the recount
     counts every lead."""
     await session.execute(
-        text(
-            "DELETE FROM report_pending_leads WHERE lead_id IN "
-            "(SELECT id FROM leads WHERE company_id = :company)"
-        ),
+        text("DELETE FROM report_pending_leads WHERE company_id = :company"),
         {"company": company_id},
     )
     for table in ("report_source_blocks", "report_counters", "report_totals"):

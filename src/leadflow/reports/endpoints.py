@@ -3,9 +3,11 @@ time, attribution, campaign, buyer, state or status, as JSON or streamed CSV."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response, StreamingResponse
 
 from leadflow.db.session import ReadSessionDep
@@ -14,13 +16,22 @@ from leadflow.kit.auth import READ, Principal, require
 from leadflow.kit.dependencies import ClockDep
 from leadflow.reports import service
 from leadflow.reports.auctions import AuctionReportOut, buyer_rows, parse_auction_query, totals_of
-from leadflow.reports.pending import ReportSessionDep
+from leadflow.reports.pending import folded_read_session
 from leadflow.reports.repository import ReportRepository
 from leadflow.reports.schemas import ReportOut, parse_query
 from leadflow.reports.shaping import DIMENSIONS, METRICS
 
 router = APIRouter(prefix="/api/v1/reports", tags=["reports"])
 Reader = Annotated[Principal, Depends(require("reports", READ))]
+
+
+async def report_session(request: Request, principal: Reader) -> AsyncIterator[AsyncSession]:
+    """The report's read session, once the caller's company's new leads are counted."""
+    async with folded_read_session(request, principal.company_id) as session:
+        yield session
+
+
+ReportSessionDep = Annotated[AsyncSession, Depends(report_session)]
 Text = Annotated[str | None, Query()]
 From = Annotated[
     str | None,

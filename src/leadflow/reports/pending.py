@@ -9,8 +9,10 @@ Two things fold, so that a report is never behind the tables:
 
 - the worker, once a second (:class:`FoldPendingLeads`), so the queue stays short;
 - every report, before it reads (:func:`folded_read_session`): what the worker has not yet
-  folded is folded then, in a transaction of its own, and the report reads the counters as
-  if each lead had been counted in its own transaction.
+  folded of the report's company is folded then, in a transaction of its own, and the report
+  reads the counters as if each lead had been counted in its own transaction. Only its own
+  company's (migration 0023): another company's import of a million rows is the worker's to
+  count, not this report's to wait for.
 
 A lead is counted once: the fold takes the ids out of the queue in the transaction that
 counts them. The triggers that move or take away a lead's own counts leave a pending lead's
@@ -21,9 +23,10 @@ the same lead take turns (migration 0022).
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import TYPE_CHECKING, Annotated
+from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING
 
-from fastapi import Depends, Request
+from fastapi import Request
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession
 
 from leadflow.app_state import app_state
@@ -40,30 +43,31 @@ ROUNDS = 100
 backlog: the report counts half a million leads, then reads; the worker does the rest)."""
 
 
-async def fold_all(engine: AsyncEngine, rounds: int = ROUNDS) -> None:
-    """Fold until the queue is empty (or ``rounds`` batches are done), a transaction each."""
+async def fold_all(
+    engine: AsyncEngine, rounds: int = ROUNDS, company_id: int | None = None
+) -> None:
+    """Fold until the queue (of ``company_id``'s leads, if given) is empty, or ``rounds``
+    batches are done, a transaction each."""
     for _ in range(rounds):
         async with engine.begin() as connection:
-            if await fold_pending(connection, BATCH) < BATCH:
+            if await fold_pending(connection, BATCH, company_id) < BATCH:
                 return
 
 
-async def folded_read_session(request: Request) -> AsyncIterator[AsyncSession]:
+@asynccontextmanager
+async def folded_read_session(request: Request, company_id: int) -> AsyncIterator[AsyncSession]:
     """A report's read-only session (``db.session.get_read_session``), opened once every
-    lead acknowledged so far is in the counters."""
+    lead of the company acknowledged so far is in the counters."""
     state = app_state(request)
     async with state.read_sessionmaker() as session:
         # Looked at first, on the read connection: when nothing waits (a report read twice,
         # a quiet hour) the report takes no write lock, so a long writer holds it up no more
         # than it holds up any read.
-        waiting = await leads_waiting(session)
+        waiting = await leads_waiting(session, company_id)
         await session.rollback()  # the report's own snapshot starts after the fold
         if waiting:
-            await fold_all(state.engine)
+            await fold_all(state.engine, company_id=company_id)
         yield session
-
-
-ReportSessionDep = Annotated[AsyncSession, Depends(folded_read_session)]
 
 
 class FoldPendingLeads(Backlogged):

@@ -5,18 +5,20 @@ same service as ``GET /api/v1/reports``."""
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
-from fastapi import APIRouter, Request
+from fastapi import APIRouter, Depends, Request
+from sqlalchemy.ext.asyncio import AsyncSession
 from starlette.responses import Response, StreamingResponse
 
 from leadflow.kit.dependencies import ClockDep
 from leadflow.kit.errors import TrackDriveError
 from leadflow.reports import service
 from leadflow.reports.auctions import AuctionQuery, buyer_rows, totals_of
-from leadflow.reports.pending import ReportSessionDep
+from leadflow.reports.pending import folded_read_session
 from leadflow.reports.repository import ReportRepository
 from leadflow.reports.schemas import ReportQuery, parse_query
 from leadflow.reports.service import Report
@@ -26,6 +28,15 @@ from leadflow.web.chart import Point, bar_chart, series_chart
 from leadflow.web.rendering import page
 
 router = APIRouter(include_in_schema=False)
+
+
+async def report_session(request: Request, user: UserDep) -> AsyncIterator[AsyncSession]:
+    """The page's read session, once the user's company's new leads are counted."""
+    async with folded_read_session(request, user.company_id) as session:
+        yield session
+
+
+ReportSessionDep = Annotated[AsyncSession, Depends(report_session)]
 
 PRESETS = {
     "today": "Today",
