@@ -38,7 +38,8 @@ class AppState:
     # Made by the lifespan, at startup.
     engine: AsyncEngine = field(init=False)
     sessionmaker: async_sessionmaker[AsyncSession] = field(init=False)
-    # Read-only sessions for long reads (reports): db.engine.create_read_engine.
+    # Read-only sessions for long reads (reports) and for key pairs the cache misses (anyone
+    # can make it miss): db.engine.create_read_engine.
     read_sessionmaker: async_sessionmaker[AsyncSession] = field(init=False)
     committer: GroupCommitter = field(init=False)
     owner_cache: OwnerCache = field(init=False)

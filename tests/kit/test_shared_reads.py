@@ -95,7 +95,7 @@ async def test_requests_with_a_key_the_cache_misses_share_one_read(
 ) -> None:
     """The key pair cache behind Basic auth and X-API-Key shares reads the same way."""
     tenant = await factory.tenant()
-    reads = _count_key_reads(state_of(app).engine)
+    reads = _count_key_reads(state_of(app).read_sessionmaker.kw["bind"])  # read, not written
     answers = await asyncio.gather(
         *(client.get("/api/v1/offers", headers=tenant.auth) for _ in range(10))
     )

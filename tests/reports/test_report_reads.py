@@ -9,31 +9,19 @@ from __future__ import annotations
 
 import asyncio
 
-from sqlalchemy import text
-
-from leadflow.db.engine import create_engine
 from leadflow.settings import Settings
 from tests.reports.conftest import Shop
+from tests.support.write_lock import write_lock_held
 
 
 async def test_a_report_answers_while_another_writer_holds_the_database(
     shop: Shop, settings: Settings
 ) -> None:
     await shop.post("+17193132601", traffic_source_id=shop.google.id, sub_id="s1")
-    await shop.report()  # the key pair verified and cached, as for any caller that came before
-    writer = create_engine(settings.database_url, pool_size=1)
-    try:
-        async with writer.begin() as held:
-            if writer.dialect.name == "postgresql":
-                # Writers wait on this lock, readers do not.
-                await held.execute(text("LOCK TABLE leads, report_counters IN EXCLUSIVE MODE"))
-            else:
-                # BEGIN IMMEDIATE: the write lock, as an import's batch holds it.
-                await held.execute(text("SELECT 1 FROM leads LIMIT 1"))
-            for grouping in ("traffic_source,sub_id", "day", "state"):
-                body = await asyncio.wait_for(
-                    shop.report(group_by=grouping, metrics="leads"), timeout=5
-                )
-                assert body["report"]["totals"]["leads"] == 1, grouping
-    finally:
-        await writer.dispose()
+    await shop.report()  # the new lead folded, as a report before this one would have
+    async with write_lock_held(settings.database_url, "leads", "report_counters"):
+        for grouping in ("traffic_source,sub_id", "day", "state"):
+            body = await asyncio.wait_for(
+                shop.report(group_by=grouping, metrics="leads"), timeout=5
+            )
+            assert body["report"]["totals"]["leads"] == 1, grouping

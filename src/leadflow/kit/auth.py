@@ -100,8 +100,13 @@ async def authenticate(request: Request) -> Principal | None:
 
 async def _verify(request: Request, public_key: str, private_key: str) -> Principal:
     """Read the key pair from the database: on a session of its own, opened only when the
-    cache missed, so that a request whose key is cached (nearly all) opens none for it."""
-    async with app_state(request).sessionmaker() as session:
+    cache missed, so that a request whose key is cached (nearly all) opens none for it.
+
+    A read session (on SQLite a deferred, ``query_only`` transaction on the reading
+    connections): anyone on the internet can make the cache miss, with a key pair of their
+    own making, and a write session would take the database's one write lock for each such
+    guess, to be waited for by every company's intake."""
+    async with app_state(request).read_sessionmaker() as session:
         return await _verify_with(CompanyRepository(session), public_key, private_key)
 
 
