@@ -15,8 +15,10 @@ With ``--postgres`` (a throwaway cluster, as the tests start one) or ``--databas
 burst runs on PostgreSQL instead, with one worker process and then ``--workers``, and prints
 the scaling between them.
 
-The leads have mobile numbers (whose zone is the lead's ``time_zone`` token) in a zone where it
-is about noon, so calling hours never hold them, whatever the time the bench is run.
+The leads have US toll-free numbers, which name no zone of their own, and a ``time_zone`` token
+naming a zone where it is about noon, so calling hours never hold them, whatever the time the
+bench is run. (UK mobiles, as the bench used until 2026-12-08, are on London time whatever their
+token says: at night in London every text and call was held.)
 
     .venv/bin/python -m bench.cadence [--leads 1000000] [--rate 1000] [--steady-seconds 30]
     .venv/bin/python -m bench.cadence --postgres --workers 2 --leads 20000
@@ -126,7 +128,7 @@ def lead_rows(
             company_id,
             offer_id,
             schedule_id,
-            f"+447911{n:06d}",
+            f"+1800{2000000 + n:07d}",
             f"lead{n}@example.com",
             tokens,
             stamp(next(due)),

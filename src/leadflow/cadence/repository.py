@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
@@ -20,25 +20,73 @@ LEAD_COLUMNS = (
     " updated_at, request_id"
 )
 
-_CLAIM = {
+_LIVE = "schedule_id IN (SELECT id FROM schedules WHERE NOT paused)"
+_HEADS = (
+    # The companies with a lead due in a running schedule, the one waiting longest first;
+    # a probe of ix_leads_company_due each.
+    "SELECT id FROM (SELECT c.id, (SELECT min(next_action_at) FROM leads"
+    f" WHERE company_id = c.id AND next_action_at <= :now AND {_LIVE}) AS oldest"
+    " FROM companies c) AS heads WHERE oldest IS NOT NULL ORDER BY oldest, id LIMIT :limit"
+)
+_TAKE = {
     # One writer on SQLite: the transaction itself is the claim.
     "sqlite": (
-        f"SELECT {LEAD_COLUMNS} FROM leads WHERE next_action_at <= :now"
-        " AND schedule_id IN (SELECT id FROM schedules WHERE NOT paused)"
-        " ORDER BY next_action_at LIMIT :limit"
+        f"SELECT {LEAD_COLUMNS} FROM leads WHERE company_id = :company"
+        f" AND next_action_at <= :now AND {_LIVE}{{skip}} ORDER BY next_action_at LIMIT :limit"
     ),
     # Any number of workers: each locks the rows it takes and skips the ones others hold; a
     # worker that dies releases them with its connection.
     "postgresql": (
-        f"SELECT {LEAD_COLUMNS} FROM leads WHERE next_action_at <= :now"
-        " AND schedule_id IN (SELECT id FROM schedules WHERE NOT paused)"
-        " ORDER BY next_action_at LIMIT :limit FOR UPDATE SKIP LOCKED"
+        f"SELECT {LEAD_COLUMNS} FROM leads WHERE company_id = :company"
+        f" AND next_action_at <= :now AND {_LIVE}{{skip}} ORDER BY next_action_at LIMIT :limit"
+        " FOR UPDATE SKIP LOCKED"
     ),
 }
+SHARE_PASSES = 4
+"""Rounds of sharing out what the companies before left over: each takes what is left."""
+
+T = TypeVar("T")
+
+
+def fair_claim(
+    companies: Sequence[int],
+    take: Callable[[int, int, list[T]], list[T]],
+    limit: int,
+    due: Callable[[T], Any],
+) -> list[T]:
+    """Up to ``limit`` due leads shared out among ``companies`` (those with a lead due, the one
+    waiting longest first): each an equal share of what is left, taken oldest due first by
+    ``take(company, count, already_taken)``; what a company has not got to fill its share goes
+    to those that filled theirs, in the next pass.
+
+    Oldest due first across all companies would give a company that imported a million leads
+    into a calling schedule every claim until its backlog is worked, while another company's
+    lead posted a moment later waits: speed to lead is what these users buy. The leads come
+    back oldest due first (``due``), as one queue's would."""
+    taken: dict[int, list[T]] = {company: [] for company in companies}
+    active = list(companies)
+    left = limit
+    for _ in range(SHARE_PASSES):
+        if left <= 0 or not active:
+            break
+        share = -(-left // len(active))  # rounded up: the first companies get the odd ones
+        full = []
+        for company in active:
+            want = min(share, left)
+            if want <= 0:
+                break
+            found = take(company, want, taken[company])
+            taken[company].extend(found)
+            left -= len(found)
+            if len(found) == want:
+                full.append(company)
+        active = full
+    return sorted((lead for company in companies for lead in taken[company]), key=due)
 
 
 def claim_due_leads(sql: Sql, now: datetime, limit: int, lease_seconds: float) -> list[Row]:
-    """The due leads of running schedules, oldest due first, held until this transaction ends.
+    """The due leads of running schedules, shared fairly among companies (:func:`fair_claim`),
+    held until this transaction ends.
 
     On PostgreSQL the transaction may stay idle at most ``lease_seconds``: a worker that hangs
     (rather than dies) loses its claim then, and another worker picks the leads up."""
@@ -46,20 +94,45 @@ def claim_due_leads(sql: Sql, now: datetime, limit: int, lease_seconds: float) -
         sql.run(f"SET LOCAL idle_in_transaction_session_timeout = {int(lease_seconds * 1000)}")
     if isinstance(sql, SqliteSql):
         return decode_leads(due_lead_rows(sql.connection, now, limit))
-    return sql.all(_CLAIM[sql.dialect], now=now, limit=limit)
+    companies = [row["id"] for row in sql.all(_HEADS, now=now, limit=limit)]
+
+    def take(company: int, count: int, already: list[Row]) -> list[Row]:
+        skip, ids = _skipping([lead["id"] for lead in already])
+        statement = _TAKE[sql.dialect].format(skip=skip)
+        return sql.all(statement, company=company, now=now, limit=count, **ids)
+
+    return fair_claim(companies, take, limit, itemgetter("next_action_at", "id"))
 
 
 _NAMES = tuple(name.strip() for name in LEAD_COLUMNS.split(","))
 _TIMES = tuple(i for i, name in enumerate(_NAMES) if name.endswith("_at"))
 _TOKENS = _NAMES.index("tokens")
+_DUE = _NAMES.index("next_action_at")
 
 
 def due_lead_rows(
     connection: sqlite3.Connection, now: datetime, limit: int
 ) -> list[tuple[Any, ...]]:
     """The claim's rows as SQLite stored them (:func:`decode_leads` makes them leads)."""
-    found = connection.execute(_CLAIM["sqlite"], {"now": sqlite_time(now), "limit": limit})
-    return found.fetchall()
+    at = sqlite_time(now)
+    heads = connection.execute(_HEADS, {"now": at, "limit": limit}).fetchall()
+
+    def take(company: int, count: int, already: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+        skip, ids = _skipping([row[0] for row in already])
+        statement = _TAKE["sqlite"].format(skip=skip)
+        params = {"company": company, "now": at, "limit": count, **ids}
+        return connection.execute(statement, params).fetchall()
+
+    return fair_claim([row[0] for row in heads], take, limit, itemgetter(_DUE, 0))
+
+
+def _skipping(ids: list[int]) -> tuple[str, dict[str, int]]:
+    """The condition that leaves out leads a pass before took (``n0, n1, …``: on PostgreSQL
+    sent as one array, see ``db.pg_batch``)."""
+    if not ids:
+        return "", {}
+    placeholders, params = _in_list("n", ids)
+    return f" AND id NOT IN ({placeholders})", params
 
 
 def unchanged_due_leads(

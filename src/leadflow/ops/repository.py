@@ -17,6 +17,7 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow.models import (
     CallEvent,
+    Company,
     DncList,
     Lead,
     LeadEvent,
@@ -74,14 +75,18 @@ async def dnc_lists(connection: AsyncConnection) -> list[ListAge]:
 
 async def oldest_due_action(connection: AsyncConnection, now: datetime) -> datetime | None:
     """When the lead that has waited longest for its next action became due, among those a
-    worker would claim (a paused schedule's leads wait on purpose). ``ix_leads_due`` serves
-    it from its low end."""
+    worker would claim (a paused schedule's leads wait on purpose): each company's from its
+    low end of ``ix_leads_company_due``, as the worker's claim looks at them."""
     live = select(Schedule.id).where(Schedule.paused.is_(False))
-    return await connection.scalar(
-        select(func.min(Lead.next_action_at)).where(
-            Lead.next_action_at <= now, Lead.schedule_id.in_(live)
-        )
+    oldest = (
+        select(func.min(Lead.next_action_at))
+        .where(Lead.company_id == Company.id, Lead.next_action_at <= now)
+        .where(Lead.schedule_id.in_(live))
+        .scalar_subquery()
     )
+    heads = select(oldest.label("oldest")).select_from(Company).subquery()
+    found: datetime | None = await connection.scalar(select(func.min(heads.c.oldest)))
+    return found
 
 
 async def beat(
