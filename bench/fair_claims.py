@@ -6,13 +6,16 @@ claims ``--limit`` leads again and again (read only: the claim's own query, on t
 snapshot connection, as ``cadence.job`` plans a round), both ways, in turns:
 
 - **oldest first**, the claim until 2026-12-08 (one query over ``ix_leads_due``, which migration
-  0024 replaced; the bench builds it back for this);
-- **fair**, ``cadence.repository.due_lead_rows`` (``fair_claim``: the companies with leads due,
-  each a share, over ``ix_leads_company_due``).
+  0024 replaced; the bench builds it back for this, and names it in the query, as the only
+  index the old query had to go on);
+- **fair**, ``cadence.repository.due_lead_rows`` (``claimed``: the companies with leads due,
+  each a share, and within it each running schedule, over ``ix_leads_schedule_due``).
 
-Prints milliseconds a claim and how many of the other companies' leads each claim took.
+Prints milliseconds a claim and how many of the other companies' leads each claim took. With
+``--paused`` the backlog's schedule is paused first: its leads stay due, and no claim may take
+them.
 
-    .venv/bin/python -m bench.fair_claims [--backlog 200000] [--others 9] [--each 5]
+    .venv/bin/python -m bench.fair_claims [--backlog 200000] [--others 9] [--each 5] [--paused]
 """
 
 from __future__ import annotations
@@ -34,7 +37,7 @@ from leadflow.db.migrate import upgrade
 from leadflow.db.statements import sqlite_time
 
 OLDEST_FIRST = (
-    f"SELECT {LEAD_COLUMNS} FROM leads WHERE next_action_at <= :now"
+    f"SELECT {LEAD_COLUMNS} FROM leads INDEXED BY ix_leads_due WHERE next_action_at <= :now"
     " AND schedule_id IN (SELECT id FROM schedules WHERE NOT paused)"
     " ORDER BY next_action_at LIMIT :limit"
 )
@@ -54,6 +57,7 @@ def main() -> None:
     parser.add_argument("--each", type=int, default=5)
     parser.add_argument("--limit", type=int, default=200, help="the worker's batch size")
     parser.add_argument("--turns", type=int, default=5)
+    parser.add_argument("--paused", action="store_true", help="pause the backlog's schedule")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="leadflow-bench-") as scratch:
         path = Path(scratch) / "claims.db"
@@ -71,6 +75,8 @@ def main() -> None:
             load(path, lead_rows(first, args.each, ids[:3], iter(lambda: now, None), zone))
         connection = sqlite3.connect(path, isolation_level=None)
         connection.execute("CREATE INDEX ix_leads_due ON leads (next_action_at)")
+        if args.paused:
+            connection.execute("UPDATE schedules SET paused = 1 WHERE id = ?", (backlog[2],))
         at = sqlite_time(now)
 
         def oldest_first() -> list[Any]:
@@ -86,8 +92,9 @@ def main() -> None:
         for _turn in range(args.turns):
             for name, claim in ways.items():
                 figures[name].append(_timed(claim, 200))
+        paused = " (its schedule paused)" if args.paused else ""
         print(
-            f"\n== {args.backlog:,} leads due for one company, {args.each} for each of "
+            f"\n== {args.backlog:,} leads due for one company{paused}, {args.each} for each of "
             f"{args.others} others, claims of {args.limit}, SQLite, {args.turns} turns"
         )
         for name, claim in ways.items():

@@ -1,13 +1,15 @@
-"""The worker's claim shares its leads out among the companies with leads due: a company that
-imported a backlog of leads due at once does not hold up a lead another company posted since.
-``fair_claim`` itself is plain logic; the claim is checked on both engines."""
+"""The worker's claim shares its leads out among the companies with leads due, and each
+company's share among its running schedules: a company that imported a backlog of leads due at
+once does not hold up a lead another company posted since, nor a lead of its own other
+schedule. ``fair_claim`` and ``claimed`` are plain logic; the claim is checked on both
+engines."""
 
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
-from leadflow.cadence.repository import claim_due_leads, fair_claim
+from leadflow.cadence.repository import claim_due_leads, claimed, fair_claim
 from leadflow.db.engine import create_engine
 from leadflow.db.group_commit import GroupCommitter
 from leadflow.models import Lead
@@ -61,8 +63,26 @@ def test_fewer_leads_due_than_the_limit_are_all_claimed() -> None:
     assert _per_company(claimed) == {1: 4, 2: 2}
 
 
-async def _due_leads(factory: Factory, tenant: Tenant, count: int, minutes_ago: int) -> None:
-    schedule = await factory.schedule(tenant)
+def test_a_company_s_share_is_shared_among_its_schedules() -> None:
+    """Company 1's schedule 11 holds a backlog; its schedule 12 and company 2's schedule 21
+    have a lead or two each. Leads are (due order, schedule)."""
+    queues = {11: [(n, 11) for n in range(100)], 12: [(500, 12)], 21: [(600, 21), (601, 21)]}
+
+    def take(schedule: int, count: int, already: list[tuple[int, int]]) -> list[tuple[int, int]]:
+        return [lead for lead in queues[schedule] if lead not in already][:count]
+
+    heads = [(1, 11), (1, 12), (2, 21)]  # oldest due first
+    leads = claimed(heads, take, 10, lambda lead: lead[0])
+
+    by_schedule = {s: sum(1 for _d, where in leads if where == s) for s in queues}
+    assert by_schedule == {11: 7, 12: 1, 21: 2}
+    assert leads == sorted(leads)
+
+
+async def _due_leads(
+    factory: Factory, tenant: Tenant, count: int, minutes_ago: int, **fields: Any
+) -> None:
+    schedule = await factory.schedule(tenant, **fields)
     now = factory.clock.now()
     rows: list[dict[str, Any]] = [
         {
@@ -89,6 +109,7 @@ async def test_a_lead_posted_after_another_company_s_backlog_is_claimed_at_once(
 ) -> None:
     backlog, newcomer = await factory.tenant(), await factory.tenant()
     await _due_leads(factory, backlog, 30, minutes_ago=60)  # due for an hour
+    await _due_leads(factory, backlog, 30, minutes_ago=120, paused=True)  # never claimed
     await _due_leads(factory, newcomer, 2, minutes_ago=0)
     engine = create_engine(settings.database_url)
     committer = GroupCommitter(engine)

@@ -22,70 +22,91 @@ LEAD_COLUMNS = (
 
 _LIVE = "schedule_id IN (SELECT id FROM schedules WHERE NOT paused)"
 _HEADS = (
-    # The companies with a lead due in a running schedule, the one waiting longest first;
-    # a probe of ix_leads_company_due each.
-    "SELECT id FROM (SELECT c.id, (SELECT min(next_action_at) FROM leads"
-    f" WHERE company_id = c.id AND next_action_at <= :now AND {_LIVE}) AS oldest"
-    " FROM companies c) AS heads WHERE oldest IS NOT NULL ORDER BY oldest, id LIMIT :limit"
+    # The running schedules with a lead due, the one waiting longest first, with their
+    # companies: a probe of ix_leads_schedule_due each. A paused schedule's leads, however
+    # many are due, are never read.
+    "SELECT company_id, id FROM (SELECT s.company_id, s.id, (SELECT min(next_action_at)"
+    " FROM leads WHERE schedule_id = s.id AND next_action_at <= :now) AS oldest"
+    " FROM schedules s WHERE NOT s.paused) AS heads WHERE oldest IS NOT NULL ORDER BY oldest, id"
 )
 _TAKE = {
     # One writer on SQLite: the transaction itself is the claim.
     "sqlite": (
-        f"SELECT {LEAD_COLUMNS} FROM leads WHERE company_id = :company"
+        f"SELECT {LEAD_COLUMNS} FROM leads WHERE schedule_id = :schedule"
         f" AND next_action_at <= :now AND {_LIVE}{{skip}} ORDER BY next_action_at LIMIT :limit"
     ),
     # Any number of workers: each locks the rows it takes and skips the ones others hold; a
     # worker that dies releases them with its connection.
     "postgresql": (
-        f"SELECT {LEAD_COLUMNS} FROM leads WHERE company_id = :company"
+        f"SELECT {LEAD_COLUMNS} FROM leads WHERE schedule_id = :schedule"
         f" AND next_action_at <= :now AND {_LIVE}{{skip}} ORDER BY next_action_at LIMIT :limit"
         " FOR UPDATE SKIP LOCKED"
     ),
 }
 SHARE_PASSES = 4
-"""Rounds of sharing out what the companies before left over: each takes what is left."""
+"""Rounds of sharing out what the queues before left over: each takes what is left."""
 
 T = TypeVar("T")
+Take = Callable[[int, int, list[T]], list[T]]
+"""``take(queue, count, already_taken)``: up to ``count`` of the queue's leads, oldest due
+first, none of ``already_taken``."""
 
 
 def fair_claim(
-    companies: Sequence[int],
-    take: Callable[[int, int, list[T]], list[T]],
-    limit: int,
-    due: Callable[[T], Any],
+    queues: Sequence[int], take: Take[T], limit: int, due: Callable[[T], Any]
 ) -> list[T]:
-    """Up to ``limit`` due leads shared out among ``companies`` (those with a lead due, the one
-    waiting longest first): each an equal share of what is left, taken oldest due first by
-    ``take(company, count, already_taken)``; what a company has not got to fill its share goes
-    to those that filled theirs, in the next pass.
+    """Up to ``limit`` due leads shared out among ``queues`` (those with a lead due, the one
+    waiting longest first): each an equal share of what is left, taken by ``take``; what a
+    queue has not got to fill its share goes to those that filled theirs, in the next pass.
+    The leads come back oldest due first (``due``), as one queue's would.
 
-    Oldest due first across all companies would give a company that imported a million leads
-    into a calling schedule every claim until its backlog is worked, while another company's
-    lead posted a moment later waits: speed to lead is what these users buy. The leads come
-    back oldest due first (``due``), as one queue's would."""
-    taken: dict[int, list[T]] = {company: [] for company in companies}
-    active = list(companies)
+    The claim shares among companies, and each company's share among its running schedules
+    (:func:`claimed`). Oldest due first across everything would give a company that imported
+    a million leads into a calling schedule every claim until its backlog is worked, while
+    another company's lead posted a moment later waits: speed to lead is what these users
+    buy."""
+    taken: dict[int, list[T]] = {queue: [] for queue in queues}
+    active = list(queues)
     left = limit
     for _ in range(SHARE_PASSES):
         if left <= 0 or not active:
             break
-        share = -(-left // len(active))  # rounded up: the first companies get the odd ones
+        share = -(-left // len(active))  # rounded up: the first queues get the odd ones
         full = []
-        for company in active:
+        for queue in active:
             want = min(share, left)
             if want <= 0:
                 break
-            found = take(company, want, taken[company])
-            taken[company].extend(found)
+            found = take(queue, want, taken[queue])
+            taken[queue].extend(found)
             left -= len(found)
             if len(found) == want:
-                full.append(company)
+                full.append(queue)
         active = full
-    return sorted((lead for company in companies for lead in taken[company]), key=due)
+    return sorted((lead for queue in queues for lead in taken[queue]), key=due)
+
+
+def claimed(
+    heads: Sequence[tuple[int, int]], take: Take[T], limit: int, due: Callable[[T], Any]
+) -> list[T]:
+    """:func:`fair_claim` among the companies of ``heads`` (company, schedule: the running
+    schedules with a lead due, the one waiting longest first), and within each company's share
+    among its schedules; ``take`` takes from one schedule."""
+    schedules: dict[int, list[int]] = {}
+    for company, schedule in heads:
+        schedules.setdefault(company, []).append(schedule)
+
+    def take_company(company: int, count: int, already: list[T]) -> list[T]:
+        def take_schedule(schedule: int, wanted: int, got: list[T]) -> list[T]:
+            return take(schedule, wanted, already + got)
+
+        return fair_claim(schedules[company], take_schedule, count, due)
+
+    return fair_claim(list(schedules), take_company, limit, due)
 
 
 def claim_due_leads(sql: Sql, now: datetime, limit: int, lease_seconds: float) -> list[Row]:
-    """The due leads of running schedules, shared fairly among companies (:func:`fair_claim`),
+    """The due leads of running schedules, shared fairly among companies (:func:`claimed`),
     held until this transaction ends.
 
     On PostgreSQL the transaction may stay idle at most ``lease_seconds``: a worker that hangs
@@ -94,14 +115,14 @@ def claim_due_leads(sql: Sql, now: datetime, limit: int, lease_seconds: float) -
         sql.run(f"SET LOCAL idle_in_transaction_session_timeout = {int(lease_seconds * 1000)}")
     if isinstance(sql, SqliteSql):
         return decode_leads(due_lead_rows(sql.connection, now, limit))
-    companies = [row["id"] for row in sql.all(_HEADS, now=now, limit=limit)]
+    heads = [(row["company_id"], row["id"]) for row in sql.all(_HEADS, now=now)]
 
-    def take(company: int, count: int, already: list[Row]) -> list[Row]:
+    def take(schedule: int, count: int, already: list[Row]) -> list[Row]:
         skip, ids = _skipping([lead["id"] for lead in already])
         statement = _TAKE[sql.dialect].format(skip=skip)
-        return sql.all(statement, company=company, now=now, limit=count, **ids)
+        return sql.all(statement, schedule=schedule, now=now, limit=count, **ids)
 
-    return fair_claim(companies, take, limit, itemgetter("next_action_at", "id"))
+    return claimed(heads, take, limit, itemgetter("next_action_at", "id"))
 
 
 _NAMES = tuple(name.strip() for name in LEAD_COLUMNS.split(","))
@@ -115,15 +136,15 @@ def due_lead_rows(
 ) -> list[tuple[Any, ...]]:
     """The claim's rows as SQLite stored them (:func:`decode_leads` makes them leads)."""
     at = sqlite_time(now)
-    heads = connection.execute(_HEADS, {"now": at, "limit": limit}).fetchall()
+    heads = connection.execute(_HEADS, {"now": at}).fetchall()
 
-    def take(company: int, count: int, already: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
+    def take(schedule: int, count: int, already: list[tuple[Any, ...]]) -> list[tuple[Any, ...]]:
         skip, ids = _skipping([row[0] for row in already])
         statement = _TAKE["sqlite"].format(skip=skip)
-        params = {"company": company, "now": at, "limit": count, **ids}
+        params = {"schedule": schedule, "now": at, "limit": count, **ids}
         return connection.execute(statement, params).fetchall()
 
-    return fair_claim([row[0] for row in heads], take, limit, itemgetter(_DUE, 0))
+    return claimed(heads, take, limit, itemgetter(_DUE, 0))
 
 
 def _skipping(ids: list[int]) -> tuple[str, dict[str, int]]:

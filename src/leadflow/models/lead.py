@@ -60,7 +60,7 @@ class Lead(IdMixin, UuidMixin, TimestampsMixin, Base):
         Index("ix_leads_company_created", "company_id", "created_at"),
         Index("ix_leads_owner_caller", "company_id", "offer_id", "schedule_id", "caller_id"),
         Index("ix_leads_company_caller", "company_id", "caller_id"),
-        Index("ix_leads_company_due", "company_id", "next_action_at"),
+        Index("ix_leads_schedule_due", "schedule_id", "next_action_at"),
         # A deleted lead's id is never given to another: webhooks and calls refer to ids.
         {"sqlite_autoincrement": True},
     )

@@ -17,7 +17,6 @@ from sqlalchemy.ext.asyncio import AsyncConnection
 
 from leadflow.models import (
     CallEvent,
-    Company,
     DncList,
     Lead,
     LeadEvent,
@@ -75,16 +74,14 @@ async def dnc_lists(connection: AsyncConnection) -> list[ListAge]:
 
 async def oldest_due_action(connection: AsyncConnection, now: datetime) -> datetime | None:
     """When the lead that has waited longest for its next action became due, among those a
-    worker would claim (a paused schedule's leads wait on purpose): each company's from its
-    low end of ``ix_leads_company_due``, as the worker's claim looks at them."""
-    live = select(Schedule.id).where(Schedule.paused.is_(False))
+    worker would claim (a paused schedule's leads wait on purpose): each running schedule's
+    from its low end of ``ix_leads_schedule_due``, as the worker's claim looks at them."""
     oldest = (
         select(func.min(Lead.next_action_at))
-        .where(Lead.company_id == Company.id, Lead.next_action_at <= now)
-        .where(Lead.schedule_id.in_(live))
+        .where(Lead.schedule_id == Schedule.id, Lead.next_action_at <= now)
         .scalar_subquery()
     )
-    heads = select(oldest.label("oldest")).select_from(Company).subquery()
+    heads = select(oldest.label("oldest")).where(Schedule.paused.is_(False)).subquery()
     found: datetime | None = await connection.scalar(select(func.min(heads.c.oldest)))
     return found
 
