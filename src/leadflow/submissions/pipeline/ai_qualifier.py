@@ -9,6 +9,7 @@ AI provider never loses or blocks leads.
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -84,6 +85,25 @@ def read_verdict(answer: Any) -> AiVerdict:
 
 
 async def ask(
+    http: httpx.AsyncClient,
+    config: AiQualifier,
+    lead: Mapping[str, Any],
+    fields: list[str],
+    policy: UrlPolicy,
+) -> AiVerdict:
+    # The whole exchange within the timeout: httpx's own applies to each connect and each
+    # read, so an endpoint that answers a byte at a time would hold the submission past its
+    # lease (see job.ask_then_send), and the sweep would then hand it to another round.
+    try:
+        async with asyncio.timeout(config.timeout_seconds):
+            return await _asked(http, config, lead, fields, policy)
+    except TimeoutError:
+        return AiVerdict(
+            None, None, f"AI endpoint did not answer within {config.timeout_seconds:g} s"
+        )
+
+
+async def _asked(
     http: httpx.AsyncClient,
     config: AiQualifier,
     lead: Mapping[str, Any],

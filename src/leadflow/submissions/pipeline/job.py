@@ -54,7 +54,7 @@ from leadflow.submissions.pipeline.client import delivery_client
 from leadflow.submissions.pipeline.decide import Decisions, Sending, decide
 from leadflow.submissions.pipeline.delivery import TokenCache, UrlPolicy, deliver
 from leadflow.submissions.pipeline.notifications import fire_pixels
-from leadflow.submissions.pipeline.plan import Plan, ask_ai, draft_plan
+from leadflow.submissions.pipeline.plan import Plan, ai_timeout, ask_ai, draft_plan
 from leadflow.submissions.pipeline.record import Recorded, record
 from leadflow.submissions.pipeline.steps import step
 from leadflow.worker.context import WorkerContext
@@ -193,7 +193,7 @@ class SubmissionJob:
         if decisions is None:
             # A plan whose AI qualifier must be asked is asked, decided and sent on a task of
             # its own, holding a slot of its company's: the URL is the company's, and may take
-            # twice its timeout, which the round (every job of the worker) must not wait for.
+            # its whole timeout, which the round (every job of the worker) must not wait for.
             for plan in (plan for plan in drafted if plan.ai_pending):
                 self._hold(self._start(self.ask_then_send(context, plan, policy)), plan)
             ready = [plan for plan in drafted if not plan.ai_pending]
@@ -218,10 +218,22 @@ class SubmissionJob:
 
     async def ask_then_send(self, context: WorkerContext, plan: Plan, policy: UrlPolicy) -> None:
         """Ask ``plan``'s AI qualifiers, decide it in a transaction of its own, then deliver it
-        on this task (its slot already held); its pixels on one of their own."""
+        on this task (its slot already held); its pixels on one of their own.
+
+        The claim's lease is first stretched over the qualifiers' timeout (each bounds its
+        whole exchange, asked all at once): a qualifier may take longer than the lease, and a
+        lease that ran out meanwhile would have the sweep make the submission due again, so a
+        second round would ask, decide and deliver it too."""
+        lease = context.settings.worker_lease_seconds
+        until = context.clock.now() + timedelta(seconds=ai_timeout(plan) + lease)
+        submission = int(plan.submission["id"])
+        await context.committer.run(
+            lambda sql: repository.update_submission(
+                sql, submission, context.clock.now(), next_attempt_at=until
+            )
+        )
         asked = await ask_ai(plan, context.http, policy)
         decided_at = context.clock.now()
-        lease = context.settings.worker_lease_seconds
         decisions = await context.committer.run(lambda sql: decide(sql, [asked], decided_at, lease))
         if decisions.pixels:
             self._start(fire_pixels(self.client(context), decisions.pixels, policy))

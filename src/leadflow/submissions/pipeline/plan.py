@@ -117,6 +117,17 @@ async def ask_ai(plan: Plan, http: httpx.AsyncClient, policy: UrlPolicy) -> Plan
     return plan
 
 
+def ai_timeout(plan: Plan) -> float:
+    """The longest :func:`ask_ai` may take for ``plan``: its qualifiers are asked at once,
+    each within its own timeout."""
+    timeouts = [
+        ai.timeout_seconds
+        for campaign_id in plan.ai_pending
+        if (ai := plan.overflow[campaign_id].campaign.config.ai_qualifier) is not None
+    ]
+    return max(timeouts, default=0.0)
+
+
 def _asks_ai(evaluation: Evaluation) -> bool:
     ai = evaluation.campaign.config.ai_qualifier
     return evaluation.passed and ai is not None and ai.enabled
