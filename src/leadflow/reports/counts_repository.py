@@ -22,10 +22,9 @@ async def leads_waiting(session: AsyncSession, company_id: int) -> bool:
 
 
 @lru_cache(maxsize=4)
-def _statements(dialect: str, one_company: bool) -> tuple[str, ...]:
-    company = " AND company_id = :company" if one_company else ""
+def _statements(dialect: str, scope: str) -> tuple[str, ...]:
     taken = (
-        f"l.id IN (SELECT lead_id FROM report_pending_leads WHERE lead_id <= :top{company})"
+        f"l.id IN (SELECT lead_id FROM report_pending_leads WHERE lead_id <= :top AND {scope})"
         if dialect == "sqlite"
         else "l.id = ANY(CAST(:ids AS BIGINT[]))"
     )
@@ -42,41 +41,36 @@ async def fold_pending(
     PostgreSQL takes them off first (``DELETE … RETURNING``, the rows locked, a concurrent
     fold waited for) and counts what it took: an intake transaction that commits meanwhile
     adds ids the next fold finds."""
-    one_company = company_id is not None
-    where = "WHERE company_id = :company " if one_company else ""
-    company = " AND company_id = :company" if one_company else ""
-    params: dict[str, int] = {"limit": limit}
-    if company_id is not None:
-        params["company"] = company_id
+    scope = "1 = 1" if company_id is None else "company_id = :company"
+    company = {} if company_id is None else {"company": company_id}
     if connection.dialect.name == "sqlite":
         top = await connection.scalar(
             text(
                 "SELECT max(lead_id) FROM (SELECT lead_id FROM report_pending_leads "
-                f"{where}ORDER BY lead_id LIMIT :limit) AS head"
+                f"WHERE {scope} ORDER BY lead_id LIMIT :limit) AS head"
             ),
-            params,
+            {"limit": limit, **company},
         )
         if top is None:
             return 0
-        del params["limit"]
-        params["top"] = top
-        for statement in _statements("sqlite", one_company):
-            await connection.execute(text(statement), params)
+        for statement in _statements("sqlite", scope):
+            await connection.execute(text(statement), {"top": top, **company})
         deleted = await connection.execute(
-            text(f"DELETE FROM report_pending_leads WHERE lead_id <= :top{company}"), params
+            text(f"DELETE FROM report_pending_leads WHERE lead_id <= :top AND {scope}"),
+            {"top": top, **company},
         )
         return int(deleted.rowcount)
     taken = await connection.execute(
         text(
             "DELETE FROM report_pending_leads WHERE lead_id IN (SELECT lead_id FROM "
-            f"report_pending_leads {where}ORDER BY lead_id LIMIT :limit FOR UPDATE) "
+            f"report_pending_leads WHERE {scope} ORDER BY lead_id LIMIT :limit FOR UPDATE) "
             "RETURNING lead_id"
         ),
-        params,
+        {"limit": limit, **company},
     )
     ids = [row[0] for row in taken]
     if ids:
-        for statement in _statements(connection.dialect.name, one_company):
+        for statement in _statements(connection.dialect.name, ""):
             await connection.execute(text(statement), {"ids": ids})
     return len(ids)
 
